@@ -1,0 +1,423 @@
+//! The statement model that schema replay and rules read.
+//!
+//! Both the `sqlparser` lowering (`parse::lower`) and the token fallback
+//! (`parse::fallback`) produce these types, so a rule written once applies whether or not
+//! `sqlparser` understood the statement. Only what the rules and the catalogue need is kept.
+
+use crate::span::Span;
+
+/// An identifier as written, with whether it was quoted (quoting disables case folding).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Ident {
+    pub value: String,
+    pub quoted: bool,
+}
+
+impl Ident {
+    pub fn new(value: impl Into<String>) -> Ident {
+        Ident {
+            value: value.into(),
+            quoted: false,
+        }
+    }
+
+    pub fn quoted(value: impl Into<String>) -> Ident {
+        Ident {
+            value: value.into(),
+            quoted: true,
+        }
+    }
+
+    /// The catalogue key: unquoted names fold to lower case (PostgreSQL folds to lower;
+    /// MySQL compares table names case-insensitively on the common configurations).
+    pub fn key(&self) -> String {
+        if self.quoted {
+            self.value.clone()
+        } else {
+            self.value.to_lowercase()
+        }
+    }
+}
+
+impl std::fmt::Display for Ident {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.value)
+    }
+}
+
+/// A possibly schema-qualified name such as `public.users`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ObjectName {
+    pub schema: Option<Ident>,
+    pub name: Ident,
+}
+
+impl ObjectName {
+    pub fn bare(name: impl Into<String>) -> ObjectName {
+        ObjectName {
+            schema: None,
+            name: Ident::new(name),
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.schema {
+            Some(s) => write!(f, "{s}.{}", self.name),
+            None => write!(f, "{}", self.name),
+        }
+    }
+}
+
+/// One statement of a file, with its byte span in the file.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    /// The statement's text in the file, without the terminator.
+    pub span: Span,
+    pub kind: StatementKind,
+    /// How the kind was recognised: fallback statements carry the parser's complaint.
+    pub origin: Origin,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    Parser,
+    /// `sqlparser` failed; the token fallback recognised the kind.
+    Fallback { parser_error: String },
+}
+
+/// A column type, normalised to lower case with single spaces (`character varying(20)`
+/// becomes `varchar(20)`), with its base name and numeric arguments split out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataType {
+    pub text: String,
+    pub base: String,
+    pub args: Vec<u32>,
+    pub array: bool,
+}
+
+/// Whether an expression's value can change from row to row when a default is applied.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Volatility {
+    /// Evaluated once per statement (constants, `now()`, casts): PostgreSQL 11+ stores it
+    /// in the catalogue without touching rows.
+    Stable,
+    /// Evaluated per row (`random()`, `gen_random_uuid()`, `nextval(...)`): rewrites.
+    Volatile,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expr {
+    pub text: String,
+    pub volatility: Volatility,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Generated {
+    /// `GENERATED ALWAYS AS (...) STORED` (or MySQL `STORED`): computed for every row.
+    Stored,
+    /// MySQL `VIRTUAL` generated column: computed on read.
+    Virtual,
+    /// `GENERATED ... AS IDENTITY` or MySQL `AUTO_INCREMENT`.
+    Identity,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnDef {
+    pub name: Ident,
+    pub data_type: DataType,
+    pub not_null: bool,
+    pub default: Option<Expr>,
+    pub generated: Option<Generated>,
+    pub primary_key: bool,
+    pub unique: bool,
+    pub references: Option<ObjectName>,
+    pub check: Option<String>,
+}
+
+impl ColumnDef {
+    /// `serial`, `bigserial` and `smallserial` are an integer plus a sequence default.
+    pub fn is_serial(&self) -> bool {
+        matches!(
+            self.data_type.base.as_str(),
+            "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConstraintKind {
+    PrimaryKey {
+        columns: Vec<Ident>,
+        /// `USING INDEX idx`: attaches an index built beforehand.
+        using_index: Option<Ident>,
+    },
+    Unique {
+        columns: Vec<Ident>,
+        using_index: Option<Ident>,
+    },
+    ForeignKey {
+        columns: Vec<Ident>,
+        references: ObjectName,
+        referred_columns: Vec<Ident>,
+    },
+    Check {
+        expr: String,
+    },
+    Exclude,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Constraint {
+    pub name: Option<Ident>,
+    pub kind: ConstraintKind,
+    pub not_valid: bool,
+}
+
+/// Where MySQL places a column (`FIRST` / `AFTER col`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ColumnPosition {
+    First,
+    After(Ident),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum AlterAction {
+    AddColumn {
+        column: ColumnDef,
+        if_not_exists: bool,
+        position: Option<ColumnPosition>,
+    },
+    DropColumn {
+        column: Ident,
+        if_exists: bool,
+        cascade: bool,
+    },
+    RenameColumn {
+        from: Ident,
+        to: Ident,
+    },
+    RenameTable {
+        to: ObjectName,
+    },
+    SetSchema {
+        schema: Ident,
+    },
+    /// PostgreSQL `ALTER COLUMN c TYPE t [USING e]`.
+    AlterColumnType {
+        column: Ident,
+        data_type: DataType,
+        using: Option<String>,
+    },
+    /// MySQL `MODIFY [COLUMN]` and `CHANGE [COLUMN] old new ...`: a whole new definition.
+    RedefineColumn {
+        old: Ident,
+        column: ColumnDef,
+        position: Option<ColumnPosition>,
+    },
+    SetNotNull {
+        column: Ident,
+    },
+    DropNotNull {
+        column: Ident,
+    },
+    SetDefault {
+        column: Ident,
+        default: Expr,
+    },
+    DropDefault {
+        column: Ident,
+    },
+    AddConstraint(Constraint),
+    ValidateConstraint {
+        name: Ident,
+    },
+    DropConstraint {
+        name: Ident,
+        if_exists: bool,
+        cascade: bool,
+    },
+    RenameConstraint {
+        from: Ident,
+        to: Ident,
+    },
+    /// MySQL `ADD [UNIQUE|FULLTEXT|SPATIAL] INDEX`.
+    AddIndex(IndexDef),
+    /// MySQL `DROP INDEX name` / `DROP KEY name`.
+    DropIndex {
+        name: Ident,
+    },
+    /// MySQL `DROP PRIMARY KEY`.
+    DropPrimaryKey,
+    SetLogged,
+    SetUnlogged,
+    SetTablespace,
+    EnableTrigger,
+    DisableTrigger,
+    AttachPartition,
+    DetachPartition {
+        concurrently: bool,
+    },
+    /// MySQL `ALGORITHM = ...`.
+    Algorithm(String),
+    /// MySQL `LOCK = ...`.
+    Lock(String),
+    /// Any other action, by its leading words (`SET STATISTICS`, `OWNER TO`, `ENGINE`, ...).
+    Other(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexDef {
+    pub name: Option<Ident>,
+    pub table: ObjectName,
+    pub columns: Vec<String>,
+    pub unique: bool,
+    pub concurrently: bool,
+    pub if_not_exists: bool,
+    /// `btree`, `gin`, MySQL `fulltext` / `spatial`, ...
+    pub method: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatementKind {
+    CreateTable {
+        name: ObjectName,
+        columns: Vec<ColumnDef>,
+        constraints: Vec<Constraint>,
+        if_not_exists: bool,
+        /// `CREATE TABLE ... AS SELECT` / `LIKE`: columns unknown.
+        from_query: bool,
+    },
+    AlterTable {
+        name: ObjectName,
+        if_exists: bool,
+        actions: Vec<AlterAction>,
+    },
+    CreateIndex(IndexDef),
+    DropIndex {
+        names: Vec<ObjectName>,
+        /// MySQL `DROP INDEX i ON t`.
+        table: Option<ObjectName>,
+        concurrently: bool,
+        if_exists: bool,
+    },
+    DropTable {
+        names: Vec<ObjectName>,
+        if_exists: bool,
+        cascade: bool,
+    },
+    DropSchema {
+        names: Vec<Ident>,
+        cascade: bool,
+    },
+    DropDatabase {
+        name: Ident,
+    },
+    AlterSchemaRename {
+        from: Ident,
+        to: Ident,
+    },
+    /// MySQL `RENAME TABLE a TO b, c TO d`.
+    RenameTables {
+        pairs: Vec<(ObjectName, ObjectName)>,
+    },
+    Truncate {
+        tables: Vec<ObjectName>,
+        cascade: bool,
+    },
+    Update {
+        table: ObjectName,
+        has_where: bool,
+    },
+    Delete {
+        table: ObjectName,
+        has_where: bool,
+    },
+    Insert {
+        table: ObjectName,
+    },
+    Begin,
+    Commit,
+    Rollback,
+    /// `SET [SESSION|LOCAL] name = value` (value as written, lower-cased, quotes removed).
+    Set {
+        name: String,
+        value: String,
+        local: bool,
+    },
+    Reindex {
+        concurrently: bool,
+        target: Option<ObjectName>,
+    },
+    Vacuum {
+        full: bool,
+        tables: Vec<ObjectName>,
+    },
+    Cluster {
+        table: Option<ObjectName>,
+    },
+    LockTable {
+        tables: Vec<ObjectName>,
+        mode: String,
+    },
+    RefreshMaterializedView {
+        name: ObjectName,
+        concurrently: bool,
+    },
+    CreateTrigger {
+        table: ObjectName,
+    },
+    /// `ALTER TYPE name ADD VALUE ...` and other `ALTER TYPE` forms.
+    AlterType {
+        name: ObjectName,
+        action: AlterTypeAction,
+    },
+    /// MySQL `OPTIMIZE TABLE`.
+    OptimizeTable {
+        tables: Vec<ObjectName>,
+    },
+    /// A statement the rules have nothing to say about (`CREATE FUNCTION`, `GRANT`, ...),
+    /// named by its leading keywords.
+    Other {
+        keyword: String,
+    },
+    /// Neither `sqlparser` nor the fallback understood it.
+    Unparsed {
+        message: String,
+        /// Byte offset in the file where the parser stopped, when it said.
+        at: Option<u32>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AlterTypeAction {
+    AddValue,
+    RenameValue,
+    Other,
+}
+
+impl StatementKind {
+    /// Tables this statement writes rows into or changes the definition of.
+    pub fn is_ddl(&self) -> bool {
+        !matches!(
+            self,
+            StatementKind::Update { .. }
+                | StatementKind::Delete { .. }
+                | StatementKind::Insert { .. }
+                | StatementKind::Begin
+                | StatementKind::Commit
+                | StatementKind::Rollback
+                | StatementKind::Set { .. }
+                | StatementKind::Other { .. }
+                | StatementKind::Unparsed { .. }
+        )
+    }
+
+    pub fn is_data_change(&self) -> bool {
+        matches!(
+            self,
+            StatementKind::Update { .. } | StatementKind::Delete { .. } | StatementKind::Insert { .. }
+        )
+    }
+}
