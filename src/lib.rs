@@ -7,3 +7,16 @@
 pub mod dialect;
 pub mod span;
 pub mod statement;
+pub mod catalog;
+pub mod config;
+pub mod diagnostic;
+pub mod engine;
+pub mod ignore;
+pub mod locks;
+pub mod parse;
+pub mod report;
+pub mod rules;
+pub mod session;
+pub mod types;
+pub mod cli;
+pub mod docs;

@@ -1,0 +1,354 @@
+//! Schema replay: the tables, columns, indexes and constraints that exist before each
+//! statement, built by applying every earlier statement of the migration set in order.
+//!
+//! Tables the replay has not seen created are unknown: rules treat them as existing and
+//! possibly large. Names fold as the server folds them (`Ident::key`); unqualified names
+//! live in the default schema (`public` on PostgreSQL, the current database on MySQL).
+
+use crate::dialect::Dialect;
+use crate::statement::{
+    AlterAction, ColumnDef, ConstraintKind, DataType, Expr, Ident, IndexDef, ObjectName,
+    Statement, StatementKind,
+};
+use std::collections::HashMap;
+
+/// The files that will run together in one deploy. A table created in the current change
+/// set holds no rows yet and is read by no running application.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChangeSet(pub u32);
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TableKey {
+    pub schema: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Column {
+    pub name: Ident,
+    pub data_type: DataType,
+    pub not_null: bool,
+    pub default: Option<Expr>,
+    /// The change set that added the column; `None` when it came with an unknown table.
+    pub added_in: Option<ChangeSet>,
+}
+
+#[derive(Clone, Debug)]
+pub struct CatalogConstraint {
+    pub name: Option<String>,
+    pub kind: ConstraintKind,
+    pub validated: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub name: ObjectName,
+    pub columns: Vec<Column>,
+    pub constraints: Vec<CatalogConstraint>,
+    pub created_in: ChangeSet,
+}
+
+impl Table {
+    pub fn column(&self, name: &Ident) -> Option<&Column> {
+        let key = name.key();
+        self.columns.iter().find(|c| c.name.key() == key)
+    }
+
+    fn column_mut(&mut self, name: &Ident) -> Option<&mut Column> {
+        let key = name.key();
+        self.columns.iter_mut().find(|c| c.name.key() == key)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Index {
+    pub table: TableKey,
+    pub columns: Vec<String>,
+    pub unique: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    dialect: Dialect,
+    tables: HashMap<TableKey, Table>,
+    indexes: HashMap<TableKey, Index>,
+}
+
+impl Catalog {
+    pub fn new(dialect: Dialect) -> Catalog {
+        Catalog {
+            dialect,
+            tables: HashMap::new(),
+            indexes: HashMap::new(),
+        }
+    }
+
+    pub fn key(&self, name: &ObjectName) -> TableKey {
+        let schema = match (&name.schema, self.dialect) {
+            (Some(s), _) => s.key(),
+            (None, Dialect::Postgres) => "public".to_string(),
+            (None, Dialect::Mysql) => String::new(),
+        };
+        TableKey {
+            schema,
+            name: name.name.key(),
+        }
+    }
+
+    pub fn table(&self, name: &ObjectName) -> Option<&Table> {
+        self.tables.get(&self.key(name))
+    }
+
+    /// Whether `name` was created in `change_set`.
+    pub fn created_in(&self, name: &ObjectName, change_set: ChangeSet) -> bool {
+        self.table(name).is_some_and(|t| t.created_in == change_set)
+    }
+
+    pub fn column(&self, table: &ObjectName, column: &Ident) -> Option<&Column> {
+        self.table(table)?.column(column)
+    }
+
+    /// Whether a validated `CHECK (column IS NOT NULL)` exists on the table, which lets
+    /// PostgreSQL 12+ skip the scan of `SET NOT NULL`.
+    pub fn has_validated_not_null_check(&self, table: &ObjectName, column: &Ident) -> bool {
+        let Some(t) = self.table(table) else {
+            return false;
+        };
+        let wanted = format!("{} is not null", column.key());
+        t.constraints.iter().any(|c| {
+            c.validated
+                && matches!(&c.kind, ConstraintKind::Check { expr }
+                    if normalise_check(expr) == wanted)
+        })
+    }
+
+    /// The table an index belongs to, when the replay saw the index created.
+    pub fn index_table(&self, index: &ObjectName) -> Option<ObjectName> {
+        let table = &self.indexes.get(&self.key(index))?.table;
+        self.tables.get(table).map(|t| t.name.clone())
+    }
+
+    /// Whether any known index of the table covers `column`.
+    pub fn column_is_indexed(&self, table: &ObjectName, column: &Ident) -> bool {
+        let key = self.key(table);
+        let col = column.key();
+        self.indexes
+            .values()
+            .any(|i| i.table == key && i.columns.iter().any(|c| c == &col))
+    }
+
+    /// Applies one statement. `change_set` is the change set of the file it belongs to.
+    pub fn apply(&mut self, statement: &Statement, change_set: ChangeSet) {
+        match &statement.kind {
+            StatementKind::CreateTable {
+                name,
+                columns,
+                constraints,
+                ..
+            } => {
+                let key = self.key(name);
+                if self.tables.contains_key(&key) {
+                    return; // CREATE TABLE IF NOT EXISTS on an existing table changes nothing.
+                }
+                let mut table = Table {
+                    name: name.clone(),
+                    columns: columns.iter().map(|c| column(c, change_set)).collect(),
+                    constraints: Vec::new(),
+                    created_in: change_set,
+                };
+                for c in columns {
+                    table.constraints.extend(inline_constraints(c));
+                }
+                table
+                    .constraints
+                    .extend(constraints.iter().map(|c| CatalogConstraint {
+                        name: c.name.as_ref().map(Ident::key),
+                        kind: c.kind.clone(),
+                        validated: true,
+                    }));
+                self.tables.insert(key, table);
+            }
+            StatementKind::AlterTable { name, actions, .. } => {
+                for action in actions {
+                    self.apply_alter(name, action, change_set);
+                }
+            }
+            StatementKind::CreateIndex(index) => self.add_index(index),
+            StatementKind::DropIndex { names, .. } => {
+                for n in names {
+                    let key = self.key(n);
+                    self.indexes.remove(&key);
+                }
+            }
+            StatementKind::DropTable { names, .. } => {
+                for n in names {
+                    let key = self.key(n);
+                    self.tables.remove(&key);
+                    self.indexes.retain(|_, i| i.table != key);
+                }
+            }
+            StatementKind::RenameTables { pairs } => {
+                for (from, to) in pairs {
+                    self.rename_table(from, to);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn add_index(&mut self, index: &IndexDef) {
+        let Some(name) = &index.name else { return };
+        let index_name = ObjectName {
+            schema: index.table.schema.clone(),
+            name: name.clone(),
+        };
+        let key = self.key(&index_name);
+        self.indexes.insert(
+            key,
+            Index {
+                table: self.key(&index.table),
+                columns: index.columns.iter().map(|c| c.to_lowercase()).collect(),
+                unique: index.unique,
+            },
+        );
+    }
+
+    fn rename_table(&mut self, from: &ObjectName, to: &ObjectName) {
+        let old = self.key(from);
+        let mut new = self.key(to);
+        if to.schema.is_none() {
+            new.schema = old.schema.clone();
+        }
+        if let Some(mut table) = self.tables.remove(&old) {
+            table.name = to.clone();
+            self.tables.insert(new.clone(), table);
+        }
+        for index in self.indexes.values_mut().filter(|i| i.table == old) {
+            index.table = new.clone();
+        }
+    }
+
+    fn apply_alter(&mut self, name: &ObjectName, action: &AlterAction, change_set: ChangeSet) {
+        if let AlterAction::RenameTable { to } = action {
+            self.rename_table(name, to);
+            return;
+        }
+        if let AlterAction::AddIndex(index) = action {
+            self.add_index(index);
+            return;
+        }
+        let key = self.key(name);
+        let Some(table) = self.tables.get_mut(&key) else {
+            return; // Unknown table: nothing known to update.
+        };
+        match action {
+            AlterAction::AddColumn { column: c, .. } => {
+                if table.column(&c.name).is_none() {
+                    table.columns.push(column(c, change_set));
+                    let inline = inline_constraints(c);
+                    table.constraints.extend(inline);
+                }
+            }
+            AlterAction::DropColumn { column, .. } => {
+                let k = column.key();
+                table.columns.retain(|c| c.name.key() != k);
+            }
+            AlterAction::RenameColumn { from, to } => {
+                if let Some(c) = table.column_mut(from) {
+                    c.name = to.clone();
+                }
+            }
+            AlterAction::AlterColumnType {
+                column, data_type, ..
+            } => {
+                if let Some(c) = table.column_mut(column) {
+                    c.data_type = data_type.clone();
+                }
+            }
+            AlterAction::RedefineColumn { old, column: def, .. } => {
+                if let Some(c) = table.column_mut(old) {
+                    let added_in = c.added_in;
+                    *c = Column {
+                        added_in,
+                        ..column(def, change_set)
+                    };
+                }
+            }
+            AlterAction::SetNotNull { column } => {
+                if let Some(c) = table.column_mut(column) {
+                    c.not_null = true;
+                }
+            }
+            AlterAction::DropNotNull { column } => {
+                if let Some(c) = table.column_mut(column) {
+                    c.not_null = false;
+                }
+            }
+            AlterAction::SetDefault { column, default } => {
+                if let Some(c) = table.column_mut(column) {
+                    c.default = Some(default.clone());
+                }
+            }
+            AlterAction::DropDefault { column } => {
+                if let Some(c) = table.column_mut(column) {
+                    c.default = None;
+                }
+            }
+            AlterAction::AddConstraint(constraint) => {
+                table.constraints.push(CatalogConstraint {
+                    name: constraint.name.as_ref().map(Ident::key),
+                    kind: constraint.kind.clone(),
+                    validated: !constraint.not_valid,
+                });
+            }
+            AlterAction::ValidateConstraint { name } => {
+                let k = name.key();
+                for c in &mut table.constraints {
+                    if c.name.as_deref() == Some(k.as_str()) {
+                        c.validated = true;
+                    }
+                }
+            }
+            AlterAction::DropConstraint { name, .. } => {
+                let k = name.key();
+                table.constraints.retain(|c| c.name.as_deref() != Some(k.as_str()));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
+    Column {
+        name: def.name.clone(),
+        data_type: def.data_type.clone(),
+        not_null: def.not_null || def.primary_key,
+        default: def.default.clone(),
+        added_in: Some(change_set),
+    }
+}
+
+fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
+    def.check
+        .iter()
+        .map(|expr| CatalogConstraint {
+            name: None,
+            kind: ConstraintKind::Check { expr: expr.clone() },
+            validated: true,
+        })
+        .collect()
+}
+
+/// `("Email"   IS NOT NULL)` -> `email is not null`, for comparing CHECK expressions.
+fn normalise_check(expr: &str) -> String {
+    let trimmed = expr.trim();
+    let inner = trimmed
+        .strip_prefix('(')
+        .and_then(|s| s.strip_suffix(')'))
+        .unwrap_or(trimmed);
+    inner
+        .split_whitespace()
+        .map(|w| w.trim_matches('"').to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -1,0 +1,206 @@
+//! The command line: `lockstep check`, `lockstep rules`, `lockstep explain`.
+
+use crate::config::{self, ConfigError, FailOn, Options, RuleLevels, Settings};
+use crate::dialect::{Dialect, Target};
+use crate::report::{self, Format, PrintOptions};
+use crate::{docs, engine, rules};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(name = "lockstep", version, about = "Lint SQL schema migrations for locks, rewrites and breaking changes")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint migration files or folders.
+    Check(CheckArgs),
+    /// List the rule catalogue.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Show the full documentation of one rule.
+    Explain {
+        /// The rule id, e.g. `create-index-non-concurrently`.
+        rule: String,
+    },
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum)]
+pub enum RulesFormat {
+    Text,
+    Json,
+    /// The README table.
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files or folders (default: `paths` from the config, else `.`).
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum)]
+    pub dialect: Option<Dialect>,
+    /// The server version the migrations will run on (postgres default 15, mysql 8.0.35).
+    #[arg(long)]
+    pub target_version: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// The lowest severity that makes the run exit 1.
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// The config file (default: the nearest `lockstep.toml` above the first path).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Only lint files matching this glob (repeatable).
+    #[arg(long)]
+    pub include: Vec<String>,
+    /// Skip files matching this glob (repeatable).
+    #[arg(long)]
+    pub exclude: Vec<String>,
+}
+
+/// How a run ended; `main` turns it into the process exit code.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Nothing at or above the fail level.
+    Clean,
+    /// Findings at or above the fail level.
+    Findings,
+    /// Usage, config or I/O error.
+    Error,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Clean => 0,
+            ExitStatus::Findings => 1,
+            ExitStatus::Error => 2,
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> ExitStatus {
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => {
+            let text = match format {
+                RulesFormat::Text => docs::rules_text(),
+                RulesFormat::Json => docs::rules_json() + "\n",
+                RulesFormat::Markdown => docs::readme_table(),
+            };
+            write_stdout(&text).map(|_| ExitStatus::Clean)
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(rule) => write_stdout(&docs::explain(rule)).map(|_| ExitStatus::Clean),
+            None => Err(format!("unknown rule `{rule}`; `lockstep rules` lists them")),
+        },
+    };
+    match result {
+        Ok(status) => status,
+        Err(message) => {
+            eprintln!("lockstep: error: {message}");
+            ExitStatus::Error
+        }
+    }
+}
+
+/// Writes to standard output; a closed pipe (`lockstep rules | head`) is not an error.
+fn write_stdout(text: &str) -> Result<(), String> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<ExitStatus, String> {
+    let settings = resolve(&args).map_err(|e| e.to_string())?;
+    let report = engine::check(&settings);
+    let color = args.output.is_none()
+        && args.format == Format::Text
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let mut buffer = Vec::new();
+    report::print(args.format, &report, &mut buffer, PrintOptions { color }).map_err(|e| e.to_string())?;
+    match &args.output {
+        Some(path) => write_atomically(path, &buffer).map_err(|e| format!("{}: cannot write report: {e}", path.display()))?,
+        None => write_stdout(&String::from_utf8_lossy(&buffer))?,
+    }
+    for error in &report.errors {
+        if args.format != Format::Text || args.output.is_some() {
+            eprintln!("lockstep: error: {}: {}", error.path.display(), error.message);
+        }
+    }
+    Ok(if !report.errors.is_empty() {
+        ExitStatus::Error
+    } else if report.findings().any(|(_, f)| settings.fail_on.fails(f.severity)) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Clean
+    })
+}
+
+/// Merges the config file under the command line.
+pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
+    let first = args.paths.first().map_or(Path::new("."), PathBuf::as_path);
+    let config_path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => Options::find(first),
+    };
+    let options = match &config_path {
+        Some(p) => Options::load(p)?,
+        None => Options::default(),
+    };
+    let shown = config_path.clone().unwrap_or_else(|| PathBuf::from(config::FILE_NAME));
+    let dialect = args.dialect.or(options.dialect).unwrap_or(Dialect::Postgres);
+    let mut target = Target::new(dialect);
+    if let Some(v) = args.target_version.as_ref().or(options.target_version.as_ref()) {
+        target.version = config::parse_version(dialect, v).map_err(|message| ConfigError::Value {
+            path: shown.clone(),
+            message,
+        })?;
+    }
+    target.flavor = options.mysql_flavor.unwrap_or_default();
+    // Config paths are relative to the config file's folder.
+    let base = config_path.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    let paths = if !args.paths.is_empty() {
+        args.paths.clone()
+    } else if let Some(paths) = &options.paths {
+        paths.iter().map(|p| base.join(p)).collect()
+    } else {
+        vec![PathBuf::from(".")]
+    };
+    Ok(Settings {
+        target,
+        paths,
+        include: if args.include.is_empty() { options.include.clone().unwrap_or_default() } else { args.include.clone() },
+        exclude: if args.exclude.is_empty() { options.exclude.clone().unwrap_or_default() } else { args.exclude.clone() },
+        fail_on: args.fail_on.or(options.fail_on).unwrap_or_default(),
+        rules: RuleLevels::resolve(&options.rules, &shown)?,
+        change_set: options.change_set.unwrap_or_default(),
+        transactions: options.transactions.clone(),
+    })
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a
+/// reader never sees half a report.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let temp = dir.join(format!(".{name}.lockstep-{}.tmp", std::process::id()));
+    let result = std::fs::File::create(&temp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))
+        .and_then(|_| std::fs::rename(&temp, path));
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
+}

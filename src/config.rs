@@ -1,0 +1,286 @@
+//! `lockstep.toml`: read with unknown keys rejected (with their line), then merged with
+//! the command line into one resolved [`Settings`].
+
+use crate::diagnostic::Severity;
+use crate::dialect::{Dialect, MysqlFlavor, Target, Version};
+use crate::rules::{self, Group, Rule};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "lockstep.toml";
+
+/// The file as written. Every field is optional; the command line wins over it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    pub dialect: Option<Dialect>,
+    #[serde(alias = "target-version")]
+    pub target_version: Option<String>,
+    #[serde(alias = "mysql-flavor")]
+    pub mysql_flavor: Option<MysqlFlavor>,
+    pub paths: Option<Vec<PathBuf>>,
+    pub include: Option<Vec<String>>,
+    pub exclude: Option<Vec<String>>,
+    #[serde(alias = "fail-on")]
+    pub fail_on: Option<FailOn>,
+    #[serde(alias = "change-set")]
+    pub change_set: Option<ChangeSetMode>,
+    /// Rule id or group id -> `"error" | "warning" | "note" | "off" | "on"`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, Level>,
+    /// Path glob or framework name (`flyway`, `goose`, ...) -> `"wrapped" | "none"`.
+    #[serde(default)]
+    pub transactions: BTreeMap<String, TransactionMode>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+    Off,
+    On,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransactionMode {
+    Wrapped,
+    None,
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeSetMode {
+    /// Each file deploys on its own (a table created in V1 may be large by V50).
+    #[default]
+    File,
+    /// All files of a migration folder deploy together.
+    Folder,
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    #[default]
+    Error,
+    Warning,
+    Note,
+    Never,
+}
+
+impl FailOn {
+    pub fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Error => severity >= Severity::Error,
+            FailOn::Warning => severity >= Severity::Warning,
+            FailOn::Note => true,
+            FailOn::Never => false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Value { path: PathBuf, message: String },
+}
+
+impl Options {
+    pub fn load(path: &Path) -> Result<Options, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Options::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Options, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|s| {
+                    let index = crate::span::LineIndex::new(text);
+                    let lc = index.line_col(text, s.start as u32);
+                    (lc.line as usize, lc.column as usize)
+                })
+                .unwrap_or((1, 1));
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })
+    }
+
+    /// The nearest `lockstep.toml` in `start` or its parents.
+    pub fn find(start: &Path) -> Option<PathBuf> {
+        let start = std::fs::canonicalize(start).ok()?;
+        let dir = if start.is_dir() {
+            start.as_path()
+        } else {
+            start.parent()?
+        };
+        dir.ancestors()
+            .map(|d| d.join(FILE_NAME))
+            .find(|p| p.is_file())
+    }
+}
+
+/// Which rules run, at which level.
+#[derive(Clone, Debug)]
+pub struct RuleLevels {
+    levels: BTreeMap<&'static str, Option<Severity>>,
+}
+
+impl RuleLevels {
+    /// Defaults, then group settings, then rule settings, so a rule setting wins.
+    pub fn resolve(settings: &BTreeMap<String, Level>, path: &Path) -> Result<RuleLevels, ConfigError> {
+        let mut levels: BTreeMap<&'static str, Option<Severity>> = rules::ALL
+            .iter()
+            .map(|r| (r.id, r.enabled_by_default.then_some(r.default_severity)))
+            .collect();
+        let mut apply = |rule: &Rule, level: Level| {
+            levels.insert(
+                rule.id,
+                match level {
+                    Level::Error => Some(Severity::Error),
+                    Level::Warning => Some(Severity::Warning),
+                    Level::Note => Some(Severity::Note),
+                    Level::Off => None,
+                    Level::On => Some(rule.default_severity),
+                },
+            );
+        };
+        for (key, level) in settings {
+            if let Some(group) = Group::ALL.iter().find(|g| g.id() == key) {
+                for rule in rules::ALL.iter().filter(|r| r.group == *group) {
+                    apply(rule, *level);
+                }
+            } else if rules::find(key).is_none() {
+                return Err(ConfigError::Value {
+                    path: path.to_path_buf(),
+                    message: format!("[rules]: `{key}` is neither a rule nor a group (see `lockstep rules`)"),
+                });
+            }
+        }
+        for (key, level) in settings {
+            if let Some(rule) = rules::find(key) {
+                apply(rule, *level);
+            }
+        }
+        Ok(RuleLevels { levels })
+    }
+
+    /// Only `rule`, at its default severity: how fixtures and documentation examples are
+    /// checked, one rule at a time.
+    pub fn only(rule: &Rule) -> RuleLevels {
+        RuleLevels {
+            levels: rules::ALL
+                .iter()
+                .map(|r| (r.id, (r.id == rule.id).then_some(r.default_severity)))
+                .collect(),
+        }
+    }
+
+    /// The level `rule` reports at, or `None` when it is off.
+    pub fn level(&self, rule: &Rule) -> Option<Severity> {
+        self.levels.get(rule.id).copied().flatten()
+    }
+}
+
+impl Default for RuleLevels {
+    fn default() -> RuleLevels {
+        RuleLevels::resolve(&BTreeMap::new(), Path::new(FILE_NAME))
+            .unwrap_or(RuleLevels { levels: BTreeMap::new() })
+    }
+}
+
+/// Everything a run needs, resolved from the command line and the config file.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub target: Target,
+    pub paths: Vec<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub fail_on: FailOn,
+    pub rules: RuleLevels,
+    pub change_set: ChangeSetMode,
+    pub transactions: BTreeMap<String, TransactionMode>,
+}
+
+impl Settings {
+    pub fn new(dialect: Dialect) -> Settings {
+        Settings {
+            target: Target::new(dialect),
+            paths: vec![PathBuf::from(".")],
+            include: Vec::new(),
+            exclude: Vec::new(),
+            fail_on: FailOn::default(),
+            rules: RuleLevels::default(),
+            change_set: ChangeSetMode::default(),
+            transactions: BTreeMap::new(),
+        }
+    }
+}
+
+/// Parses a `--target-version` or `target_version` value for `dialect`.
+pub fn parse_version(dialect: Dialect, text: &str) -> Result<Version, String> {
+    let version: Version = text.parse()?;
+    let known = match dialect {
+        Dialect::Postgres => (9..=18).contains(&version.major),
+        Dialect::Mysql => matches!((version.major, version.minor), (5, 7) | (8, _) | (9, _) | (10, _) | (11, _)),
+    };
+    if known {
+        Ok(version)
+    } else {
+        Err(format!("{} {version} is not a version lockstep knows", dialect.name()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_reported_with_their_line() {
+        let err = Options::parse("dialect = \"postgres\"\n\nfail_onn = \"error\"\n", Path::new("x.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("x.toml:3:1: unknown field `fail_onn`"), "{err}");
+    }
+
+    #[test]
+    fn rule_settings_win_over_group_settings() {
+        let mut settings = BTreeMap::new();
+        settings.insert("locking".to_string(), Level::Off);
+        settings.insert("require-concurrent-index".to_string(), Level::Warning);
+        let levels = RuleLevels::resolve(&settings, Path::new("x")).unwrap();
+        let rule = rules::find("require-concurrent-index").unwrap();
+        assert_eq!(levels.level(rule), Some(Severity::Warning));
+        let other = rules::ALL.iter().find(|r| r.group == Group::Locking && r.id != rule.id).unwrap();
+        assert_eq!(levels.level(other), None);
+    }
+
+    #[test]
+    fn unknown_rule_names_are_an_error() {
+        let mut settings = BTreeMap::new();
+        settings.insert("no-such-rule".to_string(), Level::Off);
+        assert!(RuleLevels::resolve(&settings, Path::new("x")).is_err());
+    }
+}

@@ -1,0 +1,271 @@
+//! Findings as data: what a rule reports, with the lock it claims. Renderers live in
+//! `report/`; nothing here formats output.
+
+use crate::rules::Rule;
+use crate::span::Span;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// How bad a finding is. The order matters: `Note < Warning < Error`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Advice.
+    Note,
+    /// Risky depending on table size or context.
+    Warning,
+    /// Blocks reads or writes beyond a brief metadata lock, rewrites the table, fails on
+    /// real data, or breaks the running application version.
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A table-level lock. PostgreSQL's eight modes, weakest first, then the three levels of
+/// MySQL online DDL (`LOCK=NONE|SHARED|EXCLUSIVE`; each also takes a brief exclusive
+/// metadata lock at its start and end).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum LockMode {
+    AccessShare,
+    RowShare,
+    RowExclusive,
+    ShareUpdateExclusive,
+    Share,
+    ShareRowExclusive,
+    Exclusive,
+    AccessExclusive,
+    MysqlNone,
+    MysqlShared,
+    MysqlExclusive,
+}
+
+/// Which application statements wait while a lock is held.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Blocks {
+    Nothing,
+    Writes,
+    ReadsAndWrites,
+}
+
+impl Blocks {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Blocks::Nothing => "neither reads nor writes",
+            Blocks::Writes => "writes (INSERT, UPDATE, DELETE); reads continue",
+            Blocks::ReadsAndWrites => "reads and writes",
+        }
+    }
+}
+
+impl LockMode {
+    /// The name PostgreSQL uses in `pg_locks.mode`, or MySQL's `LOCK=` clause.
+    pub fn name(self) -> &'static str {
+        match self {
+            LockMode::AccessShare => "ACCESS SHARE",
+            LockMode::RowShare => "ROW SHARE",
+            LockMode::RowExclusive => "ROW EXCLUSIVE",
+            LockMode::ShareUpdateExclusive => "SHARE UPDATE EXCLUSIVE",
+            LockMode::Share => "SHARE",
+            LockMode::ShareRowExclusive => "SHARE ROW EXCLUSIVE",
+            LockMode::Exclusive => "EXCLUSIVE",
+            LockMode::AccessExclusive => "ACCESS EXCLUSIVE",
+            LockMode::MysqlNone => "LOCK=NONE",
+            LockMode::MysqlShared => "LOCK=SHARED",
+            LockMode::MysqlExclusive => "LOCK=EXCLUSIVE",
+        }
+    }
+
+    /// The `pg_locks.mode` spelling, e.g. `ShareLock`; `None` for MySQL modes.
+    pub fn pg_locks_name(self) -> Option<&'static str> {
+        Some(match self {
+            LockMode::AccessShare => "AccessShareLock",
+            LockMode::RowShare => "RowShareLock",
+            LockMode::RowExclusive => "RowExclusiveLock",
+            LockMode::ShareUpdateExclusive => "ShareUpdateExclusiveLock",
+            LockMode::Share => "ShareLock",
+            LockMode::ShareRowExclusive => "ShareRowExclusiveLock",
+            LockMode::Exclusive => "ExclusiveLock",
+            LockMode::AccessExclusive => "AccessExclusiveLock",
+            _ => return None,
+        })
+    }
+
+    /// What ordinary application traffic cannot do while this lock is held.
+    pub fn blocks(self) -> Blocks {
+        match self {
+            LockMode::AccessShare
+            | LockMode::RowShare
+            | LockMode::RowExclusive
+            | LockMode::ShareUpdateExclusive
+            | LockMode::MysqlNone => Blocks::Nothing,
+            LockMode::Share
+            | LockMode::ShareRowExclusive
+            | LockMode::Exclusive
+            | LockMode::MysqlShared => Blocks::Writes,
+            LockMode::AccessExclusive | LockMode::MysqlExclusive => Blocks::ReadsAndWrites,
+        }
+    }
+}
+
+impl fmt::Display for LockMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a statement does to the rows of a table while it holds its lock.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableEffect {
+    /// Catalogue change only.
+    None,
+    /// Reads every row (or builds an index from them) without rewriting.
+    Scan,
+    /// Writes a new copy of the table and its indexes.
+    Rewrite,
+}
+
+impl TableEffect {
+    pub fn describe(self) -> &'static str {
+        match self {
+            TableEffect::None => "metadata only",
+            TableEffect::Scan => "scans the whole table",
+            TableEffect::Rewrite => "rewrites the whole table",
+        }
+    }
+}
+
+/// A lock a rule documents: the mode and the effect on rows.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct LockClaim {
+    pub mode: LockMode,
+    pub effect: TableEffect,
+}
+
+/// The lock one statement takes on one named table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TableLock {
+    pub table: String,
+    pub mode: LockMode,
+    pub effect: TableEffect,
+}
+
+impl TableLock {
+    pub fn blocks(&self) -> Blocks {
+        self.mode.blocks()
+    }
+}
+
+/// A text edit that fixes (part of) a finding: replace `span` with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edit {
+    pub span: Span,
+    pub replacement: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    pub edits: Vec<Edit>,
+}
+
+/// One problem found in one statement.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule: &'static Rule,
+    pub severity: Severity,
+    /// What to underline: usually the whole statement, or the offending clause.
+    pub span: Span,
+    /// The whole statement this finding belongs to (ignores and fingerprints use it).
+    pub statement: Span,
+    pub message: String,
+    /// The safe alternative for this statement, with the user's names filled in.
+    pub help: Option<String>,
+    pub locks: Vec<TableLock>,
+    pub fix: Option<Fix>,
+}
+
+impl Finding {
+    pub fn new(rule: &'static Rule, statement: Span, message: impl Into<String>) -> Finding {
+        Finding {
+            rule,
+            severity: rule.default_severity,
+            span: statement,
+            statement,
+            message: message.into(),
+            help: None,
+            locks: Vec::new(),
+            fix: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Finding {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn lock(mut self, table: impl ToString, mode: LockMode, effect: TableEffect) -> Finding {
+        self.locks.push(TableLock {
+            table: table.to_string(),
+            mode,
+            effect,
+        });
+        self
+    }
+
+    pub fn locks(mut self, locks: impl IntoIterator<Item = TableLock>) -> Finding {
+        self.locks.extend(locks);
+        self
+    }
+
+    pub fn at(mut self, span: Span) -> Finding {
+        self.span = span;
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Finding {
+        self.severity = severity;
+        self
+    }
+
+    pub fn fix(mut self, title: impl Into<String>, edits: Vec<Edit>) -> Finding {
+        self.fix = Some(Fix {
+            title: title.into(),
+            edits,
+        });
+        self
+    }
+
+    /// One line on the strongest lock: mode, table, what it blocks and the row effect.
+    pub fn lock_summary(&self) -> Option<String> {
+        let strongest = self.locks.iter().max_by_key(|l| (l.blocks(), l.mode))?;
+        let tables: Vec<&str> = self
+            .locks
+            .iter()
+            .filter(|l| l.mode == strongest.mode)
+            .map(|l| l.table.as_str())
+            .collect();
+        Some(format!(
+            "takes {} on {}: blocks {}; {}",
+            strongest.mode,
+            tables.join(", "),
+            strongest.blocks().describe(),
+            strongest.effect.describe()
+        ))
+    }
+}

@@ -1,0 +1,295 @@
+//! The run: discover the migration sets, parse their files in parallel, replay each set
+//! in order through the catalogue while the enabled rules check every statement, then
+//! apply levels and ignore comments.
+
+use crate::catalog::{Catalog, ChangeSet};
+use crate::config::{ChangeSetMode, Settings, TransactionMode};
+use crate::diagnostic::{Finding, Severity};
+use crate::discover::{discover, DiscoverRequest, MigrationFile, MigrationSet};
+use crate::ignore::{self, Ignore};
+use crate::layout::{self, Direction, Section};
+use crate::locks::statement_locks;
+use crate::parse::{parse_text, ParsedText};
+use crate::report::{FileReport, InputError, Report};
+use crate::rules::{self, meta, Ctx, FileFacts};
+use crate::session::Session;
+use crate::span::{LineIndex, Span};
+use crate::statement::StatementKind;
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+pub fn check(settings: &Settings) -> Report {
+    let discovery = discover(&DiscoverRequest {
+        paths: settings.paths.clone(),
+        include: settings.include.clone(),
+        exclude: settings.exclude.clone(),
+    });
+    let mut report = Report {
+        errors: discovery
+            .errors
+            .into_iter()
+            .map(|e| InputError {
+                path: display_path(&e.path),
+                message: e.message,
+            })
+            .collect(),
+        ..Report::default()
+    };
+    let results: Vec<(Vec<FileReport>, Vec<InputError>)> = discovery
+        .sets
+        .par_iter()
+        .map(|set| check_set(set, settings))
+        .collect();
+    for (files, errors) in results {
+        report.files.extend(files);
+        report.errors.extend(errors);
+    }
+    report.files.sort_by(|a, b| a.path.cmp(&b.path));
+    report
+}
+
+/// A file read and parsed, before replay.
+struct LoadedFile {
+    text: String,
+    parsed: ParsedText,
+    /// Set when the bytes were not valid UTF-8 and were decoded lossily.
+    lossy: bool,
+}
+
+enum Loaded {
+    File(LoadedFile),
+    Binary,
+    Failed(String),
+}
+
+fn load(path: &Path, dialect: crate::dialect::Dialect) -> Loaded {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Loaded::Failed(format!("cannot read: {e}")),
+    };
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Loaded::Binary;
+    }
+    let (text, lossy) = match String::from_utf8(bytes) {
+        Ok(t) => (t, false),
+        Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
+    };
+    let parsed = parse_text(&text, dialect);
+    Loaded::File(LoadedFile {
+        text,
+        parsed,
+        lossy,
+    })
+}
+
+fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<InputError>) {
+    let dialect = settings.target.dialect;
+    let loaded: Vec<Loaded> = set.files.par_iter().map(|f| load(&f.path, dialect)).collect();
+    let mut catalog = Catalog::new(dialect);
+    let mut reports = Vec::new();
+    let mut errors = Vec::new();
+    let mut up_change_set = ChangeSet(0);
+    for (position, (file, loaded)) in set.files.iter().zip(loaded).enumerate() {
+        let change_set = match (file.direction, settings.change_set) {
+            // Rollback code belongs with the migration it undoes.
+            (Direction::Down | Direction::Verify, _) => up_change_set,
+            (Direction::Up, ChangeSetMode::File) => ChangeSet(position as u32),
+            (Direction::Up, ChangeSetMode::Folder) => ChangeSet(0),
+        };
+        if file.direction == Direction::Up {
+            up_change_set = change_set;
+        }
+        let path = display_path(&file.path);
+        match loaded {
+            Loaded::Failed(message) => errors.push(InputError { path, message }),
+            Loaded::Binary => {
+                if file.report {
+                    let finding = Finding::new(&meta::input_encoding::RULE, Span::default(), "binary file skipped: it contains NUL bytes");
+                    reports.push(FileReport::new(path, String::new(), 0, 0, vec![finding]));
+                }
+            }
+            Loaded::File(loaded) => {
+                let findings = replay_file(&loaded, file, change_set, &mut catalog, settings);
+                if file.report {
+                    let unparsed = loaded
+                        .parsed
+                        .statements
+                        .iter()
+                        .filter(|s| matches!(s.kind, StatementKind::Unparsed { .. }))
+                        .count();
+                    reports.push(FileReport::new(path, loaded.text, loaded.parsed.statements.len(), unparsed, findings));
+                }
+            }
+        }
+    }
+    (reports, errors)
+}
+
+/// Replays one file into the catalogue and, when the file is reported, returns what the
+/// enabled rules found in it.
+fn replay_file(loaded: &LoadedFile, file: &MigrationFile, change_set: ChangeSet, catalog: &mut Catalog, settings: &Settings) -> Vec<Finding> {
+    let text = &loaded.text;
+    let target = settings.target;
+    let enabled: Vec<&rules::Rule> = rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| r.applies_to(target.dialect) && settings.rules.level(r).is_some())
+        .collect();
+    let mut findings = Vec::new();
+    let mut reported_once = HashSet::new();
+    for section in layout::sections(text, file) {
+        let wrapped = transaction_override(settings, file).unwrap_or(section.transactional);
+        let mut session = Session::new(wrapped);
+        let facts = FileFacts {
+            direction: section.direction,
+            change_set,
+        };
+        for statement in statements_in(&loaded.parsed, &section) {
+            let locks = statement_locks(statement, catalog, &target);
+            if file.report {
+                let mut ctx = Ctx::new(target, catalog, &session, &facts, text, &mut findings, &mut reported_once);
+                for rule in &enabled {
+                    if let Some(check) = rule.check {
+                        check(&mut ctx, statement);
+                    }
+                }
+            }
+            session.advance(statement, &locks);
+            if section.direction == Direction::Up {
+                catalog.apply(statement, change_set);
+            }
+        }
+    }
+    if !file.report {
+        return Vec::new();
+    }
+    findings.extend(input_findings(loaded));
+    finish(findings, text, settings)
+}
+
+fn statements_in<'a>(parsed: &'a ParsedText, section: &'a Section) -> impl Iterator<Item = &'a crate::statement::Statement> {
+    parsed
+        .statements
+        .iter()
+        .filter(move |s| section.span.start <= s.span.start && s.span.start < section.span.end.max(section.span.start + 1))
+}
+
+/// `[transactions]` in the config: a framework name or a path glob.
+fn transaction_override(settings: &Settings, file: &MigrationFile) -> Option<bool> {
+    let path = file.path.to_string_lossy();
+    settings.transactions.iter().find_map(|(key, mode)| {
+        let matches = key == file.layout.name()
+            || globset::Glob::new(key)
+                .map(|g| g.compile_matcher().is_match(path.as_ref()))
+                .unwrap_or(false);
+        matches.then_some(*mode == TransactionMode::Wrapped)
+    })
+}
+
+/// Findings about the file itself rather than one statement.
+fn input_findings(loaded: &LoadedFile) -> Vec<Finding> {
+    let mut findings: Vec<Finding> = loaded
+        .parsed
+        .problems
+        .iter()
+        .map(|p| {
+            let at = Span::new(p.offset as usize, p.offset as usize + 1);
+            Finding::new(&meta::unterminated_literal::RULE, at, format!("{}: the rest of the file is read as one statement", p.kind.describe()))
+        })
+        .collect();
+    findings.extend(loaded.parsed.meta_commands.iter().map(|span| {
+        Finding::new(&meta::psql_meta_command::RULE, *span, "psql meta-command skipped: it is not SQL and lockstep does not run it")
+    }));
+    if loaded.lossy {
+        findings.push(Finding::new(&meta::input_encoding::RULE, Span::default(), "file is not valid UTF-8: invalid bytes were replaced before linting"));
+    }
+    findings
+}
+
+/// Applies configured levels and ignore comments; reports ignores that suppressed nothing.
+fn finish(findings: Vec<Finding>, text: &str, settings: &Settings) -> Vec<Finding> {
+    let index = LineIndex::new(text);
+    let ignores = ignore::collect(text, &index);
+    let mut used = vec![false; ignores.len()];
+    let mut kept = Vec::new();
+    for mut finding in findings {
+        let Some(level) = settings.rules.level(finding.rule) else {
+            continue;
+        };
+        // A configured level replaces the rule's own severity (which may vary per finding).
+        if level != finding.rule.default_severity {
+            finding.severity = level;
+        }
+        let first = index.line_col(text, finding.statement.start).line;
+        let last = index.line_col(text, finding.statement.end).line;
+        let suppressor = ignores.iter().position(|i| i.names(finding.rule.id) && i.covers(first, last));
+        match suppressor {
+            Some(i) => used[i] = true,
+            None => kept.push(finding),
+        }
+    }
+    kept.extend(unused_ignores(&ignores, &used, settings));
+    kept
+}
+
+fn unused_ignores<'a>(ignores: &'a [Ignore], used: &'a [bool], settings: &'a Settings) -> impl Iterator<Item = Finding> + 'a {
+    let rule = &meta::unused_ignore::RULE;
+    let level = settings.rules.level(rule);
+    ignores
+        .iter()
+        .zip(used)
+        .filter(move |_| level.is_some())
+        .filter_map(move |(ignore, used)| {
+            let unknown: Vec<&str> = ignore.rules.iter().filter(|r| rules::find(r).is_none()).map(String::as_str).collect();
+            let message = if ignore.rules.is_empty() {
+                "ignore comment names no rule".to_string()
+            } else if !unknown.is_empty() {
+                format!("ignore comment names unknown rule `{}`", unknown.join("`, `"))
+            } else if !used {
+                format!("ignore comment for `{}` suppresses nothing here", ignore.rules.join("`, `"))
+            } else {
+                return None;
+            };
+            Some(Finding::new(rule, ignore.span, message).severity(level.unwrap_or(Severity::Note)))
+        })
+}
+
+/// Lints `text` as one plain migration file of its own change set, with no earlier
+/// schema: the entry point for rule tests, documentation examples and benchmarks.
+pub fn lint_source(text: &str, settings: &Settings) -> Vec<Finding> {
+    let file = MigrationFile {
+        path: PathBuf::from("migration.sql"),
+        layout: layout::Layout::Plain,
+        direction: Direction::Up,
+        version: None,
+        transactional: false,
+        report: true,
+    };
+    let loaded = LoadedFile {
+        parsed: parse_text(text, settings.target.dialect),
+        text: text.to_string(),
+        lossy: false,
+    };
+    let mut catalog = Catalog::new(settings.target.dialect);
+    replay_file(&loaded, &file, ChangeSet(0), &mut catalog, settings)
+}
+
+/// `path` relative to the working directory when it lies inside it.
+pub fn display_path(path: &Path) -> PathBuf {
+    let Ok(cwd) = std::env::current_dir() else {
+        return path.to_path_buf();
+    };
+    let absolute = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+    match absolute.strip_prefix(&cwd) {
+        Ok(relative) => normalise(relative),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Removes `.` components (`./db/V1.sql` -> `db/V1.sql`).
+fn normalise(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
+}

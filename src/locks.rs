@@ -1,0 +1,214 @@
+//! The lock model: which table locks a statement takes, and what it does to the rows.
+//!
+//! One place answers "what lock does this take" for every rule and for the session
+//! tracking, so a claim is written once and the real-server tests check it once.
+//! PostgreSQL modes follow the "Explicit Locking" and "ALTER TABLE" chapters of the
+//! PostgreSQL documentation (11 to 18).
+
+use crate::catalog::Catalog;
+use crate::diagnostic::{LockMode, TableEffect, TableLock};
+use crate::dialect::{Dialect, Target};
+use crate::statement::{
+    AlterAction, ColumnDef, ConstraintKind, Generated, ObjectName, Statement, StatementKind,
+    Volatility,
+};
+
+/// The table locks `statement` takes on PostgreSQL, strongest per table, in statement order.
+/// MySQL statements take metadata locks that `mysql` rules describe; they return none here.
+pub fn statement_locks(statement: &Statement, catalog: &Catalog, target: &Target) -> Vec<TableLock> {
+    if target.dialect != Dialect::Postgres {
+        return Vec::new();
+    }
+    let mut locks = Locks::default();
+    use LockMode::*;
+    use StatementKind as K;
+    match &statement.kind {
+        K::CreateTable { columns, constraints, .. } => {
+            // A new table is invisible to others; only tables it references are locked.
+            for c in columns {
+                if let Some(r) = &c.references {
+                    locks.add(r, ShareRowExclusive, TableEffect::None);
+                }
+            }
+            for c in constraints {
+                if let ConstraintKind::ForeignKey { references, .. } = &c.kind {
+                    locks.add(references, ShareRowExclusive, TableEffect::None);
+                }
+            }
+        }
+        K::CreateIndex(index) => {
+            let mode = if index.concurrently { ShareUpdateExclusive } else { Share };
+            locks.add(&index.table, mode, TableEffect::Scan);
+        }
+        K::DropIndex { names, table, concurrently, .. } => {
+            let mode = if *concurrently { ShareUpdateExclusive } else { AccessExclusive };
+            match table {
+                Some(t) => locks.add(t, mode, TableEffect::None),
+                None => {
+                    for n in names {
+                        if let Some(t) = catalog.index_table(n) {
+                            locks.add(&t, mode, TableEffect::None);
+                        } else {
+                            locks.add_named(format!("table of index {n}"), mode, TableEffect::None);
+                        }
+                    }
+                }
+            }
+        }
+        K::AlterTable { name, actions, .. } => {
+            for action in actions {
+                alter_action_locks(&mut locks, name, action, catalog, target);
+            }
+        }
+        K::DropTable { names, .. } | K::Truncate { tables: names, .. } => {
+            for n in names {
+                locks.add(n, AccessExclusive, TableEffect::None);
+            }
+        }
+        K::Update { table, .. } | K::Delete { table, .. } | K::Insert { table } => {
+            locks.add(table, RowExclusive, TableEffect::None)
+        }
+        K::Reindex { concurrently, target: Some(t) } => {
+            let mode = if *concurrently { ShareUpdateExclusive } else { Share };
+            locks.add(t, mode, TableEffect::Rewrite);
+        }
+        K::Vacuum { full: true, tables } => {
+            for t in tables {
+                locks.add(t, AccessExclusive, TableEffect::Rewrite);
+            }
+        }
+        K::Cluster { table: Some(t) } => locks.add(t, AccessExclusive, TableEffect::Rewrite),
+        K::LockTable { tables, mode } => {
+            let mode = lock_table_mode(mode);
+            for t in tables {
+                locks.add(t, mode, TableEffect::None);
+            }
+        }
+        K::RefreshMaterializedView { name, concurrently } => {
+            let mode = if *concurrently { Exclusive } else { AccessExclusive };
+            locks.add(name, mode, TableEffect::Rewrite);
+        }
+        K::CreateTrigger { table } => locks.add(table, ShareRowExclusive, TableEffect::None),
+        _ => {}
+    }
+    locks.0
+}
+
+fn alter_action_locks(
+    locks: &mut Locks,
+    table: &ObjectName,
+    action: &AlterAction,
+    catalog: &Catalog,
+    target: &Target,
+) {
+    use LockMode::*;
+    match action {
+        AlterAction::AddColumn { column, .. } => {
+            locks.add(table, AccessExclusive, add_column_effect(column, target));
+            if let Some(r) = &column.references {
+                locks.add(r, ShareRowExclusive, TableEffect::None);
+            }
+        }
+        AlterAction::AlterColumnType { column, data_type, using } => {
+            let old = catalog.column(table, column).map(|c| &c.data_type);
+            let effect = match old {
+                Some(old) if using.is_none() && crate::types::binary_coercible(old, data_type) => {
+                    TableEffect::None
+                }
+                _ => TableEffect::Rewrite,
+            };
+            locks.add(table, AccessExclusive, effect);
+        }
+        AlterAction::SetNotNull { column } => {
+            let proven = target.at_least(12, 0, 0)
+                && catalog.has_validated_not_null_check(table, column);
+            let effect = if proven { TableEffect::None } else { TableEffect::Scan };
+            locks.add(table, AccessExclusive, effect);
+        }
+        AlterAction::AddConstraint(constraint) => {
+            let effect = if constraint.not_valid { TableEffect::None } else { TableEffect::Scan };
+            match &constraint.kind {
+                ConstraintKind::ForeignKey { references, .. } => {
+                    locks.add(table, ShareRowExclusive, effect);
+                    locks.add(references, ShareRowExclusive, TableEffect::None);
+                }
+                ConstraintKind::PrimaryKey { using_index: Some(_), .. }
+                | ConstraintKind::Unique { using_index: Some(_), .. } => {
+                    locks.add(table, AccessExclusive, TableEffect::None)
+                }
+                _ => locks.add(table, AccessExclusive, effect),
+            }
+        }
+        AlterAction::ValidateConstraint { .. } => {
+            locks.add(table, ShareUpdateExclusive, TableEffect::Scan)
+        }
+        AlterAction::SetLogged | AlterAction::SetUnlogged | AlterAction::SetTablespace => {
+            locks.add(table, AccessExclusive, TableEffect::Rewrite)
+        }
+        AlterAction::EnableTrigger | AlterAction::DisableTrigger => {
+            locks.add(table, ShareRowExclusive, TableEffect::None)
+        }
+        AlterAction::AttachPartition => {
+            let mode = if target.at_least(12, 0, 0) { ShareUpdateExclusive } else { AccessExclusive };
+            locks.add(table, mode, TableEffect::None)
+        }
+        AlterAction::DetachPartition { concurrently: true } => {
+            locks.add(table, ShareUpdateExclusive, TableEffect::None)
+        }
+        AlterAction::Other(words) if words.starts_with("SET STATISTICS") => {
+            locks.add(table, ShareUpdateExclusive, TableEffect::None)
+        }
+        _ => locks.add(table, AccessExclusive, TableEffect::None),
+    }
+}
+
+/// Adding a column rewrites the table when every existing row needs a computed value.
+pub fn add_column_effect(column: &ColumnDef, target: &Target) -> TableEffect {
+    let rewrites = column.is_serial()
+        || matches!(column.generated, Some(Generated::Stored | Generated::Identity))
+        || match &column.default {
+            Some(d) => d.volatility == Volatility::Volatile || !target.at_least(11, 0, 0),
+            None => false,
+        };
+    if rewrites {
+        TableEffect::Rewrite
+    } else if column.check.is_some() || column.primary_key || column.unique || column.not_null {
+        TableEffect::Scan
+    } else {
+        TableEffect::None
+    }
+}
+
+fn lock_table_mode(mode: &str) -> LockMode {
+    use LockMode::*;
+    match mode.to_uppercase().split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
+        "ACCESS SHARE" => AccessShare,
+        "ROW SHARE" => RowShare,
+        "ROW EXCLUSIVE" => RowExclusive,
+        "SHARE UPDATE EXCLUSIVE" => ShareUpdateExclusive,
+        "SHARE" => Share,
+        "SHARE ROW EXCLUSIVE" => ShareRowExclusive,
+        "EXCLUSIVE" => Exclusive,
+        _ => AccessExclusive,
+    }
+}
+
+/// Locks collected for one statement: the strongest mode and effect per table.
+#[derive(Default)]
+struct Locks(Vec<TableLock>);
+
+impl Locks {
+    fn add(&mut self, table: &ObjectName, mode: LockMode, effect: TableEffect) {
+        self.add_named(table.to_string(), mode, effect)
+    }
+
+    fn add_named(&mut self, table: String, mode: LockMode, effect: TableEffect) {
+        match self.0.iter_mut().find(|l| l.table == table) {
+            Some(l) => {
+                l.mode = l.mode.max(mode);
+                l.effect = l.effect.max(effect);
+            }
+            None => self.0.push(TableLock { table, mode, effect }),
+        }
+    }
+}

@@ -1,0 +1,480 @@
+//! Lowering of `sqlparser` statements into lockstep's statement model.
+//!
+//! Only the statement kinds whose structure the rules read in detail are lowered from the
+//! syntax tree; every other parsed statement is classified from its tokens by the
+//! fallback recogniser, the same code that handles statements `sqlparser` rejects.
+
+use super::fallback::{classify_default, parse_data_type};
+use crate::statement::{
+    AlterAction, ColumnDef, ColumnPosition, Constraint, ConstraintKind, Expr, Generated, Ident,
+    IndexDef, ObjectName, StatementKind,
+};
+use sqlparser::ast;
+
+/// The lowered kind, or `None` when the statement is best classified from its tokens.
+pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
+    use ast::Statement as S;
+    Some(match statement {
+        S::CreateTable(t) => StatementKind::CreateTable {
+            name: object_name(&t.name)?,
+            columns: t.columns.iter().map(column_def).collect(),
+            constraints: t.constraints.iter().filter_map(constraint).collect(),
+            if_not_exists: t.if_not_exists,
+            from_query: t.query.is_some() || t.like.is_some() || t.clone.is_some(),
+        },
+        S::AlterTable(t) => StatementKind::AlterTable {
+            name: object_name(&t.name)?,
+            if_exists: t.if_exists,
+            actions: t.operations.iter().map(|op| alter_action(op, &t.name)).collect(),
+        },
+        S::CreateIndex(i) => StatementKind::CreateIndex(index_def(i)?),
+        S::Drop {
+            object_type,
+            if_exists,
+            names,
+            cascade,
+            table,
+            ..
+        } => drop(*object_type, *if_exists, names, *cascade, table.as_ref())?,
+        S::Truncate(t) => StatementKind::Truncate {
+            tables: t
+                .table_names
+                .iter()
+                .filter_map(|n| object_name(&n.name))
+                .collect(),
+            cascade: matches!(t.cascade, Some(ast::CascadeOption::Cascade)),
+        },
+        S::Update(u) => StatementKind::Update {
+            table: table_factor_name(&u.table.relation)?,
+            has_where: u.selection.is_some(),
+        },
+        S::Delete(d) => {
+            let from = match &d.from {
+                ast::FromTable::WithFromKeyword(t) | ast::FromTable::WithoutKeyword(t) => t,
+            };
+            StatementKind::Delete {
+                table: table_factor_name(&from.first()?.relation)?,
+                has_where: d.selection.is_some(),
+            }
+        }
+        S::Insert(i) => match &i.table {
+            ast::TableObject::TableName(n) => StatementKind::Insert {
+                table: object_name(n)?,
+            },
+            _ => return None,
+        },
+        S::StartTransaction { .. } => StatementKind::Begin,
+        S::Commit { .. } => StatementKind::Commit,
+        S::Rollback { savepoint: None, .. } => StatementKind::Rollback,
+        S::Set(ast::Set::SingleAssignment {
+            scope,
+            variable,
+            values,
+            ..
+        }) => StatementKind::Set {
+            name: variable.to_string().to_lowercase(),
+            value: values
+                .iter()
+                .map(|v| unquote(&v.to_string()))
+                .collect::<Vec<_>>()
+                .join(", ")
+                .to_lowercase(),
+            local: matches!(scope, Some(ast::ContextModifier::Local)),
+        },
+        S::RenameTable(pairs) => StatementKind::RenameTables {
+            pairs: pairs
+                .iter()
+                .filter_map(|p| Some((object_name(&p.old_name)?, object_name(&p.new_name)?)))
+                .collect(),
+        },
+        _ => return None,
+    })
+}
+
+fn drop(
+    object_type: ast::ObjectType,
+    if_exists: bool,
+    names: &[ast::ObjectName],
+    cascade: bool,
+    table: Option<&ast::ObjectName>,
+) -> Option<StatementKind> {
+    let lowered: Vec<ObjectName> = names.iter().filter_map(object_name).collect();
+    Some(match object_type {
+        ast::ObjectType::Table => StatementKind::DropTable {
+            names: lowered,
+            if_exists,
+            cascade,
+        },
+        // sqlparser parses `DROP INDEX CONCURRENTLY` elsewhere; the plain form lands here.
+        ast::ObjectType::Index => StatementKind::DropIndex {
+            names: lowered,
+            table: table.and_then(object_name),
+            concurrently: false,
+            if_exists,
+        },
+        ast::ObjectType::Schema => StatementKind::DropSchema {
+            names: lowered.into_iter().map(|n| n.name).collect(),
+            cascade,
+        },
+        ast::ObjectType::Database => StatementKind::DropDatabase {
+            name: lowered.into_iter().next()?.name,
+        },
+        _ => return None,
+    })
+}
+
+fn ident(i: &ast::Ident) -> Ident {
+    Ident {
+        value: i.value.clone(),
+        quoted: i.quote_style.is_some(),
+    }
+}
+
+/// `a.b.c` keeps the last two parts (schema and name): a database prefix does not change
+/// which table is meant within one migration set.
+pub fn object_name(name: &ast::ObjectName) -> Option<ObjectName> {
+    let parts: Vec<Ident> = name
+        .0
+        .iter()
+        .filter_map(|p| p.as_ident().map(ident))
+        .collect();
+    let (last, rest) = parts.split_last()?;
+    Some(ObjectName {
+        schema: rest.last().cloned(),
+        name: last.clone(),
+    })
+}
+
+fn table_factor_name(factor: &ast::TableFactor) -> Option<ObjectName> {
+    match factor {
+        ast::TableFactor::Table { name, .. } => object_name(name),
+        _ => None,
+    }
+}
+
+fn expr(e: &ast::Expr) -> Expr {
+    let text = e.to_string();
+    Expr {
+        volatility: classify_default(&text),
+        text,
+    }
+}
+
+fn unquote(s: &str) -> String {
+    s.trim_matches(|c| c == '\'' || c == '"').to_string()
+}
+
+fn column_def(c: &ast::ColumnDef) -> ColumnDef {
+    let mut def = ColumnDef {
+        name: ident(&c.name),
+        data_type: parse_data_type(&c.data_type.to_string()),
+        not_null: false,
+        default: None,
+        generated: None,
+        primary_key: false,
+        unique: false,
+        references: None,
+        check: None,
+    };
+    for option in &c.options {
+        apply_column_option(&mut def, &option.option);
+    }
+    def
+}
+
+fn apply_column_option(def: &mut ColumnDef, option: &ast::ColumnOption) {
+    use ast::ColumnOption as O;
+    match option {
+        O::NotNull => def.not_null = true,
+        O::Null => def.not_null = false,
+        O::Default(e) => def.default = Some(expr(e)),
+        O::PrimaryKey(_) => def.primary_key = true,
+        O::Unique(_) => def.unique = true,
+        O::ForeignKey(fk) => def.references = object_name(&fk.foreign_table),
+        O::Check(c) => def.check = Some(c.expr.to_string()),
+        O::Generated {
+            generation_expr,
+            generation_expr_mode,
+            ..
+        } => {
+            def.generated = Some(match (generation_expr, generation_expr_mode) {
+                (None, _) => Generated::Identity,
+                (Some(_), Some(ast::GeneratedExpressionMode::Virtual)) => Generated::Virtual,
+                (Some(_), _) => Generated::Stored,
+            })
+        }
+        O::Identity(_) => def.generated = Some(Generated::Identity),
+        O::DialectSpecific(tokens) => {
+            let words: String = tokens.iter().map(|t| t.to_string().to_uppercase()).collect();
+            if words.contains("AUTO_INCREMENT") {
+                def.generated = Some(Generated::Identity);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn columns(cols: &[ast::IndexColumn]) -> Vec<Ident> {
+    cols.iter()
+        .map(|c| match &c.column.expr {
+            ast::Expr::Identifier(i) => ident(i),
+            other => Ident::new(other.to_string()),
+        })
+        .collect()
+}
+
+fn constraint(c: &ast::TableConstraint) -> Option<Constraint> {
+    use ast::TableConstraint as T;
+    let (name, kind) = match c {
+        T::PrimaryKey(p) => (
+            p.name.as_ref(),
+            ConstraintKind::PrimaryKey {
+                columns: columns(&p.columns),
+                using_index: None,
+            },
+        ),
+        T::Unique(u) => (
+            u.name.as_ref(),
+            ConstraintKind::Unique {
+                columns: columns(&u.columns),
+                using_index: None,
+            },
+        ),
+        T::PrimaryKeyUsingIndex(u) => (
+            u.name.as_ref(),
+            ConstraintKind::PrimaryKey {
+                columns: Vec::new(),
+                using_index: Some(ident(&u.index_name)),
+            },
+        ),
+        T::UniqueUsingIndex(u) => (
+            u.name.as_ref(),
+            ConstraintKind::Unique {
+                columns: Vec::new(),
+                using_index: Some(ident(&u.index_name)),
+            },
+        ),
+        T::ForeignKey(f) => (
+            f.name.as_ref(),
+            ConstraintKind::ForeignKey {
+                columns: f.columns.iter().map(ident).collect(),
+                references: object_name(&f.foreign_table)?,
+                referred_columns: f.referred_columns.iter().map(ident).collect(),
+            },
+        ),
+        T::Check(ch) => (
+            ch.name.as_ref(),
+            ConstraintKind::Check {
+                expr: ch.expr.to_string(),
+            },
+        ),
+        T::Exclude(_) => (None, ConstraintKind::Exclude),
+        T::Index(_) | T::FulltextOrSpatial(_) => return None,
+    };
+    Some(Constraint {
+        name: name.map(ident),
+        kind,
+        not_valid: false,
+    })
+}
+
+fn position(p: &Option<ast::MySQLColumnPosition>) -> Option<ColumnPosition> {
+    p.as_ref().map(|p| match p {
+        ast::MySQLColumnPosition::First => ColumnPosition::First,
+        ast::MySQLColumnPosition::After(i) => ColumnPosition::After(ident(i)),
+    })
+}
+
+fn redefine(
+    old: &ast::Ident,
+    new: &ast::Ident,
+    data_type: &ast::DataType,
+    options: &[ast::ColumnOption],
+    column_position: &Option<ast::MySQLColumnPosition>,
+) -> AlterAction {
+    let mut column = column_def(&ast::ColumnDef {
+        name: new.clone(),
+        data_type: data_type.clone(),
+        options: Vec::new(),
+    });
+    for option in options {
+        apply_column_option(&mut column, option);
+    }
+    AlterAction::RedefineColumn {
+        old: ident(old),
+        column,
+        position: position(column_position),
+    }
+}
+
+fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> AlterAction {
+    use ast::AlterTableOperation as A;
+    match op {
+        A::AddColumn {
+            if_not_exists,
+            column_def: c,
+            column_position,
+            ..
+        } => AlterAction::AddColumn {
+            column: column_def(c),
+            if_not_exists: *if_not_exists,
+            position: position(column_position),
+        },
+        A::DropColumn {
+            column_names,
+            if_exists,
+            drop_behavior,
+            ..
+        } if column_names.len() == 1 => AlterAction::DropColumn {
+            column: ident(&column_names[0]),
+            if_exists: *if_exists,
+            cascade: matches!(drop_behavior, Some(ast::DropBehavior::Cascade)),
+        },
+        A::RenameColumn {
+            old_column_name,
+            new_column_name,
+        } => AlterAction::RenameColumn {
+            from: ident(old_column_name),
+            to: ident(new_column_name),
+        },
+        A::RenameTable { table_name } => {
+            let (ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n)) = table_name;
+            match object_name(n) {
+                Some(to) => AlterAction::RenameTable { to },
+                None => AlterAction::Other("RENAME".into()),
+            }
+        }
+        A::ChangeColumn {
+            old_name,
+            new_name,
+            data_type,
+            options,
+            column_position,
+        } => redefine(old_name, new_name, data_type, options, column_position),
+        A::ModifyColumn {
+            col_name,
+            data_type,
+            options,
+            column_position,
+        } => redefine(col_name, col_name, data_type, options, column_position),
+        A::AlterColumn { column_name, op } => alter_column(ident(column_name), op),
+        A::AddConstraint {
+            constraint: c,
+            not_valid,
+        } => match (c, constraint(c)) {
+            (_, Some(mut lowered)) => {
+                lowered.not_valid = *not_valid;
+                AlterAction::AddConstraint(lowered)
+            }
+            (ast::TableConstraint::Index(i), None) => AlterAction::AddIndex(IndexDef {
+                name: i.name.as_ref().map(ident),
+                table: object_name(table).unwrap_or_else(|| ObjectName::bare("")),
+                columns: columns(&i.columns).iter().map(|c| c.value.clone()).collect(),
+                unique: false,
+                concurrently: false,
+                if_not_exists: false,
+                method: None,
+            }),
+            (ast::TableConstraint::FulltextOrSpatial(f), None) => AlterAction::AddIndex(IndexDef {
+                name: f.opt_index_name.as_ref().map(ident),
+                table: object_name(table).unwrap_or_else(|| ObjectName::bare("")),
+                columns: columns(&f.columns).iter().map(|c| c.value.clone()).collect(),
+                unique: false,
+                concurrently: false,
+                if_not_exists: false,
+                method: Some(if f.fulltext { "fulltext" } else { "spatial" }.into()),
+            }),
+            _ => AlterAction::Other("ADD CONSTRAINT".into()),
+        },
+        A::ValidateConstraint { name } => AlterAction::ValidateConstraint { name: ident(name) },
+        A::DropConstraint {
+            if_exists,
+            name,
+            drop_behavior,
+        } => AlterAction::DropConstraint {
+            name: ident(name),
+            if_exists: *if_exists,
+            cascade: matches!(drop_behavior, Some(ast::DropBehavior::Cascade)),
+        },
+        A::DropForeignKey { name, .. } => AlterAction::DropConstraint {
+            name: ident(name),
+            if_exists: false,
+            cascade: false,
+        },
+        A::RenameConstraint { old_name, new_name } => AlterAction::RenameConstraint {
+            from: ident(old_name),
+            to: ident(new_name),
+        },
+        A::DropIndex { name } => AlterAction::DropIndex { name: ident(name) },
+        A::DropPrimaryKey { .. } => AlterAction::DropPrimaryKey,
+        A::SetLogged => AlterAction::SetLogged,
+        A::SetUnlogged => AlterAction::SetUnlogged,
+        A::EnableTrigger { .. }
+        | A::EnableAlwaysTrigger { .. }
+        | A::EnableReplicaTrigger { .. } => AlterAction::EnableTrigger,
+        A::DisableTrigger { .. } => AlterAction::DisableTrigger,
+        A::AttachPartitionOf { .. } => AlterAction::AttachPartition,
+        A::DetachPartitionOf { mode, .. } => AlterAction::DetachPartition {
+            concurrently: matches!(mode, Some(ast::DetachPartitionMode::Concurrently)),
+        },
+        A::Algorithm { algorithm, .. } => {
+            AlterAction::Algorithm(algorithm.to_string().to_uppercase())
+        }
+        A::Lock { lock, .. } => AlterAction::Lock(lock.to_string().to_uppercase()),
+        other => AlterAction::Other(leading_words(&other.to_string())),
+    }
+}
+
+fn alter_column(column: Ident, op: &ast::AlterColumnOperation) -> AlterAction {
+    use ast::AlterColumnOperation as C;
+    match op {
+        C::SetNotNull => AlterAction::SetNotNull { column },
+        C::DropNotNull => AlterAction::DropNotNull { column },
+        C::SetDefault { value } => AlterAction::SetDefault {
+            column,
+            default: expr(value),
+        },
+        C::DropDefault => AlterAction::DropDefault { column },
+        C::SetDataType {
+            data_type, using, ..
+        } => AlterAction::AlterColumnType {
+            column,
+            data_type: parse_data_type(&data_type.to_string()),
+            using: using.as_ref().map(|u| u.to_string()),
+        },
+        C::AddGenerated { .. } => AlterAction::Other("ADD GENERATED".into()),
+        C::GenericOptions { .. } => AlterAction::Other("OPTIONS".into()),
+    }
+}
+
+fn index_def(i: &ast::CreateIndex) -> Option<IndexDef> {
+    Some(IndexDef {
+        name: i
+            .name
+            .as_ref()
+            .and_then(object_name)
+            .map(|n| n.name),
+        table: object_name(&i.table_name)?,
+        columns: i
+            .columns
+            .iter()
+            .map(|c| match &c.column.expr {
+                ast::Expr::Identifier(id) => id.value.clone(),
+                other => other.to_string(),
+            })
+            .collect(),
+        unique: i.unique,
+        concurrently: i.concurrently,
+        if_not_exists: i.if_not_exists,
+        method: i.using.as_ref().map(|m| m.to_string().to_lowercase()),
+    })
+}
+
+/// The first two words of an action's text, as a label for `AlterAction::Other`.
+fn leading_words(text: &str) -> String {
+    text.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}

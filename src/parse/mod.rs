@@ -1,0 +1,185 @@
+//! Parsing: each statement alone with `sqlparser`, lowered into the statement model; the
+//! token fallback where `sqlparser` fails; `unparsed` where neither understands it.
+//! One bad statement never hides the rest of the file.
+
+pub mod fallback;
+pub mod lower;
+pub mod placeholders;
+
+use crate::dialect::Dialect;
+use crate::span::{LineIndex, Span};
+use crate::split::{split, RawKind, SplitProblem};
+use crate::statement::{Origin, Statement, StatementKind};
+use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect};
+use sqlparser::parser::Parser;
+
+/// A file's text as statements, plus what the splitter could not close.
+#[derive(Debug, Default)]
+pub struct ParsedText {
+    pub statements: Vec<Statement>,
+    pub problems: Vec<SplitProblem>,
+    /// psql meta-command lines (`\set`, `\connect`), which are not SQL.
+    pub meta_commands: Vec<Span>,
+}
+
+/// Splits and parses `text`. Statements inside a PostgreSQL `DO` block follow the block,
+/// with spans into the same text, so rules see the DDL the block runs.
+pub fn parse_text(text: &str, dialect: Dialect) -> ParsedText {
+    let split = split(text, dialect);
+    let mut parsed = ParsedText {
+        problems: split.problems,
+        ..ParsedText::default()
+    };
+    for raw in split.statements {
+        match raw.kind {
+            RawKind::Sql => {
+                let statement = parse_statement(text, raw.span, dialect);
+                let body = match statement.kind {
+                    StatementKind::Other { ref keyword } if keyword == "DO" => {
+                        fallback::do_block_body(raw.span.text(text))
+                    }
+                    _ => None,
+                };
+                parsed.statements.push(statement);
+                if let Some((start, end)) = body {
+                    let base = raw.span.start as usize;
+                    parsed
+                        .statements
+                        .extend(parse_block(text, Span::new(base + start, base + end), dialect));
+                }
+            }
+            RawKind::PsqlMeta => parsed.meta_commands.push(raw.span),
+            RawKind::Delimiter => {}
+        }
+    }
+    parsed
+}
+
+/// The statements of a `DO` block body. PL/pgSQL control flow (`IF ... THEN`, `BEGIN`,
+/// `END IF`) is not SQL; only pieces that start with a DDL or DML keyword are kept.
+fn parse_block(text: &str, body: Span, dialect: Dialect) -> Vec<Statement> {
+    let inner = body.text(text);
+    split(inner, dialect)
+        .statements
+        .into_iter()
+        .filter(|raw| raw.kind == RawKind::Sql)
+        .filter_map(|raw| {
+            let span = raw.span.shifted(body.start);
+            let start = plpgsql_statement_start(span.text(text))?;
+            let statement = parse_statement(text, Span::new(span.start as usize + start, span.end as usize), dialect);
+            (!matches!(statement.kind, StatementKind::Unparsed { .. } | StatementKind::Other { .. }))
+                .then_some(statement)
+        })
+        .collect()
+}
+
+/// Where the SQL statement inside a PL/pgSQL piece starts, skipping control words such as
+/// `BEGIN`, `IF NOT EXISTS (...) THEN`, `ELSE`.
+fn plpgsql_statement_start(piece: &str) -> Option<usize> {
+    const SQL_STARTS: [&str; 8] = [
+        "alter ", "create ", "drop ", "update ", "delete ", "insert ", "truncate ", "set ",
+    ];
+    let lower = piece.to_ascii_lowercase();
+    SQL_STARTS
+        .iter()
+        .filter_map(|kw| {
+            lower
+                .match_indices(kw)
+                .find(|(i, _)| *i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric())
+                .map(|(i, _)| i)
+        })
+        .min()
+}
+
+fn sqlparser_dialect(dialect: Dialect) -> Box<dyn sqlparser::dialect::Dialect> {
+    match dialect {
+        Dialect::Postgres => Box::new(PostgreSqlDialect {}),
+        Dialect::Mysql => Box::new(MySqlDialect {}),
+    }
+}
+
+/// Parses the statement at `span` of `text`.
+pub fn parse_statement(text: &str, span: Span, dialect: Dialect) -> Statement {
+    let original = span.text(text);
+    let masked = placeholders::mask(original);
+    let sql = masked.as_deref().unwrap_or(original);
+    let sql_dialect = sqlparser_dialect(dialect);
+    let parsed = Parser::new(sql_dialect.as_ref())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statement());
+    match parsed {
+        Ok(ast) => {
+            let kind = lower::lower(&ast)
+                .or_else(|| fallback::recognise(sql, dialect))
+                .unwrap_or_else(|| StatementKind::Other {
+                    keyword: leading_keywords(sql),
+                });
+            Statement {
+                span,
+                kind,
+                origin: Origin::Parser,
+            }
+        }
+        Err(error) => {
+            let message = error.to_string();
+            match fallback::recognise(sql, dialect) {
+                Some(kind) => Statement {
+                    span,
+                    kind,
+                    origin: Origin::Fallback {
+                        parser_error: clean_message(&message),
+                    },
+                },
+                None => Statement {
+                    span,
+                    kind: StatementKind::Unparsed {
+                        at: error_offset(sql, &message).map(|o| span.start + o),
+                        message: clean_message(&message),
+                    },
+                    origin: Origin::Parser,
+                },
+            }
+        }
+    }
+}
+
+/// The first two words, upper-cased: a label for statements no rule reads.
+fn leading_keywords(sql: &str) -> String {
+    sql.split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_uppercase()
+}
+
+/// sqlparser ends its messages with `at Line: L, Column: C`, relative to the statement;
+/// the report gives the file position instead.
+fn clean_message(message: &str) -> String {
+    let message = message.strip_prefix("sql parser error: ").unwrap_or(message);
+    match message.rfind(" at Line: ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn error_offset(sql: &str, message: &str) -> Option<u32> {
+    let tail = &message[message.rfind("Line: ")? + "Line: ".len()..];
+    let (line, rest) = tail.split_once(", Column: ")?;
+    let line: u32 = line.trim().parse().ok()?;
+    let column: usize = rest
+        .trim()
+        .trim_end_matches(|c: char| !c.is_ascii_digit())
+        .parse()
+        .ok()?;
+    let index = LineIndex::new(sql);
+    let start = index.line_start(line)? as usize;
+    let line_text = index.line_text(sql, line);
+    let byte = line_text
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or(line_text.len(), |(b, _)| b);
+    Some((start + byte) as u32)
+}
+
+#[cfg(test)]
+mod tests;

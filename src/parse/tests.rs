@@ -1,0 +1,84 @@
+use super::*;
+use crate::statement::{AlterAction, ConstraintKind, Generated, Volatility};
+
+fn one(sql: &str) -> Statement {
+    let parsed = parse_text(sql, Dialect::Postgres);
+    assert_eq!(parsed.statements.len(), 1, "{sql}");
+    parsed.statements.into_iter().next().unwrap()
+}
+
+#[test]
+fn alter_table_actions_are_lowered_with_their_details() {
+    let s = one("ALTER TABLE app.users ADD COLUMN score numeric(5,2) NOT NULL DEFAULT random(), ALTER COLUMN email TYPE varchar(320), ADD CONSTRAINT fk FOREIGN KEY (org_id) REFERENCES orgs (id) NOT VALID;");
+    assert_eq!(s.origin, Origin::Parser);
+    let StatementKind::AlterTable { name, actions, .. } = s.kind else {
+        panic!("not an ALTER TABLE: {:?}", s.kind)
+    };
+    assert_eq!(name.to_string(), "app.users");
+    let AlterAction::AddColumn { column, .. } = &actions[0] else { panic!("{:?}", actions[0]) };
+    assert!(column.not_null);
+    assert_eq!(column.data_type.base, "numeric");
+    assert_eq!(column.data_type.args, [5, 2]);
+    assert_eq!(column.default.as_ref().map(|d| d.volatility), Some(Volatility::Volatile));
+    let AlterAction::AlterColumnType { data_type, .. } = &actions[1] else { panic!("{:?}", actions[1]) };
+    assert_eq!((data_type.base.as_str(), data_type.args.as_slice()), ("varchar", &[320][..]));
+    let AlterAction::AddConstraint(c) = &actions[2] else { panic!("{:?}", actions[2]) };
+    assert!(c.not_valid);
+    assert!(matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if references.name.value == "orgs"));
+}
+
+#[test]
+fn identity_and_generated_columns_are_told_apart() {
+    let s = one("ALTER TABLE t ADD COLUMN a bigint GENERATED ALWAYS AS IDENTITY, ADD COLUMN b int GENERATED ALWAYS AS (a * 2) STORED;");
+    let StatementKind::AlterTable { actions, .. } = s.kind else { panic!() };
+    let generated: Vec<_> = actions
+        .iter()
+        .map(|a| match a {
+            AlterAction::AddColumn { column, .. } => column.generated.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(generated, [Some(Generated::Identity), Some(Generated::Stored)]);
+}
+
+#[test]
+fn spans_point_into_the_file_and_statements_keep_their_order() {
+    let sql = "-- header\nCREATE TABLE a (id int);\n\nCREATE INDEX i ON a (id);";
+    let parsed = parse_text(sql, Dialect::Postgres);
+    let texts: Vec<&str> = parsed.statements.iter().map(|s| s.span.text(sql)).collect();
+    assert_eq!(texts, ["CREATE TABLE a (id int)", "CREATE INDEX i ON a (id)"]);
+}
+
+#[test]
+fn a_statement_sqlparser_rejects_is_still_classified_by_the_fallback() {
+    let s = one("DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;");
+    assert!(matches!(s.origin, Origin::Fallback { .. }), "{:?}", s.origin);
+    assert!(matches!(s.kind, StatementKind::DropIndex { concurrently: true, if_exists: true, .. }), "{:?}", s.kind);
+}
+
+#[test]
+fn garbage_is_unparsed_with_a_position_inside_the_statement() {
+    let sql = "SELECT 1;\nALTER TABLE users FROBNICATE everything;";
+    let parsed = parse_text(sql, Dialect::Postgres);
+    let s = &parsed.statements[1];
+    let StatementKind::Unparsed { at, message } = &s.kind else { panic!("{:?}", s.kind) };
+    assert!(!message.contains("Line:"), "{message}");
+    let at = at.expect("sqlparser reports a position") as usize;
+    assert!(s.span.start as usize <= at && at <= s.span.end as usize);
+}
+
+#[test]
+fn ddl_inside_a_do_block_is_checked_too() {
+    let sql = "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'i') THEN\n    CREATE INDEX i ON users (email);\n  END IF;\nEND\n$$;";
+    let parsed = parse_text(sql, Dialect::Postgres);
+    let inner: Vec<&str> = parsed.statements.iter().skip(1).map(|s| s.span.text(sql)).collect();
+    assert_eq!(inner, ["CREATE INDEX i ON users (email)"]);
+}
+
+#[test]
+fn placeholders_keep_spans_exact() {
+    let sql = "CREATE INDEX i ON {{ .Schema }}.users (email);";
+    let s = one(sql);
+    assert_eq!(s.span.text(sql), &sql[..sql.len() - 1]);
+    assert!(matches!(s.kind, StatementKind::CreateIndex(_)), "{:?}", s.kind);
+}

@@ -1,0 +1,124 @@
+//! The result of a run, and the printers that write it: each format is a function from a
+//! [`Report`] to a writer. Rules never format output.
+
+use crate::diagnostic::{Finding, Severity};
+use crate::span::{LineCol, LineIndex};
+use std::path::PathBuf;
+
+pub mod github;
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+/// One linted file: its text (spans index it), its findings sorted by position.
+#[derive(Debug)]
+pub struct FileReport {
+    /// The path as shown to the user: relative to the working directory when inside it.
+    pub path: PathBuf,
+    pub source: String,
+    pub statements: usize,
+    pub unparsed: usize,
+    pub findings: Vec<Finding>,
+    index: LineIndex,
+}
+
+impl FileReport {
+    pub fn new(path: PathBuf, source: String, statements: usize, unparsed: usize, mut findings: Vec<Finding>) -> FileReport {
+        findings.sort_by_key(|f| (f.span.start, std::cmp::Reverse(f.severity), f.rule.id));
+        let index = LineIndex::new(&source);
+        FileReport {
+            path,
+            source,
+            statements,
+            unparsed,
+            findings,
+            index,
+        }
+    }
+
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        self.index.line_col(&self.source, offset)
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        &self.index
+    }
+
+    /// The path with `/` separators, as SARIF and GitHub want it.
+    pub fn uri(&self) -> String {
+        self.path.to_string_lossy().replace('\\', "/")
+    }
+}
+
+/// A file or folder that could not be read, or a discovery problem: the run exits 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    pub errors: Vec<InputError>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub statements: usize,
+    pub unparsed: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+}
+
+impl Report {
+    pub fn findings(&self) -> impl Iterator<Item = (&FileReport, &Finding)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.findings.iter().map(move |finding| (f, finding)))
+    }
+
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            files: self.files.len(),
+            ..Summary::default()
+        };
+        for f in &self.files {
+            s.statements += f.statements;
+            s.unparsed += f.unparsed;
+        }
+        for (_, finding) in self.findings() {
+            match finding.severity {
+                Severity::Error => s.errors += 1,
+                Severity::Warning => s.warnings += 1,
+                Severity::Note => s.notes += 1,
+            }
+        }
+        s
+    }
+}
+
+/// How to print: every printer takes the same options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrintOptions {
+    pub color: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+    Github,
+}
+
+pub fn print(format: Format, report: &Report, out: &mut dyn std::io::Write, options: PrintOptions) -> std::io::Result<()> {
+    match format {
+        Format::Text => text::print(report, out, options),
+        Format::Json => json::print(report, out),
+        Format::Sarif => sarif::print(report, out),
+        Format::Github => github::print(report, out),
+    }
+}

@@ -1,0 +1,2 @@
+//! Changes that destroy data.
+pub mod drop_column;

@@ -1,0 +1,102 @@
+use crate::declare_rule;
+use crate::diagnostic::{Edit, Finding, LockClaim, LockMode, Severity, TableEffect};
+use crate::rules::{Ctx, Group, POSTGRES};
+use crate::span::Span;
+use crate::statement::{Statement, StatementKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `CREATE INDEX` without `CONCURRENTLY` on a table that already exists.
+    ///
+    /// ## Why is this bad?
+    /// A plain `CREATE INDEX` holds a SHARE lock on the table for the whole build: reads
+    /// continue, but every INSERT, UPDATE and DELETE waits until the index is complete,
+    /// which takes minutes on a large table. The table is scanned, not rewritten. This
+    /// holds on every PostgreSQL version.
+    ///
+    /// ## Example
+    /// ```sql
+    /// CREATE INDEX users_email_idx ON users (email);
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+    /// ```
+    /// `CONCURRENTLY` takes a SHARE UPDATE EXCLUSIVE lock, which lets writes continue. It
+    /// cannot run inside a transaction, so the migration must run without one. If the build
+    /// fails it leaves an INVALID index: drop it with `DROP INDEX CONCURRENTLY` and retry.
+    pub static RULE = Rule {
+        id: "create-index-non-concurrently",
+        group: Group::Locking,
+        default_severity: Severity::Error,
+        enabled_by_default: true,
+        dialects: POSTGRES,
+        versions: "PostgreSQL all versions",
+        summary: "CREATE INDEX without CONCURRENTLY blocks writes for the whole build",
+        lock: Some(LockClaim { mode: LockMode::Share, effect: TableEffect::Scan }),
+        check: Some(check),
+    };
+}
+
+fn check(ctx: &mut Ctx, statement: &Statement) {
+    let StatementKind::CreateIndex(index) = &statement.kind else {
+        return;
+    };
+    if index.concurrently || ctx.is_new_table(&index.table) {
+        return;
+    }
+    let text = ctx.text(statement);
+    let mut finding = Finding::new(
+        &RULE,
+        statement.span,
+        format!("CREATE INDEX on `{}` without CONCURRENTLY blocks writes to it until the index is built", index.table),
+    )
+    .lock(&index.table, LockMode::Share, TableEffect::Scan);
+    if let Some(at) = index_keyword_end(text) {
+        let safe = format!("{} CONCURRENTLY{}", &text[..at], &text[at..]);
+        let edit = Edit {
+            span: Span::new(statement.span.start as usize + at, statement.span.start as usize + at),
+            replacement: " CONCURRENTLY".to_string(),
+        };
+        finding = finding
+            .help(format!("build it without blocking writes, in a migration that runs outside a transaction: `{safe};`"))
+            .fix("add CONCURRENTLY", vec![edit]);
+    }
+    ctx.report(finding);
+}
+
+/// The byte offset just after the `INDEX` keyword of `CREATE [UNIQUE] INDEX`.
+fn index_keyword_end(text: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let mut words = lower.split_ascii_whitespace();
+    if words.next()? != "create" {
+        return None;
+    }
+    let at = lower.find(" index").or_else(|| lower.find("\nindex"))?;
+    Some(at + " index".len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{lint_err, lint_ok};
+
+    #[test]
+    fn flags_an_index_on_an_existing_table() {
+        insta::assert_snapshot!(lint_err("CREATE UNIQUE INDEX users_email ON users (email);", &RULE));
+    }
+
+    #[test]
+    fn quiet_on_concurrent_builds_and_new_tables() {
+        lint_ok("CREATE INDEX CONCURRENTLY users_email ON users (email);", &RULE);
+        lint_ok("CREATE TABLE users (id int, email text);\nCREATE INDEX users_email ON users (email);", &RULE);
+        lint_ok("CREATE TABLE app.\"Users\" (id int);\nCREATE INDEX users_id ON app.\"Users\" (id);", &RULE);
+    }
+
+    #[test]
+    fn quoting_and_schema_decide_which_table_is_new() {
+        lint_err("CREATE TABLE \"Users\" (id int);\nCREATE INDEX users_id ON users (id);", &RULE);
+        lint_err("CREATE TABLE app.users (id int);\nCREATE INDEX users_id ON users (id);", &RULE);
+    }
+}

@@ -1,0 +1,6 @@
+//! Findings about the input itself rather than the schema change.
+pub mod input_encoding;
+pub mod psql_meta_command;
+pub mod unparsed_statement;
+pub mod unterminated_literal;
+pub mod unused_ignore;

@@ -1,0 +1,60 @@
+use crate::declare_rule;
+use crate::diagnostic::{Finding, Severity};
+use crate::rules::{Ctx, Group, BOTH};
+use crate::span::Span;
+use crate::statement::{Statement, StatementKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a statement that neither `sqlparser` nor lockstep's fallback recogniser
+    /// understands, with the parser's message and position.
+    ///
+    /// ## Why is this bad?
+    /// No rule can check a statement lockstep cannot read, so a risky change inside it
+    /// would pass unnoticed. The rest of the file is still checked.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE users FROBNICATE everything;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// ALTER TABLE users ADD COLUMN nickname text;
+    /// ```
+    /// If the statement is valid SQL for your server, report it so lockstep learns it; to
+    /// silence the note, add `-- lockstep:ignore unparsed-statement` above it.
+    pub static RULE = Rule {
+        id: "unparsed-statement",
+        group: Group::Meta,
+        default_severity: Severity::Note,
+        enabled_by_default: true,
+        dialects: BOTH,
+        versions: "all versions",
+        summary: "a statement lockstep could not parse, so no rule checked it",
+        lock: None,
+        check: Some(check),
+    };
+}
+
+fn check(ctx: &mut Ctx, statement: &Statement) {
+    let StatementKind::Unparsed { message, at } = &statement.kind else {
+        return;
+    };
+    let start = at.unwrap_or(statement.span.start).clamp(statement.span.start, statement.span.end);
+    ctx.report(
+        Finding::new(&RULE, statement.span, format!("could not parse this statement, so no rule checked it: {message}"))
+            .at(Span::new(start as usize, statement.span.end as usize)),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::lint_err;
+
+    #[test]
+    fn reports_the_parser_message() {
+        insta::assert_snapshot!(lint_err("ALTER TABLE users FROBNICATE everything;", &RULE));
+    }
+}

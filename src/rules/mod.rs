@@ -1,0 +1,231 @@
+//! The rule registry, the rule declaration macro, and the context a rule checks a
+//! statement in.
+//!
+//! Each rule lives in its own file under a group folder, declared once with
+//! [`declare_rule!`]: its id, group, severity, dialects, versions, lock claim and
+//! documentation sit beside its check function. `lockstep explain`, `lockstep rules`, SARIF
+//! `rules[].help` and the README table all read [`ALL`].
+
+use crate::catalog::{Catalog, ChangeSet};
+use crate::diagnostic::{Finding, LockClaim, Severity};
+use crate::dialect::{Dialect, Target};
+use crate::layout::Direction;
+use crate::session::Session;
+use crate::statement::{ObjectName, Statement};
+use serde::Serialize;
+use std::collections::HashSet;
+
+pub mod compatibility;
+pub mod data_loss;
+pub mod locking;
+pub mod meta;
+pub mod transaction;
+
+/// Groups let configuration turn related rules on or off at once.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Group {
+    /// Locks that block reads or writes, rewrites and scans.
+    Locking,
+    /// Changes that break the application version still running.
+    Compatibility,
+    /// Changes that destroy data.
+    DataLoss,
+    /// Transaction and session hazards.
+    Transaction,
+    /// Type and naming advice (off by default).
+    Style,
+    /// Findings about the input itself: unparsed statements, unused ignores.
+    Meta,
+}
+
+impl Group {
+    pub const ALL: [Group; 6] = [
+        Group::Locking,
+        Group::Compatibility,
+        Group::DataLoss,
+        Group::Transaction,
+        Group::Style,
+        Group::Meta,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Group::Locking => "locking",
+            Group::Compatibility => "compatibility",
+            Group::DataLoss => "data-loss",
+            Group::Transaction => "transaction",
+            Group::Style => "style",
+            Group::Meta => "meta",
+        }
+    }
+}
+
+/// A rule's metadata and its check. Declared once per rule with [`declare_rule!`].
+pub struct Rule {
+    /// Kebab-case id, the name users write in config and ignore comments.
+    pub id: &'static str,
+    pub group: Group,
+    pub default_severity: Severity,
+    pub enabled_by_default: bool,
+    pub dialects: &'static [Dialect],
+    /// The server versions the verdict holds for, in words (`"PostgreSQL 11+"`).
+    pub versions: &'static str,
+    /// One line: what the rule flags.
+    pub summary: &'static str,
+    /// The lock the flagged statement takes and its effect on rows, when it takes one.
+    pub lock: Option<LockClaim>,
+    /// Markdown with the sections `## What it does`, `## Why is this bad?`, `## Example`,
+    /// `## Use instead`, written as the `///` comments on the declaration.
+    pub docs: &'static str,
+    /// `None` for rules the engine reports itself (input problems, unused ignores).
+    pub check: Option<fn(&mut Ctx, &Statement)>,
+}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+impl Rule {
+    /// The documentation with the one leading space of each `///` line removed.
+    pub fn documentation(&self) -> String {
+        self.docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The body of one `## Heading` section of the documentation.
+    pub fn section(&self, heading: &str) -> Option<String> {
+        let docs = self.documentation();
+        let marker = format!("## {heading}\n");
+        let start = docs.find(&marker)? + marker.len();
+        let rest = &docs[start..];
+        let end = rest.find("\n## ").unwrap_or(rest.len());
+        Some(rest[..end].trim().to_string())
+    }
+
+    /// The SQL inside the first fenced block of a section.
+    pub fn section_sql(&self, heading: &str) -> Option<String> {
+        let body = self.section(heading)?;
+        let start = body.find("```sql\n")? + "```sql\n".len();
+        let end = body[start..].find("```")? + start;
+        Some(body[start..end].to_string())
+    }
+
+    pub fn applies_to(&self, dialect: Dialect) -> bool {
+        self.dialects.contains(&dialect)
+    }
+}
+
+/// Declares a rule: `///` documentation, then `pub static NAME = Rule { .. }` without
+/// the `docs` field, which the macro fills from the documentation.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub static $name:ident = Rule { $($field:ident : $value:expr),* $(,)? };
+    ) => {
+        $(#[doc = $doc])*
+        pub static $name: $crate::rules::Rule = $crate::rules::Rule {
+            docs: concat!($($doc, "\n"),*),
+            $($field: $value),*
+        };
+    };
+}
+
+pub const POSTGRES: &[Dialect] = &[Dialect::Postgres];
+pub const MYSQL: &[Dialect] = &[Dialect::Mysql];
+pub const BOTH: &[Dialect] = &[Dialect::Postgres, Dialect::Mysql];
+
+/// Every rule, sorted by id.
+pub static ALL: &[&Rule] = &[
+    &compatibility::add_not_null_column_without_default::RULE,
+    &transaction::concurrently_in_transaction::RULE,
+    &locking::create_index_non_concurrently::RULE,
+    &data_loss::drop_column::RULE,
+    &meta::input_encoding::RULE,
+    &meta::psql_meta_command::RULE,
+    &compatibility::rename_column::RULE,
+    &meta::unparsed_statement::RULE,
+    &meta::unterminated_literal::RULE,
+    &meta::unused_ignore::RULE,
+];
+
+pub fn find(id: &str) -> Option<&'static Rule> {
+    ALL.iter().copied().find(|r| r.id == id)
+}
+
+/// Facts about the file the statement belongs to.
+#[derive(Clone, Debug)]
+pub struct FileFacts {
+    pub direction: Direction,
+    pub change_set: ChangeSet,
+}
+
+/// What a rule sees: the statement's context before it runs, and a place to report.
+pub struct Ctx<'a> {
+    pub target: Target,
+    /// The schema as it stands just before this statement.
+    pub catalog: &'a Catalog,
+    /// The session's transaction and timeout state just before this statement.
+    pub session: &'a Session,
+    pub file: &'a FileFacts,
+    /// The whole file's text; statement spans index it.
+    pub source: &'a str,
+    findings: &'a mut Vec<Finding>,
+    reported_once: &'a mut HashSet<&'static str>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        target: Target,
+        catalog: &'a Catalog,
+        session: &'a Session,
+        file: &'a FileFacts,
+        source: &'a str,
+        findings: &'a mut Vec<Finding>,
+        reported_once: &'a mut HashSet<&'static str>,
+    ) -> Ctx<'a> {
+        Ctx {
+            target,
+            catalog,
+            session,
+            file,
+            source,
+            findings,
+            reported_once,
+        }
+    }
+
+    pub fn report(&mut self, finding: Finding) {
+        self.findings.push(finding);
+    }
+
+    /// Reports only the first finding of `rule` in this file.
+    pub fn report_once_per_file(&mut self, finding: Finding) {
+        if self.reported_once.insert(finding.rule.id) {
+            self.findings.push(finding);
+        }
+    }
+
+    /// Whether the table was created in this change set, so it holds no rows yet and no
+    /// running application reads it.
+    pub fn is_new_table(&self, name: &ObjectName) -> bool {
+        self.catalog.created_in(name, self.file.change_set)
+    }
+
+    pub fn is_rollback(&self) -> bool {
+        self.file.direction == Direction::Down
+    }
+
+    pub fn text(&self, statement: &Statement) -> &'a str {
+        statement.span.text(self.source)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing;

@@ -1,0 +1,59 @@
+//! Helpers for rule tests: lint SQL as one plain migration file, then assert that a rule
+//! stays quiet or fires. `lint_err` fails when the rule does not fire, so a snapshot of
+//! its output can never pass vacuously.
+
+use crate::config::Settings;
+use crate::diagnostic::Finding;
+use crate::dialect::Dialect;
+use crate::engine::lint_source;
+use crate::rules::Rule;
+use crate::span::LineIndex;
+
+pub fn lint(dialect: Dialect, sql: &str) -> Vec<Finding> {
+    lint_source(sql, &Settings::new(dialect))
+}
+
+fn findings_of(dialect: Dialect, sql: &str, rule: &Rule) -> Vec<Finding> {
+    lint(dialect, sql).into_iter().filter(|f| f.rule.id == rule.id).collect()
+}
+
+/// Asserts `rule` reports nothing on `sql` (PostgreSQL).
+pub fn lint_ok(sql: &str, rule: &Rule) {
+    lint_ok_in(Dialect::Postgres, sql, rule)
+}
+
+pub fn lint_ok_in(dialect: Dialect, sql: &str, rule: &Rule) {
+    let found = findings_of(dialect, sql, rule);
+    assert!(found.is_empty(), "`{}` fired on:\n{sql}\n{}", rule.id, describe(sql, &found));
+}
+
+/// Asserts `rule` reports at least once on `sql` (PostgreSQL) and returns the findings as
+/// text for a snapshot.
+pub fn lint_err(sql: &str, rule: &Rule) -> String {
+    lint_err_in(Dialect::Postgres, sql, rule)
+}
+
+pub fn lint_err_in(dialect: Dialect, sql: &str, rule: &Rule) -> String {
+    let found = findings_of(dialect, sql, rule);
+    assert!(!found.is_empty(), "`{}` did not fire on:\n{sql}", rule.id);
+    describe(sql, &found)
+}
+
+fn describe(sql: &str, findings: &[Finding]) -> String {
+    let index = LineIndex::new(sql);
+    findings
+        .iter()
+        .map(|f| {
+            let at = index.line_col(sql, f.span.start);
+            let mut out = format!("{}:{} {} [{}] {}", at.line, at.column, f.severity, f.rule.id, f.message);
+            if let Some(lock) = f.lock_summary() {
+                out.push_str(&format!("\n  lock: {lock}"));
+            }
+            if let Some(help) = &f.help {
+                out.push_str(&format!("\n  help: {help}"));
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,86 @@
+use crate::declare_rule;
+use crate::diagnostic::{Finding, Severity};
+use crate::rules::{Ctx, Group, POSTGRES};
+use crate::session::Transaction;
+use crate::statement::{AlterAction, Statement, StatementKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `CREATE INDEX CONCURRENTLY`, `DROP INDEX CONCURRENTLY`, `REINDEX ...
+    /// CONCURRENTLY` and `DETACH PARTITION ... CONCURRENTLY` inside a transaction: an
+    /// explicit `BEGIN`, or the one the migration framework wraps around each file.
+    ///
+    /// ## Why is this bad?
+    /// PostgreSQL refuses these statements inside a transaction block
+    /// (`cannot run inside a transaction block`), so the migration fails at deploy time.
+    /// Flyway, sqlx, Diesel, dbmate and goose wrap each migration in a transaction unless
+    /// the file opts out. This holds on every PostgreSQL version.
+    ///
+    /// ## Example
+    /// ```sql
+    /// BEGIN;
+    /// CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+    /// COMMIT;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+    /// ```
+    /// Put the statement in a migration of its own that runs without a transaction, with
+    /// the framework's marker: goose `-- +goose NO TRANSACTION`, dbmate
+    /// `-- migrate:up transaction:false`, sqlx `-- no-transaction` on the first line, a
+    /// Flyway `V3__x.sql.conf` with `executeInTransaction=false`.
+    pub static RULE = Rule {
+        id: "concurrently-in-transaction",
+        group: Group::Transaction,
+        default_severity: Severity::Error,
+        enabled_by_default: true,
+        dialects: POSTGRES,
+        versions: "PostgreSQL all versions",
+        summary: "CONCURRENTLY cannot run inside a transaction block",
+        lock: None,
+        check: Some(check),
+    };
+}
+
+fn check(ctx: &mut Ctx, statement: &Statement) {
+    let what = match &statement.kind {
+        StatementKind::CreateIndex(i) if i.concurrently => "CREATE INDEX CONCURRENTLY",
+        StatementKind::DropIndex { concurrently: true, .. } => "DROP INDEX CONCURRENTLY",
+        StatementKind::Reindex { concurrently: true, .. } => "REINDEX CONCURRENTLY",
+        StatementKind::AlterTable { actions, .. }
+            if actions.iter().any(|a| matches!(a, AlterAction::DetachPartition { concurrently: true })) =>
+        {
+            "DETACH PARTITION CONCURRENTLY"
+        }
+        _ => return,
+    };
+    let whose = match ctx.session.transaction {
+        Transaction::None => return,
+        Transaction::Explicit => "the transaction this file opens with BEGIN",
+        Transaction::Implicit => "the transaction the migration framework wraps around this file",
+    };
+    ctx.report(
+        Finding::new(&RULE, statement.span, format!("{what} cannot run inside {whose}: PostgreSQL refuses it"))
+            .help("move it to a migration of its own that runs outside a transaction (the framework's no-transaction marker)"),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{lint_err, lint_ok};
+
+    #[test]
+    fn flags_concurrently_after_begin() {
+        insta::assert_snapshot!(lint_err("BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;", &RULE));
+        lint_err("BEGIN;\nDROP INDEX CONCURRENTLY i;\nCOMMIT;", &RULE);
+    }
+
+    #[test]
+    fn quiet_outside_a_transaction_and_after_commit() {
+        lint_ok("CREATE INDEX CONCURRENTLY i ON t (a);", &RULE);
+        lint_ok("BEGIN;\nCREATE TABLE x (a int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (a);", &RULE);
+    }
+}

@@ -1,0 +1,2 @@
+//! Transaction and session hazards.
+pub mod concurrently_in_transaction;

@@ -1,0 +1,132 @@
+//! What the database session knows just before each statement of a file section:
+//! whether a transaction is open, whether a lock timeout is set, and which strong locks
+//! the open transaction already holds.
+
+use crate::diagnostic::{Blocks, LockMode, TableLock};
+use crate::statement::{AlterAction, Ident, Statement, StatementKind};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Transaction {
+    /// Each statement commits on its own.
+    None,
+    /// The migration framework wraps the file (or section) in a transaction.
+    Implicit,
+    /// The file says `BEGIN`.
+    Explicit,
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub transaction: Transaction,
+    /// A non-zero `lock_timeout` (PostgreSQL) or `lock_wait_timeout` (MySQL) is set.
+    pub lock_timeout_set: bool,
+    /// A table whose ACCESS EXCLUSIVE lock the open transaction holds, with the statement
+    /// that took it.
+    pub strong_lock_held: Option<(String, crate::span::Span)>,
+    /// Constraints added `NOT VALID` in the open transaction: `(table, constraint)` keys.
+    pub not_valid_in_transaction: Vec<(String, String)>,
+    /// The open transaction has changed a table definition.
+    pub ddl_in_transaction: bool,
+    /// The open transaction has changed rows.
+    pub data_change_in_transaction: bool,
+}
+
+impl Session {
+    pub fn new(wrapped: bool) -> Session {
+        Session {
+            transaction: if wrapped {
+                Transaction::Implicit
+            } else {
+                Transaction::None
+            },
+            lock_timeout_set: false,
+            strong_lock_held: None,
+            not_valid_in_transaction: Vec::new(),
+            ddl_in_transaction: false,
+            data_change_in_transaction: false,
+        }
+    }
+
+    pub fn in_transaction(&self) -> bool {
+        self.transaction != Transaction::None
+    }
+
+    /// Advances the state past `statement`, which took `locks`.
+    pub fn advance(&mut self, statement: &Statement, locks: &[TableLock]) {
+        match &statement.kind {
+            StatementKind::Begin => self.transaction = Transaction::Explicit,
+            StatementKind::Commit | StatementKind::Rollback => {
+                self.transaction = Transaction::None;
+                self.end_transaction();
+            }
+            StatementKind::Set { name, value, .. }
+                if name == "lock_timeout" || name == "lock_wait_timeout" =>
+            {
+                self.lock_timeout_set = !is_zero(value);
+            }
+            kind => {
+                if !self.in_transaction() {
+                    return;
+                }
+                if kind.is_ddl() {
+                    self.ddl_in_transaction = true;
+                }
+                if kind.is_data_change() {
+                    self.data_change_in_transaction = true;
+                }
+                if self.strong_lock_held.is_none() {
+                    if let Some(l) = locks.iter().find(|l| l.mode.blocks() == Blocks::ReadsAndWrites)
+                    {
+                        self.strong_lock_held = Some((l.table.clone(), statement.span));
+                    }
+                }
+                if let StatementKind::AlterTable { name, actions, .. } = kind {
+                    for a in actions {
+                        if let AlterAction::AddConstraint(c) = a {
+                            if let (true, Some(n)) = (c.not_valid, &c.name) {
+                                self.not_valid_in_transaction
+                                    .push((name.name.key(), n.key()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `constraint` on `table` was added `NOT VALID` in the open transaction.
+    pub fn added_not_valid_here(&self, table: &Ident, constraint: &Ident) -> bool {
+        self.not_valid_in_transaction
+            .iter()
+            .any(|(t, c)| *t == table.key() && *c == constraint.key())
+    }
+
+    fn end_transaction(&mut self) {
+        self.strong_lock_held = None;
+        self.not_valid_in_transaction.clear();
+        self.ddl_in_transaction = false;
+        self.data_change_in_transaction = false;
+    }
+}
+
+/// `0`, `'0'`, `0s`, `0ms`: PostgreSQL and MySQL read these as "no timeout".
+fn is_zero(value: &str) -> bool {
+    let v = value.trim().trim_matches('\'');
+    let digits = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    !digits.is_empty() && digits.chars().all(|c| c == '0')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_timeouts_are_recognised() {
+        assert!(is_zero("0"));
+        assert!(is_zero("'0'"));
+        assert!(is_zero("0ms"));
+        assert!(!is_zero("5s"));
+        assert!(!is_zero("'2s'"));
+        assert!(!is_zero("default"));
+    }
+}

@@ -1,0 +1,156 @@
+//! The binary as users run it: exit codes, formats, config errors, unreadable input.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+fn lockstep() -> Command {
+    let mut cmd = Command::cargo_bin("lockstep").unwrap();
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+fn output(args: &[&str]) -> (i32, String, String) {
+    let out = lockstep().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const REPORT: &str = "fixtures/report";
+
+#[test]
+fn text_report_exits_1_on_errors() {
+    let (code, stdout, _) = output(&["check", REPORT]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn json_report_is_versioned_with_positions() {
+    let (code, stdout, _) = output(&["check", REPORT, "--format", "json"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["version"], 1);
+    insta::assert_json_snapshot!(json);
+}
+
+#[test]
+fn sarif_report_lists_every_rule() {
+    let (_, stdout, _) = output(&["check", REPORT, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), lockstep::rules::ALL.len());
+    let mut results = sarif["runs"][0]["results"].clone();
+    insta::assert_json_snapshot!(results.take());
+}
+
+#[test]
+fn github_annotations_one_line_per_finding() {
+    let (_, stdout, _) = output(&["check", REPORT, "--format", "github"]);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn fail_on_controls_the_exit_code() {
+    assert_eq!(output(&["check", REPORT, "--fail-on", "never"]).0, 0);
+    assert_eq!(output(&["check", "fixtures/rules/unparsed-statement/good.sql"]).0, 0);
+    assert_eq!(output(&["check", "fixtures/rules/unparsed-statement/bad.sql"]).0, 0);
+    assert_eq!(output(&["check", "fixtures/rules/unparsed-statement/bad.sql", "--fail-on", "note"]).0, 1);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(output(&["check", "--format", "yaml"]).0, 2);
+    assert_eq!(output(&["frobnicate"]).0, 2);
+    let (code, _, stderr) = output(&["check", REPORT, "--target-version", "banana"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("banana"), "{stderr}");
+    let (code, _, stderr) = output(&["explain", "no-such-rule"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no-such-rule"), "{stderr}");
+}
+
+#[test]
+fn a_missing_path_is_reported_and_exits_2() {
+    let (code, stdout, _) = output(&["check", "fixtures/does-not-exist", REPORT]);
+    assert_eq!(code, 2);
+    assert!(stdout.contains("does-not-exist"), "{stdout}");
+    // The other path was still linted.
+    assert!(stdout.contains("rename-column"), "{stdout}");
+}
+
+#[test]
+fn config_unknown_key_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lockstep.toml"), "dialect = \"postgres\"\nfail-on = \"error\"\ncolour = true\n").unwrap();
+    std::fs::write(dir.path().join("V1__a.sql"), "SELECT 1;\n").unwrap();
+    let out = Command::cargo_bin("lockstep").unwrap().arg("check").arg(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("lockstep.toml:3:1") && stderr.contains("colour"), "{stderr}");
+}
+
+#[test]
+fn config_turns_rules_off_and_changes_levels() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lockstep.toml"),
+        "[rules]\nrename-column = \"off\"\ncreate-index-non-concurrently = \"warning\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("V1__a.sql"), "ALTER TABLE t RENAME COLUMN a TO b;\nCREATE INDEX i ON t (a);\n").unwrap();
+    let out = Command::cargo_bin("lockstep").unwrap().arg("check").arg(dir.path()).args(["--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "a warning does not fail at the default level");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["create-index-non-concurrently"]);
+    assert_eq!(json["findings"][0]["severity"], "warning");
+}
+
+#[test]
+fn output_file_is_written_and_stdout_stays_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.sarif");
+    let out = lockstep()
+        .args(["check", REPORT, "--format", "sarif", "--output"])
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(written["version"], "2.1.0");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).filter(|e| e.file_name() != "report.sarif").collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn rules_and_explain_print_the_catalogue() {
+    let (code, stdout, _) = output(&["rules"]);
+    assert_eq!(code, 0);
+    for rule in lockstep::rules::ALL {
+        assert!(stdout.contains(rule.id));
+    }
+    let (code, stdout, _) = output(&["explain", "create-index-non-concurrently"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("CREATE INDEX CONCURRENTLY"));
+    let (_, json, _) = output(&["rules", "--format", "json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed.as_array().unwrap().len(), lockstep::rules::ALL.len());
+}
+
+#[test]
+fn binary_and_non_utf8_files_are_notes_not_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("V1__bin.sql"), b"\x00\x01\x02binary").unwrap();
+    std::fs::write(dir.path().join("V2__latin1.sql"), b"CREATE TABLE caf\xe9 (id int);\n").unwrap();
+    let out = Command::cargo_bin("lockstep").unwrap().arg("check").arg(dir.path()).args(["--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["input-encoding", "input-encoding"]);
+    assert!(Path::new(dir.path()).exists());
+}
