@@ -5,5 +5,7 @@
 //! with `plan` writing the safe phased replacement of a risky statement.
 
 pub mod dialect;
+pub mod discover;
+pub mod layout;
 pub mod span;
 pub mod statement;
