@@ -5,6 +5,8 @@
 //! with `plan` writing the safe phased replacement of a risky statement.
 
 pub mod dialect;
+pub mod discover;
+pub mod layout;
 pub mod span;
 pub mod statement;
 pub mod catalog;

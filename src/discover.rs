@@ -1,0 +1,1629 @@
+//! Finding migration files, recognising their framework, ordering them for replay and
+//! knowing the transaction mode each runs in.
+//!
+//! The named paths are walked (following symlinks, skipping `.git`, `target`,
+//! `node_modules` and hidden folders); each file found is placed in its *migration set*:
+//! the folder whose files are replayed together, in order, against one schema. Every set
+//! is then listed in full so that files before the named ones are replayed for schema
+//! knowledge (`report: false`), and files after the last named one are left out.
+//!
+//! Framework conventions this module relies on, checked against each tool's documentation
+//! or source:
+//!
+//! - Flyway: `V<version>__<desc>.sql` versioned, `U<version>__<desc>.sql` undo,
+//!   `R__<desc>.sql` repeatable (run after all versioned ones). Version parts are separated
+//!   by `.` or `_` (the same thing) and compared numerically. Flyway runs each script in a
+//!   transaction (`executeInTransaction` defaults to true) unless a script configuration
+//!   file `<script>.sql.conf` beside it sets `executeInTransaction=false`.
+//! - golang-migrate: `<version>_<title>.up.sql` / `.down.sql`, version an unsigned integer,
+//!   up files applied in increasing version order. The library hands each file to the
+//!   driver as it is and opens no transaction of its own.
+//! - sqlx: `<version>_<description>.sql`, or reversible `.up.sql` / `.down.sql`; each file
+//!   runs in a transaction unless its text starts with `-- no-transaction`
+//!   (`sql.starts_with("-- no-transaction")` in sqlx-core). sqlx shares golang-migrate's
+//!   names, so a folder is taken as sqlx when a file carries that marker, or when a
+//!   `Cargo.toml` sits beside the folder (sqlx's default `migrations/` at the crate root)
+//!   and every file has a version prefix. Its files keep [`Layout::GolangMigrate`]
+//!   (versioned names) with sqlx's transaction default.
+//! - dbmate: `<version>_<name>.sql` holding `-- migrate:up` / `-- migrate:down` blocks;
+//!   each block runs in a transaction unless its marker line says `transaction:false`
+//!   (see [`crate::layout`]).
+//! - goose: `<version>_<name>.sql` with `-- +goose Up` / `-- +goose Down`; wrapped in a
+//!   transaction unless the file has `-- +goose NO TRANSACTION`.
+//! - Diesel: `<version>_<name>/up.sql` and `down.sql`; each migration runs in its own
+//!   transaction unless its `metadata.toml` has `run_in_transaction = false`.
+//! - Prisma: `<timestamp>_<name>/migration.sql`. Prisma Migrate sends the script without
+//!   a `BEGIN`/`COMMIT` of its own (its maintainers: wrapping migrations in a transaction
+//!   is "currently not implemented"; recent versions send the statements one by one), so
+//!   it is reported as not wrapped.
+//! - sqitch: `deploy/`, `revert/` and `verify/` scripts named after the changes of
+//!   `sqitch.plan`, deployed in plan order; a change reworked after a tag keeps its older
+//!   script as `<change>@<tag>.sql`. sqitch hands each script to the database client as
+//!   it is (its scripts carry their own `BEGIN`/`COMMIT`), so: not wrapped.
+//! - plain: numbered or unnumbered `.sql` files in natural order, not wrapped.
+//!
+//! Ordering is natural everywhere (`V2` before `V10`, `1.1` before `1.10`); rollback files
+//! come right after the up file of the same version so replay can skip them.
+
+use crate::layout::{self, Direction, Layout};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use serde::Serialize;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use walkdir::{DirEntry, WalkDir};
+
+/// What to look at: paths (files or folders) and globs over paths relative to each
+/// named folder. An empty `include` means `**/*.sql`.
+#[derive(Clone, Debug, Default)]
+pub struct DiscoverRequest {
+    pub paths: Vec<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Discovery {
+    pub sets: Vec<MigrationSet>,
+    pub errors: Vec<DiscoverError>,
+}
+
+/// The files of one migration folder, in replay order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MigrationSet {
+    pub root: PathBuf,
+    pub layout: Layout,
+    pub files: Vec<MigrationFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MigrationFile {
+    pub path: PathBuf,
+    pub layout: Layout,
+    pub direction: Direction,
+    /// The version the framework orders by, as written (Flyway's `_` separators read as `.`).
+    pub version: Option<String>,
+    /// The framework's default for this file, after file-level markers / Flyway `.conf`.
+    pub transactional: bool,
+    /// True for files the user named or that are under a named folder; false for earlier
+    /// files only replayed for schema knowledge.
+    pub report: bool,
+}
+
+/// A problem with one entry that did not stop the walk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{}: {message}", path.display())]
+pub struct DiscoverError {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl DiscoverError {
+    fn new(path: &Path, message: impl Into<String>) -> DiscoverError {
+        DiscoverError {
+            path: path.to_path_buf(),
+            message: message.into(),
+        }
+    }
+}
+
+const DEFAULT_INCLUDE: &str = "**/*.sql";
+const SKIPPED_DIRS: [&str; 2] = ["target", "node_modules"];
+const SQITCH_DIRS: [&str; 3] = ["deploy", "revert", "verify"];
+const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
+
+pub fn discover(request: &DiscoverRequest) -> Discovery {
+    let mut errors = Vec::new();
+    let filters = Filters::new(request, &mut errors);
+    let mut named = Named::default();
+    for path in &request.paths {
+        named.collect(&clean(path), &filters, &mut errors);
+    }
+
+    let mut groups: BTreeMap<(PathBuf, Shape), Vec<PathBuf>> = BTreeMap::new();
+    for file in &named.files {
+        groups.entry(locate(file)).or_default().push(file.clone());
+    }
+    let mut sets: Vec<MigrationSet> = groups
+        .into_iter()
+        .filter_map(|((root, shape), files)| {
+            build_set(&root, shape, &files, &named, &filters, &mut errors)
+        })
+        .collect();
+    sets.sort_by(|a, b| natural_cmp(&a.root.to_string_lossy(), &b.root.to_string_lossy()));
+    Discovery { sets, errors }
+}
+
+/// Compare two strings with digit runs compared as numbers: `9_a` < `10_a`, `1.1` < `1.10`.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let mut left = Chunks(a);
+    let mut right = Chunks(b);
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => match chunk_cmp(x, y) {
+                Ordering::Equal => {}
+                unequal => return unequal,
+            },
+        }
+    }
+}
+
+/// Alternating runs of ASCII digits and of other characters.
+struct Chunks<'a>(&'a str);
+
+impl<'a> Iterator for Chunks<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let first = self.0.chars().next()?;
+        let digits = first.is_ascii_digit();
+        let end = self
+            .0
+            .find(|c: char| c.is_ascii_digit() != digits)
+            .unwrap_or(self.0.len());
+        let (chunk, rest) = self.0.split_at(end);
+        self.0 = rest;
+        Some(chunk)
+    }
+}
+
+fn chunk_cmp(x: &str, y: &str) -> Ordering {
+    let is_number = |s: &str| s.starts_with(|c: char| c.is_ascii_digit());
+    if is_number(x) && is_number(y) {
+        // Length first on the digits without leading zeros: numbers of any size, no overflow.
+        let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+        x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+    } else {
+        x.cmp(y)
+    }
+}
+
+struct Filters {
+    include: GlobSet,
+    exclude: GlobSet,
+}
+
+impl Filters {
+    fn new(request: &DiscoverRequest, errors: &mut Vec<DiscoverError>) -> Filters {
+        let include = if request.include.is_empty() {
+            globset(&[DEFAULT_INCLUDE.to_string()], errors)
+        } else {
+            globset(&request.include, errors)
+        };
+        Filters {
+            include,
+            exclude: globset(&request.exclude, errors),
+        }
+    }
+}
+
+/// A glob set from the patterns that compile; each bad one is reported and left out.
+fn globset(patterns: &[String], errors: &mut Vec<DiscoverError>) -> GlobSet {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        // `*` stays within one path component; `**` crosses folders.
+        match GlobBuilder::new(pattern).literal_separator(true).build() {
+            Ok(glob) => {
+                builder.add(glob);
+            }
+            Err(err) => errors.push(DiscoverError::new(
+                Path::new(pattern),
+                format!("invalid glob: {err}"),
+            )),
+        }
+    }
+    builder.build().unwrap_or_else(|err| {
+        errors.push(DiscoverError::new(
+            Path::new(""),
+            format!("invalid globs: {err}"),
+        ));
+        GlobSet::empty()
+    })
+}
+
+/// The files and folders the user named, after walking the folders.
+#[derive(Default)]
+struct Named {
+    files: HashSet<PathBuf>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Named {
+    fn collect(&mut self, path: &Path, filters: &Filters, errors: &mut Vec<DiscoverError>) {
+        match fs::metadata(io_path(path)) {
+            Err(err) => errors.push(DiscoverError::new(path, format!("cannot read: {err}"))),
+            Ok(meta) if meta.is_dir() => self.walk(path, filters, errors),
+            // A named file is taken whatever the include globs say.
+            Ok(_) => {
+                self.files.insert(path.to_path_buf());
+            }
+        }
+    }
+
+    fn walk(&mut self, root: &Path, filters: &Filters, errors: &mut Vec<DiscoverError>) {
+        self.dirs.push(root.to_path_buf());
+        let walker = WalkDir::new(io_path(root))
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !skipped_dir(entry, root, filters));
+        for entry in walker {
+            match entry {
+                Err(err) => errors.push(walk_error(root, &err)),
+                Ok(entry) if entry.file_type().is_file() => {
+                    let path = clean(entry.path());
+                    let relative = path.strip_prefix(root).unwrap_or(&path);
+                    if filters.include.is_match(relative) && !filters.exclude.is_match(relative) {
+                        self.files.insert(path);
+                    }
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// The named folder closest to `path`, when one holds it.
+    fn dir_holding(&self, path: &Path) -> Option<&Path> {
+        self.dirs
+            .iter()
+            .filter(|dir| path.starts_with(dir))
+            .max_by_key(|dir| dir.components().count())
+            .map(PathBuf::as_path)
+    }
+}
+
+fn skipped_dir(entry: &DirEntry, root: &Path, filters: &Filters) -> bool {
+    if !entry.file_type().is_dir() {
+        return false;
+    }
+    let name = entry.file_name().to_string_lossy();
+    if name.starts_with('.') || SKIPPED_DIRS.contains(&name.as_ref()) {
+        return true;
+    }
+    let path = clean(entry.path());
+    filters
+        .exclude
+        .is_match(path.strip_prefix(root).unwrap_or(&path))
+}
+
+fn walk_error(root: &Path, err: &walkdir::Error) -> DiscoverError {
+    let path = err.path().map_or_else(|| root.to_path_buf(), clean);
+    let message = match err.loop_ancestor() {
+        Some(ancestor) => format!(
+            "symlink loop back to {}, not followed",
+            clean(ancestor).display()
+        ),
+        None => match err.io_error() {
+            Some(io) => format!("cannot read: {io}"),
+            None => err.to_string(),
+        },
+    };
+    DiscoverError { path, message }
+}
+
+/// How a migration set's files sit under its root.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Shape {
+    /// The root directly holds the migration files.
+    Flat,
+    /// `<version>_<name>/up.sql` and `down.sql` folders.
+    Diesel,
+    /// `<timestamp>_<name>/migration.sql` folders.
+    Prisma,
+    /// `deploy/`, `revert/`, `verify/` and the plan.
+    Sqitch,
+}
+
+/// The migration set a file belongs to: its root folder and shape.
+fn locate(file: &Path) -> (PathBuf, Shape) {
+    let dir = file.parent().unwrap_or(Path::new(""));
+    if let Some(root) = sqitch_root_above(dir) {
+        return (root, Shape::Sqitch);
+    }
+    let file_name = file.file_name().and_then(|name| name.to_str());
+    let dir_name = dir.file_name().and_then(|name| name.to_str());
+    if dir_name.is_some_and(is_migration_folder_name) {
+        let root = dir.parent().unwrap_or(Path::new("")).to_path_buf();
+        match file_name {
+            Some("up.sql" | "down.sql") => return (root, Shape::Diesel),
+            Some("migration.sql") => return (root, Shape::Prisma),
+            _ => {}
+        }
+    }
+    (dir.to_path_buf(), Shape::Flat)
+}
+
+/// Diesel (`2024-01-01-120000_create_users`) and Prisma (`20240101120000_init`) folder names.
+fn is_migration_folder_name(name: &str) -> bool {
+    match name.split_once('_') {
+        Some((version, _)) => {
+            version.starts_with(|c: char| c.is_ascii_digit())
+                && version.chars().all(|c| c.is_ascii_digit() || c == '-')
+        }
+        None => false,
+    }
+}
+
+fn sqitch_root_above(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().find_map(|ancestor| {
+        let name = ancestor.file_name()?.to_str()?;
+        let root = ancestor.parent()?;
+        (SQITCH_DIRS.contains(&name) && is_sqitch_root(root)).then(|| root.to_path_buf())
+    })
+}
+
+/// A folder with `deploy/` and either `revert/` or a plan (beside it or one level up, as
+/// with a `top_dir` of `sql`).
+fn is_sqitch_root(root: &Path) -> bool {
+    let dir = io_path(root);
+    dir.join("deploy").is_dir() && (dir.join("revert").is_dir() || sqitch_plan(root).is_some())
+}
+
+fn sqitch_plan(root: &Path) -> Option<PathBuf> {
+    let dir = io_path(root);
+    [dir.join("sqitch.plan"), dir.join("..").join("sqitch.plan")]
+        .into_iter()
+        .find(|plan| plan.is_file())
+}
+
+fn build_set(
+    root: &Path,
+    shape: Shape,
+    named_here: &[PathBuf],
+    named: &Named,
+    filters: &Filters,
+    errors: &mut Vec<DiscoverError>,
+) -> Option<MigrationSet> {
+    let (layout, mut files) = match shape {
+        Shape::Flat => flat_set(root, named_here, errors),
+        Shape::Diesel => folder_set(root, Layout::Diesel, errors),
+        Shape::Prisma => folder_set(root, Layout::Prisma, errors),
+        Shape::Sqitch => (Layout::Sqitch, sqitch_set(root, errors)),
+    };
+    // A named file the listing did not produce (an unusual name in a folder-per-migration
+    // layout) is still linted, last.
+    for path in named_here {
+        if !files.iter().any(|file| &file.path == path) {
+            files.push(MigrationFile {
+                path: path.clone(),
+                layout,
+                direction: Direction::Up,
+                version: None,
+                transactional: false,
+                report: true,
+            });
+        }
+    }
+    files.retain(|file| {
+        named.files.contains(&file.path) || !excluded(&file.path, root, named, filters)
+    });
+    for file in &mut files {
+        file.report = named.files.contains(&file.path);
+    }
+    let last_reported = files.iter().rposition(|file| file.report)?;
+    files.truncate(last_reported + 1);
+    Some(MigrationSet {
+        root: if root.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            root.to_path_buf()
+        },
+        layout,
+        files,
+    })
+}
+
+/// Whether an exclude glob drops this file, matched relative to the named folder holding
+/// it, or to its set's root for a file only listed as an earlier sibling of a named file.
+fn excluded(path: &Path, root: &Path, named: &Named, filters: &Filters) -> bool {
+    let base = named.dir_holding(path).unwrap_or(root);
+    filters
+        .exclude
+        .is_match(path.strip_prefix(base).unwrap_or(path))
+}
+
+/// The framework followed by a folder that directly holds its migration files.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum FlatFramework {
+    Flyway,
+    GolangMigrate,
+    Sqlx,
+    Dbmate,
+    Goose,
+    Plain,
+}
+
+struct FlatEntry {
+    path: PathBuf,
+    name: String,
+    text: String,
+}
+
+/// Where a file sorts within its set: `group`, then `version` naturally, then `rank`
+/// (up before its rollback), then the file name naturally.
+struct SortKey {
+    group: u8,
+    version: String,
+    rank: u8,
+    name: String,
+}
+
+impl SortKey {
+    fn cmp(&self, other: &SortKey) -> Ordering {
+        self.group
+            .cmp(&other.group)
+            .then_with(|| natural_cmp(&self.version, &other.version))
+            .then(self.rank.cmp(&other.rank))
+            .then_with(|| natural_cmp(&self.name, &other.name))
+    }
+}
+
+fn flat_set(
+    root: &Path,
+    named_here: &[PathBuf],
+    errors: &mut Vec<DiscoverError>,
+) -> (Layout, Vec<MigrationFile>) {
+    let mut paths = list_dir(root, errors, |path, is_dir| {
+        !is_dir && path.extension().is_some_and(|ext| ext == "sql")
+    });
+    for path in named_here {
+        if !paths.contains(path) {
+            paths.push(path.clone());
+        }
+    }
+    let entries: Vec<FlatEntry> = paths
+        .into_iter()
+        .map(|path| FlatEntry {
+            name: file_name(&path),
+            text: read_text(&path),
+            path,
+        })
+        .collect();
+    let framework = detect_flat(root, &entries);
+    let mut keyed: Vec<(SortKey, MigrationFile)> = entries
+        .iter()
+        .map(|entry| describe_flat(framework, entry))
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    let layout = flat_layout(framework);
+    (layout, keyed.into_iter().map(|(_, file)| file).collect())
+}
+
+fn flat_layout(framework: FlatFramework) -> Layout {
+    match framework {
+        FlatFramework::Flyway => Layout::Flyway,
+        FlatFramework::GolangMigrate | FlatFramework::Sqlx => Layout::GolangMigrate,
+        FlatFramework::Dbmate => Layout::Dbmate,
+        FlatFramework::Goose => Layout::Goose,
+        FlatFramework::Plain => Layout::Plain,
+    }
+}
+
+/// The framework with the most files showing its convention; ties go to the more
+/// specific convention (listed first).
+fn detect_flat(root: &Path, entries: &[FlatEntry]) -> FlatFramework {
+    let count = |test: &dyn Fn(&FlatEntry) -> bool| entries.iter().filter(|e| test(e)).count();
+    let evidence = [
+        (
+            FlatFramework::Flyway,
+            count(&|e| parse_flyway(&e.name).is_some()),
+        ),
+        (
+            FlatFramework::Goose,
+            count(&|e| layout::has_goose_up(&e.text)),
+        ),
+        (
+            FlatFramework::Dbmate,
+            count(&|e| layout::has_dbmate_up(&e.text)),
+        ),
+        (
+            FlatFramework::GolangMigrate,
+            count(&|e| parse_up_down(&e.name).is_some()),
+        ),
+    ];
+    let best = evidence
+        .iter()
+        .filter(|(_, files)| *files > 0)
+        .fold(
+            None,
+            |best: Option<(FlatFramework, usize)>, &(framework, files)| match best {
+                Some((_, most)) if most >= files => best,
+                _ => Some((framework, files)),
+            },
+        )
+        .map(|(framework, _)| framework);
+    let sqlx = looks_like_sqlx(root, entries);
+    match best {
+        Some(FlatFramework::GolangMigrate) | None if sqlx => FlatFramework::Sqlx,
+        Some(framework) => framework,
+        None => FlatFramework::Plain,
+    }
+}
+
+fn looks_like_sqlx(root: &Path, entries: &[FlatEntry]) -> bool {
+    let marked = entries
+        .iter()
+        .any(|entry| without_bom(&entry.text).starts_with(SQLX_NO_TRANSACTION));
+    let crate_migrations = !entries.is_empty()
+        && entries
+            .iter()
+            .all(|entry| underscore_version(&entry.name).is_some())
+        && io_path(root).join("..").join("Cargo.toml").is_file();
+    marked || crate_migrations
+}
+
+fn describe_flat(framework: FlatFramework, entry: &FlatEntry) -> (SortKey, MigrationFile) {
+    let (key, direction, version) = match framework {
+        FlatFramework::Flyway => flyway_position(&entry.name),
+        FlatFramework::GolangMigrate | FlatFramework::Sqlx => up_down_position(&entry.name),
+        FlatFramework::Dbmate | FlatFramework::Goose => {
+            versioned_position(&entry.name, underscore_version(&entry.name))
+        }
+        FlatFramework::Plain => {
+            let key = SortKey {
+                group: 0,
+                version: String::new(),
+                rank: 0,
+                name: entry.name.clone(),
+            };
+            (key, Direction::Up, leading_digits(&entry.name))
+        }
+    };
+    let transactional = match framework {
+        FlatFramework::Flyway => flyway_transactional(&entry.path),
+        FlatFramework::Sqlx => !without_bom(&entry.text).starts_with(SQLX_NO_TRANSACTION),
+        FlatFramework::Dbmate => layout::dbmate_up_transactional(&entry.text),
+        FlatFramework::Goose => !layout::goose_no_transaction(&entry.text),
+        FlatFramework::GolangMigrate | FlatFramework::Plain => false,
+    };
+    let file = MigrationFile {
+        path: entry.path.clone(),
+        layout: flat_layout(framework),
+        direction,
+        version: version.map(str::to_string).or_else(|| key_version(&key)),
+        transactional,
+        report: false,
+    };
+    (key, file)
+}
+
+fn key_version(key: &SortKey) -> Option<String> {
+    (!key.version.is_empty()).then(|| key.version.clone())
+}
+
+/// A sort position for a file whose name may not follow the convention: unversioned
+/// files go after the versioned ones.
+fn versioned_position<'a>(
+    name: &str,
+    version: Option<&'a str>,
+) -> (SortKey, Direction, Option<&'a str>) {
+    let key = SortKey {
+        group: if version.is_some() { 0 } else { 2 },
+        version: version.unwrap_or_default().to_string(),
+        rank: 0,
+        name: name.to_string(),
+    };
+    (key, Direction::Up, version)
+}
+
+fn flyway_position(name: &str) -> (SortKey, Direction, Option<&str>) {
+    match parse_flyway(name) {
+        Some(FlywayName::Versioned { version, undo }) => {
+            let direction = if undo { Direction::Down } else { Direction::Up };
+            let key = SortKey {
+                group: 0,
+                version,
+                rank: u8::from(undo),
+                name: name.to_string(),
+            };
+            (key, direction, None)
+        }
+        Some(FlywayName::Repeatable) => {
+            let key = SortKey {
+                group: 1,
+                version: String::new(),
+                rank: 0,
+                name: name.to_string(),
+            };
+            (key, Direction::Up, None)
+        }
+        // Callbacks such as `afterMigrate.sql` and stray files: last.
+        None => versioned_position(name, None),
+    }
+}
+
+fn up_down_position(name: &str) -> (SortKey, Direction, Option<&str>) {
+    match parse_up_down(name) {
+        Some((version, direction)) => {
+            let key = SortKey {
+                group: 0,
+                version: version.to_string(),
+                rank: u8::from(direction == Direction::Down),
+                name: name.to_string(),
+            };
+            (key, direction, Some(version))
+        }
+        None => versioned_position(name, underscore_version(name)),
+    }
+}
+
+enum FlywayName {
+    /// `V` (or `U` with `undo`) and the version with `_` read as `.`.
+    Versioned {
+        version: String,
+        undo: bool,
+    },
+    Repeatable,
+}
+
+fn parse_flyway(name: &str) -> Option<FlywayName> {
+    let stem = name.strip_suffix(".sql")?;
+    let (prefix, rest) = stem.split_at_checked(1)?;
+    match prefix {
+        "R" => rest.starts_with("__").then_some(FlywayName::Repeatable),
+        "V" | "U" => {
+            let (version, _description) = rest.split_once("__")?;
+            let well_formed = version.starts_with(|c: char| c.is_ascii_digit())
+                && version
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '_');
+            well_formed.then(|| FlywayName::Versioned {
+                version: version.replace('_', "."),
+                undo: prefix == "U",
+            })
+        }
+        _ => None,
+    }
+}
+
+/// golang-migrate / sqlx reversible names: `<version>_<title>.up.sql` / `.down.sql`.
+fn parse_up_down(name: &str) -> Option<(&str, Direction)> {
+    let (stem, direction) = if let Some(stem) = name.strip_suffix(".up.sql") {
+        (stem, Direction::Up)
+    } else {
+        (name.strip_suffix(".down.sql")?, Direction::Down)
+    };
+    Some((underscore_version(stem)?, direction))
+}
+
+/// The digits before the first `_` (`00002_add_email.sql` gives `00002`).
+fn underscore_version(name: &str) -> Option<&str> {
+    let (version, _) = name.split_once('_')?;
+    (!version.is_empty() && version.chars().all(|c| c.is_ascii_digit())).then_some(version)
+}
+
+fn leading_digits(name: &str) -> Option<&str> {
+    let end = name
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(name.len());
+    name.get(..end).filter(|digits| !digits.is_empty())
+}
+
+/// Flyway's per-script `executeInTransaction`, from `<script>.conf` beside the script.
+fn flyway_transactional(script: &Path) -> bool {
+    let mut conf = script.as_os_str().to_owned();
+    conf.push(".conf");
+    let Ok(text) = fs::read_to_string(PathBuf::from(conf)) else {
+        return true;
+    };
+    !text
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .any(|(key, value)| {
+            key.trim() == "executeInTransaction" && value.trim().eq_ignore_ascii_case("false")
+        })
+}
+
+/// Diesel and Prisma: one folder per migration under the root.
+fn folder_set(
+    root: &Path,
+    layout: Layout,
+    errors: &mut Vec<DiscoverError>,
+) -> (Layout, Vec<MigrationFile>) {
+    let mut dirs = list_dir(root, errors, |path, is_dir| {
+        is_dir
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(is_migration_folder_name)
+    });
+    dirs.sort_by(|a, b| natural_cmp(&file_name(a), &file_name(b)));
+    let scripts: &[(&str, Direction)] = match layout {
+        Layout::Diesel => &[("up.sql", Direction::Up), ("down.sql", Direction::Down)],
+        _ => &[("migration.sql", Direction::Up)],
+    };
+    let mut files = Vec::new();
+    for dir in dirs {
+        let name = file_name(&dir);
+        let version = name.split_once('_').map(|(version, _)| version.to_string());
+        let transactional = layout == Layout::Diesel && diesel_transactional(&dir);
+        for (script, direction) in scripts {
+            let path = dir.join(script);
+            if path.is_file() {
+                files.push(MigrationFile {
+                    path,
+                    layout,
+                    direction: *direction,
+                    version: version.clone(),
+                    transactional,
+                    report: false,
+                });
+            }
+        }
+    }
+    (layout, files)
+}
+
+/// Diesel's `run_in_transaction` from the migration's `metadata.toml` (default true).
+fn diesel_transactional(migration_dir: &Path) -> bool {
+    fs::read_to_string(migration_dir.join("metadata.toml"))
+        .ok()
+        .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+        .and_then(|table| table.get("run_in_transaction")?.as_bool())
+        .unwrap_or(true)
+}
+
+fn sqitch_set(root: &Path, errors: &mut Vec<DiscoverError>) -> Vec<MigrationFile> {
+    let deploy_dir = root.join("deploy");
+    let mut unplanned = sqitch_scripts(&deploy_dir, errors);
+    unplanned.sort_by(|a, b| natural_cmp(a, b));
+    let planned = sqitch_plan(root)
+        .and_then(|plan| fs::read_to_string(plan).ok())
+        .map(|plan| plan_script_names(&plan, &deploy_dir))
+        .unwrap_or_default();
+    let mut names: Vec<String> = Vec::new();
+    for name in planned.into_iter().chain(unplanned) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut files = Vec::new();
+    for name in &names {
+        for (dir, direction) in [
+            ("deploy", Direction::Up),
+            ("revert", Direction::Down),
+            ("verify", Direction::Verify),
+        ] {
+            let path = root.join(dir).join(format!("{name}.sql"));
+            if path.is_file() {
+                files.push(MigrationFile {
+                    path,
+                    layout: Layout::Sqitch,
+                    direction,
+                    version: None,
+                    transactional: false,
+                    report: false,
+                });
+            }
+        }
+    }
+    files
+}
+
+/// Script names (path under `deploy/` without `.sql`) of the deploy scripts.
+fn sqitch_scripts(deploy_dir: &Path, errors: &mut Vec<DiscoverError>) -> Vec<String> {
+    let mut names = Vec::new();
+    let walker = WalkDir::new(deploy_dir)
+        .follow_links(true)
+        .into_iter()
+        .filter_entry(|entry| {
+            entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+        });
+    for entry in walker {
+        match entry {
+            Err(err) => errors.push(walk_error(deploy_dir, &err)),
+            Ok(entry) if entry.file_type().is_file() => {
+                let relative = entry
+                    .path()
+                    .strip_prefix(deploy_dir)
+                    .unwrap_or(entry.path());
+                let text = relative.to_string_lossy().replace('\\', "/");
+                if let Some(name) = text.strip_suffix(".sql") {
+                    names.push(name.to_string());
+                }
+            }
+            Ok(_) => {}
+        }
+    }
+    names
+}
+
+/// The deploy script names of a plan in deployment order. A change that appears again
+/// later was reworked: its earlier script is `<change>@<tag>.sql` for a tag between the
+/// two appearances (the first such script that exists).
+fn plan_script_names(plan: &str, deploy_dir: &Path) -> Vec<String> {
+    let mut changes: Vec<&str> = Vec::new();
+    // Each tag with the number of changes planned before it.
+    let mut tags: Vec<(usize, &str)> = Vec::new();
+    for line in plan.lines() {
+        let Some(first) = line.split_whitespace().next() else {
+            continue;
+        };
+        if first.starts_with(['%', '#', '-']) {
+            // Pragmas, comments, and changes planned for reverting.
+            continue;
+        }
+        match first.strip_prefix('@') {
+            Some(tag) => tags.push((changes.len(), tag)),
+            None => changes.push(first.strip_prefix('+').unwrap_or(first)),
+        }
+    }
+    changes
+        .iter()
+        .enumerate()
+        .map(|(index, &change)| {
+            let next_appearance = changes
+                .iter()
+                .skip(index + 1)
+                .position(|&later| later == change)
+                .map(|offset| index + 1 + offset);
+            match next_appearance {
+                None => change.to_string(),
+                Some(next) => reworked_script(change, index, next, &tags, deploy_dir),
+            }
+        })
+        .collect()
+}
+
+fn reworked_script(
+    change: &str,
+    index: usize,
+    next: usize,
+    tags: &[(usize, &str)],
+    deploy_dir: &Path,
+) -> String {
+    let candidates: Vec<String> = tags
+        .iter()
+        .filter(|(position, _)| *position > index && *position <= next)
+        .map(|(_, tag)| format!("{change}@{tag}"))
+        .collect();
+    candidates
+        .iter()
+        .find(|name| deploy_dir.join(format!("{name}.sql")).is_file())
+        .or(candidates.first())
+        .cloned()
+        .unwrap_or_else(|| change.to_string())
+}
+
+/// The entries of `dir` accepted by `keep(path, is_dir)`, hidden ones left out, in no
+/// particular order.
+fn list_dir(
+    dir: &Path,
+    errors: &mut Vec<DiscoverError>,
+    keep: impl Fn(&Path, bool) -> bool,
+) -> Vec<PathBuf> {
+    let entries = match fs::read_dir(io_path(dir)) {
+        Ok(entries) => entries,
+        Err(err) => {
+            errors.push(DiscoverError::new(dir, format!("cannot read: {err}")));
+            return Vec::new();
+        }
+    };
+    entries
+        .filter_map(|entry| match entry {
+            Ok(entry) => Some(entry),
+            Err(err) => {
+                errors.push(DiscoverError::new(dir, format!("cannot read: {err}")));
+                None
+            }
+        })
+        .filter(|entry| !entry.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(|entry| {
+            let path = dir.join(entry.file_name());
+            // `fs::metadata` follows symlinks, as the walk does.
+            let is_dir = fs::metadata(io_path(&path)).ok()?.is_dir();
+            keep(&path, is_dir).then_some(path)
+        })
+        .collect()
+}
+
+/// The path without `.` components, so `./db/x.sql` and `db/x.sql` are one file; the
+/// current directory is the empty path (see [`io_path`]).
+fn clean(path: &Path) -> PathBuf {
+    path.components()
+        .filter(|component| !matches!(component, Component::CurDir))
+        .collect()
+}
+
+/// The path to hand to the file system: the empty path means the current directory.
+fn io_path(path: &Path) -> &Path {
+    if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The file's text; an unreadable file reads as empty here (reading it for linting
+/// reports the problem).
+fn read_text(path: &Path) -> String {
+    fs::read(path)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default()
+}
+
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::sections;
+    use std::fs;
+
+    fn fixture(relative: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/layouts")
+            .join(relative)
+    }
+
+    fn request(paths: Vec<PathBuf>) -> DiscoverRequest {
+        DiscoverRequest {
+            paths,
+            ..DiscoverRequest::default()
+        }
+    }
+
+    /// (path under the set root, direction, version, transactional, report)
+    type Row = (String, Direction, Option<String>, bool, bool);
+
+    fn row(path: &str, direction: Direction, version: Option<&str>, tx: bool, report: bool) -> Row {
+        (
+            path.to_string(),
+            direction,
+            version.map(str::to_string),
+            tx,
+            report,
+        )
+    }
+
+    fn rows(set: &MigrationSet) -> Vec<Row> {
+        set.files
+            .iter()
+            .map(|file| {
+                let relative = file.path.strip_prefix(&set.root).unwrap_or(&file.path);
+                (
+                    relative.to_string_lossy().replace('\\', "/"),
+                    file.direction,
+                    file.version.clone(),
+                    file.transactional,
+                    file.report,
+                )
+            })
+            .collect()
+    }
+
+    fn single_set(discovery: &Discovery) -> &MigrationSet {
+        assert_eq!(discovery.errors, vec![]);
+        assert_eq!(discovery.sets.len(), 1, "{:#?}", discovery.sets);
+        &discovery.sets[0]
+    }
+
+    fn write(path: &Path, text: &str) {
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("create fixture folder");
+        }
+        fs::write(path, text).expect("write fixture file");
+    }
+
+    use Direction::{Down, Up, Verify};
+
+    #[test]
+    fn flyway_orders_versions_numerically_with_undo_after_and_repeatable_last() {
+        let discovery = discover(&request(vec![fixture("flyway")]));
+        let set = single_set(&discovery);
+        assert_eq!(set.root, fixture("flyway/db/migration"));
+        assert_eq!(set.layout, Layout::Flyway);
+        assert_eq!(
+            rows(set),
+            vec![
+                row("V1__create_users.sql", Up, Some("1"), true, true),
+                row("V1.1__add_users_email.sql", Up, Some("1.1"), true, true),
+                row("V1_2__add_users_nickname.sql", Up, Some("1.2"), true, true),
+                row("V1.10__create_teams.sql", Up, Some("1.10"), true, true),
+                row("V2__add_users_team.sql", Up, Some("2"), true, true),
+                row("U2__add_users_team.sql", Down, Some("2"), true, true),
+                row("V10__index_users_email.sql", Up, Some("10"), false, true),
+                row("R__active_users_view.sql", Up, None, true, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn named_file_brings_earlier_files_unreported_and_drops_later_ones() {
+        let named = PathBuf::from("./fixtures/layouts/flyway/db/migration/V1.10__create_teams.sql");
+        let discovery = discover(&request(vec![named]));
+        let set = single_set(&discovery);
+        assert_eq!(
+            set.root,
+            PathBuf::from("fixtures/layouts/flyway/db/migration")
+        );
+        assert_eq!(
+            rows(set),
+            vec![
+                row("V1__create_users.sql", Up, Some("1"), true, false),
+                row("V1.1__add_users_email.sql", Up, Some("1.1"), true, false),
+                row("V1_2__add_users_nickname.sql", Up, Some("1.2"), true, false),
+                row("V1.10__create_teams.sql", Up, Some("1.10"), true, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn golang_migrate_orders_nine_before_ten_with_downs_after_ups() {
+        let discovery = discover(&request(vec![fixture("golang-migrate/migrations")]));
+        let set = single_set(&discovery);
+        assert_eq!(set.layout, Layout::GolangMigrate);
+        assert_eq!(
+            rows(set),
+            vec![
+                row("1_create_accounts.up.sql", Up, Some("1"), false, true),
+                row("1_create_accounts.down.sql", Down, Some("1"), false, true),
+                row("2_add_accounts_balance.up.sql", Up, Some("2"), false, true),
+                row(
+                    "2_add_accounts_balance.down.sql",
+                    Down,
+                    Some("2"),
+                    false,
+                    true
+                ),
+                row("9_create_transfers.up.sql", Up, Some("9"), false, true),
+                row("9_create_transfers.down.sql", Down, Some("9"), false, true),
+                row("10_add_transfers_note.up.sql", Up, Some("10"), false, true),
+                row(
+                    "10_add_transfers_note.down.sql",
+                    Down,
+                    Some("10"),
+                    false,
+                    true
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn dbmate_transaction_false_reaches_file_and_sections() {
+        let discovery = discover(&request(vec![fixture("dbmate")]));
+        let set = single_set(&discovery);
+        assert_eq!(set.layout, Layout::Dbmate);
+        assert_eq!(
+            rows(set),
+            vec![
+                row(
+                    "20240101120000_create_orders.sql",
+                    Up,
+                    Some("20240101120000"),
+                    true,
+                    true
+                ),
+                row(
+                    "20240102090000_add_orders_status.sql",
+                    Up,
+                    Some("20240102090000"),
+                    true,
+                    true
+                ),
+                row(
+                    "20240103080000_index_orders_status.sql",
+                    Up,
+                    Some("20240103080000"),
+                    false,
+                    true
+                ),
+            ]
+        );
+        let file = &set.files[2];
+        let text = fs::read_to_string(&file.path).expect("fixture");
+        let parts: Vec<(&str, Direction, bool)> = sections(&text, file)
+            .iter()
+            .map(|s| (s.span.text(&text), s.direction, s.transactional))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                (
+                    "CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status);\n\n",
+                    Up,
+                    false
+                ),
+                ("DROP INDEX CONCURRENTLY orders_status_idx;\n", Down, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn goose_no_transaction_file() {
+        let discovery = discover(&request(vec![fixture("goose")]));
+        let set = single_set(&discovery);
+        assert_eq!(set.layout, Layout::Goose);
+        assert_eq!(
+            rows(set),
+            vec![
+                row("00001_create_products.sql", Up, Some("00001"), true, true),
+                row(
+                    "00002_add_products_price.sql",
+                    Up,
+                    Some("00002"),
+                    true,
+                    true
+                ),
+                row(
+                    "00003_index_products_title.sql",
+                    Up,
+                    Some("00003"),
+                    false,
+                    true
+                ),
+            ]
+        );
+        let file = &set.files[1];
+        let text = fs::read_to_string(&file.path).expect("fixture");
+        let parts: Vec<(&str, Direction, bool)> = sections(&text, file)
+            .iter()
+            .map(|s| (s.span.text(&text), s.direction, s.transactional))
+            .collect();
+        assert_eq!(
+            parts,
+            vec![
+                (
+                    "ALTER TABLE products ADD COLUMN price numeric;\n\n",
+                    Up,
+                    true
+                ),
+                ("ALTER TABLE products DROP COLUMN price;\n", Down, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn diesel_folders_form_one_set_with_metadata_toml() {
+        let discovery = discover(&request(vec![fixture("diesel")]));
+        let set = single_set(&discovery);
+        assert_eq!(set.root, fixture("diesel/migrations"));
+        assert_eq!(set.layout, Layout::Diesel);
+        assert_eq!(
+            rows(set),
+            vec![
+                row(
+                    "00000000000000_diesel_initial_setup/up.sql",
+                    Up,
+                    Some("00000000000000"),
+                    true,
+                    true
+                ),
+                row(
+                    "00000000000000_diesel_initial_setup/down.sql",
+                    Down,
+                    Some("00000000000000"),
+                    true,
+                    true
+                ),
+                row(
+                    "2024-01-01-120000_create_posts/up.sql",
+                    Up,
+                    Some("2024-01-01-120000"),
+                    true,
+                    true
+                ),
+                row(
+                    "2024-01-01-120000_create_posts/down.sql",
+                    Down,
+                    Some("2024-01-01-120000"),
+                    true,
+                    true
+                ),
+                row(
+                    "2024-01-02-090000_index_posts_title/up.sql",
+                    Up,
+                    Some("2024-01-02-090000"),
+                    false,
+                    true
+                ),
+                row(
+                    "2024-01-02-090000_index_posts_title/down.sql",
+                    Down,
+                    Some("2024-01-02-090000"),
+                    false,
+                    true
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn named_diesel_folder_replays_earlier_migrations_only() {
+        let named = fixture("diesel/migrations/2024-01-01-120000_create_posts");
+        let discovery = discover(&request(vec![named]));
+        let set = single_set(&discovery);
+        assert_eq!(set.root, fixture("diesel/migrations"));
+        assert_eq!(
+            rows(set),
+            vec![
+                row(
+                    "00000000000000_diesel_initial_setup/up.sql",
+                    Up,
+                    Some("00000000000000"),
+                    true,
+                    false
+                ),
+                row(
+                    "00000000000000_diesel_initial_setup/down.sql",
+                    Down,
+                    Some("00000000000000"),
+                    true,
+                    false
+                ),
+                row(
+                    "2024-01-01-120000_create_posts/up.sql",
+                    Up,
+                    Some("2024-01-01-120000"),
+                    true,
+                    true
+                ),
+                row(
+                    "2024-01-01-120000_create_posts/down.sql",
+                    Down,
+                    Some("2024-01-01-120000"),
+                    true,
+                    true
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn prisma_folders_are_not_wrapped() {
+        let discovery = discover(&request(vec![fixture("prisma")]));
+        let set = single_set(&discovery);
+        assert_eq!(set.root, fixture("prisma/prisma/migrations"));
+        assert_eq!(set.layout, Layout::Prisma);
+        assert_eq!(
+            rows(set),
+            vec![
+                row(
+                    "20240101120000_init/migration.sql",
+                    Up,
+                    Some("20240101120000"),
+                    false,
+                    true
+                ),
+                row(
+                    "20240102090000_add_profile_bio/migration.sql",
+                    Up,
+                    Some("20240102090000"),
+                    false,
+                    true
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn sqitch_follows_the_plan_not_the_alphabet() {
+        let discovery = discover(&request(vec![fixture("sqitch")]));
+        let set = single_set(&discovery);
+        assert_eq!(set.root, fixture("sqitch"));
+        assert_eq!(set.layout, Layout::Sqitch);
+        assert_eq!(
+            rows(set),
+            vec![
+                row("deploy/appschema.sql", Up, None, false, true),
+                row("revert/appschema.sql", Down, None, false, true),
+                row("verify/appschema.sql", Verify, None, false, true),
+                row("deploy/users.sql", Up, None, false, true),
+                row("revert/users.sql", Down, None, false, true),
+                row("verify/users.sql", Verify, None, false, true),
+                row("deploy/flips.sql", Up, None, false, true),
+                row("revert/flips.sql", Down, None, false, true),
+                row("verify/flips.sql", Verify, None, false, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn named_sqitch_deploy_script() {
+        let discovery = discover(&request(vec![fixture("sqitch/deploy/users.sql")]));
+        let set = single_set(&discovery);
+        assert_eq!(
+            rows(set),
+            vec![
+                row("deploy/appschema.sql", Up, None, false, false),
+                row("revert/appschema.sql", Down, None, false, false),
+                row("verify/appschema.sql", Verify, None, false, false),
+                row("deploy/users.sql", Up, None, false, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn plain_numbered_files_in_natural_order() {
+        let discovery = discover(&request(vec![fixture("plain")]));
+        let set = single_set(&discovery);
+        assert_eq!(set.layout, Layout::Plain);
+        assert_eq!(
+            rows(set),
+            vec![
+                row("1_create_authors.sql", Up, Some("1"), false, true),
+                row("0002-create-books.sql", Up, Some("0002"), false, true),
+                row("9_add_books_isbn.sql", Up, Some("9"), false, true),
+                row("10_add_authors_born.sql", Up, Some("10"), false, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_fixture_layout_is_recognised_in_one_walk() {
+        let discovery = discover(&request(vec![fixture("")]));
+        assert_eq!(discovery.errors, vec![]);
+        let found: Vec<(PathBuf, Layout, usize)> = discovery
+            .sets
+            .iter()
+            .map(|set| (set.root.clone(), set.layout, set.files.len()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (fixture("dbmate/db/migrations"), Layout::Dbmate, 3),
+                (fixture("diesel/migrations"), Layout::Diesel, 6),
+                (fixture("flyway/db/migration"), Layout::Flyway, 8),
+                (
+                    fixture("golang-migrate/migrations"),
+                    Layout::GolangMigrate,
+                    8
+                ),
+                (fixture("goose/migrations"), Layout::Goose, 3),
+                (fixture("plain/sql"), Layout::Plain, 4),
+                (fixture("prisma/prisma/migrations"), Layout::Prisma, 2),
+                (fixture("sqitch"), Layout::Sqitch, 9),
+            ]
+        );
+    }
+
+    #[test]
+    fn include_glob_decides_what_is_reported() {
+        let discovery = discover(&DiscoverRequest {
+            paths: vec![fixture("golang-migrate")],
+            include: vec!["**/*.up.sql".to_string()],
+            exclude: vec![],
+        });
+        let set = single_set(&discovery);
+        assert_eq!(
+            rows(set),
+            vec![
+                row("1_create_accounts.up.sql", Up, Some("1"), false, true),
+                row("1_create_accounts.down.sql", Down, Some("1"), false, false),
+                row("2_add_accounts_balance.up.sql", Up, Some("2"), false, true),
+                row(
+                    "2_add_accounts_balance.down.sql",
+                    Down,
+                    Some("2"),
+                    false,
+                    false
+                ),
+                row("9_create_transfers.up.sql", Up, Some("9"), false, true),
+                row("9_create_transfers.down.sql", Down, Some("9"), false, false),
+                row("10_add_transfers_note.up.sql", Up, Some("10"), false, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn exclude_glob_drops_files_entirely() {
+        let discovery = discover(&DiscoverRequest {
+            paths: vec![fixture("golang-migrate")],
+            include: vec![],
+            exclude: vec!["migrations/*.down.sql".to_string()],
+        });
+        let set = single_set(&discovery);
+        let names: Vec<String> = rows(set).into_iter().map(|r| r.0).collect();
+        assert_eq!(
+            names,
+            vec![
+                "1_create_accounts.up.sql",
+                "2_add_accounts_balance.up.sql",
+                "9_create_transfers.up.sql",
+                "10_add_transfers_note.up.sql",
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_glob_and_missing_path_are_reported_not_fatal() {
+        let discovery = discover(&DiscoverRequest {
+            paths: vec![fixture("does-not-exist"), fixture("plain")],
+            include: vec!["[oops".to_string(), "**/1_*.sql".to_string()],
+            exclude: vec![],
+        });
+        let messages: Vec<(PathBuf, bool)> = discovery
+            .errors
+            .iter()
+            .map(|e| (e.path.clone(), e.message.starts_with("invalid glob")))
+            .collect();
+        assert_eq!(
+            messages,
+            vec![
+                (PathBuf::from("[oops"), true),
+                (fixture("does-not-exist"), false)
+            ]
+        );
+        assert_eq!(discovery.sets.len(), 1);
+        assert_eq!(
+            rows(&discovery.sets[0]),
+            vec![row("1_create_authors.sql", Up, Some("1"), false, true)]
+        );
+    }
+
+    #[test]
+    fn skipped_and_hidden_folders_are_not_walked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for skipped in [".git", "target", "node_modules", ".cache"] {
+            write(&dir.path().join(skipped).join("1_x.sql"), "SELECT 1;\n");
+        }
+        write(
+            &dir.path().join("db/1_init.sql"),
+            "CREATE TABLE t (id int);\n",
+        );
+        let discovery = discover(&request(vec![dir.path().to_path_buf()]));
+        let set = single_set(&discovery);
+        assert_eq!(set.root, dir.path().join("db"));
+        assert_eq!(
+            rows(set),
+            vec![row("1_init.sql", Up, Some("1"), false, true)]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loop_is_reported_and_the_walk_goes_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(
+            &dir.path().join("db/V1__init.sql"),
+            "CREATE TABLE t (id int);\n",
+        );
+        std::os::unix::fs::symlink(dir.path().join("db"), dir.path().join("db/again"))
+            .expect("symlink");
+        let discovery = discover(&request(vec![dir.path().to_path_buf()]));
+        assert_eq!(discovery.errors.len(), 1, "{:?}", discovery.errors);
+        assert_eq!(discovery.errors[0].path, dir.path().join("db/again"));
+        assert!(discovery.errors[0]
+            .message
+            .starts_with("symlink loop back to"));
+        assert_eq!(discovery.sets.len(), 1);
+        assert_eq!(
+            rows(&discovery.sets[0]),
+            vec![row("V1__init.sql", Up, Some("1"), true, true)]
+        );
+    }
+
+    #[test]
+    fn sqlx_crate_migrations_are_wrapped_unless_marked() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(
+            &dir.path().join("Cargo.toml"),
+            "[package]\nname = \"app\"\n",
+        );
+        write(
+            &dir.path().join("migrations/20240101000000_init.sql"),
+            "CREATE TABLE t (id int);\n",
+        );
+        write(
+            &dir.path().join("migrations/20240102000000_index.sql"),
+            "-- no-transaction\nCREATE INDEX CONCURRENTLY t_id ON t (id);\n",
+        );
+        let discovery = discover(&request(vec![dir.path().join("migrations")]));
+        let set = single_set(&discovery);
+        assert_eq!(set.layout, Layout::GolangMigrate);
+        assert_eq!(
+            rows(set),
+            vec![
+                row(
+                    "20240101000000_init.sql",
+                    Up,
+                    Some("20240101000000"),
+                    true,
+                    true
+                ),
+                row(
+                    "20240102000000_index.sql",
+                    Up,
+                    Some("20240102000000"),
+                    false,
+                    true
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn sqitch_reworked_change_uses_its_tagged_script_first() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        write(
+            &root.join("sqitch.plan"),
+            "%project=p\n\nusers 2024-01-01T00:00:00Z A <a@b.c>\n@v1.0 2024-01-02T00:00:00Z A <a@b.c>\n\nflips [users] 2024-01-03T00:00:00Z A <a@b.c>\nusers [users@v1.0] 2024-01-04T00:00:00Z A <a@b.c> # rework\n",
+        );
+        for name in ["users@v1.0", "flips", "users", "zeta"] {
+            write(&root.join(format!("deploy/{name}.sql")), "SELECT 1;\n");
+        }
+        let discovery = discover(&request(vec![root.join("deploy")]));
+        let set = single_set(&discovery);
+        assert_eq!(
+            rows(set),
+            vec![
+                row("deploy/users@v1.0.sql", Up, None, false, true),
+                row("deploy/flips.sql", Up, None, false, true),
+                row("deploy/users.sql", Up, None, false, true),
+                row("deploy/zeta.sql", Up, None, false, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn named_file_outside_the_include_globs_is_still_taken() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(&dir.path().join("1_init.sql"), "CREATE TABLE t (id int);\n");
+        write(
+            &dir.path().join("2_more.txt"),
+            "ALTER TABLE t ADD COLUMN b int;\n",
+        );
+        let discovery = discover(&request(vec![dir.path().join("2_more.txt")]));
+        let set = single_set(&discovery);
+        assert_eq!(
+            rows(set),
+            vec![
+                row("1_init.sql", Up, Some("1"), false, false),
+                row("2_more.txt", Up, Some("2"), false, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn natural_order_compares_digit_runs_as_numbers() {
+        let mut names = vec![
+            "V10", "V2", "V1.10", "V1.1", "V1", "10_b", "9_a", "0002-x", "1_y",
+        ];
+        names.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            names,
+            vec!["1_y", "0002-x", "9_a", "10_b", "V1", "V1.1", "V1.10", "V2", "V10"]
+        );
+        assert_eq!(natural_cmp("01", "1"), Ordering::Less);
+        assert_eq!(
+            natural_cmp(
+                "99999999999999999999999999999",
+                "100000000000000000000000000000"
+            ),
+            Ordering::Less
+        );
+    }
+
+    #[test]
+    fn flyway_names() {
+        assert!(matches!(
+            parse_flyway("V1_1__x.sql"),
+            Some(FlywayName::Versioned { ref version, undo: false }) if version == "1.1"
+        ));
+        assert!(matches!(
+            parse_flyway("U3__x.sql"),
+            Some(FlywayName::Versioned { undo: true, .. })
+        ));
+        assert!(matches!(
+            parse_flyway("R__views.sql"),
+            Some(FlywayName::Repeatable)
+        ));
+        assert!(parse_flyway("Vx__nope.sql").is_none());
+        assert!(parse_flyway("V1_nope.sql").is_none());
+        assert!(parse_flyway("afterMigrate.sql").is_none());
+        assert!(parse_flyway("é.sql").is_none());
+    }
+}
