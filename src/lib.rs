@@ -5,5 +5,6 @@
 //! with `plan` writing the safe phased replacement of a risky statement.
 
 pub mod dialect;
+pub mod parse;
 pub mod span;
 pub mod statement;
