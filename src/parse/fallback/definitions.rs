@@ -1,0 +1,383 @@
+//! Column definitions, table constraints and MySQL index definitions from tokens, shared by
+//! `CREATE TABLE` and `ALTER TABLE`.
+
+use super::tokens::{Cursor, Tok};
+use super::types::{classify_default, parse_data_type};
+use crate::dialect::Dialect;
+use crate::statement::{
+    ColumnDef, ColumnPosition, Constraint, ConstraintKind, Expr, Generated, Ident, IndexDef,
+    ObjectName,
+};
+
+/// Words that end a column's type and start its options.
+const COLUMN_OPTION_WORDS: &[&str] = &[
+    "NOT",
+    "NULL",
+    "DEFAULT",
+    "PRIMARY",
+    "UNIQUE",
+    "REFERENCES",
+    "CHECK",
+    "CONSTRAINT",
+    "GENERATED",
+    "AS",
+    "COLLATE",
+    "AUTO_INCREMENT",
+    "COMMENT",
+    "FIRST",
+    "AFTER",
+    "ON",
+    "STORED",
+    "VIRTUAL",
+    "KEY",
+    "USING",
+    "INVISIBLE",
+    "VISIBLE",
+    "COLUMN_FORMAT",
+    "STORAGE",
+    "SRID",
+    "DEFERRABLE",
+    "INITIALLY",
+];
+
+/// Words that end an expression inside column options (`DEFAULT expr`, `ON UPDATE expr`).
+const EXPRESSION_END_WORDS: &[&str] = &[
+    "NOT",
+    "NULL",
+    "PRIMARY",
+    "UNIQUE",
+    "REFERENCES",
+    "CHECK",
+    "CONSTRAINT",
+    "GENERATED",
+    "COLLATE",
+    "COMMENT",
+    "AUTO_INCREMENT",
+    "ON",
+    "FIRST",
+    "AFTER",
+    "STORED",
+    "VIRTUAL",
+    "INVISIBLE",
+    "VISIBLE",
+    "KEY",
+    "DEFERRABLE",
+    "INITIALLY",
+];
+
+/// `name type [options...]`, with MySQL's `FIRST` / `AFTER col` placement.
+pub(super) fn column_def(c: &mut Cursor<'_>) -> Option<(ColumnDef, Option<ColumnPosition>)> {
+    let name = c.ident()?;
+    let data_type = column_type(c)?;
+    let mut column = ColumnDef {
+        name,
+        data_type,
+        not_null: false,
+        default: None,
+        generated: None,
+        primary_key: false,
+        unique: false,
+        references: None,
+        check: None,
+    };
+    let mut position = None;
+    while !c.at_end() {
+        if let Some(placed) = column_position(c) {
+            position = Some(placed);
+        } else {
+            column_option(c, &mut column);
+        }
+    }
+    Some((column, position))
+}
+
+/// The type tokens up to the first option word; MySQL's `CHARACTER SET x` belongs to the
+/// type (a charset change rewrites the column).
+pub(super) fn column_type(c: &mut Cursor<'_>) -> Option<crate::statement::DataType> {
+    let mark = c.mark();
+    while !c.at_end() {
+        if c.eat_kws(&["CHARACTER", "SET"]) || c.eat_kw("CHARSET") {
+            c.advance();
+        } else if c.is_any_kw(COLUMN_OPTION_WORDS) {
+            break;
+        } else {
+            c.skip_one();
+        }
+    }
+    let text = c.text_since(mark);
+    (!text.is_empty()).then(|| parse_data_type(text))
+}
+
+fn column_position(c: &mut Cursor<'_>) -> Option<ColumnPosition> {
+    if c.eat_kw("FIRST") {
+        Some(ColumnPosition::First)
+    } else if c.is_kw("AFTER") && matches!(c.peek_at(1), Some(Tok::Word { .. })) {
+        c.advance();
+        c.ident().map(ColumnPosition::After)
+    } else {
+        None
+    }
+}
+
+/// One column option; always consumes at least one token.
+fn column_option(c: &mut Cursor<'_>, column: &mut ColumnDef) {
+    if c.eat_kws(&["NOT", "NULL"]) {
+        column.not_null = true;
+    } else if c.eat_kw("DEFAULT") {
+        column.default = expression(c);
+    } else if c.eat_kws(&["PRIMARY", "KEY"]) {
+        column.primary_key = true;
+    } else if c.eat_kw("UNIQUE") {
+        c.eat_kw("KEY");
+        column.unique = true;
+    } else if c.eat_kw("REFERENCES") {
+        column.references = references(c).map(|(table, _)| table);
+    } else if c.eat_kw("CHECK") {
+        column.check = c.group().map(|g| g.full_text().to_string());
+    } else if c.eat_kw("CONSTRAINT") {
+        c.ident();
+    } else if c.eat_kw("AUTO_INCREMENT") {
+        column.generated = Some(Generated::Identity);
+    } else if c.is_kw("GENERATED") || c.is_kw("AS") {
+        column.generated = generated(c);
+    } else if c.eat_kws(&["ON", "UPDATE"]) {
+        expression(c);
+    } else if c.eat_kw("COLLATE") || c.eat_kw("COMMENT") || c.eat_kw("COLUMN_FORMAT") {
+        c.advance();
+    } else {
+        c.skip_one();
+    }
+}
+
+/// An expression up to the next column option word, as written, with its volatility.
+pub(super) fn expression(c: &mut Cursor<'_>) -> Option<Expr> {
+    let mark = c.mark();
+    c.skip_one();
+    c.skip_until(|c| c.is_any_kw(EXPRESSION_END_WORDS));
+    let text = c.text_since(mark);
+    (!text.is_empty()).then(|| Expr {
+        text: text.to_string(),
+        volatility: classify_default(text),
+    })
+}
+
+/// `GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY [(...)]`, `GENERATED ALWAYS AS (e) STORED`,
+/// MySQL `[GENERATED ALWAYS] AS (e) [VIRTUAL|STORED]` (virtual unless stored).
+fn generated(c: &mut Cursor<'_>) -> Option<Generated> {
+    if c.eat_kw("GENERATED") && !c.eat_kw("ALWAYS") {
+        c.eat_kws(&["BY", "DEFAULT"]);
+    }
+    if !c.eat_kw("AS") {
+        return None;
+    }
+    if c.eat_kw("IDENTITY") {
+        c.group();
+        return Some(Generated::Identity);
+    }
+    c.group();
+    if c.eat_kw("STORED") {
+        Some(Generated::Stored)
+    } else {
+        c.eat_kw("VIRTUAL");
+        Some(Generated::Virtual)
+    }
+}
+
+/// After `REFERENCES`: the table, its column list, and the `MATCH` / `ON DELETE` /
+/// `ON UPDATE` clauses (consumed so that `ON UPDATE` is not read as MySQL's column option).
+fn references(c: &mut Cursor<'_>) -> Option<(ObjectName, Vec<Ident>)> {
+    let table = c.object_name()?;
+    let columns = c.ident_list().unwrap_or_default();
+    loop {
+        if c.eat_kw("MATCH") {
+            c.advance();
+        } else if c.is_kw("ON") && (c.is_kw_at(1, "DELETE") || c.is_kw_at(1, "UPDATE")) {
+            c.advance();
+            c.advance();
+            referential_action(c);
+        } else {
+            break;
+        }
+    }
+    Some((table, columns))
+}
+
+fn referential_action(c: &mut Cursor<'_>) {
+    if c.eat_kw("SET") {
+        c.advance();
+        c.group();
+    } else if c.eat_kw("NO") {
+        c.eat_kw("ACTION");
+    } else {
+        c.advance();
+    }
+}
+
+/// Whether a table element / `ADD` action starts a table constraint.
+pub(super) fn starts_constraint(c: &Cursor<'_>) -> bool {
+    c.is_any_kw(&[
+        "CONSTRAINT",
+        "PRIMARY",
+        "UNIQUE",
+        "FOREIGN",
+        "CHECK",
+        "EXCLUDE",
+    ])
+}
+
+/// `[CONSTRAINT name] PRIMARY KEY | UNIQUE | FOREIGN KEY | CHECK | EXCLUDE ... [NOT VALID]`.
+pub(super) fn table_constraint(c: &mut Cursor<'_>) -> Option<Constraint> {
+    let name = if c.eat_kw("CONSTRAINT") {
+        if c.is_any_kw(&["PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE"]) {
+            None
+        } else {
+            c.ident()
+        }
+    } else {
+        None
+    };
+    let kind = if c.eat_kws(&["PRIMARY", "KEY"]) {
+        let (columns, using_index) = key_columns(c);
+        ConstraintKind::PrimaryKey {
+            columns,
+            using_index,
+        }
+    } else if c.eat_kw("UNIQUE") {
+        c.eat_kws(&["NULLS", "NOT", "DISTINCT"]);
+        c.eat_kws(&["NULLS", "DISTINCT"]);
+        if !c.eat_kw("INDEX") {
+            c.eat_kw("KEY");
+        }
+        if matches!(c.peek(), Some(Tok::Word { .. })) && !c.is_kw("USING") {
+            c.ident();
+        }
+        let (columns, using_index) = key_columns(c);
+        ConstraintKind::Unique {
+            columns,
+            using_index,
+        }
+    } else if c.eat_kws(&["FOREIGN", "KEY"]) {
+        if matches!(c.peek(), Some(Tok::Word { .. })) {
+            c.ident();
+        }
+        let columns = c.ident_list()?;
+        if !c.eat_kw("REFERENCES") {
+            return None;
+        }
+        let (references, referred_columns) = references(c)?;
+        ConstraintKind::ForeignKey {
+            columns,
+            references,
+            referred_columns,
+        }
+    } else if c.eat_kw("CHECK") {
+        let expr = c.group()?.full_text().to_string();
+        ConstraintKind::Check { expr }
+    } else if c.eat_kw("EXCLUDE") {
+        ConstraintKind::Exclude
+    } else {
+        return None;
+    };
+    let not_valid = has_not_valid(c);
+    c.skip_until(|_| false);
+    Some(Constraint {
+        name,
+        kind,
+        not_valid,
+    })
+}
+
+/// The column list of a key, or PostgreSQL's `USING INDEX name` instead of one
+/// (MySQL's `USING BTREE` before the list is skipped).
+fn key_columns(c: &mut Cursor<'_>) -> (Vec<Ident>, Option<Ident>) {
+    if c.eat_kws(&["USING", "INDEX"]) {
+        return (Vec::new(), c.ident());
+    }
+    if c.eat_kw("USING") {
+        c.advance();
+    }
+    (c.ident_list().unwrap_or_default(), None)
+}
+
+fn has_not_valid(c: &Cursor<'_>) -> bool {
+    let mut probe = *c;
+    while !probe.at_end() {
+        if probe.eat_kws(&["NOT", "VALID"]) {
+            return true;
+        }
+        probe.skip_one();
+    }
+    false
+}
+
+/// Whether a table element / `ADD` action starts a MySQL index (`INDEX`, `KEY`,
+/// `UNIQUE [INDEX|KEY]`, `FULLTEXT`, `SPATIAL`).
+pub(super) fn starts_mysql_index(c: &Cursor<'_>) -> bool {
+    c.is_any_kw(&["INDEX", "KEY", "FULLTEXT", "SPATIAL"]) || c.is_kw("UNIQUE")
+}
+
+/// MySQL `[UNIQUE|FULLTEXT|SPATIAL] [INDEX|KEY] [IF NOT EXISTS] [name] [USING m] (parts)
+/// [USING m] ...` on `table`.
+pub(super) fn mysql_index(c: &mut Cursor<'_>, table: &ObjectName) -> Option<IndexDef> {
+    let unique = c.eat_kw("UNIQUE");
+    let mut method = ["FULLTEXT", "SPATIAL"]
+        .iter()
+        .find(|kind| c.eat_kw(kind))
+        .map(|kind| kind.to_lowercase());
+    if !c.eat_kw("INDEX") {
+        c.eat_kw("KEY");
+    }
+    let if_not_exists = c.eat_kws(&["IF", "NOT", "EXISTS"]);
+    let name = if c.peek() == Some(&Tok::LParen) || c.is_kw("USING") {
+        None
+    } else {
+        c.ident()
+    };
+    if c.eat_kw("USING") {
+        method = c.keyword().map(|m| m.to_lowercase());
+    }
+    let columns = index_columns(c.group()?, Dialect::Mysql);
+    if c.eat_kw("USING") {
+        method = c.keyword().map(|m| m.to_lowercase());
+    }
+    c.skip_until(|_| false);
+    Some(IndexDef {
+        name,
+        table: table.clone(),
+        columns,
+        unique,
+        concurrently: false,
+        if_not_exists,
+        method,
+    })
+}
+
+/// The items of an index's column list: a plain column's name (without `ASC`, operator class,
+/// MySQL prefix length, ...), otherwise the expression as written.
+pub(super) fn index_columns(group: Cursor<'_>, dialect: Dialect) -> Vec<String> {
+    group
+        .split_commas()
+        .into_iter()
+        .filter(|item| !item.at_end())
+        .map(|item| plain_column(item, dialect).unwrap_or_else(|| collapse(item.full_text())))
+        .collect()
+}
+
+fn plain_column(mut item: Cursor<'_>, dialect: Dialect) -> Option<String> {
+    let name = item.ident()?;
+    let is_plain = match item.peek() {
+        None | Some(Tok::Word { .. }) => true,
+        Some(Tok::LParen) => dialect == Dialect::Mysql && {
+            let mut probe = item;
+            probe
+                .group()
+                .is_some_and(|mut g| g.eat(&Tok::Number) && g.at_end())
+        },
+        _ => false,
+    };
+    is_plain.then_some(name.value)
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,3 @@
+//! Recogniser tests: one per statement form, fields asserted exactly.
+
+use super::*;

@@ -1,0 +1,153 @@
+//! Masking of template placeholders before parsing.
+//!
+//! Migration tools substitute placeholders such as `{{ .Schema }}` (Go templates),
+//! `${schema}` (Flyway) or `{$NAMESPACE}` (PHP runners) before running a file, and they sit
+//! where an identifier goes. Neither `sqlparser` nor the fallback can read them, so each one is
+//! replaced by an identifier of exactly the same byte length: every span found in the masked
+//! text is then also a span of the original text.
+//!
+//! The replacement is `x_` followed by the placeholder's ASCII letters and digits, every other
+//! byte becoming `_` (`${schema}` -> `x_schema_`). It is a valid unquoted identifier in both
+//! dialects, and distinct placeholders usually stay distinct names in the replayed schema.
+//! Placeholders are masked everywhere, comments and strings included: the length is unchanged,
+//! so doing so is harmless.
+
+/// Longest `${...}` / `{$...}` placeholder considered; longer brace runs are left alone.
+const MAX_SHORT_PLACEHOLDER: usize = 200;
+
+/// Replace template placeholders by identifiers of exactly the same byte length, so that spans
+/// stay exact: Go templates `{{ ... }}` (may contain spaces, quotes, dots), `${name}` and
+/// `{$NAME}` (Flyway / PHP style). Returns `None` when the text has none (no allocation).
+pub fn mask(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut masked: Option<Vec<u8>> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        match placeholder_len(bytes, i) {
+            Some(len) => {
+                let out = masked.get_or_insert_with(|| bytes.to_vec());
+                write_identifier(&mut out[i..i + len], &bytes[i..i + len]);
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+    // Only ASCII replaced whole placeholders that start and end on ASCII braces, so the
+    // result is valid UTF-8; the fallible conversion keeps that reasoning checked.
+    masked.and_then(|out| String::from_utf8(out).ok())
+}
+
+/// The byte length of the placeholder starting at `start`, if one does.
+fn placeholder_len(bytes: &[u8], start: usize) -> Option<usize> {
+    let rest = bytes.get(start..)?;
+    if rest.starts_with(b"{{") {
+        let close = find(rest.get(2..)?, b"}}")?;
+        Some(close + 4)
+    } else if rest.starts_with(b"${") || rest.starts_with(b"{$") {
+        let inner = rest.get(2..)?;
+        let close = inner
+            .iter()
+            .take(MAX_SHORT_PLACEHOLDER)
+            .position(|&b| b == b'}' || b == b'{' || b == b'\n')?;
+        let closed_by_brace = inner.get(close) == Some(&b'}');
+        (closed_by_brace && close > 0).then_some(close + 3)
+    } else {
+        None
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn write_identifier(out: &mut [u8], placeholder: &[u8]) {
+    for (index, (slot, &original)) in out.iter_mut().zip(placeholder).enumerate() {
+        *slot = if index == 0 {
+            b'x'
+        } else if original.is_ascii_alphanumeric() {
+            original
+        } else {
+            b'_'
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn text_without_placeholders_is_not_copied() {
+        assert_eq!(mask("ALTER TABLE users ADD COLUMN a int"), None);
+        assert_eq!(mask("SELECT '{' || $1 || '}'"), None);
+        assert_eq!(mask("SELECT '${}' , '{$}'"), None);
+    }
+
+    #[test]
+    fn go_template_becomes_an_identifier_of_the_same_length() {
+        let sql = r#"CREATE INDEX IF NOT EXISTS idx ON {{ index .Options "Namespace" }}.users (email)"#;
+        let masked = mask(sql).unwrap();
+        assert_eq!(masked.len(), sql.len());
+        assert_eq!(
+            masked,
+            "CREATE INDEX IF NOT EXISTS idx ON x__index__Options__Namespace____.users (email)"
+        );
+    }
+
+    #[test]
+    fn flyway_and_php_placeholders() {
+        assert_eq!(
+            mask("ALTER TABLE ${schema}.t ADD c int").unwrap(),
+            "ALTER TABLE x_schema_.t ADD c int"
+        );
+        assert_eq!(
+            mask("ALTER TABLE {$NAMESPACE}_user.user ADD c int").unwrap(),
+            "ALTER TABLE x_NAMESPACE__user.user ADD c int"
+        );
+        assert_eq!(
+            mask("SET search_path = ${flyway:defaultSchema}").unwrap(),
+            "SET search_path = x_flyway_defaultSchema_"
+        );
+    }
+
+    #[test]
+    fn several_placeholders_and_non_ascii_content() {
+        let sql = "UPDATE {{.Tablé}} SET a = '{$x}'";
+        let masked = mask(sql).unwrap();
+        assert_eq!(masked.len(), sql.len());
+        assert_eq!(masked, "UPDATE x__Tabl____ SET a = 'x_x_'");
+    }
+
+    #[test]
+    fn unclosed_placeholders_are_left_alone() {
+        assert_eq!(mask("SELECT '{{ open"), None);
+        assert_eq!(mask("SELECT '${open"), None);
+        assert_eq!(mask("SELECT '${a\n}'"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn mask_keeps_length_and_char_boundaries(text in any::<String>()) {
+            check_mask_invariants(&text);
+        }
+
+        #[test]
+        fn mask_keeps_invariants_on_brace_heavy_text(
+            text in r"([{}$x. é\n]|\{\{|\}\}|\$\{|\{\$){0,40}"
+        ) {
+            check_mask_invariants(&text);
+        }
+    }
+
+    fn check_mask_invariants(text: &str) {
+        if let Some(masked) = mask(text) {
+            assert_eq!(masked.len(), text.len());
+            for offset in 0..=text.len() {
+                if text.is_char_boundary(offset) {
+                    assert!(masked.is_char_boundary(offset), "boundary {offset} lost");
+                }
+            }
+        }
+    }
+}
