@@ -86,7 +86,8 @@ mod tests {
 
     #[test]
     fn go_template_becomes_an_identifier_of_the_same_length() {
-        let sql = r#"CREATE INDEX IF NOT EXISTS idx ON {{ index .Options "Namespace" }}.users (email)"#;
+        let sql =
+            r#"CREATE INDEX IF NOT EXISTS idx ON {{ index .Options "Namespace" }}.users (email)"#;
         let masked = mask(sql).unwrap();
         assert_eq!(masked.len(), sql.len());
         assert_eq!(

@@ -122,7 +122,11 @@ impl<'a> ByteLocator<'a> {
             *self = ByteLocator::new(self.text);
         }
         while (self.line, self.column) < target {
-            let Some(ch) = self.text.get(self.byte..).and_then(|rest| rest.chars().next()) else {
+            let Some(ch) = self
+                .text
+                .get(self.byte..)
+                .and_then(|rest| rest.chars().next())
+            else {
                 break;
             };
             if ch == '\n' {
@@ -244,8 +248,7 @@ impl<'a> Cursor<'a> {
     pub fn object_name(&mut self) -> Option<ObjectName> {
         let mut name = self.ident()?;
         let mut schema = None;
-        while self.peek() == Some(&Tok::Period)
-            && matches!(self.peek_at(1), Some(Tok::Word { .. }))
+        while self.peek() == Some(&Tok::Period) && matches!(self.peek_at(1), Some(Tok::Word { .. }))
         {
             self.pos += 1;
             schema = Some(name);
@@ -378,7 +381,10 @@ impl<'a> Cursor<'a> {
     }
 
     fn text_of(&self, from: usize, to: usize) -> &'a str {
-        let (Some(first), Some(last)) = (self.toks.get(from), to.checked_sub(1).and_then(|i| self.toks.get(i))) else {
+        let (Some(first), Some(last)) = (
+            self.toks.get(from),
+            to.checked_sub(1).and_then(|i| self.toks.get(i)),
+        ) else {
             return "";
         };
         if from >= to {
