@@ -1273,3 +1273,67 @@ fn deeply_nested_input_does_not_overflow() {
     let unbalanced = format!("CREATE INDEX i ON t {}", "(".repeat(10_000));
     let _ = recognise(&unbalanced, PG);
 }
+
+#[test]
+fn quoted_names_collations_and_positions() {
+    assert_eq!(
+        recognise(
+            "CREATE UNIQUE INDEX CONCURRENTLY \"Idx\" ON \"public\".\"T\" (\"A\");",
+            PG
+        ),
+        Some(StatementKind::CreateIndex(IndexDef {
+            name: Some(Ident::quoted("Idx")),
+            table: ObjectName {
+                schema: Some(Ident::quoted("public")),
+                name: Ident::quoted("T")
+            },
+            columns: vec!["A".into()],
+            unique: true,
+            concurrently: true,
+            if_not_exists: false,
+            method: None,
+        }))
+    );
+    assert_eq!(
+        one_action(
+            "ALTER TABLE t ALTER COLUMN c TYPE varchar(20) COLLATE \"C\" USING trim(c)",
+            PG
+        ),
+        AlterAction::AlterColumnType {
+            column: id("c"),
+            data_type: parse_data_type("varchar(20)"),
+            using: Some("trim(c)".into()),
+        }
+    );
+    let mut collated = column("c", "text");
+    collated.not_null = true;
+    assert_eq!(
+        one_action(
+            "ALTER TABLE t ADD COLUMN c text COLLATE \"C\" NOT NULL -- why\n",
+            PG
+        ),
+        AlterAction::AddColumn {
+            column: collated,
+            if_not_exists: false,
+            position: None
+        }
+    );
+    let mut placed = column("c", "int");
+    placed.not_null = true;
+    placed.default = expr("0", Volatility::Stable);
+    assert_eq!(
+        actions(
+            "ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0 AFTER b, ALGORITHM=INSTANT",
+            MY,
+            "t"
+        ),
+        vec![
+            AlterAction::AddColumn {
+                column: placed,
+                if_not_exists: false,
+                position: Some(ColumnPosition::After(id("b")))
+            },
+            AlterAction::Algorithm("INSTANT".into()),
+        ]
+    );
+}
