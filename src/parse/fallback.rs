@@ -123,7 +123,14 @@ const PLAIN_OBJECT_KINDS: &[&str] = &[
 ];
 
 /// Kinds named by two words (`MATERIALIZED VIEW`, `EVENT TRIGGER`, `DEFAULT PRIVILEGES`).
-const TWO_WORD_KINDS: &[&str] = &["MATERIALIZED", "EVENT", "TEXT", "FOREIGN", "ACCESS", "DEFAULT"];
+const TWO_WORD_KINDS: &[&str] = &[
+    "MATERIALIZED",
+    "EVENT",
+    "TEXT",
+    "FOREIGN",
+    "ACCESS",
+    "DEFAULT",
+];
 
 /// `Other { "CREATE VIEW" }` and the like, when the next word is a plain object kind.
 fn plain_object(c: &mut Cursor<'_>, verb: &str) -> Option<StatementKind> {
@@ -151,7 +158,10 @@ fn alter(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         c.advance();
         let from = c.ident()?;
         c.eat_kws(&["RENAME", "TO"]);
-        return Some(StatementKind::AlterSchemaRename { from, to: c.ident()? });
+        return Some(StatementKind::AlterSchemaRename {
+            from,
+            to: c.ident()?,
+        });
     }
     if c.eat_kw("TYPE") {
         let name = c.object_name()?;
@@ -334,10 +344,7 @@ fn drop_index(c: &mut Cursor<'_>) -> Option<StatementKind> {
     concurrently |= c.eat_kw("CONCURRENTLY");
     let mut table = None;
     let mut names = Vec::new();
-    loop {
-        let Some(name) = c.object_name() else {
-            break;
-        };
+    while let Some(name) = c.object_name() {
         if c.eat(&Tok::Other("@".into())) {
             table = Some(name);
             names.push(ObjectName {
@@ -469,7 +476,13 @@ fn lock(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
             return None;
         }
         let items = c.split_commas();
-        let tables: Vec<ObjectName> = items.iter().filter_map(|item| { let mut item = *item; item.object_name() }).collect();
+        let tables: Vec<ObjectName> = items
+            .iter()
+            .filter_map(|item| {
+                let mut item = *item;
+                item.object_name()
+            })
+            .collect();
         let writes = items.iter().any(|item| item.has_top_level_kw("WRITE"));
         let mode = if writes { "WRITE" } else { "READ" };
         return (!tables.is_empty()).then(|| StatementKind::LockTable {

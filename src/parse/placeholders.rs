@@ -21,9 +21,11 @@ const MAX_SHORT_PLACEHOLDER: usize = 200;
 pub fn mask(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut masked: Option<Vec<u8>> = None;
+    // Past the last `}}` no Go template can close: stops a quadratic search on unclosed `{{`.
+    let last_close = find_last(bytes, b"}}");
     let mut i = 0;
     while i < bytes.len() {
-        match placeholder_len(bytes, i) {
+        match placeholder_len(bytes, i, last_close) {
             Some(len) => {
                 let out = masked.get_or_insert_with(|| bytes.to_vec());
                 write_identifier(&mut out[i..i + len], &bytes[i..i + len]);
@@ -38,9 +40,12 @@ pub fn mask(text: &str) -> Option<String> {
 }
 
 /// The byte length of the placeholder starting at `start`, if one does.
-fn placeholder_len(bytes: &[u8], start: usize) -> Option<usize> {
+fn placeholder_len(bytes: &[u8], start: usize, last_close: Option<usize>) -> Option<usize> {
     let rest = bytes.get(start..)?;
     if rest.starts_with(b"{{") {
+        if last_close? < start + 2 {
+            return None;
+        }
         let close = find(rest.get(2..)?, b"}}")?;
         Some(close + 4)
     } else if rest.starts_with(b"${") || rest.starts_with(b"{$") {
@@ -58,6 +63,10 @@ fn placeholder_len(bytes: &[u8], start: usize) -> Option<usize> {
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn find_last(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
 fn write_identifier(out: &mut [u8], placeholder: &[u8]) {
@@ -86,7 +95,8 @@ mod tests {
 
     #[test]
     fn go_template_becomes_an_identifier_of_the_same_length() {
-        let sql = r#"CREATE INDEX IF NOT EXISTS idx ON {{ index .Options "Namespace" }}.users (email)"#;
+        let sql =
+            r#"CREATE INDEX IF NOT EXISTS idx ON {{ index .Options "Namespace" }}.users (email)"#;
         let masked = mask(sql).unwrap();
         assert_eq!(masked.len(), sql.len());
         assert_eq!(
@@ -124,6 +134,8 @@ mod tests {
         assert_eq!(mask("SELECT '{{ open"), None);
         assert_eq!(mask("SELECT '${open"), None);
         assert_eq!(mask("SELECT '${a\n}'"), None);
+        assert_eq!(mask("}} {{ no close after"), None);
+        assert_eq!(mask(&"{{".repeat(50_000)), None);
     }
 
     proptest! {

@@ -68,7 +68,9 @@ fn known_action(c: &mut Cursor<'_>, table: &ObjectName, dialect: Dialect) -> Opt
         "SET" => set(c),
         "ENABLE" => trigger_toggle(c).then_some(AlterAction::EnableTrigger),
         "DISABLE" => trigger_toggle(c).then_some(AlterAction::DisableTrigger),
-        "ATTACH" => c.eat_kw("PARTITION").then_some(AlterAction::AttachPartition),
+        "ATTACH" => c
+            .eat_kw("PARTITION")
+            .then_some(AlterAction::AttachPartition),
         "DETACH" => {
             if !c.eat_kw("PARTITION") {
                 return None;

@@ -367,12 +367,14 @@ fn plain_column(mut item: Cursor<'_>, dialect: Dialect) -> Option<String> {
     let name = item.ident()?;
     let is_plain = match item.peek() {
         None | Some(Tok::Word { .. }) => true,
-        Some(Tok::LParen) => dialect == Dialect::Mysql && {
-            let mut probe = item;
-            probe
-                .group()
-                .is_some_and(|mut g| g.eat(&Tok::Number) && g.at_end())
-        },
+        Some(Tok::LParen) => {
+            dialect == Dialect::Mysql && {
+                let mut probe = item;
+                probe
+                    .group()
+                    .is_some_and(|mut g| g.eat(&Tok::Number) && g.at_end())
+            }
+        }
         _ => false,
     };
     is_plain.then_some(name.value)

@@ -122,7 +122,11 @@ impl<'a> ByteLocator<'a> {
             *self = ByteLocator::new(self.text);
         }
         while (self.line, self.column) < target {
-            let Some(ch) = self.text.get(self.byte..).and_then(|rest| rest.chars().next()) else {
+            let Some(ch) = self
+                .text
+                .get(self.byte..)
+                .and_then(|rest| rest.chars().next())
+            else {
                 break;
             };
             if ch == '\n' {
@@ -244,8 +248,7 @@ impl<'a> Cursor<'a> {
     pub fn object_name(&mut self) -> Option<ObjectName> {
         let mut name = self.ident()?;
         let mut schema = None;
-        while self.peek() == Some(&Tok::Period)
-            && matches!(self.peek_at(1), Some(Tok::Word { .. }))
+        while self.peek() == Some(&Tok::Period) && matches!(self.peek_at(1), Some(Tok::Word { .. }))
         {
             self.pos += 1;
             schema = Some(name);
@@ -362,7 +365,7 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
-    /// The source text of the tokens consumed since `mark`, trimmed.
+    /// The source text of the tokens consumed since `mark` (comments between them included).
     pub fn text_since(&self, mark: usize) -> &'a str {
         self.text_of(mark, self.pos)
     }
@@ -377,14 +380,15 @@ impl<'a> Cursor<'a> {
         self.text_of(0, self.toks.len())
     }
 
+    /// From the start of token `from` to the end of token `to - 1`; empty when `from >= to`.
     fn text_of(&self, from: usize, to: usize) -> &'a str {
-        let (Some(first), Some(last)) = (self.toks.get(from), to.checked_sub(1).and_then(|i| self.toks.get(i))) else {
-            return "";
-        };
         if from >= to {
             return "";
         }
-        self.text.get(first.start..last.end).unwrap_or("")
+        match (self.toks.get(from), self.toks.get(to - 1)) {
+            (Some(first), Some(last)) => self.text.get(first.start..last.end).unwrap_or(""),
+            _ => "",
+        }
     }
 
     /// The byte span of the token at the cursor.

@@ -64,7 +64,10 @@ fn quoted_end(text: &str, start: usize, quote: char) -> usize {
     let mut at = start + quote.len_utf8();
     while let Some(offset) = text.get(at..).and_then(|rest| rest.find(quote)) {
         let close = at + offset + quote.len_utf8();
-        if text.get(close..).is_some_and(|rest| rest.starts_with(quote)) {
+        if text
+            .get(close..)
+            .is_some_and(|rest| rest.starts_with(quote))
+        {
             at = close + quote.len_utf8();
         } else {
             return close;
@@ -238,9 +241,7 @@ impl TypeParts {
 fn push_lexeme(out: &mut String, lexeme: Lexeme<'_>) {
     match lexeme {
         Lexeme::Word(word) => out.push_str(&word.to_lowercase()),
-        Lexeme::QuotedIdent(text) | Lexeme::Str(text) | Lexeme::Number(text) => {
-            out.push_str(text)
-        }
+        Lexeme::QuotedIdent(text) | Lexeme::Str(text) | Lexeme::Number(text) => out.push_str(text),
         Lexeme::Punct(ch) => out.push(ch),
     }
 }
@@ -431,22 +432,58 @@ mod tests {
     #[test]
     fn postgres_aliases_are_normalised() {
         check("character varying", "varchar", "varchar", &[], false);
-        check("CHARACTER VARYING ( 20 )", "varchar(20)", "varchar", &[20], false);
+        check(
+            "CHARACTER VARYING ( 20 )",
+            "varchar(20)",
+            "varchar",
+            &[20],
+            false,
+        );
         check("varchar(255)", "varchar(255)", "varchar", &[255], false);
         check("integer", "int", "int", &[], false);
         check("INT4", "int", "int", &[], false);
         check("int8", "bigint", "bigint", &[], false);
         check("int2", "smallint", "smallint", &[], false);
         check("bool", "boolean", "boolean", &[], false);
-        check("timestamp without time zone", "timestamp", "timestamp", &[], false);
-        check("timestamp with time zone", "timestamptz", "timestamptz", &[], false);
-        check("timestamp(3) with time zone", "timestamptz(3)", "timestamptz", &[3], false);
+        check(
+            "timestamp without time zone",
+            "timestamp",
+            "timestamp",
+            &[],
+            false,
+        );
+        check(
+            "timestamp with time zone",
+            "timestamptz",
+            "timestamptz",
+            &[],
+            false,
+        );
+        check(
+            "timestamp(3) with time zone",
+            "timestamptz(3)",
+            "timestamptz",
+            &[3],
+            false,
+        );
         check("time with time zone", "timetz", "timetz", &[], false);
-        check("double precision", "double precision", "double precision", &[], false);
+        check(
+            "double precision",
+            "double precision",
+            "double precision",
+            &[],
+            false,
+        );
         check("float8", "double precision", "double precision", &[], false);
         check("character(10)", "char(10)", "char", &[10], false);
         check("char(10)", "char(10)", "char", &[10], false);
-        check("decimal(10, 2)", "numeric(10,2)", "numeric", &[10, 2], false);
+        check(
+            "decimal(10, 2)",
+            "numeric(10,2)",
+            "numeric",
+            &[10, 2],
+            false,
+        );
         check("serial8", "bigserial", "bigserial", &[], false);
         check("text", "text", "text", &[], false);
     }
@@ -456,17 +493,41 @@ mod tests {
         check("int[]", "int[]", "int", &[], true);
         check("integer[3][]", "int[]", "int", &[], true);
         check("text ARRAY", "text[]", "text", &[], true);
-        check("character varying(64)[]", "varchar(64)[]", "varchar", &[64], true);
-        check("public.citext", "public.citext", "public.citext", &[], false);
+        check(
+            "character varying(64)[]",
+            "varchar(64)[]",
+            "varchar",
+            &[64],
+            true,
+        );
+        check(
+            "public.citext",
+            "public.citext",
+            "public.citext",
+            &[],
+            false,
+        );
         check("\"MyType\"", "\"MyType\"", "\"MyType\"", &[], false);
-        check("geometry(Point, 4326)", "geometry(point,4326)", "geometry", &[4326], false);
+        check(
+            "geometry(Point, 4326)",
+            "geometry(point,4326)",
+            "geometry",
+            &[4326],
+            false,
+        );
     }
 
     #[test]
     fn mysql_types_keep_modifiers_in_text() {
         check("tinyint(1)", "tinyint(1)", "tinyint", &[1], false);
         check("INT UNSIGNED", "int unsigned", "int", &[], false);
-        check("int(11) unsigned zerofill", "int(11) unsigned zerofill", "int", &[11], false);
+        check(
+            "int(11) unsigned zerofill",
+            "int(11) unsigned zerofill",
+            "int",
+            &[11],
+            false,
+        );
         check(
             "varchar(255) CHARACTER SET utf8mb4",
             "varchar(255) character set utf8mb4",
@@ -481,7 +542,13 @@ mod tests {
             &[255],
             false,
         );
-        check("VARBINARY(255) BINARY", "varbinary(255) binary", "varbinary", &[255], false);
+        check(
+            "VARBINARY(255) BINARY",
+            "varbinary(255) binary",
+            "varbinary",
+            &[255],
+            false,
+        );
         check("binary(16)", "binary(16)", "binary", &[16], false);
         check("json", "json", "json", &[], false);
         check(
