@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Installs what the database tests need and is missing: a PostgreSQL 15 server (initdb, postgres)
+# with psql, a MariaDB server (mariadbd, mariadb-install-db) with the mariadb client, and the
+# unprivileged system user the test servers run as (initdb and postgres refuse to run as root).
+# Idempotent: when everything is present it only checks and returns.
+set -euo pipefail
+
+test_user="${LOCKSTEP_TEST_USER:-lockstep-test}"
+
+log() { printf 'install-test-deps: %s\n' "$*" >&2; }
+
+have_pg_server() {
+    command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1 && return 0
+    local dir
+    for dir in /usr/lib/postgresql/*/bin; do
+        [[ -x "$dir/initdb" && -x "$dir/postgres" ]] && return 0
+    done
+    return 1
+}
+
+have_mariadb_server() {
+    command -v mariadb >/dev/null 2>&1 &&
+        command -v mariadb-install-db >/dev/null 2>&1 &&
+        { command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]]; }
+}
+
+missing_packages=()
+have_pg_server && command -v psql >/dev/null 2>&1 || missing_packages+=(postgres)
+have_mariadb_server || missing_packages+=(mariadb-server)
+
+as_root() {
+    if [[ "$(id -u)" -eq 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo -n "$@"
+    else
+        log "need root (or sudo) to run: $*"
+        return 1
+    fi
+}
+
+# Debian packages start their system-wide services on install; the tests start their own private
+# servers, so a policy-rc.d that forbids service starts is put in place for the install only.
+install_packages() {
+    local policy=/usr/sbin/policy-rc.d created_policy=0
+    if [[ ! -e "$policy" ]]; then
+        as_root sh -c "printf '#!/bin/sh\nexit 101\n' > $policy && chmod 755 $policy"
+        created_policy=1
+    fi
+    local status=0
+    as_root apt-get update -q || status=$?
+    if [[ $status -eq 0 ]]; then
+        local packages=() name
+        for name in "${missing_packages[@]}"; do
+            if [[ "$name" == postgres ]]; then
+                # Bookworm ships 15 as postgresql-15; elsewhere fall back to the default version.
+                if apt-cache show postgresql-15 >/dev/null 2>&1; then
+                    packages+=(postgresql-15 postgresql-client-15)
+                else
+                    packages+=(postgresql postgresql-client)
+                fi
+            else
+                packages+=(mariadb-server mariadb-client)
+            fi
+        done
+        log "installing ${packages[*]}"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+            "${packages[@]}" || status=$?
+    fi
+    if [[ $created_policy -eq 1 ]]; then
+        as_root rm -f "$policy"
+    fi
+    return $status
+}
+
+if [[ ${#missing_packages[@]} -gt 0 ]]; then
+    install_packages
+fi
+
+if ! getent passwd "$test_user" >/dev/null 2>&1; then
+    if [[ "$(id -u)" -eq 0 ]] || command -v sudo >/dev/null 2>&1; then
+        log "creating system user $test_user"
+        as_root useradd --system --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin "$test_user"
+    else
+        # Not root: the test servers run as the current user, no dedicated user is needed.
+        log "not root; test servers will run as $(id -un)"
+    fi
+fi
+
+have_pg_server || { log "PostgreSQL server binaries still missing"; exit 1; }
+command -v psql >/dev/null 2>&1 || { log "psql still missing"; exit 1; }
+have_mariadb_server || { log "MariaDB server binaries still missing"; exit 1; }
