@@ -45,7 +45,9 @@ pub struct Table {
     pub name: ObjectName,
     pub columns: Vec<Column>,
     pub constraints: Vec<CatalogConstraint>,
-    pub created_in: ChangeSet,
+    /// `None` for a table created before the replayed migrations, known only from the
+    /// changes made to it.
+    pub created_in: Option<ChangeSet>,
 }
 
 impl Table {
@@ -101,7 +103,7 @@ impl Catalog {
 
     /// Whether `name` was created in `change_set`.
     pub fn created_in(&self, name: &ObjectName, change_set: ChangeSet) -> bool {
-        self.table(name).is_some_and(|t| t.created_in == change_set)
+        self.table(name).is_some_and(|t| t.created_in == Some(change_set))
     }
 
     pub fn column(&self, table: &ObjectName, column: &Ident) -> Option<&Column> {
@@ -154,7 +156,7 @@ impl Catalog {
                     name: name.clone(),
                     columns: columns.iter().map(|c| column(c, change_set)).collect(),
                     constraints: Vec::new(),
-                    created_in: change_set,
+                    created_in: Some(change_set),
                 };
                 for c in columns {
                     table.constraints.extend(inline_constraints(c));
@@ -238,9 +240,13 @@ impl Catalog {
             return;
         }
         let key = self.key(name);
-        let Some(table) = self.tables.get_mut(&key) else {
-            return; // Unknown table: nothing known to update.
-        };
+        // A table created before the replayed range: track what this change adds to it.
+        let table = self.tables.entry(key).or_insert_with(|| Table {
+            name: name.clone(),
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            created_in: None,
+        });
         match action {
             AlterAction::AddColumn { column: c, .. } => {
                 if table.column(&c.name).is_none() {

@@ -268,12 +268,12 @@ mod tests {
     #[test]
     fn rule_settings_win_over_group_settings() {
         let mut settings = BTreeMap::new();
-        settings.insert("locking".to_string(), Level::Off);
-        settings.insert("require-concurrent-index".to_string(), Level::Warning);
+        settings.insert("compatibility".to_string(), Level::Off);
+        settings.insert("rename-column".to_string(), Level::Warning);
         let levels = RuleLevels::resolve(&settings, Path::new("x")).unwrap();
-        let rule = rules::find("require-concurrent-index").unwrap();
+        let rule = rules::find("rename-column").unwrap();
         assert_eq!(levels.level(rule), Some(Severity::Warning));
-        let other = rules::ALL.iter().find(|r| r.group == Group::Locking && r.id != rule.id).unwrap();
+        let other = rules::ALL.iter().find(|r| r.group == Group::Compatibility && r.id != rule.id).unwrap();
         assert_eq!(levels.level(other), None);
     }
 

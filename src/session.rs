@@ -2,7 +2,7 @@
 //! whether a transaction is open, whether a lock timeout is set, and which strong locks
 //! the open transaction already holds.
 
-use crate::diagnostic::{Blocks, LockMode, TableLock};
+use crate::diagnostic::{Blocks, TableLock};
 use crate::statement::{AlterAction, Ident, Statement, StatementKind};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

@@ -33,9 +33,8 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
             if_exists,
             names,
             cascade,
-            table,
             ..
-        } => drop(*object_type, *if_exists, names, *cascade, table.as_ref())?,
+        } => drop(*object_type, *if_exists, names, *cascade)?,
         S::Truncate(t) => StatementKind::Truncate {
             tables: t
                 .table_names
@@ -96,7 +95,6 @@ fn drop(
     if_exists: bool,
     names: &[ast::ObjectName],
     cascade: bool,
-    table: Option<&ast::ObjectName>,
 ) -> Option<StatementKind> {
     let lowered: Vec<ObjectName> = names.iter().filter_map(object_name).collect();
     Some(match object_type {
@@ -105,13 +103,8 @@ fn drop(
             if_exists,
             cascade,
         },
-        // sqlparser parses `DROP INDEX CONCURRENTLY` elsewhere; the plain form lands here.
-        ast::ObjectType::Index => StatementKind::DropIndex {
-            names: lowered,
-            table: table.and_then(object_name),
-            concurrently: false,
-            if_exists,
-        },
+        // sqlparser's DROP keeps no CONCURRENTLY flag: the token fallback reads DROP INDEX.
+        ast::ObjectType::Index => return None,
         ast::ObjectType::Schema => StatementKind::DropSchema {
             names: lowered.into_iter().map(|n| n.name).collect(),
             cascade,

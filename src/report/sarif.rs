@@ -8,7 +8,7 @@ use crate::diagnostic::{Finding, Severity};
 use crate::rules::{self, Rule};
 use serde_sarif::sarif::{
     ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Invocation, Location, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Result as SarifResult, Run, Sarif, Tool,
+    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Replacement, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
     ToolComponent,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -152,7 +152,11 @@ fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifRes
     let builder = SarifResult::builder()
         .rule_id(finding.rule.id)
         .rule_index(rule_index as i64)
-        .level(serde_json::json!(level(finding.severity)))
+        .level(match finding.severity {
+            Severity::Error => ResultLevel::Error,
+            Severity::Warning => ResultLevel::Warning,
+            Severity::Note => ResultLevel::Note,
+        })
         .message(Message::builder().text(finding.message.as_str()).markdown(markdown).build())
         .locations(vec![location])
         .partial_fingerprints(fingerprints);
@@ -163,11 +167,11 @@ fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifRes
 }
 
 fn sarif_fix(file: &FileReport, fix: &crate::diagnostic::Fix) -> Fix {
-    let replacements = fix
+    let replacements: Vec<Replacement> = fix
         .edits
         .iter()
         .map(|edit| {
-            serde_sarif::sarif::Replacement::builder()
+            Replacement::builder()
                 .deleted_region(region(file, edit.span.start, edit.span.end))
                 .inserted_content(ArtifactContent::builder().text(edit.replacement.as_str()).build())
                 .build()

@@ -25,7 +25,7 @@ declare_rule! {
     /// ```
     /// Expand and contract: add the new column, keep both in step with a trigger while
     /// old and new code run, backfill in batches, switch reads to the new column, and
-    /// drop the old one in a later release. `lockstep plan` writes these files.
+    /// drop the old one in a later release.
     pub static RULE = Rule {
         id: "rename-column",
         group: Group::Compatibility,
@@ -60,7 +60,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             )
             .lock(name, lock_mode(ctx), TableEffect::None)
             .help(format!(
-                "expand and contract: add `{to}` beside `{from}`, sync them with a trigger and backfill, move the application to `{to}`, drop `{from}` in a later release (`lockstep plan` writes the files)"
+                "expand and contract: add `{to}` beside `{from}`, sync them with a trigger and backfill, move the application to `{to}`, drop `{from}` in a later release"
             )),
         );
     }

@@ -2,7 +2,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
 use crate::rules::{Ctx, Group, BOTH};
 use crate::span::Span;
-use crate::statement::{Statement, StatementKind};
+use crate::statement::{AlterAction, Origin, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
@@ -38,6 +38,11 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
+    if let Some(actions) = unknown_fallback_actions(statement) {
+        let message = format!("only partly understood, so some of it was not checked: unknown ALTER TABLE action `{actions}`");
+        ctx.report(Finding::new(&RULE, statement.span, message));
+        return;
+    }
     let StatementKind::Unparsed { message, at } = &statement.kind else {
         return;
     };
@@ -48,6 +53,21 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     );
 }
 
+/// The actions the fallback could only label, in a statement `sqlparser` rejected.
+fn unknown_fallback_actions(statement: &Statement) -> Option<String> {
+    let (Origin::Fallback { .. }, StatementKind::AlterTable { actions, .. }) = (&statement.origin, &statement.kind) else {
+        return None;
+    };
+    let unknown: Vec<&str> = actions
+        .iter()
+        .filter_map(|a| match a {
+            AlterAction::Other(words) => Some(words.as_str()),
+            _ => None,
+        })
+        .collect();
+    (!unknown.is_empty()).then(|| unknown.join("`, `"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +75,6 @@ mod tests {
 
     #[test]
     fn reports_the_parser_message() {
-        insta::assert_snapshot!(lint_err("ALTER TABLE users FROBNICATE everything;", &RULE));
+        insta::assert_snapshot!(lint_err("FROBNICATE the users table;\nALTER TABLE users FROBNICATE everything;", &RULE));
     }
 }
