@@ -6,4 +6,5 @@
 
 pub mod dialect;
 pub mod span;
+pub mod split;
 pub mod statement;
