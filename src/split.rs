@@ -103,10 +103,13 @@ enum Keyword {
     Else,
     Do,
     Row,
+    Copy,
+    From,
+    Stdin,
     Other,
 }
 
-const KEYWORDS: [(&str, Keyword); 21] = [
+const KEYWORDS: [(&str, Keyword); 24] = [
     ("CREATE", Keyword::Create),
     ("OR", Keyword::Or),
     ("REPLACE", Keyword::Replace),
@@ -128,6 +131,9 @@ const KEYWORDS: [(&str, Keyword); 21] = [
     ("ELSE", Keyword::Else),
     ("DO", Keyword::Do),
     ("ROW", Keyword::Row),
+    ("COPY", Keyword::Copy),
+    ("FROM", Keyword::From),
+    ("STDIN", Keyword::Stdin),
 ];
 
 impl Keyword {
@@ -157,6 +163,16 @@ enum Header {
     NotRoutine,
 }
 
+/// How far the statement's words show it to be a PostgreSQL `COPY ... FROM STDIN`, whose
+/// data lines follow it in the file.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum CopyProgress {
+    Start,
+    SawCopy,
+    FromStdin,
+    NotFromStdin,
+}
+
 /// An open block inside a routine body. A `CASE` expression is told apart from block
 /// statements because its `THEN`/`ELSE` are followed by expressions (where `IF(...)` is a
 /// function), not by statements.
@@ -175,6 +191,7 @@ struct Pending {
     blocks: Vec<Block>,
     paren_depth: u32,
     prev: Option<Token>,
+    copy: CopyProgress,
 }
 
 impl Pending {
@@ -186,11 +203,22 @@ impl Pending {
             blocks: Vec::new(),
             paren_depth: 0,
             prev: None,
+            copy: CopyProgress::Start,
         }
     }
 
     fn observe(&mut self, token: Token, dialect: Dialect) {
         self.header = self.next_header(token, dialect);
+        self.copy = match (self.copy, token) {
+            (CopyProgress::Start, Token::Word(Keyword::Copy)) => CopyProgress::SawCopy,
+            (CopyProgress::Start, _) => CopyProgress::NotFromStdin,
+            (CopyProgress::SawCopy, Token::Word(Keyword::Stdin))
+                if self.prev == Some(Token::Word(Keyword::From)) =>
+            {
+                CopyProgress::FromStdin
+            }
+            (progress, _) => progress,
+        };
         if self.header == Header::Routine {
             self.track_block(token, dialect);
         }
@@ -481,7 +509,15 @@ impl<'a> Splitter<'a> {
                     || (pending.blocks.is_empty() && (self.mysql() || pending.paren_depth == 0))
             });
         if splits {
+            let copy_data_follows = !self.mysql()
+                && self
+                    .pending
+                    .as_ref()
+                    .is_some_and(|pending| pending.copy == CopyProgress::FromStdin);
             self.finish_statement();
+            if copy_data_follows {
+                self.skip_copy_data();
+            }
         } else if let Some(pending) = self.pending.as_mut() {
             pending.observe(Token::Punct(b';'), self.dialect);
         }
@@ -542,6 +578,25 @@ impl<'a> Splitter<'a> {
         let end = self.line_content_end(at, line_end);
         self.push(at, end, RawKind::PsqlMeta);
         self.pos = line_end;
+        let command = self.text.get(at..end).unwrap_or("").to_ascii_lowercase();
+        if command.starts_with("\\copy") && command.contains(" from stdin") {
+            self.skip_copy_data();
+        }
+    }
+
+    /// psql reads the lines after `COPY ... FROM STDIN` (or `\copy`) as table data up to a
+    /// `\.` line; they are neither SQL nor statements, so they produce no piece.
+    fn skip_copy_data(&mut self) {
+        let mut line_start = self.line_end(self.pos) + 1;
+        while line_start < self.bytes.len() {
+            let line_end = self.line_end(line_start);
+            let line = self.text.get(line_start..line_end).unwrap_or("");
+            line_start = line_end + 1;
+            if line.trim_end() == "\\." {
+                break;
+            }
+        }
+        self.pos = line_start.min(self.bytes.len());
     }
 
     /// `DELIMITER x` at the start of a line between statements (elsewhere the word can be a
@@ -882,6 +937,29 @@ mod tests {
                 (RawKind::Sql, "SELECT a \\ b"),
             ]
         );
+    }
+
+    #[test]
+    fn copy_from_stdin_data_lines_are_skipped() {
+        let src = "COPY users (id, name) FROM stdin; -- data follows\n\
+                   1\tO'Brien; the first\n2\t/* not a comment\n\\.\n\
+                   SELECT 1;\n\
+                   \\copy users FROM STDIN\n3\t'x\n\\.\r\n\
+                   COPY users TO stdout; COPY users FROM '/tmp/u'; SELECT 2";
+        assert_eq!(
+            pieces(src, Dialect::Postgres),
+            [
+                (RawKind::Sql, "COPY users (id, name) FROM stdin"),
+                (RawKind::Sql, "SELECT 1"),
+                (RawKind::PsqlMeta, "\\copy users FROM STDIN"),
+                (RawKind::Sql, "COPY users TO stdout"),
+                (RawKind::Sql, "COPY users FROM '/tmp/u'"),
+                (RawKind::Sql, "SELECT 2"),
+            ]
+        );
+        assert_eq!(split(src, Dialect::Postgres).problems, []);
+        let unended = "COPY t FROM stdin;\n1\t'\n";
+        assert_eq!(pg(unended), ["COPY t FROM stdin"]);
     }
 
     #[test]
