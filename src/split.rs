@@ -499,28 +499,38 @@ impl<'a> Splitter<'a> {
             .then_some(self.delimiter.len())
     }
 
-    /// Ends the statement at a terminator, unless the terminator sits inside a goose region,
-    /// a routine body or (PostgreSQL, as psql does) parentheses. A custom MySQL `DELIMITER`
-    /// always ends the statement: the file's author chose it for that.
+    /// Ends the statement at a terminator, or records the `;` inside it when the terminator
+    /// does not split.
     fn terminate(&mut self) {
-        let splits = !self.in_goose_region
-            && self.pending.as_ref().map_or(true, |pending| {
-                self.delimiter != ";"
-                    || (pending.blocks.is_empty() && (self.mysql() || pending.paren_depth == 0))
-            });
-        if splits {
-            let copy_data_follows = !self.mysql()
-                && self
-                    .pending
-                    .as_ref()
-                    .is_some_and(|pending| pending.copy == CopyProgress::FromStdin);
-            self.finish_statement();
-            if copy_data_follows {
-                self.skip_copy_data();
+        if !self.terminator_splits() {
+            if let Some(pending) = self.pending.as_mut() {
+                pending.observe(Token::Punct(b';'), self.dialect);
             }
-        } else if let Some(pending) = self.pending.as_mut() {
-            pending.observe(Token::Punct(b';'), self.dialect);
+            return;
         }
+        let copy_data_follows = !self.mysql()
+            && self
+                .pending
+                .as_ref()
+                .is_some_and(|pending| pending.copy == CopyProgress::FromStdin);
+        self.finish_statement();
+        if copy_data_follows {
+            self.skip_copy_data();
+        }
+    }
+
+    /// A terminator does not split inside a goose region, a routine body or (PostgreSQL, as
+    /// psql does) parentheses. A custom MySQL `DELIMITER` always splits: the file's author
+    /// chose it for that.
+    fn terminator_splits(&self) -> bool {
+        if self.in_goose_region {
+            return false;
+        }
+        let Some(pending) = self.pending.as_ref() else {
+            return true;
+        };
+        let inside_block = !pending.blocks.is_empty() || (!self.mysql() && pending.paren_depth > 0);
+        self.delimiter != ";" || !inside_block
     }
 
     /// Whether nothing but spaces and tabs precede `at` on its line.
