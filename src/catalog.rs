@@ -7,8 +7,8 @@
 
 use crate::dialect::Dialect;
 use crate::statement::{
-    AlterAction, ColumnDef, ConstraintKind, DataType, Expr, Ident, IndexDef, ObjectName,
-    Statement, StatementKind,
+    AlterAction, ColumnDef, ConstraintKind, DataType, Expr, Ident, IndexDef, ObjectName, Statement,
+    StatementKind,
 };
 use std::collections::HashMap;
 
@@ -103,7 +103,8 @@ impl Catalog {
 
     /// Whether `name` was created in `change_set`.
     pub fn created_in(&self, name: &ObjectName, change_set: ChangeSet) -> bool {
-        self.table(name).is_some_and(|t| t.created_in == Some(change_set))
+        self.table(name)
+            .is_some_and(|t| t.created_in == Some(change_set))
     }
 
     pub fn column(&self, table: &ObjectName, column: &Ident) -> Option<&Column> {
@@ -248,12 +249,9 @@ impl Catalog {
             created_in: None,
         });
         match action {
-            AlterAction::AddColumn { column: c, .. } => {
-                if table.column(&c.name).is_none() {
-                    table.columns.push(column(c, change_set));
-                    let inline = inline_constraints(c);
-                    table.constraints.extend(inline);
-                }
+            AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
+                table.columns.push(column(c, change_set));
+                table.constraints.extend(inline_constraints(c));
             }
             AlterAction::DropColumn { column, .. } => {
                 let k = column.key();
@@ -271,7 +269,9 @@ impl Catalog {
                     c.data_type = data_type.clone();
                 }
             }
-            AlterAction::RedefineColumn { old, column: def, .. } => {
+            AlterAction::RedefineColumn {
+                old, column: def, ..
+            } => {
                 if let Some(c) = table.column_mut(old) {
                     let added_in = c.added_in;
                     *c = Column {
@@ -317,7 +317,9 @@ impl Catalog {
             }
             AlterAction::DropConstraint { name, .. } => {
                 let k = name.key();
-                table.constraints.retain(|c| c.name.as_deref() != Some(k.as_str()));
+                table
+                    .constraints
+                    .retain(|c| c.name.as_deref() != Some(k.as_str()));
             }
             _ => {}
         }

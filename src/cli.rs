@@ -9,7 +9,11 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
-#[command(name = "lockstep", version, about = "Lint SQL schema migrations for locks, rewrites and breaking changes")]
+#[command(
+    name = "lockstep",
+    version,
+    about = "Lint SQL schema migrations for locks, rewrites and breaking changes"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -101,7 +105,9 @@ pub fn run(cli: Cli) -> ExitStatus {
         }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(rule) => write_stdout(&docs::explain(rule)).map(|_| ExitStatus::Clean),
-            None => Err(format!("unknown rule `{rule}`; `lockstep rules` lists them")),
+            None => Err(format!(
+                "unknown rule `{rule}`; `lockstep rules` lists them"
+            )),
         },
     };
     match result {
@@ -116,7 +122,9 @@ pub fn run(cli: Cli) -> ExitStatus {
 /// Writes to standard output; a closed pipe (`lockstep rules | head`) is not an error.
 fn write_stdout(text: &str) -> Result<(), String> {
     match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write output: {e}"))
+        }
         _ => Ok(()),
     }
 }
@@ -129,19 +137,28 @@ fn check(args: CheckArgs) -> Result<ExitStatus, String> {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     let mut buffer = Vec::new();
-    report::print(args.format, &report, &mut buffer, PrintOptions { color }).map_err(|e| e.to_string())?;
+    report::print(args.format, &report, &mut buffer, PrintOptions { color })
+        .map_err(|e| e.to_string())?;
     match &args.output {
-        Some(path) => write_atomically(path, &buffer).map_err(|e| format!("{}: cannot write report: {e}", path.display()))?,
+        Some(path) => write_atomically(path, &buffer)
+            .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?,
         None => write_stdout(&String::from_utf8_lossy(&buffer))?,
     }
     for error in &report.errors {
         if args.format != Format::Text || args.output.is_some() {
-            eprintln!("lockstep: error: {}: {}", error.path.display(), error.message);
+            eprintln!(
+                "lockstep: error: {}: {}",
+                error.path.display(),
+                error.message
+            );
         }
     }
     Ok(if !report.errors.is_empty() {
         ExitStatus::Error
-    } else if report.findings().any(|(_, f)| settings.fail_on.fails(f.severity)) {
+    } else if report
+        .findings()
+        .any(|(_, f)| settings.fail_on.fails(f.severity))
+    {
         ExitStatus::Findings
     } else {
         ExitStatus::Clean
@@ -159,18 +176,32 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         Some(p) => Options::load(p)?,
         None => Options::default(),
     };
-    let shown = config_path.clone().unwrap_or_else(|| PathBuf::from(config::FILE_NAME));
-    let dialect = args.dialect.or(options.dialect).unwrap_or(Dialect::Postgres);
+    let shown = config_path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(config::FILE_NAME));
+    let dialect = args
+        .dialect
+        .or(options.dialect)
+        .unwrap_or(Dialect::Postgres);
     let mut target = Target::new(dialect);
-    if let Some(v) = args.target_version.as_ref().or(options.target_version.as_ref()) {
-        target.version = config::parse_version(dialect, v).map_err(|message| ConfigError::Value {
-            path: shown.clone(),
-            message,
-        })?;
+    if let Some(v) = args
+        .target_version
+        .as_ref()
+        .or(options.target_version.as_ref())
+    {
+        target.version =
+            config::parse_version(dialect, v).map_err(|message| ConfigError::Value {
+                path: shown.clone(),
+                message,
+            })?;
     }
     target.flavor = options.mysql_flavor.unwrap_or_default();
     // Config paths are relative to the config file's folder.
-    let base = config_path.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_default();
+    let base = config_path
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let paths = if !args.paths.is_empty() {
         args.paths.clone()
     } else if let Some(paths) = &options.paths {
@@ -181,8 +212,16 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
     Ok(Settings {
         target,
         paths,
-        include: if args.include.is_empty() { options.include.clone().unwrap_or_default() } else { args.include.clone() },
-        exclude: if args.exclude.is_empty() { options.exclude.clone().unwrap_or_default() } else { args.exclude.clone() },
+        include: if args.include.is_empty() {
+            options.include.clone().unwrap_or_default()
+        } else {
+            args.include.clone()
+        },
+        exclude: if args.exclude.is_empty() {
+            options.exclude.clone().unwrap_or_default()
+        } else {
+            args.exclude.clone()
+        },
         fail_on: args.fail_on.or(options.fail_on).unwrap_or_default(),
         rules: RuleLevels::resolve(&options.rules, &shown)?,
         change_set: options.change_set.unwrap_or_default(),
@@ -193,8 +232,14 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
 /// Writes `bytes` to a temporary file beside `path`, then renames it over `path`, so a
 /// reader never sees half a report.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temp = dir.join(format!(".{name}.lockstep-{}.tmp", std::process::id()));
     let result = std::fs::File::create(&temp)
         .and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()))

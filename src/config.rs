@@ -150,7 +150,10 @@ pub struct RuleLevels {
 
 impl RuleLevels {
     /// Defaults, then group settings, then rule settings, so a rule setting wins.
-    pub fn resolve(settings: &BTreeMap<String, Level>, path: &Path) -> Result<RuleLevels, ConfigError> {
+    pub fn resolve(
+        settings: &BTreeMap<String, Level>,
+        path: &Path,
+    ) -> Result<RuleLevels, ConfigError> {
         let mut levels: BTreeMap<&'static str, Option<Severity>> = rules::ALL
             .iter()
             .map(|r| (r.id, r.enabled_by_default.then_some(r.default_severity)))
@@ -175,7 +178,9 @@ impl RuleLevels {
             } else if rules::find(key).is_none() {
                 return Err(ConfigError::Value {
                     path: path.to_path_buf(),
-                    message: format!("[rules]: `{key}` is neither a rule nor a group (see `lockstep rules`)"),
+                    message: format!(
+                        "[rules]: `{key}` is neither a rule nor a group (see `lockstep rules`)"
+                    ),
                 });
             }
         }
@@ -206,8 +211,9 @@ impl RuleLevels {
 
 impl Default for RuleLevels {
     fn default() -> RuleLevels {
-        RuleLevels::resolve(&BTreeMap::new(), Path::new(FILE_NAME))
-            .unwrap_or(RuleLevels { levels: BTreeMap::new() })
+        RuleLevels::resolve(&BTreeMap::new(), Path::new(FILE_NAME)).unwrap_or(RuleLevels {
+            levels: BTreeMap::new(),
+        })
     }
 }
 
@@ -244,12 +250,18 @@ pub fn parse_version(dialect: Dialect, text: &str) -> Result<Version, String> {
     let version: Version = text.parse()?;
     let known = match dialect {
         Dialect::Postgres => (9..=18).contains(&version.major),
-        Dialect::Mysql => matches!((version.major, version.minor), (5, 7) | (8, _) | (9, _) | (10, _) | (11, _)),
+        Dialect::Mysql => matches!(
+            (version.major, version.minor),
+            (5, 7) | (8, _) | (9, _) | (10, _) | (11, _)
+        ),
     };
     if known {
         Ok(version)
     } else {
-        Err(format!("{} {version} is not a version lockstep knows", dialect.name()))
+        Err(format!(
+            "{} {version} is not a version lockstep knows",
+            dialect.name()
+        ))
     }
 }
 
@@ -259,10 +271,16 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_reported_with_their_line() {
-        let err = Options::parse("dialect = \"postgres\"\n\nfail_onn = \"error\"\n", Path::new("x.toml"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.starts_with("x.toml:3:1: unknown field `fail_onn`"), "{err}");
+        let err = Options::parse(
+            "dialect = \"postgres\"\n\nfail_onn = \"error\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("x.toml:3:1: unknown field `fail_onn`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -273,7 +291,10 @@ mod tests {
         let levels = RuleLevels::resolve(&settings, Path::new("x")).unwrap();
         let rule = rules::find("rename-column").unwrap();
         assert_eq!(levels.level(rule), Some(Severity::Warning));
-        let other = rules::ALL.iter().find(|r| r.group == Group::Compatibility && r.id != rule.id).unwrap();
+        let other = rules::ALL
+            .iter()
+            .find(|r| r.group == Group::Compatibility && r.id != rule.id)
+            .unwrap();
         assert_eq!(levels.level(other), None);
     }
 

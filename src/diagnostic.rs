@@ -38,7 +38,7 @@ impl fmt::Display for Severity {
 /// A table-level lock. PostgreSQL's eight modes, weakest first, then the three levels of
 /// MySQL online DDL (`LOCK=NONE|SHARED|EXCLUSIVE`; each also takes a brief exclusive
 /// metadata lock at its start and end).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum LockMode {
     AccessShare,
     RowShare,
@@ -119,6 +119,13 @@ impl LockMode {
             | LockMode::MysqlShared => Blocks::Writes,
             LockMode::AccessExclusive | LockMode::MysqlExclusive => Blocks::ReadsAndWrites,
         }
+    }
+}
+
+/// Serialised as users read it: `"ACCESS EXCLUSIVE"`, `"LOCK=NONE"`.
+impl Serialize for LockMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 

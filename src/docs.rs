@@ -17,7 +17,11 @@ pub fn lock_line(rule: &Rule) -> String {
 }
 
 fn dialects(rule: &Rule) -> String {
-    rule.dialects.iter().map(|d| d.name()).collect::<Vec<_>>().join(", ")
+    rule.dialects
+        .iter()
+        .map(|d| d.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The full text `lockstep explain RULE` prints.
@@ -96,7 +100,11 @@ pub fn readme_table() -> String {
     let mut out = String::from("| rule | group | severity | lock taken | blocks | rows | versions | what it flags |\n|---|---|---|---|---|---|---|---|\n");
     for r in ALL {
         let (lock, blocks, effect) = match r.lock {
-            Some(l) => (l.mode.name(), l.mode.blocks().describe(), l.effect.describe()),
+            Some(l) => (
+                l.mode.name(),
+                l.mode.blocks().describe(),
+                l.effect.describe(),
+            ),
             None => ("—", "—", "—"),
         };
         let severity = if r.enabled_by_default {

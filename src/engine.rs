@@ -45,7 +45,9 @@ pub fn check(settings: &Settings) -> Report {
         report.files.extend(files);
         report.errors.extend(errors);
     }
-    report.files.sort_by(|a, b| a.path.cmp(&b.path));
+    report.files.sort_by(|a, b| {
+        crate::discover::natural_cmp(&a.path.to_string_lossy(), &b.path.to_string_lossy())
+    });
     report
 }
 
@@ -85,7 +87,11 @@ fn load(path: &Path, dialect: crate::dialect::Dialect) -> Loaded {
 
 fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<InputError>) {
     let dialect = settings.target.dialect;
-    let loaded: Vec<Loaded> = set.files.par_iter().map(|f| load(&f.path, dialect)).collect();
+    let loaded: Vec<Loaded> = set
+        .files
+        .par_iter()
+        .map(|f| load(&f.path, dialect))
+        .collect();
     let mut catalog = Catalog::new(dialect);
     let mut reports = Vec::new();
     let mut errors = Vec::new();
@@ -105,7 +111,11 @@ fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<I
             Loaded::Failed(message) => errors.push(InputError { path, message }),
             Loaded::Binary => {
                 if file.report {
-                    let finding = Finding::new(&meta::input_encoding::RULE, Span::default(), "binary file skipped: it contains NUL bytes");
+                    let finding = Finding::new(
+                        &meta::input_encoding::RULE,
+                        Span::default(),
+                        "binary file skipped: it contains NUL bytes",
+                    );
                     reports.push(FileReport::new(path, String::new(), 0, 0, vec![finding]));
                 }
             }
@@ -118,7 +128,13 @@ fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<I
                         .iter()
                         .filter(|s| matches!(s.kind, StatementKind::Unparsed { .. }))
                         .count();
-                    reports.push(FileReport::new(path, loaded.text, loaded.parsed.statements.len(), unparsed, findings));
+                    reports.push(FileReport::new(
+                        path,
+                        loaded.text,
+                        loaded.parsed.statements.len(),
+                        unparsed,
+                        findings,
+                    ));
                 }
             }
         }
@@ -128,7 +144,13 @@ fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<I
 
 /// Replays one file into the catalogue and, when the file is reported, returns what the
 /// enabled rules found in it.
-fn replay_file(loaded: &LoadedFile, file: &MigrationFile, change_set: ChangeSet, catalog: &mut Catalog, settings: &Settings) -> Vec<Finding> {
+fn replay_file(
+    loaded: &LoadedFile,
+    file: &MigrationFile,
+    change_set: ChangeSet,
+    catalog: &mut Catalog,
+    settings: &Settings,
+) -> Vec<Finding> {
     let text = &loaded.text;
     let target = settings.target;
     let enabled: Vec<&rules::Rule> = rules::ALL
@@ -148,7 +170,15 @@ fn replay_file(loaded: &LoadedFile, file: &MigrationFile, change_set: ChangeSet,
         for statement in statements_in(&loaded.parsed, &section) {
             let locks = statement_locks(statement, catalog, &target);
             if file.report {
-                let mut ctx = Ctx::new(target, catalog, &session, &facts, text, &mut findings, &mut reported_once);
+                let mut ctx = Ctx::new(
+                    target,
+                    catalog,
+                    &session,
+                    &facts,
+                    text,
+                    &mut findings,
+                    &mut reported_once,
+                );
                 for rule in &enabled {
                     if let Some(check) = rule.check {
                         check(&mut ctx, statement);
@@ -168,11 +198,14 @@ fn replay_file(loaded: &LoadedFile, file: &MigrationFile, change_set: ChangeSet,
     finish(findings, text, settings)
 }
 
-fn statements_in<'a>(parsed: &'a ParsedText, section: &'a Section) -> impl Iterator<Item = &'a crate::statement::Statement> {
-    parsed
-        .statements
-        .iter()
-        .filter(move |s| section.span.start <= s.span.start && s.span.start < section.span.end.max(section.span.start + 1))
+fn statements_in<'a>(
+    parsed: &'a ParsedText,
+    section: &'a Section,
+) -> impl Iterator<Item = &'a crate::statement::Statement> {
+    parsed.statements.iter().filter(move |s| {
+        section.span.start <= s.span.start
+            && s.span.start < section.span.end.max(section.span.start + 1)
+    })
 }
 
 /// `[transactions]` in the config: a framework name or a path glob.
@@ -195,14 +228,29 @@ fn input_findings(loaded: &LoadedFile) -> Vec<Finding> {
         .iter()
         .map(|p| {
             let at = Span::new(p.offset as usize, p.offset as usize + 1);
-            Finding::new(&meta::unterminated_literal::RULE, at, format!("{}: the rest of the file is read as one statement", p.kind.describe()))
+            Finding::new(
+                &meta::unterminated_literal::RULE,
+                at,
+                format!(
+                    "{}: the rest of the file is read as one statement",
+                    p.kind.describe()
+                ),
+            )
         })
         .collect();
     findings.extend(loaded.parsed.meta_commands.iter().map(|span| {
-        Finding::new(&meta::psql_meta_command::RULE, *span, "psql meta-command skipped: it is not SQL and lockstep does not run it")
+        Finding::new(
+            &meta::psql_meta_command::RULE,
+            *span,
+            "psql meta-command skipped: it is not SQL and lockstep does not run it",
+        )
     }));
     if loaded.lossy {
-        findings.push(Finding::new(&meta::input_encoding::RULE, Span::default(), "file is not valid UTF-8: invalid bytes were replaced before linting"));
+        findings.push(Finding::new(
+            &meta::input_encoding::RULE,
+            Span::default(),
+            "file is not valid UTF-8: invalid bytes were replaced before linting",
+        ));
     }
     findings
 }
@@ -223,7 +271,9 @@ fn finish(findings: Vec<Finding>, text: &str, settings: &Settings) -> Vec<Findin
         }
         let first = index.line_col(text, finding.statement.start).line;
         let last = index.line_col(text, finding.statement.end).line;
-        let suppressor = ignores.iter().position(|i| i.names(finding.rule.id) && i.covers(first, last));
+        let suppressor = ignores
+            .iter()
+            .position(|i| i.names(finding.rule.id) && i.covers(first, last));
         match suppressor {
             Some(i) => used[i] = true,
             None => kept.push(finding),
@@ -233,7 +283,11 @@ fn finish(findings: Vec<Finding>, text: &str, settings: &Settings) -> Vec<Findin
     kept
 }
 
-fn unused_ignores<'a>(ignores: &'a [Ignore], used: &'a [bool], settings: &'a Settings) -> impl Iterator<Item = Finding> + 'a {
+fn unused_ignores<'a>(
+    ignores: &'a [Ignore],
+    used: &'a [bool],
+    settings: &'a Settings,
+) -> impl Iterator<Item = Finding> + 'a {
     let rule = &meta::unused_ignore::RULE;
     let level = settings.rules.level(rule);
     ignores
@@ -241,13 +295,33 @@ fn unused_ignores<'a>(ignores: &'a [Ignore], used: &'a [bool], settings: &'a Set
         .zip(used)
         .filter(move |_| level.is_some())
         .filter_map(move |(ignore, used)| {
-            let unknown: Vec<&str> = ignore.rules.iter().filter(|r| rules::find(r).is_none()).map(String::as_str).collect();
+            // An ignore for a rule that is switched off may matter again when it is back on.
+            let names_disabled_rule = ignore
+                .rules
+                .iter()
+                .filter_map(|r| rules::find(r))
+                .any(|r| settings.rules.level(r).is_none());
+            if names_disabled_rule {
+                return None;
+            }
+            let unknown: Vec<&str> = ignore
+                .rules
+                .iter()
+                .filter(|r| rules::find(r).is_none())
+                .map(String::as_str)
+                .collect();
             let message = if ignore.rules.is_empty() {
                 "ignore comment names no rule".to_string()
             } else if !unknown.is_empty() {
-                format!("ignore comment names unknown rule `{}`", unknown.join("`, `"))
+                format!(
+                    "ignore comment names unknown rule `{}`",
+                    unknown.join("`, `")
+                )
             } else if !used {
-                format!("ignore comment for `{}` suppresses nothing here", ignore.rules.join("`, `"))
+                format!(
+                    "ignore comment for `{}` suppresses nothing here",
+                    ignore.rules.join("`, `")
+                )
             } else {
                 return None;
             };
@@ -280,7 +354,11 @@ pub fn display_path(path: &Path) -> PathBuf {
     let Ok(cwd) = std::env::current_dir() else {
         return path.to_path_buf();
     };
-    let absolute = if path.is_absolute() { path.to_path_buf() } else { cwd.join(path) };
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        cwd.join(path)
+    };
     match absolute.strip_prefix(&cwd) {
         Ok(relative) => normalise(relative),
         Err(_) => path.to_path_buf(),

@@ -53,9 +53,9 @@ fn in_comment(text: &str, at: usize) -> bool {
     let before = &text[line_start..at];
     before.contains("--")
         || before.contains('#')
-        || text[..at].rfind("/*").is_some_and(|open| {
-            text[..at].rfind("*/").is_none_or(|close| close < open)
-        })
+        || text[..at]
+            .rfind("/*")
+            .is_some_and(|open| text[..at].rfind("*/").is_none_or(|close| close < open))
 }
 
 impl Ignore {

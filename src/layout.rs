@@ -193,7 +193,7 @@ pub(crate) fn dbmate_up_transactional(text: &str) -> bool {
     dbmate_markers(text)
         .iter()
         .find(|marker| marker.direction == Direction::Up)
-        .map_or(true, |marker| marker.transactional)
+        .is_none_or(|marker| marker.transactional)
 }
 
 /// Whether the text has a `-- migrate:up` marker.

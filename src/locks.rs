@@ -15,7 +15,11 @@ use crate::statement::{
 
 /// The table locks `statement` takes on PostgreSQL, strongest per table, in statement order.
 /// MySQL statements take metadata locks that `mysql` rules describe; they return none here.
-pub fn statement_locks(statement: &Statement, catalog: &Catalog, target: &Target) -> Vec<TableLock> {
+pub fn statement_locks(
+    statement: &Statement,
+    catalog: &Catalog,
+    target: &Target,
+) -> Vec<TableLock> {
     if target.dialect != Dialect::Postgres {
         return Vec::new();
     }
@@ -23,7 +27,11 @@ pub fn statement_locks(statement: &Statement, catalog: &Catalog, target: &Target
     use LockMode::*;
     use StatementKind as K;
     match &statement.kind {
-        K::CreateTable { columns, constraints, .. } => {
+        K::CreateTable {
+            columns,
+            constraints,
+            ..
+        } => {
             // A new table is invisible to others; only tables it references are locked.
             for c in columns {
                 if let Some(r) = &c.references {
@@ -37,11 +45,24 @@ pub fn statement_locks(statement: &Statement, catalog: &Catalog, target: &Target
             }
         }
         K::CreateIndex(index) => {
-            let mode = if index.concurrently { ShareUpdateExclusive } else { Share };
+            let mode = if index.concurrently {
+                ShareUpdateExclusive
+            } else {
+                Share
+            };
             locks.add(&index.table, mode, TableEffect::Scan);
         }
-        K::DropIndex { names, table, concurrently, .. } => {
-            let mode = if *concurrently { ShareUpdateExclusive } else { AccessExclusive };
+        K::DropIndex {
+            names,
+            table,
+            concurrently,
+            ..
+        } => {
+            let mode = if *concurrently {
+                ShareUpdateExclusive
+            } else {
+                AccessExclusive
+            };
             match table {
                 Some(t) => locks.add(t, mode, TableEffect::None),
                 None => {
@@ -68,8 +89,15 @@ pub fn statement_locks(statement: &Statement, catalog: &Catalog, target: &Target
         K::Update { table, .. } | K::Delete { table, .. } | K::Insert { table } => {
             locks.add(table, RowExclusive, TableEffect::None)
         }
-        K::Reindex { concurrently, target: Some(t) } => {
-            let mode = if *concurrently { ShareUpdateExclusive } else { Share };
+        K::Reindex {
+            concurrently,
+            target: Some(t),
+        } => {
+            let mode = if *concurrently {
+                ShareUpdateExclusive
+            } else {
+                Share
+            };
             locks.add(t, mode, TableEffect::Rewrite);
         }
         K::Vacuum { full: true, tables } => {
@@ -85,7 +113,11 @@ pub fn statement_locks(statement: &Statement, catalog: &Catalog, target: &Target
             }
         }
         K::RefreshMaterializedView { name, concurrently } => {
-            let mode = if *concurrently { Exclusive } else { AccessExclusive };
+            let mode = if *concurrently {
+                Exclusive
+            } else {
+                AccessExclusive
+            };
             locks.add(name, mode, TableEffect::Rewrite);
         }
         K::CreateTrigger { table } => locks.add(table, ShareRowExclusive, TableEffect::None),
@@ -109,7 +141,11 @@ fn alter_action_locks(
                 locks.add(r, ShareRowExclusive, TableEffect::None);
             }
         }
-        AlterAction::AlterColumnType { column, data_type, using } => {
+        AlterAction::AlterColumnType {
+            column,
+            data_type,
+            using,
+        } => {
             let old = catalog.column(table, column).map(|c| &c.data_type);
             let effect = match old {
                 Some(old) if using.is_none() && crate::types::binary_coercible(old, data_type) => {
@@ -120,22 +156,34 @@ fn alter_action_locks(
             locks.add(table, AccessExclusive, effect);
         }
         AlterAction::SetNotNull { column } => {
-            let proven = target.at_least(12, 0, 0)
-                && catalog.has_validated_not_null_check(table, column);
-            let effect = if proven { TableEffect::None } else { TableEffect::Scan };
+            let proven =
+                target.at_least(12, 0, 0) && catalog.has_validated_not_null_check(table, column);
+            let effect = if proven {
+                TableEffect::None
+            } else {
+                TableEffect::Scan
+            };
             locks.add(table, AccessExclusive, effect);
         }
         AlterAction::AddConstraint(constraint) => {
-            let effect = if constraint.not_valid { TableEffect::None } else { TableEffect::Scan };
+            let effect = if constraint.not_valid {
+                TableEffect::None
+            } else {
+                TableEffect::Scan
+            };
             match &constraint.kind {
                 ConstraintKind::ForeignKey { references, .. } => {
                     locks.add(table, ShareRowExclusive, effect);
                     locks.add(references, ShareRowExclusive, TableEffect::None);
                 }
-                ConstraintKind::PrimaryKey { using_index: Some(_), .. }
-                | ConstraintKind::Unique { using_index: Some(_), .. } => {
-                    locks.add(table, AccessExclusive, TableEffect::None)
+                ConstraintKind::PrimaryKey {
+                    using_index: Some(_),
+                    ..
                 }
+                | ConstraintKind::Unique {
+                    using_index: Some(_),
+                    ..
+                } => locks.add(table, AccessExclusive, TableEffect::None),
                 _ => locks.add(table, AccessExclusive, effect),
             }
         }
@@ -149,7 +197,11 @@ fn alter_action_locks(
             locks.add(table, ShareRowExclusive, TableEffect::None)
         }
         AlterAction::AttachPartition => {
-            let mode = if target.at_least(12, 0, 0) { ShareUpdateExclusive } else { AccessExclusive };
+            let mode = if target.at_least(12, 0, 0) {
+                ShareUpdateExclusive
+            } else {
+                AccessExclusive
+            };
             locks.add(table, mode, TableEffect::None)
         }
         AlterAction::DetachPartition { concurrently: true } => {
@@ -165,7 +217,10 @@ fn alter_action_locks(
 /// Adding a column rewrites the table when every existing row needs a computed value.
 pub fn add_column_effect(column: &ColumnDef, target: &Target) -> TableEffect {
     let rewrites = column.is_serial()
-        || matches!(column.generated, Some(Generated::Stored | Generated::Identity))
+        || matches!(
+            column.generated,
+            Some(Generated::Stored | Generated::Identity)
+        )
         || match &column.default {
             Some(d) => d.volatility == Volatility::Volatile || !target.at_least(11, 0, 0),
             None => false,
@@ -181,7 +236,13 @@ pub fn add_column_effect(column: &ColumnDef, target: &Target) -> TableEffect {
 
 fn lock_table_mode(mode: &str) -> LockMode {
     use LockMode::*;
-    match mode.to_uppercase().split_whitespace().collect::<Vec<_>>().join(" ").as_str() {
+    match mode
+        .to_uppercase()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .as_str()
+    {
         "ACCESS SHARE" => AccessShare,
         "ROW SHARE" => RowShare,
         "ROW EXCLUSIVE" => RowExclusive,
@@ -208,7 +269,11 @@ impl Locks {
                 l.mode = l.mode.max(mode);
                 l.effect = l.effect.max(effect);
             }
-            None => self.0.push(TableLock { table, mode, effect }),
+            None => self.0.push(TableLock {
+                table,
+                mode,
+                effect,
+            }),
         }
     }
 }

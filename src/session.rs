@@ -75,7 +75,9 @@ impl Session {
                     self.data_change_in_transaction = true;
                 }
                 if self.strong_lock_held.is_none() {
-                    if let Some(l) = locks.iter().find(|l| l.mode.blocks() == Blocks::ReadsAndWrites)
+                    if let Some(l) = locks
+                        .iter()
+                        .find(|l| l.mode.blocks() == Blocks::ReadsAndWrites)
                     {
                         self.strong_lock_held = Some((l.table.clone(), statement.span));
                     }

@@ -109,7 +109,9 @@ impl LineIndex {
 
     /// The byte offset where 1-based line `line` starts.
     pub fn line_start(&self, line: u32) -> Option<u32> {
-        self.line_starts.get((line as usize).checked_sub(1)?).copied()
+        self.line_starts
+            .get((line as usize).checked_sub(1)?)
+            .copied()
     }
 
     pub fn line_count(&self) -> usize {

@@ -84,7 +84,9 @@ pub struct Statement {
 pub enum Origin {
     Parser,
     /// `sqlparser` failed; the token fallback recognised the kind.
-    Fallback { parser_error: String },
+    Fallback {
+        parser_error: String,
+    },
 }
 
 /// A column type, normalised to lower case with single spaces (`character varying(20)`
@@ -417,7 +419,9 @@ impl StatementKind {
     pub fn is_data_change(&self) -> bool {
         matches!(
             self,
-            StatementKind::Update { .. } | StatementKind::Delete { .. } | StatementKind::Insert { .. }
+            StatementKind::Update { .. }
+                | StatementKind::Delete { .. }
+                | StatementKind::Insert { .. }
         )
     }
 }

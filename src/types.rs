@@ -51,15 +51,30 @@ mod tests {
 
     #[test]
     fn widening_is_coercible_and_narrowing_is_not() {
-        assert!(binary_coercible(&ty("varchar", &[10]), &ty("varchar", &[20])));
+        assert!(binary_coercible(
+            &ty("varchar", &[10]),
+            &ty("varchar", &[20])
+        ));
         assert!(binary_coercible(&ty("varchar", &[10]), &ty("varchar", &[])));
         assert!(binary_coercible(&ty("varchar", &[10]), &ty("text", &[])));
-        assert!(!binary_coercible(&ty("varchar", &[20]), &ty("varchar", &[10])));
+        assert!(!binary_coercible(
+            &ty("varchar", &[20]),
+            &ty("varchar", &[10])
+        ));
         assert!(!binary_coercible(&ty("text", &[]), &ty("varchar", &[10])));
-        assert!(binary_coercible(&ty("numeric", &[10, 2]), &ty("numeric", &[12, 2])));
-        assert!(!binary_coercible(&ty("numeric", &[10, 2]), &ty("numeric", &[12, 3])));
+        assert!(binary_coercible(
+            &ty("numeric", &[10, 2]),
+            &ty("numeric", &[12, 2])
+        ));
+        assert!(!binary_coercible(
+            &ty("numeric", &[10, 2]),
+            &ty("numeric", &[12, 3])
+        ));
         assert!(binary_coercible(&ty("cidr", &[]), &ty("inet", &[])));
         assert!(!binary_coercible(&ty("int", &[]), &ty("bigint", &[])));
-        assert!(!binary_coercible(&ty("timestamp", &[]), &ty("timestamptz", &[])));
+        assert!(!binary_coercible(
+            &ty("timestamp", &[]),
+            &ty("timestamptz", &[])
+        ));
     }
 }

@@ -41,7 +41,9 @@ fn sarif_report_lists_every_rule() {
     let (_, stdout, _) = output(&["check", REPORT, "--format", "sarif"]);
     let sarif: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
-    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
     assert_eq!(rules.len(), lockstep::rules::ALL.len());
     let mut results = sarif["runs"][0]["results"].clone();
     insta::assert_json_snapshot!(results.take());
@@ -56,9 +58,24 @@ fn github_annotations_one_line_per_finding() {
 #[test]
 fn fail_on_controls_the_exit_code() {
     assert_eq!(output(&["check", REPORT, "--fail-on", "never"]).0, 0);
-    assert_eq!(output(&["check", "fixtures/rules/unparsed-statement/good.sql"]).0, 0);
-    assert_eq!(output(&["check", "fixtures/rules/unparsed-statement/bad.sql"]).0, 0);
-    assert_eq!(output(&["check", "fixtures/rules/unparsed-statement/bad.sql", "--fail-on", "note"]).0, 1);
+    assert_eq!(
+        output(&["check", "fixtures/rules/unparsed-statement/good.sql"]).0,
+        0
+    );
+    assert_eq!(
+        output(&["check", "fixtures/rules/unparsed-statement/bad.sql"]).0,
+        0
+    );
+    assert_eq!(
+        output(&[
+            "check",
+            "fixtures/rules/unparsed-statement/bad.sql",
+            "--fail-on",
+            "note"
+        ])
+        .0,
+        1
+    );
 }
 
 #[test]
@@ -85,12 +102,24 @@ fn a_missing_path_is_reported_and_exits_2() {
 #[test]
 fn config_unknown_key_names_its_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("lockstep.toml"), "dialect = \"postgres\"\nfail-on = \"error\"\ncolour = true\n").unwrap();
+    std::fs::write(
+        dir.path().join("lockstep.toml"),
+        "dialect = \"postgres\"\nfail-on = \"error\"\ncolour = true\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("V1__a.sql"), "SELECT 1;\n").unwrap();
-    let out = Command::cargo_bin("lockstep").unwrap().arg("check").arg(dir.path()).output().unwrap();
+    let out = Command::cargo_bin("lockstep")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("lockstep.toml:3:1") && stderr.contains("colour"), "{stderr}");
+    assert!(
+        stderr.contains("lockstep.toml:3:1") && stderr.contains("colour"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -101,11 +130,30 @@ fn config_turns_rules_off_and_changes_levels() {
         "[rules]\nrename-column = \"off\"\ncreate-index-non-concurrently = \"warning\"\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("V1__a.sql"), "ALTER TABLE t RENAME COLUMN a TO b;\nCREATE INDEX i ON t (a);\n").unwrap();
-    let out = Command::cargo_bin("lockstep").unwrap().arg("check").arg(dir.path()).args(["--format", "json"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "a warning does not fail at the default level");
+    std::fs::write(
+        dir.path().join("V1__a.sql"),
+        "ALTER TABLE t RENAME COLUMN a TO b;\nCREATE INDEX i ON t (a);\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("lockstep")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning does not fail at the default level"
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert_eq!(rules, ["create-index-non-concurrently"]);
     assert_eq!(json["findings"][0]["severity"], "warning");
 }
@@ -121,9 +169,14 @@ fn output_file_is_written_and_stdout_stays_empty() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
-    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(written["version"], "2.1.0");
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).filter(|e| e.file_name() != "report.sarif").collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name() != "report.sarif")
+        .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
 
@@ -146,11 +199,26 @@ fn rules_and_explain_print_the_catalogue() {
 fn binary_and_non_utf8_files_are_notes_not_failures() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("V1__bin.sql"), b"\x00\x01\x02binary").unwrap();
-    std::fs::write(dir.path().join("V2__latin1.sql"), b"CREATE TABLE caf\xe9 (id int);\n").unwrap();
-    let out = Command::cargo_bin("lockstep").unwrap().arg("check").arg(dir.path()).args(["--format", "json"]).output().unwrap();
+    std::fs::write(
+        dir.path().join("V2__latin1.sql"),
+        b"CREATE TABLE caf\xe9 (id int);\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("lockstep")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert_eq!(rules, ["input-encoding", "input-encoding"]);
     assert!(Path::new(dir.path()).exists());
 }

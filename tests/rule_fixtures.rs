@@ -9,8 +9,13 @@ use lockstep::span::LineIndex;
 use std::path::Path;
 
 fn rule_of(path: &Path) -> &'static Rule {
-    let id = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str()).unwrap_or_default();
-    rules::find(id).unwrap_or_else(|| panic!("{} is not in a folder named after a rule", path.display()))
+    let id = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    rules::find(id)
+        .unwrap_or_else(|| panic!("{} is not in a folder named after a rule", path.display()))
 }
 
 fn dialect_of(path: &Path) -> Dialect {
@@ -40,7 +45,10 @@ fn bad_fixtures_fire_their_rule() {
             .iter()
             .map(|f| {
                 let at = index.line_col(&text, f.span.start);
-                let mut line = format!("{}:{} {} [{}] {}", at.line, at.column, f.severity, f.rule.id, f.message);
+                let mut line = format!(
+                    "{}:{} {} [{}] {}",
+                    at.line, at.column, f.severity, f.rule.id, f.message
+                );
                 if let Some(lock) = f.lock_summary() {
                     line.push_str(&format!("\n    lock: {lock}"));
                 }
@@ -76,7 +84,12 @@ fn every_rule_has_a_bad_and_a_good_fixture() {
                         .any(|e| e.file_name().to_string_lossy().starts_with(kind))
                 })
                 .unwrap_or(false);
-            assert!(found, "rule {} has no {kind}*.sql under {}", rule.id, dir.display());
+            assert!(
+                found,
+                "rule {} has no {kind}*.sql under {}",
+                rule.id,
+                dir.display()
+            );
         }
     }
 }

@@ -25,7 +25,11 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
         S::AlterTable(t) => StatementKind::AlterTable {
             name: object_name(&t.name)?,
             if_exists: t.if_exists,
-            actions: t.operations.iter().map(|op| alter_action(op, &t.name)).collect(),
+            actions: t
+                .operations
+                .iter()
+                .map(|op| alter_action(op, &t.name))
+                .collect(),
         },
         S::CreateIndex(i) => StatementKind::CreateIndex(index_def(i)?),
         S::Drop {
@@ -64,7 +68,9 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
         },
         S::StartTransaction { .. } => StatementKind::Begin,
         S::Commit { .. } => StatementKind::Commit,
-        S::Rollback { savepoint: None, .. } => StatementKind::Rollback,
+        S::Rollback {
+            savepoint: None, ..
+        } => StatementKind::Rollback,
         S::Set(ast::Set::SingleAssignment {
             scope,
             variable,
@@ -198,7 +204,10 @@ fn apply_column_option(def: &mut ColumnDef, option: &ast::ColumnOption) {
         }
         O::Identity(_) => def.generated = Some(Generated::Identity),
         O::DialectSpecific(tokens) => {
-            let words: String = tokens.iter().map(|t| t.to_string().to_uppercase()).collect();
+            let words: String = tokens
+                .iter()
+                .map(|t| t.to_string().to_uppercase())
+                .collect();
             if words.contains("AUTO_INCREMENT") {
                 def.generated = Some(Generated::Identity);
             }
@@ -362,7 +371,10 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
             (ast::TableConstraint::Index(i), None) => AlterAction::AddIndex(IndexDef {
                 name: i.name.as_ref().map(ident),
                 table: object_name(table).unwrap_or_else(|| ObjectName::bare("")),
-                columns: columns(&i.columns).iter().map(|c| c.value.clone()).collect(),
+                columns: columns(&i.columns)
+                    .iter()
+                    .map(|c| c.value.clone())
+                    .collect(),
                 unique: false,
                 concurrently: false,
                 if_not_exists: false,
@@ -371,7 +383,10 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
             (ast::TableConstraint::FulltextOrSpatial(f), None) => AlterAction::AddIndex(IndexDef {
                 name: f.opt_index_name.as_ref().map(ident),
                 table: object_name(table).unwrap_or_else(|| ObjectName::bare("")),
-                columns: columns(&f.columns).iter().map(|c| c.value.clone()).collect(),
+                columns: columns(&f.columns)
+                    .iter()
+                    .map(|c| c.value.clone())
+                    .collect(),
                 unique: false,
                 concurrently: false,
                 if_not_exists: false,
@@ -442,11 +457,7 @@ fn alter_column(column: Ident, op: &ast::AlterColumnOperation) -> AlterAction {
 
 fn index_def(i: &ast::CreateIndex) -> Option<IndexDef> {
     Some(IndexDef {
-        name: i
-            .name
-            .as_ref()
-            .and_then(object_name)
-            .map(|n| n.name),
+        name: i.name.as_ref().and_then(object_name).map(|n| n.name),
         table: object_name(&i.table_name)?,
         columns: i
             .columns

@@ -43,9 +43,11 @@ pub fn parse_text(text: &str, dialect: Dialect) -> ParsedText {
                 parsed.statements.push(statement);
                 if let Some((start, end)) = body {
                     let base = raw.span.start as usize;
-                    parsed
-                        .statements
-                        .extend(parse_block(text, Span::new(base + start, base + end), dialect));
+                    parsed.statements.extend(parse_block(
+                        text,
+                        Span::new(base + start, base + end),
+                        dialect,
+                    ));
                 }
             }
             RawKind::PsqlMeta => parsed.meta_commands.push(raw.span),
@@ -66,9 +68,16 @@ fn parse_block(text: &str, body: Span, dialect: Dialect) -> Vec<Statement> {
         .filter_map(|raw| {
             let span = raw.span.shifted(body.start);
             let start = plpgsql_statement_start(span.text(text))?;
-            let statement = parse_statement(text, Span::new(span.start as usize + start, span.end as usize), dialect);
-            (!matches!(statement.kind, StatementKind::Unparsed { .. } | StatementKind::Other { .. }))
-                .then_some(statement)
+            let statement = parse_statement(
+                text,
+                Span::new(span.start as usize + start, span.end as usize),
+                dialect,
+            );
+            (!matches!(
+                statement.kind,
+                StatementKind::Unparsed { .. } | StatementKind::Other { .. }
+            ))
+            .then_some(statement)
         })
         .collect()
 }
@@ -77,7 +86,14 @@ fn parse_block(text: &str, body: Span, dialect: Dialect) -> Vec<Statement> {
 /// `BEGIN`, `IF NOT EXISTS (...) THEN`, `ELSE`.
 fn plpgsql_statement_start(piece: &str) -> Option<usize> {
     const SQL_STARTS: [&str; 8] = [
-        "alter ", "create ", "drop ", "update ", "delete ", "insert ", "truncate ", "set ",
+        "alter ",
+        "create ",
+        "drop ",
+        "update ",
+        "delete ",
+        "insert ",
+        "truncate ",
+        "set ",
     ];
     let lower = piece.to_ascii_lowercase();
     SQL_STARTS
@@ -155,7 +171,9 @@ fn leading_keywords(sql: &str) -> String {
 /// sqlparser ends its messages with `at Line: L, Column: C`, relative to the statement;
 /// the report gives the file position instead.
 fn clean_message(message: &str) -> String {
-    let message = message.strip_prefix("sql parser error: ").unwrap_or(message);
+    let message = message
+        .strip_prefix("sql parser error: ")
+        .unwrap_or(message);
     match message.rfind(" at Line: ") {
         Some(i) => message[..i].to_string(),
         None => message.to_string(),

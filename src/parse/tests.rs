@@ -15,22 +15,38 @@ fn alter_table_actions_are_lowered_with_their_details() {
         panic!("not an ALTER TABLE: {:?}", s.kind)
     };
     assert_eq!(name.to_string(), "app.users");
-    let AlterAction::AddColumn { column, .. } = &actions[0] else { panic!("{:?}", actions[0]) };
+    let AlterAction::AddColumn { column, .. } = &actions[0] else {
+        panic!("{:?}", actions[0])
+    };
     assert!(column.not_null);
     assert_eq!(column.data_type.base, "numeric");
     assert_eq!(column.data_type.args, [5, 2]);
-    assert_eq!(column.default.as_ref().map(|d| d.volatility), Some(Volatility::Volatile));
-    let AlterAction::AlterColumnType { data_type, .. } = &actions[1] else { panic!("{:?}", actions[1]) };
-    assert_eq!((data_type.base.as_str(), data_type.args.as_slice()), ("varchar", &[320][..]));
-    let AlterAction::AddConstraint(c) = &actions[2] else { panic!("{:?}", actions[2]) };
+    assert_eq!(
+        column.default.as_ref().map(|d| d.volatility),
+        Some(Volatility::Volatile)
+    );
+    let AlterAction::AlterColumnType { data_type, .. } = &actions[1] else {
+        panic!("{:?}", actions[1])
+    };
+    assert_eq!(
+        (data_type.base.as_str(), data_type.args.as_slice()),
+        ("varchar", &[320][..])
+    );
+    let AlterAction::AddConstraint(c) = &actions[2] else {
+        panic!("{:?}", actions[2])
+    };
     assert!(c.not_valid);
-    assert!(matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if references.name.value == "orgs"));
+    assert!(
+        matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if references.name.value == "orgs")
+    );
 }
 
 #[test]
 fn identity_and_generated_columns_are_told_apart() {
     let s = one("ALTER TABLE t ADD COLUMN a bigint GENERATED ALWAYS AS IDENTITY, ADD COLUMN b int GENERATED ALWAYS AS (a * 2) STORED;");
-    let StatementKind::AlterTable { actions, .. } = s.kind else { panic!() };
+    let StatementKind::AlterTable { actions, .. } = s.kind else {
+        panic!()
+    };
     let generated: Vec<_> = actions
         .iter()
         .map(|a| match a {
@@ -38,7 +54,10 @@ fn identity_and_generated_columns_are_told_apart() {
             _ => None,
         })
         .collect();
-    assert_eq!(generated, [Some(Generated::Identity), Some(Generated::Stored)]);
+    assert_eq!(
+        generated,
+        [Some(Generated::Identity), Some(Generated::Stored)]
+    );
 }
 
 #[test]
@@ -46,14 +65,28 @@ fn spans_point_into_the_file_and_statements_keep_their_order() {
     let sql = "-- header\nCREATE TABLE a (id int);\n\nCREATE INDEX i ON a (id);";
     let parsed = parse_text(sql, Dialect::Postgres);
     let texts: Vec<&str> = parsed.statements.iter().map(|s| s.span.text(sql)).collect();
-    assert_eq!(texts, ["CREATE TABLE a (id int)", "CREATE INDEX i ON a (id)"]);
+    assert_eq!(
+        texts,
+        ["CREATE TABLE a (id int)", "CREATE INDEX i ON a (id)"]
+    );
 }
 
 #[test]
 fn drop_index_concurrently_is_read_from_tokens() {
     // sqlparser's DROP keeps no CONCURRENTLY flag, so DROP INDEX is classified by tokens.
     let s = one("DROP INDEX CONCURRENTLY IF EXISTS users_email_idx;");
-    assert!(matches!(s.kind, StatementKind::DropIndex { concurrently: true, if_exists: true, .. }), "{:?}", s.kind);
+    assert!(
+        matches!(
+            s.kind,
+            StatementKind::DropIndex {
+                concurrently: true,
+                if_exists: true,
+                ..
+            }
+        ),
+        "{:?}",
+        s.kind
+    );
 }
 
 #[test]
@@ -61,7 +94,9 @@ fn garbage_is_unparsed_with_a_position_inside_the_statement() {
     let sql = "SELECT 1;\nFROBNICATE the users table;";
     let parsed = parse_text(sql, Dialect::Postgres);
     let s = &parsed.statements[1];
-    let StatementKind::Unparsed { at, message } = &s.kind else { panic!("{:?}", s.kind) };
+    let StatementKind::Unparsed { at, message } = &s.kind else {
+        panic!("{:?}", s.kind)
+    };
     assert!(!message.contains("Line:"), "{message}");
     let at = at.expect("sqlparser reports a position") as usize;
     assert!(s.span.start as usize <= at && at <= s.span.end as usize);
@@ -71,17 +106,32 @@ fn garbage_is_unparsed_with_a_position_inside_the_statement() {
 fn ddl_inside_a_do_block_is_checked_too() {
     let sql = "DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'i') THEN\n    CREATE INDEX i ON users (email);\n  END IF;\nEND\n$$;";
     let parsed = parse_text(sql, Dialect::Postgres);
-    let inner: Vec<&str> = parsed.statements.iter().skip(1).map(|s| s.span.text(sql)).collect();
+    let inner: Vec<&str> = parsed
+        .statements
+        .iter()
+        .skip(1)
+        .map(|s| s.span.text(sql))
+        .collect();
     assert_eq!(inner, ["CREATE INDEX i ON users (email)"]);
 }
 
 #[test]
 fn a_statement_sqlparser_rejects_is_still_classified_by_the_fallback() {
-    let s = one("ALTER TABLE {$NS}_users ALTER COLUMN email SET STATISTICS 500, ADD COLUMN nick text;");
-    assert!(matches!(s.origin, Origin::Fallback { .. }), "{:?}", s.origin);
-    let StatementKind::AlterTable { name, actions, .. } = s.kind else { panic!("{:?}", s.kind) };
+    let s =
+        one("ALTER TABLE {$NS}_users ALTER COLUMN email SET STATISTICS 500, ADD COLUMN nick text;");
+    assert!(
+        matches!(s.origin, Origin::Fallback { .. }),
+        "{:?}",
+        s.origin
+    );
+    let StatementKind::AlterTable { name, actions, .. } = s.kind else {
+        panic!("{:?}", s.kind)
+    };
     assert_eq!(name.name.value.len(), "{$NS}_users".len());
-    assert!(matches!(&actions[1], AlterAction::AddColumn { column, .. } if column.name.value == "nick"), "{actions:?}");
+    assert!(
+        matches!(&actions[1], AlterAction::AddColumn { column, .. } if column.name.value == "nick"),
+        "{actions:?}"
+    );
 }
 
 #[test]
@@ -89,5 +139,9 @@ fn placeholders_keep_spans_exact() {
     let sql = "CREATE INDEX i ON {{ .Schema }}.users (email);";
     let s = one(sql);
     assert_eq!(s.span.text(sql), &sql[..sql.len() - 1]);
-    assert!(matches!(s.kind, StatementKind::CreateIndex(_)), "{:?}", s.kind);
+    assert!(
+        matches!(s.kind, StatementKind::CreateIndex(_)),
+        "{:?}",
+        s.kind
+    );
 }

@@ -34,14 +34,21 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for e in &report.errors {
-        writeln!(out, "::error file={}::{}", property(&e.path.to_string_lossy()), data(&e.message))?;
+        writeln!(
+            out,
+            "::error file={}::{}",
+            property(&e.path.to_string_lossy()),
+            data(&e.message)
+        )?;
     }
     Ok(())
 }
 
 /// The message part: `%`, CR and LF are escaped.
 fn data(text: &str) -> String {
-    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 /// A property value: as data, plus `:` and `,`, which delimit properties.

@@ -66,12 +66,16 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     effect: l.effect,
                 })
                 .collect();
-            let strongest = f.locks.iter().max_by_key(|l| (l.blocks(), l.mode)).map(|l| JsonLock {
-                table: &l.table,
-                mode: l.mode,
-                blocks: l.blocks(),
-                effect: l.effect,
-            });
+            let strongest = f
+                .locks
+                .iter()
+                .max_by_key(|l| (l.blocks(), l.mode))
+                .map(|l| JsonLock {
+                    table: &l.table,
+                    mode: l.mode,
+                    blocks: l.blocks(),
+                    effect: l.effect,
+                });
             JsonFinding {
                 file: file.uri(),
                 line: start.line,

@@ -23,7 +23,13 @@ pub struct FileReport {
 }
 
 impl FileReport {
-    pub fn new(path: PathBuf, source: String, statements: usize, unparsed: usize, mut findings: Vec<Finding>) -> FileReport {
+    pub fn new(
+        path: PathBuf,
+        source: String,
+        statements: usize,
+        unparsed: usize,
+        mut findings: Vec<Finding>,
+    ) -> FileReport {
         findings.sort_by_key(|f| (f.span.start, std::cmp::Reverse(f.severity), f.rule.id));
         let index = LineIndex::new(&source);
         FileReport {
@@ -114,7 +120,12 @@ pub enum Format {
     Github,
 }
 
-pub fn print(format: Format, report: &Report, out: &mut dyn std::io::Write, options: PrintOptions) -> std::io::Result<()> {
+pub fn print(
+    format: Format,
+    report: &Report,
+    out: &mut dyn std::io::Write,
+    options: PrintOptions,
+) -> std::io::Result<()> {
     match format {
         Format::Text => text::print(report, out, options),
         Format::Json => json::print(report, out),

@@ -7,9 +7,10 @@ use super::{FileReport, Report};
 use crate::diagnostic::{Finding, Severity};
 use crate::rules::{self, Rule};
 use serde_sarif::sarif::{
-    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Invocation, Location, Message, MultiformatMessageString, Notification,
-    PhysicalLocation, PropertyBag, Region, ReportingConfiguration, ReportingDescriptor, Replacement, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
-    ToolComponent,
+    ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Invocation, Location, Message,
+    MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region, Replacement,
+    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
+    Tool, ToolComponent,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -29,7 +30,9 @@ pub fn build(report: &Report) -> Sarif {
         .findings()
         .map(|(file, finding)| {
             let base = fingerprint_base(file, finding);
-            let n = occurrences.entry((file.uri(), finding.rule.id, base)).or_insert(0);
+            let n = occurrences
+                .entry((file.uri(), finding.rule.id, base))
+                .or_insert(0);
             *n += 1;
             result(file, finding, format!("{base:016x}:{n}"))
         })
@@ -42,7 +45,11 @@ pub fn build(report: &Report) -> Sarif {
                 .message(text(&format!("{}: {}", e.path.display(), e.message)))
                 .level(serde_json::json!("error"))
                 .locations(vec![Location::builder()
-                    .physical_location(PhysicalLocation::builder().artifact_location(artifact(&e.path.to_string_lossy())).build())
+                    .physical_location(
+                        PhysicalLocation::builder()
+                            .artifact_location(artifact(&e.path.to_string_lossy()))
+                            .build(),
+                    )
                     .build()])
                 .build()
         })
@@ -84,7 +91,10 @@ fn level(severity: Severity) -> serde_json::Value {
 }
 
 fn artifact(uri: &str) -> ArtifactLocation {
-    ArtifactLocation::builder().uri(uri.replace('\\', "/")).uri_base_id(SRCROOT).build()
+    ArtifactLocation::builder()
+        .uri(uri.replace('\\', "/"))
+        .uri_base_id(SRCROOT)
+        .build()
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
@@ -96,16 +106,32 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
     ReportingDescriptor::builder()
         .id(rule.id)
         .name(rule.id)
-        .short_description(MultiformatMessageString::builder().text(rule.summary).build())
-        .full_description(MultiformatMessageString::builder().text(plain(&what)).build())
+        .short_description(
+            MultiformatMessageString::builder()
+                .text(rule.summary)
+                .build(),
+        )
+        .full_description(
+            MultiformatMessageString::builder()
+                .text(plain(&what))
+                .build(),
+        )
         .help(
             MultiformatMessageString::builder()
                 .text(plain(&rule.documentation()))
                 .markdown(rule.documentation())
                 .build(),
         )
-        .default_configuration(ReportingConfiguration::builder().level(level(rule.default_severity)).build())
-        .properties(PropertyBag::builder().additional_properties(properties).build())
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(level(rule.default_severity))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .additional_properties(properties)
+                .build(),
+        )
         .build()
 }
 
@@ -131,7 +157,10 @@ fn region(file: &FileReport, start: u32, end: u32) -> Region {
 }
 
 fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifResult {
-    let rule_index = rules::ALL.iter().position(|r| r.id == finding.rule.id).unwrap_or(0);
+    let rule_index = rules::ALL
+        .iter()
+        .position(|r| r.id == finding.rule.id)
+        .unwrap_or(0);
     let mut markdown = finding.message.clone();
     if let Some(lock) = finding.lock_summary() {
         markdown.push_str(&format!("\n\n**Lock:** {lock}"));
@@ -157,7 +186,12 @@ fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifRes
             Severity::Warning => ResultLevel::Warning,
             Severity::Note => ResultLevel::Note,
         })
-        .message(Message::builder().text(finding.message.as_str()).markdown(markdown).build())
+        .message(
+            Message::builder()
+                .text(finding.message.as_str())
+                .markdown(markdown)
+                .build(),
+        )
         .locations(vec![location])
         .partial_fingerprints(fingerprints);
     match &finding.fix {
@@ -173,7 +207,11 @@ fn sarif_fix(file: &FileReport, fix: &crate::diagnostic::Fix) -> Fix {
         .map(|edit| {
             Replacement::builder()
                 .deleted_region(region(file, edit.span.start, edit.span.end))
-                .inserted_content(ArtifactContent::builder().text(edit.replacement.as_str()).build())
+                .inserted_content(
+                    ArtifactContent::builder()
+                        .text(edit.replacement.as_str())
+                        .build(),
+                )
                 .build()
         })
         .collect();
@@ -190,7 +228,11 @@ fn sarif_fix(file: &FileReport, fix: &crate::diagnostic::Fix) -> Fix {
 /// across lockstep builds and Rust versions, unlike `DefaultHasher`.
 fn fingerprint_base(file: &FileReport, finding: &Finding) -> u64 {
     let statement = finding.statement.text(&file.source);
-    let normalised = statement.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let normalised = statement
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in finding.rule.id.bytes().chain([0]).chain(normalised.bytes()) {
         hash ^= u64::from(byte);

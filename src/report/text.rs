@@ -36,7 +36,9 @@ fn render(renderer: &Renderer, file: &FileReport, finding: &Finding) -> String {
     let source = file.source.as_str();
     // Underline the first line of the finding only: a long statement stays one line.
     let start = (finding.span.start as usize).min(source.len());
-    let line_end = source[start..].find(['\n', '\r']).map_or(source.len(), |i| start + i);
+    let line_end = source[start..]
+        .find(['\n', '\r'])
+        .map_or(source.len(), |i| start + i);
     let end = (finding.span.end as usize).clamp(start, line_end);
     let mut group = level(finding.severity)
         .primary_title(finding.message.as_str())
@@ -73,7 +75,10 @@ pub fn summary_line(report: &Report) -> String {
         line.push_str(&format!(", {} not parsed", s.unparsed));
     }
     if !report.errors.is_empty() {
-        line.push_str(&format!("; {} could not be read", plural(report.errors.len(), "input")));
+        line.push_str(&format!(
+            "; {} could not be read",
+            plural(report.errors.len(), "input")
+        ));
     }
     line
 }

@@ -14,7 +14,10 @@ pub fn lint(dialect: Dialect, sql: &str) -> Vec<Finding> {
 }
 
 fn findings_of(dialect: Dialect, sql: &str, rule: &Rule) -> Vec<Finding> {
-    lint(dialect, sql).into_iter().filter(|f| f.rule.id == rule.id).collect()
+    lint(dialect, sql)
+        .into_iter()
+        .filter(|f| f.rule.id == rule.id)
+        .collect()
 }
 
 /// Asserts `rule` reports nothing on `sql` (PostgreSQL).
@@ -24,7 +27,12 @@ pub fn lint_ok(sql: &str, rule: &Rule) {
 
 pub fn lint_ok_in(dialect: Dialect, sql: &str, rule: &Rule) {
     let found = findings_of(dialect, sql, rule);
-    assert!(found.is_empty(), "`{}` fired on:\n{sql}\n{}", rule.id, describe(sql, &found));
+    assert!(
+        found.is_empty(),
+        "`{}` fired on:\n{sql}\n{}",
+        rule.id,
+        describe(sql, &found)
+    );
 }
 
 /// Asserts `rule` reports at least once on `sql` (PostgreSQL) and returns the findings as
@@ -45,7 +53,10 @@ fn describe(sql: &str, findings: &[Finding]) -> String {
         .iter()
         .map(|f| {
             let at = index.line_col(sql, f.span.start);
-            let mut out = format!("{}:{} {} [{}] {}", at.line, at.column, f.severity, f.rule.id, f.message);
+            let mut out = format!(
+                "{}:{} {} [{}] {}",
+                at.line, at.column, f.severity, f.rule.id, f.message
+            );
             if let Some(lock) = f.lock_summary() {
                 out.push_str(&format!("\n  lock: {lock}"));
             }

@@ -76,7 +76,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 /// NOT NULL with nothing that fills existing rows: no default, no identity or generated
 /// value, no serial sequence.
 fn needs_a_value(column: &ColumnDef) -> bool {
-    (column.not_null || column.primary_key) && column.default.is_none() && column.generated.is_none() && !column.is_serial()
+    (column.not_null || column.primary_key)
+        && column.default.is_none()
+        && column.generated.is_none()
+        && !column.is_serial()
 }
 
 #[cfg(test)]
@@ -86,16 +89,35 @@ mod tests {
 
     #[test]
     fn flags_not_null_without_default() {
-        insta::assert_snapshot!(lint_err("ALTER TABLE products ADD COLUMN score numeric(5,2) NOT NULL;", &RULE));
-        lint_err_in(Dialect::Mysql, "ALTER TABLE products ADD COLUMN score INT NOT NULL;", &RULE);
+        insta::assert_snapshot!(lint_err(
+            "ALTER TABLE products ADD COLUMN score numeric(5,2) NOT NULL;",
+            &RULE
+        ));
+        lint_err_in(
+            Dialect::Mysql,
+            "ALTER TABLE products ADD COLUMN score INT NOT NULL;",
+            &RULE,
+        );
     }
 
     #[test]
     fn quiet_with_a_default_a_generated_value_or_a_new_table() {
-        lint_ok("ALTER TABLE products ADD COLUMN score int NOT NULL DEFAULT 0;", &RULE);
+        lint_ok(
+            "ALTER TABLE products ADD COLUMN score int NOT NULL DEFAULT 0;",
+            &RULE,
+        );
         lint_ok("ALTER TABLE products ADD COLUMN score int;", &RULE);
-        lint_ok("ALTER TABLE products ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY NOT NULL;", &RULE);
-        lint_ok("ALTER TABLE products ADD COLUMN n bigserial NOT NULL;", &RULE);
-        lint_ok("CREATE TABLE products (id int);\nALTER TABLE products ADD COLUMN score int NOT NULL;", &RULE);
+        lint_ok(
+            "ALTER TABLE products ADD COLUMN id bigint GENERATED ALWAYS AS IDENTITY NOT NULL;",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE products ADD COLUMN n bigserial NOT NULL;",
+            &RULE,
+        );
+        lint_ok(
+            "CREATE TABLE products (id int);\nALTER TABLE products ADD COLUMN score int NOT NULL;",
+            &RULE,
+        );
     }
 }

@@ -46,7 +46,9 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     for action in actions {
         let (from, to) = match action {
             AlterAction::RenameColumn { from, to } => (from, to),
-            AlterAction::RedefineColumn { old, column, .. } if old.key() != column.name.key() => (old, &column.name),
+            AlterAction::RedefineColumn { old, column, .. } if old.key() != column.name.key() => {
+                (old, &column.name)
+            }
             _ => continue,
         };
         if is_new_column(ctx, name, from) {
@@ -90,17 +92,30 @@ mod tests {
 
     #[test]
     fn flags_a_rename_on_an_existing_table() {
-        insta::assert_snapshot!(lint_err("ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;", &RULE));
+        insta::assert_snapshot!(lint_err(
+            "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;",
+            &RULE
+        ));
     }
 
     #[test]
     fn flags_a_mysql_change_column_with_a_new_name() {
-        lint_err_in(Dialect::Mysql, "ALTER TABLE shipments CHANGE co2_kg emissions_kg DECIMAL(10,2);", &RULE);
+        lint_err_in(
+            Dialect::Mysql,
+            "ALTER TABLE shipments CHANGE co2_kg emissions_kg DECIMAL(10,2);",
+            &RULE,
+        );
     }
 
     #[test]
     fn quiet_on_new_tables_and_columns_and_same_name_changes() {
-        lint_ok("CREATE TABLE s (a int);\nALTER TABLE s RENAME COLUMN a TO b;", &RULE);
-        lint_ok("ALTER TABLE s ADD COLUMN a int;\nALTER TABLE s RENAME COLUMN a TO b;", &RULE);
+        lint_ok(
+            "CREATE TABLE s (a int);\nALTER TABLE s RENAME COLUMN a TO b;",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE s ADD COLUMN a int;\nALTER TABLE s RENAME COLUMN a TO b;",
+            &RULE,
+        );
     }
 }

@@ -78,12 +78,21 @@ mod tests {
 
     #[test]
     fn flags_dropping_an_existing_column() {
-        insta::assert_snapshot!(lint_err("ALTER TABLE users DROP COLUMN legacy_name;", &RULE));
+        insta::assert_snapshot!(lint_err(
+            "ALTER TABLE users DROP COLUMN legacy_name;",
+            &RULE
+        ));
     }
 
     #[test]
     fn quiet_when_the_column_or_table_is_new() {
-        lint_ok("CREATE TABLE u (a int, b int);\nALTER TABLE u DROP COLUMN b;", &RULE);
-        lint_ok("ALTER TABLE u ADD COLUMN b int;\nALTER TABLE u DROP COLUMN b;", &RULE);
+        lint_ok(
+            "CREATE TABLE u (a int, b int);\nALTER TABLE u DROP COLUMN b;",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE u ADD COLUMN b int;\nALTER TABLE u DROP COLUMN b;",
+            &RULE,
+        );
     }
 }

@@ -55,8 +55,12 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     .lock(&index.table, LockMode::Share, TableEffect::Scan);
     if let Some(at) = index_keyword_end(text) {
         let safe = format!("{} CONCURRENTLY{}", &text[..at], &text[at..]);
+        let safe = safe.split_whitespace().collect::<Vec<_>>().join(" ");
         let edit = Edit {
-            span: Span::new(statement.span.start as usize + at, statement.span.start as usize + at),
+            span: Span::new(
+                statement.span.start as usize + at,
+                statement.span.start as usize + at,
+            ),
             replacement: " CONCURRENTLY".to_string(),
         };
         finding = finding
@@ -84,19 +88,37 @@ mod tests {
 
     #[test]
     fn flags_an_index_on_an_existing_table() {
-        insta::assert_snapshot!(lint_err("CREATE UNIQUE INDEX users_email ON users (email);", &RULE));
+        insta::assert_snapshot!(lint_err(
+            "CREATE UNIQUE INDEX users_email ON users (email);",
+            &RULE
+        ));
     }
 
     #[test]
     fn quiet_on_concurrent_builds_and_new_tables() {
-        lint_ok("CREATE INDEX CONCURRENTLY users_email ON users (email);", &RULE);
-        lint_ok("CREATE TABLE users (id int, email text);\nCREATE INDEX users_email ON users (email);", &RULE);
-        lint_ok("CREATE TABLE app.\"Users\" (id int);\nCREATE INDEX users_id ON app.\"Users\" (id);", &RULE);
+        lint_ok(
+            "CREATE INDEX CONCURRENTLY users_email ON users (email);",
+            &RULE,
+        );
+        lint_ok(
+            "CREATE TABLE users (id int, email text);\nCREATE INDEX users_email ON users (email);",
+            &RULE,
+        );
+        lint_ok(
+            "CREATE TABLE app.\"Users\" (id int);\nCREATE INDEX users_id ON app.\"Users\" (id);",
+            &RULE,
+        );
     }
 
     #[test]
     fn quoting_and_schema_decide_which_table_is_new() {
-        lint_err("CREATE TABLE \"Users\" (id int);\nCREATE INDEX users_id ON users (id);", &RULE);
-        lint_err("CREATE TABLE app.users (id int);\nCREATE INDEX users_id ON users (id);", &RULE);
+        lint_err(
+            "CREATE TABLE \"Users\" (id int);\nCREATE INDEX users_id ON users (id);",
+            &RULE,
+        );
+        lint_err(
+            "CREATE TABLE app.users (id int);\nCREATE INDEX users_id ON users (id);",
+            &RULE,
+        );
     }
 }

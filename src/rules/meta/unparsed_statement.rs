@@ -46,16 +46,24 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     let StatementKind::Unparsed { message, at } = &statement.kind else {
         return;
     };
-    let start = at.unwrap_or(statement.span.start).clamp(statement.span.start, statement.span.end);
+    let start = at
+        .unwrap_or(statement.span.start)
+        .clamp(statement.span.start, statement.span.end);
     ctx.report(
-        Finding::new(&RULE, statement.span, format!("could not parse this statement, so no rule checked it: {message}"))
-            .at(Span::new(start as usize, statement.span.end as usize)),
+        Finding::new(
+            &RULE,
+            statement.span,
+            format!("could not parse this statement, so no rule checked it: {message}"),
+        )
+        .at(Span::new(start as usize, statement.span.end as usize)),
     );
 }
 
 /// The actions the fallback could only label, in a statement `sqlparser` rejected.
 fn unknown_fallback_actions(statement: &Statement) -> Option<String> {
-    let (Origin::Fallback { .. }, StatementKind::AlterTable { actions, .. }) = (&statement.origin, &statement.kind) else {
+    let (Origin::Fallback { .. }, StatementKind::AlterTable { actions, .. }) =
+        (&statement.origin, &statement.kind)
+    else {
         return None;
     };
     let unknown: Vec<&str> = actions
@@ -75,6 +83,9 @@ mod tests {
 
     #[test]
     fn reports_the_parser_message() {
-        insta::assert_snapshot!(lint_err("FROBNICATE the users table;\nALTER TABLE users FROBNICATE everything;", &RULE));
+        insta::assert_snapshot!(lint_err(
+            "FROBNICATE the users table;\nALTER TABLE users FROBNICATE everything;",
+            &RULE
+        ));
     }
 }

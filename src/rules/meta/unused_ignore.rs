@@ -33,3 +33,27 @@ declare_rule! {
         check: None,
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{lint_err, lint_ok};
+
+    #[test]
+    fn reports_ignores_that_suppress_nothing_or_name_unknown_rules() {
+        insta::assert_snapshot!(lint_err(
+            "-- lockstep:ignore create-index-non-concurrently -- no index here\nCREATE TABLE tags (id bigint);\n-- lockstep:ignore drop-colum\nALTER TABLE tags ADD COLUMN colour text;",
+            &RULE
+        ));
+    }
+
+    #[test]
+    fn quiet_when_the_ignore_suppresses_a_finding() {
+        lint_ok("-- lockstep:ignore create-index-non-concurrently -- small table\nCREATE INDEX i ON labels (name);", &RULE);
+        lint_ok(
+            "CREATE INDEX i ON labels (name); -- lockstep:ignore create-index-non-concurrently",
+            &RULE,
+        );
+        lint_ok("-- lockstep:ignore-file create-index-non-concurrently\nSELECT 1;\nCREATE INDEX i ON labels (name);", &RULE);
+    }
+}

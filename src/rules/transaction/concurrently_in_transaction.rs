@@ -47,10 +47,16 @@ declare_rule! {
 fn check(ctx: &mut Ctx, statement: &Statement) {
     let what = match &statement.kind {
         StatementKind::CreateIndex(i) if i.concurrently => "CREATE INDEX CONCURRENTLY",
-        StatementKind::DropIndex { concurrently: true, .. } => "DROP INDEX CONCURRENTLY",
-        StatementKind::Reindex { concurrently: true, .. } => "REINDEX CONCURRENTLY",
+        StatementKind::DropIndex {
+            concurrently: true, ..
+        } => "DROP INDEX CONCURRENTLY",
+        StatementKind::Reindex {
+            concurrently: true, ..
+        } => "REINDEX CONCURRENTLY",
         StatementKind::AlterTable { actions, .. }
-            if actions.iter().any(|a| matches!(a, AlterAction::DetachPartition { concurrently: true })) =>
+            if actions
+                .iter()
+                .any(|a| matches!(a, AlterAction::DetachPartition { concurrently: true })) =>
         {
             "DETACH PARTITION CONCURRENTLY"
         }
@@ -74,13 +80,19 @@ mod tests {
 
     #[test]
     fn flags_concurrently_after_begin() {
-        insta::assert_snapshot!(lint_err("BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;", &RULE));
+        insta::assert_snapshot!(lint_err(
+            "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;",
+            &RULE
+        ));
         lint_err("BEGIN;\nDROP INDEX CONCURRENTLY i;\nCOMMIT;", &RULE);
     }
 
     #[test]
     fn quiet_outside_a_transaction_and_after_commit() {
         lint_ok("CREATE INDEX CONCURRENTLY i ON t (a);", &RULE);
-        lint_ok("BEGIN;\nCREATE TABLE x (a int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (a);", &RULE);
+        lint_ok(
+            "BEGIN;\nCREATE TABLE x (a int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (a);",
+            &RULE,
+        );
     }
 }
