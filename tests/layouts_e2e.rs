@@ -1,0 +1,150 @@
+//! Framework conventions change verdicts: implicit transactions, rollback files and
+//! sections, change sets across files.
+
+use lockstep::config::{ChangeSetMode, Settings};
+use lockstep::dialect::Dialect;
+use lockstep::engine::check;
+use std::path::Path;
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn rules_fired(dir: &Path, change_set: ChangeSetMode) -> Vec<(String, &'static str)> {
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.paths = vec![dir.to_path_buf()];
+    settings.change_set = change_set;
+    let report = check(&settings);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    report
+        .findings()
+        .map(|(file, f)| {
+            (
+                file.path
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+                f.rule.id,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn goose_wraps_files_unless_told_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "migrations/00001_a.sql", "-- +goose Up\nCREATE INDEX CONCURRENTLY i ON users (email);\n-- +goose Down\nDROP INDEX CONCURRENTLY i;\n");
+    write(
+        dir.path(),
+        "migrations/00002_b.sql",
+        "-- +goose NO TRANSACTION\n-- +goose Up\nCREATE INDEX CONCURRENTLY j ON users (name);\n",
+    );
+    let fired = rules_fired(dir.path(), ChangeSetMode::File);
+    assert_eq!(
+        fired,
+        [
+            ("00001_a.sql".to_string(), "concurrently-in-transaction"),
+            ("00001_a.sql".to_string(), "concurrently-in-transaction")
+        ]
+    );
+}
+
+#[test]
+fn golang_migrate_down_files_may_undo_their_up_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "migrations/000001_add_nick.up.sql",
+        "ALTER TABLE users ADD COLUMN nick text;\n",
+    );
+    write(
+        dir.path(),
+        "migrations/000001_add_nick.down.sql",
+        "ALTER TABLE users DROP COLUMN nick;\n",
+    );
+    write(
+        dir.path(),
+        "migrations/000002_drop_fax.up.sql",
+        "ALTER TABLE users DROP COLUMN fax;\n",
+    );
+    let fired = rules_fired(dir.path(), ChangeSetMode::File);
+    assert_eq!(
+        fired,
+        [("000002_drop_fax.up.sql".to_string(), "drop-column")]
+    );
+}
+
+#[test]
+fn dbmate_down_sections_are_rollback_code_and_never_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "db/migrations/20240101000000_nick.sql",
+        "-- migrate:up\nALTER TABLE users ADD COLUMN nick text;\n\n-- migrate:down\nALTER TABLE users DROP COLUMN nick;\n",
+    );
+    write(
+        dir.path(),
+        "db/migrations/20240102000000_rename.sql",
+        "-- migrate:up\nALTER TABLE users RENAME COLUMN nick TO handle;\n",
+    );
+    let fired = rules_fired(dir.path(), ChangeSetMode::File);
+    // The down section's drop is not forward DDL: the column still exists for the next file.
+    assert_eq!(
+        fired,
+        [("20240102000000_rename.sql".to_string(), "rename-column")]
+    );
+}
+
+#[test]
+fn a_table_from_an_earlier_file_is_existing_unless_the_folder_is_one_change_set() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "db/V1__orders.sql",
+        "CREATE TABLE orders (id bigint, placed_at timestamptz);\n",
+    );
+    write(
+        dir.path(),
+        "db/V2__index.sql",
+        "CREATE INDEX orders_placed_at ON orders (placed_at);\n",
+    );
+    write(
+        dir.path(),
+        "db/V10__more.sql",
+        "CREATE TABLE refunds (id bigint);\nCREATE INDEX refunds_id ON refunds (id);\n",
+    );
+    assert_eq!(
+        rules_fired(dir.path(), ChangeSetMode::File),
+        [("V2__index.sql".to_string(), "create-index-non-concurrently")]
+    );
+    assert!(rules_fired(dir.path(), ChangeSetMode::Folder).is_empty());
+}
+
+#[test]
+fn naming_one_file_still_replays_the_files_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "db/V1__orders.sql",
+        "CREATE TABLE orders (id bigint);\nALTER TABLE orders DROP COLUMN nothing_here;\n",
+    );
+    write(dir.path(), "db/V2__nick.sql", "ALTER TABLE orders ADD COLUMN nick text;\nALTER TABLE orders DROP COLUMN nick;\nALTER TABLE orders DROP COLUMN id;\n");
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.paths = vec![dir.path().join("db/V2__nick.sql")];
+    let report = check(&settings);
+    let files: Vec<String> = report
+        .files
+        .iter()
+        .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["V2__nick.sql"], "only the named file is reported");
+    let rules: Vec<&str> = report.findings().map(|(_, f)| f.rule.id).collect();
+    assert_eq!(
+        rules,
+        ["drop-column"],
+        "dropping `id` (created by V1) is flagged; `nick` was added by V2 itself"
+    );
+}
