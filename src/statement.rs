@@ -139,6 +139,21 @@ pub struct ColumnDef {
 }
 
 impl ColumnDef {
+    /// A nullable column with no default and no constraints.
+    pub fn new(name: Ident, data_type: DataType) -> ColumnDef {
+        ColumnDef {
+            name,
+            data_type,
+            not_null: false,
+            default: None,
+            generated: None,
+            primary_key: false,
+            unique: false,
+            references: None,
+            check: None,
+        }
+    }
+
     /// `serial`, `bigserial` and `smallserial` are an integer plus a sequence default.
     pub fn is_serial(&self) -> bool {
         matches!(

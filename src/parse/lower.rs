@@ -164,17 +164,7 @@ fn unquote(s: &str) -> String {
 }
 
 fn column_def(c: &ast::ColumnDef) -> ColumnDef {
-    let mut def = ColumnDef {
-        name: ident(&c.name),
-        data_type: parse_data_type(&c.data_type.to_string()),
-        not_null: false,
-        default: None,
-        generated: None,
-        primary_key: false,
-        unique: false,
-        references: None,
-        check: None,
-    };
+    let mut def = ColumnDef::new(ident(&c.name), parse_data_type(&c.data_type.to_string()));
     for option in &c.options {
         apply_column_option(&mut def, &option.option);
     }
@@ -368,30 +358,13 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
                 lowered.not_valid = *not_valid;
                 AlterAction::AddConstraint(lowered)
             }
-            (ast::TableConstraint::Index(i), None) => AlterAction::AddIndex(IndexDef {
-                name: i.name.as_ref().map(ident),
-                table: object_name(table).unwrap_or_else(|| ObjectName::bare("")),
-                columns: columns(&i.columns)
-                    .iter()
-                    .map(|c| c.value.clone())
-                    .collect(),
-                unique: false,
-                concurrently: false,
-                if_not_exists: false,
-                method: None,
-            }),
-            (ast::TableConstraint::FulltextOrSpatial(f), None) => AlterAction::AddIndex(IndexDef {
-                name: f.opt_index_name.as_ref().map(ident),
-                table: object_name(table).unwrap_or_else(|| ObjectName::bare("")),
-                columns: columns(&f.columns)
-                    .iter()
-                    .map(|c| c.value.clone())
-                    .collect(),
-                unique: false,
-                concurrently: false,
-                if_not_exists: false,
-                method: Some(if f.fulltext { "fulltext" } else { "spatial" }.into()),
-            }),
+            (ast::TableConstraint::Index(i), None) => {
+                mysql_index(table, i.name.as_ref(), &i.columns, None)
+            }
+            (ast::TableConstraint::FulltextOrSpatial(f), None) => {
+                let method = if f.fulltext { "fulltext" } else { "spatial" };
+                mysql_index(table, f.opt_index_name.as_ref(), &f.columns, Some(method))
+            }
             _ => AlterAction::Other("ADD CONSTRAINT".into()),
         },
         A::ValidateConstraint { name } => AlterAction::ValidateConstraint { name: ident(name) },
@@ -431,6 +404,24 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
         A::Lock { lock, .. } => AlterAction::Lock(lock.to_string().to_uppercase()),
         other => AlterAction::Other(leading_words(&other.to_string())),
     }
+}
+
+/// MySQL `ADD [FULLTEXT|SPATIAL] INDEX name (cols)` inside ALTER TABLE.
+fn mysql_index(
+    table: &ast::ObjectName,
+    name: Option<&ast::Ident>,
+    cols: &[ast::IndexColumn],
+    method: Option<&str>,
+) -> AlterAction {
+    AlterAction::AddIndex(IndexDef {
+        name: name.map(ident),
+        table: object_name(table).unwrap_or_else(|| ObjectName::bare("")),
+        columns: columns(cols).into_iter().map(|c| c.value).collect(),
+        unique: false,
+        concurrently: false,
+        if_not_exists: false,
+        method: method.map(str::to_string),
+    })
 }
 
 fn alter_column(column: Ident, op: &ast::AlterColumnOperation) -> AlterAction {

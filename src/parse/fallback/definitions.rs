@@ -69,17 +69,7 @@ const EXPRESSION_END_WORDS: &[&str] = &[
 pub(super) fn column_def(c: &mut Cursor<'_>) -> Option<(ColumnDef, Option<ColumnPosition>)> {
     let name = c.ident()?;
     let data_type = column_type(c)?;
-    let mut column = ColumnDef {
-        name,
-        data_type,
-        not_null: false,
-        default: None,
-        generated: None,
-        primary_key: false,
-        unique: false,
-        references: None,
-        check: None,
-    };
+    let mut column = ColumnDef::new(name, data_type);
     let mut position = None;
     while !c.at_end() {
         if let Some(placed) = column_position(c) {

@@ -26,17 +26,7 @@ fn id(value: &str) -> Ident {
 }
 
 fn column(column_name: &str, data_type: &str) -> ColumnDef {
-    ColumnDef {
-        name: id(column_name),
-        data_type: parse_data_type(data_type),
-        not_null: false,
-        default: None,
-        generated: None,
-        primary_key: false,
-        unique: false,
-        references: None,
-        check: None,
-    }
+    ColumnDef::new(id(column_name), parse_data_type(data_type))
 }
 
 fn expr(text: &str, volatility: Volatility) -> Option<Expr> {
