@@ -528,16 +528,20 @@ impl PgDb {
     }
 
     /// One look at the locks of the backend named `app_name`.
+    ///
+    /// One query over one materialized read of `pg_locks`: what the backend holds and whether
+    /// it waits must come from the same instant, or a sample could report "waiting" (and let
+    /// the blocker go) while its held locks were read before the statement took them.
     fn sample_locks(&self, app_name: &str) -> Result<LockSample, String> {
-        let backend = format!(
-            "l.pid IN (SELECT pid FROM pg_stat_activity WHERE application_name = '{app_name}')"
-        );
         let script = format!(
-            "SELECT '{LOCK_ROW}', t.relname, l.mode, l.granted FROM pg_locks l JOIN {locked_tables} \
-             WHERE {backend} \
-             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database());\n\
-             SELECT '{WAIT_ROW}', count(*), count(*) FILTER (WHERE NOT l.granted) \
-             FROM pg_locks l WHERE {backend};\n",
+            "WITH l AS MATERIALIZED (SELECT l.relation, l.database, l.mode, l.granted \
+             FROM pg_locks l WHERE l.pid IN \
+             (SELECT pid FROM pg_stat_activity WHERE application_name = '{app_name}')) \
+             SELECT '{LOCK_ROW}', t.relname::text, l.mode, l.granted::text FROM l JOIN {locked_tables} \
+             WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             UNION ALL \
+             SELECT '{WAIT_ROW}', count(*)::text, (count(*) FILTER (WHERE NOT l.granted))::text, \
+             NULL FROM l;\n",
             locked_tables = locked_tables(),
         );
         let mut sample = LockSample::default();
@@ -545,13 +549,13 @@ impl PgDb {
             match row.as_slice() {
                 [tag, table, mode, granted] if tag == LOCK_ROW => {
                     let entry = (table.clone(), mode.clone());
-                    if granted == "t" {
+                    if granted == "true" {
                         sample.held.push(entry);
                     } else {
                         sample.wanted.push(entry);
                     }
                 }
-                [tag, all, waiting] if tag == WAIT_ROW => {
+                [tag, all, waiting, _] if tag == WAIT_ROW => {
                     sample.backend_seen = all != "0";
                     sample.waiting = waiting != "0";
                 }
