@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
-use support::postgres::{postgres, Measurement, PgServer, PgTemplate};
+use support::postgres::{postgres, Measurement, PgDb, PgServer, PgTemplate};
 
 const PROOF_SCHEMA: &str = include_str!("support/proof_schema.sql");
 
@@ -167,17 +167,25 @@ fn prove_rule(server: &'static PgServer, template: &PgTemplate, rule: &'static R
         cases: Vec::new(),
         failures: Vec::new(),
     };
+    // A case measured inside a transaction rolls back, so the Use instead may reuse its
+    // database; one run outside a transaction committed its changes and needs a fresh copy.
+    let mut clean_db = None;
     if let Some(sql) = rule.section_sql("Example") {
-        let mut case = run_case(server, template, "Example", &sql);
+        let db = server.fresh_db_from(template);
+        let mut case = run_case(&db, "Example", &sql);
         if let Err(err) = observe_documented_refusal(server, template, rule, &mut case) {
             proof.failures.push(err);
         }
         check_example(&mut proof, &case);
+        if case.snippet.run == Run::InTransaction {
+            clean_db = Some(db);
+        }
         proof.cases.push(case);
     }
     match rule.section_sql("Use instead") {
         Some(sql) => {
-            let case = run_case(server, template, "Use instead", &sql);
+            let db = clean_db.unwrap_or_else(|| server.fresh_db_from(template));
+            let case = run_case(&db, "Use instead", &sql);
             check_use_instead(&mut proof.failures, &case);
             proof.cases.push(case);
         }
@@ -188,36 +196,26 @@ fn prove_rule(server: &'static PgServer, template: &PgTemplate, rule: &'static R
     proof
 }
 
-fn run_case(
-    server: &'static PgServer,
-    template: &PgTemplate,
-    heading: &'static str,
-    sql: &str,
-) -> Case {
+fn run_case(db: &PgDb, heading: &'static str, sql: &str) -> Case {
     let snippet = Snippet::parse(sql);
     let outcome = match snippet.run {
-        Run::InTransaction => match server.fresh_db_from(template).measure("", &snippet.body) {
+        Run::InTransaction => match db.measure("", &snippet.body) {
             Ok(measurement) => Outcome::Ran(measurement),
             Err(error) => Outcome::Refused {
                 error: server_message(&error),
                 requested: None,
             },
         },
-        Run::OutsideTransaction => {
-            match server
-                .fresh_db_from(template)
-                .observe_outside_tx("", &snippet.body)
-            {
-                Ok(observation) => match observation.refusal {
-                    None => Outcome::Ran(observation.measurement),
-                    Some(error) => Outcome::Refused {
-                        error: server_message(&error),
-                        requested: Some(observation.measurement),
-                    },
+        Run::OutsideTransaction => match db.observe_outside_tx("", &snippet.body) {
+            Ok(observation) => match observation.refusal {
+                None => Outcome::Ran(observation.measurement),
+                Some(error) => Outcome::Refused {
+                    error: server_message(&error),
+                    requested: Some(observation.measurement),
                 },
-                Err(error) => Outcome::Broken(error),
-            }
-        }
+            },
+            Err(error) => Outcome::Broken(error),
+        },
     };
     Case {
         heading,
