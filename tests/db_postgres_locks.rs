@@ -42,6 +42,7 @@ fn create_index_takes_share_lock_without_rewrite() {
     };
     assert_eq!(m.lock_on("accounts"), Some("ShareLock"));
     assert!(m.rewritten.is_empty(), "{m:?}");
+    assert!(m.scanned("accounts"), "the build reads every row: {m:?}");
 }
 
 #[test]
@@ -63,6 +64,7 @@ fn create_index_concurrently_takes_share_update_exclusive_lock() {
         "it waits for transactions, not for a table lock: {m:?}"
     );
     assert!(m.rewritten.is_empty(), "{m:?}");
+    assert!(m.scanned("accounts"), "the build reads every row: {m:?}");
     let valid = db
         .query("SELECT indisvalid FROM pg_index WHERE indexrelid = 'accounts_balance'::regclass")
         .expect("the index exists");
@@ -76,6 +78,10 @@ fn add_nullable_column_takes_access_exclusive_without_rewrite() {
     };
     assert_eq!(m.lock_on("accounts"), Some("AccessExclusiveLock"));
     assert!(!m.rewrote("accounts"), "{m:?}");
+    assert!(
+        m.scanned.is_empty(),
+        "a nullable column is catalogue-only: {m:?}"
+    );
 }
 
 #[test]
@@ -114,6 +120,7 @@ fn add_foreign_key_takes_share_row_exclusive_on_both_tables() {
     assert_eq!(m.lock_on("orders"), Some("ShareRowExclusiveLock"));
     assert_eq!(m.lock_on("customers"), Some("ShareRowExclusiveLock"));
     assert!(m.rewritten.is_empty(), "{m:?}");
+    assert!(m.scanned("orders"), "every row is checked: {m:?}");
 }
 
 const ADD_FOREIGN_KEY_NOT_VALID: &str = "ALTER TABLE orders ADD CONSTRAINT orders_customer \
@@ -126,6 +133,10 @@ fn add_foreign_key_not_valid_takes_the_same_locks() {
     };
     assert_eq!(m.lock_on("orders"), Some("ShareRowExclusiveLock"));
     assert_eq!(m.lock_on("customers"), Some("ShareRowExclusiveLock"));
+    assert!(
+        m.scanned.is_empty(),
+        "NOT VALID checks no existing row: {m:?}"
+    );
 }
 
 #[test]
@@ -157,6 +168,7 @@ fn validate_constraint_takes_share_update_exclusive() {
     // The docs: a foreign key's validation also takes ROW SHARE on the referenced table.
     assert_eq!(m.lock_on("customers"), Some("RowShareLock"));
     assert!(m.rewritten.is_empty(), "{m:?}");
+    assert!(m.scanned("orders"), "validation reads every row: {m:?}");
 }
 
 #[test]
@@ -256,6 +268,46 @@ fn drop_index_concurrently_does_not_lock_out_writes() {
         Some("ShareUpdateExclusiveLock"),
         "{m:?}"
     );
+    // The setup's own index build scanned the table in another session; only the drop counts.
+    assert!(
+        m.scanned.is_empty(),
+        "dropping an index reads no rows: {m:?}"
+    );
+}
+
+#[test]
+fn a_refused_statement_is_observed_with_the_lock_it_asked_for() {
+    let Some(db) = fresh_db() else { return };
+    let observation = db
+        .observe_outside_tx(
+            ACCOUNTS,
+            "ALTER TABLE accounts ADD COLUMN note text NOT NULL",
+        )
+        .unwrap_or_else(|err| panic!("observing the refused ALTER failed: {err}"));
+    let refusal = observation.refusal.expect("a table with rows refuses it");
+    assert!(refusal.contains("contains null values"), "{refusal}");
+    let m = observation.measurement;
+    assert_eq!(
+        m.waited.get("accounts").map(String::as_str),
+        Some("AccessExclusiveLock"),
+        "{m:?}"
+    );
+    assert!(m.rewritten.is_empty(), "{m:?}");
+}
+
+#[test]
+fn materialized_views_count_as_tables() {
+    let setup = format!(
+        "{ACCOUNTS} CREATE MATERIALIZED VIEW balances AS SELECT balance, count(*) FROM accounts \
+         GROUP BY balance;"
+    );
+    let Some(m) = measure(&setup, "REFRESH MATERIALIZED VIEW balances") else {
+        return;
+    };
+    assert_eq!(m.lock_on("balances"), Some("AccessExclusiveLock"), "{m:?}");
+    assert_eq!(m.lock_on("accounts"), Some("AccessShareLock"), "{m:?}");
+    assert!(m.rewrote("balances"), "{m:?}");
+    assert!(m.scanned("accounts"), "{m:?}");
 }
 
 /// The ALTER TABLE docs: DETACH PARTITION CONCURRENTLY first takes SHARE UPDATE EXCLUSIVE on

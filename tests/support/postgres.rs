@@ -1,10 +1,17 @@
 //! A throwaway PostgreSQL cluster and the lock measurement that proves lockstep's claims.
 //!
 //! [`PgDb::measure`] runs a statement inside a transaction and reads, before rolling back, which
-//! table locks that backend holds and which tables got a new relfilenode (were rewritten).
-//! [`PgDb::measure_outside_tx`] does the same for statements that refuse a transaction block
-//! (`CREATE INDEX CONCURRENTLY` and friends) by sampling `pg_locks` from a second session while
-//! a third session keeps the statement waiting.
+//! table locks that backend holds, which tables got a new relfilenode (were rewritten) and which
+//! were scanned. [`PgDb::measure_outside_tx`] does the same for statements that refuse a
+//! transaction block (`CREATE INDEX CONCURRENTLY` and friends) by sampling `pg_locks` from a
+//! second session while a third session keeps the statement waiting.
+//!
+//! Scans are read from the statistics counters PostgreSQL keeps per relation: `numscans` counts
+//! every sequential scan of a table (index builds, constraint checks and rewrites read the heap
+//! through one) and every scan of one of its indexes. Inside a transaction the
+//! `pg_stat_get_xact_*` functions show the backend's own counts so far; across sessions the
+//! cumulative counters are complete once the sessions that ran have exited, because a backend
+//! flushes its counts before it leaves `pg_stat_activity`.
 
 use super::{
     available, exited_early, find_binary, private_dir, run_with_input, unique_name,
@@ -34,23 +41,39 @@ pub const LOCK_MODES: [&str; 8] = [
 /// Bounds every statement the harness runs, so a lock wait cannot hang the suite.
 const STATEMENT_TIMEOUT_MS: u32 = 60_000;
 
-/// How long the blocking session of `measure_outside_tx` waits to see the statement block.
+/// How long the blocking session of `measure_outside_tx` keeps its locks after the statement's
+/// backend was first seen, when that statement is never seen waiting for them.
 const BLOCKER_HOLD_LIMIT: Duration = Duration::from_secs(5);
+
+/// How long the harness waits for the other sessions of a database to exit.
+const SESSION_EXIT_LIMIT: Duration = Duration::from_secs(60);
 
 /// Tags the harness's own result rows so they cannot be confused with a statement's output.
 const LOCK_ROW: &str = "lockstep_lock_row";
 const NODE_ROW: &str = "lockstep_node_row";
 const WAIT_ROW: &str = "lockstep_wait_row";
+const SCANS_BEFORE_ROW: &str = "lockstep_scans_before_row";
+const SCANS_AFTER_ROW: &str = "lockstep_scans_after_row";
 
-/// User tables (plain and partitioned) of the current database, as `c` joined to `n`.
+/// User tables (plain, partitioned, and materialized views, which REFRESH locks and rewrites) of
+/// the current database, as `c` joined to `n`.
 const USER_TABLES: &str = "pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-     WHERE c.relkind IN ('r', 'p') \
+     WHERE c.relkind IN ('r', 'p', 'm') \
      AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
      AND n.nspname NOT LIKE 'pg_toast%'";
 
 /// Joins `pg_locks l` to the user tables `t` it locks.
 fn locked_tables() -> String {
     format!("(SELECT c.oid, c.relname FROM {USER_TABLES}) t ON t.oid = l.relation")
+}
+
+/// One row per user table, tagged `tag`: the table's name and the scans of it and of its
+/// indexes counted by `counter` (`pg_stat_get_numscans` or `pg_stat_get_xact_numscans`).
+fn scan_counts(tag: &str, counter: &str) -> String {
+    format!(
+        "SELECT '{tag}', c.relname, {counter}(c.oid) + coalesce((SELECT sum({counter}(i.indexrelid)) \
+         FROM pg_index i WHERE i.indrelid = c.oid), 0) FROM {USER_TABLES}"
+    )
 }
 
 /// What a statement did to the tables of the database.
@@ -63,6 +86,18 @@ pub struct Measurement {
     pub waited: BTreeMap<String, String>,
     /// Tables whose relfilenode changed: the statement rewrote them.
     pub rewritten: BTreeSet<String>,
+    /// Tables the statement read through a sequential scan or a scan of one of their indexes.
+    pub scanned: BTreeSet<String>,
+}
+
+/// A statement run outside a transaction block, and how the server answered it.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// What was seen while it ran; for a refused statement, the locks it held or asked for
+    /// before the server gave up.
+    pub measurement: Measurement,
+    /// The server's error when it refused the statement.
+    pub refusal: Option<String>,
 }
 
 impl Measurement {
@@ -74,6 +109,11 @@ impl Measurement {
     /// Whether `table` was rewritten.
     pub fn rewrote(&self, table: &str) -> bool {
         self.rewritten.contains(table)
+    }
+
+    /// Whether `table` was scanned.
+    pub fn scanned(&self, table: &str) -> bool {
+        self.scanned.contains(table)
     }
 }
 
@@ -150,6 +190,8 @@ impl PgServer {
                 "synchronous_commit=off",
             ])
             .args(["-c", "shared_buffers=32MB", "-c", "max_connections=100"])
+            // Only the tests' own sessions may take locks or scan tables while they measure.
+            .args(["-c", "autovacuum=off"])
             .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(log)
@@ -175,10 +217,31 @@ impl PgServer {
 
     /// A new empty database for one test.
     pub fn fresh_db(&'static self) -> PgDb {
+        self.create_db("")
+    }
+
+    /// A database loaded with `script` once, to be copied by [`fresh_db_from`](Self::fresh_db_from).
+    /// Nobody may connect to it afterwards: PostgreSQL copies only databases without sessions.
+    pub fn template(&'static self, script: &str) -> Result<PgTemplate, String> {
+        let db = self.create_db("");
+        db.exec(script)?;
+        self.run(
+            "postgres",
+            &format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", db.name),
+        )?;
+        Ok(PgTemplate { name: db.name })
+    }
+
+    /// A new database holding a copy of `template`'s schema and rows.
+    pub fn fresh_db_from(&'static self, template: &PgTemplate) -> PgDb {
+        self.create_db(&format!(" TEMPLATE {}", template.name))
+    }
+
+    fn create_db(&'static self, options: &str) -> PgDb {
         let name = unique_name("lockstep");
-        let created = self.run("postgres", &format!("CREATE DATABASE {name}"));
+        let created = self.run("postgres", &format!("CREATE DATABASE {name}{options}"));
         if let Err(err) = created {
-            panic!("CREATE DATABASE {name} failed: {err}");
+            panic!("CREATE DATABASE {name}{options} failed: {err}");
         }
         PgDb { server: self, name }
     }
@@ -246,6 +309,12 @@ fn newest_debian_bin_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/lib/postgresql/15/bin"))
 }
 
+/// A prepared database that fresh databases are copied from.
+#[derive(Debug)]
+pub struct PgTemplate {
+    name: String,
+}
+
 /// One test's own database in the shared cluster.
 pub struct PgDb {
     server: &'static PgServer,
@@ -270,22 +339,27 @@ impl PgDb {
     }
 
     /// Runs `setup` (committed), then `statement` inside a transaction that reports the table
-    /// locks its backend holds and the relfilenodes after the statement, then rolls back.
+    /// locks its backend holds, the relfilenodes and the scan counts after the statement, then
+    /// rolls back.
     pub fn measure(&self, setup: &str, statement: &str) -> Result<Measurement, String> {
         self.exec(setup)?;
         let before = self.table_nodes()?;
         let script = format!(
-            "BEGIN;\n{statement};\n\
+            "BEGIN;\n{scans_before};\n{statement};\n\
              SELECT '{LOCK_ROW}', t.relname, l.mode FROM pg_locks l JOIN {locked_tables} \
              WHERE l.pid = pg_backend_pid() AND l.granted;\n\
              SELECT '{NODE_ROW}', c.relname, c.relfilenode FROM {USER_TABLES};\n\
+             {scans_after};\n\
              ROLLBACK;\n",
             statement = trim_statement(statement),
             locked_tables = locked_tables(),
+            scans_before = scan_counts(SCANS_BEFORE_ROW, "pg_stat_get_xact_numscans"),
+            scans_after = scan_counts(SCANS_AFTER_ROW, "pg_stat_get_xact_numscans"),
         );
         let rows = self.query(&script)?;
         let mut measurement = Measurement::default();
         let mut after = BTreeMap::new();
+        let mut scans = ScanCounts::default();
         for row in &rows {
             match row.as_slice() {
                 [tag, table, mode] if tag == LOCK_ROW => {
@@ -294,10 +368,12 @@ impl PgDb {
                 [tag, table, node] if tag == NODE_ROW => {
                     after.insert(table.clone(), node.clone());
                 }
+                [tag, ..] => scans.read(tag, row),
                 _ => {}
             }
         }
         measurement.rewritten = rewritten_tables(&before, &after);
+        measurement.scanned = scans.scanned_tables();
         Ok(measurement)
     }
 
@@ -308,19 +384,31 @@ impl PgDb {
     /// drops wait for such transactions) while this session samples that backend's rows in
     /// `pg_locks`. See [`measure_outside_tx_blocked_by`](Self::measure_outside_tx_blocked_by).
     pub fn measure_outside_tx(&self, setup: &str, statement: &str) -> Result<Measurement, String> {
+        let observation = self.observe_outside_tx(setup, statement)?;
+        match observation.refusal {
+            Some(err) => Err(format!("statement failed: {err}")),
+            None => Ok(observation.measurement),
+        }
+    }
+
+    /// Like [`measure_outside_tx`](Self::measure_outside_tx), but a statement the server refuses
+    /// is an answer, not an error: the observation holds the refusal and the locks the statement
+    /// held or waited for before it failed.
+    pub fn observe_outside_tx(&self, setup: &str, statement: &str) -> Result<Observation, String> {
         self.exec(setup)?;
-        let tables = self.qualified_tables()?;
+        let tables = self.lockable_tables()?;
         let blocking = if tables.is_empty() {
             String::new()
         } else {
             format!("LOCK TABLE {} IN ROW EXCLUSIVE MODE", tables.join(", "))
         };
-        self.measure_blocked(&blocking, statement)
+        self.observe_blocked(&blocking, statement)
     }
 
     /// Runs `setup`, then `blocking` in a transaction that stays open while `statement` runs in
     /// another session; samples the statement's locks until it has been seen waiting (or a few
-    /// seconds passed), commits the blocker, and keeps sampling until the statement ends.
+    /// seconds after its backend was first seen), commits the blocker, and keeps sampling until
+    /// the statement ends.
     ///
     /// `Measurement::waited` holds the table locks the statement was seen queueing for. Locks
     /// held only between two samples (about 20 ms apart) can be missed, so only locks held while
@@ -332,28 +420,40 @@ impl PgDb {
         statement: &str,
     ) -> Result<Measurement, String> {
         self.exec(setup)?;
-        self.measure_blocked(blocking, statement)
+        let observation = self.observe_blocked(blocking, statement)?;
+        match observation.refusal {
+            Some(err) => Err(format!("statement failed: {err}")),
+            None => Ok(observation.measurement),
+        }
     }
 
-    fn measure_blocked(&self, blocking: &str, statement: &str) -> Result<Measurement, String> {
+    fn observe_blocked(&self, blocking: &str, statement: &str) -> Result<Observation, String> {
+        // Counts of sessions still exiting (the setup's) would otherwise land in the delta.
+        self.wait_for_other_sessions_to_exit()?;
         let before = self.table_nodes()?;
+        let scans_before = self.cumulative_scans(SCANS_BEFORE_ROW)?;
         let mut blocker = Blocker::hold(self, blocking)?;
         let app_name = unique_name("lockstep_measured");
         let statement_done = self.spawn_statement(statement, &app_name)?;
 
         let mut measurement = Measurement::default();
-        let mut seen_backend = false;
-        let started = Instant::now();
+        // The hold limit runs from the first sight of the backend, not from the spawn: on a
+        // loaded machine the statement's client may take seconds to connect, and releasing the
+        // blocker before it even started would let it run past the samples unobserved.
+        let mut first_seen: Option<Instant> = None;
         let outcome = loop {
             let sample = self.sample_locks(&app_name)?;
-            seen_backend |= sample.backend_seen;
+            if sample.backend_seen && first_seen.is_none() {
+                first_seen = Some(Instant::now());
+            }
             for (table, mode) in &sample.held {
                 keep_strongest(&mut measurement.locks, table, mode);
             }
             for (table, mode) in &sample.wanted {
                 keep_strongest(&mut measurement.waited, table, mode);
             }
-            if sample.waiting || started.elapsed() > BLOCKER_HOLD_LIMIT {
+            let held_long_enough = first_seen.is_some_and(|at| at.elapsed() > BLOCKER_HOLD_LIMIT);
+            if sample.waiting || held_long_enough {
                 blocker.release()?;
             }
             if let Ok(outcome) = statement_done.try_recv() {
@@ -361,12 +461,50 @@ impl PgDb {
             }
         };
         blocker.release()?;
-        outcome.map_err(|err| format!("statement failed: {err}"))?;
-        if !seen_backend {
+        if first_seen.is_none() && outcome.is_ok() {
             return Err("the statement finished before any lock sample saw it".into());
         }
         measurement.rewritten = rewritten_tables(&before, &self.table_nodes()?);
-        Ok(measurement)
+        self.wait_for_other_sessions_to_exit()?;
+        let mut scans = scans_before;
+        for row in self.query(&scan_counts(SCANS_AFTER_ROW, "pg_stat_get_numscans"))? {
+            if let Some(tag) = row.first() {
+                scans.read(tag, &row);
+            }
+        }
+        measurement.scanned = scans.scanned_tables();
+        Ok(Observation {
+            measurement,
+            refusal: outcome.err(),
+        })
+    }
+
+    /// Cumulative scan counts per table, read as rows tagged `tag`.
+    fn cumulative_scans(&self, tag: &str) -> Result<ScanCounts, String> {
+        let mut scans = ScanCounts::default();
+        for row in self.query(&scan_counts(tag, "pg_stat_get_numscans"))? {
+            scans.read(tag, &row);
+        }
+        Ok(scans)
+    }
+
+    /// Waits until no other client session is connected to this database, so that their
+    /// statistics have been flushed (a backend flushes before it leaves `pg_stat_activity`).
+    fn wait_for_other_sessions_to_exit(&self) -> Result<(), String> {
+        let deadline = Instant::now() + SESSION_EXIT_LIMIT;
+        let others = "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()";
+        loop {
+            if self.query(others)? == vec![vec!["0".to_string()]] {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "other sessions still connected after {SESSION_EXIT_LIMIT:?}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Runs `statement` in its own session named `app_name`; the receiver gets its outcome.
@@ -390,16 +528,20 @@ impl PgDb {
     }
 
     /// One look at the locks of the backend named `app_name`.
+    ///
+    /// One query over one materialized read of `pg_locks`: what the backend holds and whether
+    /// it waits must come from the same instant, or a sample could report "waiting" (and let
+    /// the blocker go) while its held locks were read before the statement took them.
     fn sample_locks(&self, app_name: &str) -> Result<LockSample, String> {
-        let backend = format!(
-            "l.pid IN (SELECT pid FROM pg_stat_activity WHERE application_name = '{app_name}')"
-        );
         let script = format!(
-            "SELECT '{LOCK_ROW}', t.relname, l.mode, l.granted FROM pg_locks l JOIN {locked_tables} \
-             WHERE {backend} \
-             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database());\n\
-             SELECT '{WAIT_ROW}', count(*), count(*) FILTER (WHERE NOT l.granted) \
-             FROM pg_locks l WHERE {backend};\n",
+            "WITH l AS MATERIALIZED (SELECT l.relation, l.database, l.mode, l.granted \
+             FROM pg_locks l WHERE l.pid IN \
+             (SELECT pid FROM pg_stat_activity WHERE application_name = '{app_name}')) \
+             SELECT '{LOCK_ROW}', t.relname::text, l.mode, l.granted::text FROM l JOIN {locked_tables} \
+             WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             UNION ALL \
+             SELECT '{WAIT_ROW}', count(*)::text, (count(*) FILTER (WHERE NOT l.granted))::text, \
+             NULL FROM l;\n",
             locked_tables = locked_tables(),
         );
         let mut sample = LockSample::default();
@@ -407,13 +549,13 @@ impl PgDb {
             match row.as_slice() {
                 [tag, table, mode, granted] if tag == LOCK_ROW => {
                     let entry = (table.clone(), mode.clone());
-                    if granted == "t" {
+                    if granted == "true" {
                         sample.held.push(entry);
                     } else {
                         sample.wanted.push(entry);
                     }
                 }
-                [tag, all, waiting] if tag == WAIT_ROW => {
+                [tag, all, waiting, _] if tag == WAIT_ROW => {
                     sample.backend_seen = all != "0";
                     sample.waiting = waiting != "0";
                 }
@@ -437,9 +579,12 @@ impl PgDb {
             .collect())
     }
 
-    /// Schema-qualified, quoted names of every user table, for LOCK TABLE.
-    fn qualified_tables(&self) -> Result<Vec<String>, String> {
-        let sql = format!("SELECT format('%I.%I', n.nspname, c.relname) FROM {USER_TABLES}");
+    /// Schema-qualified, quoted names of every user table LOCK TABLE accepts (it refuses
+    /// materialized views).
+    fn lockable_tables(&self) -> Result<Vec<String>, String> {
+        let sql = format!(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM {USER_TABLES} AND c.relkind <> 'm'"
+        );
         Ok(self.query(&sql)?.into_iter().flatten().collect())
     }
 }
@@ -451,6 +596,38 @@ struct LockSample {
     wanted: Vec<(String, String)>,
     backend_seen: bool,
     waiting: bool,
+}
+
+/// Scan counters per table before and after a statement.
+#[derive(Debug, Default)]
+struct ScanCounts {
+    before: BTreeMap<String, u64>,
+    after: BTreeMap<String, u64>,
+}
+
+impl ScanCounts {
+    /// Takes a `[tag, table, count]` row; rows with other tags are not scan counts.
+    fn read(&mut self, tag: &str, row: &[String]) {
+        let side = match tag {
+            SCANS_BEFORE_ROW => &mut self.before,
+            SCANS_AFTER_ROW => &mut self.after,
+            _ => return,
+        };
+        if let [_, table, count] = row {
+            if let Ok(count) = count.parse() {
+                side.insert(table.clone(), count);
+            }
+        }
+    }
+
+    /// Tables whose count grew; a table created by the statement counts from zero.
+    fn scanned_tables(&self) -> BTreeSet<String> {
+        self.after
+            .iter()
+            .filter(|(table, after)| **after > self.before.get(*table).copied().unwrap_or(0))
+            .map(|(table, _)| table.clone())
+            .collect()
+    }
 }
 
 /// A session holding locks in an open transaction until released.

@@ -10,8 +10,8 @@ declare_rule! {
     ///
     /// ## Why is this bad?
     /// Existing rows have no value for the new column. PostgreSQL refuses the statement as
-    /// soon as the table holds one row, so the migration fails in production although it
-    /// passed on an empty development database. MySQL either fails or, outside strict
+    /// soon as the table holds one row (the column "`contains null values`"), so the migration
+    /// fails in production although it passed on an empty development database. MySQL either fails or, outside strict
     /// mode, silently fills zeros and empty strings. The running application's INSERTs,
     /// which do not know the column, fail as well.
     ///

@@ -16,12 +16,12 @@ declare_rule! {
     ///
     /// ## Example
     /// ```sql
-    /// CREATE INDEX users_email_idx ON users (email);
+    /// CREATE INDEX users_name_idx ON users (name);
     /// ```
     ///
     /// ## Use instead
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+    /// CREATE INDEX CONCURRENTLY users_name_idx ON users (name);
     /// ```
     /// `CONCURRENTLY` takes a SHARE UPDATE EXCLUSIVE lock, which lets writes continue. It
     /// cannot run inside a transaction, so the migration must run without one. If the build
