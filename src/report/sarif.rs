@@ -6,6 +6,7 @@
 use super::{FileReport, Report};
 use crate::diagnostic::{Finding, Severity};
 use crate::rules::{self, Rule};
+use crate::span::Span;
 use serde_sarif::sarif::{
     ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Invocation, Location, Message,
     MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region, Replacement,
@@ -211,14 +212,44 @@ fn location(file: &FileReport, finding: &Finding) -> Location {
     if !snippet.is_empty() {
         region.snippet = Some(ArtifactContent::builder().text(snippet).build());
     }
-    Location::builder()
-        .physical_location(
-            PhysicalLocation::builder()
-                .artifact_location(artifact(&file.uri()))
-                .region(region)
-                .build(),
-        )
-        .build()
+    let mut physical = PhysicalLocation::builder()
+        .artifact_location(artifact(&file.uri()))
+        .region(region)
+        .build();
+    let (start, end) = context_lines(&file.source, finding.statement);
+    // SARIF wants the context strictly larger than the region (a one-line file has none).
+    if (start, end) != (finding.span.start, finding.span.end) {
+        let mut context = self::region(file, start, end);
+        context.snippet = file
+            .source
+            .get(start as usize..end as usize)
+            .map(|text| ArtifactContent::builder().text(text).build());
+        physical.context_region = Some(context);
+    }
+    Location::builder().physical_location(physical).build()
+}
+
+/// The statement's lines plus one line above and below: the context code scanning shows
+/// around the result.
+fn context_lines(source: &str, statement: Span) -> (u32, u32) {
+    let start = (statement.start as usize).min(source.len());
+    let end = (statement.end as usize).clamp(start, source.len());
+    let (Some(before), Some(after)) = (source.get(..start), source.get(end..)) else {
+        return (statement.start, statement.end);
+    };
+    let first_line = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_above = match first_line.checked_sub(1) {
+        Some(newline) => source[..newline].rfind('\n').map_or(0, |i| i + 1),
+        None => 0,
+    };
+    let last_line_end = after.find('\n').map_or(source.len(), |i| end + i);
+    let line_below_end = match source.get(last_line_end + 1..) {
+        Some(rest) => rest
+            .find(['\r', '\n'])
+            .map_or(source.len(), |i| last_line_end + 1 + i),
+        None => source.len(),
+    };
+    (line_above as u32, line_below_end as u32)
 }
 
 /// The message as markdown: what is wrong, the lock and what it blocks, the safe form
@@ -393,6 +424,20 @@ mod tests {
             "{markdown}"
         );
         assert!(markdown.contains("lockstep explain create-index-non-concurrently"));
+    }
+
+    #[test]
+    fn context_is_one_line_around_the_statement() {
+        let source = "a;\nb;\nc;\nd;";
+        let at = |text: &str| source.find(text).unwrap();
+        let c = Span::new(at("c;"), at("c;") + 2);
+        assert_eq!(
+            context_lines(source, c),
+            (at("b;") as u32, source.len() as u32)
+        );
+        let a = Span::new(0, 2);
+        assert_eq!(context_lines(source, a), (0, (at("b;") + 2) as u32));
+        assert_eq!(context_lines("", Span::new(0, 0)), (0, 0));
     }
 
     #[test]
