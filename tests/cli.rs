@@ -56,6 +56,14 @@ fn github_annotations_one_line_per_finding() {
 }
 
 #[test]
+fn markdown_report_has_a_table_per_file_and_collapsed_plans() {
+    let (code, stdout, _) = output(&["check", REPORT, "--format", "markdown"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("<details><summary>Safe plan</summary>"));
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
 fn fail_on_controls_the_exit_code() {
     assert_eq!(output(&["check", REPORT, "--fail-on", "never"]).0, 0);
     assert_eq!(

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod text;
 
@@ -107,9 +108,11 @@ impl Report {
 }
 
 /// How to print: every printer takes the same options.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct PrintOptions {
     pub color: bool,
+    /// SARIF `automationDetails.id`.
+    pub automation_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -118,6 +121,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// Pull-request summary: a table per file, safe plans in collapsed sections.
+    Markdown,
 }
 
 pub fn print(
@@ -129,7 +134,8 @@ pub fn print(
     match format {
         Format::Text => text::print(report, out, options),
         Format::Json => json::print(report, out),
-        Format::Sarif => sarif::print(report, out),
+        Format::Sarif => sarif::print(report, out, options.automation_id.as_deref()),
         Format::Github => github::print(report, out),
+        Format::Markdown => markdown::print(report, out),
     }
 }

@@ -6,11 +6,12 @@
 use super::{FileReport, Report};
 use crate::diagnostic::{Finding, Severity};
 use crate::rules::{self, Rule};
+use crate::span::Span;
 use serde_sarif::sarif::{
     ArtifactChange, ArtifactContent, ArtifactLocation, Fix, Invocation, Location, Message,
     MultiformatMessageString, Notification, PhysicalLocation, PropertyBag, Region, Replacement,
-    ReportingConfiguration, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif,
-    Tool, ToolComponent,
+    ReportingConfiguration, ReportingDescriptor, ReportingDescriptorReference,
+    Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
@@ -18,13 +19,13 @@ use std::io::{self, Write};
 const INFORMATION_URI: &str = "https://github.com/lockstep-sql/lockstep";
 const SRCROOT: &str = "%SRCROOT%";
 
-pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let sarif = build(report);
+pub fn print(report: &Report, out: &mut dyn Write, automation_id: Option<&str>) -> io::Result<()> {
+    let sarif = build(report, automation_id);
     serde_json::to_writer_pretty(&mut *out, &sarif).map_err(io::Error::other)?;
     writeln!(out)
 }
 
-pub fn build(report: &Report) -> Sarif {
+pub fn build(report: &Report, automation_id: Option<&str>) -> Sarif {
     let mut occurrences: HashMap<(String, &'static str, u64), u32> = HashMap::new();
     let results: Vec<SarifResult> = report
         .findings()
@@ -37,7 +38,7 @@ pub fn build(report: &Report) -> Sarif {
             result(file, finding, format!("{base:016x}:{n}"))
         })
         .collect();
-    let notifications: Vec<Notification> = report
+    let mut notifications: Vec<Notification> = report
         .errors
         .iter()
         .map(|e| {
@@ -54,6 +55,12 @@ pub fn build(report: &Report) -> Sarif {
                 .build()
         })
         .collect();
+    notifications.extend(
+        report
+            .findings()
+            .filter(|(_, f)| PARSE_FAILURES.contains(&f.rule.id))
+            .map(|(file, f)| parse_failure(file, f)),
+    );
     let invocation = Invocation::builder()
         .execution_successful(report.errors.is_empty())
         .tool_execution_notifications(notifications)
@@ -69,13 +76,55 @@ pub fn build(report: &Report) -> Sarif {
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .invocations(vec![invocation])
-        .column_kind(serde_json::json!("unicodeCodePoints"))
-        .build();
+        .column_kind(serde_json::json!("unicodeCodePoints"));
+    let run = match automation_id {
+        Some(id) => run
+            .automation_details(RunAutomationDetails::builder().id(id).build())
+            .build(),
+        None => run.build(),
+    };
     Sarif::builder()
         .schema(serde_sarif::sarif::SCHEMA_URL)
         .version(serde_json::json!("2.1.0"))
         .runs(vec![run])
         .build()
+}
+
+/// Rules whose findings mean lockstep could not read part of a file: besides the result,
+/// each is a tool execution notification, since no rule checked that text.
+const PARSE_FAILURES: [&str; 2] = ["unparsed-statement", "unterminated-literal"];
+
+fn parse_failure(file: &FileReport, finding: &Finding) -> Notification {
+    let index = rule_index(finding.rule);
+    Notification::builder()
+        .message(text(&finding.message))
+        .level(serde_json::json!("warning"))
+        .associated_rule(
+            ReportingDescriptorReference::builder()
+                .id(finding.rule.id)
+                .index(index as i64)
+                .build(),
+        )
+        .locations(vec![location(file, finding)])
+        .build()
+}
+
+fn rule_index(rule: &Rule) -> usize {
+    rules::ALL.iter().position(|r| r.id == rule.id).unwrap_or(0)
+}
+
+/// `create-index-non-concurrently` -> `CreateIndexNonConcurrently`: SARIF wants a
+/// readable name that differs from the opaque id.
+fn rule_name(id: &str) -> String {
+    id.split('-')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 fn text(s: &str) -> Message {
@@ -105,7 +154,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
     properties.insert("tags".to_string(), serde_json::json!(tags));
     ReportingDescriptor::builder()
         .id(rule.id)
-        .name(rule.id)
+        .name(rule_name(rule.id))
         .short_description(
             MultiformatMessageString::builder()
                 .text(rule.summary)
@@ -156,11 +205,56 @@ fn region(file: &FileReport, start: u32, end: u32) -> Region {
         .build()
 }
 
-fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifResult {
-    let rule_index = rules::ALL
-        .iter()
-        .position(|r| r.id == finding.rule.id)
-        .unwrap_or(0);
+/// The result's location: the finding's region with the source it covers as a snippet.
+fn location(file: &FileReport, finding: &Finding) -> Location {
+    let snippet = finding.span.text(&file.source);
+    let mut region = region(file, finding.span.start, finding.span.end);
+    if !snippet.is_empty() {
+        region.snippet = Some(ArtifactContent::builder().text(snippet).build());
+    }
+    let mut physical = PhysicalLocation::builder()
+        .artifact_location(artifact(&file.uri()))
+        .region(region)
+        .build();
+    let (start, end) = context_lines(&file.source, finding.statement);
+    // SARIF wants the context strictly larger than the region (a one-line file has none).
+    if (start, end) != (finding.span.start, finding.span.end) {
+        let mut context = self::region(file, start, end);
+        context.snippet = file
+            .source
+            .get(start as usize..end as usize)
+            .map(|text| ArtifactContent::builder().text(text).build());
+        physical.context_region = Some(context);
+    }
+    Location::builder().physical_location(physical).build()
+}
+
+/// The statement's lines plus one line above and below: the context code scanning shows
+/// around the result.
+fn context_lines(source: &str, statement: Span) -> (u32, u32) {
+    let start = (statement.start as usize).min(source.len());
+    let end = (statement.end as usize).clamp(start, source.len());
+    let (Some(before), Some(after)) = (source.get(..start), source.get(end..)) else {
+        return (statement.start, statement.end);
+    };
+    let first_line = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_above = match first_line.checked_sub(1) {
+        Some(newline) => source[..newline].rfind('\n').map_or(0, |i| i + 1),
+        None => 0,
+    };
+    let last_line_end = after.find('\n').map_or(source.len(), |i| end + i);
+    let line_below_end = match source.get(last_line_end + 1..) {
+        Some(rest) => rest
+            .find(['\r', '\n'])
+            .map_or(source.len(), |i| last_line_end + 1 + i),
+        None => source.len(),
+    };
+    (line_above as u32, line_below_end as u32)
+}
+
+/// The message as markdown: what is wrong, the lock and what it blocks, the safe form
+/// of this statement, and where the full safe pattern is documented.
+fn message_markdown(finding: &Finding) -> String {
     let mut markdown = finding.message.clone();
     if let Some(lock) = finding.lock_summary() {
         markdown.push_str(&format!("\n\n**Lock:** {lock}"));
@@ -168,14 +262,17 @@ fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifRes
     if let Some(help) = &finding.help {
         markdown.push_str(&format!("\n\n**Instead:** {help}"));
     }
-    let location = Location::builder()
-        .physical_location(
-            PhysicalLocation::builder()
-                .artifact_location(artifact(&file.uri()))
-                .region(region(file, finding.span.start, finding.span.end))
-                .build(),
-        )
-        .build();
+    markdown.push_str(&format!(
+        "\n\n**Safe plan:** see this rule's help, or run `lockstep explain {}`",
+        finding.rule.id
+    ));
+    markdown
+}
+
+fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifResult {
+    let rule_index = rule_index(finding.rule);
+    let markdown = message_markdown(finding);
+    let location = location(file, finding);
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("lockstepStatement/v1".to_string(), fingerprint);
     let builder = SarifResult::builder()
@@ -239,4 +336,121 @@ fn fingerprint_base(file: &FileReport, finding: &Finding) -> u64 {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::dialect::Dialect;
+    use crate::engine::lint_source;
+    use std::path::PathBuf;
+
+    fn sarif_of(source: &str) -> serde_json::Value {
+        let findings = lint_source(source, &Settings::new(Dialect::Postgres));
+        let file = FileReport::new(
+            PathBuf::from("db/V1__idx.sql"),
+            source.to_string(),
+            0,
+            0,
+            findings,
+        );
+        let report = Report {
+            files: vec![file],
+            errors: Vec::new(),
+        };
+        serde_json::to_value(build(&report, Some("lockstep/postgres/db/"))).unwrap()
+    }
+
+    fn fingerprints_and_lines(sarif: &serde_json::Value) -> Vec<(String, i64)> {
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["partialFingerprints"]["lockstepStatement/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_i64()
+                        .unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fingerprints_survive_lines_inserted_above() {
+        let original =
+            "CREATE INDEX a_idx ON accounts (email);\nCREATE INDEX a_idx ON accounts (email);\n";
+        let shifted = format!("-- a new comment\nSELECT 1;\n\n{original}");
+        let before = fingerprints_and_lines(&sarif_of(original));
+        let after = fingerprints_and_lines(&sarif_of(&shifted));
+        assert_eq!(before.len(), 2);
+        assert_eq!(after.len(), 2);
+        // Same statement twice: told apart by the occurrence counter.
+        assert_ne!(before[0].0, before[1].0);
+        for ((fp_before, line_before), (fp_after, line_after)) in before.iter().zip(&after) {
+            assert_eq!(fp_before, fp_after);
+            assert_eq!(line_before + 3, *line_after);
+        }
+    }
+
+    #[test]
+    fn results_carry_rule_index_snippet_markdown_and_automation_id() {
+        let sarif = sarif_of("CREATE INDEX a_idx ON accounts (email);\n");
+        let run = &sarif["runs"][0];
+        assert_eq!(run["automationDetails"]["id"], "lockstep/postgres/db/");
+        let result = &run["results"][0];
+        let index = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(
+            run["tool"]["driver"]["rules"][index]["id"],
+            result["ruleId"]
+        );
+        assert_eq!(
+            run["tool"]["driver"]["rules"][index]["name"],
+            "CreateIndexNonConcurrently"
+        );
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(
+            region["snippet"]["text"],
+            "CREATE INDEX a_idx ON accounts (email)"
+        );
+        let markdown = result["message"]["markdown"].as_str().unwrap();
+        assert!(
+            markdown.contains("**Lock:** takes SHARE on accounts"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("lockstep explain create-index-non-concurrently"));
+    }
+
+    #[test]
+    fn context_is_one_line_around_the_statement() {
+        let source = "a;\nb;\nc;\nd;";
+        let at = |text: &str| source.find(text).unwrap();
+        let c = Span::new(at("c;"), at("c;") + 2);
+        assert_eq!(
+            context_lines(source, c),
+            (at("b;") as u32, source.len() as u32)
+        );
+        let a = Span::new(0, 2);
+        assert_eq!(context_lines(source, a), (0, (at("b;") + 2) as u32));
+        assert_eq!(context_lines("", Span::new(0, 0)), (0, 0));
+    }
+
+    #[test]
+    fn unparsed_statements_are_tool_notifications() {
+        let sarif = sarif_of("ALTER TABLE users FROBNICATE everything;\n");
+        let invocation = &sarif["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], true);
+        let notification = &invocation["toolExecutionNotifications"][0];
+        assert_eq!(notification["level"], "warning");
+        assert_eq!(notification["associatedRule"]["id"], "unparsed-statement");
+        assert_eq!(
+            notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "db/V1__idx.sql"
+        );
+    }
 }

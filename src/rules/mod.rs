@@ -147,6 +147,7 @@ pub static ALL: &[&Rule] = &[
     &transaction::concurrently_in_transaction::RULE,
     &locking::create_index_non_concurrently::RULE,
     &data_loss::drop_column::RULE,
+    &meta::edited_applied_migration::RULE,
     &meta::input_encoding::RULE,
     &meta::psql_meta_command::RULE,
     &compatibility::rename_column::RULE,

@@ -1,4 +1,5 @@
 //! Findings about the input itself rather than the schema change.
+pub mod edited_applied_migration;
 pub mod input_encoding;
 pub mod psql_meta_command;
 pub mod unparsed_statement;

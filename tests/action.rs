@@ -1,0 +1,336 @@
+//! The GitHub Action as GitHub runs it: its shell steps (`scripts/action/*.sh`, which
+//! `action.yml` calls) run here with the variables a runner sets, in a temporary git
+//! repository with a base commit and a pull-request commit. Also: actionlint is clean on
+//! every workflow and on the README's workflow snippet, and no `run:` line of `action.yml`
+//! splices an expression into shell code.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=lockstep",
+            "-c",
+            "user.email=ci@lockstep.invalid",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A checkout as actions/checkout leaves it on a pull request: base commit on `main`, the
+/// pull request's commit on top; and a runner's temporary folder beside it.
+struct Runner {
+    workspace: tempfile::TempDir,
+    temp: tempfile::TempDir,
+    base_sha: String,
+}
+
+impl Runner {
+    fn new() -> Runner {
+        let workspace = tempfile::tempdir().unwrap();
+        let repo = workspace.path();
+        git(repo, &["init", "-q"]);
+        write(
+            &repo.join("db/migrations/V1__create_orders.sql"),
+            "CREATE TABLE orders (id bigint PRIMARY KEY, placed_at timestamptz);\n",
+        );
+        // Risky, but merged long ago: the action must not report it on this pull request.
+        write(
+            &repo.join("db/migrations/V2__index_orders.sql"),
+            "CREATE INDEX orders_id_idx ON orders (id);\n",
+        );
+        git(repo, &["add", "."]);
+        git(repo, &["commit", "-q", "-m", "base"]);
+        let base_sha = git(repo, &["rev-parse", "HEAD"]);
+        git(repo, &["checkout", "-q", "-b", "feature"]);
+        write(
+            &repo.join("db/migrations/V3__index_placed_at.sql"),
+            "CREATE INDEX orders_placed_at_idx ON orders (placed_at);\n",
+        );
+        git(repo, &["add", "."]);
+        git(repo, &["commit", "-q", "-m", "index placed_at"]);
+        Runner {
+            workspace,
+            temp: tempfile::tempdir().unwrap(),
+            base_sha,
+        }
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.temp.path().join(name)
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.file(name)).unwrap_or_default()
+    }
+
+    /// Runs one of the action's scripts with the environment GitHub gives a composite
+    /// step, plus the `INPUT_*` variables `action.yml` passes through `env:`.
+    fn run(&self, script: &str, inputs: &[(&str, &str)]) -> Output {
+        let event = self.file("event.json");
+        write(
+            &event,
+            &serde_json::json!({
+                "pull_request": {"number": 7, "base": {"sha": self.base_sha}}
+            })
+            .to_string(),
+        );
+        let mut command = Command::new("bash");
+        command
+            .arg(root().join("scripts/action").join(script))
+            .current_dir(self.temp.path())
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_WORKSPACE", self.workspace.path())
+            .env("GITHUB_STEP_SUMMARY", self.file("summary.md"))
+            .env("GITHUB_OUTPUT", self.file("output.txt"))
+            .env("GITHUB_REPOSITORY", "octo/shop")
+            .env("GITHUB_ACTION_PATH", root())
+            .env("RUNNER_TEMP", self.temp.path())
+            .env("LOCKSTEP_BIN", env!("CARGO_BIN_EXE_lockstep"))
+            // The defaults action.yml declares.
+            .env("INPUT_PATHS", ".")
+            .env("INPUT_FAIL_ON", "error")
+            .env("INPUT_SARIF_FILE", "lockstep.sarif")
+            .env("INPUT_ANNOTATIONS", "true")
+            .env("INPUT_SUMMARY", "true");
+        for (name, value) in inputs {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    }
+
+    fn outputs(&self) -> Vec<(String, String)> {
+        self.read("output.txt")
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn output(&self, name: &str) -> String {
+        self.outputs()
+            .into_iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .unwrap_or_default()
+    }
+}
+
+#[test]
+fn pull_request_run_lints_only_the_new_migration() {
+    let runner = Runner::new();
+    let out = runner.run("run.sh", &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+
+    // SARIF: valid JSON of the right shape, results only in the new file.
+    let sarif_path = runner.workspace.path().join("lockstep.sarif");
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let run = &sarif["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "lockstep");
+    let uris: Vec<&str> = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(uris, ["db/migrations/V3__index_placed_at.sql"]);
+    assert_eq!(run["automationDetails"]["id"], "lockstep/postgres/./");
+
+    // Annotations on standard output, for the new file only.
+    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(annotations.len(), 1, "{stdout}");
+    assert!(annotations[0]
+        .starts_with("::error file=db/migrations/V3__index_placed_at.sql,line=1,col=1,"));
+
+    // The job summary.
+    let summary = runner.read("summary.md");
+    assert!(summary.starts_with("## lockstep: 1 error"), "{summary}");
+    assert!(summary.contains("### `db/migrations/V3__index_placed_at.sql`"));
+    assert!(!summary.contains("V2__index_orders"));
+
+    // The step outputs.
+    assert_eq!(runner.output("findings"), "1");
+    assert_eq!(runner.output("errors"), "1");
+    assert_eq!(runner.output("warnings"), "0");
+    assert_eq!(runner.output("sarif-file"), "lockstep.sarif");
+    assert_eq!(runner.output("category"), "lockstep/postgres/./");
+}
+
+#[test]
+fn exit_status_follows_fail_on() {
+    let runner = Runner::new();
+    let out = runner.run("run.sh", &[("INPUT_FAIL_ON", "never")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(runner.output("errors"), "1");
+    // Annotations and summary can be switched off.
+    let out = runner.run(
+        "run.sh",
+        &[("INPUT_ANNOTATIONS", "false"), ("INPUT_SUMMARY", "false")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("::error"));
+}
+
+#[test]
+fn push_runs_lint_every_file_and_a_bad_since_exits_2() {
+    let runner = Runner::new();
+    let out = runner.run("run.sh", &[("GITHUB_EVENT_NAME", "push")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(runner.output("errors"), "2", "V2 and V3 both index orders");
+    let out = runner.run("run.sh", &[("INPUT_SINCE", "no-such-ref")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such commit"));
+}
+
+/// `comment.sh` against a stand-in `gh` that records its calls: the first run posts a
+/// comment with the marker, a later run finds it and updates it in place.
+#[test]
+fn comment_is_posted_once_then_updated() {
+    let runner = Runner::new();
+    assert_eq!(runner.run("run.sh", &[]).status.code(), Some(1));
+    let markdown = runner.output("markdown-file");
+    let bin = runner.temp.path().join("bin");
+    let calls = runner.file("gh-calls.txt");
+    let existing = runner.file("gh-existing.txt");
+    write(
+        &bin.join("gh"),
+        "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >> \"$GH_CALLS\"\n\
+         if [[ \"$*\" == *--paginate* ]]; then cat \"$GH_EXISTING\" 2>/dev/null || true; fi\n",
+    );
+    Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("gh"))
+        .status()
+        .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let comment = |calls_expected: &str| {
+        let mut command = Command::new("bash");
+        let out = command
+            .arg(root().join("scripts/action/comment.sh"))
+            .env("PATH", &path)
+            .env("GH_CALLS", &calls)
+            .env("GH_EXISTING", &existing)
+            .env("GITHUB_REPOSITORY", "octo/shop")
+            .env("GITHUB_EVENT_PATH", runner.file("event.json"))
+            .env("LOCKSTEP_MARKDOWN", &markdown)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let log = std::fs::read_to_string(&calls).unwrap();
+        assert!(log.contains(calls_expected), "{log}");
+        assert!(log.contains("body=<!-- lockstep-report -->\n## lockstep: 1 error"));
+    };
+    comment("api --method POST repos/octo/shop/issues/7/comments");
+    write(&existing, "4242\n");
+    comment("api --method PATCH repos/octo/shop/issues/comments/4242");
+}
+
+fn actionlint() -> Option<PathBuf> {
+    let local = root().join("target/tools/venv/bin/actionlint");
+    if local.is_file() {
+        return Some(local);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "actionlint is missing in CI: scripts/install-test-deps.sh installs it"
+    );
+    eprintln!("skipped: actionlint not installed (run scripts/install-test-deps.sh)");
+    None
+}
+
+/// The body of the fenced block after `<!-- snippet:NAME -->` in the README.
+pub fn readme_snippet(name: &str) -> String {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let marker = format!("<!-- snippet:{name} -->");
+    let after = &readme[readme.find(&marker).expect("README snippet marker") + marker.len()..];
+    let start = after.find("```").unwrap();
+    let body = &after[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("```").unwrap()].to_string()
+}
+
+#[test]
+fn actionlint_is_clean_on_workflows_and_the_readme_snippet() {
+    let Some(actionlint) = actionlint() else {
+        return;
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(".github/workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let snippet_dir = tempfile::tempdir().unwrap();
+    let snippet = snippet_dir.path().join(".github/workflows/readme.yml");
+    write(&snippet, &readme_snippet("github-actions"));
+    files.push(snippet);
+    // Run from the repository root so `uses: ./` resolves to action.yml, whose metadata
+    // actionlint then checks the `with:` inputs against.
+    let out = Command::new(actionlint)
+        .current_dir(root())
+        .args(&files)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn action_yml_passes_inputs_through_env_only() {
+    let action = std::fs::read_to_string(root().join("action.yml")).unwrap();
+    for line in action
+        .lines()
+        .filter(|l| l.trim_start().starts_with("run:"))
+    {
+        assert!(!line.contains("${{"), "expression in shell code: {line}");
+        let script = line
+            .split('"')
+            .nth(1)
+            .unwrap_or_default()
+            .replace("$GITHUB_ACTION_PATH", env!("CARGO_MANIFEST_DIR"));
+        assert!(Path::new(&script).is_file(), "{line}");
+    }
+    assert!(
+        !action.contains("run: |"),
+        "shell steps live in scripts/action/"
+    );
+}

@@ -1,0 +1,189 @@
+//! The pre-commit hooks of `.pre-commit-hooks.yaml`, run by pre-commit itself in a temporary
+//! repository: through `pre-commit try-repo`, and through the README's config snippet
+//! installed as a git hook, where a risky migration fails `git commit` and a safe one passes.
+//!
+//! pre-commit builds the hook with `cargo install` from this repository's committed HEAD
+//! (`language: rust`), into a store under `target/tools`, reused while HEAD is unchanged.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn pre_commit() -> Option<PathBuf> {
+    let local = root().join("target/tools/venv/bin/pre-commit");
+    if local.is_file() {
+        return Some(local);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "pre-commit is missing in CI: scripts/install-test-deps.sh installs it"
+    );
+    eprintln!("skipped: pre-commit not installed (run scripts/install-test-deps.sh)");
+    None
+}
+
+fn git_in(dir: &Path) -> Command {
+    let mut command = Command::new("git");
+    command
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=lockstep",
+            "-c",
+            "user.email=ci@lockstep.invalid",
+        ])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ]);
+    command
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = git_in(dir).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The environment pre-commit and the cargo build it starts run with: a store that
+/// outlives the test, and a quick unoptimised build whose artefacts are reused.
+fn with_env(command: &mut Command, pre_commit: &Path) {
+    let tools = root().join("target/tools");
+    let venv_bin = pre_commit.parent().unwrap_or(Path::new("."));
+    let path = format!(
+        "{}:{}",
+        venv_bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    command
+        .env("PATH", path)
+        .env("PRE_COMMIT_HOME", tools.join("pre-commit-home"))
+        .env("CARGO_TARGET_DIR", tools.join("pre-commit-build"))
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE");
+}
+
+/// The sha pre-commit builds the hooks from: this repository's HEAD.
+fn head() -> String {
+    git(root(), &["rev-parse", "HEAD"])
+}
+
+fn repository_with(file: &str, sql: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    let path = dir.path().join(file);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, sql).unwrap();
+    git(dir.path(), &["add", "."]);
+    dir
+}
+
+const RISKY: &str = "CREATE INDEX orders_placed_at_idx ON orders (placed_at);\n";
+const SAFE: &str = "CREATE TABLE orders (id bigint PRIMARY KEY, placed_at timestamptz);\n";
+
+fn try_repo(pre_commit: &Path, repo: &Path, hook: &str) -> Output {
+    let mut command = Command::new(pre_commit);
+    command
+        .current_dir(repo)
+        .args(["try-repo"])
+        .arg(root())
+        .args([hook, "--ref", &head()]);
+    with_env(&mut command, pre_commit);
+    command.output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn try_repo_fails_a_risky_migration_and_passes_a_safe_one() {
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
+    let risky = repository_with("db/V1__index.sql", RISKY);
+    let out = try_repo(&pre_commit, risky.path(), "lockstep");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("create-index-non-concurrently"),
+        "{}",
+        text(&out)
+    );
+
+    let safe = repository_with("db/V1__orders.sql", SAFE);
+    let out = try_repo(&pre_commit, safe.path(), "lockstep");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // The MySQL hook lints with MySQL rules: a MySQL-only statement form parses there.
+    let mysql = repository_with(
+        "db/V1__orders.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY AUTO_INCREMENT) ENGINE=InnoDB;\n",
+    );
+    let out = try_repo(&pre_commit, mysql.path(), "lockstep-mysql");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+/// The README's `.pre-commit-config.yaml`, pointed at this checkout, as a real git hook.
+#[test]
+fn readme_config_blocks_a_risky_commit() {
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let marker = "<!-- snippet:pre-commit -->";
+    let after = &readme[readme.find(marker).unwrap() + marker.len()..];
+    let body = &after[after.find("```yaml\n").unwrap() + "```yaml\n".len()..];
+    let snippet = &body[..body.find("```").unwrap()];
+    assert!(snippet.contains("repo: https://github.com/lockstep-sql/lockstep"));
+    let config = snippet
+        .replace(
+            "https://github.com/lockstep-sql/lockstep",
+            &root().display().to_string(),
+        )
+        .replace("rev: main", &format!("rev: {}", head()));
+
+    let repo = repository_with("db/V1__orders.sql", SAFE);
+    std::fs::write(repo.path().join(".pre-commit-config.yaml"), config).unwrap();
+    git(repo.path(), &["add", "."]);
+    let mut install = Command::new(&pre_commit);
+    install.current_dir(repo.path()).arg("install");
+    with_env(&mut install, &pre_commit);
+    assert!(install.output().unwrap().status.success());
+
+    let commit = |message: &str| {
+        let mut command = git_in(repo.path());
+        command.args(["commit", "-q", "-m", message]);
+        with_env(&mut command, &pre_commit);
+        command.output().unwrap()
+    };
+    let out = commit("safe");
+    assert!(out.status.success(), "{}", text(&out));
+
+    std::fs::write(repo.path().join("db/V2__index.sql"), RISKY).unwrap();
+    git(repo.path(), &["add", "."]);
+    let out = commit("risky");
+    assert!(!out.status.success(), "the risky commit went through");
+    assert!(
+        text(&out).contains("create-index-non-concurrently"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(git(repo.path(), &["log", "--format=%s"]), "safe");
+}
