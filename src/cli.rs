@@ -226,6 +226,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         rules: RuleLevels::resolve(&options.rules, &shown)?,
         change_set: options.change_set.unwrap_or_default(),
         transactions: options.transactions.clone(),
+        dialects: config::DialectGlob::resolve(&options.dialects, target, &shown)?,
     })
 }
 

@@ -5,6 +5,7 @@
 use crate::catalog::{Catalog, ChangeSet};
 use crate::config::{ChangeSetMode, Settings, TransactionMode};
 use crate::diagnostic::{Finding, Severity};
+use crate::dialect::Target;
 use crate::discover::{discover, DiscoverRequest, MigrationFile, MigrationSet};
 use crate::ignore::{self, Ignore};
 use crate::layout::{self, Direction, Section};
@@ -86,7 +87,12 @@ fn load(path: &Path, dialect: crate::dialect::Dialect) -> Loaded {
 }
 
 fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<InputError>) {
-    let dialect = settings.target.dialect;
+    // One migration set runs on one server: its first file decides which.
+    let target = set
+        .files
+        .first()
+        .map_or(settings.target, |f| settings.target_for(&f.path));
+    let dialect = target.dialect;
     let loaded: Vec<Loaded> = set
         .files
         .par_iter()
@@ -120,7 +126,8 @@ fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<I
                 }
             }
             Loaded::File(loaded) => {
-                let findings = replay_file(&loaded, file, change_set, &mut catalog, settings);
+                let findings =
+                    replay_file(&loaded, file, change_set, &mut catalog, target, settings);
                 if file.report {
                     let unparsed = loaded
                         .parsed
@@ -149,10 +156,10 @@ fn replay_file(
     file: &MigrationFile,
     change_set: ChangeSet,
     catalog: &mut Catalog,
+    target: Target,
     settings: &Settings,
 ) -> Vec<Finding> {
     let text = &loaded.text;
-    let target = settings.target;
     let enabled: Vec<&rules::Rule> = rules::ALL
         .iter()
         .copied()
@@ -346,7 +353,14 @@ pub fn lint_source(text: &str, settings: &Settings) -> Vec<Finding> {
         lossy: false,
     };
     let mut catalog = Catalog::new(settings.target.dialect);
-    replay_file(&loaded, &file, ChangeSet(0), &mut catalog, settings)
+    replay_file(
+        &loaded,
+        &file,
+        ChangeSet(0),
+        &mut catalog,
+        settings.target,
+        settings,
+    )
 }
 
 /// `path` relative to the working directory when it lies inside it.
