@@ -15,6 +15,7 @@ pub mod engine;
 pub mod ignore;
 pub mod layout;
 pub mod locks;
+pub mod mysql;
 pub mod parse;
 pub mod report;
 pub mod rules;
