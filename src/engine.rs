@@ -339,26 +339,41 @@ fn unused_ignores<'a>(
 /// Lints `text` as one plain migration file of its own change set, with no earlier
 /// schema: the entry point for rule tests, documentation examples and benchmarks.
 pub fn lint_source(text: &str, settings: &Settings) -> Vec<Finding> {
-    let file = MigrationFile {
+    lint_source_after("", text, settings)
+}
+
+/// Lints `text` as a plain migration file that runs after `history`, an earlier file whose
+/// tables therefore exist (and may be large) with the definitions it gives them.
+pub fn lint_source_after(history: &str, text: &str, settings: &Settings) -> Vec<Finding> {
+    let file = |report: bool| MigrationFile {
         path: PathBuf::from("migration.sql"),
         layout: layout::Layout::Plain,
         direction: Direction::Up,
         version: None,
         transactional: false,
-        report: true,
+        report,
     };
-    let loaded = LoadedFile {
+    let loaded = |text: &str| LoadedFile {
         parsed: parse_text(text, settings.target.dialect),
         text: text.to_string(),
         lossy: false,
     };
     let mut catalog = Catalog::new(settings.target.dialect);
+    let target = settings.target;
     replay_file(
-        &loaded,
-        &file,
+        &loaded(history),
+        &file(false),
         ChangeSet(0),
         &mut catalog,
-        settings.target,
+        target,
+        settings,
+    );
+    replay_file(
+        &loaded(text),
+        &file(true),
+        ChangeSet(1),
+        &mut catalog,
+        target,
         settings,
     )
 }

@@ -184,7 +184,7 @@ fn alter_table(
             }
             AlterAction::Other(words) => {
                 if let Some(operation) = table_option(words) {
-                    push(operation, words.trim_end_matches(" =").to_string());
+                    push(operation, operation.row().label.to_string());
                 }
             }
             _ => {}
