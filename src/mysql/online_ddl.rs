@@ -251,12 +251,7 @@ impl Operation {
             ),
             ExtendVarcharPastPrefix => row!("VARCHAR extension past 255 bytes", NEVER, COPY_ONLY),
             ShrinkVarchar => row!("VARCHAR shrink", NEVER, COPY_ONLY),
-            MakeNullable => row!(
-                "NOT NULL -> NULL",
-                NEVER,
-                inplace(true, true),
-                MARIADB_INSTANT
-            ),
+            MakeNullable => row!("NOT NULL -> NULL", NEVER, inplace(true, true)),
             MakeNotNull => row!("NULL -> NOT NULL", NEVER, inplace(true, true)),
             AppendEnumMembers => row!(
                 "ENUM/SET members appended",
@@ -269,9 +264,10 @@ impl Operation {
                 COPY_ONLY
             ),
             AddIndex => row!("ADD INDEX", NEVER, inplace(false, true)),
-            AddFulltextIndex => row!("ADD FULLTEXT INDEX", NEVER, inplace(false, false)),
+            // The first FULLTEXT index rebuilds the table to add its hidden FTS_DOC_ID column.
+            AddFulltextIndex => row!("ADD FULLTEXT INDEX", NEVER, inplace(true, false)),
             AddSpatialIndex => row!("ADD SPATIAL INDEX", NEVER, inplace(false, false)),
-            DropIndex => row!("DROP INDEX", NEVER, inplace(false, true), MARIADB_INSTANT),
+            DropIndex => row!("DROP INDEX", NEVER, inplace(false, true)),
             RenameIndex => row!("RENAME INDEX", NEVER, inplace(false, true), MARIADB_INSTANT),
             AddPrimaryKey => row!("ADD PRIMARY KEY", NEVER, inplace(true, true)),
             DropPrimaryKey => row!("DROP PRIMARY KEY", NEVER, COPY_ONLY),
@@ -284,7 +280,8 @@ impl Operation {
             AddForeignKeyUnchecked => row!(
                 "ADD FOREIGN KEY (foreign_key_checks = 0)",
                 NEVER,
-                inplace(false, true)
+                inplace(false, true),
+                MARIADB_INSTANT
             ),
             DropConstraint => row!(
                 "DROP FOREIGN KEY/CHECK/CONSTRAINT",
@@ -295,7 +292,12 @@ impl Operation {
             AddCheckConstraint => row!("ADD CHECK", NEVER, COPY_ONLY),
             RowFormat => row!("ROW_FORMAT", NEVER, inplace(true, true)),
             KeyBlockSize => row!("KEY_BLOCK_SIZE", NEVER, inplace(true, true)),
-            StatisticsOptions => row!("STATS_* options", NEVER, inplace(false, true)),
+            StatisticsOptions => row!(
+                "STATS_* options",
+                NEVER,
+                inplace(false, true),
+                MARIADB_INSTANT
+            ),
             TableDefaultCharset => row!(
                 "DEFAULT CHARACTER SET",
                 NEVER,
