@@ -238,6 +238,16 @@ fn index_text(operation: Operation, name: Option<&crate::statement::Ident>) -> S
     }
 }
 
+/// Whether an ALTER TABLE action the parsers could only label (`AlterAction::Other`) is a
+/// MySQL table option or partition clause the matrix judges, or one that does nothing on
+/// InnoDB (`DISABLE KEYS` / `ENABLE KEYS`, written by mysqldump).
+pub fn understood_action(words: &str) -> bool {
+    let upper = words.to_ascii_uppercase();
+    table_option(words).is_some()
+        || upper.starts_with("DISABLE KEYS")
+        || upper.starts_with("ENABLE KEYS")
+}
+
 /// Table options and partition clauses, by the leading words the parser keeps for them.
 fn table_option(words: &str) -> Option<Operation> {
     let words = words.to_ascii_uppercase();
