@@ -48,6 +48,8 @@ pub struct Table {
     /// `None` for a table created before the replayed migrations, known only from the
     /// changes made to it.
     pub created_in: Option<ChangeSet>,
+    /// MySQL default character set of the table, when its CREATE TABLE said.
+    pub charset: Option<String>,
 }
 
 impl Table {
@@ -147,6 +149,7 @@ impl Catalog {
                 name,
                 columns,
                 constraints,
+                charset,
                 ..
             } => {
                 let key = self.key(name);
@@ -158,6 +161,7 @@ impl Catalog {
                     columns: columns.iter().map(|c| column(c, change_set)).collect(),
                     constraints: Vec::new(),
                     created_in: Some(change_set),
+                    charset: charset.clone(),
                 };
                 for c in columns {
                     table.constraints.extend(inline_constraints(c));
@@ -247,6 +251,7 @@ impl Catalog {
             columns: Vec::new(),
             constraints: Vec::new(),
             created_in: None,
+            charset: None,
         });
         match action {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {

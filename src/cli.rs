@@ -283,6 +283,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         change_set: options.change_set.unwrap_or_default(),
         transactions: options.transactions.clone(),
         since: None,
+        dialects: config::DialectGlob::resolve(&options.dialects, target, &shown)?,
     })
 }
 

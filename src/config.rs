@@ -35,6 +35,9 @@ pub struct Options {
     /// Path glob or framework name (`flyway`, `goose`, ...) -> `"wrapped" | "none"`.
     #[serde(default)]
     pub transactions: BTreeMap<String, TransactionMode>,
+    /// Path glob -> dialect, for a repository holding migrations of both kinds.
+    #[serde(default)]
+    pub dialects: BTreeMap<String, Dialect>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -233,6 +236,49 @@ pub struct Settings {
     pub transactions: BTreeMap<String, TransactionMode>,
     /// `--since REF`: only the files this change added or edited are reported.
     pub since: Option<crate::git::ChangeScope>,
+    /// Folders whose migrations run on another server than `target`, first match wins.
+    pub dialects: Vec<DialectGlob>,
+}
+
+/// A `[dialects]` entry: files matching `glob` run on `target`.
+#[derive(Clone, Debug)]
+pub struct DialectGlob {
+    pub glob: globset::GlobMatcher,
+    pub target: Target,
+}
+
+impl DialectGlob {
+    /// Entries of `[dialects]`, sorted by glob as written. A dialect other than the main
+    /// one runs on its default version; `mysql-flavor` still applies to MySQL.
+    pub fn resolve(
+        entries: &BTreeMap<String, Dialect>,
+        main: Target,
+        path: &Path,
+    ) -> Result<Vec<DialectGlob>, ConfigError> {
+        entries
+            .iter()
+            .map(|(glob, dialect)| {
+                let matcher = globset::Glob::new(glob)
+                    .map_err(|e| ConfigError::Value {
+                        path: path.to_path_buf(),
+                        message: format!("[dialects]: `{glob}` is not a glob: {e}"),
+                    })?
+                    .compile_matcher();
+                let target = if *dialect == main.dialect {
+                    main
+                } else {
+                    Target {
+                        flavor: main.flavor,
+                        ..Target::new(*dialect)
+                    }
+                };
+                Ok(DialectGlob {
+                    glob: matcher,
+                    target,
+                })
+            })
+            .collect()
+    }
 }
 
 impl Settings {
@@ -247,7 +293,18 @@ impl Settings {
             change_set: ChangeSetMode::default(),
             transactions: BTreeMap::new(),
             since: None,
+            dialects: Vec::new(),
         }
+    }
+
+    /// The server the migrations at `path` run on: the first `[dialects]` glob matching
+    /// the path as given or relative to the working directory, else the main target.
+    pub fn target_for(&self, path: &Path) -> Target {
+        let relative = crate::engine::display_path(path);
+        self.dialects
+            .iter()
+            .find(|d| d.glob.is_match(path) || d.glob.is_match(&relative))
+            .map_or(self.target, |d| d.target)
     }
 }
 
@@ -302,6 +359,30 @@ mod tests {
             .find(|r| r.group == Group::Compatibility && r.id != rule.id)
             .unwrap();
         assert_eq!(levels.level(other), None);
+    }
+
+    #[test]
+    fn mysql_versions_from_5_7_are_known() {
+        for known in ["5.7", "8.0.12", "8.0.35", "8.4"] {
+            assert!(parse_version(Dialect::Mysql, known).is_ok(), "{known}");
+        }
+        assert!(parse_version(Dialect::Mysql, "5.6").is_err());
+    }
+
+    #[test]
+    fn dialect_globs_pick_the_target_per_path() {
+        let mut entries = BTreeMap::new();
+        entries.insert("db/mysql/**".to_string(), Dialect::Mysql);
+        let mut settings = Settings::new(Dialect::Postgres);
+        settings.target.flavor = MysqlFlavor::Mariadb;
+        settings.dialects =
+            DialectGlob::resolve(&entries, settings.target, Path::new("x")).unwrap();
+        let mysql = settings.target_for(Path::new("db/mysql/V1__a.sql"));
+        assert_eq!(mysql.dialect, Dialect::Mysql);
+        assert_eq!(mysql.version, Version::new(8, 0, 35));
+        assert_eq!(mysql.flavor, MysqlFlavor::Mariadb);
+        let postgres = settings.target_for(Path::new("db/pg/V1__a.sql"));
+        assert_eq!(postgres, settings.target);
     }
 
     #[test]

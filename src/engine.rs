@@ -5,6 +5,7 @@
 use crate::catalog::{Catalog, ChangeSet};
 use crate::config::{ChangeSetMode, Settings, TransactionMode};
 use crate::diagnostic::{Finding, Severity};
+use crate::dialect::Target;
 use crate::discover::{discover, DiscoverRequest, MigrationFile, MigrationSet};
 use crate::git::ChangeScope;
 use crate::ignore::{self, Ignore};
@@ -124,7 +125,12 @@ fn load(path: &Path, dialect: crate::dialect::Dialect) -> Loaded {
 }
 
 fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<InputError>) {
-    let dialect = settings.target.dialect;
+    // One migration set runs on one server: its first file decides which.
+    let target = set
+        .files
+        .first()
+        .map_or(settings.target, |f| settings.target_for(&f.path));
+    let dialect = target.dialect;
     let loaded: Vec<Loaded> = set
         .files
         .par_iter()
@@ -157,7 +163,8 @@ fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<I
                 }
             }
             Loaded::File(loaded) => {
-                let findings = replay_file(&loaded, file, change_set, &mut catalog, settings);
+                let findings =
+                    replay_file(&loaded, file, change_set, &mut catalog, target, settings);
                 if file.report {
                     let unparsed = loaded
                         .parsed
@@ -186,10 +193,10 @@ fn replay_file(
     file: &MigrationFile,
     change_set: ChangeSet,
     catalog: &mut Catalog,
+    target: Target,
     settings: &Settings,
 ) -> Vec<Finding> {
     let text = &loaded.text;
-    let target = settings.target;
     let enabled: Vec<&rules::Rule> = rules::ALL
         .iter()
         .copied()
@@ -396,21 +403,43 @@ fn unused_ignores<'a>(
 /// Lints `text` as one plain migration file of its own change set, with no earlier
 /// schema: the entry point for rule tests, documentation examples and benchmarks.
 pub fn lint_source(text: &str, settings: &Settings) -> Vec<Finding> {
-    let file = MigrationFile {
+    lint_source_after("", text, settings)
+}
+
+/// Lints `text` as a plain migration file that runs after `history`, an earlier file whose
+/// tables therefore exist (and may be large) with the definitions it gives them.
+pub fn lint_source_after(history: &str, text: &str, settings: &Settings) -> Vec<Finding> {
+    let file = |report: bool| MigrationFile {
         path: PathBuf::from("migration.sql"),
         layout: layout::Layout::Plain,
         direction: Direction::Up,
         version: None,
         transactional: false,
-        report: true,
+        report,
     };
-    let loaded = LoadedFile {
+    let loaded = |text: &str| LoadedFile {
         parsed: parse_text(text, settings.target.dialect),
         text: text.to_string(),
         lossy: false,
     };
     let mut catalog = Catalog::new(settings.target.dialect);
-    replay_file(&loaded, &file, ChangeSet(0), &mut catalog, settings)
+    let target = settings.target;
+    replay_file(
+        &loaded(history),
+        &file(false),
+        ChangeSet(0),
+        &mut catalog,
+        target,
+        settings,
+    );
+    replay_file(
+        &loaded(text),
+        &file(true),
+        ChangeSet(1),
+        &mut catalog,
+        target,
+        settings,
+    )
 }
 
 /// `path` relative to the working directory when it lies inside it.

@@ -16,6 +16,7 @@ pub mod git;
 pub mod ignore;
 pub mod layout;
 pub mod locks;
+pub mod mysql;
 pub mod parse;
 pub mod report;
 pub mod rules;

@@ -13,15 +13,15 @@ use crate::statement::{
     Volatility,
 };
 
-/// The table locks `statement` takes on PostgreSQL, strongest per table, in statement order.
-/// MySQL statements take metadata locks that `mysql` rules describe; they return none here.
+/// The table locks `statement` takes, strongest per table, in statement order. MySQL's
+/// come from the online-DDL matrix (`crate::mysql`), judged with `foreign_key_checks` on.
 pub fn statement_locks(
     statement: &Statement,
     catalog: &Catalog,
     target: &Target,
 ) -> Vec<TableLock> {
-    if target.dialect != Dialect::Postgres {
-        return Vec::new();
+    if target.dialect == Dialect::Mysql {
+        return crate::mysql::clauses::statement_locks(statement, catalog, target);
     }
     let mut locks = Locks::default();
     use LockMode::*;

@@ -29,6 +29,8 @@ pub struct Session {
     pub ddl_in_transaction: bool,
     /// The open transaction has changed rows.
     pub data_change_in_transaction: bool,
+    /// MySQL `SET foreign_key_checks = 0`: new foreign keys are not checked against rows.
+    pub foreign_key_checks_off: bool,
 }
 
 impl Session {
@@ -44,6 +46,7 @@ impl Session {
             not_valid_in_transaction: Vec::new(),
             ddl_in_transaction: false,
             data_change_in_transaction: false,
+            foreign_key_checks_off: false,
         }
     }
 
@@ -63,6 +66,9 @@ impl Session {
                 if name == "lock_timeout" || name == "lock_wait_timeout" =>
             {
                 self.lock_timeout_set = !is_zero(value);
+            }
+            StatementKind::Set { name, value, .. } if name == "foreign_key_checks" => {
+                self.foreign_key_checks_off = is_zero(value) || value == "off";
             }
             kind => {
                 if !self.in_transaction() {

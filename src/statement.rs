@@ -138,6 +138,29 @@ pub struct ColumnDef {
     pub check: Option<String>,
 }
 
+impl DataType {
+    /// MySQL `CHARACTER SET x` / `CHARSET x` written with the type, lower-cased.
+    pub fn charset(&self) -> Option<&str> {
+        charset_after_keyword(&self.text)
+    }
+}
+
+/// The name after `charset` or `character set` (with an optional `=`) in lower-case text.
+pub fn charset_after_keyword(lower: &str) -> Option<&str> {
+    let words: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || c == '=')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = words.iter().enumerate().find_map(|(i, w)| match *w {
+        "charset" => Some(i + 1),
+        "character" if words.get(i + 1) == Some(&"set") => Some(i + 2),
+        _ => None,
+    })?;
+    words
+        .get(at)
+        .map(|w| w.trim_matches(|c| c == '\'' || c == '"' || c == '`'))
+}
+
 impl ColumnDef {
     /// A nullable column with no default and no constraints.
     pub fn new(name: Ident, data_type: DataType) -> ColumnDef {
@@ -305,6 +328,8 @@ pub enum StatementKind {
         if_not_exists: bool,
         /// `CREATE TABLE ... AS SELECT` / `LIKE`: columns unknown.
         from_query: bool,
+        /// MySQL `[DEFAULT] CHARSET=x` / `CHARACTER SET x` table option, lower-cased.
+        charset: Option<String>,
     },
     AlterTable {
         name: ObjectName,

@@ -230,3 +230,62 @@ fn binary_and_non_utf8_files_are_notes_not_failures() {
     assert_eq!(rules, ["input-encoding", "input-encoding"]);
     assert!(Path::new(dir.path()).exists());
 }
+
+#[test]
+fn dialect_globs_lint_each_folder_as_its_own_server() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lockstep.toml"),
+        "dialect = \"postgres\"\n[dialects]\n\"**/mysql/**\" = \"mysql\"\n",
+    )
+    .unwrap();
+    for folder in ["pg", "mysql"] {
+        let sub = dir.path().join(folder);
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join("V1__index.sql"), "CREATE INDEX i ON t (a);\n").unwrap();
+    }
+    let out = Command::cargo_bin("lockstep")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let flagged: Vec<(&str, &str)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["file"].as_str().unwrap(), f["rule"].as_str().unwrap()))
+        .collect();
+    // CONCURRENTLY is PostgreSQL's; MySQL builds a secondary index in place without blocking,
+    // and only MySQL rules see the MySQL folder.
+    let in_folder = |folder: &str| -> Vec<&str> {
+        flagged
+            .iter()
+            .filter(|(file, _)| file.contains(&format!("/{folder}/")))
+            .map(|(_, rule)| *rule)
+            .collect()
+    };
+    assert_eq!(in_folder("pg"), ["create-index-non-concurrently"]);
+    assert_eq!(in_folder("mysql"), ["mysql-missing-lock-wait-timeout"]);
+}
+
+#[test]
+fn a_bad_dialect_glob_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lockstep.toml"),
+        "[dialects]\n\"db/[mysql\" = \"mysql\"\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("lockstep")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[dialects]: `db/[mysql`"), "{stderr}");
+}

@@ -18,8 +18,12 @@ fn rule_of(path: &Path) -> &'static Rule {
         .unwrap_or_else(|| panic!("{} is not in a folder named after a rule", path.display()))
 }
 
+/// MySQL for fixtures named `*mysql*` (or in a `*mysql*` rule folder), else the rule's first
+/// dialect. Only the part below `fixtures/rules` counts: the checkout may live anywhere.
 fn dialect_of(path: &Path) -> Dialect {
-    if path.to_string_lossy().contains("mysql") {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rules");
+    let inside = path.strip_prefix(&root).unwrap_or(path);
+    if inside.to_string_lossy().contains("mysql") {
         Dialect::Mysql
     } else {
         rule_of(path).dialects[0]

@@ -295,12 +295,15 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     if dialect == Dialect::Postgres && c.is_kw("AS") {
         from_query = true;
     }
+    let charset =
+        crate::statement::charset_after_keyword(&c.rest_text().to_lowercase()).map(str::to_string);
     Some(StatementKind::CreateTable {
         name,
         columns,
         constraints,
         if_not_exists,
         from_query,
+        charset,
     })
 }
 

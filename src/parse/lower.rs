@@ -21,6 +21,10 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
             constraints: t.constraints.iter().filter_map(constraint).collect(),
             if_not_exists: t.if_not_exists,
             from_query: t.query.is_some() || t.like.is_some() || t.clone.is_some(),
+            charset: crate::statement::charset_after_keyword(
+                &t.table_options.to_string().to_lowercase(),
+            )
+            .map(str::to_string),
         },
         S::AlterTable(t) => StatementKind::AlterTable {
             name: object_name(&t.name)?,
@@ -181,6 +185,11 @@ fn apply_column_option(def: &mut ColumnDef, option: &ast::ColumnOption) {
         O::Unique(_) => def.unique = true,
         O::ForeignKey(fk) => def.references = object_name(&fk.foreign_table),
         O::Check(c) => def.check = Some(c.expr.to_string()),
+        // The charset belongs to the type, as the fallback reads it: changing it rewrites.
+        O::CharacterSet(charset) => {
+            def.data_type =
+                parse_data_type(&format!("{} character set {charset}", def.data_type.text))
+        }
         O::Generated {
             generation_expr,
             generation_expr_mode,

@@ -122,7 +122,7 @@ pub fn parse_statement(text: &str, span: Span, dialect: Dialect) -> Statement {
     let sql_dialect = sqlparser_dialect(dialect);
     let parsed = Parser::new(sql_dialect.as_ref())
         .try_with_sql(sql)
-        .and_then(|mut p| p.parse_statement());
+        .and_then(|mut p| parse_whole_statement(&mut p));
     match parsed {
         Ok(ast) => {
             let kind = lower::lower(&ast)
@@ -157,6 +157,18 @@ pub fn parse_statement(text: &str, span: Span, dialect: Dialect) -> Statement {
             }
         }
     }
+}
+
+/// One statement that must use all of `sql`: `parse_statement` alone stops where the
+/// statement could end and ignores the rest (`DROP CHECK chk` read as dropping a column
+/// named `CHECK`), so leftover tokens are an error and the fallback reads the statement.
+fn parse_whole_statement(
+    parser: &mut Parser<'_>,
+) -> Result<sqlparser::ast::Statement, sqlparser::parser::ParserError> {
+    let statement = parser.parse_statement()?;
+    while parser.consume_token(&sqlparser::tokenizer::Token::SemiColon) {}
+    parser.expect_token(&sqlparser::tokenizer::Token::EOF)?;
+    Ok(statement)
 }
 
 /// The first two words, upper-cased: a label for statements no rule reads.

@@ -145,3 +145,17 @@ fn placeholders_keep_spans_exact() {
         s.kind
     );
 }
+
+#[test]
+fn trailing_tokens_send_the_statement_to_the_fallback() {
+    let text = "ALTER TABLE users DROP CHECK users_age_positive";
+    let parsed = parse_text(text, Dialect::Mysql);
+    assert_eq!(parsed.statements.len(), 1);
+    let StatementKind::AlterTable { actions, .. } = &parsed.statements[0].kind else {
+        panic!("{:?}", parsed.statements[0].kind);
+    };
+    assert!(
+        matches!(&actions[..], [AlterAction::DropConstraint { name, .. }] if name.value == "users_age_positive"),
+        "{actions:?}"
+    );
+}

@@ -19,6 +19,7 @@ pub mod compatibility;
 pub mod data_loss;
 pub mod locking;
 pub mod meta;
+pub mod mysql;
 pub mod transaction;
 
 /// Groups let configuration turn related rules on or off at once.
@@ -149,6 +150,15 @@ pub static ALL: &[&Rule] = &[
     &data_loss::drop_column::RULE,
     &meta::edited_applied_migration::RULE,
     &meta::input_encoding::RULE,
+    &mysql::alter_blocks_writes::RULE,
+    &mysql::alter_pin_refused::RULE,
+    &mysql::alter_rebuilds_table::RULE,
+    &mysql::alter_unpinned_instant::RULE,
+    &mysql::drop_table::RULE,
+    &mysql::missing_lock_wait_timeout::RULE,
+    &mysql::rename_table::RULE,
+    &mysql::truncate_table::RULE,
+    &mysql::whole_table_dml::RULE,
     &meta::psql_meta_command::RULE,
     &compatibility::rename_column::RULE,
     &meta::unparsed_statement::RULE,

@@ -47,6 +47,18 @@ pub fn lint_err_in(dialect: Dialect, sql: &str, rule: &Rule) -> String {
     describe(sql, &found)
 }
 
+/// Asserts `rule` reports on `sql` run after the earlier migration `history` (whose tables
+/// exist, with known definitions) and returns the findings as text for a snapshot.
+pub fn lint_err_after(dialect: Dialect, history: &str, sql: &str, rule: &Rule) -> String {
+    let found: Vec<Finding> =
+        crate::engine::lint_source_after(history, sql, &Settings::new(dialect))
+            .into_iter()
+            .filter(|f| f.rule.id == rule.id)
+            .collect();
+    assert!(!found.is_empty(), "`{}` did not fire on:\n{sql}", rule.id);
+    describe(sql, &found)
+}
+
 fn describe(sql: &str, findings: &[Finding]) -> String {
     let index = LineIndex::new(sql);
     findings

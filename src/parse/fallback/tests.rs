@@ -1108,6 +1108,7 @@ fn create_table() {
             }],
             if_not_exists: true,
             from_query: false,
+            charset: None,
         })
     );
     let mut mysql_id = column("id", "int(11) unsigned");
@@ -1138,6 +1139,7 @@ fn create_table() {
             }],
             if_not_exists: false,
             from_query: false,
+            charset: Some("utf8mb4".into()),
         })
     );
     assert_eq!(
@@ -1148,6 +1150,7 @@ fn create_table() {
             constraints: vec![],
             if_not_exists: false,
             from_query: true,
+            charset: None,
         })
     );
 }

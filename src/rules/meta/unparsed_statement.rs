@@ -1,5 +1,6 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
+use crate::dialect::Dialect;
 use crate::rules::{Ctx, Group, BOTH};
 use crate::span::Span;
 use crate::statement::{AlterAction, Origin, Statement, StatementKind};
@@ -38,7 +39,7 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
-    if let Some(actions) = unknown_fallback_actions(statement) {
+    if let Some(actions) = unknown_fallback_actions(statement, ctx.target.dialect) {
         let message = format!("only partly understood, so some of it was not checked: unknown ALTER TABLE action `{actions}`");
         ctx.report(Finding::new(&RULE, statement.span, message));
         return;
@@ -59,8 +60,9 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     );
 }
 
-/// The actions the fallback could only label, in a statement `sqlparser` rejected.
-fn unknown_fallback_actions(statement: &Statement) -> Option<String> {
+/// The actions the fallback could only label, in a statement `sqlparser` rejected. MySQL
+/// table options the online-DDL matrix judges count as understood.
+fn unknown_fallback_actions(statement: &Statement, dialect: Dialect) -> Option<String> {
     let (Origin::Fallback { .. }, StatementKind::AlterTable { actions, .. }) =
         (&statement.origin, &statement.kind)
     else {
@@ -69,7 +71,12 @@ fn unknown_fallback_actions(statement: &Statement) -> Option<String> {
     let unknown: Vec<&str> = actions
         .iter()
         .filter_map(|a| match a {
-            AlterAction::Other(words) => Some(words.as_str()),
+            AlterAction::Other(words)
+                if !(dialect == Dialect::Mysql
+                    && crate::mysql::clauses::understood_action(words)) =>
+            {
+                Some(words.as_str())
+            }
             _ => None,
         })
         .collect();
