@@ -16,6 +16,7 @@ pub mod ignore;
 pub mod layout;
 pub mod locks;
 pub mod parse;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod session;
