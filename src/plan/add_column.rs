@@ -171,7 +171,7 @@ fn volatile_default(
     let backfill = Phase {
         kind: PhaseKind::Backfill,
         summary: format!("give existing rows a value of {}", default.text),
-        deploy: Deploy::AfterPrevious,
+        deploy: Deploy::BeforeRelease,
         transactional: false,
         lock: phases::batch_lock(table, options),
         verify: Verify {

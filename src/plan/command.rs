@@ -6,7 +6,7 @@ use super::{plan_statement, Plan, PlanError, PlanOptions};
 use crate::cli::{write_atomically, PlanArgs, PlanLayout};
 use crate::config::Settings;
 use crate::dialect::Dialect;
-use crate::discover::MigrationFile;
+use crate::discover::{discover, DiscoverRequest, MigrationFile};
 use crate::engine::{self, FileReplay};
 use crate::layout::Layout;
 use crate::span::LineIndex;
@@ -53,11 +53,13 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
     let dir = match (&args.out, args.write) {
         (Some(dir), _) => dir.clone(),
         (None, true) => {
-            check_versions_free(&replay, &versions)?;
-            args.file
+            let dir = args
+                .file
                 .parent()
                 .map(Path::to_path_buf)
-                .unwrap_or_default()
+                .unwrap_or_default();
+            check_versions_free(&dir, &versions, &files)?;
+            dir
         }
         (None, false) => {
             return Ok(Output {
@@ -146,9 +148,28 @@ fn unsupported(name: &str) -> PlanError {
     ))
 }
 
-/// A new version must not be one another file of the folder already uses.
-fn check_versions_free(replay: &FileReplay, versions: &[String]) -> Result<(), PlanError> {
-    for file in &replay.set.files {
+/// A new version must not be one another file of the folder already uses (files of this
+/// plan written before are left to the overwrite check).
+fn check_versions_free(
+    dir: &Path,
+    versions: &[String],
+    planned: &[OutFile],
+) -> Result<(), PlanError> {
+    let folder = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_path_buf()
+    };
+    let discovery = discover(&DiscoverRequest {
+        paths: vec![folder],
+        ..DiscoverRequest::default()
+    });
+    let files = discovery.sets.iter().flat_map(|set| &set.files);
+    let ours = |path: &Path| {
+        path.file_name()
+            .is_some_and(|name| planned.iter().any(|f| name == f.name.as_str()))
+    };
+    for file in files.filter(|file| !ours(&file.path)) {
         let Some(taken) = &file.version else { continue };
         if let Some(clash) = versions.iter().find(|v| same_version(v, taken)) {
             return Err(PlanError(format!(
