@@ -13,7 +13,8 @@ struct Case {
 
 const SHIPMENTS: &str = "CREATE TABLE shipments (\n    id bigserial PRIMARY KEY,\n    origin text NOT NULL,\n    co2_kg numeric(10,2)\n);\n";
 const SHIPMENTS_NOT_NULL: &str = "CREATE TABLE shipments (\n    id bigserial PRIMARY KEY,\n    origin text NOT NULL,\n    co2_kg numeric(10,2) NOT NULL DEFAULT 0\n);\n";
-const PRODUCTS: &str = "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\n";
+const PRODUCTS: &str =
+    "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\n";
 
 const CASES: [Case; 4] = [
     Case {
@@ -158,7 +159,8 @@ fn plans_are_written_in_each_convention_and_pass_check() {
             std::fs::remove_file(db.join(convention.change_name)).expect("remove");
             let files = written_files(&db, &[convention.create_name]);
             insta::assert_snapshot!(format!("{}__{}", case.name, convention.name), files);
-            let (code, report, stderr) = lockstep(temp.path(), &["check", "db", "--fail-on", "note"]);
+            let (code, report, stderr) =
+                lockstep(temp.path(), &["check", "db", "--fail-on", "note"]);
             assert_eq!(
                 code, 0,
                 "{} / {}: lockstep check found:\n{report}{stderr}",
