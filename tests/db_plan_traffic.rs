@@ -802,3 +802,193 @@ fn apply_phase(db: &Arc<PgDb>, phase: &PhaseFiles, table: &'static str) {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Every convention's files, run the way its framework runs them.
+
+/// Runs the forward part of one written file the way `convention`'s tool does.
+fn run_as_framework(db: &PgDb, convention: &str, file: &lockstep::discover::MigrationFile) {
+    let text = std::fs::read_to_string(&file.path).expect("read");
+    let up_sections: Vec<(String, bool)> = lockstep::layout::sections(&text, file)
+        .into_iter()
+        .filter(|s| s.direction == lockstep::layout::Direction::Up)
+        .map(|s| (s.span.text(&text).to_string(), s.transactional))
+        .collect();
+    for (sql, transactional) in up_sections {
+        let result = match convention {
+            // Flyway and goose split a script into statements and run them one by one.
+            "flyway" | "goose" | "plain" => db.exec_script(&sql, transactional, MIGRATION_APP),
+            // golang-migrate, sqlx and dbmate send the file (or block) as one query string.
+            _ => db.exec_as_one_query(&sql, transactional, MIGRATION_APP),
+        };
+        result.unwrap_or_else(|e| panic!("{convention}: {}: {e}", file.path.display()));
+    }
+}
+
+#[test]
+fn every_convention_runs_as_its_framework_runs_it() {
+    let Some(server) = postgres() else { return };
+    let _turn = lock(&ONE_AT_A_TIME);
+    for convention in [
+        "flyway",
+        "golang-migrate",
+        "sqlx",
+        "dbmate",
+        "goose",
+        "plain",
+    ] {
+        for scenario in [&RENAME_NOT_NULL, &ADD_VOLATILE_NOT_NULL] {
+            let temp = tempfile::tempdir().expect("tempdir");
+            let dir = temp.path();
+            std::fs::write(dir.join("000001_create.up.sql"), scenario.create).expect("write");
+            std::fs::write(dir.join("000002_change.up.sql"), scenario.change).expect("write");
+            let out = dir.join("out");
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+                .arg("plan")
+                .arg(dir.join("000002_change.up.sql"))
+                .args([
+                    "--layout",
+                    convention,
+                    "--batch-size",
+                    "300",
+                    "--pause-ms",
+                    "1",
+                ])
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .expect("run lockstep plan");
+            assert!(
+                status.status.success(),
+                "{}",
+                String::from_utf8_lossy(&status.stderr)
+            );
+            let db = server.fresh_db();
+            db.exec(scenario.create).expect("create");
+            db.exec(&scenario.load.replace("100000", "1000"))
+                .expect("load");
+            let discovery = lockstep::discover::discover(&lockstep::discover::DiscoverRequest {
+                paths: vec![out.clone()],
+                ..Default::default()
+            });
+            let files: Vec<_> = discovery
+                .sets
+                .iter()
+                .flat_map(|set| &set.files)
+                .filter(|f| f.direction == lockstep::layout::Direction::Up)
+                .collect();
+            assert!(files.len() >= 3, "{convention}: {files:?}");
+            for file in files {
+                run_as_framework(&db, convention, file);
+                let phase = read_header(&std::fs::read_to_string(&file.path).expect("read"));
+                assert_eq!(
+                    query_one(&db, &phase.0),
+                    phase.1,
+                    "{convention}: verify of {}",
+                    file.path.display()
+                );
+            }
+            for check in scenario.final_checks {
+                assert_eq!(query_one(&db, check), "t", "{convention}: {check}");
+            }
+        }
+    }
+}
+
+/// The verify query and expected answer of a file's header.
+fn read_header(text: &str) -> (String, String) {
+    let find = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in {text}"))
+            .to_string()
+    };
+    (
+        find("-- Verify: ").trim_end_matches(';').to_string(),
+        find("--   expect: "),
+    )
+}
+
+#[test]
+fn a_batched_backfill_cannot_run_inside_a_transaction() {
+    // Why the backfill files carry their framework's no-transaction marker.
+    let Some(server) = postgres() else { return };
+    let db = server.fresh_db();
+    db.exec(RENAME.create).expect("create");
+    db.exec("INSERT INTO shipments (origin, co2_kg) VALUES ('a', 1), ('b', 2)")
+        .expect("load");
+    let block = "DO $$ BEGIN UPDATE shipments SET origin = 'x'; COMMIT; END $$";
+    let wrapped = db.exec_as_one_query(block, true, MIGRATION_APP);
+    assert!(
+        wrapped
+            .as_ref()
+            .is_err_and(|e| e.contains("invalid transaction termination")),
+        "{wrapped:?}"
+    );
+    db.exec_as_one_query(block, false, MIGRATION_APP)
+        .expect("outside a transaction block the batch commits");
+}
+
+/// The writes of the issue's lost-update case, in the order the plan deploys them: the
+/// old release writes before the backfill, both releases after it. Returns
+/// `co2_kg, emissions_kg` of every row afterwards.
+fn mixed_release_writes(db: &PgDb, backfill: &str) -> Vec<Vec<String>> {
+    // The old release touches another column of a row the backfill has not reached.
+    db.exec("UPDATE shipments SET origin = 'z' WHERE id = 2")
+        .expect("old update");
+    migrate(db, backfill).expect("backfill");
+    for sql in [
+        "UPDATE shipments SET emissions_kg = 7 WHERE id = 1",
+        // The old release changes only the old column of a row the new release wrote.
+        "UPDATE shipments SET co2_kg = 9 WHERE id = 1",
+        "INSERT INTO shipments (id, origin, co2_kg) VALUES (10, 'old', 3)",
+        "INSERT INTO shipments (id, origin, emissions_kg) VALUES (11, 'new', 4)",
+        "UPDATE shipments SET emissions_kg = NULL WHERE id = 3",
+    ] {
+        db.exec(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    db.query("SELECT co2_kg, emissions_kg FROM shipments ORDER BY id")
+        .expect("read")
+}
+
+#[test]
+fn rename_trigger_keeps_the_write_of_either_release() {
+    let Some(server) = postgres() else { return };
+    let phases = lockstep_plan(&RENAME);
+    let setup =
+        "INSERT INTO shipments (id, origin, co2_kg) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 5)";
+    let db = server.fresh_db();
+    db.exec(RENAME.create).expect("create");
+    db.exec(setup).expect("load");
+    migrate(&db, &phases[0].up).expect("expand");
+    let pair = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+    let expected = vec![
+        pair("9.00", "9.00"),
+        pair("2.00", "2.00"),
+        pair("NULL", "NULL"),
+        pair("3.00", "3.00"),
+        pair("4.00", "4.00"),
+    ];
+    assert_eq!(mixed_release_writes(&db, &phases[1].up), expected);
+
+    // The commonly copied trigger (copy the new column whenever it is not null) loses the
+    // old release's update of row 1: the traffic harness above would catch it.
+    let naive = server.fresh_db();
+    naive.exec(RENAME.create).expect("create");
+    naive.exec(setup).expect("load");
+    naive
+        .exec(
+            "ALTER TABLE shipments ADD COLUMN emissions_kg numeric(10,2);
+             CREATE FUNCTION sync() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF NEW.emissions_kg IS NOT NULL THEN NEW.co2_kg := NEW.emissions_kg;
+               ELSE NEW.emissions_kg := NEW.co2_kg; END IF;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER sync BEFORE INSERT OR UPDATE ON shipments
+               FOR EACH ROW EXECUTE FUNCTION sync();",
+        )
+        .expect("naive expand");
+    let rows = mixed_release_writes(&naive, "UPDATE shipments SET emissions_kg = co2_kg");
+    assert_eq!(rows[0], pair("7.00", "7.00"), "the old release's 9 is lost");
+}

@@ -236,3 +236,27 @@ fn taken_versions_and_unplannable_statements_are_usage_errors() {
     assert_eq!(code, 2);
     assert!(stderr.contains("no statement on line 7"), "{stderr}");
 }
+
+/// The README shows `lockstep plan` output between markers; it must be the tool's own.
+#[test]
+fn readme_plans_match_the_tool() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    for marker in ["plan-rename", "plan-not-null"] {
+        let start = format!("<!-- {marker}:start -->\n```sql\n$ lockstep plan ");
+        let end = format!("```\n<!-- {marker}:end -->");
+        let block = readme
+            .split_once(&start)
+            .and_then(|(_, rest)| rest.split_once(&end))
+            .map(|(block, _)| block)
+            .unwrap_or_else(|| panic!("README has no {marker} block"));
+        let (file, shown) = block.split_once('\n').expect("command line");
+        let (code, output, stderr) =
+            lockstep(Path::new(env!("CARGO_MANIFEST_DIR")), &["plan", file]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            shown, output,
+            "README block {marker} is stale: regenerate it with `lockstep plan {file}`"
+        );
+    }
+}

@@ -47,9 +47,14 @@ pub fn plan(
         title: format!("rename {table}.{from} to {to}"),
         slug: sql::derived_ident(&[&table.name.value, &from.value, "to", &to.value]),
         phases,
-        notes: vec![format!(
-            "Indexes, constraints, views and grants that use `{from}` are not moved: recreate them on `{to}` before the contract phase."
-        )],
+        notes: vec![
+            format!(
+                "Deploy the release that uses `{to}` only once the backfill verify query returns 0: until a row is backfilled, a NULL written to its `{to}` cannot be told from a row not copied yet, and the trigger copies `{from}` over it."
+            ),
+            format!(
+                "Indexes, constraints, views and grants that use `{from}` are not moved: recreate them on `{to}` before the contract phase."
+            ),
+        ],
     })
 }
 
