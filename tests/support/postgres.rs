@@ -34,6 +34,10 @@ pub const LOCK_MODES: [&str; 8] = [
 /// Bounds every statement the harness runs, so a lock wait cannot hang the suite.
 const STATEMENT_TIMEOUT_MS: u32 = 60_000;
 
+/// Bounds a migration file sent by [`PgDb::exec_as_one_query`]: a batched backfill of a
+/// large table on a loaded machine runs longer than one ordinary statement.
+const MIGRATION_TIMEOUT_MS: u32 = 180_000;
+
 /// How long the blocking session of `measure_outside_tx` waits to see the statement block.
 const BLOCKER_HOLD_LIMIT: Duration = Duration::from_secs(5);
 
@@ -284,7 +288,11 @@ impl PgDb {
         let mut command = self.server.psql_base(&self.name);
         command
             .arg("--set=ON_ERROR_STOP=1")
-            .env("PGAPPNAME", app_name);
+            .env("PGAPPNAME", app_name)
+            .env(
+                "PGOPTIONS",
+                format!("-c statement_timeout={MIGRATION_TIMEOUT_MS}"),
+            );
         if wrapped {
             command.args(["--command", "BEGIN"]);
         }
