@@ -234,6 +234,12 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
     for file in &output.written {
         eprintln!("lockstep: wrote {}", file.display());
     }
+    if !output.written.is_empty() {
+        eprintln!(
+            "lockstep: the phase files replace the planned statement: remove it from {}",
+            args.file.display()
+        );
+    }
     if let Some(script) = &output.script {
         write_stdout(script)?;
     }

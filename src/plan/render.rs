@@ -366,3 +366,31 @@ pub fn annotated_script(files: &[OutFile]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flyway_versions_are_sub_versions_of_digits_and_dots() {
+        let got = versions(Convention::Flyway, "8", 3).ok();
+        assert_eq!(got, Some(vec!["8.1".into(), "8.2".into(), "8.3".into()]));
+        let nested = versions(Convention::Flyway, "1.2", 1).ok();
+        assert_eq!(nested, Some(vec!["1.2.1".into()]));
+    }
+
+    #[test]
+    fn integer_versions_keep_their_padding() {
+        let got = versions(Convention::GolangMigrate, "000009", 2).ok();
+        assert_eq!(got, Some(vec!["000010".into(), "000011".into()]));
+        let stamp = versions(Convention::Dbmate, "20240101120000", 1).ok();
+        assert_eq!(stamp, Some(vec!["20240101120001".into()]));
+    }
+
+    #[test]
+    fn versions_that_are_not_numbers_are_refused() {
+        assert!(versions(Convention::Flyway, "8A", 1).is_err());
+        assert!(versions(Convention::GolangMigrate, "1.2", 1).is_err());
+        assert!(versions(Convention::Plain, "", 1).is_err());
+    }
+}
