@@ -58,6 +58,14 @@ impl Table {
         self.columns.iter().find(|c| c.name.key() == key)
     }
 
+    /// The primary key's columns, when the replay saw it declared.
+    pub fn primary_key(&self) -> Option<&[Ident]> {
+        self.constraints.iter().find_map(|c| match &c.kind {
+            ConstraintKind::PrimaryKey { columns, .. } => Some(columns.as_slice()),
+            _ => None,
+        })
+    }
+
     fn column_mut(&mut self, name: &Ident) -> Option<&mut Column> {
         let key = name.key();
         self.columns.iter_mut().find(|c| c.name.key() == key)
@@ -342,11 +350,20 @@ fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
 }
 
 fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
-    def.check
+    let primary_key = def.primary_key.then(|| ConstraintKind::PrimaryKey {
+        columns: vec![def.name.clone()],
+        using_index: None,
+    });
+    let check = def
+        .check
         .iter()
-        .map(|expr| CatalogConstraint {
+        .map(|expr| ConstraintKind::Check { expr: expr.clone() });
+    primary_key
+        .into_iter()
+        .chain(check)
+        .map(|kind| CatalogConstraint {
             name: None,
-            kind: ConstraintKind::Check { expr: expr.clone() },
+            kind,
             validated: true,
         })
         .collect()

@@ -28,6 +28,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
     },
+    /// Write the safe phased replacement (expand, backfill, contract) of risky statements.
+    Plan(PlanArgs),
     /// Show the full documentation of one rule.
     Explain {
         /// The rule id, e.g. `create-index-non-concurrently`.
@@ -79,6 +81,55 @@ pub struct CheckArgs {
     pub automation_id: Option<String>,
 }
 
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The migration file holding the risky statement.
+    pub file: PathBuf,
+    /// Only plan the statement on this line (1-based).
+    #[arg(long)]
+    pub line: Option<u32>,
+    #[arg(long, value_enum)]
+    pub dialect: Option<Dialect>,
+    /// The server version the migrations will run on (default 15).
+    #[arg(long)]
+    pub target_version: Option<String>,
+    /// The config file (default: the nearest `lockstep.toml` above FILE).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The migration convention to write (default: FILE's own).
+    #[arg(long, value_enum, default_value_t = PlanLayout::Auto)]
+    pub layout: PlanLayout,
+    /// Write the phase files into this folder (default: print them as one annotated script).
+    #[arg(long, conflicts_with = "write")]
+    pub out: Option<PathBuf>,
+    /// Write the phase files next to FILE, in its convention.
+    #[arg(long)]
+    pub write: bool,
+    /// Rows per backfill batch; each batch commits on its own.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+    /// Pause between backfill batches, in milliseconds.
+    #[arg(long, default_value_t = 100)]
+    pub pause_ms: u32,
+    /// Replace files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanLayout {
+    Auto,
+    Flyway,
+    GolangMigrate,
+    Sqlx,
+    Dbmate,
+    Goose,
+    Diesel,
+    Prisma,
+    Sqitch,
+    Plain,
+}
+
 /// How a run ended; `main` turns it into the process exit code.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -103,6 +154,7 @@ impl ExitStatus {
 pub fn run(cli: Cli) -> ExitStatus {
     let result = match cli.command {
         Command::Check(args) => check(args),
+        Command::Plan(args) => plan(&args),
         Command::Rules { format } => {
             let text = match format {
                 RulesFormat::Text => docs::rules_text(),
@@ -219,6 +271,37 @@ fn automation_id(args: &CheckArgs, settings: &Settings) -> String {
         })
         .collect();
     format!("lockstep/{}/{}/", settings.target.dialect, paths.join("+"))
+}
+
+fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
+    let settings = resolve(&CheckArgs {
+        paths: vec![args.file.clone()],
+        dialect: args.dialect,
+        target_version: args.target_version.clone(),
+        format: Format::Text,
+        output: None,
+        fail_on: None,
+        config: args.config.clone(),
+        include: Vec::new(),
+        exclude: Vec::new(),
+        since: None,
+        automation_id: None,
+    })
+    .map_err(|e| e.to_string())?;
+    let output = crate::plan::command::run(args, &settings).map_err(|e| e.to_string())?;
+    for file in &output.written {
+        eprintln!("lockstep: wrote {}", file.display());
+    }
+    if !output.written.is_empty() {
+        eprintln!(
+            "lockstep: the phase files replace the planned statement: remove it from {}",
+            args.file.display()
+        );
+    }
+    if let Some(script) = &output.script {
+        write_stdout(script)?;
+    }
+    Ok(ExitStatus::Clean)
 }
 
 /// Merges the config file under the command line.

@@ -562,15 +562,7 @@ fn describe_flat(framework: FlatFramework, entry: &FlatEntry) -> (SortKey, Migra
         FlatFramework::Dbmate | FlatFramework::Goose => {
             versioned_position(&entry.name, underscore_version(&entry.name))
         }
-        FlatFramework::Plain => {
-            let key = SortKey {
-                group: 0,
-                version: String::new(),
-                rank: 0,
-                name: entry.name.clone(),
-            };
-            (key, Direction::Up, leading_digits(&entry.name))
-        }
+        FlatFramework::Plain => plain_position(&entry.name),
     };
     let transactional = match framework {
         FlatFramework::Flyway => flyway_transactional(&entry.path),
@@ -583,11 +575,31 @@ fn describe_flat(framework: FlatFramework, entry: &FlatEntry) -> (SortKey, Migra
         path: entry.path.clone(),
         layout: flat_layout(framework),
         direction,
-        version: version.map(str::to_string).or_else(|| key_version(&key)),
+        // A plain file's sort key holds its name, which is no version.
+        version: version
+            .map(str::to_string)
+            .or_else(|| (framework != FlatFramework::Plain).then(|| key_version(&key))?),
         transactional,
         report: false,
     };
     (key, file)
+}
+
+/// Plain files sort by name; `<name>.rollback.sql` is the rollback of `<name>.sql` and
+/// comes right after it.
+fn plain_position(name: &str) -> (SortKey, Direction, Option<&str>) {
+    let (up_name, direction) = match name.strip_suffix(".rollback.sql") {
+        Some(stem) => (format!("{stem}.sql"), Direction::Down),
+        None => (name.to_string(), Direction::Up),
+    };
+    // The up file's name orders the pair; the rank puts the rollback second.
+    let key = SortKey {
+        group: 0,
+        version: up_name,
+        rank: u8::from(direction == Direction::Down),
+        name: name.to_string(),
+    };
+    (key, direction, leading_digits(name))
 }
 
 fn key_version(key: &SortKey) -> Option<String> {
@@ -1460,6 +1472,29 @@ mod tests {
         assert_eq!(
             rows(&discovery.sets[0]),
             vec![row("1_create_authors.sql", Up, Some("1"), false, true)]
+        );
+    }
+
+    #[test]
+    fn plain_rollback_files_follow_their_up_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for name in [
+            "2_add.rollback.sql",
+            "2_add.sql",
+            "10_more.sql",
+            "1_init.sql",
+        ] {
+            write(&dir.path().join(name), "SELECT 1;\n");
+        }
+        let discovery = discover(&request(vec![dir.path().to_path_buf()]));
+        assert_eq!(
+            rows(single_set(&discovery)),
+            vec![
+                row("1_init.sql", Up, Some("1"), false, true),
+                row("2_add.sql", Up, Some("2"), false, true),
+                row("2_add.rollback.sql", Down, Some("2"), false, true),
+                row("10_more.sql", Up, Some("10"), false, true),
+            ]
         );
     }
 

@@ -464,3 +464,65 @@ fn normalise(path: &Path) -> PathBuf {
         .filter(|c| !matches!(c, std::path::Component::CurDir))
         .collect()
 }
+
+/// One migration file read for `lockstep plan`: its set, its text, and each of its forward
+/// statements with the schema it runs on.
+pub struct FileReplay {
+    pub set: MigrationSet,
+    /// The position of the file in `set.files`.
+    pub position: usize,
+    pub text: String,
+    pub statements: Vec<(crate::statement::Statement, Catalog)>,
+}
+
+/// Replays every earlier file of `path`'s migration set into the catalogue, then records
+/// each forward statement of `path` with a copy of the catalogue it runs on.
+pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileReplay, String> {
+    let discovery = discover(&DiscoverRequest {
+        paths: vec![path.to_path_buf()],
+        include: Vec::new(),
+        exclude: Vec::new(),
+    });
+    if let Some(error) = discovery.errors.first() {
+        return Err(error.to_string());
+    }
+    let found = discovery.sets.into_iter().find_map(|set| {
+        let position = set.files.iter().rposition(|f| f.report)?;
+        Some((set, position))
+    });
+    let Some((set, position)) = found else {
+        return Err(format!("{}: not a migration file", path.display()));
+    };
+    let dialect = settings.target.dialect;
+    let mut catalog = Catalog::new(dialect);
+    let mut statements = Vec::new();
+    let mut text = String::new();
+    for (index, file) in set.files.iter().enumerate().take(position + 1) {
+        let loaded = match load(&file.path, dialect) {
+            Loaded::File(loaded) => loaded,
+            Loaded::Binary => continue,
+            Loaded::Failed(message) => return Err(format!("{}: {message}", file.path.display())),
+        };
+        let change_set = ChangeSet(index as u32);
+        for section in layout::sections(&loaded.text, file) {
+            if section.direction != Direction::Up {
+                continue;
+            }
+            for statement in statements_in(&loaded.parsed, &section) {
+                if index == position {
+                    statements.push((statement.clone(), catalog.clone()));
+                }
+                catalog.apply(statement, change_set);
+            }
+        }
+        if index == position {
+            text = loaded.text;
+        }
+    }
+    Ok(FileReplay {
+        set,
+        position,
+        text,
+        statements,
+    })
+}

@@ -18,6 +18,7 @@ pub mod layout;
 pub mod locks;
 pub mod mysql;
 pub mod parse;
+pub mod plan;
 pub mod report;
 pub mod rules;
 pub mod session;

@@ -41,6 +41,10 @@ pub const LOCK_MODES: [&str; 8] = [
 /// Bounds every statement the harness runs, so a lock wait cannot hang the suite.
 const STATEMENT_TIMEOUT_MS: u32 = 60_000;
 
+/// Bounds a migration file sent by [`PgDb::exec_as_one_query`]: a batched backfill of a
+/// large table on a loaded machine runs longer than one ordinary statement.
+const MIGRATION_TIMEOUT_MS: u32 = 180_000;
+
 /// How long the blocking session of `measure_outside_tx` keeps its locks after the statement's
 /// backend was first seen, when that statement is never seen waiting for them.
 const BLOCKER_HOLD_LIMIT: Duration = Duration::from_secs(5);
@@ -248,10 +252,18 @@ impl PgServer {
 
     /// A psql session on `database` reading a script from stdin, printing CSV rows only.
     fn psql_command(&self, database: &str) -> Command {
+        let mut command = self.psql_base(database);
+        command.args(["--set=ON_ERROR_STOP=1", "--file", "-"]);
+        command
+    }
+
+    /// psql on `database` printing CSV rows only, before the choice of input and of what an
+    /// error does.
+    fn psql_base(&self, database: &str) -> Command {
         let mut command = Command::new(&self.psql);
         command
             .args(["--no-psqlrc", "--quiet", "--csv", "--tuples-only"])
-            .args(["--set=ON_ERROR_STOP=1", "--pset=null=NULL"])
+            .arg("--pset=null=NULL")
             .arg("--host")
             .arg(&self.socket_dir)
             .args([
@@ -261,7 +273,6 @@ impl PgServer {
                 "--dbname",
                 database,
             ])
-            .args(["--file", "-"])
             .env(
                 "PGOPTIONS",
                 format!("-c statement_timeout={STATEMENT_TIMEOUT_MS}"),
@@ -331,6 +342,74 @@ impl PgDb {
     /// the script has its own BEGIN/COMMIT.
     pub fn exec(&self, sql: &str) -> Result<(), String> {
         self.server.run(&self.name, sql).map(drop)
+    }
+
+    /// Sends `sql` as ONE query string, as golang-migrate, dbmate and sqlx hand a migration
+    /// file to the server (PostgreSQL runs several statements in one string as one implicit
+    /// transaction). `wrapped` sends `BEGIN` before and `COMMIT` after it, as a tool that opens
+    /// its own transaction does. The session's `application_name` is `app_name`.
+    pub fn exec_as_one_query(
+        &self,
+        sql: &str,
+        wrapped: bool,
+        app_name: &str,
+    ) -> Result<(), String> {
+        let mut command = self.server.psql_base(&self.name);
+        command
+            .arg("--set=ON_ERROR_STOP=1")
+            .env("PGAPPNAME", app_name)
+            .env(
+                "PGOPTIONS",
+                format!("-c statement_timeout={MIGRATION_TIMEOUT_MS}"),
+            );
+        if wrapped {
+            command.args(["--command", "BEGIN"]);
+        }
+        command.arg("--command").arg(sql);
+        if wrapped {
+            command.args(["--command", "COMMIT"]);
+        }
+        run_with_input(&mut command, "").map(drop)
+    }
+
+    /// Runs a script statement by statement as `psql --file` does (and Flyway and goose,
+    /// which split a file into statements themselves); `single_transaction` wraps it all in
+    /// one transaction. The session's `application_name` is `app_name`.
+    pub fn exec_script(
+        &self,
+        sql: &str,
+        single_transaction: bool,
+        app_name: &str,
+    ) -> Result<(), String> {
+        let mut command = self.server.psql_command(&self.name);
+        command.env("PGAPPNAME", app_name);
+        if single_transaction {
+            command.arg("--single-transaction");
+        }
+        run_with_input(&mut command, sql).map(drop)
+    }
+
+    /// A long-lived session that runs one statement at a time and reports each statement's
+    /// own error, for application traffic and lock sampling.
+    pub fn session(&self, app_name: &str) -> Result<PgSession, String> {
+        let mut child = self
+            .server
+            .psql_base(&self.name)
+            .args(["--set=ON_ERROR_STOP=0", "--file", "-"])
+            .env("PGAPPNAME", app_name)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|err| format!("cannot start a session: {err}"))?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err("the session has no pipes".into());
+        };
+        Ok(PgSession {
+            child,
+            stdin: Some(stdin),
+            stdout: BufReader::new(stdout),
+        })
     }
 
     /// Runs a script and returns the rows of every result set in order; SQL NULL reads "NULL".
@@ -586,6 +665,62 @@ impl PgDb {
             "SELECT format('%I.%I', n.nspname, c.relname) FROM {USER_TABLES} AND c.relkind <> 'm'"
         );
         Ok(self.query(&sql)?.into_iter().flatten().collect())
+    }
+}
+
+/// One psql process kept open: statements go in one at a time, and after each the session
+/// prints a marker row with psql's `ERROR`, `SQLSTATE` and `LAST_ERROR_MESSAGE` variables,
+/// so a failed statement is reported as that statement's failure.
+pub struct PgSession {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<std::process::ChildStdout>,
+}
+
+/// Ends the marker row; no result of a statement ends a line with it.
+const SESSION_END: &str = "lockstep_session_end";
+
+impl PgSession {
+    /// Runs one statement; its result rows, or `SQLSTATE: message` when it failed.
+    pub fn run(&mut self, statement: &str) -> Result<Vec<Vec<String>>, String> {
+        let script = format!(
+            "{};\nSELECT :'ERROR', :'SQLSTATE', :'LAST_ERROR_MESSAGE', '{SESSION_END}';\n",
+            trim_statement(statement)
+        );
+        let stdin = self.stdin.as_mut().ok_or("the session is closed")?;
+        stdin
+            .write_all(script.as_bytes())
+            .and_then(|()| stdin.flush())
+            .map_err(|err| format!("cannot talk to the session: {err}"))?;
+        let mut output = String::new();
+        loop {
+            let mut line = String::new();
+            let read = self
+                .stdout
+                .read_line(&mut line)
+                .map_err(|err| format!("cannot read the session: {err}"))?;
+            if read == 0 {
+                return Err("the session ended".into());
+            }
+            output.push_str(&line);
+            if line.trim_end().ends_with(SESSION_END) {
+                break;
+            }
+        }
+        let mut rows = parse_csv(&output);
+        match rows.pop().as_deref() {
+            Some([failed, _, _, _]) if failed == "false" => Ok(rows),
+            Some([_, sqlstate, message, _]) => Err(format!("{sqlstate}: {message}")),
+            _ => Err(format!("unexpected session output: {output}")),
+        }
+    }
+}
+
+impl Drop for PgSession {
+    fn drop(&mut self) {
+        // Closing stdin ends psql.
+        self.stdin.take();
+        let _ = self.child.wait();
     }
 }
 

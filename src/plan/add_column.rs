@@ -1,0 +1,216 @@
+//! Add a `NOT NULL` column, or a column whose default is volatile.
+//!
+//! - A non-volatile default (a constant, `now()`): PostgreSQL 11+ stores it in the
+//!   catalogue and existing rows read it from there, so `ADD COLUMN ... NOT NULL DEFAULT c`
+//!   neither rewrites nor scans the table. The plan is that one statement behind a
+//!   `lock_timeout`: the only risk is queueing traffic behind its ACCESS EXCLUSIVE lock.
+//! - A volatile default (`random()`, `gen_random_uuid()`, `clock_timestamp()`) is computed
+//!   per row, so adding it rewrites the table. The plan adds the column plain, sets the
+//!   default for new rows, backfills old rows in committed batches, and for `NOT NULL`
+//!   adds `CHECK (col IS NOT NULL) NOT VALID` (only once every row has a value: a
+//!   `NOT VALID` check still applies to updated rows), validates it without blocking
+//!   writes, and lets `SET NOT NULL` use it instead of scanning (PostgreSQL 12+).
+
+use super::phases::{self, BRIEF};
+use super::sql::{self, Backfill};
+use super::{
+    Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+};
+use crate::catalog::Catalog;
+use crate::diagnostic::LockMode;
+use crate::statement::{ColumnDef, Expr, ObjectName, Volatility};
+
+/// `None` when adding this column needs no plan (or another recipe's).
+pub fn plan(
+    table: &ObjectName,
+    column: &ColumnDef,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<Result<Plan, PlanError>> {
+    if column.generated.is_some() || column.is_serial() {
+        return None;
+    }
+    let volatile = column
+        .default
+        .as_ref()
+        .filter(|d| d.volatility == Volatility::Volatile);
+    match (&column.default, volatile) {
+        (_, Some(default)) => Some(
+            plain_column(column)
+                .and_then(|()| volatile_default(table, column, default, catalog, options)),
+        ),
+        (Some(_), None) if column.not_null => {
+            Some(plain_column(column).map(|()| stored_default(table, column)))
+        }
+        (None, None) if column.not_null => Some(Err(PlanError(format!(
+            "`{}` is NOT NULL without a default: existing rows need a value; add `DEFAULT <value>` to the column and plan again",
+            column.name
+        )))),
+        _ => None,
+    }
+}
+
+/// Keys, references and checks on the new column have plans of their own.
+fn plain_column(column: &ColumnDef) -> Result<(), PlanError> {
+    if column.primary_key || column.unique || column.references.is_some() || column.check.is_some()
+    {
+        return Err(PlanError(format!(
+            "add `{}` without its key, reference or check first, then add the constraint in its own statement (it has a plan of its own)",
+            column.name
+        )));
+    }
+    Ok(())
+}
+
+fn title(table: &ObjectName, column: &ColumnDef) -> String {
+    format!("add {table}.{} {}", column.name, column.data_type.text)
+}
+
+fn slug(table: &ObjectName, column: &ColumnDef) -> String {
+    sql::derived_ident(&[&table.name.value, &column.name.value])
+}
+
+fn drop_column(table: &ObjectName, column: &ColumnDef) -> Rollback {
+    Rollback::Steps(vec![Step::strong(format!(
+        "ALTER TABLE {} DROP COLUMN IF EXISTS {}",
+        sql::object(table),
+        sql::ident(&column.name)
+    ))])
+}
+
+/// One phase: the statement as written, behind a lock timeout.
+fn stored_default(table: &ObjectName, column: &ColumnDef) -> Plan {
+    let default = column.default.as_ref().map_or("", |d| d.text.as_str());
+    let expand = Phase {
+        kind: PhaseKind::Expand,
+        summary: format!(
+            "add {} with its default stored in the catalogue",
+            column.name
+        ),
+        deploy: Deploy::BeforeRelease,
+        transactional: true,
+        lock: PhaseLock {
+            table: table.clone(),
+            mode: LockMode::AccessExclusive,
+            max_hold: Some(BRIEF),
+            reason: "catalogue change only: PostgreSQL 11+ stores the default, no rewrite, no scan"
+                .into(),
+        },
+        verify: Verify {
+            query: sql::column_not_null(table, &column.name),
+            expected: "t".into(),
+        },
+        steps: vec![Step::strong(format!(
+            "ALTER TABLE {} ADD COLUMN {} {} NOT NULL DEFAULT {default}",
+            sql::object(table),
+            sql::ident(&column.name),
+            column.data_type.text,
+        ))],
+        rollback: drop_column(table, column),
+        checklist: Vec::new(),
+    };
+    Plan {
+        title: title(table, column),
+        slug: slug(table, column),
+        phases: vec![expand],
+        notes: vec![format!(
+            "No backfill is needed: on PostgreSQL 11+ existing rows read `{default}` from the catalogue, and inserts from the running release get it too."
+        )],
+    }
+}
+
+fn volatile_default(
+    table: &ObjectName,
+    column: &ColumnDef,
+    default: &Expr,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let known = sql::known_table(catalog, table)?;
+    if known.column(&column.name).is_some() {
+        return Err(PlanError(format!(
+            "`{table}` already has a column `{}`",
+            column.name
+        )));
+    }
+    let key = sql::batch_key(known)?;
+    let t = sql::object(table);
+    let c = sql::ident(&column.name);
+    let expand = Phase {
+        kind: PhaseKind::Expand,
+        summary: format!(
+            "add {} without a default, then set the default for new rows",
+            column.name
+        ),
+        deploy: Deploy::BeforeRelease,
+        transactional: true,
+        lock: PhaseLock {
+            table: table.clone(),
+            mode: LockMode::AccessExclusive,
+            max_hold: Some(BRIEF),
+            reason: "catalogue changes only: no rewrite, no scan".into(),
+        },
+        verify: Verify {
+            query: sql::column_count(table, &column.name),
+            expected: "1".into(),
+        },
+        steps: vec![
+            Step::strong(format!(
+                "ALTER TABLE {t} ADD COLUMN {c} {}",
+                column.data_type.text
+            )),
+            Step::strong(format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
+                default.text
+            )),
+        ],
+        rollback: drop_column(table, column),
+        checklist: Vec::new(),
+    };
+    let pending = format!("{c} IS NULL");
+    let backfill = Phase {
+        kind: PhaseKind::Backfill,
+        summary: format!("give existing rows a value of {}", default.text),
+        deploy: Deploy::BeforeRelease,
+        transactional: false,
+        lock: phases::batch_lock(table, options),
+        verify: Verify {
+            query: sql::pending_rows(table, &pending),
+            expected: "0".into(),
+        },
+        steps: vec![Step::new(sql::backfill_block(
+            &Backfill {
+                table,
+                key: &key,
+                assignments: format!("{c} = {}", default.text),
+                pending,
+            },
+            options,
+        ))],
+        rollback: Rollback::Nothing(format!(
+            "the values go away with {} when the expand phase is rolled back",
+            column.name
+        )),
+        checklist: Vec::new(),
+    };
+    let mut phases = vec![expand, backfill];
+    let mut notes = Vec::new();
+    if column.not_null {
+        let check = phases::not_null_check(table, &column.name);
+        phases.push(phases::constrain_not_null(table, &column.name));
+        phases.push(phases::validate(table, &check));
+        if options.target.at_least(12, 0, 0) {
+            phases.push(phases::set_not_null(table, &column.name));
+        } else {
+            notes.push(format!(
+                "On PostgreSQL 11 SET NOT NULL scans the table under ACCESS EXCLUSIVE even with a validated check, so the plan stops at the validated check `{check}`, which enforces the same rule; run the SET NOT NULL after upgrading to 12."
+            ));
+        }
+    }
+    Ok(Plan {
+        title: title(table, column),
+        slug: slug(table, column),
+        phases,
+        notes,
+    })
+}

@@ -1,0 +1,224 @@
+//! `lockstep plan FILE`: replay FILE's folder, plan its risky statements, then print the
+//! phase files or write them (atomically, never over an existing file without `--force`).
+
+use super::render::{self, Convention, OutFile};
+use super::{plan_statement, Plan, PlanError, PlanOptions};
+use crate::cli::{write_atomically, PlanArgs, PlanLayout};
+use crate::config::Settings;
+use crate::dialect::Dialect;
+use crate::discover::{discover, DiscoverRequest, MigrationFile};
+use crate::engine::{self, FileReplay};
+use crate::layout::Layout;
+use crate::span::LineIndex;
+use std::path::{Path, PathBuf};
+
+/// What the command produced.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// The annotated script to print, when nothing was written.
+    pub script: Option<String>,
+    pub written: Vec<PathBuf>,
+}
+
+pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
+    if settings.target.dialect != Dialect::Postgres {
+        return Err(PlanError(
+            "lockstep plan writes PostgreSQL plans only; use --dialect postgres".into(),
+        ));
+    }
+    let replay = engine::replay_file_for_plan(settings, &args.file).map_err(PlanError)?;
+    let options = PlanOptions {
+        target: settings.target,
+        batch_size: args.batch_size,
+        pause_ms: args.pause_ms,
+    };
+    let plans = plans(&replay, args.line, &options)?;
+    if plans.is_empty() {
+        return Err(PlanError(format!(
+            "{}: no statement here has a plan (lockstep plans column renames and NOT NULL or volatile-default columns)",
+            args.file.display()
+        )));
+    }
+    let file = &replay.set.files[replay.position];
+    let convention = convention(args.layout, file)?;
+    let phase_count = plans.iter().map(|p| p.phases.len()).sum();
+    let base = file.version.clone().ok_or_else(|| {
+        PlanError(format!(
+            "{}: its name has no version to number the phase files after",
+            args.file.display()
+        ))
+    })?;
+    let versions = render::versions(convention, &base, phase_count)?;
+    let files = render::files(&plans, convention, &versions);
+    let dir = match (&args.out, args.write) {
+        (Some(dir), _) => dir.clone(),
+        (None, true) => {
+            let dir = args
+                .file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            check_versions_free(&dir, &versions, &files)?;
+            dir
+        }
+        (None, false) => {
+            return Ok(Output {
+                script: Some(render::annotated_script(&files)),
+                written: Vec::new(),
+            })
+        }
+    };
+    let written = write_files(&dir, &files, args.force)?;
+    Ok(Output {
+        script: None,
+        written,
+    })
+}
+
+/// The plans for FILE's statements (only the one on `line` when given).
+fn plans(
+    replay: &FileReplay,
+    line: Option<u32>,
+    options: &PlanOptions,
+) -> Result<Vec<Plan>, PlanError> {
+    let index = LineIndex::new(&replay.text);
+    let mut plans = Vec::new();
+    let mut on_line = false;
+    for (statement, catalog) in &replay.statements {
+        if let Some(line) = line {
+            let first = index.line_col(&replay.text, statement.span.start).line;
+            let last = index.line_col(&replay.text, statement.span.end).line;
+            if !(first..=last).contains(&line) {
+                continue;
+            }
+            on_line = true;
+        }
+        if let Some(plan) = plan_statement(statement, catalog, options) {
+            plans.push(plan?);
+        }
+    }
+    match line {
+        Some(line) if !on_line => Err(PlanError(format!("no statement on line {line}"))),
+        Some(line) if plans.is_empty() => Err(PlanError(format!(
+            "the statement on line {line} has no plan: lockstep plans column renames and NOT NULL or volatile-default columns"
+        ))),
+        _ => Ok(plans),
+    }
+}
+
+/// The convention to write in: the one asked for, else the file's own.
+fn convention(layout: PlanLayout, file: &MigrationFile) -> Result<Convention, PlanError> {
+    let chosen = match layout {
+        PlanLayout::Flyway => Convention::Flyway,
+        PlanLayout::GolangMigrate => Convention::GolangMigrate,
+        PlanLayout::Sqlx => Convention::Sqlx,
+        PlanLayout::Dbmate => Convention::Dbmate,
+        PlanLayout::Goose => Convention::Goose,
+        PlanLayout::Plain => Convention::Plain,
+        PlanLayout::Diesel | PlanLayout::Prisma | PlanLayout::Sqitch => {
+            return Err(unsupported(layout_name(layout)))
+        }
+        PlanLayout::Auto => match file.layout {
+            Layout::Flyway => Convention::Flyway,
+            // sqlx shares golang-migrate's names; only sqlx wraps files in a transaction.
+            Layout::GolangMigrate if file.transactional => Convention::Sqlx,
+            Layout::GolangMigrate => Convention::GolangMigrate,
+            Layout::Dbmate => Convention::Dbmate,
+            Layout::Goose => Convention::Goose,
+            Layout::Plain => Convention::Plain,
+            other @ (Layout::Diesel | Layout::Prisma | Layout::Sqitch) => {
+                return Err(unsupported(other.name()))
+            }
+        },
+    };
+    Ok(chosen)
+}
+
+fn layout_name(layout: PlanLayout) -> &'static str {
+    match layout {
+        PlanLayout::Diesel => "diesel",
+        PlanLayout::Prisma => "prisma",
+        _ => "sqitch",
+    }
+}
+
+fn unsupported(name: &str) -> PlanError {
+    PlanError(format!(
+        "lockstep plan does not write {name} migrations yet; use --out DIR with --layout plain (or flyway, golang-migrate, sqlx, dbmate, goose)"
+    ))
+}
+
+/// A new version must not be one another file of the folder already uses (files of this
+/// plan written before are left to the overwrite check).
+fn check_versions_free(
+    dir: &Path,
+    versions: &[String],
+    planned: &[OutFile],
+) -> Result<(), PlanError> {
+    let folder = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir.to_path_buf()
+    };
+    let discovery = discover(&DiscoverRequest {
+        paths: vec![folder],
+        ..DiscoverRequest::default()
+    });
+    let files = discovery.sets.iter().flat_map(|set| &set.files);
+    let ours = |path: &Path| {
+        path.file_name()
+            .is_some_and(|name| planned.iter().any(|f| name == f.name.as_str()))
+    };
+    for file in files.filter(|file| !ours(&file.path)) {
+        let Some(taken) = &file.version else { continue };
+        if let Some(clash) = versions.iter().find(|v| same_version(v, taken)) {
+            return Err(PlanError(format!(
+                "version {clash} is taken by {}; use --out DIR and renumber the files by hand",
+                file.path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `0009` and `9`, `8.01` and `8.1` are the same version.
+fn same_version(a: &str, b: &str) -> bool {
+    let parts = |v: &str| -> Vec<String> {
+        v.split('.')
+            .map(|p| p.trim_start_matches('0').to_string())
+            .collect()
+    };
+    parts(a) == parts(b)
+}
+
+/// Writes every file into `dir`; refuses (before writing anything) when one exists.
+fn write_files(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>, PlanError> {
+    let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
+    if !force {
+        if let Some(existing) = paths.iter().find(|p| p.exists()) {
+            return Err(PlanError(format!(
+                "{} already exists; pass --force to replace it",
+                existing.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| PlanError(format!("{}: cannot create: {e}", dir.display())))?;
+    for (path, file) in paths.iter().zip(files) {
+        write_atomically(path, file.text.as_bytes())
+            .map_err(|e| PlanError(format!("{}: cannot write: {e}", path.display())))?;
+    }
+    Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_compare_without_padding() {
+        assert!(same_version("0009", "9"));
+        assert!(same_version("8.01", "8.1"));
+        assert!(!same_version("8.1", "8.10"));
+    }
+}

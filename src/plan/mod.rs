@@ -1,0 +1,239 @@
+//! `lockstep plan`: the safe, phased replacement of a risky statement.
+//!
+//! A recipe (one file per pattern) turns a statement and the schema it runs on into a
+//! [`Plan`]: structured phases (expand, backfill, constrain, validate, contract, ...), each
+//! with when to deploy it, whether it runs in a transaction, the lock it takes and for how
+//! long, how to verify it finished, its statements and its rollback. [`render`] writes the
+//! phases as files in a migration framework's own naming and markers; nothing here formats
+//! output.
+//!
+//! Rules every recipe follows:
+//! - a phase that must run outside a transaction (a batched backfill that commits per
+//!   batch, `CONCURRENTLY`) holds exactly one statement: golang-migrate, dbmate, sqlx and
+//!   Diesel send a whole file as one query string, which PostgreSQL runs as one implicit
+//!   transaction when it holds several statements;
+//! - a statement that takes a lock blocking reads or writes runs after `SET LOCAL
+//!   lock_timeout` in a transactional phase, so a long-running query ahead of it makes the
+//!   migration fail and retry instead of queueing all traffic behind it;
+//! - backfills walk the primary key in batches, commit each batch, pause between batches,
+//!   and only touch rows that still need it, so a re-run resumes where a failed run stopped.
+
+mod add_column;
+pub mod command;
+mod phases;
+mod rename_column;
+pub mod render;
+mod sql;
+
+use crate::catalog::Catalog;
+use crate::diagnostic::LockMode;
+use crate::dialect::Target;
+use crate::statement::{AlterAction, ObjectName, Statement, StatementKind};
+use std::time::Duration;
+
+/// Backfill tuning and the server the plan is for.
+#[derive(Copy, Clone, Debug)]
+pub struct PlanOptions {
+    pub target: Target,
+    /// Rows per backfill batch (each batch commits on its own).
+    pub batch_size: u32,
+    /// Pause between backfill batches, in milliseconds.
+    pub pause_ms: u32,
+}
+
+/// How long a strong-lock statement may wait for its lock before it gives up.
+pub const LOCK_TIMEOUT: &str = "5s";
+
+/// The phased replacement of one statement.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// What the original statement does, e.g. "rename shipments.co2_kg to emissions_kg".
+    pub title: String,
+    /// A file-name fragment naming the change, e.g. "shipments_co2_kg_to_emissions_kg".
+    pub slug: String,
+    pub phases: Vec<Phase>,
+    /// Advice that applies to the whole plan.
+    pub notes: Vec<String>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum PhaseKind {
+    /// Adds the new structures beside the old; both application versions keep working.
+    Expand,
+    /// Copies or computes values for existing rows, in committed batches.
+    Backfill,
+    /// Adds a constraint `NOT VALID`: checked for new rows only, no scan.
+    Constrain,
+    /// Checks a `NOT VALID` constraint against existing rows without blocking writes.
+    Validate,
+    /// `SET NOT NULL` proven by a validated check (PostgreSQL 12+), then drops the check.
+    SetNotNull,
+    /// Removes the old structures once no running code uses them.
+    Contract,
+}
+
+impl PhaseKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            PhaseKind::Expand => "expand",
+            PhaseKind::Backfill => "backfill",
+            PhaseKind::Constrain => "constrain",
+            PhaseKind::Validate => "validate",
+            PhaseKind::SetNotNull => "set_not_null",
+            PhaseKind::Contract => "contract",
+        }
+    }
+}
+
+/// When a phase may be deployed relative to the application release.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Deploy {
+    /// Before the release that uses the new schema; the running release keeps working.
+    BeforeRelease,
+    /// Any time after the previous phase; neither release depends on it.
+    AfterPrevious,
+    /// Only once every application instance runs the new release.
+    AfterAllInstances,
+}
+
+impl Deploy {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Deploy::BeforeRelease => {
+                "before the application release that uses the new schema; the running release keeps working"
+            }
+            Deploy::AfterPrevious => {
+                "any time after the previous phase; neither application release depends on it"
+            }
+            Deploy::AfterAllInstances => {
+                "only after every application instance runs the new release"
+            }
+        }
+    }
+}
+
+/// The strongest table lock a phase takes, and for how long it holds it once granted.
+#[derive(Clone, Debug)]
+pub struct PhaseLock {
+    pub table: ObjectName,
+    pub mode: LockMode,
+    /// The longest the lock is held at a time; `None` when the mode blocks neither reads
+    /// nor writes and is held for the whole statement (a scan).
+    pub max_hold: Option<Duration>,
+    /// Why the lock is held that long, e.g. "catalogue changes only".
+    pub reason: String,
+}
+
+/// A query that tells whether the phase finished, with the answer it gives when it did.
+#[derive(Clone, Debug)]
+pub struct Verify {
+    pub query: String,
+    pub expected: String,
+}
+
+/// One SQL statement of a phase or of its rollback.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// The statement without its terminating `;`.
+    pub sql: String,
+    /// Takes a lock that blocks reads or writes: `SET LOCAL lock_timeout` goes first.
+    pub strong_lock: bool,
+    /// A `lockstep:ignore` comment line to put right above it, with the reason.
+    pub ignore: Option<String>,
+}
+
+impl Step {
+    pub fn new(sql: impl Into<String>) -> Step {
+        Step {
+            sql: sql.into(),
+            strong_lock: false,
+            ignore: None,
+        }
+    }
+
+    pub fn strong(sql: impl Into<String>) -> Step {
+        Step {
+            strong_lock: true,
+            ..Step::new(sql)
+        }
+    }
+
+    /// Whether the statement has semicolons of its own (a function or `DO` body), which
+    /// goose needs to be told about.
+    pub fn is_compound(&self) -> bool {
+        self.sql.contains("$$")
+    }
+}
+
+/// How to undo a phase.
+#[derive(Clone, Debug)]
+pub enum Rollback {
+    /// Run these statements (in a transaction).
+    Steps(Vec<Step>),
+    /// Nothing to undo, and why.
+    Nothing(String),
+    /// The phase destroys something a rollback cannot bring back.
+    Irreversible(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Phase {
+    pub kind: PhaseKind,
+    /// What the phase does, in a few words.
+    pub summary: String,
+    pub deploy: Deploy,
+    /// Whether the phase runs in one transaction (the framework's or an explicit one).
+    pub transactional: bool,
+    pub lock: PhaseLock,
+    pub verify: Verify,
+    pub steps: Vec<Step>,
+    pub rollback: Rollback,
+    /// What to check before running an irreversible phase; empty when it is reversible.
+    pub checklist: Vec<String>,
+}
+
+impl Phase {
+    pub fn irreversible(&self) -> bool {
+        matches!(self.rollback, Rollback::Irreversible(_))
+    }
+}
+
+/// Why a statement that needs a plan cannot get one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PlanError(pub String);
+
+/// The plan for `statement`, or `None` when no recipe covers it (it needs no plan, or
+/// lockstep does not know a safe one yet).
+pub fn plan_statement(
+    statement: &Statement,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<Result<Plan, PlanError>> {
+    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
+        return None;
+    };
+    let [action] = actions.as_slice() else {
+        return None;
+    };
+    let plan = match action {
+        AlterAction::RenameColumn { from, to } => {
+            rename_column::plan(name, from, to, catalog, options)
+        }
+        AlterAction::AddColumn { column, .. } => add_column::plan(name, column, catalog, options)?,
+        _ => return None,
+    };
+    Some(plan.and_then(|plan| supported(plan, options)))
+}
+
+/// The batched backfill commits inside a `DO` block, which PostgreSQL allows from 11 on.
+fn supported(plan: Plan, options: &PlanOptions) -> Result<Plan, PlanError> {
+    if options.target.at_least(11, 0, 0) {
+        Ok(plan)
+    } else {
+        Err(PlanError(format!(
+            "lockstep plan needs PostgreSQL 11 or later (the target is {}): the batched backfill commits per batch inside a DO block",
+            options.target.version
+        )))
+    }
+}

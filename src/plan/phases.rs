@@ -1,0 +1,142 @@
+//! Phases several recipes share: the lock of a batched backfill and the safe way to make
+//! a column `NOT NULL` (a `NOT VALID` check, its validation, then `SET NOT NULL`).
+
+use super::sql;
+use super::{Deploy, Phase, PhaseKind, PhaseLock, PlanOptions, Rollback, Step, Verify};
+use crate::diagnostic::LockMode;
+use crate::statement::{Ident, ObjectName};
+use std::time::Duration;
+
+/// Catalogue-only changes hold their ACCESS EXCLUSIVE lock for milliseconds.
+pub const BRIEF: Duration = Duration::from_secs(1);
+/// The longest one backfill batch holds its locks.
+pub const BATCH_HOLD: Duration = Duration::from_secs(5);
+
+/// A backfill holds ROW EXCLUSIVE and its batch's row locks until the batch commits.
+pub fn batch_lock(table: &ObjectName, options: &PlanOptions) -> PhaseLock {
+    PhaseLock {
+        table: table.clone(),
+        mode: LockMode::RowExclusive,
+        max_hold: Some(BATCH_HOLD),
+        reason: format!(
+            "one batch of {} rows at a time: each batch commits, releasing its locks, then pauses {} ms",
+            options.batch_size, options.pause_ms
+        ),
+    }
+}
+
+/// The name of the check that stands in for `NOT NULL` while it is validated.
+pub fn not_null_check(table: &ObjectName, column: &Ident) -> String {
+    sql::derived_ident(&[&table.name.value, &column.value, "not_null"])
+}
+
+/// `ADD CONSTRAINT ... CHECK (column IS NOT NULL) NOT VALID`: checked for new and updated
+/// rows from now on, without scanning the existing ones.
+pub fn constrain_not_null(table: &ObjectName, column: &Ident) -> Phase {
+    let check = not_null_check(table, column);
+    let t = sql::object(table);
+    Phase {
+        kind: PhaseKind::Constrain,
+        summary: format!("add {check} NOT VALID: new and updated rows only, no scan"),
+        deploy: Deploy::AfterPrevious,
+        transactional: true,
+        lock: PhaseLock {
+            table: table.clone(),
+            mode: LockMode::AccessExclusive,
+            max_hold: Some(BRIEF),
+            reason: "catalogue change only: NOT VALID skips the scan".into(),
+        },
+        verify: Verify {
+            query: sql::constraint_validated(table, &check),
+            expected: "f".into(),
+        },
+        steps: vec![Step::strong(format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID",
+            sql::ident(column)
+        ))],
+        rollback: Rollback::Steps(vec![Step::strong(format!(
+            "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}"
+        ))]),
+        checklist: Vec::new(),
+    }
+}
+
+/// VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on.
+pub fn validate(table: &ObjectName, constraint: &str) -> Phase {
+    Phase {
+        kind: PhaseKind::Validate,
+        summary: format!("check {constraint} against existing rows without blocking writes"),
+        deploy: Deploy::AfterPrevious,
+        transactional: true,
+        lock: PhaseLock {
+            table: table.clone(),
+            mode: LockMode::ShareUpdateExclusive,
+            max_hold: None,
+            reason: "for the scan of the table; reads and writes continue".into(),
+        },
+        verify: Verify {
+            query: sql::constraint_validated(table, constraint),
+            expected: "t".into(),
+        },
+        steps: vec![Step::new(format!(
+            "ALTER TABLE {} VALIDATE CONSTRAINT {constraint}",
+            sql::object(table)
+        ))],
+        rollback: Rollback::Nothing(
+            "validating only checks rows; the constraint goes with the rollback of the phase that added it"
+                .into(),
+        ),
+        checklist: Vec::new(),
+    }
+}
+
+/// The steps that turn a validated `NOT NULL` check into the column's own `NOT NULL`:
+/// PostgreSQL 12+ skips the scan when a validated check proves it.
+pub fn set_not_null_steps(table: &ObjectName, column: &Ident) -> Vec<Step> {
+    let t = sql::object(table);
+    vec![
+        Step::strong(format!(
+            "ALTER TABLE {t} ALTER COLUMN {} SET NOT NULL",
+            sql::ident(column)
+        )),
+        Step::strong(format!(
+            "ALTER TABLE {t} DROP CONSTRAINT {}",
+            not_null_check(table, column)
+        )),
+    ]
+}
+
+pub fn set_not_null(table: &ObjectName, column: &Ident) -> Phase {
+    let t = sql::object(table);
+    let check = not_null_check(table, column);
+    Phase {
+        kind: PhaseKind::SetNotNull,
+        summary: format!("make {column} NOT NULL using the validated check, then drop the check"),
+        deploy: Deploy::AfterPrevious,
+        transactional: true,
+        lock: PhaseLock {
+            table: table.clone(),
+            mode: LockMode::AccessExclusive,
+            max_hold: Some(BRIEF),
+            reason:
+                "catalogue changes only: SET NOT NULL uses the validated check instead of scanning"
+                    .into(),
+        },
+        verify: Verify {
+            query: sql::column_not_null(table, column),
+            expected: "t".into(),
+        },
+        steps: set_not_null_steps(table, column),
+        rollback: Rollback::Steps(vec![
+            Step::strong(format!(
+                "ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({} IS NOT NULL) NOT VALID",
+                sql::ident(column)
+            )),
+            Step::strong(format!(
+                "ALTER TABLE {t} ALTER COLUMN {} DROP NOT NULL",
+                sql::ident(column)
+            )),
+        ]),
+        checklist: Vec::new(),
+    }
+}

@@ -1,0 +1,396 @@
+//! Plans as migration files, in a framework's own naming, ordering and markers.
+//!
+//! How each framework runs a file, which decides what the files must say:
+//!
+//! | framework | wraps a file in a transaction | no-transaction marker | rollback |
+//! |---|---|---|---|
+//! | Flyway | yes | `<script>.sql.conf` holding `executeInTransaction=false` | `U<version>__` undo file |
+//! | golang-migrate | no (the file is one query string) | none needed | `.down.sql` |
+//! | sqlx | yes | the file starts with `-- no-transaction` | `.down.sql` |
+//! | dbmate | yes, per block | `-- migrate:up transaction:false` | `-- migrate:down` block |
+//! | goose | yes | `-- +goose NO TRANSACTION` | `-- +goose Down` section |
+//! | plain | no (psql runs each statement) | none needed | `.rollback.sql` beside it |
+//!
+//! A transactional phase in a framework that does not wrap gets an explicit
+//! `BEGIN`/`COMMIT`, so `SET LOCAL lock_timeout` applies to it everywhere. Flyway versions
+//! are digits and dots: the phases of a plan for `V8__x.sql` are `V8.1__`, `V8.2__`, ...
+//! (a letter suffix such as `V8A` is not a Flyway version); integer-versioned frameworks
+//! number the phases after the file's own version, keeping its zero padding.
+
+use super::{Phase, Plan, PlanError, Rollback, Step, LOCK_TIMEOUT};
+use std::fmt::Write;
+
+/// The migration convention files are written in.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Convention {
+    Flyway,
+    GolangMigrate,
+    Sqlx,
+    Dbmate,
+    Goose,
+    Plain,
+}
+
+impl Convention {
+    pub fn name(self) -> &'static str {
+        match self {
+            Convention::Flyway => "flyway",
+            Convention::GolangMigrate => "golang-migrate",
+            Convention::Sqlx => "sqlx",
+            Convention::Dbmate => "dbmate",
+            Convention::Goose => "goose",
+            Convention::Plain => "plain",
+        }
+    }
+
+    /// Whether the framework runs each migration in a transaction unless told otherwise.
+    pub fn wraps(self) -> bool {
+        match self {
+            Convention::Flyway | Convention::Sqlx | Convention::Dbmate | Convention::Goose => true,
+            Convention::GolangMigrate | Convention::Plain => false,
+        }
+    }
+}
+
+/// What a written file is for.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The phase's forward migration (for dbmate and goose, with its down section).
+    Up,
+    /// The phase's rollback, in a file of its own.
+    Down,
+    /// Flyway's per-script configuration.
+    Config,
+}
+
+/// One file to write, named relative to the migration folder.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutFile {
+    pub name: String,
+    pub text: String,
+    pub role: Role,
+    /// Index of the phase in the flattened list of all plans' phases.
+    pub phase: usize,
+}
+
+/// The phase versions after `base` (the version of the file being replaced).
+pub fn versions(
+    convention: Convention,
+    base: &str,
+    count: usize,
+) -> Result<Vec<String>, PlanError> {
+    if base.is_empty() || !base.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return Err(PlanError(format!(
+            "cannot number the phase files after version `{base}`: expected digits"
+        )));
+    }
+    if convention == Convention::Flyway {
+        return Ok((1..=count).map(|i| format!("{base}.{i}")).collect());
+    }
+    let number: u128 = base.parse().map_err(|_| {
+        PlanError(format!(
+            "cannot number the phase files after version `{base}`: {} versions are whole numbers",
+            convention.name()
+        ))
+    })?;
+    let width = base.len();
+    Ok((1..=count as u128)
+        .map(|i| format!("{:0width$}", number + i))
+        .collect())
+}
+
+/// Every file of the plans, phase after phase, numbered from `versions`.
+pub fn files(plans: &[Plan], convention: Convention, versions: &[String]) -> Vec<OutFile> {
+    let phases: Vec<(&Plan, usize, &Phase)> = plans
+        .iter()
+        .flat_map(|plan| {
+            plan.phases
+                .iter()
+                .enumerate()
+                .map(move |(i, phase)| (plan, i, phase))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for (index, ((plan, position, phase), version)) in phases.iter().zip(versions).enumerate() {
+        let stem = format!("{}_{}", phase.kind.name(), plan.slug);
+        let names = Names::new(convention, version, &stem);
+        let context = PhaseContext {
+            plan,
+            position: *position,
+            phase,
+            convention,
+            rollback_at: &names.rollback_at,
+        };
+        out.extend(phase_files(&context, &names, index));
+    }
+    out
+}
+
+/// The files of one phase and where its rollback lives.
+struct Names {
+    up: String,
+    down: Option<String>,
+    config: Option<String>,
+    rollback_at: String,
+}
+
+impl Names {
+    fn new(convention: Convention, version: &str, stem: &str) -> Names {
+        let (up, down) = match convention {
+            Convention::Flyway => (
+                format!("V{version}__{stem}.sql"),
+                Some(format!("U{version}__{stem}.sql")),
+            ),
+            Convention::GolangMigrate | Convention::Sqlx => (
+                format!("{version}_{stem}.up.sql"),
+                Some(format!("{version}_{stem}.down.sql")),
+            ),
+            Convention::Dbmate | Convention::Goose => (format!("{version}_{stem}.sql"), None),
+            Convention::Plain => (
+                format!("{version}_{stem}.sql"),
+                Some(format!("{version}_{stem}.rollback.sql")),
+            ),
+        };
+        let rollback_at = match (&down, convention) {
+            (Some(down), _) => down.clone(),
+            (None, Convention::Dbmate) => "the `-- migrate:down` block below".into(),
+            (None, _) => "the `-- +goose Down` section below".into(),
+        };
+        let config =
+            (convention == Convention::Flyway).then(|| format!("V{version}__{stem}.sql.conf"));
+        Names {
+            up,
+            down,
+            config,
+            rollback_at,
+        }
+    }
+}
+
+struct PhaseContext<'a> {
+    plan: &'a Plan,
+    position: usize,
+    phase: &'a Phase,
+    convention: Convention,
+    rollback_at: &'a str,
+}
+
+fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFile> {
+    let phase = context.phase;
+    let file = |name: &str, text: String, role: Role| OutFile {
+        name: name.to_string(),
+        text,
+        role,
+        phase: index,
+    };
+    let header = header(context);
+    let up_body = up_body(context);
+    let down_body = rollback_body(context);
+    let mut out = Vec::new();
+    match context.convention {
+        Convention::Dbmate => {
+            let options = if phase.transactional {
+                ""
+            } else {
+                " transaction:false"
+            };
+            let text = format!(
+                "{header}\n-- migrate:up{options}\n{up_body}\n-- migrate:down\n{down_body}"
+            );
+            out.push(file(&names.up, text, Role::Up));
+        }
+        Convention::Goose => {
+            let marker = if phase.transactional {
+                ""
+            } else {
+                "-- +goose NO TRANSACTION\n"
+            };
+            let text =
+                format!("{marker}{header}\n-- +goose Up\n{up_body}\n-- +goose Down\n{down_body}");
+            out.push(file(&names.up, text, Role::Up));
+        }
+        Convention::Sqlx if !phase.transactional => {
+            // sqlx reads the marker only at the very start of the file.
+            let text = format!("-- no-transaction\n{header}\n{up_body}");
+            out.push(file(&names.up, text, Role::Up));
+        }
+        _ => out.push(file(&names.up, format!("{header}\n{up_body}"), Role::Up)),
+    }
+    if let Some(down) = &names.down {
+        let text = format!("{}\n{down_body}", rollback_header(context));
+        out.push(file(down, text, Role::Down));
+    }
+    if let (Some(config), false) = (&names.config, phase.transactional) {
+        out.push(file(
+            config,
+            "executeInTransaction=false\n".into(),
+            Role::Config,
+        ));
+    }
+    out
+}
+
+fn header(context: &PhaseContext) -> String {
+    let PhaseContext { plan, phase, .. } = context;
+    let mut h = String::new();
+    let _ = writeln!(h, "-- lockstep plan: {}", plan.title);
+    let _ = writeln!(
+        h,
+        "-- Phase {} of {}, {}: {}",
+        context.position + 1,
+        plan.phases.len(),
+        phase.kind.name(),
+        phase.summary
+    );
+    let _ = writeln!(h, "-- Deploy: {}.", phase.deploy.describe());
+    let _ = writeln!(h, "-- Transaction: {}.", transaction_note(context));
+    let lock = &phase.lock;
+    let held = match lock.max_hold {
+        Some(bound) => format!("held at most {} s at a time", bound.as_secs()),
+        None => "held for the whole statement".to_string(),
+    };
+    let _ = writeln!(
+        h,
+        "-- Lock: {} on {}, {held} ({}); blocks {}.",
+        lock.mode.name(),
+        lock.table,
+        lock.reason,
+        lock.mode.blocks().describe()
+    );
+    if phase.steps.iter().any(|s| s.strong_lock) {
+        let _ = writeln!(
+            h,
+            "-- Lock wait: at most {LOCK_TIMEOUT} (lock_timeout). On SQLSTATE 55P03 (lock_not_available) nothing changed: run the migration again, at a quieter time if it keeps timing out."
+        );
+    }
+    let _ = writeln!(h, "-- Verify: {};", phase.verify.query);
+    let _ = writeln!(h, "--   expect: {}", phase.verify.expected);
+    let rollback = match &phase.rollback {
+        Rollback::Steps(_) => context.rollback_at.to_string(),
+        Rollback::Nothing(why) => format!("nothing to undo: {why}"),
+        Rollback::Irreversible(why) => format!("none, IRREVERSIBLE: {why}"),
+    };
+    let _ = writeln!(h, "-- Rollback: {rollback}.");
+    if phase.irreversible() {
+        let _ = writeln!(h, "-- Pre-flight checklist (this phase cannot be undone):");
+        for item in &phase.checklist {
+            let _ = writeln!(h, "--   [ ] {item}");
+        }
+    }
+    if context.position + 1 == plan.phases.len() {
+        for note in &plan.notes {
+            let _ = writeln!(h, "-- Note: {note}");
+        }
+    }
+    h
+}
+
+fn transaction_note(context: &PhaseContext) -> &'static str {
+    match (context.phase.transactional, context.convention.wraps()) {
+        (true, true) => "one transaction, opened by the migration tool",
+        (true, false) => "one transaction, opened by the BEGIN below",
+        (false, _) => {
+            "none: one statement that commits as it goes, so it must run outside a transaction block"
+        }
+    }
+}
+
+fn rollback_header(context: &PhaseContext) -> String {
+    format!(
+        "-- lockstep plan: {}\n-- Rollback of phase {} of {}, {}.\n",
+        context.plan.title,
+        context.position + 1,
+        context.plan.phases.len(),
+        context.phase.kind.name()
+    )
+}
+
+fn up_body(context: &PhaseContext) -> String {
+    let phase = context.phase;
+    statements(&phase.steps, phase.transactional, context.convention)
+}
+
+fn rollback_body(context: &PhaseContext) -> String {
+    match &context.phase.rollback {
+        Rollback::Steps(steps) => statements(steps, true, context.convention),
+        Rollback::Nothing(why) => format!("-- Nothing to undo: {why}.\n"),
+        Rollback::Irreversible(why) => {
+            let message = super::sql::literal(&format!("irreversible: {why}"));
+            let step = Step::new(format!(
+                "DO $$\nBEGIN\n  RAISE EXCEPTION {message};\nEND\n$$"
+            ));
+            statements(&[step], true, context.convention)
+        }
+    }
+}
+
+fn statements(steps: &[Step], transactional: bool, convention: Convention) -> String {
+    let explicit = transactional && !convention.wraps();
+    let mut body = String::new();
+    if explicit {
+        body.push_str("BEGIN;\n");
+    }
+    let mut timeout_set = false;
+    for step in steps {
+        if step.strong_lock && !timeout_set {
+            let _ = writeln!(body, "SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';");
+            timeout_set = true;
+        }
+        if let Some(ignore) = &step.ignore {
+            let _ = writeln!(body, "{ignore}");
+        }
+        let goose_block = convention == Convention::Goose && step.is_compound();
+        if goose_block {
+            body.push_str("-- +goose StatementBegin\n");
+        }
+        let _ = writeln!(body, "{};", step.sql);
+        if goose_block {
+            body.push_str("-- +goose StatementEnd\n");
+        }
+    }
+    if explicit {
+        body.push_str("COMMIT;\n");
+    }
+    body
+}
+
+/// All files as one script for the terminal, each under a banner with its name.
+pub fn annotated_script(files: &[OutFile]) -> String {
+    let mut out = String::new();
+    for (i, file) in files.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "-- ==== {} ====", file.name);
+        out.push_str(&file.text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flyway_versions_are_sub_versions_of_digits_and_dots() {
+        let got = versions(Convention::Flyway, "8", 3).ok();
+        assert_eq!(got, Some(vec!["8.1".into(), "8.2".into(), "8.3".into()]));
+        let nested = versions(Convention::Flyway, "1.2", 1).ok();
+        assert_eq!(nested, Some(vec!["1.2.1".into()]));
+    }
+
+    #[test]
+    fn integer_versions_keep_their_padding() {
+        let got = versions(Convention::GolangMigrate, "000009", 2).ok();
+        assert_eq!(got, Some(vec!["000010".into(), "000011".into()]));
+        let stamp = versions(Convention::Dbmate, "20240101120000", 1).ok();
+        assert_eq!(stamp, Some(vec!["20240101120001".into()]));
+    }
+
+    #[test]
+    fn versions_that_are_not_numbers_are_refused() {
+        assert!(versions(Convention::Flyway, "8A", 1).is_err());
+        assert!(versions(Convention::GolangMigrate, "1.2", 1).is_err());
+        assert!(versions(Convention::Plain, "", 1).is_err());
+    }
+}

@@ -1,0 +1,167 @@
+//! SQL text shared by the recipes: identifiers, derived object names, the batched
+//! backfill and the catalogue queries that verify a phase.
+
+use super::{PlanError, PlanOptions};
+use crate::catalog::{Catalog, Table};
+use crate::statement::{Ident, ObjectName};
+
+/// PostgreSQL truncates identifiers to 63 bytes.
+const MAX_IDENT_BYTES: usize = 63;
+
+/// An identifier as SQL: quoted when it was written quoted.
+pub fn ident(name: &Ident) -> String {
+    if name.quoted {
+        format!("\"{}\"", name.value.replace('"', "\"\""))
+    } else {
+        name.value.clone()
+    }
+}
+
+/// A possibly schema-qualified name as SQL.
+pub fn object(name: &ObjectName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{}.{}", ident(schema), ident(&name.name)),
+        None => ident(&name.name),
+    }
+}
+
+/// A new object name in the table's schema, built from parts and cut to 63 bytes.
+pub fn derived(table: &ObjectName, parts: &[&str]) -> ObjectName {
+    ObjectName {
+        schema: table.schema.clone(),
+        name: Ident::new(derived_ident(parts)),
+    }
+}
+
+/// `parts` joined by `_`, lower-cased, cut to what PostgreSQL keeps of an identifier.
+pub fn derived_ident(parts: &[&str]) -> String {
+    let mut name: String = parts
+        .join("_")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    name.truncate(MAX_IDENT_BYTES);
+    name
+}
+
+/// A string literal.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// The table as the replay knows it, or why a plan cannot be written without it.
+pub fn known_table<'a>(catalog: &'a Catalog, table: &ObjectName) -> Result<&'a Table, PlanError> {
+    catalog.table(table).filter(|t| t.created_in.is_some()).ok_or_else(|| {
+        PlanError(format!(
+            "lockstep does not know the columns of `{table}`: its CREATE TABLE is not in the migrations before this file, and the plan needs the column types and the primary key"
+        ))
+    })
+}
+
+/// The single-column primary key the backfill walks.
+pub fn batch_key(table: &Table) -> Result<Ident, PlanError> {
+    match table.primary_key() {
+        Some([key]) => Ok(key.clone()),
+        Some(_) => Err(PlanError(format!(
+            "`{}` has a composite primary key; the batched backfill walks a single-column key",
+            table.name
+        ))),
+        None => Err(PlanError(format!(
+            "`{}` has no primary key the replayed migrations declare; the batched backfill walks it",
+            table.name
+        ))),
+    }
+}
+
+/// What a batched backfill writes, to which rows.
+pub struct Backfill<'a> {
+    pub table: &'a ObjectName,
+    pub key: &'a Ident,
+    /// The `SET` list, e.g. `emissions_kg = co2_kg`.
+    pub assignments: String,
+    /// The rows that still need it, e.g. `emissions_kg IS DISTINCT FROM co2_kg`; rows
+    /// already done are skipped, which makes a re-run resume.
+    pub pending: String,
+}
+
+/// One `DO` block that walks the key in batches, commits each batch (PostgreSQL 11+,
+/// outside a transaction block only) and pauses between them.
+pub fn backfill_block(backfill: &Backfill, options: &PlanOptions) -> String {
+    let table = object(backfill.table);
+    let key = ident(backfill.key);
+    let key_type = format!("{table}.{key}%TYPE");
+    let pause = format!("{:.3}", f64::from(options.pause_ms) / 1000.0);
+    format!(
+        "DO $$
+DECLARE
+  batch_start {key_type};
+  batch_end {key_type};
+BEGIN
+  SELECT min({key}) INTO batch_start FROM {table};
+  WHILE batch_start IS NOT NULL LOOP
+    SELECT max({key}) INTO batch_end
+      FROM (SELECT {key} FROM {table}
+             WHERE {key} >= batch_start
+             ORDER BY {key}
+             LIMIT {limit}) AS batch;
+    UPDATE {table} SET {assignments}
+     WHERE {key} BETWEEN batch_start AND batch_end
+       AND ({pending});
+    COMMIT;
+    PERFORM pg_sleep({pause});
+    SELECT min({key}) INTO batch_start FROM {table} WHERE {key} > batch_end;
+  END LOOP;
+END
+$$",
+        limit = options.batch_size,
+        assignments = backfill.assignments,
+        pending = backfill.pending,
+    )
+}
+
+/// How many rows still need the backfill: `0` when it is done.
+pub fn pending_rows(table: &ObjectName, pending: &str) -> String {
+    format!("SELECT count(*) FROM {} WHERE {pending}", object(table))
+}
+
+/// `1` when the column exists, `0` when it does not.
+pub fn column_count(table: &ObjectName, column: &Ident) -> String {
+    format!(
+        "SELECT count(*) FROM pg_attribute WHERE attrelid = {}::regclass AND attname = {} AND NOT attisdropped",
+        literal(&object(table)),
+        literal(&column.key()),
+    )
+}
+
+/// `1` when the trigger exists on the table.
+pub fn trigger_count(table: &ObjectName, trigger: &str) -> String {
+    format!(
+        "SELECT count(*) FROM pg_trigger WHERE tgrelid = {}::regclass AND tgname = {}",
+        literal(&object(table)),
+        literal(trigger),
+    )
+}
+
+/// `t` once the constraint is validated.
+pub fn constraint_validated(table: &ObjectName, constraint: &str) -> String {
+    format!(
+        "SELECT convalidated FROM pg_constraint WHERE conrelid = {}::regclass AND conname = {}",
+        literal(&object(table)),
+        literal(constraint),
+    )
+}
+
+/// `t` when the column is `NOT NULL`.
+pub fn column_not_null(table: &ObjectName, column: &Ident) -> String {
+    format!(
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = {}::regclass AND attname = {}",
+        literal(&object(table)),
+        literal(&column.key()),
+    )
+}

@@ -1,0 +1,997 @@
+//! Proof under live traffic: each `lockstep plan` is applied, phase by phase, to a table of
+//! 100,000 rows on a real PostgreSQL 15 server while an "old application" and then a "new
+//! application" read and write it, as in a rolling deploy.
+//!
+//! The files are the golang-migrate ones `lockstep plan --layout golang-migrate` writes, run
+//! the way golang-migrate runs them: each file sent as one query string, which PostgreSQL
+//! runs as one implicit transaction unless the file opens its own (the strictest of the
+//! frameworks for a batched backfill or `CONCURRENTLY`). Everything the test checks about a
+//! phase is read from the header of its file:
+//! - no application statement fails while the header says both releases work;
+//! - the verify query returns the expected answer once the phase ran;
+//! - a monitor session samples `pg_locks` during the phase: no lock stronger than the
+//!   header's is taken, and the header's lock is never held longer than it says at a time;
+//! - the rollback puts back the schema (and every acknowledged write is still there);
+//! - at the end the table holds exactly the last acknowledged write of every row, whichever
+//!   release wrote it.
+//!
+//! Every loop is bounded in iterations and in time.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use support::postgres::{postgres, PgDb, LOCK_MODES};
+
+/// Rows loaded before the plan starts.
+const ROWS: u64 = 100_000;
+/// The application name the migration sessions run under, for the lock monitor.
+const MIGRATION_APP: &str = "lockstep_migration";
+/// Upper bounds that keep a broken plan from hanging the suite.
+const MAX_APP_STATEMENTS: u64 = 200_000;
+const MAX_APP_RUN: Duration = Duration::from_secs(120);
+const MAX_MONITOR_SAMPLES: usize = 100_000;
+/// How long traffic runs on its own between phases.
+const SETTLE: Duration = Duration::from_millis(400);
+/// Rows per backfill batch: small enough that a batch stays far below the header's bound
+/// on a loaded two-core machine, many enough to show the per-batch commits.
+const BATCH_SIZE: &str = "2000";
+/// Pause between one release thread's statements.
+const THINK_TIME: Duration = Duration::from_millis(5);
+/// Pause between two samples of `pg_locks`.
+const MONITOR_INTERVAL: Duration = Duration::from_millis(5);
+/// Row locks are striped so that a write and its entry in the model are one step.
+const STRIPES: usize = 64;
+
+/// What one application release runs, with `{id}` and `{value}` placeholders.
+#[derive(Clone, Copy)]
+struct Release {
+    name: &'static str,
+    insert: &'static str,
+    update: &'static str,
+    /// Returns the row's logical value (the one the model tracks).
+    read: &'static str,
+}
+
+/// One pattern: the table, the statement to plan, the two releases and the final checks.
+struct Scenario {
+    name: &'static str,
+    create: &'static str,
+    load: &'static str,
+    change: &'static str,
+    old: Release,
+    new: Release,
+    /// A value literal for the model's column (`{n}` a unique number).
+    literal: fn(u64) -> (String, String),
+    /// `id, value` of every row, in the schema after the plan.
+    final_rows: &'static str,
+    /// Queries that must return `t` at the end.
+    final_checks: &'static [&'static str],
+}
+
+fn numeric_value(n: u64) -> (String, String) {
+    let text = format!("{}.{:02}", n / 100, n % 100);
+    (text.clone(), text)
+}
+
+fn text_value(n: u64) -> (String, String) {
+    (format!("'n{n}'"), format!("n{n}"))
+}
+
+const RENAME: Scenario = Scenario {
+    name: "rename_column",
+    create: "CREATE TABLE shipments (\n    id bigserial PRIMARY KEY,\n    origin text NOT NULL,\n    co2_kg numeric(10,2)\n);\n",
+    load: "INSERT INTO shipments (origin, co2_kg) SELECT 'o' || g, (g % 100000) / 100.0 FROM generate_series(1, 100000) g",
+    change: "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+    old: Release {
+        name: "old",
+        insert: "INSERT INTO shipments (origin, co2_kg) VALUES ('old', {value}) RETURNING id",
+        update: "UPDATE shipments SET co2_kg = {value} WHERE id = {id}",
+        read: "SELECT co2_kg FROM shipments WHERE id = {id}",
+    },
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO shipments (origin, emissions_kg) VALUES ('new', {value}) RETURNING id",
+        update: "UPDATE shipments SET emissions_kg = {value} WHERE id = {id}",
+        read: "SELECT emissions_kg FROM shipments WHERE id = {id}",
+    },
+    literal: numeric_value,
+    final_rows: "SELECT id, emissions_kg FROM shipments",
+    final_checks: &[],
+};
+
+const RENAME_NOT_NULL: Scenario = Scenario {
+    name: "rename_not_null_column",
+    create: "CREATE TABLE shipments (\n    id bigserial PRIMARY KEY,\n    origin text NOT NULL,\n    co2_kg numeric(10,2) NOT NULL DEFAULT 0\n);\n",
+    final_checks: &[
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'shipments'::regclass AND attname = 'emissions_kg'",
+        "SELECT pg_get_expr(d.adbin, d.adrelid) = '0' FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'shipments'::regclass AND a.attname = 'emissions_kg'",
+    ],
+    ..RENAME
+};
+
+const ADD_VOLATILE_NOT_NULL: Scenario = Scenario {
+    name: "add_not_null_column_with_volatile_default",
+    create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\n",
+    load: "INSERT INTO products (name) SELECT 'p' || g FROM generate_series(1, 100000) g",
+    change: "ALTER TABLE products ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n",
+    old: Release {
+        name: "old",
+        insert: "INSERT INTO products (name) VALUES ({value}) RETURNING id",
+        update: "UPDATE products SET name = {value} WHERE id = {id}",
+        read: "SELECT name FROM products WHERE id = {id}",
+    },
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO products (name) VALUES ({value}) RETURNING id",
+        update: "UPDATE products SET name = {value} WHERE id = {id}",
+        // The new release relies on every row having a token.
+        read: "SELECT name FROM products WHERE id = {id} AND token IS NOT NULL",
+    },
+    literal: text_value,
+    final_rows: "SELECT id, name FROM products",
+    final_checks: &[
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'token'",
+        "SELECT count(DISTINCT token) = count(*) FROM products",
+    ],
+};
+
+const ADD_STORED_DEFAULT_NOT_NULL: Scenario = Scenario {
+    name: "add_not_null_column_with_default",
+    change: "ALTER TABLE products ADD COLUMN sustainability_score DECIMAL(5,2) NOT NULL DEFAULT 50.00;\n",
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO products (name, sustainability_score) VALUES ({value}, 70) RETURNING id",
+        update: "UPDATE products SET name = {value} WHERE id = {id}",
+        read: "SELECT name FROM products WHERE id = {id} AND sustainability_score IS NOT NULL",
+    },
+    final_checks: &[
+        "SELECT count(*) = 0 FROM products WHERE sustainability_score IS NULL",
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'sustainability_score'",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+#[test]
+fn rename_column_under_traffic() {
+    prove(&RENAME);
+}
+
+#[test]
+fn rename_not_null_column_under_traffic() {
+    prove(&RENAME_NOT_NULL);
+}
+
+#[test]
+fn add_not_null_column_with_volatile_default_under_traffic() {
+    prove(&ADD_VOLATILE_NOT_NULL);
+}
+
+#[test]
+fn add_not_null_column_with_stored_default_under_traffic() {
+    prove(&ADD_STORED_DEFAULT_NOT_NULL);
+}
+
+// ---------------------------------------------------------------------------------------
+// The plan's files and what their headers claim.
+
+/// One phase: its files and the header's claims.
+struct PhaseFiles {
+    name: String,
+    up: String,
+    down: String,
+    kind: String,
+    after_all_instances: bool,
+    before_release: bool,
+    lock_mode: String,
+    max_hold: Option<Duration>,
+    verify: String,
+    expected: String,
+    irreversible: bool,
+    has_rollback_steps: bool,
+}
+
+fn lockstep_plan(scenario: &Scenario) -> Vec<PhaseFiles> {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    std::fs::write(dir.join("000001_create.up.sql"), scenario.create).expect("write");
+    std::fs::write(dir.join("000002_change.up.sql"), scenario.change).expect("write");
+    let out = dir.join("plan");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .arg("plan")
+        .arg(dir.join("000002_change.up.sql"))
+        .args([
+            "--layout",
+            "golang-migrate",
+            "--batch-size",
+            BATCH_SIZE,
+            "--pause-ms",
+            "50",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run lockstep plan");
+    assert!(
+        status.status.success(),
+        "lockstep plan failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let mut ups: Vec<PathBuf> = std::fs::read_dir(&out)
+        .expect("read plan dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".up.sql"))
+        .collect();
+    ups.sort();
+    ups.iter().map(|up| read_phase(up)).collect()
+}
+
+fn read_phase(up_path: &Path) -> PhaseFiles {
+    let up = std::fs::read_to_string(up_path).expect("read up");
+    let down_path = up_path.to_string_lossy().replace(".up.sql", ".down.sql");
+    let down = std::fs::read_to_string(down_path).expect("read down");
+    let line = |prefix: &str| -> String {
+        up.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("header line {prefix:?} missing in {up}"))
+            .to_string()
+    };
+    let phase = line("-- Phase ");
+    let kind = phase
+        .split_once(", ")
+        .and_then(|(_, rest)| rest.split_once(':'))
+        .map(|(kind, _)| kind.to_string())
+        .expect("phase kind");
+    let deploy = line("-- Deploy: ");
+    let lock = line("-- Lock: ");
+    let (mode, rest) = lock.split_once(" on ").expect("lock mode");
+    let max_hold = rest
+        .split_once("held at most ")
+        .and_then(|(_, r)| r.split_once(" s at a time"))
+        .map(|(secs, _)| Duration::from_secs(secs.parse().expect("seconds")));
+    let verify = line("-- Verify: ");
+    let irreversible = line("-- Rollback: ").starts_with("none, IRREVERSIBLE");
+    PhaseFiles {
+        name: up_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        kind,
+        after_all_instances: deploy.starts_with("only after every application instance"),
+        before_release: deploy.starts_with("before the application release"),
+        lock_mode: pg_locks_name(mode),
+        max_hold,
+        verify: verify.trim_end_matches(';').to_string(),
+        expected: line("--   expect: "),
+        irreversible,
+        has_rollback_steps: !irreversible
+            && down.lines().any(|l| !l.is_empty() && !l.starts_with("--")),
+        up,
+        down,
+    }
+}
+
+/// `ACCESS EXCLUSIVE` -> `AccessExclusiveLock`.
+fn pg_locks_name(mode: &str) -> String {
+    let words: String = mode
+        .split(' ')
+        .map(|w| {
+            let lower = w.to_lowercase();
+            let mut chars = lower.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("{words}Lock")
+}
+
+fn rank(mode: &str) -> usize {
+    LOCK_MODES
+        .iter()
+        .position(|m| *m == mode)
+        .unwrap_or_else(|| panic!("unknown lock mode {mode}"))
+}
+
+// ---------------------------------------------------------------------------------------
+// The model of acknowledged writes and the application traffic.
+
+struct Model {
+    /// Row id -> the value of its last acknowledged write (or its loaded value).
+    values: Mutex<HashMap<i64, String>>,
+    stripes: Vec<Mutex<()>>,
+    /// Writers hold it shared from statement to model update; a whole-table comparison
+    /// holds it exclusively, so it never sees a write the model does not know yet.
+    writes: RwLock<()>,
+    errors: Mutex<Vec<String>>,
+    next_value: AtomicU64,
+}
+
+impl Model {
+    fn value(&self, id: i64) -> Option<String> {
+        lock(&self.values).get(&id).cloned()
+    }
+
+    fn record(&self, id: i64, value: String) {
+        lock(&self.values).insert(id, value);
+    }
+
+    fn random_id(&self, rng: &mut u64) -> i64 {
+        let len = lock(&self.values).len() as u64;
+        1 + (next_random(rng) % len.max(1)) as i64
+    }
+
+    fn fail(&self, message: String) {
+        lock(&self.errors).push(message);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn next_random(state: &mut u64) -> u64 {
+    // xorshift64: deterministic per thread, no dependency.
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// One release's writer and reader, running until stopped.
+struct Traffic {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<u64>>,
+}
+
+impl Traffic {
+    fn start(
+        db: &Arc<PgDb>,
+        model: &Arc<Model>,
+        release: Release,
+        literal: fn(u64) -> (String, String),
+        reads_checked: &Arc<AtomicBool>,
+    ) -> Traffic {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        for (role, seed) in [
+            ("writer", 0x9E37_79B9_7F4A_7C15u64),
+            ("reader", 0xD1B5_4A32_D192_ED03),
+        ] {
+            let (db, model, stop) = (Arc::clone(db), Arc::clone(model), Arc::clone(&stop));
+            let checked = Arc::clone(reads_checked);
+            let name = format!("{}_{role}", release.name);
+            threads.push(std::thread::spawn(move || {
+                let mut session = db
+                    .session(&name)
+                    .unwrap_or_else(|e| panic!("{name}: cannot connect: {e}"));
+                let mut rng = seed ^ (release.name.len() as u64);
+                let started = Instant::now();
+                let mut count = 0;
+                while !stop.load(Ordering::Relaxed)
+                    && count < MAX_APP_STATEMENTS
+                    && started.elapsed() < MAX_APP_RUN
+                {
+                    if role == "writer" {
+                        write_once(&mut session, &model, release, literal, &mut rng, &name);
+                    } else {
+                        read_once(&mut session, &model, release, &checked, &mut rng, &name);
+                    }
+                    count += 1;
+                    // An application between requests, not a load generator: leave the
+                    // two cores to the server and the migration.
+                    std::thread::sleep(THINK_TIME);
+                }
+                count
+            }));
+        }
+        Traffic { stop, threads }
+    }
+
+    /// Stops both threads; how many statements each ran.
+    fn stop(self) -> Vec<u64> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.threads
+            .into_iter()
+            .map(|t| t.join().expect("traffic thread panicked"))
+            .collect()
+    }
+}
+
+fn write_once(
+    session: &mut support::postgres::PgSession,
+    model: &Model,
+    release: Release,
+    literal: fn(u64) -> (String, String),
+    rng: &mut u64,
+    name: &str,
+) {
+    let (sql_value, text) = literal(model.next_value.fetch_add(1, Ordering::Relaxed));
+    let _writing = model.writes.read().unwrap_or_else(|p| p.into_inner());
+    if next_random(rng) % 4 == 0 {
+        let sql = release.insert.replace("{value}", &sql_value);
+        match session.run(&sql) {
+            Ok(rows) => match rows
+                .first()
+                .and_then(|r| r.first())
+                .and_then(|id| id.parse().ok())
+            {
+                Some(id) => model.record(id, text),
+                None => model.fail(format!("{name}: {sql} returned no id")),
+            },
+            Err(e) => model.fail(format!("{name}: {sql}: {e}")),
+        }
+        return;
+    }
+    let id = model.random_id(rng);
+    let _row = lock(&model.stripes[id as usize % STRIPES]);
+    if model.value(id).is_none() {
+        return; // An id the sequence skipped.
+    }
+    let sql = release
+        .update
+        .replace("{value}", &sql_value)
+        .replace("{id}", &id.to_string());
+    match session.run(&sql) {
+        Ok(_) => model.record(id, text),
+        Err(e) => model.fail(format!("{name}: {sql}: {e}")),
+    }
+}
+
+fn read_once(
+    session: &mut support::postgres::PgSession,
+    model: &Model,
+    release: Release,
+    checked: &AtomicBool,
+    rng: &mut u64,
+    name: &str,
+) {
+    let id = model.random_id(rng);
+    let _row = lock(&model.stripes[id as usize % STRIPES]);
+    let sql = release.read.replace("{id}", &id.to_string());
+    match session.run(&sql) {
+        Ok(rows) => {
+            let got = rows.first().and_then(|r| r.first()).cloned();
+            // An insert not yet acknowledged to the model is no stale read.
+            let want = model.value(id);
+            if checked.load(Ordering::Relaxed) && want.is_some() && got != want {
+                model.fail(format!(
+                    "{name}: row {id} reads {got:?}, last write was {want:?}"
+                ));
+            }
+        }
+        Err(e) => model.fail(format!("{name}: {sql}: {e}")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The lock monitor.
+
+/// Samples the table locks the migration session holds, until stopped.
+struct Monitor {
+    stop: Arc<AtomicBool>,
+    thread: JoinHandle<Vec<(Instant, Vec<String>)>>,
+}
+
+impl Monitor {
+    fn start(db: &Arc<PgDb>, table: &'static str) -> Monitor {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (db, flag) = (Arc::clone(db), Arc::clone(&stop));
+        let query = format!(
+            "SELECT l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE a.application_name = '{MIGRATION_APP}' AND l.granted AND l.locktype = 'relation' \
+             AND l.relation = (SELECT oid FROM pg_class WHERE relname = '{table}' AND relkind = 'r')"
+        );
+        let thread = std::thread::spawn(move || {
+            let mut session = db.session("lockstep_monitor").expect("monitor session");
+            let mut samples = Vec::new();
+            while !flag.load(Ordering::Relaxed) && samples.len() < MAX_MONITOR_SAMPLES {
+                let rows = session.run(&query).expect("sample pg_locks");
+                samples.push((Instant::now(), rows.into_iter().flatten().collect()));
+                std::thread::sleep(MONITOR_INTERVAL);
+            }
+            samples
+        });
+        Monitor { stop, thread }
+    }
+
+    fn stop(self) -> Vec<(Instant, Vec<String>)> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().expect("monitor panicked")
+    }
+}
+
+/// What the samples showed: the strongest mode seen, the longest continuous hold of the
+/// claimed mode, and how many separate holds of it there were.
+struct LockReport {
+    strongest: Option<String>,
+    longest_hold: Duration,
+    holds: usize,
+}
+
+fn analyse(samples: &[(Instant, Vec<String>)], claimed: &str) -> LockReport {
+    let mut report = LockReport {
+        strongest: None,
+        longest_hold: Duration::ZERO,
+        holds: 0,
+    };
+    let mut run_start: Option<Instant> = None;
+    for (at, modes) in samples {
+        for mode in modes {
+            if report
+                .strongest
+                .as_deref()
+                .is_none_or(|s| rank(mode) > rank(s))
+            {
+                report.strongest = Some(mode.clone());
+            }
+        }
+        let holds_claim = modes.iter().any(|m| rank(m) >= rank(claimed));
+        match (holds_claim, run_start) {
+            (true, None) => {
+                run_start = Some(*at);
+                report.holds += 1;
+            }
+            (true, Some(start)) => report.longest_hold = report.longest_hold.max(*at - start),
+            (false, _) => run_start = None,
+        }
+    }
+    report
+}
+
+// ---------------------------------------------------------------------------------------
+// The rolling deploy.
+
+fn query_one(db: &PgDb, sql: &str) -> String {
+    db.query(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or_default()
+}
+
+/// Columns (name, type, nullability, default), constraints and triggers of the table.
+fn schema(db: &PgDb, table: &str) -> String {
+    query_one(
+        db,
+        &format!(
+            "SELECT concat_ws(' | ', \
+               (SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) || \
+                  CASE WHEN a.attnotnull THEN ' not null' ELSE '' END || \
+                  coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), ''), ', ' ORDER BY a.attnum) \
+                FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+                WHERE a.attrelid = '{table}'::regclass AND a.attnum > 0 AND NOT a.attisdropped), \
+               (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), ', ' ORDER BY conname) \
+                FROM pg_constraint WHERE conrelid = '{table}'::regclass), \
+               (SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger \
+                WHERE tgrelid = '{table}'::regclass AND NOT tgisinternal))"
+        ),
+    )
+}
+
+/// Every row's value in the table equals the model's last acknowledged write.
+fn assert_rows_match(db: &PgDb, sql: &str, model: &Model, when: &str) {
+    let _quiet = model.writes.write().unwrap_or_else(|p| p.into_inner());
+    let rows = db.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let values = lock(&model.values);
+    assert_eq!(
+        rows.len(),
+        values.len(),
+        "{when}: row count differs from the model"
+    );
+    let wrong: Vec<String> = rows
+        .iter()
+        .filter_map(|row| match row.as_slice() {
+            [id, value] => {
+                let want = id.parse::<i64>().ok().and_then(|id| values.get(&id));
+                (want != Some(value)).then(|| format!("row {id}: {value} but last write {want:?}"))
+            }
+            _ => Some(format!("bad row {row:?}")),
+        })
+        .take(5)
+        .collect();
+    assert!(wrong.is_empty(), "{when}: lost or wrong writes: {wrong:?}");
+}
+
+/// Runs a file as golang-migrate does, under the migration application name.
+fn migrate(db: &PgDb, sql: &str) -> Result<(), String> {
+    db.exec_as_one_query(sql, false, MIGRATION_APP)
+}
+
+fn table_of(scenario: &Scenario) -> &'static str {
+    if scenario.create.contains("shipments") {
+        "shipments"
+    } else {
+        "products"
+    }
+}
+
+/// One scenario at a time: four rolling deploys at once on two cores would measure the
+/// machine's load rather than the plans' locks.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn prove(scenario: &Scenario) {
+    let Some(server) = postgres() else { return };
+    let _turn = lock(&ONE_AT_A_TIME);
+    let started = Instant::now();
+    let phases = lockstep_plan(scenario);
+    let db = Arc::new(server.fresh_db());
+    let table = table_of(scenario);
+    db.exec(scenario.create).expect("create");
+    db.exec(scenario.load).expect("load");
+    let model = Arc::new(Model {
+        values: Mutex::new(HashMap::new()),
+        stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+        writes: RwLock::new(()),
+        errors: Mutex::new(Vec::new()),
+        next_value: AtomicU64::new(ROWS * 10),
+    });
+    for row in db
+        .query(
+            scenario
+                .final_rows
+                .replace("emissions_kg", "co2_kg")
+                .as_str(),
+        )
+        .expect("read rows")
+    {
+        if let [id, value] = row.as_slice() {
+            model.record(id.parse().expect("id"), value.clone());
+        }
+    }
+    assert_eq!(lock(&model.values).len() as u64, ROWS);
+
+    let old_checked = Arc::new(AtomicBool::new(true));
+    let new_checked = Arc::new(AtomicBool::new(false));
+    let mut old = Some(Traffic::start(
+        &db,
+        &model,
+        scenario.old,
+        scenario.literal,
+        &old_checked,
+    ));
+    let mut new: Option<Traffic> = None;
+    let mut counts = Vec::new();
+    std::thread::sleep(SETTLE);
+
+    for (index, phase) in phases.iter().enumerate() {
+        if phase.after_all_instances {
+            if let Some(traffic) = old.take() {
+                counts.extend(traffic.stop());
+            }
+        }
+        let before = schema(&db, table);
+        apply_phase(&db, phase, table);
+        if phase.has_rollback_steps {
+            // Roll back while traffic runs, check the schema and the data, apply again.
+            migrate(&db, &phase.down)
+                .unwrap_or_else(|e| panic!("{}: rollback failed: {e}", phase.name));
+            if phase.kind == "set_not_null" {
+                // The rollback leaves the check NOT VALID; the validate phase restores it.
+                let validate = phases[..index]
+                    .iter()
+                    .rev()
+                    .find(|p| p.kind == "validate")
+                    .expect("validate phase");
+                migrate(&db, &validate.up).expect("re-validate");
+            }
+            assert_eq!(
+                schema(&db, table),
+                before,
+                "{}: rollback did not restore the schema",
+                phase.name
+            );
+            let old_column = scenario.final_rows.replace("emissions_kg", "co2_kg");
+            if old.is_some() {
+                assert_rows_match(
+                    &db,
+                    &old_column,
+                    &model,
+                    &format!("after rolling back {}", phase.name),
+                );
+            }
+            apply_phase(&db, phase, table);
+        }
+        if phase.irreversible {
+            let refused = migrate(&db, &phase.down);
+            assert!(
+                refused.as_ref().is_err_and(|e| e.contains("irreversible")),
+                "{}: the rollback of an irreversible phase must refuse: {refused:?}",
+                phase.name
+            );
+        }
+        if index == 0 {
+            new = Some(Traffic::start(
+                &db,
+                &model,
+                scenario.new,
+                scenario.literal,
+                &new_checked,
+            ));
+        }
+        let release_ready = phases[index + 1..].iter().all(|p| !p.before_release);
+        if release_ready {
+            new_checked.store(true, Ordering::Relaxed);
+        }
+        std::thread::sleep(SETTLE);
+    }
+    if let Some(traffic) = old.take() {
+        counts.extend(traffic.stop());
+    }
+    if let Some(traffic) = new.take() {
+        counts.extend(traffic.stop());
+    }
+
+    let errors = lock(&model.errors).clone();
+    assert!(
+        errors.is_empty(),
+        "{}: application statements failed or read stale data: {:#?}",
+        scenario.name,
+        &errors[..errors.len().min(10)]
+    );
+    assert!(
+        counts.len() == 4 && counts.iter().all(|&c| c > 20),
+        "{}: traffic did not run: {counts:?}",
+        scenario.name
+    );
+    assert_rows_match(&db, scenario.final_rows, &model, "at the end");
+    for check in scenario.final_checks {
+        assert_eq!(query_one(&db, check), "t", "{}: {check}", scenario.name);
+    }
+    eprintln!(
+        "{}: {} phases, {:?} statements (old writer, old reader, new writer, new reader), {:.1} s",
+        scenario.name,
+        phases.len(),
+        counts,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Applies one phase with the lock monitor running, then checks its verify query and locks.
+fn apply_phase(db: &Arc<PgDb>, phase: &PhaseFiles, table: &'static str) {
+    let monitor = Monitor::start(db, table);
+    // Let the monitor take its first sample before the phase starts.
+    std::thread::sleep(Duration::from_millis(20));
+    let started = Instant::now();
+    let result = migrate(db, &phase.up);
+    let took = started.elapsed();
+    let samples = monitor.stop();
+    eprintln!(
+        "{}: {:.2} s, {} lock samples",
+        phase.name,
+        took.as_secs_f64(),
+        samples.len()
+    );
+    result.unwrap_or_else(|e| panic!("{} failed: {e}", phase.name));
+    assert_eq!(
+        query_one(db, &phase.verify),
+        phase.expected,
+        "{}: verify query",
+        phase.name
+    );
+    let report = analyse(&samples, &phase.lock_mode);
+    if let Some(strongest) = &report.strongest {
+        assert!(
+            rank(strongest) <= rank(&phase.lock_mode),
+            "{}: took {strongest}, the header claims {}",
+            phase.name,
+            phase.lock_mode
+        );
+    }
+    if let Some(bound) = phase.max_hold {
+        assert!(
+            report.longest_hold <= bound,
+            "{}: held {} for {:?}, the header claims at most {bound:?}",
+            phase.name,
+            phase.lock_mode,
+            report.longest_hold
+        );
+    }
+    if phase.kind == "backfill" {
+        // Fifty batches that commit one by one release the lock between batches.
+        assert!(
+            report.holds >= 10,
+            "{}: the lock was taken {} times; a batched backfill commits per batch",
+            phase.name,
+            report.holds
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Every convention's files, run the way its framework runs them.
+
+/// Runs the forward part of one written file the way `convention`'s tool does.
+fn run_as_framework(db: &PgDb, convention: &str, file: &lockstep::discover::MigrationFile) {
+    let text = std::fs::read_to_string(&file.path).expect("read");
+    let up_sections: Vec<(String, bool)> = lockstep::layout::sections(&text, file)
+        .into_iter()
+        .filter(|s| s.direction == lockstep::layout::Direction::Up)
+        .map(|s| (s.span.text(&text).to_string(), s.transactional))
+        .collect();
+    for (sql, transactional) in up_sections {
+        let result = match convention {
+            // Flyway and goose split a script into statements and run them one by one.
+            "flyway" | "goose" | "plain" => db.exec_script(&sql, transactional, MIGRATION_APP),
+            // golang-migrate, sqlx and dbmate send the file (or block) as one query string.
+            _ => db.exec_as_one_query(&sql, transactional, MIGRATION_APP),
+        };
+        result.unwrap_or_else(|e| panic!("{convention}: {}: {e}", file.path.display()));
+    }
+}
+
+#[test]
+fn every_convention_runs_as_its_framework_runs_it() {
+    let Some(server) = postgres() else { return };
+    let _turn = lock(&ONE_AT_A_TIME);
+    for convention in [
+        "flyway",
+        "golang-migrate",
+        "sqlx",
+        "dbmate",
+        "goose",
+        "plain",
+    ] {
+        for scenario in [&RENAME_NOT_NULL, &ADD_VOLATILE_NOT_NULL] {
+            let temp = tempfile::tempdir().expect("tempdir");
+            let dir = temp.path();
+            std::fs::write(dir.join("000001_create.up.sql"), scenario.create).expect("write");
+            std::fs::write(dir.join("000002_change.up.sql"), scenario.change).expect("write");
+            let out = dir.join("out");
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+                .arg("plan")
+                .arg(dir.join("000002_change.up.sql"))
+                .args([
+                    "--layout",
+                    convention,
+                    "--batch-size",
+                    "300",
+                    "--pause-ms",
+                    "1",
+                ])
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .expect("run lockstep plan");
+            assert!(
+                status.status.success(),
+                "{}",
+                String::from_utf8_lossy(&status.stderr)
+            );
+            let db = server.fresh_db();
+            db.exec(scenario.create).expect("create");
+            db.exec(&scenario.load.replace("100000", "1000"))
+                .expect("load");
+            let discovery = lockstep::discover::discover(&lockstep::discover::DiscoverRequest {
+                paths: vec![out.clone()],
+                ..Default::default()
+            });
+            let files: Vec<_> = discovery
+                .sets
+                .iter()
+                .flat_map(|set| &set.files)
+                .filter(|f| f.direction == lockstep::layout::Direction::Up)
+                .collect();
+            assert!(files.len() >= 3, "{convention}: {files:?}");
+            for file in files {
+                run_as_framework(&db, convention, file);
+                let phase = read_header(&std::fs::read_to_string(&file.path).expect("read"));
+                assert_eq!(
+                    query_one(&db, &phase.0),
+                    phase.1,
+                    "{convention}: verify of {}",
+                    file.path.display()
+                );
+            }
+            for check in scenario.final_checks {
+                assert_eq!(query_one(&db, check), "t", "{convention}: {check}");
+            }
+        }
+    }
+}
+
+/// The verify query and expected answer of a file's header.
+fn read_header(text: &str) -> (String, String) {
+    let find = |prefix: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("no {prefix:?} in {text}"))
+            .to_string()
+    };
+    (
+        find("-- Verify: ").trim_end_matches(';').to_string(),
+        find("--   expect: "),
+    )
+}
+
+#[test]
+fn a_batched_backfill_cannot_run_inside_a_transaction() {
+    // Why the backfill files carry their framework's no-transaction marker.
+    let Some(server) = postgres() else { return };
+    let db = server.fresh_db();
+    db.exec(RENAME.create).expect("create");
+    db.exec("INSERT INTO shipments (origin, co2_kg) VALUES ('a', 1), ('b', 2)")
+        .expect("load");
+    let block = "DO $$ BEGIN UPDATE shipments SET origin = 'x'; COMMIT; END $$";
+    let wrapped = db.exec_as_one_query(block, true, MIGRATION_APP);
+    assert!(
+        wrapped
+            .as_ref()
+            .is_err_and(|e| e.contains("invalid transaction termination")),
+        "{wrapped:?}"
+    );
+    db.exec_as_one_query(block, false, MIGRATION_APP)
+        .expect("outside a transaction block the batch commits");
+}
+
+/// The writes of the issue's lost-update case, in the order the plan deploys them: the
+/// old release writes before the backfill, both releases after it. Returns
+/// `co2_kg, emissions_kg` of every row afterwards.
+fn mixed_release_writes(db: &PgDb, backfill: &str) -> Vec<Vec<String>> {
+    // The old release touches another column of a row the backfill has not reached.
+    db.exec("UPDATE shipments SET origin = 'z' WHERE id = 2")
+        .expect("old update");
+    migrate(db, backfill).expect("backfill");
+    for sql in [
+        "UPDATE shipments SET emissions_kg = 7 WHERE id = 1",
+        // The old release changes only the old column of a row the new release wrote.
+        "UPDATE shipments SET co2_kg = 9 WHERE id = 1",
+        "INSERT INTO shipments (id, origin, co2_kg) VALUES (10, 'old', 3)",
+        "INSERT INTO shipments (id, origin, emissions_kg) VALUES (11, 'new', 4)",
+        "UPDATE shipments SET emissions_kg = NULL WHERE id = 3",
+    ] {
+        db.exec(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+    db.query("SELECT co2_kg, emissions_kg FROM shipments ORDER BY id")
+        .expect("read")
+}
+
+#[test]
+fn rename_trigger_keeps_the_write_of_either_release() {
+    let Some(server) = postgres() else { return };
+    let phases = lockstep_plan(&RENAME);
+    let setup =
+        "INSERT INTO shipments (id, origin, co2_kg) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 5)";
+    let db = server.fresh_db();
+    db.exec(RENAME.create).expect("create");
+    db.exec(setup).expect("load");
+    migrate(&db, &phases[0].up).expect("expand");
+    let pair = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+    let expected = vec![
+        pair("9.00", "9.00"),
+        pair("2.00", "2.00"),
+        pair("NULL", "NULL"),
+        pair("3.00", "3.00"),
+        pair("4.00", "4.00"),
+    ];
+    assert_eq!(mixed_release_writes(&db, &phases[1].up), expected);
+
+    // The commonly copied trigger (copy the new column whenever it is not null) loses the
+    // old release's update of row 1: the traffic harness above would catch it.
+    let naive = server.fresh_db();
+    naive.exec(RENAME.create).expect("create");
+    naive.exec(setup).expect("load");
+    naive
+        .exec(
+            "ALTER TABLE shipments ADD COLUMN emissions_kg numeric(10,2);
+             CREATE FUNCTION sync() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               IF NEW.emissions_kg IS NOT NULL THEN NEW.co2_kg := NEW.emissions_kg;
+               ELSE NEW.emissions_kg := NEW.co2_kg; END IF;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER sync BEFORE INSERT OR UPDATE ON shipments
+               FOR EACH ROW EXECUTE FUNCTION sync();",
+        )
+        .expect("naive expand");
+    let rows = mixed_release_writes(&naive, "UPDATE shipments SET emissions_kg = co2_kg");
+    assert_eq!(rows[0], pair("7.00", "7.00"), "the old release's 9 is lost");
+}

@@ -1,0 +1,262 @@
+//! `lockstep plan --write` in every convention it writes: the files it writes (snapshots),
+//! and `lockstep check` on the folder afterwards finds nothing in them.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// A migration that creates the tables, and the statement to plan.
+struct Case {
+    name: &'static str,
+    create: &'static str,
+    change: &'static str,
+}
+
+const SHIPMENTS: &str = "CREATE TABLE shipments (\n    id bigserial PRIMARY KEY,\n    origin text NOT NULL,\n    co2_kg numeric(10,2)\n);\n";
+const SHIPMENTS_NOT_NULL: &str = "CREATE TABLE shipments (\n    id bigserial PRIMARY KEY,\n    origin text NOT NULL,\n    co2_kg numeric(10,2) NOT NULL DEFAULT 0\n);\n";
+const PRODUCTS: &str =
+    "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\n";
+
+const CASES: [Case; 4] = [
+    Case {
+        name: "rename_column",
+        create: SHIPMENTS,
+        change: "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+    },
+    Case {
+        name: "rename_not_null_column",
+        create: SHIPMENTS_NOT_NULL,
+        change: "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+    },
+    Case {
+        name: "add_not_null_column_with_default",
+        create: PRODUCTS,
+        change: "ALTER TABLE products ADD COLUMN sustainability_score DECIMAL(5,2) NOT NULL DEFAULT 50.00;\n",
+    },
+    Case {
+        name: "add_not_null_column_with_volatile_default",
+        create: PRODUCTS,
+        change: "ALTER TABLE products ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n",
+    },
+];
+
+/// A convention: how to name the two starting files and how to mark their sections.
+struct Convention {
+    name: &'static str,
+    layout_flag: Option<&'static str>,
+    create_name: &'static str,
+    change_name: &'static str,
+    wrap: fn(&str) -> String,
+}
+
+fn as_is(sql: &str) -> String {
+    sql.to_string()
+}
+
+fn dbmate(sql: &str) -> String {
+    format!("-- migrate:up\n{sql}\n-- migrate:down\n")
+}
+
+fn goose(sql: &str) -> String {
+    format!("-- +goose Up\n{sql}")
+}
+
+const CONVENTIONS: [Convention; 6] = [
+    Convention {
+        name: "flyway",
+        layout_flag: None,
+        create_name: "V1__create.sql",
+        change_name: "V2__change.sql",
+        wrap: as_is,
+    },
+    Convention {
+        name: "golang-migrate",
+        layout_flag: None,
+        create_name: "000001_create.up.sql",
+        change_name: "000002_change.up.sql",
+        wrap: as_is,
+    },
+    Convention {
+        name: "sqlx",
+        layout_flag: Some("sqlx"),
+        create_name: "000001_create.up.sql",
+        change_name: "000002_change.up.sql",
+        wrap: as_is,
+    },
+    Convention {
+        name: "dbmate",
+        layout_flag: None,
+        create_name: "20240101000001_create.sql",
+        change_name: "20240101000002_change.sql",
+        wrap: dbmate,
+    },
+    Convention {
+        name: "goose",
+        layout_flag: None,
+        create_name: "00001_create.sql",
+        change_name: "00002_change.sql",
+        wrap: goose,
+    },
+    Convention {
+        name: "plain",
+        layout_flag: None,
+        create_name: "001_create.sql",
+        change_name: "002_change.sql",
+        wrap: as_is,
+    },
+];
+
+fn lockstep(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("lockstep")
+        .expect("binary")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run lockstep");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every file of `dir` except the starting ones, sorted, under a banner with its name.
+fn written_files(dir: &Path, skip: &[&str]) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| !skip.contains(&n.as_str()))
+        .collect();
+    names.sort_by(|a, b| lockstep::discover::natural_cmp(a, b));
+    names
+        .iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(dir.join(n)).expect("read file");
+            format!("==== {n} ====\n{text}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn plans_are_written_in_each_convention_and_pass_check() {
+    for case in &CASES {
+        for convention in &CONVENTIONS {
+            let temp = tempfile::tempdir().expect("tempdir");
+            let db = temp.path().join("db");
+            std::fs::create_dir(&db).expect("mkdir");
+            let wrap = convention.wrap;
+            std::fs::write(db.join(convention.create_name), wrap(case.create)).expect("write");
+            std::fs::write(db.join(convention.change_name), wrap(case.change)).expect("write");
+            let change = format!("db/{}", convention.change_name);
+            let mut args = vec!["plan", change.as_str(), "--write"];
+            if let Some(layout) = convention.layout_flag {
+                args.extend(["--layout", layout]);
+            }
+            let (code, _, stderr) = lockstep(temp.path(), &args);
+            assert_eq!(code, 0, "{} / {}: {stderr}", case.name, convention.name);
+
+            // The plan replaces the statement: without it, the folder must lint clean.
+            std::fs::remove_file(db.join(convention.change_name)).expect("remove");
+            let files = written_files(&db, &[convention.create_name]);
+            insta::assert_snapshot!(format!("{}__{}", case.name, convention.name), files);
+            let (code, report, stderr) =
+                lockstep(temp.path(), &["check", "db", "--fail-on", "note"]);
+            assert_eq!(
+                code, 0,
+                "{} / {}: lockstep check found:\n{report}{stderr}",
+                case.name, convention.name
+            );
+
+            // Writing again refuses to overwrite, and --force replaces the files.
+            std::fs::write(db.join(convention.change_name), wrap(case.change)).expect("write");
+            let (code, _, stderr) = lockstep(temp.path(), &args);
+            assert_eq!(code, 2, "{stderr}");
+            assert!(stderr.contains("already exists"), "{stderr}");
+            args.push("--force");
+            let (code, _, stderr) = lockstep(temp.path(), &args);
+            assert_eq!(code, 0, "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn flyway_phase_versions_are_digits_and_dots() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(temp.path().join("V8__create.sql"), SHIPMENTS).expect("write");
+    std::fs::write(
+        temp.path().join("V9__rename.sql"),
+        "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+    )
+    .expect("write");
+    let (code, script, stderr) = lockstep(temp.path(), &["plan", "V9__rename.sql"]);
+    assert_eq!(code, 0, "{stderr}");
+    let names: Vec<&str> = script
+        .lines()
+        .filter_map(|l| l.strip_prefix("-- ==== "))
+        .filter_map(|l| l.strip_suffix(" ===="))
+        .filter(|n| n.starts_with('V') && n.ends_with(".sql"))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "V9.1__expand_shipments_co2_kg_to_emissions_kg.sql",
+            "V9.2__backfill_shipments_co2_kg_to_emissions_kg.sql",
+            "V9.3__contract_shipments_co2_kg_to_emissions_kg.sql"
+        ]
+    );
+    for name in names {
+        let version = name
+            .strip_prefix('V')
+            .and_then(|n| n.split_once("__"))
+            .map(|(v, _)| v)
+            .unwrap_or_default();
+        assert!(version.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    }
+}
+
+#[test]
+fn taken_versions_and_unplannable_statements_are_usage_errors() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(temp.path().join("1_create.sql"), SHIPMENTS).expect("write");
+    std::fs::write(
+        temp.path().join("2_rename.sql"),
+        "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+    )
+    .expect("write");
+    std::fs::write(temp.path().join("3_other.sql"), "SELECT 1;\n").expect("write");
+    let (code, _, stderr) = lockstep(temp.path(), &["plan", "2_rename.sql", "--write"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("version 3 is taken by"), "{stderr}");
+
+    let (code, _, stderr) = lockstep(temp.path(), &["plan", "1_create.sql", "--line", "1"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("has no plan"), "{stderr}");
+
+    let (code, _, stderr) = lockstep(temp.path(), &["plan", "2_rename.sql", "--line", "7"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no statement on line 7"), "{stderr}");
+}
+
+/// The README shows `lockstep plan` output between markers; it must be the tool's own.
+#[test]
+fn readme_plans_match_the_tool() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README");
+    for marker in ["plan-rename", "plan-not-null"] {
+        let start = format!("<!-- {marker}:start -->\n```sql\n$ lockstep plan ");
+        let end = format!("```\n<!-- {marker}:end -->");
+        let block = readme
+            .split_once(&start)
+            .and_then(|(_, rest)| rest.split_once(&end))
+            .map(|(block, _)| block)
+            .unwrap_or_else(|| panic!("README has no {marker} block"));
+        let (file, shown) = block.split_once('\n').expect("command line");
+        let (code, output, stderr) =
+            lockstep(Path::new(env!("CARGO_MANIFEST_DIR")), &["plan", file]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(
+            shown, output,
+            "README block {marker} is stale: regenerate it with `lockstep plan {file}`"
+        );
+    }
+}
