@@ -5,6 +5,10 @@
 //! pre-commit builds the hook with `cargo install` from this repository's committed HEAD
 //! (`language: rust`), into a store under `target/tools`, reused while HEAD is unchanged.
 
+mod support;
+
+use support::git::{git, git_command};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -23,36 +27,6 @@ fn pre_commit() -> Option<PathBuf> {
     );
     eprintln!("skipped: pre-commit not installed (run scripts/install-test-deps.sh)");
     None
-}
-
-fn git_in(dir: &Path) -> Command {
-    let mut command = Command::new("git");
-    command
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=lockstep",
-            "-c",
-            "user.email=ci@lockstep.invalid",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ]);
-    command
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = git_in(dir).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// The environment pre-commit and the cargo build it starts run with: a store that
@@ -168,7 +142,7 @@ fn readme_config_blocks_a_risky_commit() {
     assert!(install.output().unwrap().status.success());
 
     let commit = |message: &str| {
-        let mut command = git_in(repo.path());
+        let mut command = git_command(repo.path());
         command.args(["commit", "-q", "-m", message]);
         with_env(&mut command, &pre_commit);
         command.output().unwrap()

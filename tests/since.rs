@@ -2,35 +2,12 @@
 //! `main`, one on a pull-request branch that adds migrations, renames one without changing
 //! it and edits a merged one.
 
+mod support;
+
+use support::git::git;
+
 use assert_cmd::Command;
 use std::path::Path;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args([
-            "-c",
-            "user.name=lockstep",
-            "-c",
-            "user.email=ci@lockstep.invalid",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "commit.gpgsign=false",
-        ])
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
 
 fn write(dir: &Path, path: &str, text: &str) {
     let path = dir.join(path);

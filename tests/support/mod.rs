@@ -21,6 +21,7 @@
 // Each test binary compiles this module but uses only part of it (one engine, say).
 #![allow(dead_code)]
 
+pub mod git;
 pub mod mariadb;
 pub mod postgres;
 
