@@ -125,6 +125,28 @@ impl Catalog {
         })
     }
 
+    /// Whether a CHECK constraint of the table mentions `column`; changing the column's type
+    /// re-checks it against every row.
+    pub fn column_has_check(&self, table: &ObjectName, column: &Ident) -> bool {
+        let Some(t) = self.table(table) else {
+            return false;
+        };
+        let wanted = column.key();
+        t.constraints.iter().any(|c| match &c.kind {
+            ConstraintKind::Check { expr } => expr
+                .split(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '"'))
+                .any(|word| {
+                    let quoted = word.len() > 1 && word.starts_with('"') && word.ends_with('"');
+                    if quoted {
+                        word.trim_matches('"') == wanted
+                    } else {
+                        word.to_lowercase() == wanted
+                    }
+                }),
+            _ => false,
+        })
+    }
+
     /// The table an index belongs to, when the replay saw the index created.
     pub fn index_table(&self, index: &ObjectName) -> Option<ObjectName> {
         let table = &self.indexes.get(&self.key(index))?.table;

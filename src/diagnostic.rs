@@ -3,6 +3,7 @@
 
 use crate::rules::Rule;
 use crate::span::Span;
+use crate::statement::ObjectName;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -170,6 +171,10 @@ pub struct TableLock {
     pub table: String,
     pub mode: LockMode,
     pub effect: TableEffect,
+    /// The table as the statement names it, when the lock model knows it (an index's table
+    /// it has not seen created is only a description), so rules can ask whether it is new.
+    #[serde(skip)]
+    pub object: Option<ObjectName>,
 }
 
 impl TableLock {
@@ -231,6 +236,7 @@ impl Finding {
             table: table.to_string(),
             mode,
             effect,
+            object: None,
         });
         self
     }

@@ -3,7 +3,7 @@
 //! the open transaction already holds.
 
 use crate::diagnostic::{Blocks, TableLock};
-use crate::statement::{AlterAction, Ident, Statement, StatementKind};
+use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Transaction {
@@ -21,7 +21,8 @@ pub struct Session {
     /// A non-zero `lock_timeout` (PostgreSQL) or `lock_wait_timeout` (MySQL) is set.
     pub lock_timeout_set: bool,
     /// A table whose ACCESS EXCLUSIVE lock the open transaction holds, with the statement
-    /// that took it.
+    /// that took it. Only tables that existed before the change set count: the engine
+    /// passes no locks on new tables, which nobody else is waiting for.
     pub strong_lock_held: Option<(String, crate::span::Span)>,
     /// Constraints added `NOT VALID` in the open transaction: `(table, constraint)` keys.
     pub not_valid_in_transaction: Vec<(String, String)>,
@@ -29,6 +30,11 @@ pub struct Session {
     pub ddl_in_transaction: bool,
     /// The open transaction has changed rows.
     pub data_change_in_transaction: bool,
+    /// The `timezone` set in this session, lower-case; `None` leaves the server default.
+    pub time_zone: Option<String>,
+    /// The table the statement just before altered, when it was an ALTER TABLE that could
+    /// have been merged with a following one.
+    pub previous_alter: Option<ObjectName>,
 }
 
 impl Session {
@@ -44,7 +50,16 @@ impl Session {
             not_valid_in_transaction: Vec::new(),
             ddl_in_transaction: false,
             data_change_in_transaction: false,
+            time_zone: None,
+            previous_alter: None,
         }
+    }
+
+    /// Whether the session's time zone is UTC (set explicitly; the server default is unknown).
+    pub fn time_zone_is_utc(&self) -> bool {
+        self.time_zone
+            .as_deref()
+            .is_some_and(|z| matches!(z, "utc" | "etc/utc" | "gmt" | "etc/gmt" | "z" | "zulu" | "+00" | "00:00"))
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -53,6 +68,14 @@ impl Session {
 
     /// Advances the state past `statement`, which took `locks`.
     pub fn advance(&mut self, statement: &Statement, locks: &[TableLock]) {
+        self.previous_alter = match &statement.kind {
+            StatementKind::AlterTable { name, actions, .. }
+                if actions.iter().all(AlterAction::merges_with_others) =>
+            {
+                Some(name.clone())
+            }
+            _ => None,
+        };
         match &statement.kind {
             StatementKind::Begin => self.transaction = Transaction::Explicit,
             StatementKind::Commit | StatementKind::Rollback => {
@@ -63,6 +86,10 @@ impl Session {
                 if name == "lock_timeout" || name == "lock_wait_timeout" =>
             {
                 self.lock_timeout_set = !is_zero(value);
+            }
+            StatementKind::Set { name, value, .. } if name == "timezone" => {
+                let zone = value.trim().trim_matches('\'').to_lowercase();
+                self.time_zone = (zone != "default" && zone != "local").then_some(zone);
             }
             kind => {
                 if !self.in_transaction() {

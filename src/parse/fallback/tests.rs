@@ -448,11 +448,15 @@ fn table_level_postgres_actions() {
     );
     assert_eq!(
         one_action("ALTER TABLE t DETACH PARTITION t_2023 CONCURRENTLY", PG),
-        AlterAction::DetachPartition { concurrently: true }
+        AlterAction::DetachPartition {
+            partition: Some(name("t_2023")),
+            concurrently: true
+        }
     );
     assert_eq!(
         one_action("ALTER TABLE t DETACH PARTITION t_2023", PG),
         AlterAction::DetachPartition {
+            partition: Some(name("t_2023")),
             concurrently: false
         }
     );
@@ -782,6 +786,7 @@ fn maintenance_statements() {
         recognise("REINDEX (VERBOSE) TABLE CONCURRENTLY s.t", PG),
         Some(StatementKind::Reindex {
             concurrently: true,
+            scope: ReindexScope::Table,
             target: Some(name("s.t"))
         })
     );
@@ -789,6 +794,7 @@ fn maintenance_statements() {
         recognise("REINDEX (CONCURRENTLY) INDEX idx", PG),
         Some(StatementKind::Reindex {
             concurrently: true,
+            scope: ReindexScope::Index,
             target: Some(name("idx"))
         })
     );
@@ -796,6 +802,7 @@ fn maintenance_statements() {
         recognise("REINDEX DATABASE app", PG),
         Some(StatementKind::Reindex {
             concurrently: false,
+            scope: ReindexScope::Many,
             target: Some(name("app"))
         })
     );

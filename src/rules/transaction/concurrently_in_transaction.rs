@@ -56,7 +56,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         StatementKind::AlterTable { actions, .. }
             if actions
                 .iter()
-                .any(|a| matches!(a, AlterAction::DetachPartition { concurrently: true })) =>
+                .any(|a| matches!(a, AlterAction::DetachPartition { concurrently: true, .. })) =>
         {
             "DETACH PARTITION CONCURRENTLY"
         }
