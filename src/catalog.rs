@@ -65,6 +65,8 @@ impl Table {
 #[derive(Clone, Debug)]
 pub struct Index {
     pub table: TableKey,
+    /// The table as the CREATE INDEX named it, for tables the replay never saw created.
+    pub table_name: ObjectName,
     pub columns: Vec<String>,
     pub unique: bool,
 }
@@ -149,8 +151,11 @@ impl Catalog {
 
     /// The table an index belongs to, when the replay saw the index created.
     pub fn index_table(&self, index: &ObjectName) -> Option<ObjectName> {
-        let table = &self.indexes.get(&self.key(index))?.table;
-        self.tables.get(table).map(|t| t.name.clone())
+        let index = self.indexes.get(&self.key(index))?;
+        Some(match self.tables.get(&index.table) {
+            Some(t) => t.name.clone(),
+            None => index.table_name.clone(),
+        })
     }
 
     /// Whether any known index of the table covers `column`.
@@ -232,6 +237,7 @@ impl Catalog {
             key,
             Index {
                 table: self.key(&index.table),
+                table_name: index.table.clone(),
                 columns: index.columns.iter().map(|c| c.to_lowercase()).collect(),
                 unique: index.unique,
             },
@@ -250,6 +256,7 @@ impl Catalog {
         }
         for index in self.indexes.values_mut().filter(|i| i.table == old) {
             index.table = new.clone();
+            index.table_name = to.clone();
         }
     }
 

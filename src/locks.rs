@@ -70,7 +70,7 @@ pub fn statement_locks(
                         if let Some(t) = catalog.index_table(n) {
                             locks.add(&t, mode, TableEffect::None);
                         } else {
-                            locks.add_named(format!("table of index {n}"), mode, TableEffect::None);
+                            locks.add_named(format!("the table of index {n}"), mode, TableEffect::None);
                         }
                     }
                 }
@@ -106,7 +106,7 @@ pub fn statement_locks(
                 ReindexScope::Index => match catalog.index_table(target) {
                     Some(t) => locks.add(&t, mode, TableEffect::Scan),
                     None => locks.add_named(
-                        format!("table of index {target}"),
+                        format!("the table of index {target}"),
                         mode,
                         TableEffect::Scan,
                     ),

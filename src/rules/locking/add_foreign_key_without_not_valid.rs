@@ -72,9 +72,9 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             Finding::new(
                 &RULE,
                 statement.span,
-                format!("adding foreign key `{name}` from `{table}` to `{references}` checks every row of `{table}` while writes to both tables wait (SHARE ROW EXCLUSIVE)"),
+                format!("adding foreign key `{name}` from `{table}` to `{references}` checks every row of `{table}` while writes to both tables wait"),
             )
-            .lock(table, LockMode::ShareRowExclusive, TableEffect::Scan)
+            .lock(table, key.table_mode, TableEffect::Scan)
             .lock(references, LockMode::ShareRowExclusive, TableEffect::None)
             .help(steps.join(", then ")),
         );
@@ -89,6 +89,8 @@ struct ValidatedKey<'a> {
     /// ` (id)`, or empty when the statement relies on the referenced primary key.
     referred_columns: String,
     new_column: Option<String>,
+    /// SHARE ROW EXCLUSIVE for the constraint; ADD COLUMN takes ACCESS EXCLUSIVE.
+    table_mode: LockMode,
 }
 
 fn validated_foreign_key<'a>(
@@ -118,6 +120,7 @@ fn validated_foreign_key<'a>(
                 references,
                 referred_columns: parenthesised(&list(referred_columns)),
                 new_column: None,
+                table_mode: LockMode::ShareRowExclusive,
             })
         }
         AlterAction::AddColumn { column, .. } if inline_foreign_key_validates(column) => {
@@ -132,6 +135,7 @@ fn validated_foreign_key<'a>(
                     column.data_type.text,
                     column.default.as_ref()?.text
                 )),
+                table_mode: LockMode::AccessExclusive,
             })
         }
         _ => None,

@@ -1,3 +1,4 @@
+use super::shown_tables;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
@@ -56,7 +57,6 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     if locks.is_empty() {
         return;
     }
-    let tables: Vec<&str> = locks.iter().map(|l| l.table.as_str()).collect();
     let if_exists = if *if_exists { "IF EXISTS " } else { "" };
     let safe: Vec<String> = names
         .iter()
@@ -68,9 +68,9 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             &RULE,
             statement.span,
             format!(
-                "dropping {} without CONCURRENTLY locks `{}` against reads and writes",
+                "dropping {} without CONCURRENTLY locks {} against reads and writes",
                 names.join(", "),
-                tables.join("`, `")
+                shown_tables(&locks)
             ),
         )
         .locks(locks)

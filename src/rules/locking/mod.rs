@@ -21,6 +21,7 @@ pub mod statement_after_access_exclusive;
 pub mod trigger_on_existing_table;
 pub mod vacuum_full;
 
+use crate::diagnostic::TableLock;
 use crate::rules::Ctx;
 use crate::statement::{AlterAction, Constraint, ObjectName, Statement, StatementKind};
 
@@ -43,4 +44,17 @@ fn constraint_name(constraint: &Constraint, table: &ObjectName, suffix: &str) ->
         Some(n) => n.to_string(),
         None => format!("{}_{suffix}", table.name),
     }
+}
+
+/// The locked tables for a message: `` `users` ``, or a description such as "the table of
+/// index users_email_idx" when the replay never saw the index created.
+fn shown_tables(locks: &[TableLock]) -> String {
+    locks
+        .iter()
+        .map(|l| match l.object {
+            Some(_) => format!("`{}`", l.table),
+            None => l.table.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,3 +1,4 @@
+use super::shown_tables;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
@@ -57,11 +58,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         ReindexScope::Table => (format!("the indexes of `{target}`"), "TABLE"),
         ReindexScope::Many => (format!("every table in `{target}`"), "SCHEMA"),
     };
-    let tables: Vec<&str> = locks.iter().map(|l| l.table.as_str()).collect();
-    let locked = if tables.is_empty() {
+    let locked = if locks.is_empty() {
         "each table".to_string()
     } else {
-        format!("`{}`", tables.join("`, `"))
+        shown_tables(&locks)
     };
     let help = if ctx.target.at_least(12, 0, 0) && *scope != ReindexScope::Many {
         format!("rebuild without blocking, outside a transaction: `REINDEX {keyword} CONCURRENTLY {target};`")
