@@ -70,7 +70,11 @@ pub fn statement_locks(
                         if let Some(t) = catalog.index_table(n) {
                             locks.add(&t, mode, TableEffect::None);
                         } else {
-                            locks.add_named(format!("the table of index {n}"), mode, TableEffect::None);
+                            locks.add_named(
+                                format!("the table of index {n}"),
+                                mode,
+                                TableEffect::None,
+                            );
                         }
                     }
                 }

@@ -57,9 +57,12 @@ impl Session {
 
     /// Whether the session's time zone is UTC (set explicitly; the server default is unknown).
     pub fn time_zone_is_utc(&self) -> bool {
-        self.time_zone
-            .as_deref()
-            .is_some_and(|z| matches!(z, "utc" | "etc/utc" | "gmt" | "etc/gmt" | "z" | "zulu" | "+00" | "00:00"))
+        self.time_zone.as_deref().is_some_and(|z| {
+            matches!(
+                z,
+                "utc" | "etc/utc" | "gmt" | "etc/gmt" | "z" | "zulu" | "+00" | "00:00"
+            )
+        })
     }
 
     pub fn in_transaction(&self) -> bool {

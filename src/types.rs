@@ -117,6 +117,9 @@ mod tests {
             &ty("timestamp", &[]),
             &ty("timestamp", &[])
         ));
-        assert!(!timestamp_time_zone_swap(&ty("date", &[]), &ty("timestamptz", &[])));
+        assert!(!timestamp_time_zone_swap(
+            &ty("date", &[]),
+            &ty("timestamptz", &[])
+        ));
     }
 }

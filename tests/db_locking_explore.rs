@@ -9,7 +9,9 @@ fn explore() {
     let stmts = std::fs::read_to_string("/tmp/explore/stmts.sql").unwrap();
     for s in stmts.split("\n--\n") {
         let s = s.trim();
-        if s.is_empty() { continue; }
+        if s.is_empty() {
+            continue;
+        }
         let db = server.fresh_db();
         db.exec(SCHEMA).unwrap();
         let m = db.measure("", s);

@@ -58,7 +58,9 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             continue;
         };
         let why = match default.volatility {
-            Volatility::Volatile => "its default is volatile, so every existing row gets its own value",
+            Volatility::Volatile => {
+                "its default is volatile, so every existing row gets its own value"
+            }
             Volatility::Stable if !fast_defaults => {
                 "before PostgreSQL 11 every default is written into every existing row"
             }
@@ -133,7 +135,11 @@ mod tests {
             "ALTER TABLE users ADD COLUMN active boolean DEFAULT true;",
             &RULE
         ));
-        lint_err_at("9.6", "ALTER TABLE users ADD COLUMN n int DEFAULT 0;", &RULE);
+        lint_err_at(
+            "9.6",
+            "ALTER TABLE users ADD COLUMN n int DEFAULT 0;",
+            &RULE,
+        );
     }
 
     #[test]

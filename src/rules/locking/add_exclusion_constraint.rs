@@ -54,7 +54,9 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         let name = c
             .name
             .as_ref()
-            .map_or("an exclusion constraint".to_string(), |n| format!("exclusion constraint `{n}`"));
+            .map_or("an exclusion constraint".to_string(), |n| {
+                format!("exclusion constraint `{n}`")
+            });
         ctx.report(
             Finding::new(
                 &RULE,

@@ -147,7 +147,10 @@ impl BuiltKey {
             "`ALTER TABLE {table} ADD CONSTRAINT {index} {} USING INDEX {index};`",
             self.kind
         ));
-        format!("build the index first, then attach it: {}", steps.join(", then "))
+        format!(
+            "build the index first, then attach it: {}",
+            steps.join(", then ")
+        )
     }
 }
 
@@ -170,7 +173,10 @@ mod tests {
             "ALTER TABLE users ADD COLUMN code text UNIQUE;",
             &RULE
         ));
-        lint_err("ALTER TABLE users ADD COLUMN uid bigint PRIMARY KEY;", &RULE);
+        lint_err(
+            "ALTER TABLE users ADD COLUMN uid bigint PRIMARY KEY;",
+            &RULE,
+        );
     }
 
     #[test]

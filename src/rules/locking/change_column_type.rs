@@ -184,7 +184,10 @@ mod tests {
 
     #[test]
     fn quiet_on_new_tables() {
-        lint_ok(&existing("ALTER TABLE users ALTER COLUMN score TYPE bigint;"), &RULE);
+        lint_ok(
+            &existing("ALTER TABLE users ALTER COLUMN score TYPE bigint;"),
+            &RULE,
+        );
         lint_ok(
             "BEGIN;\nCREATE TABLE app.\"Users\" (id int);\nALTER TABLE app.\"Users\" ALTER COLUMN id TYPE bigint;\nCOMMIT;",
             &RULE,

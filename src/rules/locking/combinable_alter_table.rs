@@ -47,7 +47,8 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         return;
     };
     let same_table = ctx.catalog.key(previous) == ctx.catalog.key(name);
-    if !same_table || ctx.is_new_table(name) || !actions.iter().all(AlterAction::merges_with_others) {
+    if !same_table || ctx.is_new_table(name) || !actions.iter().all(AlterAction::merges_with_others)
+    {
         return;
     }
     let text = ctx.text(statement);

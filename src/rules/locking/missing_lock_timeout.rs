@@ -71,8 +71,8 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint, lint_err, lint_ok};
     use crate::dialect::Dialect;
+    use crate::rules::testing::{lint, lint_err, lint_ok};
 
     #[test]
     fn flags_the_first_blocking_statement_once() {

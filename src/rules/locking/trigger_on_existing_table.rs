@@ -68,13 +68,11 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 fn trigger_change(statement: &Statement) -> Option<(&ObjectName, &'static str)> {
     match &statement.kind {
         StatementKind::CreateTrigger { table } => Some((table, "creating a trigger")),
-        StatementKind::AlterTable { name, actions, .. } => {
-            actions.iter().find_map(|a| match a {
-                AlterAction::EnableTrigger => Some((name, "enabling a trigger")),
-                AlterAction::DisableTrigger => Some((name, "disabling a trigger")),
-                _ => None,
-            })
-        }
+        StatementKind::AlterTable { name, actions, .. } => actions.iter().find_map(|a| match a {
+            AlterAction::EnableTrigger => Some((name, "enabling a trigger")),
+            AlterAction::DisableTrigger => Some((name, "disabling a trigger")),
+            _ => None,
+        }),
         _ => None,
     }
 }

@@ -47,7 +47,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         return;
     }
     let (what, safe) = if existing.is_empty() {
-        ("every table of the database".to_string(), "VACUUM (ANALYZE);".to_string())
+        (
+            "every table of the database".to_string(),
+            "VACUUM (ANALYZE);".to_string(),
+        )
     } else {
         let names: Vec<String> = existing.iter().map(|t| t.to_string()).collect();
         (
@@ -83,9 +86,6 @@ mod tests {
     fn quiet_on_plain_vacuum_and_new_tables() {
         lint_ok("VACUUM ANALYZE users;", &RULE);
         lint_ok("VACUUM (FULL false) users;", &RULE);
-        lint_ok(
-            "CREATE TABLE users (id int);\nVACUUM FULL users;",
-            &RULE,
-        );
+        lint_ok("CREATE TABLE users (id int);\nVACUUM FULL users;", &RULE);
     }
 }
