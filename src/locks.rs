@@ -157,7 +157,12 @@ fn alter_action_locks(
         AlterAction::AddColumn { column, .. } => {
             locks.add(table, AccessExclusive, add_column_effect(column, target));
             if let Some(r) = &column.references {
-                locks.add(r, ShareRowExclusive, TableEffect::None);
+                let effect = if inline_foreign_key_validates(column) {
+                    TableEffect::Scan
+                } else {
+                    TableEffect::None
+                };
+                locks.add(r, ShareRowExclusive, effect);
             }
         }
         AlterAction::AlterColumnType {
@@ -193,9 +198,10 @@ fn alter_action_locks(
                 TableEffect::Scan
             };
             match &constraint.kind {
+                // Validation joins the two tables, reading the referenced one as well.
                 ConstraintKind::ForeignKey { references, .. } => {
                     locks.add(table, ShareRowExclusive, effect);
-                    locks.add(references, ShareRowExclusive, TableEffect::None);
+                    locks.add(references, ShareRowExclusive, effect);
                 }
                 ConstraintKind::PrimaryKey {
                     using_index: Some(_),

@@ -75,7 +75,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                 format!("adding foreign key `{name}` from `{table}` to `{references}` checks every row of `{table}` while writes to both tables wait"),
             )
             .lock(table, key.table_mode, TableEffect::Scan)
-            .lock(references, LockMode::ShareRowExclusive, TableEffect::None)
+            .lock(references, LockMode::ShareRowExclusive, TableEffect::Scan)
             .help(steps.join(", then ")),
         );
     }
