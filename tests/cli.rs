@@ -127,7 +127,8 @@ fn config_turns_rules_off_and_changes_levels() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("lockstep.toml"),
-        "[rules]\nrename-column = \"off\"\ncreate-index-non-concurrently = \"warning\"\n",
+        "[rules]\nrename-column = \"off\"\ncreate-index-non-concurrently = \"warning\"\n\
+         missing-lock-timeout = \"off\"\nstatement-after-access-exclusive = \"off\"\n",
     )
     .unwrap();
     std::fs::write(
