@@ -75,6 +75,8 @@ impl Table {
 #[derive(Clone, Debug)]
 pub struct Index {
     pub table: TableKey,
+    /// The table as the CREATE INDEX named it, for tables the replay never saw created.
+    pub table_name: ObjectName,
     pub columns: Vec<String>,
     pub unique: bool,
 }
@@ -135,10 +137,35 @@ impl Catalog {
         })
     }
 
+    /// Whether a CHECK constraint of the table mentions `column`; changing the column's type
+    /// re-checks it against every row.
+    pub fn column_has_check(&self, table: &ObjectName, column: &Ident) -> bool {
+        let Some(t) = self.table(table) else {
+            return false;
+        };
+        let wanted = column.key();
+        t.constraints.iter().any(|c| match &c.kind {
+            ConstraintKind::Check { expr } => expr
+                .split(|ch: char| !(ch.is_alphanumeric() || ch == '_' || ch == '"'))
+                .any(|word| {
+                    let quoted = word.len() > 1 && word.starts_with('"') && word.ends_with('"');
+                    if quoted {
+                        word.trim_matches('"') == wanted
+                    } else {
+                        word.to_lowercase() == wanted
+                    }
+                }),
+            _ => false,
+        })
+    }
+
     /// The table an index belongs to, when the replay saw the index created.
     pub fn index_table(&self, index: &ObjectName) -> Option<ObjectName> {
-        let table = &self.indexes.get(&self.key(index))?.table;
-        self.tables.get(table).map(|t| t.name.clone())
+        let index = self.indexes.get(&self.key(index))?;
+        Some(match self.tables.get(&index.table) {
+            Some(t) => t.name.clone(),
+            None => index.table_name.clone(),
+        })
     }
 
     /// Whether any known index of the table covers `column`.
@@ -222,6 +249,7 @@ impl Catalog {
             key,
             Index {
                 table: self.key(&index.table),
+                table_name: index.table.clone(),
                 columns: index.columns.iter().map(|c| c.to_lowercase()).collect(),
                 unique: index.unique,
             },
@@ -240,6 +268,7 @@ impl Catalog {
         }
         for index in self.indexes.values_mut().filter(|i| i.table == old) {
             index.table = new.clone();
+            index.table_name = to.clone();
         }
     }
 

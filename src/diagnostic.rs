@@ -3,6 +3,7 @@
 
 use crate::rules::Rule;
 use crate::span::Span;
+use crate::statement::ObjectName;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -170,6 +171,10 @@ pub struct TableLock {
     pub table: String,
     pub mode: LockMode,
     pub effect: TableEffect,
+    /// The table as the statement names it, when the lock model knows it (an index's table
+    /// it has not seen created is only a description), so rules can ask whether it is new.
+    #[serde(skip)]
+    pub object: Option<ObjectName>,
 }
 
 impl TableLock {
@@ -231,6 +236,7 @@ impl Finding {
             table: table.to_string(),
             mode,
             effect,
+            object: None,
         });
         self
     }
@@ -261,18 +267,24 @@ impl Finding {
     /// One line on the strongest lock: mode, table, what it blocks and the row effect.
     pub fn lock_summary(&self) -> Option<String> {
         let strongest = self.locks.iter().max_by_key(|l| (l.blocks(), l.mode))?;
-        let tables: Vec<&str> = self
+        let held: Vec<&TableLock> = self
             .locks
             .iter()
             .filter(|l| l.mode == strongest.mode)
-            .map(|l| l.table.as_str())
             .collect();
+        let tables: Vec<&str> = held.iter().map(|l| l.table.as_str()).collect();
+        // Under one mode, say what happens to the table that fares worst.
+        let effect = held
+            .iter()
+            .map(|l| l.effect)
+            .max()
+            .unwrap_or(strongest.effect);
         Some(format!(
             "takes {} on {}: blocks {}; {}",
             strongest.mode,
             tables.join(", "),
             strongest.blocks().describe(),
-            strongest.effect.describe()
+            effect.describe()
         ))
     }
 }

@@ -229,7 +229,16 @@ fn replay_file(
                     }
                 }
             }
-            session.advance(statement, &locks);
+            // Locks on tables this change set created keep nobody waiting.
+            let contended: Vec<_> = locks
+                .into_iter()
+                .filter(|l| {
+                    !l.object
+                        .as_ref()
+                        .is_some_and(|o| catalog.created_in(o, change_set))
+                })
+                .collect();
+            session.advance(statement, &contended);
             if section.direction == Direction::Up {
                 catalog.apply(statement, change_set);
             }

@@ -9,8 +9,8 @@ use crate::catalog::Catalog;
 use crate::diagnostic::{LockMode, TableEffect, TableLock};
 use crate::dialect::{Dialect, Target};
 use crate::statement::{
-    AlterAction, ColumnDef, ConstraintKind, Generated, ObjectName, Statement, StatementKind,
-    Volatility,
+    AlterAction, ColumnDef, ConstraintKind, DataType, Generated, ObjectName, ReindexScope,
+    Statement, StatementKind, Volatility,
 };
 
 /// The table locks `statement` takes, strongest per table, in statement order. MySQL's
@@ -70,7 +70,11 @@ pub fn statement_locks(
                         if let Some(t) = catalog.index_table(n) {
                             locks.add(&t, mode, TableEffect::None);
                         } else {
-                            locks.add_named(format!("table of index {n}"), mode, TableEffect::None);
+                            locks.add_named(
+                                format!("the table of index {n}"),
+                                mode,
+                                TableEffect::None,
+                            );
                         }
                     }
                 }
@@ -91,14 +95,28 @@ pub fn statement_locks(
         }
         K::Reindex {
             concurrently,
-            target: Some(t),
+            scope,
+            target: Some(target),
         } => {
+            // The table is read to build the new index files; its own files stay. The index
+            // itself is locked ACCESS EXCLUSIVE, which also stalls queries planned on it.
             let mode = if *concurrently {
                 ShareUpdateExclusive
             } else {
                 Share
             };
-            locks.add(t, mode, TableEffect::Rewrite);
+            match scope {
+                ReindexScope::Table => locks.add(target, mode, TableEffect::Scan),
+                ReindexScope::Index => match catalog.index_table(target) {
+                    Some(t) => locks.add(&t, mode, TableEffect::Scan),
+                    None => locks.add_named(
+                        format!("the table of index {target}"),
+                        mode,
+                        TableEffect::Scan,
+                    ),
+                },
+                ReindexScope::Many => {}
+            }
         }
         K::Vacuum { full: true, tables } => {
             for t in tables {
@@ -113,12 +131,13 @@ pub fn statement_locks(
             }
         }
         K::RefreshMaterializedView { name, concurrently } => {
-            let mode = if *concurrently {
-                Exclusive
+            // The concurrent form diffs the new result into the existing files.
+            let (mode, effect) = if *concurrently {
+                (Exclusive, TableEffect::Scan)
             } else {
-                AccessExclusive
+                (AccessExclusive, TableEffect::Rewrite)
             };
-            locks.add(name, mode, TableEffect::Rewrite);
+            locks.add(name, mode, effect);
         }
         K::CreateTrigger { table } => locks.add(table, ShareRowExclusive, TableEffect::None),
         _ => {}
@@ -138,7 +157,12 @@ fn alter_action_locks(
         AlterAction::AddColumn { column, .. } => {
             locks.add(table, AccessExclusive, add_column_effect(column, target));
             if let Some(r) = &column.references {
-                locks.add(r, ShareRowExclusive, TableEffect::None);
+                let effect = if inline_foreign_key_validates(column) {
+                    TableEffect::Scan
+                } else {
+                    TableEffect::None
+                };
+                locks.add(r, ShareRowExclusive, effect);
             }
         }
         AlterAction::AlterColumnType {
@@ -146,14 +170,16 @@ fn alter_action_locks(
             data_type,
             using,
         } => {
-            let old = catalog.column(table, column).map(|c| &c.data_type);
-            let effect = match old {
-                Some(old) if using.is_none() && crate::types::binary_coercible(old, data_type) => {
-                    TableEffect::None
-                }
-                _ => TableEffect::Rewrite,
+            let change = TypeChange {
+                old: catalog.column(table, column).map(|c| &c.data_type),
+                new: data_type,
+                using: using.is_some(),
+                has_check: catalog.column_has_check(table, column),
+                // The session's time zone is unknown here; the rule that knows it asks
+                // `type_change_effect` itself.
+                utc_session: false,
             };
-            locks.add(table, AccessExclusive, effect);
+            locks.add(table, AccessExclusive, type_change_effect(&change, target));
         }
         AlterAction::SetNotNull { column } => {
             let proven =
@@ -172,9 +198,10 @@ fn alter_action_locks(
                 TableEffect::Scan
             };
             match &constraint.kind {
+                // Validation joins the two tables, reading the referenced one as well.
                 ConstraintKind::ForeignKey { references, .. } => {
                     locks.add(table, ShareRowExclusive, effect);
-                    locks.add(references, ShareRowExclusive, TableEffect::None);
+                    locks.add(references, ShareRowExclusive, effect);
                 }
                 ConstraintKind::PrimaryKey {
                     using_index: Some(_),
@@ -204,8 +231,19 @@ fn alter_action_locks(
             };
             locks.add(table, mode, TableEffect::None)
         }
-        AlterAction::DetachPartition { concurrently: true } => {
-            locks.add(table, ShareUpdateExclusive, TableEffect::None)
+        AlterAction::DetachPartition {
+            partition,
+            concurrently,
+        } => {
+            let mode = if *concurrently {
+                ShareUpdateExclusive
+            } else {
+                AccessExclusive
+            };
+            locks.add(table, mode, TableEffect::None);
+            if let Some(p) = partition {
+                locks.add(p, mode, TableEffect::None);
+            }
         }
         AlterAction::Other(words) if words.starts_with("SET STATISTICS") => {
             locks.add(table, ShareUpdateExclusive, TableEffect::None)
@@ -227,7 +265,56 @@ pub fn add_column_effect(column: &ColumnDef, target: &Target) -> TableEffect {
         };
     if rewrites {
         TableEffect::Rewrite
-    } else if column.check.is_some() || column.primary_key || column.unique || column.not_null {
+    } else if column.check.is_some()
+        || column.primary_key
+        || column.unique
+        || column.not_null
+        || inline_foreign_key_validates(column)
+    {
+        TableEffect::Scan
+    } else {
+        TableEffect::None
+    }
+}
+
+/// An inline `REFERENCES` on a new column is checked against existing rows only when the
+/// column gets a default: without one every row holds NULL and PostgreSQL skips the check.
+pub fn inline_foreign_key_validates(column: &ColumnDef) -> bool {
+    column.references.is_some() && column.default.is_some()
+}
+
+/// An `ALTER COLUMN ... TYPE` as the lock model needs it.
+pub struct TypeChange<'a> {
+    /// The current type, when the replay saw the column created.
+    pub old: Option<&'a DataType>,
+    pub new: &'a DataType,
+    pub using: bool,
+    /// The column appears in a CHECK constraint, which is re-checked against every row.
+    pub has_check: bool,
+    /// The session's `timezone` is UTC, so `timestamp` and `timestamptz` store the same bytes.
+    pub utc_session: bool,
+}
+
+impl TypeChange<'_> {
+    /// Whether the stored bytes stay valid, so no row is rewritten.
+    pub fn keeps_rows(&self, target: &Target) -> bool {
+        let Some(old) = self.old else {
+            return false;
+        };
+        !self.using
+            && (crate::types::binary_coercible(old, self.new)
+                || (self.utc_session
+                    && target.at_least(12, 0, 0)
+                    && crate::types::timestamp_time_zone_swap(old, self.new)))
+    }
+}
+
+/// A type change rewrites the table unless the stored bytes stay valid; then it still reads
+/// every row when a CHECK constraint on the column must be re-checked.
+pub fn type_change_effect(change: &TypeChange, target: &Target) -> TableEffect {
+    if !change.keeps_rows(target) {
+        TableEffect::Rewrite
+    } else if change.has_check {
         TableEffect::Scan
     } else {
         TableEffect::None
@@ -260,10 +347,21 @@ struct Locks(Vec<TableLock>);
 
 impl Locks {
     fn add(&mut self, table: &ObjectName, mode: LockMode, effect: TableEffect) {
-        self.add_named(table.to_string(), mode, effect)
+        self.merge(table.to_string(), Some(table), mode, effect)
     }
 
+    /// A lock on a table the model can only describe (the table of an unknown index).
     fn add_named(&mut self, table: String, mode: LockMode, effect: TableEffect) {
+        self.merge(table, None, mode, effect)
+    }
+
+    fn merge(
+        &mut self,
+        table: String,
+        object: Option<&ObjectName>,
+        mode: LockMode,
+        effect: TableEffect,
+    ) {
         match self.0.iter_mut().find(|l| l.table == table) {
             Some(l) => {
                 l.mode = l.mode.max(mode);
@@ -273,6 +371,7 @@ impl Locks {
                 table,
                 mode,
                 effect,
+                object: object.cloned(),
             }),
         }
     }

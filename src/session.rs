@@ -3,7 +3,7 @@
 //! the open transaction already holds.
 
 use crate::diagnostic::{Blocks, TableLock};
-use crate::statement::{AlterAction, Ident, Statement, StatementKind};
+use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Transaction {
@@ -21,7 +21,8 @@ pub struct Session {
     /// A non-zero `lock_timeout` (PostgreSQL) or `lock_wait_timeout` (MySQL) is set.
     pub lock_timeout_set: bool,
     /// A table whose ACCESS EXCLUSIVE lock the open transaction holds, with the statement
-    /// that took it.
+    /// that took it. Only tables that existed before the change set count: the engine
+    /// passes no locks on new tables, which nobody else is waiting for.
     pub strong_lock_held: Option<(String, crate::span::Span)>,
     /// Constraints added `NOT VALID` in the open transaction: `(table, constraint)` keys.
     pub not_valid_in_transaction: Vec<(String, String)>,
@@ -31,6 +32,11 @@ pub struct Session {
     pub data_change_in_transaction: bool,
     /// MySQL `SET foreign_key_checks = 0`: new foreign keys are not checked against rows.
     pub foreign_key_checks_off: bool,
+    /// The `timezone` set in this session, lower-case; `None` leaves the server default.
+    pub time_zone: Option<String>,
+    /// The table the statement just before altered, when it was an ALTER TABLE that could
+    /// have been merged with a following one.
+    pub previous_alter: Option<ObjectName>,
 }
 
 impl Session {
@@ -47,7 +53,19 @@ impl Session {
             ddl_in_transaction: false,
             data_change_in_transaction: false,
             foreign_key_checks_off: false,
+            time_zone: None,
+            previous_alter: None,
         }
+    }
+
+    /// Whether the session's time zone is UTC (set explicitly; the server default is unknown).
+    pub fn time_zone_is_utc(&self) -> bool {
+        self.time_zone.as_deref().is_some_and(|z| {
+            matches!(
+                z,
+                "utc" | "etc/utc" | "gmt" | "etc/gmt" | "z" | "zulu" | "+00" | "00:00"
+            )
+        })
     }
 
     pub fn in_transaction(&self) -> bool {
@@ -56,6 +74,14 @@ impl Session {
 
     /// Advances the state past `statement`, which took `locks`.
     pub fn advance(&mut self, statement: &Statement, locks: &[TableLock]) {
+        self.previous_alter = match &statement.kind {
+            StatementKind::AlterTable { name, actions, .. }
+                if actions.iter().all(AlterAction::merges_with_others) =>
+            {
+                Some(name.clone())
+            }
+            _ => None,
+        };
         match &statement.kind {
             StatementKind::Begin => self.transaction = Transaction::Explicit,
             StatementKind::Commit | StatementKind::Rollback => {
@@ -69,6 +95,10 @@ impl Session {
             }
             StatementKind::Set { name, value, .. } if name == "foreign_key_checks" => {
                 self.foreign_key_checks_off = is_zero(value) || value == "off";
+            }
+            StatementKind::Set { name, value, .. } if name == "timezone" => {
+                let zone = value.trim().trim_matches('\'').to_lowercase();
+                self.time_zone = (zone != "default" && zone != "local").then_some(zone);
             }
             kind => {
                 if !self.in_transaction() {

@@ -297,6 +297,8 @@ pub enum AlterAction {
     DisableTrigger,
     AttachPartition,
     DetachPartition {
+        /// The partition, when the statement names one the parser could read.
+        partition: Option<ObjectName>,
         concurrently: bool,
     },
     /// MySQL `ALGORITHM = ...`.
@@ -305,6 +307,23 @@ pub enum AlterAction {
     Lock(String),
     /// Any other action, by its leading words (`SET STATISTICS`, `OWNER TO`, `ENGINE`, ...).
     Other(String),
+}
+
+impl AlterAction {
+    /// Whether this action can share one ALTER TABLE with the actions of a neighbouring
+    /// statement to the same effect. Constraint steps, defaults and NOT NULL stay apart on
+    /// purpose (a NOT VALID add before its VALIDATE, a check before the SET NOT NULL it
+    /// proves, a SET DEFAULT that must not fill the column it follows).
+    pub fn merges_with_others(&self) -> bool {
+        matches!(
+            self,
+            AlterAction::AddColumn { .. }
+                | AlterAction::DropColumn { .. }
+                | AlterAction::AlterColumnType { .. }
+                | AlterAction::DropDefault { .. }
+                | AlterAction::DropNotNull { .. }
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -390,6 +409,7 @@ pub enum StatementKind {
     },
     Reindex {
         concurrently: bool,
+        scope: ReindexScope,
         target: Option<ObjectName>,
     },
     Vacuum {
@@ -430,6 +450,15 @@ pub enum StatementKind {
         /// Byte offset in the file where the parser stopped, when it said.
         at: Option<u32>,
     },
+}
+
+/// What a `REINDEX` names: one index, one table's indexes, or many tables.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ReindexScope {
+    Index,
+    Table,
+    /// `SCHEMA`, `DATABASE` or `SYSTEM`: every table in it.
+    Many,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,7 +13,11 @@ pub fn binary_coercible(old: &DataType, new: &DataType) -> bool {
     }
     match (old.base.as_str(), new.base.as_str()) {
         // Raising or removing a length limit keeps every stored value valid.
-        ("varchar", "varchar") | ("varbit", "varbit") => widened(&old.args, &new.args),
+        // Raising the fractional-second precision keeps every stored value as it is.
+        ("varchar", "varchar")
+        | ("varbit", "varbit")
+        | ("timestamp", "timestamp")
+        | ("timestamptz", "timestamptz") => widened(&old.args, &new.args),
         ("varchar", "text") | ("text", "varchar") => new.args.is_empty(),
         // Only a higher precision at the same scale, or dropping the limit.
         ("numeric", "numeric") => match (old.args.as_slice(), new.args.as_slice()) {
@@ -26,6 +30,19 @@ pub fn binary_coercible(old: &DataType, new: &DataType) -> bool {
         ("cidr", "inet") => true,
         _ => false,
     }
+}
+
+/// `timestamp` to `timestamptz` or back: PostgreSQL 12+ keeps the rows when the session
+/// time zone is UTC, and rewrites them otherwise.
+pub fn timestamp_time_zone_swap(old: &DataType, new: &DataType) -> bool {
+    let zoned = |t: &DataType| match t.base.as_str() {
+        "timestamptz" => Some(true),
+        "timestamp" => Some(false),
+        _ => None,
+    };
+    old.array == new.array
+        && old.args == new.args
+        && matches!((zoned(old), zoned(new)), (Some(a), Some(b)) if a != b)
 }
 
 fn widened(old: &[u32], new: &[u32]) -> bool {
@@ -74,6 +91,34 @@ mod tests {
         assert!(!binary_coercible(&ty("int", &[]), &ty("bigint", &[])));
         assert!(!binary_coercible(
             &ty("timestamp", &[]),
+            &ty("timestamptz", &[])
+        ));
+        assert!(binary_coercible(
+            &ty("timestamptz", &[3]),
+            &ty("timestamptz", &[6])
+        ));
+        assert!(!binary_coercible(
+            &ty("timestamptz", &[6]),
+            &ty("timestamptz", &[3])
+        ));
+    }
+
+    #[test]
+    fn timestamp_zone_swaps_are_recognised_both_ways() {
+        assert!(timestamp_time_zone_swap(
+            &ty("timestamp", &[]),
+            &ty("timestamptz", &[])
+        ));
+        assert!(timestamp_time_zone_swap(
+            &ty("timestamptz", &[]),
+            &ty("timestamp", &[])
+        ));
+        assert!(!timestamp_time_zone_swap(
+            &ty("timestamp", &[]),
+            &ty("timestamp", &[])
+        ));
+        assert!(!timestamp_time_zone_swap(
+            &ty("date", &[]),
             &ty("timestamptz", &[])
         ));
     }

@@ -48,7 +48,7 @@ impl Runner {
         git(repo, &["checkout", "-q", "-b", "feature"]);
         write(
             &repo.join("db/migrations/V3__index_placed_at.sql"),
-            "CREATE INDEX orders_placed_at_idx ON orders (placed_at);\n",
+            "SET lock_timeout = '2s';\nCREATE INDEX orders_placed_at_idx ON orders (placed_at);\n",
         );
         git(repo, &["add", "."]);
         git(repo, &["commit", "-q", "-m", "index placed_at"]);
@@ -154,7 +154,7 @@ fn pull_request_run_lints_only_the_new_migration() {
     let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
     assert_eq!(annotations.len(), 1, "{stdout}");
     assert!(annotations[0]
-        .starts_with("::error file=db/migrations/V3__index_placed_at.sql,line=1,col=1,"));
+        .starts_with("::error file=db/migrations/V3__index_placed_at.sql,line=2,col=1,"));
 
     // The job summary.
     let summary = runner.read("summary.md");

@@ -135,7 +135,8 @@ fn config_turns_rules_off_and_changes_levels() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("lockstep.toml"),
-        "[rules]\nrename-column = \"off\"\ncreate-index-non-concurrently = \"warning\"\n",
+        "[rules]\nrename-column = \"off\"\ncreate-index-non-concurrently = \"warning\"\n\
+         missing-lock-timeout = \"off\"\nstatement-after-access-exclusive = \"off\"\n",
     )
     .unwrap();
     std::fs::write(
@@ -267,7 +268,10 @@ fn dialect_globs_lint_each_folder_as_its_own_server() {
             .map(|(_, rule)| *rule)
             .collect()
     };
-    assert_eq!(in_folder("pg"), ["create-index-non-concurrently"]);
+    assert_eq!(
+        in_folder("pg"),
+        ["create-index-non-concurrently", "missing-lock-timeout"]
+    );
     assert_eq!(in_folder("mysql"), ["mysql-missing-lock-wait-timeout"]);
 }
 

@@ -465,6 +465,7 @@ pub fn statement_locks(
         table: table.to_string(),
         mode,
         effect,
+        object: Some(table.clone()),
     };
     match &statement.kind {
         StatementKind::DropTable { names, .. } | StatementKind::Truncate { tables: names, .. } => {

@@ -17,7 +17,7 @@ mod types;
 pub use types::{classify_default, parse_data_type};
 
 use crate::dialect::Dialect;
-use crate::statement::{AlterTypeAction, ObjectName, StatementKind};
+use crate::statement::{AlterTypeAction, ObjectName, ReindexScope, StatementKind};
 use definitions::{column_def, index_columns, starts_constraint, table_constraint};
 use tokens::{tokenize, Cursor, Tok};
 
@@ -422,13 +422,20 @@ fn option_enabled(c: &mut Cursor<'_>, option: &str) -> bool {
 /// `[(options)] {INDEX|TABLE|SCHEMA|DATABASE|SYSTEM} [CONCURRENTLY] name`.
 fn reindex(c: &mut Cursor<'_>) -> Option<StatementKind> {
     let mut concurrently = option_enabled(c, "CONCURRENTLY");
-    if !c.is_any_kw(&["INDEX", "TABLE", "SCHEMA", "DATABASE", "SYSTEM"]) {
+    let scope = if c.eat_kw("INDEX") {
+        ReindexScope::Index
+    } else if c.eat_kw("TABLE") {
+        ReindexScope::Table
+    } else if c.is_any_kw(&["SCHEMA", "DATABASE", "SYSTEM"]) {
+        c.advance();
+        ReindexScope::Many
+    } else {
         return None;
-    }
-    c.advance();
+    };
     concurrently |= c.eat_kw("CONCURRENTLY");
     Some(StatementKind::Reindex {
         concurrently,
+        scope,
         target: c.object_name(),
     })
 }

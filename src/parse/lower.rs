@@ -404,7 +404,8 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
         | A::EnableReplicaTrigger { .. } => AlterAction::EnableTrigger,
         A::DisableTrigger { .. } => AlterAction::DisableTrigger,
         A::AttachPartitionOf { .. } => AlterAction::AttachPartition,
-        A::DetachPartitionOf { mode, .. } => AlterAction::DetachPartition {
+        A::DetachPartitionOf { partition, mode } => AlterAction::DetachPartition {
+            partition: object_name(partition),
             concurrently: matches!(mode, Some(ast::DetachPartitionMode::Concurrently)),
         },
         A::Algorithm { algorithm, .. } => {

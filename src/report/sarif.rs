@@ -362,11 +362,13 @@ mod tests {
         serde_json::to_value(build(&report, Some("lockstep/postgres/db/"))).unwrap()
     }
 
+    /// Fingerprint and start line of each `create-index-non-concurrently` result.
     fn fingerprints_and_lines(sarif: &serde_json::Value) -> Vec<(String, i64)> {
         sarif["runs"][0]["results"]
             .as_array()
             .unwrap()
             .iter()
+            .filter(|r| r["ruleId"] == "create-index-non-concurrently")
             .map(|r| {
                 (
                     r["partialFingerprints"]["lockstepStatement/v1"]

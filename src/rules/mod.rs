@@ -7,9 +7,10 @@
 //! `rules[].help` and the README table all read [`ALL`].
 
 use crate::catalog::{Catalog, ChangeSet};
-use crate::diagnostic::{Finding, LockClaim, Severity};
+use crate::diagnostic::{Finding, LockClaim, Severity, TableLock};
 use crate::dialect::{Dialect, Target};
 use crate::layout::Direction;
+use crate::locks::statement_locks;
 use crate::session::Session;
 use crate::statement::{ObjectName, Statement};
 use serde::Serialize;
@@ -144,12 +145,25 @@ pub const BOTH: &[Dialect] = &[Dialect::Postgres, Dialect::Mysql];
 
 /// Every rule, sorted by id.
 pub static ALL: &[&Rule] = &[
+    &locking::add_check_without_not_valid::RULE,
+    &locking::add_column_volatile_default::RULE,
+    &locking::add_exclusion_constraint::RULE,
+    &locking::add_foreign_key_without_not_valid::RULE,
     &compatibility::add_not_null_column_without_default::RULE,
+    &locking::add_serial_or_generated_column::RULE,
+    &locking::add_unique_constraint_without_index::RULE,
+    &locking::change_column_type::RULE,
+    &locking::cluster::RULE,
+    &locking::combinable_alter_table::RULE,
     &transaction::concurrently_in_transaction::RULE,
     &locking::create_index_non_concurrently::RULE,
+    &locking::detach_partition_non_concurrently::RULE,
     &data_loss::drop_column::RULE,
+    &locking::drop_index_non_concurrently::RULE,
     &meta::edited_applied_migration::RULE,
     &meta::input_encoding::RULE,
+    &locking::lock_table::RULE,
+    &locking::missing_lock_timeout::RULE,
     &mysql::alter_blocks_writes::RULE,
     &mysql::alter_pin_refused::RULE,
     &mysql::alter_rebuilds_table::RULE,
@@ -160,10 +174,17 @@ pub static ALL: &[&Rule] = &[
     &mysql::truncate_table::RULE,
     &mysql::whole_table_dml::RULE,
     &meta::psql_meta_command::RULE,
+    &locking::refresh_materialized_view_non_concurrently::RULE,
+    &locking::reindex_non_concurrently::RULE,
     &compatibility::rename_column::RULE,
+    &locking::set_logged_unlogged_or_tablespace::RULE,
+    &locking::set_not_null_without_check::RULE,
+    &locking::statement_after_access_exclusive::RULE,
+    &locking::trigger_on_existing_table::RULE,
     &meta::unparsed_statement::RULE,
     &meta::unterminated_literal::RULE,
     &meta::unused_ignore::RULE,
+    &locking::vacuum_full::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
@@ -227,6 +248,16 @@ impl<'a> Ctx<'a> {
     /// running application reads it.
     pub fn is_new_table(&self, name: &ObjectName) -> bool {
         self.catalog.created_in(name, self.file.change_set)
+    }
+
+    /// The table locks `statement` takes, from the lock model.
+    pub fn locks(&self, statement: &Statement) -> Vec<TableLock> {
+        statement_locks(statement, self.catalog, &self.target)
+    }
+
+    /// Whether `lock` is on a table created in this change set, which nobody waits for.
+    pub fn locks_new_table(&self, lock: &TableLock) -> bool {
+        lock.object.as_ref().is_some_and(|t| self.is_new_table(t))
     }
 
     pub fn is_rollback(&self) -> bool {

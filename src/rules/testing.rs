@@ -13,11 +13,46 @@ pub fn lint(dialect: Dialect, sql: &str) -> Vec<Finding> {
     lint_source(sql, &Settings::new(dialect))
 }
 
+/// Lints `sql` for a PostgreSQL server of `version` (`"10"`, `"12.4"`).
+fn lint_postgres_at(version: &str, sql: &str) -> Vec<Finding> {
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.target.version = version
+        .parse()
+        .unwrap_or_else(|e| panic!("test version: {e}"));
+    lint_source(sql, &settings)
+}
+
 fn findings_of(dialect: Dialect, sql: &str, rule: &Rule) -> Vec<Finding> {
-    lint(dialect, sql)
+    only(lint(dialect, sql), rule)
+}
+
+fn only(findings: Vec<Finding>, rule: &Rule) -> Vec<Finding> {
+    findings
         .into_iter()
         .filter(|f| f.rule.id == rule.id)
         .collect()
+}
+
+/// Asserts `rule` reports nothing on `sql` for PostgreSQL `version`.
+pub fn lint_ok_at(version: &str, sql: &str, rule: &Rule) {
+    let found = only(lint_postgres_at(version, sql), rule);
+    assert!(
+        found.is_empty(),
+        "`{}` fired on PostgreSQL {version}:\n{sql}\n{}",
+        rule.id,
+        describe(sql, &found)
+    );
+}
+
+/// Asserts `rule` reports on `sql` for PostgreSQL `version`; returns the findings as text.
+pub fn lint_err_at(version: &str, sql: &str, rule: &Rule) -> String {
+    let found = only(lint_postgres_at(version, sql), rule);
+    assert!(
+        !found.is_empty(),
+        "`{}` did not fire on PostgreSQL {version}:\n{sql}",
+        rule.id
+    );
+    describe(sql, &found)
 }
 
 /// Asserts `rule` reports nothing on `sql` (PostgreSQL).

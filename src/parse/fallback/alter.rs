@@ -75,8 +75,8 @@ fn known_action(c: &mut Cursor<'_>, table: &ObjectName, dialect: Dialect) -> Opt
             if !c.eat_kw("PARTITION") {
                 return None;
             }
-            c.object_name();
             Some(AlterAction::DetachPartition {
+                partition: c.object_name(),
                 concurrently: c.eat_kw("CONCURRENTLY"),
             })
         }

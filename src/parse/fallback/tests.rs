@@ -438,11 +438,15 @@ fn table_level_postgres_actions() {
     );
     assert_eq!(
         one_action("ALTER TABLE t DETACH PARTITION t_2023 CONCURRENTLY", PG),
-        AlterAction::DetachPartition { concurrently: true }
+        AlterAction::DetachPartition {
+            partition: Some(name("t_2023")),
+            concurrently: true
+        }
     );
     assert_eq!(
         one_action("ALTER TABLE t DETACH PARTITION t_2023", PG),
         AlterAction::DetachPartition {
+            partition: Some(name("t_2023")),
             concurrently: false
         }
     );
@@ -772,6 +776,7 @@ fn maintenance_statements() {
         recognise("REINDEX (VERBOSE) TABLE CONCURRENTLY s.t", PG),
         Some(StatementKind::Reindex {
             concurrently: true,
+            scope: ReindexScope::Table,
             target: Some(name("s.t"))
         })
     );
@@ -779,6 +784,7 @@ fn maintenance_statements() {
         recognise("REINDEX (CONCURRENTLY) INDEX idx", PG),
         Some(StatementKind::Reindex {
             concurrently: true,
+            scope: ReindexScope::Index,
             target: Some(name("idx"))
         })
     );
@@ -786,6 +792,7 @@ fn maintenance_statements() {
         recognise("REINDEX DATABASE app", PG),
         Some(StatementKind::Reindex {
             concurrently: false,
+            scope: ReindexScope::Many,
             target: Some(name("app"))
         })
     );

@@ -35,7 +35,7 @@ declare_rule! {
         dialects: BOTH,
         versions: "all versions",
         summary: "a NOT NULL column without a default fails on a table that has rows",
-        lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::None }),
+        lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::Scan }),
         check: Some(check),
     };
 }
@@ -64,7 +64,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                 statement.span,
                 format!("adding NOT NULL column `{}` to `{name}` without a default {consequence}", column.name),
             )
-            .lock(name, LockMode::AccessExclusive, TableEffect::None)
+            .lock(name, LockMode::AccessExclusive, TableEffect::Scan)
             .help(format!(
                 "add `{col}` as nullable (or with a constant DEFAULT), backfill it in batches, then add `CHECK ({col} IS NOT NULL) NOT VALID`, VALIDATE it and SET NOT NULL",
                 col = column.name

@@ -1,2 +1,60 @@
 //! Statements that take locks blocking reads or writes, or rewrite or scan a table.
+pub mod add_check_without_not_valid;
+pub mod add_column_volatile_default;
+pub mod add_exclusion_constraint;
+pub mod add_foreign_key_without_not_valid;
+pub mod add_serial_or_generated_column;
+pub mod add_unique_constraint_without_index;
+pub mod change_column_type;
+pub mod cluster;
+pub mod combinable_alter_table;
 pub mod create_index_non_concurrently;
+pub mod detach_partition_non_concurrently;
+pub mod drop_index_non_concurrently;
+pub mod lock_table;
+pub mod missing_lock_timeout;
+pub mod refresh_materialized_view_non_concurrently;
+pub mod reindex_non_concurrently;
+pub mod set_logged_unlogged_or_tablespace;
+pub mod set_not_null_without_check;
+pub mod statement_after_access_exclusive;
+pub mod trigger_on_existing_table;
+pub mod vacuum_full;
+
+use crate::diagnostic::TableLock;
+use crate::rules::Ctx;
+use crate::statement::{AlterAction, Constraint, ObjectName, Statement, StatementKind};
+
+/// The table and actions of an ALTER TABLE on a table that existed before this change set.
+/// A table created in the change set is empty and read by nobody yet, so locking rules
+/// stay quiet on it.
+fn alter_of_existing_table<'s>(
+    ctx: &Ctx,
+    statement: &'s Statement,
+) -> Option<(&'s ObjectName, &'s [AlterAction])> {
+    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
+        return None;
+    };
+    (!ctx.is_new_table(name)).then_some((name, actions.as_slice()))
+}
+
+/// The constraint's own name, or the name PostgreSQL would give it (`users_email_key`).
+fn constraint_name(constraint: &Constraint, table: &ObjectName, suffix: &str) -> String {
+    match &constraint.name {
+        Some(n) => n.to_string(),
+        None => format!("{}_{suffix}", table.name),
+    }
+}
+
+/// The locked tables for a message: `` `users` ``, or a description such as "the table of
+/// index users_email_idx" when the replay never saw the index created.
+fn shown_tables(locks: &[TableLock]) -> String {
+    locks
+        .iter()
+        .map(|l| match l.object {
+            Some(_) => format!("`{}`", l.table),
+            None => l.table.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -54,9 +54,15 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             concurrently: true, ..
         } => "REINDEX CONCURRENTLY",
         StatementKind::AlterTable { actions, .. }
-            if actions
-                .iter()
-                .any(|a| matches!(a, AlterAction::DetachPartition { concurrently: true })) =>
+            if actions.iter().any(|a| {
+                matches!(
+                    a,
+                    AlterAction::DetachPartition {
+                        concurrently: true,
+                        ..
+                    }
+                )
+            }) =>
         {
             "DETACH PARTITION CONCURRENTLY"
         }

@@ -1,0 +1,197 @@
+use super::{alter_of_existing_table, constraint_name};
+use crate::declare_rule;
+use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
+use crate::locks::inline_foreign_key_validates;
+use crate::rules::{Ctx, Group, POSTGRES};
+use crate::statement::{AlterAction, ConstraintKind, Ident, ObjectName, Statement};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `ADD CONSTRAINT ... FOREIGN KEY` without `NOT VALID` on an existing table, and
+    /// `ADD COLUMN ... DEFAULT ... REFERENCES` (the inline form, which checks every row
+    /// because of the default).
+    ///
+    /// ## Why is this bad?
+    /// PostgreSQL takes SHARE ROW EXCLUSIVE locks on both the table and the referenced table
+    /// and checks every existing row against the referenced table before it commits: writes
+    /// to both tables wait for the whole scan. With `NOT VALID` the constraint is added
+    /// without the scan and enforced for new rows; `VALIDATE CONSTRAINT` later checks the old
+    /// rows under a SHARE UPDATE EXCLUSIVE lock, which blocks neither reads nor writes. A new
+    /// column without a default needs no check (all its values are NULL) and is not flagged.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// SET lock_timeout = '2s';
+    /// ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;
+    /// ALTER TABLE orders VALIDATE CONSTRAINT orders_user_id_fkey;
+    /// ```
+    /// Run the VALIDATE in its own transaction (or a later migration), so the brief lock of
+    /// the add is released before the scan starts.
+    pub static RULE = Rule {
+        id: "add-foreign-key-without-not-valid",
+        group: Group::Locking,
+        default_severity: Severity::Error,
+        enabled_by_default: true,
+        dialects: POSTGRES,
+        versions: "PostgreSQL all versions",
+        summary: "ADD FOREIGN KEY without NOT VALID blocks writes to both tables while every row is checked",
+        lock: Some(LockClaim { mode: LockMode::ShareRowExclusive, effect: TableEffect::Scan }),
+        check: Some(check),
+    };
+}
+
+fn check(ctx: &mut Ctx, statement: &Statement) {
+    let Some((table, actions)) = alter_of_existing_table(ctx, statement) else {
+        return;
+    };
+    for action in actions {
+        let Some(key) = validated_foreign_key(table, action) else {
+            continue;
+        };
+        let (name, references) = (&key.name, key.references);
+        let mut steps = Vec::new();
+        if let Some(column) = &key.new_column {
+            steps.push(format!(
+                "add the column without REFERENCES, `ALTER TABLE {table} ADD COLUMN {column};`"
+            ));
+        }
+        steps.push(format!(
+            "`ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({cols}) REFERENCES {references}{refcols} NOT VALID;`",
+            cols = key.columns,
+            refcols = key.referred_columns
+        ));
+        steps.push(format!(
+            "in a separate transaction, `ALTER TABLE {table} VALIDATE CONSTRAINT {name};`"
+        ));
+        ctx.report(
+            Finding::new(
+                &RULE,
+                statement.span,
+                format!("adding foreign key `{name}` from `{table}` to `{references}` checks every row of `{table}` while writes to both tables wait"),
+            )
+            .lock(table, key.table_mode, TableEffect::Scan)
+            .lock(references, LockMode::ShareRowExclusive, TableEffect::Scan)
+            .help(steps.join(", then ")),
+        );
+    }
+}
+
+/// A foreign key that checks the existing rows when it is added.
+struct ValidatedKey<'a> {
+    name: String,
+    columns: String,
+    references: &'a ObjectName,
+    /// ` (id)`, or empty when the statement relies on the referenced primary key.
+    referred_columns: String,
+    new_column: Option<String>,
+    /// SHARE ROW EXCLUSIVE for the constraint; ADD COLUMN takes ACCESS EXCLUSIVE.
+    table_mode: LockMode,
+}
+
+fn validated_foreign_key<'a>(
+    table: &ObjectName,
+    action: &'a AlterAction,
+) -> Option<ValidatedKey<'a>> {
+    let list = |cols: &[Ident]| {
+        cols.iter()
+            .map(Ident::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match action {
+        AlterAction::AddConstraint(c) if !c.not_valid => {
+            let ConstraintKind::ForeignKey {
+                columns,
+                references,
+                referred_columns,
+            } = &c.kind
+            else {
+                return None;
+            };
+            let suffix = format!("{}_fkey", list(columns).replace(", ", "_"));
+            Some(ValidatedKey {
+                name: constraint_name(c, table, &suffix),
+                columns: list(columns),
+                references,
+                referred_columns: parenthesised(&list(referred_columns)),
+                new_column: None,
+                table_mode: LockMode::ShareRowExclusive,
+            })
+        }
+        AlterAction::AddColumn { column, .. } if inline_foreign_key_validates(column) => {
+            Some(ValidatedKey {
+                name: format!("{}_{}_fkey", table.name, column.name),
+                columns: column.name.to_string(),
+                references: column.references.as_ref()?,
+                referred_columns: String::new(),
+                new_column: Some(format!(
+                    "{} {} DEFAULT {}",
+                    column.name,
+                    column.data_type.text,
+                    column.default.as_ref()?.text
+                )),
+                table_mode: LockMode::AccessExclusive,
+            })
+        }
+        _ => None,
+    }
+}
+
+fn parenthesised(columns: &str) -> String {
+    if columns.is_empty() {
+        String::new()
+    } else {
+        format!(" ({columns})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{lint_err, lint_ok};
+
+    #[test]
+    fn flags_a_validating_foreign_key() {
+        insta::assert_snapshot!(lint_err(
+            "ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id);",
+            &RULE
+        ));
+        lint_err(
+            "ALTER TABLE billing.invoices ADD FOREIGN KEY (user_id) REFERENCES users;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn flags_an_inline_reference_with_a_default() {
+        insta::assert_snapshot!(lint_err(
+            "ALTER TABLE users ADD COLUMN org_id bigint DEFAULT 1 REFERENCES orgs (id);",
+            &RULE
+        ));
+    }
+
+    #[test]
+    fn quiet_on_not_valid_new_nullable_columns_and_new_tables() {
+        lint_ok(
+            "ALTER TABLE orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE users ADD COLUMN org_id bigint REFERENCES orgs (id);",
+            &RULE,
+        );
+        lint_ok(
+            "CREATE TABLE orders (id int, user_id int);\nALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users (id);",
+            &RULE,
+        );
+        lint_ok(
+            "BEGIN;\nCREATE TABLE app.\"Orders\" (id int, user_id int);\nALTER TABLE app.\"Orders\" ADD FOREIGN KEY (user_id) REFERENCES users (id);\nCOMMIT;",
+            &RULE,
+        );
+    }
+}

@@ -1,0 +1,113 @@
+use crate::declare_rule;
+use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
+use crate::rules::{Ctx, Group, POSTGRES};
+use crate::statement::{AlterAction, Statement, StatementKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Notes an `ALTER TABLE` that directly follows another `ALTER TABLE` of the same
+    /// existing table when both could be one statement (adding, dropping or retyping
+    /// columns, dropping defaults or NOT NULL).
+    ///
+    /// ## Why is this bad?
+    /// Each ALTER TABLE waits for its own ACCESS EXCLUSIVE lock, so traffic queues behind
+    /// the table twice, and two type changes rewrite the table twice. One statement with
+    /// several actions takes the lock once and rewrites at most once. This holds on every
+    /// PostgreSQL version.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE users ADD COLUMN nickname text;
+    /// ALTER TABLE users ADD COLUMN locale text;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// SET lock_timeout = '2s';
+    /// ALTER TABLE users ADD COLUMN nickname text, ADD COLUMN locale text;
+    /// ```
+    pub static RULE = Rule {
+        id: "combinable-alter-table",
+        group: Group::Locking,
+        default_severity: Severity::Note,
+        enabled_by_default: true,
+        dialects: POSTGRES,
+        versions: "PostgreSQL all versions",
+        summary: "consecutive ALTER TABLE statements on one table could be one",
+        lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::None }),
+        check: Some(check),
+    };
+}
+
+fn check(ctx: &mut Ctx, statement: &Statement) {
+    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
+        return;
+    };
+    let Some(previous) = &ctx.session.previous_alter else {
+        return;
+    };
+    let same_table = ctx.catalog.key(previous) == ctx.catalog.key(name);
+    if !same_table || ctx.is_new_table(name) || !actions.iter().all(AlterAction::merges_with_others)
+    {
+        return;
+    }
+    let text = ctx.text(statement);
+    let rest = text
+        .trim_end()
+        .trim_end_matches(';')
+        .splitn(4, char::is_whitespace)
+        .nth(3)
+        .unwrap_or_default()
+        .trim();
+    ctx.report(
+        Finding::new(
+            &RULE,
+            statement.span,
+            format!("this ALTER TABLE on `{name}` follows another one on it: each waits for its own ACCESS EXCLUSIVE lock"),
+        )
+        .lock(name, LockMode::AccessExclusive, TableEffect::None)
+        .help(format!("append its actions to the previous statement: `ALTER TABLE {name} <previous actions>, {rest};`")),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{lint_err, lint_ok};
+
+    #[test]
+    fn notes_consecutive_alters_of_one_table() {
+        insta::assert_snapshot!(lint_err(
+            "ALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE public.users ALTER COLUMN score TYPE bigint;",
+            &RULE
+        ));
+    }
+
+    #[test]
+    fn quiet_when_they_cannot_or_should_not_merge() {
+        lint_ok(
+            "ALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE orders ADD COLUMN note text;\nALTER TABLE users ADD COLUMN locale text;",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE products ADD CONSTRAINT c CHECK (price > 0) NOT VALID;\nALTER TABLE products VALIDATE CONSTRAINT c;",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE users ADD COLUMN k uuid;\nALTER TABLE users ALTER COLUMN k SET DEFAULT gen_random_uuid();",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\nALTER TABLE users DROP CONSTRAINT users_email_not_null;",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE users ADD COLUMN a text;\nCOMMIT;\nBEGIN;\nALTER TABLE users ADD COLUMN b text;",
+            &RULE,
+        );
+        lint_ok(
+            "CREATE TABLE users (id int);\nALTER TABLE users ADD COLUMN a text;\nALTER TABLE users ADD COLUMN b text;",
+            &RULE,
+        );
+    }
+}

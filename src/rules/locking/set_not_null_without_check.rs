@@ -1,0 +1,130 @@
+use super::alter_of_existing_table;
+use crate::declare_rule;
+use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
+use crate::rules::{Ctx, Group, POSTGRES};
+use crate::statement::{AlterAction, Statement};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `ALTER COLUMN ... SET NOT NULL` on an existing table, unless a validated
+    /// `CHECK (col IS NOT NULL)` on the column exists (added in this change set or earlier)
+    /// and the target is PostgreSQL 12 or later.
+    ///
+    /// ## Why is this bad?
+    /// PostgreSQL reads every row to prove there is no NULL while it holds an ACCESS
+    /// EXCLUSIVE lock: reads and writes wait for the whole scan. From PostgreSQL 12 it skips
+    /// the scan when a validated CHECK constraint already proves the column is never NULL.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// SET lock_timeout = '2s';
+    /// ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;
+    /// ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;
+    /// ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+    /// ALTER TABLE users DROP CONSTRAINT users_email_not_null;
+    /// ```
+    /// The NOT VALID add is instant, the VALIDATE scans under SHARE UPDATE EXCLUSIVE (reads
+    /// and writes continue; run it in its own transaction), and SET NOT NULL then uses the
+    /// check instead of scanning. The check is redundant afterwards.
+    pub static RULE = Rule {
+        id: "set-not-null-without-check",
+        group: Group::Locking,
+        default_severity: Severity::Error,
+        enabled_by_default: true,
+        dialects: POSTGRES,
+        versions: "PostgreSQL all versions; a validated CHECK avoids the scan from 12",
+        summary: "SET NOT NULL scans the table under ACCESS EXCLUSIVE unless a validated CHECK proves it",
+        lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::Scan }),
+        check: Some(check),
+    };
+}
+
+fn check(ctx: &mut Ctx, statement: &Statement) {
+    let Some((table, actions)) = alter_of_existing_table(ctx, statement) else {
+        return;
+    };
+    for action in actions {
+        let AlterAction::SetNotNull { column } = action else {
+            continue;
+        };
+        let proven = ctx.catalog.has_validated_not_null_check(table, column);
+        if proven && ctx.target.at_least(12, 0, 0) {
+            continue;
+        }
+        let help = if proven {
+            "PostgreSQL 11 and older ignore the CHECK and scan anyway: keep the CHECK constraint instead of SET NOT NULL until you upgrade".to_string()
+        } else {
+            let check = format!("{}_{column}_not_null", table.name);
+            format!(
+                "prove it first: `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;`, then in its own transaction `ALTER TABLE {table} VALIDATE CONSTRAINT {check};`, then SET NOT NULL (PostgreSQL 12+ skips the scan) and drop the check"
+            )
+        };
+        ctx.report(
+            Finding::new(
+                &RULE,
+                statement.span,
+                format!("setting `{table}.{column}` NOT NULL reads every row of `{table}` under ACCESS EXCLUSIVE, blocking reads and writes"),
+            )
+            .lock(table, LockMode::AccessExclusive, TableEffect::Scan)
+            .help(help),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{lint_err, lint_err_at, lint_ok, lint_ok_at};
+
+    const PROVEN: &str = "ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\n\
+        ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null;\n\
+        ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+
+    #[test]
+    fn flags_set_not_null_without_a_check() {
+        insta::assert_snapshot!(lint_err(
+            "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            &RULE
+        ));
+    }
+
+    #[test]
+    fn a_check_that_is_not_validated_does_not_count() {
+        lint_err(
+            "ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID;\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            &RULE,
+        );
+        lint_err(
+            "ALTER TABLE users ADD CONSTRAINT c CHECK (name IS NOT NULL);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn a_validated_check_proves_it_from_12() {
+        lint_ok(PROVEN, &RULE);
+        lint_ok_at("12", PROVEN, &RULE);
+        insta::assert_snapshot!(lint_err_at("11", PROVEN, &RULE));
+        lint_ok(
+            "ALTER TABLE users ADD CONSTRAINT c CHECK (\"email\" IS NOT NULL);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn quiet_on_new_tables() {
+        lint_ok(
+            "CREATE TABLE users (id int, email text);\nALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            &RULE,
+        );
+        lint_ok(
+            "BEGIN;\nCREATE TABLE app.\"Users\" (email text);\nALTER TABLE app.\"Users\" ALTER COLUMN email SET NOT NULL;\nCOMMIT;",
+            &RULE,
+        );
+    }
+}
