@@ -19,6 +19,7 @@ pub mod compatibility;
 pub mod data_loss;
 pub mod locking;
 pub mod meta;
+pub mod style;
 pub mod transaction;
 
 /// Groups let configuration turn related rules on or off at once.
@@ -144,15 +145,32 @@ pub const BOTH: &[Dialect] = &[Dialect::Postgres, Dialect::Mysql];
 /// Every rule, sorted by id.
 pub static ALL: &[&Rule] = &[
     &compatibility::add_not_null_column_without_default::RULE,
+    &compatibility::alter_enum_value::RULE,
     &transaction::concurrently_in_transaction::RULE,
     &locking::create_index_non_concurrently::RULE,
+    &transaction::data_change_in_ddl_transaction::RULE,
+    &transaction::data_change_without_where::RULE,
     &data_loss::drop_column::RULE,
+    &data_loss::drop_database::RULE,
+    &data_loss::drop_schema::RULE,
+    &data_loss::drop_table::RULE,
+    &style::identifier_too_long::RULE,
     &meta::input_encoding::RULE,
+    &style::prefer_bigint::RULE,
+    &style::prefer_identity::RULE,
+    &style::prefer_jsonb::RULE,
+    &style::prefer_text::RULE,
+    &style::prefer_timestamptz::RULE,
     &meta::psql_meta_command::RULE,
     &compatibility::rename_column::RULE,
+    &compatibility::rename_schema::RULE,
+    &compatibility::rename_table::RULE,
+    &compatibility::set_schema::RULE,
+    &data_loss::truncate_table::RULE,
     &meta::unparsed_statement::RULE,
     &meta::unterminated_literal::RULE,
     &meta::unused_ignore::RULE,
+    &transaction::validate_in_same_transaction::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {
