@@ -251,14 +251,23 @@ fn config_turns_the_style_group_on() {
         (out.status.code(), rules)
     };
     assert_eq!(rules_found(dir.path()), (Some(0), Vec::new()));
-    std::fs::write(dir.path().join("lockstep.toml"), "[rules]\nstyle = \"on\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("lockstep.toml"),
+        "[rules]\nstyle = \"on\"\n",
+    )
+    .unwrap();
     assert_eq!(
         rules_found(dir.path()),
         (
             Some(0),
-            ["prefer-bigint", "prefer-identity", "prefer-jsonb", "prefer-timestamptz"]
-                .map(String::from)
-                .to_vec()
+            [
+                "prefer-bigint",
+                "prefer-identity",
+                "prefer-jsonb",
+                "prefer-timestamptz"
+            ]
+            .map(String::from)
+            .to_vec()
         ),
         "notes do not fail the run at the default level"
     );
