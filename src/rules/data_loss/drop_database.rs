@@ -17,7 +17,7 @@ declare_rule! {
     ///
     /// ## Example
     /// ```sql
-    /// DROP DATABASE legacy;
+    /// DROP DATABASE IF EXISTS legacy;
     /// ```
     ///
     /// ## Use instead

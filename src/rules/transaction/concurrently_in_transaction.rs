@@ -19,13 +19,13 @@ declare_rule! {
     /// ## Example
     /// ```sql
     /// BEGIN;
-    /// CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+    /// CREATE INDEX CONCURRENTLY users_status_idx ON users (status);
     /// COMMIT;
     /// ```
     ///
     /// ## Use instead
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY users_email_idx ON users (email);
+    /// CREATE INDEX CONCURRENTLY users_status_idx ON users (status);
     /// ```
     /// Put the statement in a migration of its own that runs without a transaction, with
     /// the framework's marker: goose `-- +goose NO TRANSACTION`, dbmate
