@@ -178,6 +178,16 @@ pub struct TableLock {
 }
 
 impl TableLock {
+    /// The lock on `table`, named as the statement names it.
+    pub fn on(table: &ObjectName, mode: LockMode, effect: TableEffect) -> TableLock {
+        TableLock {
+            table: table.to_string(),
+            mode,
+            effect,
+            object: Some(table.clone()),
+        }
+    }
+
     pub fn blocks(&self) -> Blocks {
         self.mode.blocks()
     }

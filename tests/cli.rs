@@ -293,3 +293,53 @@ fn a_bad_dialect_glob_is_a_config_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("[dialects]: `db/[mysql`"), "{stderr}");
 }
+
+/// Style rules are off by default; `[rules] style = "on"` turns the whole group on.
+#[test]
+fn config_turns_the_style_group_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("V1__tags.sql"),
+        "CREATE TABLE tags (id serial PRIMARY KEY, payload json, seen_at timestamp);\n",
+    )
+    .unwrap();
+    let rules_found = |dir: &Path| -> (Option<i32>, Vec<String>) {
+        let out = Command::cargo_bin("lockstep")
+            .unwrap()
+            .arg("check")
+            .arg(dir)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut rules: Vec<String> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule"].as_str().unwrap().to_string())
+            .collect();
+        rules.sort();
+        (out.status.code(), rules)
+    };
+    assert_eq!(rules_found(dir.path()), (Some(0), Vec::new()));
+    std::fs::write(
+        dir.path().join("lockstep.toml"),
+        "[rules]\nstyle = \"on\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        rules_found(dir.path()),
+        (
+            Some(0),
+            [
+                "prefer-bigint",
+                "prefer-identity",
+                "prefer-jsonb",
+                "prefer-timestamptz"
+            ]
+            .map(String::from)
+            .to_vec()
+        ),
+        "notes do not fail the run at the default level"
+    );
+}

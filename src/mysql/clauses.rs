@@ -461,12 +461,7 @@ pub fn statement_locks(
     catalog: &Catalog,
     target: &Target,
 ) -> Vec<TableLock> {
-    let lock = |table: &ObjectName, mode: LockMode, effect: TableEffect| TableLock {
-        table: table.to_string(),
-        mode,
-        effect,
-        object: Some(table.clone()),
-    };
+    let lock = TableLock::on;
     match &statement.kind {
         StatementKind::DropTable { names, .. } | StatementKind::Truncate { tables: names, .. } => {
             names

@@ -21,6 +21,7 @@ pub mod data_loss;
 pub mod locking;
 pub mod meta;
 pub mod mysql;
+pub mod style;
 pub mod transaction;
 
 /// Groups let configuration turn related rules on or off at once.
@@ -152,15 +153,22 @@ pub static ALL: &[&Rule] = &[
     &compatibility::add_not_null_column_without_default::RULE,
     &locking::add_serial_or_generated_column::RULE,
     &locking::add_unique_constraint_without_index::RULE,
+    &compatibility::alter_enum_value::RULE,
     &locking::change_column_type::RULE,
     &locking::cluster::RULE,
     &locking::combinable_alter_table::RULE,
     &transaction::concurrently_in_transaction::RULE,
     &locking::create_index_non_concurrently::RULE,
+    &transaction::data_change_in_ddl_transaction::RULE,
+    &transaction::data_change_without_where::RULE,
     &locking::detach_partition_non_concurrently::RULE,
     &data_loss::drop_column::RULE,
+    &data_loss::drop_database::RULE,
     &locking::drop_index_non_concurrently::RULE,
+    &data_loss::drop_schema::RULE,
+    &data_loss::drop_table::RULE,
     &meta::edited_applied_migration::RULE,
+    &style::identifier_too_long::RULE,
     &meta::input_encoding::RULE,
     &locking::lock_table::RULE,
     &locking::missing_lock_timeout::RULE,
@@ -173,18 +181,28 @@ pub static ALL: &[&Rule] = &[
     &mysql::rename_table::RULE,
     &mysql::truncate_table::RULE,
     &mysql::whole_table_dml::RULE,
+    &style::prefer_bigint::RULE,
+    &style::prefer_identity::RULE,
+    &style::prefer_jsonb::RULE,
+    &style::prefer_text::RULE,
+    &style::prefer_timestamptz::RULE,
     &meta::psql_meta_command::RULE,
     &locking::refresh_materialized_view_non_concurrently::RULE,
     &locking::reindex_non_concurrently::RULE,
     &compatibility::rename_column::RULE,
+    &compatibility::rename_schema::RULE,
+    &compatibility::rename_table::RULE,
     &locking::set_logged_unlogged_or_tablespace::RULE,
     &locking::set_not_null_without_check::RULE,
+    &compatibility::set_schema::RULE,
     &locking::statement_after_access_exclusive::RULE,
     &locking::trigger_on_existing_table::RULE,
+    &data_loss::truncate_table::RULE,
     &meta::unparsed_statement::RULE,
     &meta::unterminated_literal::RULE,
     &meta::unused_ignore::RULE,
     &locking::vacuum_full::RULE,
+    &transaction::validate_in_same_transaction::RULE,
 ];
 
 pub fn find(id: &str) -> Option<&'static Rule> {

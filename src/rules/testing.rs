@@ -2,12 +2,14 @@
 //! stays quiet or fires. `lint_err` fails when the rule does not fire, so a snapshot of
 //! its output can never pass vacuously.
 
-use crate::config::Settings;
+use crate::config::{Level, RuleLevels, Settings};
 use crate::diagnostic::Finding;
 use crate::dialect::Dialect;
 use crate::engine::lint_source;
 use crate::rules::Rule;
 use crate::span::LineIndex;
+use std::collections::BTreeMap;
+use std::path::Path;
 
 pub fn lint(dialect: Dialect, sql: &str) -> Vec<Finding> {
     lint_source(sql, &Settings::new(dialect))
@@ -22,8 +24,15 @@ fn lint_postgres_at(version: &str, sql: &str) -> Vec<Finding> {
     lint_source(sql, &settings)
 }
 
+/// Lints with the default rules plus `rule`, so rules that are off by default are tested
+/// too.
 fn findings_of(dialect: Dialect, sql: &str, rule: &Rule) -> Vec<Finding> {
-    only(lint(dialect, sql), rule)
+    let mut settings = Settings::new(dialect);
+    let turn_on = BTreeMap::from([(rule.id.to_string(), Level::On)]);
+    if let Ok(levels) = RuleLevels::resolve(&turn_on, Path::new("lockstep.toml")) {
+        settings.rules = levels;
+    }
+    only(lint_source(sql, &settings), rule)
 }
 
 fn only(findings: Vec<Finding>, rule: &Rule) -> Vec<Finding> {
@@ -114,4 +123,32 @@ fn describe(sql: &str, findings: &[Finding]) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Lints `files` (name, SQL) as one migration folder, discovered as the CLI would, and
+/// returns `(file name, finding)` for `rule`: for framework transactions, rollback files
+/// and change sets that span files.
+pub fn lint_folder(files: &[(&str, &str)], rule: &Rule) -> Vec<(String, Finding)> {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    for (name, sql) in files {
+        std::fs::write(dir.path().join(name), sql).expect("write migration");
+    }
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.paths = vec![dir.path().to_path_buf()];
+    crate::engine::check(&settings)
+        .files
+        .into_iter()
+        .flat_map(|file| {
+            let name = file
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            file.findings
+                .into_iter()
+                .filter(|f| f.rule.id == rule.id)
+                .map(move |f| (name.clone(), f))
+                .collect::<Vec<_>>()
+        })
+        .collect()
 }

@@ -1,3 +1,102 @@
 //! Changes that break the application version still running during a deploy.
 pub mod add_not_null_column_without_default;
+pub mod alter_enum_value;
 pub mod rename_column;
+pub mod rename_schema;
+pub mod rename_table;
+pub mod set_schema;
+
+use crate::parse::parse_text;
+use crate::rules::Ctx;
+use crate::statement::{Ident, ObjectName, Statement, StatementKind};
+
+/// Whether, later in the same transaction as `statement`, a view gives the old name back:
+/// `CREATE [OR REPLACE] VIEW old AS SELECT * FROM new`. Such a view is updatable, so the
+/// running application keeps reading and writing through the old name, and the move is
+/// atomic because both commit together.
+pub(crate) fn old_name_kept_by_view(
+    ctx: &Ctx,
+    statement: &Statement,
+    old: &ObjectName,
+    new: &ObjectName,
+) -> bool {
+    if !ctx.session.in_transaction() {
+        return false;
+    }
+    let rest = ctx
+        .source
+        .get(statement.span.end as usize..)
+        .unwrap_or_default();
+    let (old, new) = (ctx.catalog.key(old), ctx.catalog.key(new));
+    for later in parse_text(rest, ctx.target.dialect).statements {
+        match &later.kind {
+            StatementKind::Commit | StatementKind::Rollback | StatementKind::Begin => return false,
+            StatementKind::Other { keyword } if keyword.starts_with("CREATE") => {
+                let text = later.span.text(rest);
+                if let Some((view, source)) = select_star_view(text) {
+                    if ctx.catalog.key(&view) == old && ctx.catalog.key(&source) == new {
+                        return true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `CREATE [OR REPLACE] VIEW a AS SELECT * FROM b` -> `(a, b)`; `None` for any other text.
+fn select_star_view(text: &str) -> Option<(ObjectName, ObjectName)> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_ascii_lowercase()).collect();
+    let lower: Vec<&str> = lower.iter().map(String::as_str).collect();
+    let rest = match lower.as_slice() {
+        ["create", "view", ..] => 2,
+        ["create", "or", "replace", "view", ..] => 4,
+        _ => return None,
+    };
+    match (&words[rest..], &lower[rest..]) {
+        ([view, ..], [_, "as", "select", "*", "from", _]) => {
+            Some((name_of(view)?, name_of(words.last()?)?))
+        }
+        _ => None,
+    }
+}
+
+/// `billing."Users"` -> schema `billing`, quoted name `Users`.
+fn name_of(word: &str) -> Option<ObjectName> {
+    let parts: Vec<Ident> = word
+        .split('.')
+        .map(
+            |p| match p.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+                Some(inner) => Ident::quoted(inner),
+                None => Ident::new(p),
+            },
+        )
+        .collect();
+    let (name, rest) = parts.split_last()?;
+    if name.value.is_empty() {
+        return None;
+    }
+    Some(ObjectName {
+        schema: rest.last().cloned(),
+        name: name.clone(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_select_star_views_only() {
+        let (view, source) =
+            select_star_view("CREATE OR REPLACE VIEW public.users AS SELECT * FROM \"Customers\"")
+                .unwrap();
+        assert_eq!(view.to_string(), "public.users");
+        assert_eq!(source.name, Ident::quoted("Customers"));
+        assert!(select_star_view("CREATE VIEW users AS SELECT id FROM customers").is_none());
+        assert!(select_star_view("CREATE VIEW users AS SELECT * FROM customers WHERE x").is_none());
+        assert!(select_star_view("CREATE TABLE users AS SELECT * FROM customers").is_none());
+    }
+}

@@ -1,7 +1,8 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
+use crate::locks::statement_locks;
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{Statement, StatementKind};
+use crate::statement::Statement;
 
 declare_rule! {
     /// ## What it does
@@ -51,7 +52,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     let Some((table, _)) = &ctx.session.strong_lock_held else {
         return;
     };
-    if !does_work(&statement.kind) {
+    if !does_work(ctx, statement, table) {
         return;
     }
     let finding = Finding::new(
@@ -64,15 +65,16 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     ctx.report_once_per_file(finding);
 }
 
-/// Statements that take time inside the transaction; transaction control and settings do not.
-fn does_work(kind: &StatementKind) -> bool {
-    !matches!(
-        kind,
-        StatementKind::Begin
-            | StatementKind::Commit
-            | StatementKind::Rollback
-            | StatementKind::Set { .. }
-    )
+/// Statements that lengthen the hold: data changes, scans and rewrites, and waits for a lock
+/// on another table. Catalogue-only work on the locked table (a trigger function, the
+/// trigger itself, a comment) commits within milliseconds.
+fn does_work(ctx: &Ctx, statement: &Statement, held: &str) -> bool {
+    statement.kind.is_data_change()
+        || statement_locks(statement, ctx.catalog, &ctx.target)
+            .iter()
+            .any(|l| {
+                l.effect != TableEffect::None || (l.table != held && l.mode > LockMode::AccessShare)
+            })
 }
 
 #[cfg(test)]
@@ -86,6 +88,14 @@ mod tests {
             "BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCREATE INDEX orders_status_idx ON orders (status);\nUPDATE orders SET status = 'new';\nCOMMIT;",
             &RULE
         ));
+    }
+
+    #[test]
+    fn quiet_for_catalogue_only_work_on_the_locked_table() {
+        lint_ok(
+            "BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCREATE FUNCTION users_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\nCREATE TRIGGER users_sync BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_sync();\nCOMMENT ON COLUMN users.nickname IS 'shown name';\nCOMMIT;",
+            &RULE,
+        );
     }
 
     #[test]

@@ -46,7 +46,13 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         return;
     };
     let bounded = ctx.session.lock_timeout_set && !ctx.session.in_transaction();
-    if bounded || ctx.is_new_table(table) {
+    // The transaction already holds ACCESS EXCLUSIVE on the table: the trigger adds no wait.
+    let already_held = ctx
+        .session
+        .strong_lock_held
+        .as_ref()
+        .is_some_and(|(held, _)| *held == table.to_string());
+    if bounded || already_held || ctx.is_new_table(table) {
         return;
     }
     let why = if ctx.session.in_transaction() {
@@ -80,6 +86,14 @@ fn trigger_change(statement: &Statement) -> Option<(&ObjectName, &'static str)> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quiet_when_the_transaction_already_holds_access_exclusive() {
+        crate::rules::testing::lint_ok(
+            "BEGIN;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;\nCREATE TRIGGER users_sync BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_sync();\nCOMMIT;",
+            &RULE,
+        );
+    }
     use crate::rules::testing::{lint_err, lint_ok};
 
     #[test]

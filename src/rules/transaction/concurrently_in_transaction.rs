@@ -82,7 +82,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_ok};
+    use crate::rules::testing::{lint_err, lint_folder, lint_ok};
 
     #[test]
     fn flags_concurrently_after_begin() {
@@ -100,5 +100,51 @@ mod tests {
             "BEGIN;\nCREATE TABLE x (a int);\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (a);",
             &RULE,
         );
+    }
+
+    #[test]
+    fn flags_reindex_and_detach_concurrently_in_a_transaction() {
+        lint_err(
+            "BEGIN;\nREINDEX (CONCURRENTLY) TABLE users;\nCOMMIT;",
+            &RULE,
+        );
+        lint_err(
+            "BEGIN;\nALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;\nCOMMIT;",
+            &RULE,
+        );
+    }
+
+    /// Each framework's default transaction, and its opt-out marker.
+    #[test]
+    fn follows_the_implicit_transaction_of_each_framework() {
+        let index = "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n";
+        let wrapped: [(&str, String); 4] = [
+            ("V3__idx.sql", index.to_string()),
+            ("20240101000000_idx.sql", format!("-- migrate:up\n{index}")),
+            ("00003_idx.sql", format!("-- +goose Up\n{index}")),
+            (
+                "3_idx.up.sql",
+                "REINDEX INDEX CONCURRENTLY users_email_idx;\n".to_string(),
+            ),
+        ];
+        for (name, sql) in &wrapped {
+            let found = lint_folder(&[(name, sql)], &RULE);
+            let wanted = if name.ends_with(".up.sql") { 0 } else { 1 };
+            assert_eq!(found.len(), wanted, "{name}: {found:?}");
+        }
+        let opted_out: [(&str, String); 2] = [
+            (
+                "20240101000000_idx.sql",
+                format!("-- migrate:up transaction:false\n{index}"),
+            ),
+            (
+                "00003_idx.sql",
+                format!("-- +goose NO TRANSACTION\n-- +goose Up\n{index}"),
+            ),
+        ];
+        for (name, sql) in &opted_out {
+            let found = lint_folder(&[(name, sql)], &RULE);
+            assert!(found.is_empty(), "{name}: {found:?}");
+        }
     }
 }

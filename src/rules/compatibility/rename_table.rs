@@ -1,0 +1,160 @@
+use crate::declare_rule;
+use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
+use crate::dialect::Dialect;
+use crate::rules::compatibility::old_name_kept_by_view;
+use crate::rules::{Ctx, Group, BOTH};
+use crate::statement::{AlterAction, ObjectName, Statement, StatementKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags renaming a table that already exists (`ALTER TABLE ... RENAME TO`, MySQL
+    /// `RENAME TABLE`), unless a view gives the old name back in the same transaction.
+    ///
+    /// ## Why is this bad?
+    /// During a deploy the old application version keeps running. The moment the rename
+    /// commits, every query it sends to the old table name fails. The rename itself is
+    /// quick: a brief ACCESS EXCLUSIVE lock on PostgreSQL, no rewrite and no scan; the
+    /// outage is in the application. This holds on every PostgreSQL and MySQL version.
+    ///
+    /// ## Example
+    /// ```sql
+    /// ALTER TABLE users RENAME TO customers;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// BEGIN;
+    /// ALTER TABLE users RENAME TO customers;
+    /// CREATE VIEW users AS SELECT * FROM customers;
+    /// COMMIT;
+    /// ```
+    /// On PostgreSQL, a view named like the old table and selecting every column of the new
+    /// one is automatically updatable, so the running release keeps reading and writing
+    /// through it; creating it in the rename's transaction leaves no moment without the old
+    /// name. Drop the view in a later release, once no running code uses the old name. The
+    /// alternative (and the only one on MySQL, whose DDL commits at once) is expand and
+    /// contract: create the new table, write to both, backfill, move reads, drop the old one.
+    pub static RULE = Rule {
+        id: "rename-table",
+        group: Group::Compatibility,
+        default_severity: Severity::Error,
+        enabled_by_default: true,
+        dialects: BOTH,
+        versions: "all versions",
+        summary: "renaming a table breaks the application version still running",
+        lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::None }),
+        check: Some(check),
+    };
+}
+
+fn check(ctx: &mut Ctx, statement: &Statement) {
+    for (from, to) in renames(statement) {
+        if ctx.is_new_table(&from) {
+            continue;
+        }
+        let postgres = ctx.target.dialect == Dialect::Postgres;
+        if postgres && old_name_kept_by_view(ctx, statement, &from, &to) {
+            continue;
+        }
+        let help = if postgres {
+            format!(
+                "keep the old name working: in the same transaction, right after the rename, run `CREATE VIEW {from} AS SELECT * FROM {to};` (updatable), and drop the view once no release uses `{from}`"
+            )
+        } else {
+            format!(
+                "expand and contract: create `{to}` beside `{from}`, write to both, backfill, move reads to `{to}`, and drop `{from}` in a later release"
+            )
+        };
+        let mode = if postgres {
+            LockMode::AccessExclusive
+        } else {
+            LockMode::MysqlNone
+        };
+        ctx.report(
+            Finding::new(
+                &RULE,
+                statement.span,
+                format!("renaming table `{from}` to `{to}` breaks every running query that still uses `{from}`"),
+            )
+            .lock(&from, mode, TableEffect::None)
+            .help(help),
+        );
+    }
+}
+
+/// `(old, new)` pairs; a PostgreSQL `RENAME TO` keeps the table in its schema.
+fn renames(statement: &Statement) -> Vec<(ObjectName, ObjectName)> {
+    match &statement.kind {
+        StatementKind::AlterTable { name, actions, .. } => actions
+            .iter()
+            .filter_map(|a| match a {
+                AlterAction::RenameTable { to } => Some((
+                    name.clone(),
+                    ObjectName {
+                        schema: to.schema.clone().or_else(|| name.schema.clone()),
+                        name: to.name.clone(),
+                    },
+                )),
+                _ => None,
+            })
+            .collect(),
+        StatementKind::RenameTables { pairs } => pairs.clone(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::Dialect;
+    use crate::rules::testing::{lint_err, lint_err_in, lint_ok};
+
+    #[test]
+    fn flags_renaming_an_existing_table() {
+        insta::assert_snapshot!(lint_err(
+            "ALTER TABLE billing.invoices RENAME TO bills;",
+            &RULE
+        ));
+    }
+
+    #[test]
+    fn flags_a_mysql_rename_table() {
+        lint_err_in(Dialect::Mysql, "RENAME TABLE users TO customers;", &RULE);
+    }
+
+    #[test]
+    fn quiet_when_a_view_keeps_the_old_name_in_the_same_transaction() {
+        lint_ok(
+            "BEGIN;\nALTER TABLE billing.invoices RENAME TO bills;\nCREATE OR REPLACE VIEW billing.invoices AS SELECT * FROM billing.bills;\nCOMMIT;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn flags_a_view_that_comes_too_late_or_names_other_tables() {
+        lint_err(
+            "BEGIN;\nALTER TABLE users RENAME TO customers;\nCOMMIT;\nCREATE VIEW users AS SELECT * FROM customers;",
+            &RULE,
+        );
+        lint_err(
+            "ALTER TABLE users RENAME TO customers;\nCREATE VIEW users AS SELECT * FROM customers;",
+            &RULE,
+        );
+        lint_err(
+            "BEGIN;\nALTER TABLE users RENAME TO customers;\nCREATE VIEW users AS SELECT id FROM customers;\nCOMMIT;",
+            &RULE,
+        );
+        lint_err(
+            "BEGIN;\nALTER TABLE billing.invoices RENAME TO bills;\nCREATE VIEW invoices AS SELECT * FROM bills;\nCOMMIT;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn quiet_on_tables_created_in_this_change_set() {
+        lint_ok(
+            "CREATE TABLE drafts (id bigint);\nALTER TABLE drafts RENAME TO notes;",
+            &RULE,
+        );
+    }
+}

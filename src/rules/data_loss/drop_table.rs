@@ -1,0 +1,129 @@
+use crate::declare_rule;
+use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect, TableLock};
+use crate::dialect::Dialect;
+use crate::rules::data_loss::{existing_tables, list};
+use crate::rules::{Ctx, Group, BOTH};
+use crate::statement::{Statement, StatementKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `DROP TABLE` of a table that existed before this change set. Dropping a table
+    /// created in the same change set, or in a rollback file the table its migration
+    /// created, is not flagged.
+    ///
+    /// ## Why is this bad?
+    /// The rows are gone for good, and the application version still running fails on
+    /// every query that names the table. `CASCADE` also drops the views and foreign keys
+    /// that depend on it. The drop takes a brief ACCESS EXCLUSIVE lock (waiting for every
+    /// open transaction that touched the table) and frees the storage without a scan. This
+    /// holds on every PostgreSQL and MySQL version.
+    ///
+    /// ## Example
+    /// ```sql
+    /// DROP TABLE labels;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// -- lockstep:ignore drop-table -- contract phase: no release reads labels since v42, backup taken
+    /// DROP TABLE labels;
+    /// ```
+    /// Drop a table only in a contract phase, with this checklist: the application code
+    /// that reads or writes it is removed and deployed everywhere; nothing else uses it
+    /// (views, functions, reports, replication); a backup or export of the rows exists;
+    /// dependent foreign keys and views are dropped explicitly rather than by `CASCADE`.
+    /// Then say why in an ignore comment.
+    pub static RULE = Rule {
+        id: "drop-table",
+        group: Group::DataLoss,
+        default_severity: Severity::Error,
+        enabled_by_default: true,
+        dialects: BOTH,
+        versions: "all versions",
+        summary: "dropping a table loses its rows and breaks the running application",
+        lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::None }),
+        check: Some(check),
+    };
+}
+
+fn check(ctx: &mut Ctx, statement: &Statement) {
+    let StatementKind::DropTable { names, cascade, .. } = &statement.kind else {
+        return;
+    };
+    let dropped = existing_tables(ctx, names);
+    if dropped.is_empty() {
+        return;
+    }
+    let (them, their) = if dropped.len() == 1 {
+        ("it", "its")
+    } else {
+        ("them", "their")
+    };
+    let cascade_note = if *cascade {
+        format!(", and CASCADE also drops the views and foreign keys that depend on {them}")
+    } else {
+        String::new()
+    };
+    let mode = match ctx.target.dialect {
+        Dialect::Postgres => LockMode::AccessExclusive,
+        Dialect::Mysql => LockMode::MysqlExclusive,
+    };
+    let tables = list(&dropped);
+    ctx.report(
+        Finding::new(
+            &RULE,
+            statement.span,
+            format!("dropping {tables} deletes {their} rows and breaks running queries that use {them}{cascade_note}"),
+        )
+        .locks(dropped.iter().map(|t| TableLock::on(t, mode, TableEffect::None)))
+        .help(format!(
+            "drop {tables} only in a contract phase: after no running release uses {them}, with a backup taken and dependants dropped explicitly (no CASCADE); then mark it with `-- lockstep:ignore drop-table -- <why it is safe now>`"
+        )),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::testing::{lint_err, lint_folder, lint_ok};
+
+    #[test]
+    fn flags_dropping_existing_tables() {
+        insta::assert_snapshot!(lint_err(
+            "CREATE TABLE drafts (id bigint);\nDROP TABLE IF EXISTS drafts, labels, billing.invoices CASCADE;",
+            &RULE
+        ));
+    }
+
+    #[test]
+    fn quiet_on_tables_created_in_this_change_set() {
+        lint_ok(
+            "CREATE TABLE drafts (id bigint);\nDROP TABLE drafts;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn quiet_when_a_rollback_drops_what_its_migration_created() {
+        let found = lint_folder(
+            &[
+                ("1_labels.up.sql", "CREATE TABLE labels (id bigint);\n"),
+                ("1_labels.down.sql", "DROP TABLE labels;\n"),
+                ("2_tags.up.sql", "CREATE TABLE tags (id bigint);\n"),
+                ("2_tags.down.sql", "DROP TABLE tags;\nDROP TABLE labels;\n"),
+            ],
+            &RULE,
+        );
+        let flagged: Vec<(&str, &str)> = found
+            .iter()
+            .map(|(file, f)| (file.as_str(), f.message.as_str()))
+            .collect();
+        assert_eq!(
+            flagged,
+            [(
+                "2_tags.down.sql",
+                "dropping `labels` deletes its rows and breaks running queries that use it"
+            )]
+        );
+    }
+}

@@ -1,0 +1,244 @@
+//! Lock and rewrite claims of the compatibility, data-loss and transaction rules, measured
+//! on a real PostgreSQL 15 server against the proof schema's tables.
+//!
+//! Each test runs a rule's documented example (or the statement its finding describes) in a
+//! transaction and compares the strongest lock per table and the relfilenodes with what the
+//! rule declares, so a claim the server contradicts fails here.
+
+mod support;
+
+use lockstep::diagnostic::{LockMode, TableEffect};
+use lockstep::rules::{self, Rule};
+use support::postgres::{postgres, Measurement};
+
+/// The proof schema's tables this file touches, filled with rows.
+const SCHEMA: &str = "CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped'); \
+     CREATE TABLE users (id bigint PRIMARY KEY, email text, status text); \
+     INSERT INTO users SELECT g, 'u' || g || '@example.com', 'active' FROM generate_series(1, 10000) g; \
+     CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, state order_status); \
+     INSERT INTO orders SELECT g, 1 + g % 10000, 'new' FROM generate_series(1, 10000) g; \
+     CREATE TABLE accounts (id bigint PRIMARY KEY, balance int); \
+     INSERT INTO accounts SELECT g, g % 1000 FROM generate_series(1, 10000) g; \
+     CREATE TABLE labels (id bigint PRIMARY KEY, name text); \
+     INSERT INTO labels SELECT g, 'label ' || g FROM generate_series(1, 10000) g; \
+     CREATE SCHEMA billing; \
+     CREATE TABLE billing.invoices (id bigint PRIMARY KEY, number text); \
+     INSERT INTO billing.invoices SELECT g, 'INV-' || g FROM generate_series(1, 10000) g;";
+
+fn measure(statement: &str) -> Option<Measurement> {
+    let db = postgres()?.fresh_db();
+    Some(
+        db.measure(SCHEMA, statement)
+            .unwrap_or_else(|err| panic!("measuring {statement:?} failed: {err}")),
+    )
+}
+
+fn rule(id: &str) -> &'static Rule {
+    rules::find(id).unwrap_or_else(|| panic!("no rule {id}"))
+}
+
+const MODES: [LockMode; 8] = [
+    LockMode::AccessShare,
+    LockMode::RowShare,
+    LockMode::RowExclusive,
+    LockMode::ShareUpdateExclusive,
+    LockMode::Share,
+    LockMode::ShareRowExclusive,
+    LockMode::Exclusive,
+    LockMode::AccessExclusive,
+];
+
+/// What `statement` did to one table, followed by its OID so that drops and renames (after
+/// which the name no longer leads to the table) are observed too.
+struct TableEvidence {
+    strongest: Option<LockMode>,
+    /// `None` when the table no longer exists after the statement.
+    rewritten: Option<bool>,
+}
+
+/// Runs `statement` in a transaction after the schema and reports the strongest lock its
+/// backend holds on `table` and whether `table` got a new relfilenode.
+fn observe(statement: &str, table: &str) -> Option<TableEvidence> {
+    let db = postgres()?.fresh_db();
+    db.exec(SCHEMA).expect("schema");
+    let before = db
+        .query(&format!(
+            "SELECT oid, relfilenode FROM pg_class WHERE oid = '{table}'::regclass"
+        ))
+        .expect("table oid");
+    let [oid, node] = before.first().map(Vec::as_slice).unwrap_or_default() else {
+        panic!("{table} has no oid: {before:?}");
+    };
+    let rows = db
+        .query(&format!(
+            "BEGIN;\n{statement};\n\
+             SELECT 'lock', mode FROM pg_locks WHERE pid = pg_backend_pid() AND granted \
+             AND locktype = 'relation' AND relation = {oid};\n\
+             SELECT 'node', relfilenode FROM pg_class WHERE oid = {oid};\n\
+             ROLLBACK;",
+            statement = statement.trim().trim_end_matches(';'),
+        ))
+        .unwrap_or_else(|err| panic!("{statement}: {err}"));
+    let tagged = |tag: &str| -> Vec<String> {
+        rows.iter()
+            .filter_map(|r| match r.as_slice() {
+                [t, value] if t == tag => Some(value.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let strongest = tagged("lock")
+        .iter()
+        .filter_map(|m| {
+            MODES
+                .iter()
+                .copied()
+                .find(|mode| mode.pg_locks_name() == Some(m))
+        })
+        .max();
+    let rewritten = tagged("node").first().map(|after| after != node);
+    Some(TableEvidence {
+        strongest,
+        rewritten,
+    })
+}
+
+/// Asserts that `statement` holds the lock `id` claims on `table` and, while the table
+/// still exists, rewrites it exactly when the claim says so.
+fn assert_claim(id: &str, statement: &str, table: &str) {
+    let claim = rule(id)
+        .lock
+        .unwrap_or_else(|| panic!("{id} claims no lock"));
+    let Some(seen) = observe(statement, table) else {
+        return;
+    };
+    assert_eq!(seen.strongest, Some(claim.mode), "{id}: {statement}");
+    if let Some(rewritten) = seen.rewritten {
+        assert_eq!(
+            rewritten,
+            claim.effect == TableEffect::Rewrite,
+            "{id}: {statement}: relfilenode"
+        );
+    }
+}
+
+/// The documented example of `id` holds the claimed lock on `table`.
+fn assert_example_claim(id: &str, table: &str) {
+    let example = rule(id)
+        .section_sql("Example")
+        .unwrap_or_else(|| panic!("{id} has no example"));
+    assert_claim(id, &example, table);
+}
+
+#[test]
+fn rename_table_takes_access_exclusive_without_rewrite() {
+    assert_example_claim("rename-table", "users");
+}
+
+#[test]
+fn set_schema_takes_access_exclusive_without_rewrite() {
+    assert_example_claim("set-schema", "labels");
+}
+
+#[test]
+fn drop_table_takes_access_exclusive() {
+    assert_example_claim("drop-table", "labels");
+}
+
+#[test]
+fn drop_schema_cascade_takes_access_exclusive_on_its_tables() {
+    assert_example_claim("drop-schema", "billing.invoices");
+}
+
+#[test]
+fn truncate_takes_access_exclusive_and_gives_the_table_new_storage() {
+    assert_example_claim("truncate-table", "labels");
+}
+
+#[test]
+fn whole_table_update_takes_row_exclusive() {
+    assert_example_claim("data-change-without-where", "users");
+}
+
+#[test]
+fn validate_after_not_valid_add_still_holds_access_exclusive() {
+    // The harness wraps the statements in its own transaction, as a migration tool does.
+    let claim = rule("validate-in-same-transaction")
+        .lock
+        .expect("validate-in-same-transaction claims a lock");
+    let Some(m) = measure(
+        "ALTER TABLE accounts ADD CONSTRAINT accounts_balance_check CHECK (balance >= 0) NOT VALID;\n\
+         ALTER TABLE accounts VALIDATE CONSTRAINT accounts_balance_check",
+    ) else {
+        return;
+    };
+    assert_eq!(m.lock_on("accounts"), claim.mode.pg_locks_name(), "{m:?}");
+    assert!(!m.rewrote("accounts"), "{m:?}");
+}
+
+#[test]
+fn validate_alone_takes_share_update_exclusive() {
+    let Some(db) = postgres().map(|s| s.fresh_db()) else {
+        return;
+    };
+    let m = db
+        .measure(
+            &format!(
+                "{SCHEMA} ALTER TABLE accounts ADD CONSTRAINT accounts_balance_check CHECK (balance >= 0) NOT VALID;"
+            ),
+            "ALTER TABLE accounts VALIDATE CONSTRAINT accounts_balance_check",
+        )
+        .expect("measuring VALIDATE");
+    assert_eq!(
+        m.lock_on("accounts"),
+        LockMode::ShareUpdateExclusive.pg_locks_name(),
+        "{m:?}"
+    );
+}
+
+#[test]
+fn enum_value_changes_lock_no_table() {
+    for statement in [
+        "ALTER TYPE order_status RENAME VALUE 'new' TO 'created'",
+        "ALTER TYPE order_status ADD VALUE 'cancelled'",
+    ] {
+        let Some(m) = measure(statement) else { return };
+        assert_eq!(m.lock_on("orders"), None, "{statement}: {m:?}");
+        assert!(m.rewritten.is_empty(), "{statement}: {m:?}");
+    }
+}
+
+#[test]
+fn add_value_inside_a_transaction_is_accepted_on_15() {
+    let Some(db) = postgres().map(|s| s.fresh_db()) else {
+        return;
+    };
+    db.exec(SCHEMA).expect("schema");
+    db.exec("BEGIN; ALTER TYPE order_status ADD VALUE 'cancelled'; COMMIT;")
+        .expect("PostgreSQL 12+ accepts ADD VALUE in a transaction block");
+}
+
+#[test]
+fn concurrent_forms_are_refused_inside_a_transaction() {
+    let Some(db) = postgres().map(|s| s.fresh_db()) else {
+        return;
+    };
+    db.exec("CREATE TABLE events (id bigint, happened_at date NOT NULL) PARTITION BY RANGE (happened_at); \
+             CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01'); \
+             CREATE TABLE users (id bigint PRIMARY KEY, email text); \
+             CREATE INDEX users_email_idx ON users (email);")
+        .expect("schema");
+    for statement in [
+        "REINDEX INDEX CONCURRENTLY users_email_idx",
+        "ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY",
+        "DROP INDEX CONCURRENTLY users_email_idx",
+    ] {
+        let err = db
+            .exec(&format!("BEGIN; {statement}; COMMIT;"))
+            .expect_err(statement);
+        assert!(
+            err.contains("cannot run inside a transaction block"),
+            "{statement}: {err}"
+        );
+    }
+}
