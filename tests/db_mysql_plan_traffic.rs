@@ -5,7 +5,8 @@
 //! The files are the golang-migrate ones, run as golang-migrate runs them on MySQL: each
 //! file sent as one multi-statement query (`multiStatements=true`). Everything the test
 //! checks about a phase is read from its file's header:
-//! - no application statement fails while the header says both releases work;
+//! - no application statement fails while the header says both releases work (the new
+//!   release deploys after the last phase whose header says it runs before that release);
 //! - no application statement waits longer than the header's lock bound;
 //! - the verify query returns the expected answer once the phase ran;
 //! - the rollback puts back the schema, every acknowledged write is still there, and an
@@ -65,8 +66,6 @@ struct Scenario {
     table: &'static str,
     old: Release,
     new: Release,
-    /// The new release deploys once the phase of this kind ran.
-    new_after: &'static str,
     /// `id, value` of every row, before the plan.
     initial_rows: &'static str,
     /// `id, value` of every row, in the schema after the plan.
@@ -120,7 +119,6 @@ const RENAME: Scenario = Scenario {
         read: "SELECT emissions_kg FROM shipments WHERE id = {id}",
         literal: decimal_value,
     },
-    new_after: "expand",
     initial_rows: "SELECT id, co2_kg FROM shipments",
     final_rows: "SELECT id, emissions_kg FROM shipments",
     final_checks: &[],
@@ -170,7 +168,6 @@ const ADD_NOT_NULL: Scenario = Scenario {
         read: "SELECT name FROM products WHERE id = {id} AND score IS NOT NULL",
         ..PRODUCT_RELEASE
     },
-    new_after: "expand",
     initial_rows: "SELECT id, name FROM products",
     final_rows: "SELECT id, name FROM products",
     final_checks: &[
@@ -223,7 +220,6 @@ const CHANGE_TYPE: Scenario = Scenario {
         literal: big_value,
         ..ORDERS
     },
-    new_after: "contract",
     initial_rows: "SELECT id, amount FROM orders",
     final_rows: "SELECT id, amount FROM orders",
     final_checks: &[(
@@ -256,7 +252,6 @@ INSERT INTO orders (customer_id, amount) SELECT seq % 1000 + 1, seq FROM seq_1_t
         insert: "INSERT INTO orders (customer_id, amount) VALUES ({value} % 1000 + 1, {value})",
         ..ORDERS
     },
-    new_after: "constrain",
     final_checks: &[(
         "SELECT COUNT(*) FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE() AND constraint_name = 'orders_customer_fk'",
         "1",
@@ -301,8 +296,8 @@ struct PhaseFiles {
     name: String,
     up: String,
     down: String,
-    kind: String,
     after_all_instances: bool,
+    before_release: bool,
     max_hold: Option<Duration>,
     verify: String,
     expected: String,
@@ -355,11 +350,6 @@ fn read_phase(up_path: &Path) -> PhaseFiles {
     let down_path = up_path.to_string_lossy().replace(".up.sql", ".down.sql");
     let down = std::fs::read_to_string(down_path).expect("read down");
     let line = |prefix: &str| header_line(&up, prefix);
-    let kind = line("-- Phase ")
-        .split_once(", ")
-        .and_then(|(_, rest)| rest.split_once(':'))
-        .map(|(kind, _)| kind.to_string())
-        .expect("phase kind");
     let max_hold = line("-- Lock: ")
         .split_once("held at most ")
         .and_then(|(_, r)| r.split_once(" s at a time"))
@@ -370,8 +360,8 @@ fn read_phase(up_path: &Path) -> PhaseFiles {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        kind,
         after_all_instances: line("-- Deploy: ").starts_with("only after every application"),
+        before_release: line("-- Deploy: ").starts_with("before the application release"),
         max_hold,
         verify: line("-- Verify: ").trim_end_matches(';').to_string(),
         expected: line("--   expect: "),
@@ -664,7 +654,12 @@ fn prove(scenario: &Scenario) {
     let mut counts = Vec::new();
     std::thread::sleep(SETTLE);
 
-    for phase in &phases {
+    // The new release deploys once no phase still to come is one it needs.
+    let release_at = phases
+        .iter()
+        .rposition(|p| p.before_release)
+        .expect("a phase runs before the release");
+    for (index, phase) in phases.iter().enumerate() {
         if phase.after_all_instances {
             if let Some(traffic) = old.take() {
                 counts.extend(traffic.stop());
@@ -700,7 +695,7 @@ fn prove(scenario: &Scenario) {
                 phase.name
             );
         }
-        if phase.kind == scenario.new_after && new.is_none() {
+        if index == release_at {
             new = Some(Traffic::start(&db, &model, scenario.new));
         }
         std::thread::sleep(SETTLE);

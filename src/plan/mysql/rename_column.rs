@@ -49,7 +49,7 @@ pub fn plan(
         phases,
         notes: vec![
             format!(
-                "Deploy the release that uses `{to}` once the expand phase ran; until the backfill verify query returns 0, a NULL that release writes to `{to}` cannot be told from a row not copied yet."
+                "Deploy the release that uses `{to}` only once the backfill verify query returns 0: before that, it reads NULL from rows not copied yet."
             ),
             format!(
                 "Indexes, foreign keys and views that use `{from}` are not moved: recreate them on `{to}` before the contract phase."
