@@ -735,7 +735,12 @@ fn prove(scenario: &Scenario, flavor: &str) {
     );
     assert_rows_match(&db, scenario.final_rows, &model, "at the end");
     for (check, expected) in scenario.final_checks {
-        assert_eq!(query_one(&db, check), *expected, "{}: {check}", scenario.name);
+        assert_eq!(
+            query_one(&db, check),
+            *expected,
+            "{}: {check}",
+            scenario.name
+        );
     }
     eprintln!(
         "{} ({flavor}): {} phases, {:?} statements (old writer, old reader, new writer, new reader), {:.1} s",
@@ -920,8 +925,10 @@ fn rename_triggers_keep_the_write_of_either_release() {
     let phases = lockstep_plan(&RENAME, "mysql");
     let db = server.fresh_db();
     db.exec(RENAME.create).expect("create");
-    db.exec("INSERT INTO shipments (id, origin, co2_kg) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 5);")
-        .expect("load");
+    db.exec(
+        "INSERT INTO shipments (id, origin, co2_kg) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 5);",
+    )
+    .expect("load");
     migrate(&db, &phases[0].up).expect("expand");
     let pair = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
     assert_eq!(

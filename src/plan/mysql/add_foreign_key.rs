@@ -46,9 +46,8 @@ pub fn plan(key: &ForeignKey, catalog: &Catalog, options: &PlanOptions) -> Resul
         .first()
         .is_some_and(|c| catalog.column_is_indexed(table, c));
     let index = sql::derived(&[&table.name.value, &columns.join("_"), "idx"]);
-    let list = |cols: &[Ident]| -> String {
-        cols.iter().map(sql::ident).collect::<Vec<_>>().join(", ")
-    };
+    let list =
+        |cols: &[Ident]| -> String { cols.iter().map(sql::ident).collect::<Vec<_>>().join(", ") };
     let add_key = format!(
         "ADD CONSTRAINT {name} FOREIGN KEY ({}) REFERENCES {} ({})",
         list(key.columns),

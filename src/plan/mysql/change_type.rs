@@ -46,7 +46,9 @@ pub fn plan(
             ))))
         }
     };
-    let change = table_changes(statement, catalog, false).into_iter().next()?;
+    let change = table_changes(statement, catalog, false)
+        .into_iter()
+        .next()?;
     let verdict = change.verdict(&options.target)?;
     let definition = definition(column);
     let alter = format!("MODIFY {} {definition}", sql::ident(&column.name));
@@ -201,7 +203,9 @@ fn copy_plan(
     let names = Names::new(table, &column.name);
     for taken in [&names.new_column, &names.old_column] {
         if known.column(taken).is_some() {
-            return Err(PlanError(format!("`{table}` already has a column `{taken}`")));
+            return Err(PlanError(format!(
+                "`{table}` already has a column `{taken}`"
+            )));
         }
     }
     let name = &column.name;
@@ -231,7 +235,11 @@ fn copy_plan(
     )];
     expand_steps.extend(sync_triggers(table, forward, &names.new_column, name));
     let mut expand_rollback = drop_triggers([forward.0, forward.1], true);
-    expand_rollback.push(sql::pinned_alter(table, &format!("DROP COLUMN {new}"), drop));
+    expand_rollback.push(sql::pinned_alter(
+        table,
+        &format!("DROP COLUMN {new}"),
+        drop,
+    ));
     let expand = Phase {
         kind: PhaseKind::Expand,
         summary: format!(

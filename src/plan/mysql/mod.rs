@@ -20,13 +20,13 @@ mod add_column;
 mod add_foreign_key;
 mod add_index;
 mod change_type;
-pub mod render;
 mod rename_column;
+pub mod render;
 mod sql;
 
 use super::{Plan, PlanError, PlanOptions};
 use crate::catalog::Catalog;
-use crate::dialect::Target;
+use crate::dialect::{MysqlFlavor, Target};
 use crate::mysql::online_ddl::{judge, Algorithm, Clause, Operation, Pins};
 use crate::statement::{AlterAction, ConstraintKind, Statement, StatementKind};
 
@@ -35,6 +35,26 @@ pub const LOCK_WAIT_TIMEOUT_SECS: u32 = 5;
 
 /// The plan for a MySQL `statement`, or `None` when no recipe covers it.
 pub fn plan_statement(
+    statement: &Statement,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<Result<Plan, PlanError>> {
+    recipe(statement, catalog, options).map(|plan| plan.and_then(|plan| supported(plan, options)))
+}
+
+/// The plans swap columns with `RENAME COLUMN`, which MySQL has from 8.0 on (MariaDB from
+/// 10.5; the flavor has no version gate of its own here).
+fn supported(plan: Plan, options: &PlanOptions) -> Result<Plan, PlanError> {
+    if options.target.flavor == MysqlFlavor::Mysql && !options.target.at_least(8, 0, 0) {
+        return Err(PlanError(format!(
+            "lockstep plan writes MySQL plans for MySQL 8.0 and later (the target is {}): they rely on RENAME COLUMN and INSTANT column changes",
+            options.target.version
+        )));
+    }
+    Ok(plan)
+}
+
+fn recipe(
     statement: &Statement,
     catalog: &Catalog,
     options: &PlanOptions,
@@ -54,11 +74,13 @@ pub fn plan_statement(
                 AlterAction::RenameColumn { from, to } => {
                     Some(rename_column::plan(name, from, to, catalog, options))
                 }
-                AlterAction::AddColumn { column, .. } => {
-                    add_column::plan(name, column, options)
-                }
-                AlterAction::RedefineColumn { old, column, .. } if old.key() != column.name.key() => {
-                    Some(rename_column::plan_change(name, old, column, catalog, options))
+                AlterAction::AddColumn { column, .. } => add_column::plan(name, column, options),
+                AlterAction::RedefineColumn { old, column, .. }
+                    if old.key() != column.name.key() =>
+                {
+                    Some(rename_column::plan_change(
+                        name, old, column, catalog, options,
+                    ))
                 }
                 AlterAction::RedefineColumn { old, column, .. } => {
                     change_type::plan(statement, name, old, column, catalog, options)

@@ -12,7 +12,9 @@
 //! from the old one.
 
 use super::super::sql::{batch_key, known_table};
-use super::super::{Deploy, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify};
+use super::super::{
+    Deploy, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+};
 use super::sql::{self, Backfill};
 use super::{pin, Pin};
 use crate::catalog::{Catalog, Column, Table};
@@ -121,7 +123,12 @@ impl Names {
     }
 }
 
-fn expand(t: &Target, old: &Column, names: &Names, options: &PlanOptions) -> Result<Phase, PlanError> {
+fn expand(
+    t: &Target,
+    old: &Column,
+    names: &Names,
+    options: &PlanOptions,
+) -> Result<Phase, PlanError> {
     let (f, n) = (sql::ident(t.from), sql::ident(t.to));
     let table = sql::object(t.table);
     let add = pin(Operation::AddColumnLast, &options.target)?;
@@ -216,7 +223,12 @@ fn backfill(t: &Target, key: &Column, names: &Names, options: &PlanOptions) -> P
     }
 }
 
-fn contract(t: &Target, old: &Column, names: &Names, options: &PlanOptions) -> Result<Phase, PlanError> {
+fn contract(
+    t: &Target,
+    old: &Column,
+    names: &Names,
+    options: &PlanOptions,
+) -> Result<Phase, PlanError> {
     let n = sql::ident(t.to);
     let mut steps = vec![
         Step::strong(format!("DROP TRIGGER {}", names.insert_trigger)),

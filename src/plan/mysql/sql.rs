@@ -201,7 +201,10 @@ pub fn foreign_key_count(table: &ObjectName, constraint: &str) -> String {
 /// A statement that always fails with `message` (cut to the 128 characters MySQL allows).
 pub fn refuse(message: &str) -> String {
     let text: String = message.chars().take(128).collect();
-    format!("SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = {}", literal(&text))
+    format!(
+        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = {}",
+        literal(&text)
+    )
 }
 
 /// The online schema-change tools' commands for `alter` (the clauses after `ALTER TABLE t`):
