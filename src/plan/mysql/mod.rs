@@ -163,3 +163,47 @@ pub fn pin(operation: Operation, target: &Target) -> Result<Pin, PlanError> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{Dialect, Version};
+
+    fn target(version: Version, flavor: MysqlFlavor) -> Target {
+        Target {
+            version,
+            flavor,
+            ..Target::new(Dialect::Mysql)
+        }
+    }
+
+    #[test]
+    fn pins_follow_the_matrix_for_the_target() {
+        let mysql =
+            |major, minor, patch| target(Version::new(major, minor, patch), MysqlFlavor::Mysql);
+        let add = |t: &Target| pin(Operation::AddColumnLast, t).map(Pin::clause);
+        assert_eq!(add(&mysql(8, 0, 35)), Ok("ALGORITHM=INSTANT"));
+        assert_eq!(add(&mysql(8, 0, 11)), Ok("ALGORITHM=INPLACE, LOCK=NONE"));
+        let drop = pin(Operation::DropColumn, &mysql(8, 0, 28));
+        assert_eq!(drop.map(|p| p.rebuilds), Ok(true));
+        let mariadb = target(Version::new(8, 0, 35), MysqlFlavor::Mariadb);
+        let unchecked = |t: &Target| pin(Operation::AddForeignKeyUnchecked, t).map(Pin::clause);
+        assert_eq!(unchecked(&mariadb), Ok("ALGORITHM=INSTANT"));
+        assert_eq!(
+            unchecked(&mysql(8, 0, 35)),
+            Ok("ALGORITHM=INPLACE, LOCK=NONE")
+        );
+    }
+
+    #[test]
+    fn operations_that_only_copy_or_block_writes_get_no_pin() {
+        let default = Target::new(Dialect::Mysql);
+        for operation in [
+            Operation::AddForeignKey,
+            Operation::ChangeColumnType,
+            Operation::AddFulltextIndex,
+        ] {
+            assert!(pin(operation, &default).is_err(), "{operation:?}");
+        }
+    }
+}
