@@ -49,7 +49,9 @@ pub fn recognise(text: &str, dialect: Dialect) -> Option<StatementKind> {
         "DO" => is_do_block(&mut c).then(|| other("DO")),
         "COMMENT" => c.eat_kw("ON").then(|| other("COMMENT ON")),
         "GRANT" | "REVOKE" | "ANALYZE" | "ANALYSE" | "SELECT" | "SHOW" | "USE" | "SAVEPOINT"
-        | "RELEASE" | "UNLOCK" | "NOTIFY" | "LISTEN" | "RESET" | "DISCARD" => Some(other(&first)),
+        | "RELEASE" | "UNLOCK" | "NOTIFY" | "LISTEN" | "RESET" | "DISCARD" | "SIGNAL" => {
+            Some(other(&first))
+        }
         _ => None,
     }
 }

@@ -21,11 +21,6 @@ pub struct Output {
 }
 
 pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
-    if settings.target.dialect != Dialect::Postgres {
-        return Err(PlanError(
-            "lockstep plan writes PostgreSQL plans only; use --dialect postgres".into(),
-        ));
-    }
     let replay = engine::replay_file_for_plan(settings, &args.file).map_err(PlanError)?;
     let options = PlanOptions {
         target: settings.target,
@@ -49,7 +44,10 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
         ))
     })?;
     let versions = render::versions(convention, &base, phase_count)?;
-    let files = render::files(&plans, convention, &versions);
+    let files = match settings.target.dialect {
+        Dialect::Postgres => render::files(&plans, convention, &versions),
+        Dialect::Mysql => super::mysql::render::files(&plans, convention, &versions)?,
+    };
     let dir = match (&args.out, args.write) {
         (Some(dir), _) => dir.clone(),
         (None, true) => {

@@ -20,6 +20,7 @@
 
 mod add_column;
 pub mod command;
+mod mysql;
 mod phases;
 mod rename_column;
 pub mod render;
@@ -27,7 +28,7 @@ mod sql;
 
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
-use crate::dialect::Target;
+use crate::dialect::{Dialect, Target};
 use crate::statement::{AlterAction, ObjectName, Statement, StatementKind};
 use std::time::Duration;
 
@@ -70,6 +71,8 @@ pub enum PhaseKind {
     SetNotNull,
     /// Removes the old structures once no running code uses them.
     Contract,
+    /// Puts a rebuilt column in place of the old one under a brief table lock (MySQL).
+    Swap,
 }
 
 impl PhaseKind {
@@ -81,6 +84,7 @@ impl PhaseKind {
             PhaseKind::Validate => "validate",
             PhaseKind::SetNotNull => "set_not_null",
             PhaseKind::Contract => "contract",
+            PhaseKind::Swap => "swap",
         }
     }
 }
@@ -210,6 +214,9 @@ pub fn plan_statement(
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Option<Result<Plan, PlanError>> {
+    if options.target.dialect == Dialect::Mysql {
+        return mysql::plan_statement(statement, catalog, options);
+    }
     let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
         return None;
     };

@@ -101,6 +101,16 @@ pub fn versions(
 
 /// Every file of the plans, phase after phase, numbered from `versions`.
 pub fn files(plans: &[Plan], convention: Convention, versions: &[String]) -> Vec<OutFile> {
+    files_with(plans, convention, versions, phase_files)
+}
+
+/// The files of every phase, named and numbered, with `phase_files` writing one phase's.
+pub(super) fn files_with(
+    plans: &[Plan],
+    convention: Convention,
+    versions: &[String],
+    phase_files: fn(&PhaseContext, &Names, usize) -> Vec<OutFile>,
+) -> Vec<OutFile> {
     let phases: Vec<(&Plan, usize, &Phase)> = plans
         .iter()
         .flat_map(|plan| {
@@ -127,11 +137,11 @@ pub fn files(plans: &[Plan], convention: Convention, versions: &[String]) -> Vec
 }
 
 /// The files of one phase and where its rollback lives.
-struct Names {
-    up: String,
-    down: Option<String>,
-    config: Option<String>,
-    rollback_at: String,
+pub(super) struct Names {
+    pub(super) up: String,
+    pub(super) down: Option<String>,
+    pub(super) config: Option<String>,
+    pub(super) rollback_at: String,
 }
 
 impl Names {
@@ -167,12 +177,12 @@ impl Names {
     }
 }
 
-struct PhaseContext<'a> {
-    plan: &'a Plan,
-    position: usize,
-    phase: &'a Phase,
-    convention: Convention,
-    rollback_at: &'a str,
+pub(super) struct PhaseContext<'a> {
+    pub(super) plan: &'a Plan,
+    pub(super) position: usize,
+    pub(super) phase: &'a Phase,
+    pub(super) convention: Convention,
+    pub(super) rollback_at: &'a str,
 }
 
 fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFile> {

@@ -9,10 +9,13 @@ use super::{
     available, exited_early, find_binary, private_dir, run_with_input, unique_name,
     wait_for_startup, Reaper, ServerAccount,
 };
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 /// Server error codes meaning "cannot honour the requested ALGORITHM/LOCK".
 const PIN_REFUSED_CODES: [u32; 2] = [1845, 1846];
@@ -128,6 +131,11 @@ impl MariaServer {
     /// Runs a script through the client in batch mode: tab-separated rows, no headers,
     /// stopping at the first error.
     fn run(&self, database: Option<&str>, script: &str) -> Result<String, ClientError> {
+        run_with_input(&mut self.client(database), script).map_err(ClientError::from_client_output)
+    }
+
+    /// The client in batch mode, connected to `database`.
+    fn client(&self, database: Option<&str>) -> Command {
         let mut command = Command::new(&self.client);
         command
             .args(["--no-defaults", "--protocol=socket"])
@@ -137,7 +145,7 @@ impl MariaServer {
         if let Some(database) = database {
             command.arg(format!("--database={database}"));
         }
-        run_with_input(&mut command, script).map_err(ClientError::from_client_output)
+        command
     }
 }
 
@@ -179,8 +187,142 @@ impl MariaDb {
         }
     }
 
+    /// Runs `sql` as one query string, as golang-migrate sends a file (the server splits a
+    /// multi-statement query itself, compound statements included): the client's delimiter
+    /// is set to text no migration contains.
+    pub fn exec_as_one_query(&self, sql: &str) -> Result<(), String> {
+        self.exec_queries(&[sql])
+    }
+
+    /// Sends each of `queries` as one query string, in order, on one connection (as goose
+    /// sends the statements of a file inside its transaction).
+    pub fn exec_queries(&self, queries: &[&str]) -> Result<(), String> {
+        let mut command = self.server.client(Some(&self.name));
+        command.arg(format!("--delimiter={ONE_QUERY_DELIMITER}"));
+        let script = queries.join(&format!("\n{ONE_QUERY_DELIMITER}\n"));
+        run_with_input(&mut command, &script).map(drop)
+    }
+
+    /// A client session kept open, for application traffic.
+    pub fn session(&self) -> Result<MariaSession, String> {
+        MariaSession::open(self.server.client(Some(&self.name)))
+    }
+
     fn run(&self, sql: &str) -> Result<String, ClientError> {
         self.server.run(Some(&self.name), sql)
+    }
+}
+
+/// A delimiter no migration file contains, so the client sends a whole file at once.
+/// (The client keeps at most 16 characters of a delimiter.)
+const ONE_QUERY_DELIMITER: &str = "lockstep_eoq";
+
+/// How long a session waits for the answer to one statement.
+const SESSION_REPLY_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// One `mariadb` client process kept open: statements go in one at a time. After each the
+/// session selects a marker row (stdout) and then a marker column that does not exist, whose
+/// error (stderr) marks where the statement's own error, if any, ends: with `--force` the
+/// client reports a failed statement on stderr and goes on.
+pub struct MariaSession {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    stderr: Receiver<String>,
+    statements: u64,
+}
+
+impl MariaSession {
+    fn open(mut command: Command) -> Result<MariaSession, String> {
+        let mut child = command
+            .args(["--force", "--unbuffered"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|err| format!("cannot start the client: {err}"))?;
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().ok_or("the client has no stdout")?;
+        let stderr = child.stderr.take().ok_or("the client has no stderr")?;
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(MariaSession {
+            child,
+            stdin,
+            stdout: BufReader::new(stdout),
+            stderr: receiver,
+            statements: 0,
+        })
+    }
+
+    /// Runs one statement (no terminator); its rows, or the client's `ERROR ...` line.
+    pub fn run(&mut self, statement: &str) -> Result<Vec<Vec<String>>, String> {
+        self.statements += 1;
+        let n = self.statements;
+        let end = format!("lockstep_end_{n}");
+        let mark = format!("lockstep_mark_{n}");
+        let script = format!(
+            "{};\nSELECT '{end}';\nSELECT {mark};\n",
+            statement.trim().trim_end_matches(';')
+        );
+        let stdin = self.stdin.as_mut().ok_or("the session is closed")?;
+        stdin
+            .write_all(script.as_bytes())
+            .and_then(|()| stdin.flush())
+            .map_err(|err| format!("cannot talk to the session: {err}"))?;
+        let mut output = String::new();
+        for _ in 0..MAX_SESSION_LINES {
+            let mut line = String::new();
+            let read = self
+                .stdout
+                .read_line(&mut line)
+                .map_err(|err| format!("cannot read the session: {err}"))?;
+            if read == 0 {
+                return Err("the session ended".into());
+            }
+            if line.trim_end() == end {
+                return self.statement_error(&mark).map(|()| parse_batch(&output));
+            }
+            output.push_str(&line);
+        }
+        Err(format!("no end marker after {MAX_SESSION_LINES} lines"))
+    }
+
+    /// The error the client reported for the statement, read up to the marker's error.
+    fn statement_error(&self, mark: &str) -> Result<(), String> {
+        let mut error = None;
+        for _ in 0..MAX_SESSION_LINES {
+            let line = self
+                .stderr
+                .recv_timeout(SESSION_REPLY_TIMEOUT)
+                .map_err(|err| format!("no reply on stderr: {err}"))?;
+            // The client may echo a failed statement before its ERROR line.
+            if !line.starts_with("ERROR ") {
+                continue;
+            }
+            if line.contains(mark) {
+                return error.map_or(Ok(()), Err);
+            }
+            error.get_or_insert(line);
+        }
+        Err(format!("no marker after {MAX_SESSION_LINES} stderr lines"))
+    }
+}
+
+/// Bounds the lines read for one statement.
+const MAX_SESSION_LINES: usize = 1_000_000;
+
+impl Drop for MariaSession {
+    fn drop(&mut self) {
+        // Closing stdin ends the client.
+        self.stdin.take();
+        let _ = self.child.wait();
     }
 }
 

@@ -1015,6 +1015,12 @@ fn set_statements() {
 }
 
 #[test]
+fn signal_is_a_statement_that_changes_no_schema() {
+    let sql = "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'irreversible: x'";
+    assert_eq!(recognise(sql, MY), Some(other("SIGNAL")));
+}
+
+#[test]
 fn do_blocks() {
     let sql = "DO $body$ BEGIN ALTER TABLE t ADD c int; END $body$";
     assert_eq!(recognise(sql, PG), Some(other("DO")));

@@ -1,0 +1,209 @@
+//! `lockstep plan --dialect mysql`: the phased replacement of a risky MySQL statement, in
+//! MySQL's own terms.
+//!
+//! Rules every MySQL recipe follows:
+//! - every ALTER TABLE carries the `ALGORITHM=` / `LOCK=` pin the online-DDL matrix gives
+//!   for the target server, so a server that cannot run it online refuses it instead of
+//!   copying the table under a write lock;
+//! - every statement that takes a metadata lock runs after `SET SESSION lock_wait_timeout`:
+//!   an ALTER waiting for its exclusive metadata lock queues every later query on the table
+//!   behind it, so it must give up quickly;
+//! - MySQL commits each DDL statement on its own: a phase is not atomic, and its rollback
+//!   also undoes a phase that stopped part-way;
+//! - dual writes are `BEFORE INSERT` / `BEFORE UPDATE` triggers that tell, with the
+//!   NULL-safe `<=>`, which column the statement wrote;
+//! - backfills are a stored procedure that walks the primary key in `LIMIT` batches,
+//!   commits each batch, pauses, and only touches rows that still need it (a re-run
+//!   resumes); MySQL has no anonymous block, so the file creates, calls and drops it.
+
+mod add_column;
+mod add_foreign_key;
+mod add_index;
+mod change_type;
+mod rename_column;
+pub mod render;
+mod sql;
+
+use super::{Plan, PlanError, PlanOptions};
+use crate::catalog::Catalog;
+use crate::dialect::{MysqlFlavor, Target};
+use crate::mysql::online_ddl::{judge, Algorithm, Clause, Operation, Pins};
+use crate::statement::{AlterAction, ConstraintKind, Statement, StatementKind};
+
+/// How long a DDL statement may wait for its metadata lock, in seconds.
+pub const LOCK_WAIT_TIMEOUT_SECS: u32 = 5;
+
+/// The plan for a MySQL `statement`, or `None` when no recipe covers it.
+pub fn plan_statement(
+    statement: &Statement,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<Result<Plan, PlanError>> {
+    recipe(statement, catalog, options).map(|plan| plan.and_then(|plan| supported(plan, options)))
+}
+
+/// The plans swap columns with `RENAME COLUMN`, which MySQL has from 8.0 on (MariaDB from
+/// 10.5; the flavor has no version gate of its own here).
+fn supported(plan: Plan, options: &PlanOptions) -> Result<Plan, PlanError> {
+    if options.target.flavor == MysqlFlavor::Mysql && !options.target.at_least(8, 0, 0) {
+        return Err(PlanError(format!(
+            "lockstep plan writes MySQL plans for MySQL 8.0 and later (the target is {}): they rely on RENAME COLUMN and INSTANT column changes",
+            options.target.version
+        )));
+    }
+    Ok(plan)
+}
+
+fn recipe(
+    statement: &Statement,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<Result<Plan, PlanError>> {
+    match &statement.kind {
+        StatementKind::CreateIndex(index) => Some(add_index::plan(index, catalog, options)),
+        StatementKind::AlterTable { name, actions, .. } => {
+            // The plan writes its own pins in place of any the statement had.
+            let changes: Vec<&AlterAction> = actions
+                .iter()
+                .filter(|a| !matches!(a, AlterAction::Algorithm(_) | AlterAction::Lock(_)))
+                .collect();
+            let [action] = changes.as_slice() else {
+                return None;
+            };
+            match action {
+                AlterAction::RenameColumn { from, to } => {
+                    Some(rename_column::plan(name, from, to, catalog, options))
+                }
+                AlterAction::AddColumn { column, .. } => add_column::plan(name, column, options),
+                AlterAction::RedefineColumn { old, column, .. }
+                    if old.key() != column.name.key() =>
+                {
+                    Some(rename_column::plan_change(
+                        name, old, column, catalog, options,
+                    ))
+                }
+                AlterAction::RedefineColumn { old, column, .. } => {
+                    change_type::plan(statement, name, old, column, catalog, options)
+                }
+                AlterAction::AddIndex(index) => Some(add_index::plan(index, catalog, options)),
+                AlterAction::AddConstraint(constraint) => match &constraint.kind {
+                    ConstraintKind::ForeignKey {
+                        columns,
+                        references,
+                        referred_columns,
+                    } => Some(add_foreign_key::plan(
+                        &add_foreign_key::ForeignKey {
+                            table: name,
+                            name: constraint.name.as_ref(),
+                            columns,
+                            references,
+                            referred_columns,
+                        },
+                        catalog,
+                        options,
+                    )),
+                    _ => None,
+                },
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The `ALGORITHM=` / `LOCK=` clause that makes the server run an operation online or
+/// refuse it, from the online-DDL matrix for the target server.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Pin {
+    pub algorithm: Algorithm,
+    /// The table is rebuilt in place (writes continue; hours of I/O on a big table).
+    pub rebuilds: bool,
+}
+
+impl Pin {
+    /// The clause to append to the ALTER TABLE, e.g. `ALGORITHM=INPLACE, LOCK=NONE`.
+    pub fn clause(self) -> &'static str {
+        match self.algorithm {
+            Algorithm::Instant => "ALGORITHM=INSTANT",
+            _ => "ALGORITHM=INPLACE, LOCK=NONE",
+        }
+    }
+
+    /// What the pinned statement costs, for the phase header.
+    pub fn cost(self) -> &'static str {
+        match (self.algorithm, self.rebuilds) {
+            (Algorithm::Instant, _) => "metadata only (ALGORITHM=INSTANT): no rows touched",
+            (_, false) => "in place without a rebuild (ALGORITHM=INPLACE, LOCK=NONE): reads and writes continue",
+            (_, true) => "rebuilds the table in place (ALGORITHM=INPLACE, LOCK=NONE): reads and writes continue, but it takes I/O for the whole table and replicas lag behind it",
+        }
+    }
+}
+
+/// The pin for `operation` on `target`, or why the server can only copy the table.
+pub fn pin(operation: Operation, target: &Target) -> Result<Pin, PlanError> {
+    let clause = Clause {
+        operation,
+        text: operation.row().label.to_string(),
+    };
+    let server = crate::mysql::online_ddl::server_name(target);
+    let verdict = judge(std::slice::from_ref(&clause), &Pins::default(), target)
+        .ok_or_else(|| PlanError(format!("{} has no verdict", clause.text)))?;
+    match verdict.algorithm {
+        Algorithm::Instant => Ok(Pin {
+            algorithm: Algorithm::Instant,
+            rebuilds: false,
+        }),
+        Algorithm::Inplace if verdict.concurrent_dml => Ok(Pin {
+            algorithm: Algorithm::Inplace,
+            rebuilds: verdict.rebuilds,
+        }),
+        _ => Err(PlanError(format!(
+            "{} cannot run with concurrent writes on {server}: only a copy of the table will do",
+            clause.text
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dialect::{Dialect, Version};
+
+    fn target(version: Version, flavor: MysqlFlavor) -> Target {
+        Target {
+            version,
+            flavor,
+            ..Target::new(Dialect::Mysql)
+        }
+    }
+
+    #[test]
+    fn pins_follow_the_matrix_for_the_target() {
+        let mysql =
+            |major, minor, patch| target(Version::new(major, minor, patch), MysqlFlavor::Mysql);
+        let add = |t: &Target| pin(Operation::AddColumnLast, t).map(Pin::clause);
+        assert_eq!(add(&mysql(8, 0, 35)), Ok("ALGORITHM=INSTANT"));
+        assert_eq!(add(&mysql(8, 0, 11)), Ok("ALGORITHM=INPLACE, LOCK=NONE"));
+        let drop = pin(Operation::DropColumn, &mysql(8, 0, 28));
+        assert_eq!(drop.map(|p| p.rebuilds), Ok(true));
+        let mariadb = target(Version::new(8, 0, 35), MysqlFlavor::Mariadb);
+        let unchecked = |t: &Target| pin(Operation::AddForeignKeyUnchecked, t).map(Pin::clause);
+        assert_eq!(unchecked(&mariadb), Ok("ALGORITHM=INSTANT"));
+        assert_eq!(
+            unchecked(&mysql(8, 0, 35)),
+            Ok("ALGORITHM=INPLACE, LOCK=NONE")
+        );
+    }
+
+    #[test]
+    fn operations_that_only_copy_or_block_writes_get_no_pin() {
+        let default = Target::new(Dialect::Mysql);
+        for operation in [
+            Operation::AddForeignKey,
+            Operation::ChangeColumnType,
+            Operation::AddFulltextIndex,
+        ] {
+            assert!(pin(operation, &default).is_err(), "{operation:?}");
+        }
+    }
+}

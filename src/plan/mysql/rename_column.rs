@@ -1,0 +1,297 @@
+//! Rename a MySQL column without breaking the release still running: add the new column,
+//! keep both in step with `BEFORE INSERT` / `BEFORE UPDATE` triggers, backfill in batches,
+//! and drop the old column once no release uses it.
+//!
+//! The update trigger propagates whichever column the statement changed: when the new
+//! column differs from `OLD` (`NOT (NEW.n <=> OLD.n)`, NULL-safe) the new release wrote it
+//! and it is copied back; otherwise the old column is copied forward, so an update from the
+//! old release that changes only the old column is never overwritten by the stale new one.
+//! On insert the release that wrote the new column wins, otherwise the old column's value is
+//! copied. The new column gets the old one's `NOT NULL` and default only in the contract
+//! phase: a default earlier would look like a write from the new release on every insert
+//! from the old one.
+
+use super::super::sql::{batch_key, known_table};
+use super::super::{
+    Deploy, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+};
+use super::sql::{self, Backfill};
+use super::{pin, Pin};
+use crate::catalog::{Catalog, Column, Table};
+use crate::mysql::online_ddl::Operation;
+use crate::statement::{ColumnDef, Ident, ObjectName};
+
+pub fn plan(
+    table: &ObjectName,
+    from: &Ident,
+    to: &Ident,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let known = known_table(catalog, table)?;
+    let old = known.column(from).ok_or_else(|| {
+        PlanError(format!(
+            "`{table}` has no column `{from}` in the replayed migrations"
+        ))
+    })?;
+    if known.column(to).is_some() {
+        return Err(PlanError(format!("`{table}` already has a column `{to}`")));
+    }
+    let key = key_column(known)?;
+    let names = Names::new(table, from, to);
+    let t = Target { table, from, to };
+    let phases = vec![
+        expand(&t, old, &names, options)?,
+        backfill(&t, key, &names, options),
+        contract(&t, old, &names, options)?,
+    ];
+    Ok(Plan {
+        title: format!("rename {table}.{from} to {to}"),
+        slug: names.base.clone(),
+        phases,
+        notes: vec![
+            format!(
+                "Deploy the release that uses `{to}` only once the backfill verify query returns 0: before that, it reads NULL from rows not copied yet."
+            ),
+            format!(
+                "Indexes, foreign keys and views that use `{from}` are not moved: recreate them on `{to}` before the contract phase."
+            ),
+        ],
+    })
+}
+
+/// `CHANGE old new <definition>`: a rename when the definition keeps the type.
+pub fn plan_change(
+    table: &ObjectName,
+    old: &Ident,
+    column: &ColumnDef,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let current = catalog.column(table, old).ok_or_else(|| {
+        PlanError(format!(
+            "`{table}` has no column `{old}` in the replayed migrations"
+        ))
+    })?;
+    if !current
+        .data_type
+        .text
+        .eq_ignore_ascii_case(&column.data_type.text)
+    {
+        return Err(PlanError(format!(
+            "CHANGE `{old}` `{}` renames the column and changes its type: plan the rename (RENAME COLUMN) and the type change (MODIFY) as two statements",
+            column.name
+        )));
+    }
+    plan(table, old, &column.name, catalog, options)
+}
+
+/// The batch key and its type, which the backfill procedure declares its variables with.
+pub fn key_column(table: &Table) -> Result<&Column, PlanError> {
+    let key = batch_key(table)?;
+    table.column(&key).ok_or_else(|| {
+        PlanError(format!(
+            "the primary key `{key}` of `{}` is not among its columns",
+            table.name
+        ))
+    })
+}
+
+struct Target<'a> {
+    table: &'a ObjectName,
+    from: &'a Ident,
+    to: &'a Ident,
+}
+
+/// The objects the plan creates.
+struct Names {
+    base: String,
+    insert_trigger: String,
+    update_trigger: String,
+    procedure: String,
+}
+
+impl Names {
+    fn new(table: &ObjectName, from: &Ident, to: &Ident) -> Names {
+        let base = sql::derived(&[&table.name.value, &from.value, "to", &to.value]);
+        Names {
+            insert_trigger: sql::derived(&[&base, "ins"]),
+            update_trigger: sql::derived(&[&base, "upd"]),
+            procedure: sql::derived(&[&base, "backfill"]),
+            base,
+        }
+    }
+}
+
+fn expand(
+    t: &Target,
+    old: &Column,
+    names: &Names,
+    options: &PlanOptions,
+) -> Result<Phase, PlanError> {
+    let (f, n) = (sql::ident(t.from), sql::ident(t.to));
+    let table = sql::object(t.table);
+    let add = pin(Operation::AddColumnLast, &options.target)?;
+    let steps = vec![
+        sql::pinned_alter(
+            t.table,
+            &format!("ADD COLUMN {n} {} NULL", old.data_type.text),
+            add,
+        ),
+        Step::strong(format!(
+            "CREATE TRIGGER {trigger} BEFORE INSERT ON {table} FOR EACH ROW
+BEGIN
+  IF NEW.{n} IS NULL THEN
+    SET NEW.{n} = NEW.{f};
+  ELSE
+    SET NEW.{f} = NEW.{n};
+  END IF;
+END",
+            trigger = names.insert_trigger
+        )),
+        Step::strong(format!(
+            "CREATE TRIGGER {trigger} BEFORE UPDATE ON {table} FOR EACH ROW
+BEGIN
+  IF NOT (NEW.{n} <=> OLD.{n}) THEN
+    SET NEW.{f} = NEW.{n};
+  ELSE
+    SET NEW.{n} = NEW.{f};
+  END IF;
+END",
+            trigger = names.update_trigger
+        )),
+    ];
+    Ok(Phase {
+        kind: PhaseKind::Expand,
+        summary: format!(
+            "add {} beside {} and keep both in step with triggers",
+            t.to, t.from
+        ),
+        deploy: Deploy::BeforeRelease,
+        transactional: false,
+        lock: sql::metadata_lock(t.table, add.cost()),
+        verify: Verify {
+            query: sql::trigger_count(t.table, &[&names.insert_trigger, &names.update_trigger]),
+            expected: "2".into(),
+        },
+        steps,
+        rollback: Rollback::Steps(vec![
+            Step::strong(format!("DROP TRIGGER IF EXISTS {}", names.insert_trigger)),
+            Step::strong(format!("DROP TRIGGER IF EXISTS {}", names.update_trigger)),
+            sql::pinned_alter(
+                t.table,
+                &format!("DROP COLUMN {n}"),
+                pin(Operation::DropColumn, &options.target)?,
+            ),
+        ]),
+        checklist: Vec::new(),
+    })
+}
+
+fn backfill(t: &Target, key: &Column, names: &Names, options: &PlanOptions) -> Phase {
+    let (f, n) = (sql::ident(t.from), sql::ident(t.to));
+    let pending = format!("NOT ({n} <=> {f})");
+    let body = sql::backfill_body(
+        &Backfill {
+            table: t.table,
+            key: &key.name,
+            key_type: &key.data_type.text,
+            assignments: format!("{n} = {f}"),
+            pending: pending.clone(),
+        },
+        options,
+    );
+    Phase {
+        kind: PhaseKind::Backfill,
+        summary: format!(
+            "copy {} into {} for existing rows, in committed batches",
+            t.from, t.to
+        ),
+        deploy: Deploy::BeforeRelease,
+        transactional: false,
+        lock: sql::batch_lock(t.table, options),
+        verify: Verify {
+            query: sql::pending_rows(t.table, &pending),
+            expected: "0".into(),
+        },
+        steps: sql::run_procedure(&names.procedure, &body),
+        rollback: Rollback::Nothing(format!(
+            "the copied values go away with {} when the expand phase is rolled back",
+            t.to
+        )),
+        checklist: Vec::new(),
+    }
+}
+
+fn contract(
+    t: &Target,
+    old: &Column,
+    names: &Names,
+    options: &PlanOptions,
+) -> Result<Phase, PlanError> {
+    let n = sql::ident(t.to);
+    let mut steps = vec![
+        Step::strong(format!("DROP TRIGGER {}", names.insert_trigger)),
+        Step::strong(format!("DROP TRIGGER {}", names.update_trigger)),
+    ];
+    let default = old
+        .default
+        .as_ref()
+        .map(|d| format!(" DEFAULT {}", d.text))
+        .unwrap_or_default();
+    let mut cost: Pin = pin(Operation::DropColumn, &options.target)?;
+    if old.not_null {
+        let not_null = pin(Operation::MakeNotNull, &options.target)?;
+        steps.push(sql::pinned_alter(
+            t.table,
+            &format!("MODIFY {n} {} NOT NULL{default}", old.data_type.text),
+            not_null,
+        ));
+        cost = not_null;
+    } else if let Some(d) = &old.default {
+        steps.push(sql::pinned_alter(
+            t.table,
+            &format!("ALTER COLUMN {n} SET DEFAULT {}", d.text),
+            pin(Operation::SetDefault, &options.target)?,
+        ));
+    }
+    steps.push(Step {
+        ignore: Some(format!(
+            "-- lockstep:ignore drop-column -- contract phase: every instance uses {}, which holds a copy of {}",
+            t.to, t.from
+        )),
+        ..sql::pinned_alter(
+            t.table,
+            &format!("DROP COLUMN {}", sql::ident(t.from)),
+            pin(Operation::DropColumn, &options.target)?,
+        )
+    });
+    Ok(Phase {
+        kind: PhaseKind::Contract,
+        summary: format!("drop the triggers and {}", t.from),
+        deploy: Deploy::AfterAllInstances,
+        transactional: false,
+        lock: sql::metadata_lock(t.table, cost.cost()),
+        verify: Verify {
+            query: sql::column_count(t.table, &t.from.value),
+            expected: "0".into(),
+        },
+        steps,
+        rollback: Rollback::Irreversible(format!(
+            "{} is dropped; to go back, plan the reverse rename ({} to {})",
+            t.from, t.to, t.from
+        )),
+        checklist: vec![
+            format!(
+                "every application instance runs the release that reads and writes {}; none uses {}",
+                t.to, t.from
+            ),
+            "the backfill verify query returned 0 after that release went out".to_string(),
+            format!(
+                "indexes, foreign keys and views on {} are recreated on {}",
+                t.from, t.to
+            ),
+            "a backup taken after the backfill is restorable".into(),
+        ],
+    })
+}

@@ -1,0 +1,195 @@
+//! MySQL plans as migration files.
+//!
+//! How each framework sends a MySQL file, which decides how a trigger or procedure body
+//! (with semicolons of its own) is written:
+//!
+//! | framework | sends | a `BEGIN ... END` body |
+//! |---|---|---|
+//! | Flyway | statement by statement, on one connection | between `DELIMITER //` and `DELIMITER ;` |
+//! | plain (`mysql` client) | statement by statement | between `DELIMITER //` and `DELIMITER ;` |
+//! | golang-migrate | the whole file as one query (DSN `multiStatements=true`); the server splits it | as is: `DELIMITER` is a client command the server rejects |
+//! | dbmate | each block as one query (it sets `multiStatements` itself) | as is |
+//! | goose | statement by statement, split on `;` | between `-- +goose StatementBegin` and `-- +goose StatementEnd` |
+//!
+//! MySQL commits every DDL statement on its own, so no file opens a transaction. A file
+//! still needs one connection throughout (its `SET SESSION` lines and `LOCK TABLES` hold
+//! for the session): Flyway, golang-migrate and dbmate run a file on one connection, and
+//! goose does inside the transaction it opens by default, which is why the files carry no
+//! `-- +goose NO TRANSACTION` (goose without a transaction takes each statement from its
+//! connection pool). A framework transaction ends at the first DDL statement; the
+//! backfill's `COMMIT` per batch ends whichever transaction is open.
+
+use super::super::render::{files_with, Convention, Names, OutFile, PhaseContext, Role};
+use super::super::{Plan, PlanError, Rollback, Step};
+use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
+use std::fmt::Write;
+
+/// Every file of the MySQL plans, or why the convention cannot take them.
+pub fn files(
+    plans: &[Plan],
+    convention: Convention,
+    versions: &[String],
+) -> Result<Vec<OutFile>, PlanError> {
+    if convention == Convention::Sqlx {
+        return Err(PlanError(
+            "lockstep plan writes MySQL plans for flyway, golang-migrate, dbmate, goose and plain; use one of those with --layout".into(),
+        ));
+    }
+    Ok(files_with(plans, convention, versions, phase_files))
+}
+
+fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFile> {
+    let file = |name: &str, text: String, role: Role| OutFile {
+        name: name.to_string(),
+        text,
+        role,
+        phase: index,
+    };
+    let header = header(context);
+    let up = statements(&context.phase.steps, context.convention);
+    let down = rollback_body(context);
+    let mut out = Vec::new();
+    let text = match context.convention {
+        Convention::Dbmate => format!("{header}\n-- migrate:up\n{up}\n-- migrate:down\n{down}"),
+        Convention::Goose => format!("{header}\n-- +goose Up\n{up}\n-- +goose Down\n{down}"),
+        _ => format!("{header}\n{up}"),
+    };
+    out.push(file(&names.up, text, Role::Up));
+    if let Some(down_name) = &names.down {
+        out.push(file(
+            down_name,
+            format!("{}\n{down}", rollback_header(context)),
+            Role::Down,
+        ));
+    }
+    out
+}
+
+fn header(context: &PhaseContext) -> String {
+    let PhaseContext { plan, phase, .. } = context;
+    let mut h = String::new();
+    let _ = writeln!(h, "-- lockstep plan: {}", plan.title);
+    let _ = writeln!(
+        h,
+        "-- Phase {} of {}, {}: {}",
+        context.position + 1,
+        plan.phases.len(),
+        phase.kind.name(),
+        phase.summary
+    );
+    let _ = writeln!(h, "-- Deploy: {}.", phase.deploy.describe());
+    let _ = writeln!(
+        h,
+        "-- Transaction: none: MySQL commits each statement on its own; if the phase stops part-way, run its rollback, then the phase again."
+    );
+    let _ = writeln!(h, "-- Session: {}.", session_note(context.convention));
+    let lock = &phase.lock;
+    let held = match lock.max_hold {
+        Some(bound) => format!("held at most {} s at a time", bound.as_secs()),
+        None => "held for the whole statement".to_string(),
+    };
+    let _ = writeln!(
+        h,
+        "-- Lock: {} on {}, {held} ({}); blocks {}.",
+        lock.mode.name(),
+        lock.table,
+        lock.reason,
+        lock.mode.blocks().describe()
+    );
+    if phase.steps.iter().any(|s| s.strong_lock) {
+        let _ = writeln!(
+            h,
+            "-- Lock wait: at most {LOCK_WAIT_TIMEOUT_SECS} s (lock_wait_timeout). On ERROR 1205 (Lock wait timeout exceeded) the waiting statement changed nothing: run the rollback, then the phase again, at a quieter time if it keeps timing out."
+        );
+    }
+    let _ = writeln!(h, "-- Verify: {};", phase.verify.query);
+    let _ = writeln!(h, "--   expect: {}", phase.verify.expected);
+    let rollback = match &phase.rollback {
+        Rollback::Steps(_) => context.rollback_at.to_string(),
+        Rollback::Nothing(why) => format!("nothing to undo: {why}"),
+        Rollback::Irreversible(why) => format!("none, IRREVERSIBLE: {why}"),
+    };
+    let _ = writeln!(h, "-- Rollback: {rollback}.");
+    if phase.irreversible() {
+        let _ = writeln!(h, "-- Pre-flight checklist (this phase cannot be undone):");
+        for item in &phase.checklist {
+            let _ = writeln!(h, "--   [ ] {item}");
+        }
+    }
+    // The alternatives (an online schema-change tool) matter before anything runs.
+    if context.position == 0 {
+        for note in &plan.notes {
+            let _ = writeln!(h, "-- Note: {note}");
+        }
+    }
+    h
+}
+
+fn session_note(convention: Convention) -> &'static str {
+    match convention {
+        Convention::GolangMigrate => {
+            "golang-migrate sends this file as one query: the database URL needs multiStatements=true"
+        }
+        Convention::Dbmate => "dbmate sends each block as one query on one connection",
+        Convention::Goose => {
+            "goose's transaction keeps the file on one connection, so the SET SESSION lines hold for every statement"
+        }
+        Convention::Flyway => "Flyway runs the file statement by statement on one connection",
+        _ => "run the file with the mysql client, which reads the DELIMITER lines",
+    }
+}
+
+fn rollback_header(context: &PhaseContext) -> String {
+    format!(
+        "-- lockstep plan: {}\n-- Rollback of phase {} of {}, {}.\n",
+        context.plan.title,
+        context.position + 1,
+        context.plan.phases.len(),
+        context.phase.kind.name()
+    )
+}
+
+fn rollback_body(context: &PhaseContext) -> String {
+    match &context.phase.rollback {
+        Rollback::Steps(steps) => statements(steps, context.convention),
+        Rollback::Nothing(why) => format!("-- Nothing to undo: {why}.\n"),
+        Rollback::Irreversible(why) => statements(
+            &[Step::new(sql::refuse(&format!("irreversible: {why}")))],
+            context.convention,
+        ),
+    }
+}
+
+fn statements(steps: &[Step], convention: Convention) -> String {
+    let mut body = String::new();
+    let mut timeout_set = false;
+    for step in steps {
+        if step.strong_lock && !timeout_set {
+            let _ = writeln!(body, "{};", sql::lock_wait_timeout());
+            timeout_set = true;
+        }
+        if let Some(ignore) = &step.ignore {
+            let _ = writeln!(body, "{ignore}");
+        }
+        if !sql::is_compound(step) {
+            let _ = writeln!(body, "{};", step.sql);
+            continue;
+        }
+        match convention {
+            Convention::Flyway | Convention::Plain => {
+                let _ = writeln!(body, "DELIMITER //\n{}//\nDELIMITER ;", step.sql);
+            }
+            Convention::Goose => {
+                let _ = writeln!(
+                    body,
+                    "-- +goose StatementBegin\n{};\n-- +goose StatementEnd",
+                    step.sql
+                );
+            }
+            _ => {
+                let _ = writeln!(body, "{};", step.sql);
+            }
+        }
+    }
+    body
+}

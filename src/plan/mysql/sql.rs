@@ -1,0 +1,222 @@
+//! MySQL text the recipes share: identifiers, the phase pieces every recipe uses (a pinned
+//! ALTER, the batched backfill procedure), and the `information_schema` queries that verify
+//! a phase on MySQL and MariaDB alike.
+
+use super::super::phases::{BATCH_HOLD, BRIEF};
+use super::super::{PhaseLock, PlanOptions, Step};
+use super::{Pin, LOCK_WAIT_TIMEOUT_SECS};
+use crate::diagnostic::LockMode;
+use crate::statement::{Ident, ObjectName};
+
+/// An identifier as MySQL SQL: backquoted when it was written quoted.
+pub fn ident(name: &Ident) -> String {
+    if name.quoted {
+        format!("`{}`", name.value.replace('`', "``"))
+    } else {
+        name.value.clone()
+    }
+}
+
+/// A string literal; MySQL reads a backslash as an escape unless told otherwise.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// A possibly database-qualified table name.
+pub fn object(name: &ObjectName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{}.{}", ident(schema), ident(&name.name)),
+        None => ident(&name.name),
+    }
+}
+
+/// `ALTER TABLE t <change>, <pin>`: a metadata-locking step.
+pub fn pinned_alter(table: &ObjectName, change: &str, pin: Pin) -> Step {
+    Step::strong(format!(
+        "ALTER TABLE {} {change}, {}",
+        object(table),
+        pin.clause()
+    ))
+}
+
+/// The lock of a phase whose statements are online ALTERs and trigger changes: the
+/// exclusive metadata lock they take for a moment, at start and end.
+pub fn metadata_lock(table: &ObjectName, reason: &str) -> PhaseLock {
+    PhaseLock {
+        table: table.clone(),
+        mode: LockMode::MysqlNone,
+        max_hold: Some(BRIEF),
+        reason: format!(
+            "{reason}; an exclusive metadata lock for a moment at the start and end of each statement"
+        ),
+    }
+}
+
+/// A backfill holds the row locks of one batch until the batch commits.
+pub fn batch_lock(table: &ObjectName, options: &PlanOptions) -> PhaseLock {
+    PhaseLock {
+        table: table.clone(),
+        mode: LockMode::MysqlNone,
+        max_hold: Some(BATCH_HOLD),
+        reason: format!(
+            "row locks on one batch of {} rows at a time: each batch commits, releasing them, then pauses {} ms",
+            options.batch_size, options.pause_ms
+        ),
+    }
+}
+
+/// `SET SESSION lock_wait_timeout`, which the renderer puts before the first DDL step.
+pub fn lock_wait_timeout() -> String {
+    format!("SET SESSION lock_wait_timeout = {LOCK_WAIT_TIMEOUT_SECS}")
+}
+
+/// Whether a statement has a body with semicolons of its own (`BEGIN ... END`).
+pub fn is_compound(step: &Step) -> bool {
+    let upper = step.sql.trim_start().to_ascii_uppercase();
+    upper.starts_with("CREATE TRIGGER") || upper.starts_with("CREATE PROCEDURE")
+}
+
+/// A procedure run once by the file that creates it: `DROP ... IF EXISTS` first, so a run
+/// that stopped part-way can simply run again.
+pub fn run_procedure(name: &str, body: &str) -> Vec<Step> {
+    vec![
+        Step::new(format!("DROP PROCEDURE IF EXISTS {name}")),
+        Step::new(format!("CREATE PROCEDURE {name}()\nBEGIN\n{body}END")),
+        Step::new(format!("CALL {name}()")),
+        Step::new(format!("DROP PROCEDURE {name}")),
+    ]
+}
+
+/// What a batched backfill writes, to which rows.
+pub struct Backfill<'a> {
+    pub table: &'a ObjectName,
+    pub key: &'a Ident,
+    /// The key column's type, for the procedure's variables.
+    pub key_type: &'a str,
+    /// The `SET` list, e.g. `emissions_kg = co2_kg`.
+    pub assignments: String,
+    /// The rows that still need it, e.g. `NOT (emissions_kg <=> co2_kg)`.
+    pub pending: String,
+}
+
+/// The body of a procedure that walks the key in `LIMIT` batches, commits each batch and
+/// pauses between them.
+pub fn backfill_body(backfill: &Backfill, options: &PlanOptions) -> String {
+    let table = object(backfill.table);
+    let key = ident(backfill.key);
+    let key_type = backfill.key_type;
+    let pause = format!("{:.3}", f64::from(options.pause_ms) / 1000.0);
+    format!(
+        "  DECLARE batch_start {key_type};
+  DECLARE batch_end {key_type};
+  SELECT MIN({key}) INTO batch_start FROM {table};
+  WHILE batch_start IS NOT NULL DO
+    SELECT MAX({key}) INTO batch_end
+      FROM (SELECT {key} FROM {table}
+             WHERE {key} >= batch_start
+             ORDER BY {key}
+             LIMIT {limit}) AS batch;
+    UPDATE {table} SET {assignments}
+     WHERE {key} BETWEEN batch_start AND batch_end
+       AND ({pending});
+    COMMIT;
+    DO SLEEP({pause});
+    SELECT MIN({key}) INTO batch_start FROM {table} WHERE {key} > batch_end;
+  END WHILE;
+",
+        limit = options.batch_size,
+        assignments = backfill.assignments,
+        pending = backfill.pending,
+    )
+}
+
+/// The name of a trigger, procedure or column the plan creates, cut to 64 characters.
+pub fn derived(parts: &[&str]) -> String {
+    super::super::sql::derived_ident(parts)
+}
+
+/// The conditions that pick one table of the current database in `information_schema`.
+fn table_filter(schema_column: &str, table_column: &str, table: &ObjectName) -> String {
+    let schema = match &table.schema {
+        Some(schema) => literal(&schema.value),
+        None => "DATABASE()".to_string(),
+    };
+    format!(
+        "{schema_column} = {schema} AND {table_column} = {}",
+        literal(&table.name.value)
+    )
+}
+
+/// How many rows still need the backfill: `0` when it is done.
+pub fn pending_rows(table: &ObjectName, pending: &str) -> String {
+    format!("SELECT COUNT(*) FROM {} WHERE {pending}", object(table))
+}
+
+/// `1` when the column exists, `0` when it does not.
+pub fn column_count(table: &ObjectName, column: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM information_schema.columns WHERE {} AND column_name = {}",
+        table_filter("table_schema", "table_name", table),
+        literal(column)
+    )
+}
+
+/// `NO` when the column is `NOT NULL`.
+pub fn column_nullable(table: &ObjectName, column: &str) -> String {
+    format!(
+        "SELECT is_nullable FROM information_schema.columns WHERE {} AND column_name = {}",
+        table_filter("table_schema", "table_name", table),
+        literal(column)
+    )
+}
+
+/// How many of `triggers` exist on the table.
+pub fn trigger_count(table: &ObjectName, triggers: &[&str]) -> String {
+    let names: Vec<String> = triggers.iter().map(|t| literal(t)).collect();
+    format!(
+        "SELECT COUNT(*) FROM information_schema.triggers WHERE {} AND trigger_name IN ({})",
+        table_filter("event_object_schema", "event_object_table", table),
+        names.join(", ")
+    )
+}
+
+/// `1` when the index exists.
+pub fn index_count(table: &ObjectName, index: &str) -> String {
+    format!(
+        "SELECT COUNT(DISTINCT index_name) FROM information_schema.statistics WHERE {} AND index_name = {}",
+        table_filter("table_schema", "table_name", table),
+        literal(index)
+    )
+}
+
+/// `1` when the foreign key exists.
+pub fn foreign_key_count(table: &ObjectName, constraint: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM information_schema.referential_constraints WHERE {} AND constraint_name = {}",
+        table_filter("constraint_schema", "table_name", table),
+        literal(constraint)
+    )
+}
+
+/// A statement that always fails with `message` (cut to the 128 characters MySQL allows).
+pub fn refuse(message: &str) -> String {
+    let text: String = message.chars().take(128).collect();
+    format!(
+        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = {}",
+        literal(&text)
+    )
+}
+
+/// The online schema-change tools' commands for `alter` (the clauses after `ALTER TABLE t`):
+/// both copy the table in the background while writes continue, then swap it in.
+pub fn online_tools(table: &ObjectName, alter: &str) -> String {
+    let database = table
+        .schema
+        .as_ref()
+        .map_or("<database>".to_string(), |s| s.value.clone());
+    let quoted = alter.replace('"', "\\\"");
+    format!(
+        "gh-ost (binlog-based; refuses tables with foreign keys or triggers): `gh-ost --host=<host> --user=<user> --ask-pass --database={database} --table={table} --alter=\"{quoted}\" --execute`; pt-online-schema-change (trigger-based; handles foreign keys): `pt-online-schema-change --alter \"{quoted}\" --alter-foreign-keys-method=auto D={database},t={table} --ask-pass --execute`",
+        table = table.name.value
+    )
+}

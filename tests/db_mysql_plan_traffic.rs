@@ -1,0 +1,971 @@
+//! Proof under live traffic for `lockstep plan --dialect mysql`: each plan is applied, phase
+//! by phase, to a table of 100,000 rows on a real MariaDB server while an "old application"
+//! and then a "new application" read and write it, as in a rolling deploy.
+//!
+//! The files are the golang-migrate ones, run as golang-migrate runs them on MySQL: each
+//! file sent as one multi-statement query (`multiStatements=true`). Everything the test
+//! checks about a phase is read from its file's header:
+//! - no application statement fails while the header says both releases work (the new
+//!   release deploys after the last phase whose header says it runs before that release);
+//! - no application statement waits longer than the header's lock bound;
+//! - the verify query returns the expected answer once the phase ran;
+//! - the rollback puts back the schema, every acknowledged write is still there, and an
+//!   irreversible phase's rollback refuses;
+//! - at the end the table holds exactly the last acknowledged write of every row.
+//!
+//! The plans are written for the default target, MySQL 8.0.35, and run on MariaDB 10.11.
+//! Where the two differ, the test says so next to the line that depends on it.
+//! Every loop is bounded in iterations and in time.
+
+mod support;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+use support::mariadb::{mariadb, MariaDb, MariaSession};
+
+/// Rows loaded before the plan starts.
+const ROWS: u64 = 100_000;
+/// Upper bounds that keep a broken plan from hanging the suite.
+const MAX_APP_STATEMENTS: u64 = 200_000;
+const MAX_APP_RUN: Duration = Duration::from_secs(180);
+/// How long traffic runs on its own between phases.
+const SETTLE: Duration = Duration::from_millis(400);
+/// Rows per backfill batch.
+const BATCH_SIZE: &str = "2000";
+/// Pause between one release thread's statements.
+const THINK_TIME: Duration = Duration::from_millis(5);
+/// Row locks are striped so that a write and its entry in the model are one step.
+const STRIPES: usize = 64;
+
+/// What one application release runs, with `{id}` and `{value}` placeholders. An insert is
+/// followed by `SELECT LAST_INSERT_ID()` on the same session.
+#[derive(Clone, Copy)]
+struct Release {
+    name: &'static str,
+    insert: &'static str,
+    update: &'static str,
+    /// Returns the row's logical value (the one the model tracks).
+    read: &'static str,
+    /// A value literal and its text as the server prints it (`{n}` a unique number).
+    literal: fn(u64) -> (String, String),
+}
+
+/// One pattern: the tables, the statement to plan, the two releases and the final checks.
+struct Scenario {
+    name: &'static str,
+    /// The migration that creates the tables (also run on the server).
+    create: &'static str,
+    /// Fills the tables; MariaDB's Sequence engine (`seq_1_to_N`) stands in for the
+    /// recursive CTE MySQL 8.0 would need.
+    load: &'static str,
+    change: &'static str,
+    table: &'static str,
+    old: Release,
+    new: Release,
+    /// `id, value` of every row, before the plan.
+    initial_rows: &'static str,
+    /// `id, value` of every row, in the schema after the plan.
+    final_rows: &'static str,
+    /// Queries and the answers they must give at the end.
+    final_checks: &'static [(&'static str, &'static str)],
+}
+
+fn decimal_value(n: u64) -> (String, String) {
+    let text = format!("{}.{:02}", n % 10_000_000, n % 100);
+    (text.clone(), text)
+}
+
+fn text_value(n: u64) -> (String, String) {
+    (format!("'n{n}'"), format!("n{n}"))
+}
+
+fn int_value(n: u64) -> (String, String) {
+    (n.to_string(), n.to_string())
+}
+
+/// Values past INT's range, which only the BIGINT column holds.
+fn big_value(n: u64) -> (String, String) {
+    int_value(n + 10_000_000_000)
+}
+
+const SHIPMENTS: &str = "CREATE TABLE shipments (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    origin VARCHAR(50) NOT NULL,
+    co2_kg DECIMAL(10,2)
+) ENGINE=InnoDB;
+";
+
+const RENAME: Scenario = Scenario {
+    name: "rename_column",
+    create: SHIPMENTS,
+    load: "INSERT INTO shipments (origin, co2_kg) SELECT CONCAT('o', seq), (seq % 100000) / 100 FROM seq_1_to_100000",
+    change: "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+    table: "shipments",
+    old: Release {
+        name: "old",
+        insert: "INSERT INTO shipments (origin, co2_kg) VALUES ('old', {value})",
+        update: "UPDATE shipments SET co2_kg = {value} WHERE id = {id}",
+        read: "SELECT co2_kg FROM shipments WHERE id = {id}",
+        literal: decimal_value,
+    },
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO shipments (origin, emissions_kg) VALUES ('new', {value})",
+        update: "UPDATE shipments SET emissions_kg = {value} WHERE id = {id}",
+        read: "SELECT emissions_kg FROM shipments WHERE id = {id}",
+        literal: decimal_value,
+    },
+    initial_rows: "SELECT id, co2_kg FROM shipments",
+    final_rows: "SELECT id, emissions_kg FROM shipments",
+    final_checks: &[],
+};
+
+const RENAME_NOT_NULL: Scenario = Scenario {
+    name: "rename_not_null_column",
+    create: "CREATE TABLE shipments (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    origin VARCHAR(50) NOT NULL,
+    co2_kg DECIMAL(10,2) NOT NULL DEFAULT 0
+) ENGINE=InnoDB;
+",
+    final_checks: &[(
+        "SELECT CONCAT(is_nullable, ' ', column_default) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'shipments' AND column_name = 'emissions_kg'",
+        "NO 0.00",
+    )],
+    ..RENAME
+};
+
+const PRODUCTS: &str = "CREATE TABLE products (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    name VARCHAR(50) NOT NULL,
+    sku VARCHAR(40)
+) ENGINE=InnoDB;
+";
+
+const PRODUCT_RELEASE: Release = Release {
+    name: "old",
+    insert: "INSERT INTO products (name, sku) VALUES ({value}, UUID())",
+    update: "UPDATE products SET name = {value} WHERE id = {id}",
+    read: "SELECT name FROM products WHERE id = {id}",
+    literal: text_value,
+};
+
+const ADD_NOT_NULL: Scenario = Scenario {
+    name: "add_not_null_column_with_default",
+    create: PRODUCTS,
+    load: "INSERT INTO products (name, sku) SELECT CONCAT('p', seq), CONCAT('s', seq) FROM seq_1_to_100000",
+    change: "ALTER TABLE products ADD COLUMN score DECIMAL(5,2) NOT NULL DEFAULT 50.00;\n",
+    table: "products",
+    old: PRODUCT_RELEASE,
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO products (name, score) VALUES ({value}, 70)",
+        // The new release relies on every row having a score.
+        read: "SELECT name FROM products WHERE id = {id} AND score IS NOT NULL",
+        ..PRODUCT_RELEASE
+    },
+    initial_rows: "SELECT id, name FROM products",
+    final_rows: "SELECT id, name FROM products",
+    final_checks: &[
+        ("SELECT COUNT(*) FROM products WHERE score IS NULL", "0"),
+        (
+            "SELECT is_nullable FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'products' AND column_name = 'score'",
+            "NO",
+        ),
+    ],
+};
+
+const ADD_INDEX: Scenario = Scenario {
+    name: "add_index",
+    change: "CREATE INDEX products_sku_idx ON products (sku);\n",
+    new: Release {
+        name: "new",
+        // FORCE INDEX fails while the index does not exist: the new release needs it.
+        read: "SELECT name FROM products FORCE INDEX (products_sku_idx) WHERE sku = (SELECT sku FROM products WHERE id = {id})",
+        ..PRODUCT_RELEASE
+    },
+    final_checks: &[(
+        "SELECT COUNT(DISTINCT index_name) FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = 'products' AND index_name = 'products_sku_idx'",
+        "1",
+    )],
+    ..ADD_NOT_NULL
+};
+
+const ORDERS: Release = Release {
+    name: "old",
+    insert: "INSERT INTO orders (amount) VALUES ({value})",
+    update: "UPDATE orders SET amount = {value} WHERE id = {id}",
+    read: "SELECT amount FROM orders WHERE id = {id}",
+    literal: int_value,
+};
+
+const CHANGE_TYPE: Scenario = Scenario {
+    name: "change_column_type",
+    create: "CREATE TABLE orders (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    customer_id BIGINT UNSIGNED,
+    amount INT NOT NULL DEFAULT 0
+) ENGINE=InnoDB;
+",
+    load: "INSERT INTO orders (customer_id, amount) SELECT seq % 1000 + 1, seq FROM seq_1_to_100000",
+    change: "ALTER TABLE orders MODIFY amount BIGINT NOT NULL DEFAULT 0;\n",
+    table: "orders",
+    old: ORDERS,
+    new: Release {
+        name: "new",
+        literal: big_value,
+        ..ORDERS
+    },
+    initial_rows: "SELECT id, amount FROM orders",
+    final_rows: "SELECT id, amount FROM orders",
+    final_checks: &[(
+        "SELECT CONCAT(data_type, ' ', is_nullable, ' ', column_default) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'orders' AND column_name = 'amount'",
+        "bigint NO 0",
+    )],
+};
+
+const ADD_FOREIGN_KEY: Scenario = Scenario {
+    name: "add_foreign_key",
+    create: "CREATE TABLE customers (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    name VARCHAR(50) NOT NULL
+) ENGINE=InnoDB;
+CREATE TABLE orders (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    customer_id BIGINT UNSIGNED,
+    amount INT NOT NULL DEFAULT 0
+) ENGINE=InnoDB;
+",
+    load: "INSERT INTO customers (name) SELECT CONCAT('c', seq) FROM seq_1_to_1000;
+INSERT INTO orders (customer_id, amount) SELECT seq % 1000 + 1, seq FROM seq_1_to_100000",
+    change: "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id);\n",
+    old: Release {
+        insert: "INSERT INTO orders (customer_id, amount) VALUES ({value} % 1000 + 1, {value})",
+        ..ORDERS
+    },
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO orders (customer_id, amount) VALUES ({value} % 1000 + 1, {value})",
+        ..ORDERS
+    },
+    final_checks: &[(
+        "SELECT COUNT(*) FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE() AND constraint_name = 'orders_customer_fk'",
+        "1",
+    )],
+    ..CHANGE_TYPE
+};
+
+#[test]
+fn rename_column_under_traffic() {
+    prove(&RENAME, "mysql");
+}
+
+#[test]
+fn rename_not_null_column_under_traffic() {
+    prove(&RENAME_NOT_NULL, "mysql");
+}
+
+#[test]
+fn add_not_null_column_with_default_under_traffic() {
+    prove(&ADD_NOT_NULL, "mysql");
+}
+
+#[test]
+fn change_column_type_under_traffic() {
+    prove(&CHANGE_TYPE, "mysql");
+}
+
+#[test]
+fn add_index_under_traffic() {
+    prove(&ADD_INDEX, "mysql");
+}
+
+#[test]
+fn add_foreign_key_under_traffic() {
+    prove(&ADD_FOREIGN_KEY, "mysql");
+}
+
+#[test]
+fn add_foreign_key_with_mariadb_pins_under_traffic() {
+    prove(&ADD_FOREIGN_KEY, "mariadb");
+}
+
+// ---------------------------------------------------------------------------------------
+// The plan's files and what their headers claim.
+
+struct PhaseFiles {
+    name: String,
+    up: String,
+    down: String,
+    after_all_instances: bool,
+    before_release: bool,
+    max_hold: Option<Duration>,
+    verify: String,
+    expected: String,
+    irreversible: bool,
+    has_rollback_steps: bool,
+}
+
+/// Which server the plan is written for: `mysql` (8.0.35, the default target) or `mariadb`
+/// (`mysql-flavor = "mariadb"`). MariaDB runs both: the MySQL 8.0 pins are ones it honours
+/// too, and where the matrix says MariaDB does better (ADD FOREIGN KEY with the checks off
+/// is INSTANT on MariaDB, INPLACE on MySQL 8.0) the MariaDB plan pins that.
+fn write_plan(scenario: &Scenario, layout: &str, flavor: &str, dir: &Path) -> PathBuf {
+    std::fs::write(
+        dir.join("lockstep.toml"),
+        format!("dialect = \"mysql\"\nmysql-flavor = \"{flavor}\"\n"),
+    )
+    .expect("write");
+    std::fs::write(dir.join("000001_create.up.sql"), scenario.create).expect("write");
+    std::fs::write(dir.join("000002_change.up.sql"), scenario.change).expect("write");
+    let out = dir.join(format!("plan-{layout}"));
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .arg("plan")
+        .arg(dir.join("000002_change.up.sql"))
+        .args(["--layout", layout])
+        .args(["--batch-size", BATCH_SIZE, "--pause-ms", "20"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run lockstep plan");
+    assert!(
+        status.status.success(),
+        "lockstep plan failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    out
+}
+
+fn lockstep_plan(scenario: &Scenario, flavor: &str) -> Vec<PhaseFiles> {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let out = write_plan(scenario, "golang-migrate", flavor, temp.path());
+    let mut ups: Vec<PathBuf> = std::fs::read_dir(&out)
+        .expect("read plan dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".up.sql"))
+        .collect();
+    ups.sort();
+    ups.iter().map(|up| read_phase(up)).collect()
+}
+
+fn header_line(text: &str, prefix: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("header line {prefix:?} missing in {text}"))
+        .to_string()
+}
+
+fn read_phase(up_path: &Path) -> PhaseFiles {
+    let up = std::fs::read_to_string(up_path).expect("read up");
+    let down_path = up_path.to_string_lossy().replace(".up.sql", ".down.sql");
+    let down = std::fs::read_to_string(down_path).expect("read down");
+    let line = |prefix: &str| header_line(&up, prefix);
+    let max_hold = line("-- Lock: ")
+        .split_once("held at most ")
+        .and_then(|(_, r)| r.split_once(" s at a time"))
+        .map(|(secs, _)| Duration::from_secs(secs.parse().expect("seconds")));
+    let irreversible = line("-- Rollback: ").starts_with("none, IRREVERSIBLE");
+    PhaseFiles {
+        name: up_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        after_all_instances: line("-- Deploy: ").starts_with("only after every application"),
+        before_release: line("-- Deploy: ").starts_with("before the application release"),
+        max_hold,
+        verify: line("-- Verify: ").trim_end_matches(';').to_string(),
+        expected: line("--   expect: "),
+        irreversible,
+        has_rollback_steps: !irreversible
+            && down.lines().any(|l| !l.is_empty() && !l.starts_with("--")),
+        up,
+        down,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The model of acknowledged writes and the application traffic.
+
+struct Model {
+    /// Row id -> the value of its last acknowledged write (or its loaded value).
+    values: Mutex<HashMap<i64, String>>,
+    stripes: Vec<Mutex<()>>,
+    /// Writers hold it shared from statement to model update; a whole-table comparison
+    /// holds it exclusively, so it never sees a write the model does not know yet.
+    writes: RwLock<()>,
+    errors: Mutex<Vec<String>>,
+    next_value: AtomicU64,
+    /// The longest any application statement took, since the last reset.
+    longest: Mutex<(Duration, String)>,
+}
+
+impl Model {
+    fn value(&self, id: i64) -> Option<String> {
+        lock(&self.values).get(&id).cloned()
+    }
+
+    fn record(&self, id: i64, value: String) {
+        lock(&self.values).insert(id, value);
+    }
+
+    fn random_id(&self, rng: &mut u64) -> i64 {
+        let len = lock(&self.values).len() as u64;
+        1 + (next_random(rng) % len.max(1)) as i64
+    }
+
+    fn fail(&self, message: String) {
+        lock(&self.errors).push(message);
+    }
+
+    /// Runs one application statement, timing it.
+    fn timed(
+        &self,
+        session: &mut MariaSession,
+        sql: &str,
+        name: &str,
+    ) -> Result<Vec<Vec<String>>, String> {
+        let started = Instant::now();
+        let result = session.run(sql);
+        let took = started.elapsed();
+        let mut longest = lock(&self.longest);
+        if took > longest.0 {
+            *longest = (took, format!("{name}: {sql}"));
+        }
+        result
+    }
+
+    fn take_longest(&self) -> (Duration, String) {
+        std::mem::take(&mut *lock(&self.longest))
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn next_random(state: &mut u64) -> u64 {
+    // xorshift64: deterministic per thread, no dependency.
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
+}
+
+/// One release's writer and reader, running until stopped.
+struct Traffic {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<u64>>,
+}
+
+impl Traffic {
+    fn start(db: &Arc<MariaDb>, model: &Arc<Model>, release: Release) -> Traffic {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        for (role, seed) in [
+            ("writer", 0x9E37_79B9_7F4A_7C15u64),
+            ("reader", 0xD1B5_4A32_D192_ED03),
+        ] {
+            let (db, model, stop) = (Arc::clone(db), Arc::clone(model), Arc::clone(&stop));
+            let name = format!("{}_{role}", release.name);
+            threads.push(std::thread::spawn(move || {
+                let mut session = db
+                    .session()
+                    .unwrap_or_else(|e| panic!("{name}: cannot connect: {e}"));
+                let mut rng = seed ^ (release.name.len() as u64);
+                let started = Instant::now();
+                let mut count = 0;
+                while !stop.load(Ordering::Relaxed)
+                    && count < MAX_APP_STATEMENTS
+                    && started.elapsed() < MAX_APP_RUN
+                {
+                    if role == "writer" {
+                        write_once(&mut session, &model, release, &mut rng, &name);
+                    } else {
+                        read_once(&mut session, &model, release, &mut rng, &name);
+                    }
+                    count += 1;
+                    std::thread::sleep(THINK_TIME);
+                }
+                count
+            }));
+        }
+        Traffic { stop, threads }
+    }
+
+    /// Stops both threads; how many statements each ran.
+    fn stop(self) -> Vec<u64> {
+        self.stop.store(true, Ordering::Relaxed);
+        self.threads
+            .into_iter()
+            .map(|t| t.join().expect("traffic thread panicked"))
+            .collect()
+    }
+}
+
+fn write_once(
+    session: &mut MariaSession,
+    model: &Model,
+    release: Release,
+    rng: &mut u64,
+    name: &str,
+) {
+    let (sql_value, text) = (release.literal)(model.next_value.fetch_add(1, Ordering::Relaxed));
+    let _writing = model.writes.read().unwrap_or_else(|p| p.into_inner());
+    if next_random(rng) % 4 == 0 {
+        let sql = release.insert.replace("{value}", &sql_value);
+        let inserted = model
+            .timed(session, &sql, name)
+            .and_then(|_| session.run("SELECT LAST_INSERT_ID()"));
+        match inserted {
+            Ok(rows) => match rows
+                .first()
+                .and_then(|r| r.first())
+                .and_then(|id| id.parse().ok())
+            {
+                Some(id) => model.record(id, text),
+                None => model.fail(format!("{name}: {sql} returned no id")),
+            },
+            Err(e) => model.fail(format!("{name}: {sql}: {e}")),
+        }
+        return;
+    }
+    let id = model.random_id(rng);
+    let _row = lock(&model.stripes[id as usize % STRIPES]);
+    if model.value(id).is_none() {
+        return; // An id the sequence skipped.
+    }
+    let sql = release
+        .update
+        .replace("{value}", &sql_value)
+        .replace("{id}", &id.to_string());
+    match model.timed(session, &sql, name) {
+        Ok(_) => model.record(id, text),
+        Err(e) => model.fail(format!("{name}: {sql}: {e}")),
+    }
+}
+
+fn read_once(
+    session: &mut MariaSession,
+    model: &Model,
+    release: Release,
+    rng: &mut u64,
+    name: &str,
+) {
+    let id = model.random_id(rng);
+    let _row = lock(&model.stripes[id as usize % STRIPES]);
+    let sql = release.read.replace("{id}", &id.to_string());
+    match model.timed(session, &sql, name) {
+        Ok(rows) => {
+            let got = rows.first().and_then(|r| r.first()).cloned();
+            // An insert not yet acknowledged to the model is no stale read.
+            let want = model.value(id);
+            if want.is_some() && got != want {
+                model.fail(format!(
+                    "{name}: row {id} reads {got:?}, last write was {want:?}"
+                ));
+            }
+        }
+        Err(e) => model.fail(format!("{name}: {sql}: {e}")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The rolling deploy.
+
+fn query_one(db: &MariaDb, sql: &str) -> String {
+    db.query(sql)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or_default()
+}
+
+/// The table's definition (without its AUTO_INCREMENT counter) and its triggers.
+fn schema(db: &MariaDb, table: &str) -> String {
+    let create = db
+        .query(&format!("SHOW CREATE TABLE {table}"))
+        .unwrap_or_else(|e| panic!("SHOW CREATE TABLE: {e}"))
+        .into_iter()
+        .flatten()
+        .nth(1)
+        .unwrap_or_default();
+    let definition: Vec<&str> = create
+        .split(' ')
+        .filter(|word| !word.starts_with("AUTO_INCREMENT="))
+        .collect();
+    let triggers = query_one(
+        db,
+        "SELECT COALESCE(GROUP_CONCAT(trigger_name ORDER BY trigger_name), '') FROM information_schema.triggers WHERE trigger_schema = DATABASE()",
+    );
+    format!("{} | triggers: {triggers}", definition.join(" "))
+}
+
+/// Every row's value in the table equals the model's last acknowledged write.
+fn assert_rows_match(db: &MariaDb, sql: &str, model: &Model, when: &str) {
+    let _quiet = model.writes.write().unwrap_or_else(|p| p.into_inner());
+    let rows = db.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let values = lock(&model.values);
+    assert_eq!(
+        rows.len(),
+        values.len(),
+        "{when}: row count differs from the model"
+    );
+    let wrong: Vec<String> = rows
+        .iter()
+        .filter_map(|row| match row.as_slice() {
+            [id, value] => {
+                let want = id.parse::<i64>().ok().and_then(|id| values.get(&id));
+                (want != Some(value)).then(|| format!("row {id}: {value} but last write {want:?}"))
+            }
+            _ => Some(format!("bad row {row:?}")),
+        })
+        .take(5)
+        .collect();
+    assert!(wrong.is_empty(), "{when}: lost or wrong writes: {wrong:?}");
+}
+
+/// Runs a file as golang-migrate does: one multi-statement query.
+fn migrate(db: &MariaDb, sql: &str) -> Result<(), String> {
+    db.exec_as_one_query(sql)
+}
+
+/// One scenario at a time: several rolling deploys at once on two cores would measure the
+/// machine's load rather than the plans' locks.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn prove(scenario: &Scenario, flavor: &str) {
+    let Some(server) = mariadb() else { return };
+    let _turn = lock(&ONE_AT_A_TIME);
+    let started = Instant::now();
+    let phases = lockstep_plan(scenario, flavor);
+    let db = Arc::new(server.fresh_db());
+    db.exec(scenario.create).expect("create");
+    db.exec(&format!("{};", scenario.load)).expect("load");
+    let model = Arc::new(Model {
+        values: Mutex::new(HashMap::new()),
+        stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
+        writes: RwLock::new(()),
+        errors: Mutex::new(Vec::new()),
+        next_value: AtomicU64::new(ROWS * 10),
+        longest: Mutex::new((Duration::ZERO, String::new())),
+    });
+    for row in db.query(scenario.initial_rows).expect("read rows") {
+        if let [id, value] = row.as_slice() {
+            model.record(id.parse().expect("id"), value.clone());
+        }
+    }
+    assert_eq!(lock(&model.values).len() as u64, ROWS);
+
+    let mut old = Some(Traffic::start(&db, &model, scenario.old));
+    let mut new: Option<Traffic> = None;
+    let mut counts = Vec::new();
+    std::thread::sleep(SETTLE);
+
+    // The new release deploys once no phase still to come is one it needs.
+    let release_at = phases
+        .iter()
+        .rposition(|p| p.before_release)
+        .expect("a phase runs before the release");
+    for (index, phase) in phases.iter().enumerate() {
+        if phase.after_all_instances {
+            if let Some(traffic) = old.take() {
+                counts.extend(traffic.stop());
+            }
+        }
+        let before = schema(&db, scenario.table);
+        apply_phase(&db, &model, phase);
+        if phase.has_rollback_steps {
+            // Roll back while traffic runs, check the schema and the data, apply again.
+            migrate(&db, &phase.down)
+                .unwrap_or_else(|e| panic!("{}: rollback failed: {e}", phase.name));
+            assert_eq!(
+                schema(&db, scenario.table),
+                before,
+                "{}: rollback did not restore the schema",
+                phase.name
+            );
+            if new.is_none() {
+                assert_rows_match(
+                    &db,
+                    scenario.initial_rows,
+                    &model,
+                    &format!("after rolling back {}", phase.name),
+                );
+            }
+            apply_phase(&db, &model, phase);
+        }
+        if phase.irreversible {
+            let refused = migrate(&db, &phase.down);
+            assert!(
+                refused.as_ref().is_err_and(|e| e.contains("irreversible")),
+                "{}: the rollback of an irreversible phase must refuse: {refused:?}",
+                phase.name
+            );
+        }
+        if index == release_at {
+            new = Some(Traffic::start(&db, &model, scenario.new));
+        }
+        std::thread::sleep(SETTLE);
+    }
+    if let Some(traffic) = old.take() {
+        counts.extend(traffic.stop());
+    }
+    if let Some(traffic) = new.take() {
+        counts.extend(traffic.stop());
+    }
+
+    let errors = lock(&model.errors).clone();
+    assert!(
+        errors.is_empty(),
+        "{}: application statements failed or read stale data: {:#?}",
+        scenario.name,
+        &errors[..errors.len().min(10)]
+    );
+    assert!(
+        counts.len() == 4 && counts.iter().all(|&c| c > 20),
+        "{}: traffic did not run: {counts:?}",
+        scenario.name
+    );
+    assert_rows_match(&db, scenario.final_rows, &model, "at the end");
+    for (check, expected) in scenario.final_checks {
+        assert_eq!(
+            query_one(&db, check),
+            *expected,
+            "{}: {check}",
+            scenario.name
+        );
+    }
+    eprintln!(
+        "{} ({flavor}): {} phases, {:?} statements (old writer, old reader, new writer, new reader), {:.1} s",
+        scenario.name,
+        phases.len(),
+        counts,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// Applies one phase, then checks its verify query and how long application statements
+/// waited while it ran.
+fn apply_phase(db: &MariaDb, model: &Model, phase: &PhaseFiles) {
+    model.take_longest();
+    let started = Instant::now();
+    let result = migrate(db, &phase.up);
+    let took = started.elapsed();
+    let (longest, statement) = model.take_longest();
+    eprintln!(
+        "{}: {:.2} s; longest application statement {:.3} s",
+        phase.name,
+        took.as_secs_f64(),
+        longest.as_secs_f64()
+    );
+    result.unwrap_or_else(|e| panic!("{} failed: {e}", phase.name));
+    assert_eq!(
+        query_one(db, &phase.verify),
+        phase.expected,
+        "{}: verify query",
+        phase.name
+    );
+    if let Some(bound) = phase.max_hold {
+        assert!(
+            longest <= bound,
+            "{}: {statement} waited {longest:?}, the header claims at most {bound:?}",
+            phase.name
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Every layout's files, run the way its framework runs them.
+
+/// Runs the forward part of one written file the way `layout`'s tool does.
+fn run_as_framework(db: &MariaDb, layout: &str, file: &lockstep::discover::MigrationFile) {
+    let text = std::fs::read_to_string(&file.path).expect("read");
+    for section in lockstep::layout::sections(&text, file)
+        .into_iter()
+        .filter(|s| s.direction == lockstep::layout::Direction::Up)
+    {
+        let sql = section.span.text(&text);
+        let result = match layout {
+            // Flyway and the mysql client read DELIMITER lines and send statement by
+            // statement on one connection.
+            "flyway" | "plain" => db.exec(sql),
+            // goose sends each statement, a StatementBegin/End block being one, on the
+            // connection its transaction holds.
+            "goose" => {
+                let statements = goose_statements(sql);
+                db.exec_queries(&statements.iter().map(String::as_str).collect::<Vec<_>>())
+            }
+            _ => db.exec_as_one_query(sql),
+        };
+        result.unwrap_or_else(|e| panic!("{layout}: {}: {e}", file.path.display()));
+    }
+}
+
+/// A goose Up section's statements, as goose splits it: on `;` at the end of a line,
+/// except between `-- +goose StatementBegin` and `-- +goose StatementEnd`.
+fn goose_statements(sql: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    let mut in_block = false;
+    for line in sql.lines() {
+        match line.trim() {
+            "-- +goose StatementBegin" => in_block = true,
+            "-- +goose StatementEnd" => {
+                in_block = false;
+                statements.push(std::mem::take(&mut current));
+            }
+            trimmed if trimmed.starts_with("--") || trimmed.is_empty() => {}
+            trimmed => {
+                current.push_str(line);
+                current.push('\n');
+                if !in_block && trimmed.ends_with(';') {
+                    statements.push(std::mem::take(&mut current));
+                }
+            }
+        }
+    }
+    statements
+}
+
+#[test]
+fn every_layout_runs_as_its_framework_runs_it() {
+    let Some(server) = mariadb() else { return };
+    let _turn = lock(&ONE_AT_A_TIME);
+    let scenarios = [
+        &RENAME_NOT_NULL,
+        &ADD_NOT_NULL,
+        &CHANGE_TYPE,
+        &ADD_INDEX,
+        &ADD_FOREIGN_KEY,
+    ];
+    let layouts = ["flyway", "golang-migrate", "dbmate", "goose", "plain"];
+    for flavor in ["mysql", "mariadb"] {
+        for (layout, scenario) in layouts
+            .iter()
+            .flat_map(|layout| scenarios.map(|scenario| (*layout, scenario)))
+        {
+            run_plan_as_framework(server, scenario, layout, flavor);
+        }
+    }
+}
+
+/// Writes the plan for `scenario` in `layout`, runs its files on 1,000 rows as the
+/// framework would, and checks every verify query and the final state.
+fn run_plan_as_framework(
+    server: &'static support::mariadb::MariaServer,
+    scenario: &Scenario,
+    layout: &str,
+    flavor: &str,
+) {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let out = write_plan(scenario, layout, flavor, temp.path());
+    let db = server.fresh_db();
+    db.exec(scenario.create).expect("create");
+    db.exec(&format!("{};", scenario.load.replace("100000", "1000")))
+        .expect("load");
+    let discovery = lockstep::discover::discover(&lockstep::discover::DiscoverRequest {
+        paths: vec![out.clone()],
+        ..Default::default()
+    });
+    let files: Vec<_> = discovery
+        .sets
+        .iter()
+        .flat_map(|set| &set.files)
+        .filter(|f| f.direction == lockstep::layout::Direction::Up)
+        .collect();
+    let context = format!("{} / {layout} / {flavor}", scenario.name);
+    assert!(!files.is_empty(), "{context}: no files");
+    for file in files {
+        run_as_framework(&db, layout, file);
+        let text = std::fs::read_to_string(&file.path).expect("read");
+        let verify = header_line(&text, "-- Verify: ");
+        assert_eq!(
+            query_one(&db, verify.trim_end_matches(';')),
+            header_line(&text, "--   expect: "),
+            "{context}: verify of {}",
+            file.path.display()
+        );
+    }
+    for (check, expected) in scenario.final_checks {
+        assert_eq!(query_one(&db, check), *expected, "{context}: {check}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The triggers and the validate phase, statement by statement.
+
+/// The writes of the lost-update case, in deploy order: the old release writes before the
+/// backfill, both releases after it. Returns `co2_kg, emissions_kg` of every row.
+fn mixed_release_writes(db: &MariaDb, backfill: &str) -> Vec<Vec<String>> {
+    db.exec("UPDATE shipments SET origin = 'z' WHERE id = 2;")
+        .expect("old update");
+    migrate(db, backfill).expect("backfill");
+    db.exec(
+        "UPDATE shipments SET emissions_kg = 7 WHERE id = 1;
+         UPDATE shipments SET co2_kg = 9 WHERE id = 1;
+         INSERT INTO shipments (id, origin, co2_kg) VALUES (10, 'old', 3);
+         INSERT INTO shipments (id, origin, emissions_kg) VALUES (11, 'new', 4);
+         UPDATE shipments SET emissions_kg = NULL WHERE id = 3;",
+    )
+    .expect("writes of both releases");
+    db.query("SELECT co2_kg, emissions_kg FROM shipments ORDER BY id")
+        .expect("read")
+}
+
+#[test]
+fn rename_triggers_keep_the_write_of_either_release() {
+    let Some(server) = mariadb() else { return };
+    let phases = lockstep_plan(&RENAME, "mysql");
+    let db = server.fresh_db();
+    db.exec(RENAME.create).expect("create");
+    db.exec(
+        "INSERT INTO shipments (id, origin, co2_kg) VALUES (1, 'a', 1), (2, 'b', 2), (3, 'c', 5);",
+    )
+    .expect("load");
+    migrate(&db, &phases[0].up).expect("expand");
+    let pair = |a: &str, b: &str| vec![a.to_string(), b.to_string()];
+    assert_eq!(
+        mixed_release_writes(&db, &phases[1].up),
+        vec![
+            pair("9.00", "9.00"),
+            pair("2.00", "2.00"),
+            pair("NULL", "NULL"),
+            pair("3.00", "3.00"),
+            pair("4.00", "4.00"),
+        ]
+    );
+}
+
+#[test]
+fn the_foreign_key_checks_new_writes_and_validate_finds_old_orphans() {
+    let Some(server) = mariadb() else { return };
+    let phases = lockstep_plan(&ADD_FOREIGN_KEY, "mysql");
+    let db = server.fresh_db();
+    db.exec(ADD_FOREIGN_KEY.create).expect("create");
+    // An orphan written before the key exists.
+    db.exec("INSERT INTO customers (id, name) VALUES (1, 'a'); INSERT INTO orders (customer_id) VALUES (1), (99);")
+        .expect("load");
+    migrate(&db, &phases[0].up).expect("the key is added without checking existing rows");
+    let refused = db.exec("INSERT INTO orders (customer_id) VALUES (98);");
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains("1452")),
+        "a new orphan must be refused: {refused:?}"
+    );
+    let validate = migrate(&db, &phases[1].up);
+    assert!(
+        validate
+            .as_ref()
+            .is_err_and(|e| e.contains("has rows that break orders_customer_fk")),
+        "{validate:?}"
+    );
+    db.exec("DELETE FROM orders WHERE customer_id = 99;")
+        .expect("fix");
+    migrate(&db, &phases[1].up).expect("validate passes once the orphan is gone");
+}

@@ -1,0 +1,212 @@
+//! `lockstep plan --write` for MySQL in every layout it writes: the files (snapshots), and
+//! `lockstep check` on the folder afterwards finds nothing in them, not even a note.
+
+use assert_cmd::Command;
+use std::path::Path;
+
+/// A migration that creates the tables, and the statement to plan.
+struct Case {
+    name: &'static str,
+    create: &'static str,
+    change: &'static str,
+}
+
+const TABLES: &str = "CREATE TABLE customers (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    name VARCHAR(50) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE TABLE orders (
+    id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    customer_id BIGINT UNSIGNED,
+    sku VARCHAR(40),
+    amount INT NOT NULL DEFAULT 0,
+    co2_kg DECIMAL(10,2) NOT NULL DEFAULT 0
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+";
+
+const CASES: [Case; 5] = [
+    Case {
+        name: "rename_not_null_column",
+        create: TABLES,
+        change: "ALTER TABLE orders RENAME COLUMN co2_kg TO emissions_kg;\n",
+    },
+    Case {
+        name: "add_not_null_column_with_default",
+        create: TABLES,
+        change: "ALTER TABLE orders ADD COLUMN score DECIMAL(5,2) NOT NULL DEFAULT 50.00;\n",
+    },
+    Case {
+        name: "change_column_type",
+        create: TABLES,
+        change: "ALTER TABLE orders MODIFY amount BIGINT NOT NULL DEFAULT 0;\n",
+    },
+    Case {
+        name: "add_index",
+        create: TABLES,
+        change: "CREATE INDEX orders_sku_idx ON orders (sku);\n",
+    },
+    Case {
+        name: "add_foreign_key",
+        create: TABLES,
+        change: "ALTER TABLE orders ADD CONSTRAINT orders_customer_fk FOREIGN KEY (customer_id) REFERENCES customers (id);\n",
+    },
+];
+
+/// A layout: how to name the two starting files and how to mark their sections.
+struct Layout {
+    name: &'static str,
+    create_name: &'static str,
+    change_name: &'static str,
+    wrap: fn(&str) -> String,
+}
+
+fn as_is(sql: &str) -> String {
+    sql.to_string()
+}
+
+fn dbmate(sql: &str) -> String {
+    format!("-- migrate:up\n{sql}\n-- migrate:down\n")
+}
+
+fn goose(sql: &str) -> String {
+    format!("-- +goose Up\n{sql}")
+}
+
+const LAYOUTS: [Layout; 5] = [
+    Layout {
+        name: "flyway",
+        create_name: "V1__create.sql",
+        change_name: "V2__change.sql",
+        wrap: as_is,
+    },
+    Layout {
+        name: "golang-migrate",
+        create_name: "000001_create.up.sql",
+        change_name: "000002_change.up.sql",
+        wrap: as_is,
+    },
+    Layout {
+        name: "dbmate",
+        create_name: "20240101000001_create.sql",
+        change_name: "20240101000002_change.sql",
+        wrap: dbmate,
+    },
+    Layout {
+        name: "goose",
+        create_name: "00001_create.sql",
+        change_name: "00002_change.sql",
+        wrap: goose,
+    },
+    Layout {
+        name: "plain",
+        create_name: "001_create.sql",
+        change_name: "002_change.sql",
+        wrap: as_is,
+    },
+];
+
+fn lockstep(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("lockstep")
+        .expect("binary")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run lockstep");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every file of `dir` except the starting ones, sorted, under a banner with its name.
+fn written_files(dir: &Path, skip: &[&str]) -> String {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| !skip.contains(&n.as_str()))
+        .collect();
+    names.sort_by(|a, b| lockstep::discover::natural_cmp(a, b));
+    names
+        .iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(dir.join(n)).expect("read file");
+            format!("==== {n} ====\n{text}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn mysql_plans_are_written_in_each_layout_and_pass_check() {
+    for case in &CASES {
+        for layout in &LAYOUTS {
+            let temp = tempfile::tempdir().expect("tempdir");
+            std::fs::write(temp.path().join("lockstep.toml"), "dialect = \"mysql\"\n")
+                .expect("write");
+            let db = temp.path().join("db");
+            std::fs::create_dir(&db).expect("mkdir");
+            let wrap = layout.wrap;
+            std::fs::write(db.join(layout.create_name), wrap(case.create)).expect("write");
+            std::fs::write(db.join(layout.change_name), wrap(case.change)).expect("write");
+            let change = format!("db/{}", layout.change_name);
+            let (code, _, stderr) = lockstep(temp.path(), &["plan", change.as_str(), "--write"]);
+            assert_eq!(code, 0, "{} / {}: {stderr}", case.name, layout.name);
+
+            // The plan replaces the statement: without it, the folder must lint clean.
+            std::fs::remove_file(db.join(layout.change_name)).expect("remove");
+            let files = written_files(&db, &[layout.create_name]);
+            insta::assert_snapshot!(format!("mysql__{}__{}", case.name, layout.name), files);
+            let (code, report, stderr) =
+                lockstep(temp.path(), &["check", "db", "--fail-on", "note"]);
+            assert_eq!(
+                code, 0,
+                "{} / {}: lockstep check found:\n{report}{stderr}",
+                case.name, layout.name
+            );
+        }
+    }
+}
+
+#[test]
+fn mysql_plans_refuse_what_they_cannot_do_safely() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(temp.path().join("001_create.sql"), TABLES).expect("write");
+    let plan = |change: &str, extra: &[&str]| {
+        std::fs::write(temp.path().join("002_change.sql"), change).expect("write");
+        let mut args = vec!["plan", "002_change.sql", "--dialect", "mysql"];
+        args.extend(extra);
+        lockstep(temp.path(), &args)
+    };
+    let (code, _, stderr) = plan(
+        "ALTER TABLE orders ADD COLUMN score DECIMAL(5,2) NOT NULL;\n",
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("NOT NULL without a default"), "{stderr}");
+
+    // FULLTEXT blocks writes: the plan names the online schema-change tools instead.
+    let (code, _, stderr) = plan(
+        "CREATE FULLTEXT INDEX orders_sku_ft ON orders (sku);\n",
+        &[],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("gh-ost") && stderr.contains("pt-online-schema-change"),
+        "{stderr}"
+    );
+
+    let (code, _, stderr) = plan(
+        "ALTER TABLE orders RENAME COLUMN co2_kg TO emissions_kg;\n",
+        &["--target-version", "5.7"],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("MySQL 8.0 and later"), "{stderr}");
+
+    let (code, _, stderr) = plan(
+        "ALTER TABLE orders RENAME COLUMN co2_kg TO emissions_kg;\n",
+        &["--layout", "sqlx"],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("use one of those"), "{stderr}");
+}
