@@ -314,7 +314,7 @@ fn explicit_locks_triggers_and_storage_rewrites() {
         "set-logged-unlogged-or-tablespace",
         "ALTER TABLE users SET UNLOGGED;",
     );
-    assert_claims_hold("cluster", "CLUSTER users USING users_pkey;");
+    assert_claims_hold("cluster-table", "CLUSTER users USING users_pkey;");
 }
 
 /// VACUUM FULL refuses a transaction block: its locks are sampled from another session.

@@ -78,11 +78,13 @@ fn check(dir: &Path, args: &[&str]) -> (i32, serde_json::Value, String) {
     (out.status.code().unwrap_or(-1), json, stderr)
 }
 
+/// The findings by file and rule, without the lock-timeout reminder every file here gets.
 fn findings(json: &serde_json::Value) -> Vec<(String, String)> {
     json["findings"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["rule"] != "missing-lock-timeout")
         .map(|f| {
             (
                 f["file"].as_str().unwrap().to_string(),

@@ -1,20 +1,19 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
-use crate::dialect::Dialect;
 use crate::rules::compatibility::old_name_kept_by_view;
-use crate::rules::{Ctx, Group, BOTH};
+use crate::rules::{Ctx, Group, POSTGRES};
 use crate::statement::{AlterAction, ObjectName, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
-    /// Flags renaming a table that already exists (`ALTER TABLE ... RENAME TO`, MySQL
-    /// `RENAME TABLE`), unless a view gives the old name back in the same transaction.
+    /// Flags renaming a table that already exists (`ALTER TABLE ... RENAME TO`), unless a
+    /// view gives the old name back in the same transaction. (MySQL: `mysql-rename-table`.)
     ///
     /// ## Why is this bad?
     /// During a deploy the old application version keeps running. The moment the rename
     /// commits, every query it sends to the old table name fails. The rename itself is
-    /// quick: a brief ACCESS EXCLUSIVE lock on PostgreSQL, no rewrite and no scan; the
-    /// outage is in the application. This holds on every PostgreSQL and MySQL version.
+    /// quick: a brief ACCESS EXCLUSIVE lock, no rewrite and no scan; the outage is in the
+    /// application. This holds on every PostgreSQL version.
     ///
     /// ## Example
     /// ```sql
@@ -32,14 +31,14 @@ declare_rule! {
     /// one is automatically updatable, so the running release keeps reading and writing
     /// through it; creating it in the rename's transaction leaves no moment without the old
     /// name. Drop the view in a later release, once no running code uses the old name. The
-    /// alternative (and the only one on MySQL, whose DDL commits at once) is expand and
-    /// contract: create the new table, write to both, backfill, move reads, drop the old one.
+    /// alternative is expand and contract: create the new table, write to both, backfill,
+    /// move reads, drop the old one.
     pub static RULE = Rule {
         id: "rename-table",
         group: Group::Compatibility,
         default_severity: Severity::Error,
         enabled_by_default: true,
-        dialects: BOTH,
+        dialects: POSTGRES,
         versions: "all versions",
         summary: "renaming a table breaks the application version still running",
         lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::None }),
@@ -52,24 +51,13 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         if ctx.is_new_table(&from) {
             continue;
         }
-        let postgres = ctx.target.dialect == Dialect::Postgres;
-        if postgres && old_name_kept_by_view(ctx, statement, &from, &to) {
+        if old_name_kept_by_view(ctx, statement, &from, &to) {
             continue;
         }
-        let help = if postgres {
-            format!(
-                "keep the old name working: in the same transaction, right after the rename, run `CREATE VIEW {from} AS SELECT * FROM {to};` (updatable), and drop the view once no release uses `{from}`"
-            )
-        } else {
-            format!(
-                "expand and contract: create `{to}` beside `{from}`, write to both, backfill, move reads to `{to}`, and drop `{from}` in a later release"
-            )
-        };
-        let mode = if postgres {
-            LockMode::AccessExclusive
-        } else {
-            LockMode::MysqlNone
-        };
+        let help = format!(
+            "keep the old name working: in the same transaction, right after the rename, run `CREATE VIEW {from} AS SELECT * FROM {to};` (updatable), and drop the view once no release uses `{from}`"
+        );
+        let mode = LockMode::AccessExclusive;
         ctx.report(
             Finding::new(
                 &RULE,
@@ -106,8 +94,7 @@ fn renames(statement: &Statement) -> Vec<(ObjectName, ObjectName)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::Dialect;
-    use crate::rules::testing::{lint_err, lint_err_in, lint_ok};
+    use crate::rules::testing::{lint_err, lint_ok};
 
     #[test]
     fn flags_renaming_an_existing_table() {
@@ -115,11 +102,6 @@ mod tests {
             "ALTER TABLE billing.invoices RENAME TO bills;",
             &RULE
         ));
-    }
-
-    #[test]
-    fn flags_a_mysql_rename_table() {
-        lint_err_in(Dialect::Mysql, "RENAME TABLE users TO customers;", &RULE);
     }
 
     #[test]

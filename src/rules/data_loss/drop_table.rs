@@ -1,8 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect, TableLock};
-use crate::dialect::Dialect;
 use crate::rules::data_loss::{existing_tables, list};
-use crate::rules::{Ctx, Group, BOTH};
+use crate::rules::{Ctx, Group, POSTGRES};
 use crate::statement::{Statement, StatementKind};
 
 declare_rule! {
@@ -16,7 +15,7 @@ declare_rule! {
     /// every query that names the table. `CASCADE` also drops the views and foreign keys
     /// that depend on it. The drop takes a brief ACCESS EXCLUSIVE lock (waiting for every
     /// open transaction that touched the table) and frees the storage without a scan. This
-    /// holds on every PostgreSQL and MySQL version.
+    /// holds on every PostgreSQL version. (MySQL: `mysql-drop-table`.)
     ///
     /// ## Example
     /// ```sql
@@ -38,7 +37,7 @@ declare_rule! {
         group: Group::DataLoss,
         default_severity: Severity::Error,
         enabled_by_default: true,
-        dialects: BOTH,
+        dialects: POSTGRES,
         versions: "all versions",
         summary: "dropping a table loses its rows and breaks the running application",
         lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::None }),
@@ -64,10 +63,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     } else {
         String::new()
     };
-    let mode = match ctx.target.dialect {
-        Dialect::Postgres => LockMode::AccessExclusive,
-        Dialect::Mysql => LockMode::MysqlExclusive,
-    };
+    let mode = LockMode::AccessExclusive;
     let tables = list(&dropped);
     ctx.report(
         Finding::new(

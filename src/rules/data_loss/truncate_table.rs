@@ -1,8 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect, TableLock};
-use crate::dialect::Dialect;
 use crate::rules::data_loss::{existing_tables, list};
-use crate::rules::{Ctx, Group, BOTH};
+use crate::rules::{Ctx, Group, POSTGRES};
 use crate::statement::{Statement, StatementKind};
 
 declare_rule! {
@@ -14,8 +13,8 @@ declare_rule! {
     /// Every row is deleted at once, without a WHERE clause to limit it and without
     /// per-row triggers. `CASCADE` also empties every table with a foreign key to it. On
     /// PostgreSQL it takes an ACCESS EXCLUSIVE lock on each table (blocking reads and
-    /// writes until the transaction ends) and swaps in new, empty storage files; on MySQL
-    /// it drops and recreates the table. This holds on every PostgreSQL and MySQL version.
+    /// writes until the transaction ends) and swaps in new, empty storage files. This holds
+    /// on every PostgreSQL version. (MySQL: `mysql-truncate-table`.)
     ///
     /// ## Example
     /// ```sql
@@ -34,7 +33,7 @@ declare_rule! {
         group: Group::DataLoss,
         default_severity: Severity::Error,
         enabled_by_default: true,
-        dialects: BOTH,
+        dialects: POSTGRES,
         versions: "all versions",
         summary: "TRUNCATE deletes every row of a table that holds data",
         lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::Rewrite }),
@@ -55,10 +54,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     } else {
         ""
     };
-    let mode = match ctx.target.dialect {
-        Dialect::Postgres => LockMode::AccessExclusive,
-        Dialect::Mysql => LockMode::MysqlExclusive,
-    };
+    let mode = LockMode::AccessExclusive;
     let names = list(&emptied);
     ctx.report(
         Finding::new(

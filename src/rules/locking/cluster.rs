@@ -25,7 +25,7 @@ declare_rule! {
     /// `pg_repack` reorders the table while reads and writes continue, taking an ACCESS
     /// EXCLUSIVE lock only for a moment at the start and the end. There is no online SQL form.
     pub static RULE = Rule {
-        id: "cluster",
+        id: "cluster-table",
         group: Group::Locking,
         default_severity: Severity::Error,
         enabled_by_default: true,
