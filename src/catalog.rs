@@ -77,6 +77,8 @@ pub struct Index {
     pub table: TableKey,
     pub columns: Vec<String>,
     pub unique: bool,
+    /// `USING method` when the index was created with one.
+    pub method: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -133,6 +135,11 @@ impl Catalog {
                 && matches!(&c.kind, ConstraintKind::Check { expr }
                     if normalise_check(expr) == wanted)
         })
+    }
+
+    /// The index as the replay saw it created.
+    pub fn index(&self, index: &ObjectName) -> Option<&Index> {
+        self.indexes.get(&self.key(index))
     }
 
     /// The table an index belongs to, when the replay saw the index created.
@@ -224,6 +231,7 @@ impl Catalog {
                 table: self.key(&index.table),
                 columns: index.columns.iter().map(|c| c.to_lowercase()).collect(),
                 unique: index.unique,
+                method: index.method.clone(),
             },
         );
     }

@@ -19,6 +19,7 @@
 
 mod support;
 
+use lockstep::layout::Direction;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -155,6 +156,41 @@ const ADD_STORED_DEFAULT_NOT_NULL: Scenario = Scenario {
     ],
     ..ADD_VOLATILE_NOT_NULL
 };
+
+const CREATE_INDEX: Scenario = Scenario {
+    name: "create_index",
+    change: "CREATE UNIQUE INDEX products_name_key ON products (name);\n",
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO products (name) VALUES ({value}) RETURNING id",
+        update: "UPDATE products SET name = {value} WHERE id = {id}",
+        // The new release looks products up by name, which the index serves.
+        read: "SELECT p.name FROM products p WHERE p.name = (SELECT name FROM products WHERE id = {id})",
+    },
+    final_checks: &[
+        "SELECT indisvalid AND indisunique FROM pg_index WHERE indexrelid = 'products_name_key'::regclass",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const DROP_INDEX: Scenario = Scenario {
+    name: "drop_index",
+    create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\nCREATE INDEX products_name ON products (name);\n",
+    change: "DROP INDEX products_name;\n",
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &["SELECT to_regclass('products_name') IS NULL"],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+#[test]
+fn create_index_under_traffic() {
+    prove(&CREATE_INDEX);
+}
+
+#[test]
+fn drop_index_under_traffic() {
+    prove(&DROP_INDEX);
+}
 
 #[test]
 fn rename_column_under_traffic() {
@@ -558,7 +594,7 @@ fn query_one(db: &PgDb, sql: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Columns (name, type, nullability, default), constraints and triggers of the table.
+/// Columns (name, type, nullability, default), constraints, triggers and indexes of the table.
 fn schema(db: &PgDb, table: &str) -> String {
     query_one(
         db,
@@ -572,7 +608,10 @@ fn schema(db: &PgDb, table: &str) -> String {
                (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), ', ' ORDER BY conname) \
                 FROM pg_constraint WHERE conrelid = '{table}'::regclass), \
                (SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger \
-                WHERE tgrelid = '{table}'::regclass AND NOT tgisinternal))"
+                WHERE tgrelid = '{table}'::regclass AND NOT tgisinternal), \
+               (SELECT string_agg(pg_get_indexdef(indexrelid) || CASE WHEN indisvalid THEN '' ELSE ' INVALID' END, \
+                  ', ' ORDER BY indexrelid::regclass::text) \
+                FROM pg_index WHERE indrelid = '{table}'::regclass))"
         ),
     )
 }
@@ -809,15 +848,20 @@ fn apply_phase(db: &Arc<PgDb>, phase: &PhaseFiles, table: &'static str) {
 // ---------------------------------------------------------------------------------------
 // Every convention's files, run the way its framework runs them.
 
-/// Runs the forward part of one written file the way `convention`'s tool does.
-fn run_as_framework(db: &PgDb, convention: &str, file: &lockstep::discover::MigrationFile) {
+/// Runs the `direction` part of one written file the way `convention`'s tool does.
+fn run_as_framework(
+    db: &PgDb,
+    convention: &str,
+    file: &lockstep::discover::MigrationFile,
+    direction: Direction,
+) {
     let text = std::fs::read_to_string(&file.path).expect("read");
-    let up_sections: Vec<(String, bool)> = lockstep::layout::sections(&text, file)
+    let sections: Vec<(String, bool)> = lockstep::layout::sections(&text, file)
         .into_iter()
-        .filter(|s| s.direction == lockstep::layout::Direction::Up)
+        .filter(|s| s.direction == direction)
         .map(|s| (s.span.text(&text).to_string(), s.transactional))
         .collect();
-    for (sql, transactional) in up_sections {
+    for (sql, transactional) in sections {
         let result = match convention {
             // Flyway and goose split a script into statements and run them one by one.
             "flyway" | "goose" | "plain" => db.exec_script(&sql, transactional, MIGRATION_APP),
@@ -840,7 +884,12 @@ fn every_convention_runs_as_its_framework_runs_it() {
         "goose",
         "plain",
     ] {
-        for scenario in [&RENAME_NOT_NULL, &ADD_VOLATILE_NOT_NULL] {
+        for scenario in [
+            &RENAME_NOT_NULL,
+            &ADD_VOLATILE_NOT_NULL,
+            &CREATE_INDEX,
+            &DROP_INDEX,
+        ] {
             let temp = tempfile::tempdir().expect("tempdir");
             let dir = temp.path();
             std::fs::write(dir.join("000001_create.up.sql"), scenario.create).expect("write");
@@ -874,15 +923,16 @@ fn every_convention_runs_as_its_framework_runs_it() {
                 paths: vec![out.clone()],
                 ..Default::default()
             });
-            let files: Vec<_> = discovery
-                .sets
+            let all: Vec<_> = discovery.sets.iter().flat_map(|set| &set.files).collect();
+            let files: Vec<_> = all
                 .iter()
-                .flat_map(|set| &set.files)
-                .filter(|f| f.direction == lockstep::layout::Direction::Up)
+                .filter(|f| f.direction == Direction::Up)
                 .collect();
-            assert!(files.len() >= 3, "{convention}: {files:?}");
+            let phases = lockstep_plan(scenario);
+            assert_eq!(files.len(), phases.len(), "{convention}: {files:?}");
+            let before = schema(&db, table_of(scenario));
             for file in files {
-                run_as_framework(&db, convention, file);
+                run_as_framework(&db, convention, file, Direction::Up);
                 let phase = read_header(&std::fs::read_to_string(&file.path).expect("read"));
                 assert_eq!(
                     query_one(&db, &phase.0),
@@ -894,6 +944,19 @@ fn every_convention_runs_as_its_framework_runs_it() {
             for check in scenario.final_checks {
                 assert_eq!(query_one(&db, check), "t", "{convention}: {check}");
             }
+            if phases.iter().any(|p| p.irreversible) {
+                continue;
+            }
+            // Every phase can be undone: the rollbacks, last first, restore the schema.
+            for file in all.iter().rev() {
+                run_as_framework(&db, convention, file, Direction::Down);
+            }
+            assert_eq!(
+                schema(&db, table_of(scenario)),
+                before,
+                "{convention}: {} rolled back",
+                scenario.name
+            );
         }
     }
 }
@@ -910,6 +973,49 @@ fn read_header(text: &str) -> (String, String) {
         find("-- Verify: ").trim_end_matches(';').to_string(),
         find("--   expect: "),
     )
+}
+
+#[test]
+fn a_failed_concurrent_build_is_detected_and_retried_as_the_header_says() {
+    let Some(server) = postgres() else { return };
+    let phases = lockstep_plan(&CREATE_INDEX);
+    let [build] = phases.as_slice() else {
+        panic!("one phase expected, got {}", phases.len())
+    };
+    let db = server.fresh_db();
+    db.exec(CREATE_INDEX.create).expect("create");
+    db.exec("INSERT INTO products (name) VALUES ('a'), ('b'), ('a')")
+        .expect("duplicates");
+    let failed = migrate(&db, &build.up);
+    assert!(
+        failed
+            .as_ref()
+            .is_err_and(|e| e.contains("could not create unique index")),
+        "{failed:?}"
+    );
+    // The failed build left an INVALID index, and the verify query says so.
+    assert_eq!(query_one(&db, &build.verify), "f");
+    assert_eq!(
+        query_one(
+            &db,
+            "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = 'products_name_key'::regclass"
+        ),
+        "t"
+    );
+    // Running the build again as it is fails on the leftover's name ...
+    let again = migrate(&db, &build.up);
+    assert!(
+        again.as_ref().is_err_and(|e| e.contains("already exists")),
+        "{again:?}"
+    );
+    // ... so the header says to drop it with the rollback first, and that works.
+    let header_retry = "Drop it with the rollback (`DROP INDEX CONCURRENTLY IF EXISTS products_name_key;`), then run this migration again; a duplicate value fails the build";
+    assert!(build.up.contains(header_retry), "{}", build.up);
+    migrate(&db, &build.down).expect("drop the leftover");
+    db.exec("DELETE FROM products WHERE id = 3")
+        .expect("remove the duplicate");
+    migrate(&db, &build.up).expect("retry");
+    assert_eq!(query_one(&db, &build.verify), "t");
 }
 
 #[test]

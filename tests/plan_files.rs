@@ -16,7 +16,9 @@ const SHIPMENTS_NOT_NULL: &str = "CREATE TABLE shipments (\n    id bigserial PRI
 const PRODUCTS: &str =
     "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\n";
 
-const CASES: [Case; 4] = [
+const USERS: &str = "CREATE TABLE users (\n    id bigserial PRIMARY KEY,\n    email text NOT NULL\n);\nCREATE INDEX users_email_prefix ON users USING btree (email);\n";
+
+const CASES: [Case; 6] = [
     Case {
         name: "rename_column",
         create: SHIPMENTS,
@@ -36,6 +38,16 @@ const CASES: [Case; 4] = [
         name: "add_not_null_column_with_volatile_default",
         create: PRODUCTS,
         change: "ALTER TABLE products ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n",
+    },
+    Case {
+        name: "create_index",
+        create: USERS,
+        change: "CREATE UNIQUE INDEX users_lower_email ON users (lower(email))\n    WHERE email <> '';\n",
+    },
+    Case {
+        name: "drop_index",
+        create: USERS,
+        change: "DROP INDEX users_email_prefix;\n",
     },
 ];
 

@@ -20,6 +20,7 @@
 
 mod add_column;
 pub mod command;
+mod index;
 mod phases;
 mod rename_column;
 pub mod render;
@@ -70,6 +71,12 @@ pub enum PhaseKind {
     SetNotNull,
     /// Removes the old structures once no running code uses them.
     Contract,
+    /// Builds an index `CONCURRENTLY`: reads and writes go on.
+    BuildIndex,
+    /// Drops an index `CONCURRENTLY`.
+    DropIndex,
+    /// Turns an index built beforehand into a `UNIQUE` or `PRIMARY KEY` constraint.
+    AttachIndex,
 }
 
 impl PhaseKind {
@@ -81,6 +88,9 @@ impl PhaseKind {
             PhaseKind::Validate => "validate",
             PhaseKind::SetNotNull => "set_not_null",
             PhaseKind::Contract => "contract",
+            PhaseKind::BuildIndex => "build_index",
+            PhaseKind::DropIndex => "drop_index",
+            PhaseKind::AttachIndex => "attach_index",
         }
     }
 }
@@ -140,6 +150,8 @@ pub struct Step {
     pub strong_lock: bool,
     /// A `lockstep:ignore` comment line to put right above it, with the reason.
     pub ignore: Option<String>,
+    /// What a failure leaves behind and how to retry, when a plain re-run is not enough.
+    pub on_failure: Option<String>,
 }
 
 impl Step {
@@ -148,6 +160,7 @@ impl Step {
             sql: sql.into(),
             strong_lock: false,
             ignore: None,
+            on_failure: None,
         }
     }
 
@@ -203,32 +216,76 @@ impl Phase {
 #[error("{0}")]
 pub struct PlanError(pub String);
 
-/// The plan for `statement`, or `None` when no recipe covers it (it needs no plan, or
-/// lockstep does not know a safe one yet).
+/// The plan for `statement` (`source` is the text of its file), or `None` when no recipe
+/// covers it (it needs no plan, or lockstep does not know a safe one yet).
 pub fn plan_statement(
     statement: &Statement,
+    source: &str,
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Option<Result<Plan, PlanError>> {
-    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
-        return None;
-    };
-    let [action] = actions.as_slice() else {
-        return None;
-    };
-    let plan = match action {
-        AlterAction::RenameColumn { from, to } => {
-            rename_column::plan(name, from, to, catalog, options)
+    let text = statement.span.text(source);
+    let plan = match &statement.kind {
+        StatementKind::AlterTable { name, actions, .. } => {
+            let [action] = actions.as_slice() else {
+                return None;
+            };
+            alter_table(name, action, catalog, options)?
         }
-        AlterAction::AddColumn { column, .. } => add_column::plan(name, column, catalog, options)?,
+        StatementKind::CreateIndex(index) if !index.concurrently => index::build(index, text),
+        StatementKind::DropIndex {
+            names,
+            concurrently: false,
+            if_exists,
+            ..
+        } => index::drop(names, *if_exists, catalog),
         _ => return None,
     };
     Some(plan.and_then(|plan| supported(plan, options)))
 }
 
+fn alter_table(
+    name: &ObjectName,
+    action: &AlterAction,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<Result<Plan, PlanError>> {
+    Some(match action {
+        AlterAction::RenameColumn { from, to } => {
+            rename_column::plan(name, from, to, catalog, options)
+        }
+        AlterAction::AddColumn { column, .. } => add_column::plan(name, column, catalog, options)?,
+        _ => return None,
+    })
+}
+
+/// Whether `lockstep plan` writes a plan for `statement`: what `lockstep check` points
+/// to. Rules do not know about plans; the report asks here.
+pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target: Target) -> bool {
+    let options = PlanOptions {
+        target,
+        batch_size: DEFAULT_BATCH_SIZE,
+        pause_ms: DEFAULT_PAUSE_MS,
+    };
+    matches!(
+        plan_statement(statement, source, catalog, &options),
+        Some(Ok(_))
+    )
+}
+
+/// What the recipes cover, for the message when a statement has no plan.
+pub const PLANNED: &str =
+    "column renames, NOT NULL or volatile-default columns, and index builds and drops";
+
+/// Rows per backfill batch unless `--batch-size` says otherwise.
+pub const DEFAULT_BATCH_SIZE: u32 = 10_000;
+/// Pause between backfill batches unless `--pause-ms` says otherwise.
+pub const DEFAULT_PAUSE_MS: u32 = 100;
+
 /// The batched backfill commits inside a `DO` block, which PostgreSQL allows from 11 on.
 fn supported(plan: Plan, options: &PlanOptions) -> Result<Plan, PlanError> {
-    if options.target.at_least(11, 0, 0) {
+    let backfills = plan.phases.iter().any(|p| p.kind == PhaseKind::Backfill);
+    if !backfills || options.target.at_least(11, 0, 0) {
         Ok(plan)
     } else {
         Err(PlanError(format!(
