@@ -61,6 +61,8 @@ struct Release {
 /// One pattern: the table, the statement to plan, the two releases and the final checks.
 struct Scenario {
     name: &'static str,
+    /// The table the plan changes, whose locks the monitor samples.
+    table: &'static str,
     create: &'static str,
     load: &'static str,
     change: &'static str,
@@ -85,6 +87,7 @@ fn text_value(n: u64) -> (String, String) {
 
 const RENAME: Scenario = Scenario {
     name: "rename_column",
+    table: "shipments",
     create: "CREATE TABLE shipments (\n    id bigserial PRIMARY KEY,\n    origin text NOT NULL,\n    co2_kg numeric(10,2)\n);\n",
     load: "INSERT INTO shipments (origin, co2_kg) SELECT 'o' || g, (g % 100000) / 100.0 FROM generate_series(1, 100000) g",
     change: "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
@@ -117,6 +120,7 @@ const RENAME_NOT_NULL: Scenario = Scenario {
 
 const ADD_VOLATILE_NOT_NULL: Scenario = Scenario {
     name: "add_not_null_column_with_volatile_default",
+    table: "products",
     create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\n",
     load: "INSERT INTO products (name) SELECT 'p' || g FROM generate_series(1, 100000) g",
     change: "ALTER TABLE products ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n",
@@ -181,6 +185,74 @@ const DROP_INDEX: Scenario = Scenario {
     final_checks: &["SELECT to_regclass('products_name') IS NULL"],
     ..ADD_VOLATILE_NOT_NULL
 };
+
+const SET_NOT_NULL: Scenario = Scenario {
+    name: "set_not_null",
+    create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text\n);\n",
+    change: "ALTER TABLE products ALTER COLUMN name SET NOT NULL;\n",
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &[
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'name'",
+        "SELECT count(*) = 0 FROM pg_constraint WHERE conrelid = 'products'::regclass AND contype = 'c'",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const ADD_CHECK: Scenario = Scenario {
+    name: "add_check",
+    change: "ALTER TABLE products ADD CONSTRAINT name_not_blank CHECK (name <> '');\n",
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &[
+        "SELECT convalidated FROM pg_constraint WHERE conrelid = 'products'::regclass AND conname = 'name_not_blank'",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+fn customer_value(n: u64) -> (String, String) {
+    let id = (n % ROWS + 1).to_string();
+    (id.clone(), id)
+}
+
+const ORDERS: Release = Release {
+    name: "old",
+    insert: "INSERT INTO orders (customer_id) VALUES ({value}) RETURNING id",
+    update: "UPDATE orders SET customer_id = {value} WHERE id = {id}",
+    read: "SELECT customer_id FROM orders WHERE id = {id}",
+};
+
+const ADD_FOREIGN_KEY: Scenario = Scenario {
+    name: "add_foreign_key",
+    table: "orders",
+    create: "CREATE TABLE customers (\n    id bigserial PRIMARY KEY\n);\nCREATE TABLE orders (\n    id bigserial PRIMARY KEY,\n    customer_id bigint\n);\n",
+    load: "INSERT INTO customers (id) SELECT g FROM generate_series(1, 100000) g;
+           INSERT INTO orders (customer_id) SELECT g FROM generate_series(1, 100000) g",
+    change: "ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers (id);\n",
+    old: ORDERS,
+    new: Release {
+        name: "new",
+        ..ORDERS
+    },
+    literal: customer_value,
+    final_rows: "SELECT id, customer_id FROM orders",
+    final_checks: &[
+        "SELECT convalidated FROM pg_constraint WHERE conrelid = 'orders'::regclass AND conname = 'orders_customer_id_fkey'",
+    ],
+};
+
+#[test]
+fn set_not_null_under_traffic() {
+    prove(&SET_NOT_NULL);
+}
+
+#[test]
+fn add_check_under_traffic() {
+    prove(&ADD_CHECK);
+}
+
+#[test]
+fn add_foreign_key_under_traffic() {
+    prove(&ADD_FOREIGN_KEY);
+}
 
 #[test]
 fn create_index_under_traffic() {
@@ -645,14 +717,6 @@ fn migrate(db: &PgDb, sql: &str) -> Result<(), String> {
     db.exec_as_one_query(sql, false, MIGRATION_APP)
 }
 
-fn table_of(scenario: &Scenario) -> &'static str {
-    if scenario.create.contains("shipments") {
-        "shipments"
-    } else {
-        "products"
-    }
-}
-
 /// One scenario at a time: four rolling deploys at once on two cores would measure the
 /// machine's load rather than the plans' locks.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -663,7 +727,7 @@ fn prove(scenario: &Scenario) {
     let started = Instant::now();
     let phases = lockstep_plan(scenario);
     let db = Arc::new(server.fresh_db());
-    let table = table_of(scenario);
+    let table = scenario.table;
     db.exec(scenario.create).expect("create");
     db.exec(scenario.load).expect("load");
     let model = Arc::new(Model {
@@ -701,8 +765,14 @@ fn prove(scenario: &Scenario) {
     let mut counts = Vec::new();
     std::thread::sleep(SETTLE);
 
+    let start_new = || Traffic::start(&db, &model, scenario.new, scenario.literal, &new_checked);
     for (index, phase) in phases.iter().enumerate() {
         if phase.after_all_instances {
+            // Every instance runs the new release now: it was rolled out beside the old.
+            if new.is_none() {
+                new = Some(start_new());
+                std::thread::sleep(SETTLE);
+            }
             if let Some(traffic) = old.take() {
                 counts.extend(traffic.stop());
             }
@@ -747,14 +817,8 @@ fn prove(scenario: &Scenario) {
                 phase.name
             );
         }
-        if index == 0 {
-            new = Some(Traffic::start(
-                &db,
-                &model,
-                scenario.new,
-                scenario.literal,
-                &new_checked,
-            ));
+        if new.is_none() {
+            new = Some(start_new());
         }
         let release_ready = phases[index + 1..].iter().all(|p| !p.before_release);
         if release_ready {
@@ -930,7 +994,7 @@ fn every_convention_runs_as_its_framework_runs_it() {
                 .collect();
             let phases = lockstep_plan(scenario);
             assert_eq!(files.len(), phases.len(), "{convention}: {files:?}");
-            let before = schema(&db, table_of(scenario));
+            let before = schema(&db, scenario.table);
             for file in files {
                 run_as_framework(&db, convention, file, Direction::Up);
                 let phase = read_header(&std::fs::read_to_string(&file.path).expect("read"));
@@ -952,7 +1016,7 @@ fn every_convention_runs_as_its_framework_runs_it() {
                 run_as_framework(&db, convention, file, Direction::Down);
             }
             assert_eq!(
-                schema(&db, table_of(scenario)),
+                schema(&db, scenario.table),
                 before,
                 "{convention}: {} rolled back",
                 scenario.name

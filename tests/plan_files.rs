@@ -18,7 +18,9 @@ const PRODUCTS: &str =
 
 const USERS: &str = "CREATE TABLE users (\n    id bigserial PRIMARY KEY,\n    email text NOT NULL\n);\nCREATE INDEX users_email_prefix ON users USING btree (email);\n";
 
-const CASES: [Case; 6] = [
+const ORDERS: &str = "CREATE TABLE customers (\n    id bigserial PRIMARY KEY\n);\nCREATE TABLE orders (\n    id bigserial PRIMARY KEY,\n    customer_id bigint,\n    total numeric(10,2)\n);\n";
+
+const CASES: [Case; 9] = [
     Case {
         name: "rename_column",
         create: SHIPMENTS,
@@ -48,6 +50,21 @@ const CASES: [Case; 6] = [
         name: "drop_index",
         create: USERS,
         change: "DROP INDEX users_email_prefix;\n",
+    },
+    Case {
+        name: "set_not_null",
+        create: ORDERS,
+        change: "ALTER TABLE orders ALTER COLUMN total SET NOT NULL;\n",
+    },
+    Case {
+        name: "add_check",
+        create: ORDERS,
+        change: "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0);\n",
+    },
+    Case {
+        name: "add_foreign_key",
+        create: ORDERS,
+        change: "ALTER TABLE orders ADD FOREIGN KEY (customer_id)\n    REFERENCES customers (id) ON DELETE CASCADE;\n",
     },
 ];
 

@@ -20,6 +20,7 @@
 
 mod add_column;
 pub mod command;
+mod constraint;
 mod index;
 mod phases;
 mod rename_column;
@@ -230,7 +231,7 @@ pub fn plan_statement(
             let [action] = actions.as_slice() else {
                 return None;
             };
-            alter_table(name, action, catalog, options)?
+            alter_table(name, action, text, catalog, options)?
         }
         StatementKind::CreateIndex(index) if !index.concurrently => index::build(index, text),
         StatementKind::DropIndex {
@@ -247,6 +248,7 @@ pub fn plan_statement(
 fn alter_table(
     name: &ObjectName,
     action: &AlterAction,
+    text: &str,
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Option<Result<Plan, PlanError>> {
@@ -255,6 +257,10 @@ fn alter_table(
             rename_column::plan(name, from, to, catalog, options)
         }
         AlterAction::AddColumn { column, .. } => add_column::plan(name, column, catalog, options)?,
+        AlterAction::SetNotNull { column } => {
+            constraint::set_not_null(name, column, catalog, options)?
+        }
+        AlterAction::AddConstraint(added) => constraint::add_validated(name, added, text, catalog)?,
         _ => return None,
     })
 }
@@ -275,7 +281,7 @@ pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target:
 
 /// What the recipes cover, for the message when a statement has no plan.
 pub const PLANNED: &str =
-    "column renames, NOT NULL or volatile-default columns, and index builds and drops";
+    "column renames, NOT NULL or volatile-default columns, index builds and drops, SET NOT NULL, CHECK and FOREIGN KEY constraints";
 
 /// Rows per backfill batch unless `--batch-size` says otherwise.
 pub const DEFAULT_BATCH_SIZE: u32 = 10_000;

@@ -185,6 +185,37 @@ pub fn after_leading_keyword(text: &str, keyword: &str, within: usize) -> Option
     None
 }
 
+/// The byte offset where `keyword` first appears as a whole word (case-insensitive),
+/// outside string literals and quoted identifiers.
+pub fn find_keyword(text: &str, keyword: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut word_start: Option<usize> = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c.is_alphanumeric() || c == '_' || c == '$' {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            if text.get(start..i)?.eq_ignore_ascii_case(keyword) {
+                return Some(start);
+            }
+        }
+        if c == '\'' || c == '"' {
+            quote = Some(c);
+        }
+    }
+    None
+}
+
 /// `t` once the index exists and is valid; `f` while it is missing, being built, or
 /// left INVALID by a failed `CONCURRENTLY` build.
 pub fn index_valid(index: &ObjectName) -> String {
@@ -216,5 +247,20 @@ mod tests {
             None
         );
         assert_eq!(after_leading_keyword("", "index", 3), None);
+    }
+
+    #[test]
+    fn keywords_are_whole_words_outside_quotes() {
+        let text = "ALTER TABLE \"check\" ADD CHECK (note <> 'check')";
+        assert_eq!(find_keyword(text, "check"), Some(24));
+        assert_eq!(
+            find_keyword("ALTER TABLE checks ADD CHECK (a)", "CHECK"),
+            Some(23)
+        );
+        assert_eq!(
+            find_keyword("ALTER TABLE t ADD FOREIGN", "foreign"),
+            Some(18)
+        );
+        assert_eq!(find_keyword("SELECT 'foreign'", "foreign"), None);
     }
 }
