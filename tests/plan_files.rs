@@ -20,7 +20,7 @@ const USERS: &str = "CREATE TABLE users (\n    id bigserial PRIMARY KEY,\n    em
 
 const ORDERS: &str = "CREATE TABLE customers (\n    id bigserial PRIMARY KEY\n);\nCREATE TABLE orders (\n    id bigserial PRIMARY KEY,\n    customer_id bigint,\n    total numeric(10,2)\n);\n";
 
-const CASES: [Case; 9] = [
+const CASES: [Case; 11] = [
     Case {
         name: "rename_column",
         create: SHIPMENTS,
@@ -65,6 +65,16 @@ const CASES: [Case; 9] = [
         name: "add_foreign_key",
         create: ORDERS,
         change: "ALTER TABLE orders ADD FOREIGN KEY (customer_id)\n    REFERENCES customers (id) ON DELETE CASCADE;\n",
+    },
+    Case {
+        name: "add_unique",
+        create: USERS,
+        change: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);\n",
+    },
+    Case {
+        name: "add_primary_key",
+        create: "CREATE TABLE events (\n    id bigint,\n    name text NOT NULL\n);\n",
+        change: "ALTER TABLE events ADD PRIMARY KEY (id);\n",
     },
 ];
 

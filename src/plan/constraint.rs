@@ -43,17 +43,10 @@ pub fn set_not_null(
         Some(_) => {}
     }
     let check = phases::not_null_check(table, column);
-    let mut constrain = phases::constrain_not_null(table, column);
-    // Only once no running release writes a NULL, or its writes start failing.
-    constrain.deploy = Deploy::AfterAllInstances;
-    let mut phases = vec![
-        constrain,
-        validating(phases::validate(table, &check), &check, "23514"),
-    ];
+    let mut phases = not_null_phases(table, column);
     let mut notes = vec![releases_comply(&check)];
-    if options.target.at_least(12, 0, 0) {
-        phases.push(phases::set_not_null(table, column));
-    } else {
+    if !options.target.at_least(12, 0, 0) {
+        phases.retain(|p| p.kind != PhaseKind::SetNotNull);
         notes.push(format!(
             "On PostgreSQL 11 SET NOT NULL scans the table under ACCESS EXCLUSIVE even with a validated check, so the plan stops at the validated check `{check}`, which enforces the same rule; run the SET NOT NULL after upgrading to 12."
         ));
@@ -64,6 +57,20 @@ pub fn set_not_null(
         phases,
         notes,
     }))
+}
+
+/// A `NOT VALID` check that the column is not null, its validation, and `SET NOT NULL`
+/// using it (PostgreSQL 12+).
+pub fn not_null_phases(table: &ObjectName, column: &Ident) -> Vec<Phase> {
+    let check = phases::not_null_check(table, column);
+    let mut constrain = phases::constrain_not_null(table, column);
+    // Only once no running release writes a NULL, or its writes start failing.
+    constrain.deploy = Deploy::AfterAllInstances;
+    vec![
+        constrain,
+        validating(phases::validate(table, &check), &check, "23514"),
+        phases::set_not_null(table, column),
+    ]
 }
 
 /// `ALTER TABLE ... ADD [CONSTRAINT c] CHECK (...)` or `FOREIGN KEY ...`, without `NOT
@@ -162,7 +169,7 @@ fn constrain_then_validate(
 
 /// The constraint's name as PostgreSQL stores it, when it reads the same unquoted (the
 /// plan writes it in SQL and in catalogue queries alike).
-fn plain_name(name: &Ident) -> Result<String, PlanError> {
+pub fn plain_name(name: &Ident) -> Result<String, PlanError> {
     let key = name.key();
     let plain = key.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
         && key

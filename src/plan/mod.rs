@@ -22,6 +22,7 @@ mod add_column;
 pub mod command;
 mod constraint;
 mod index;
+mod key;
 mod phases;
 mod rename_column;
 pub mod render;
@@ -260,7 +261,8 @@ fn alter_table(
         AlterAction::SetNotNull { column } => {
             constraint::set_not_null(name, column, catalog, options)?
         }
-        AlterAction::AddConstraint(added) => constraint::add_validated(name, added, text, catalog)?,
+        AlterAction::AddConstraint(added) => constraint::add_validated(name, added, text, catalog)
+            .or_else(|| key::plan(name, added, text, catalog, options))?,
         _ => return None,
     })
 }
@@ -281,7 +283,7 @@ pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target:
 
 /// What the recipes cover, for the message when a statement has no plan.
 pub const PLANNED: &str =
-    "column renames, NOT NULL or volatile-default columns, index builds and drops, SET NOT NULL, CHECK and FOREIGN KEY constraints";
+    "column renames, NOT NULL or volatile-default columns, index builds and drops, SET NOT NULL, CHECK, FOREIGN KEY, UNIQUE and PRIMARY KEY constraints";
 
 /// Rows per backfill batch unless `--batch-size` says otherwise.
 pub const DEFAULT_BATCH_SIZE: u32 = 10_000;
