@@ -141,7 +141,11 @@ fn attach(table: &ObjectName, name: &str, primary: bool) -> Phase {
             table: table.clone(),
             mode: LockMode::AccessExclusive,
             max_hold: Some(BRIEF),
-            reason: "catalogue change only: the index is built and the columns are NOT NULL".into(),
+            reason: if primary {
+                "catalogue change only: the index is built and the columns are NOT NULL".into()
+            } else {
+                "catalogue change only: the index is built".into()
+            },
         },
         verify: Verify {
             query: sql::constraint_validated(table, name),
