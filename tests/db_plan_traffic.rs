@@ -262,6 +262,42 @@ const ADD_PRIMARY_KEY: Scenario = Scenario {
     ..ADD_VOLATILE_NOT_NULL
 };
 
+fn integer_value(n: u64) -> (String, String) {
+    (n.to_string(), n.to_string())
+}
+
+const COUNTERS: Release = Release {
+    name: "old",
+    insert: "INSERT INTO counters (hits) VALUES ({value}) RETURNING id",
+    update: "UPDATE counters SET hits = {value} WHERE id = {id}",
+    read: "SELECT hits FROM counters WHERE id = {id}",
+};
+
+const CHANGE_TYPE: Scenario = Scenario {
+    name: "change_column_type",
+    table: "counters",
+    create: "CREATE TABLE counters (\n    id bigserial PRIMARY KEY,\n    hits integer NOT NULL DEFAULT 0\n);\n",
+    load: "INSERT INTO counters (hits) SELECT g FROM generate_series(1, 100000) g",
+    change: "ALTER TABLE counters ALTER COLUMN hits TYPE bigint;\n",
+    old: COUNTERS,
+    new: Release {
+        name: "new",
+        ..COUNTERS
+    },
+    literal: integer_value,
+    final_rows: "SELECT id, hits FROM counters",
+    final_checks: &[
+        "SELECT format_type(atttypid, atttypmod) = 'bigint' AND attnotnull FROM pg_attribute WHERE attrelid = 'counters'::regclass AND attname = 'hits'",
+        "SELECT pg_get_expr(d.adbin, d.adrelid) = '0' FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'counters'::regclass AND a.attname = 'hits'",
+        "SELECT count(*) = 0 FROM pg_trigger WHERE tgrelid = 'counters'::regclass AND NOT tgisinternal",
+    ],
+};
+
+#[test]
+fn change_column_type_under_traffic() {
+    prove(&CHANGE_TYPE);
+}
+
 #[test]
 fn add_unique_under_traffic() {
     prove(&ADD_UNIQUE);

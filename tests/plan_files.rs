@@ -20,7 +20,7 @@ const USERS: &str = "CREATE TABLE users (\n    id bigserial PRIMARY KEY,\n    em
 
 const ORDERS: &str = "CREATE TABLE customers (\n    id bigserial PRIMARY KEY\n);\nCREATE TABLE orders (\n    id bigserial PRIMARY KEY,\n    customer_id bigint,\n    total numeric(10,2)\n);\n";
 
-const CASES: [Case; 11] = [
+const CASES: [Case; 13] = [
     Case {
         name: "rename_column",
         create: SHIPMENTS,
@@ -75,6 +75,16 @@ const CASES: [Case; 11] = [
         name: "add_primary_key",
         create: "CREATE TABLE events (\n    id bigint,\n    name text NOT NULL\n);\n",
         change: "ALTER TABLE events ADD PRIMARY KEY (id);\n",
+    },
+    Case {
+        name: "change_column_type",
+        create: "CREATE TABLE counters (\n    id bigserial PRIMARY KEY,\n    hits integer NOT NULL DEFAULT 0\n);\n",
+        change: "ALTER TABLE counters ALTER COLUMN hits TYPE bigint;\n",
+    },
+    Case {
+        name: "change_column_type_using",
+        create: ORDERS,
+        change: "ALTER TABLE orders ALTER COLUMN total TYPE integer USING round(total)::integer;\n",
     },
 ];
 

@@ -19,6 +19,7 @@
 //!   and only touch rows that still need it, so a re-run resumes where a failed run stopped.
 
 mod add_column;
+mod change_type;
 pub mod command;
 mod constraint;
 mod index;
@@ -258,6 +259,11 @@ fn alter_table(
             rename_column::plan(name, from, to, catalog, options)
         }
         AlterAction::AddColumn { column, .. } => add_column::plan(name, column, catalog, options)?,
+        AlterAction::AlterColumnType {
+            column,
+            data_type,
+            using,
+        } => change_type::plan(name, column, data_type, using.as_deref(), catalog, options)?,
         AlterAction::SetNotNull { column } => {
             constraint::set_not_null(name, column, catalog, options)?
         }
@@ -283,7 +289,7 @@ pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target:
 
 /// What the recipes cover, for the message when a statement has no plan.
 pub const PLANNED: &str =
-    "column renames, NOT NULL or volatile-default columns, index builds and drops, SET NOT NULL, CHECK, FOREIGN KEY, UNIQUE and PRIMARY KEY constraints";
+    "column renames, column type changes that rewrite, NOT NULL or volatile-default columns, index builds and drops, SET NOT NULL, CHECK, FOREIGN KEY, UNIQUE and PRIMARY KEY constraints";
 
 /// Rows per backfill batch unless `--batch-size` says otherwise.
 pub const DEFAULT_BATCH_SIZE: u32 = 10_000;
