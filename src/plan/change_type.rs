@@ -223,9 +223,11 @@ fn backfill(change: &Change, key: &Ident, options: &PlanOptions) -> Phase {
             expected: "0".into(),
         },
         steps: vec![Step {
-            on_failure: Some(format!(
+            on_failure: Some(
+
                 "a value the conversion cannot handle stops the backfill at its batch (the batches before it stay committed): correct that row, or the USING expression, and run it again; it resumes with the rows still to convert"
-            )),
+                    .to_string(),
+            ),
             ..Step::new(block)
         }],
         rollback: Rollback::Nothing(format!(
