@@ -70,6 +70,8 @@ struct Scenario {
     new: Release,
     /// A value literal for the model's column (`{n}` a unique number).
     literal: fn(u64) -> (String, String),
+    /// `id, value` of every row, in the schema before the plan (what the old release sees).
+    old_rows: &'static str,
     /// `id, value` of every row, in the schema after the plan.
     final_rows: &'static str,
     /// Queries that must return `t` at the end.
@@ -104,6 +106,7 @@ const RENAME: Scenario = Scenario {
         read: "SELECT emissions_kg FROM shipments WHERE id = {id}",
     },
     literal: numeric_value,
+    old_rows: "SELECT id, co2_kg FROM shipments",
     final_rows: "SELECT id, emissions_kg FROM shipments",
     final_checks: &[],
 };
@@ -138,6 +141,7 @@ const ADD_VOLATILE_NOT_NULL: Scenario = Scenario {
         read: "SELECT name FROM products WHERE id = {id} AND token IS NOT NULL",
     },
     literal: text_value,
+    old_rows: "SELECT id, name FROM products",
     final_rows: "SELECT id, name FROM products",
     final_checks: &[
         "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'token'",
@@ -233,6 +237,7 @@ const ADD_FOREIGN_KEY: Scenario = Scenario {
         ..ORDERS
     },
     literal: customer_value,
+    old_rows: "SELECT id, customer_id FROM orders",
     final_rows: "SELECT id, customer_id FROM orders",
     final_checks: &[
         "SELECT convalidated FROM pg_constraint WHERE conrelid = 'orders'::regclass AND conname = 'orders_customer_id_fkey'",
@@ -285,6 +290,7 @@ const CHANGE_TYPE: Scenario = Scenario {
         ..COUNTERS
     },
     literal: integer_value,
+    old_rows: "SELECT id, hits FROM counters",
     final_rows: "SELECT id, hits FROM counters",
     final_checks: &[
         "SELECT format_type(atttypid, atttypmod) = 'bigint' AND attnotnull FROM pg_attribute WHERE attrelid = 'counters'::regclass AND attname = 'hits'",
@@ -292,6 +298,98 @@ const CHANGE_TYPE: Scenario = Scenario {
         "SELECT count(*) = 0 FROM pg_trigger WHERE tgrelid = 'counters'::regclass AND NOT tgisinternal",
     ],
 };
+
+const RENAME_TABLE: Scenario = Scenario {
+    name: "rename_table",
+    change: "ALTER TABLE products RENAME TO catalog_items;\n",
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO catalog_items (name) VALUES ({value}) RETURNING id",
+        update: "UPDATE catalog_items SET name = {value} WHERE id = {id}",
+        read: "SELECT name FROM catalog_items WHERE id = {id}",
+    },
+    final_rows: "SELECT id, name FROM catalog_items",
+    final_checks: &[
+        "SELECT to_regclass('products') IS NULL",
+        "SELECT relkind = 'r' FROM pg_class WHERE oid = 'catalog_items'::regclass",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const ADD_SERIAL: Scenario = Scenario {
+    name: "add_serial_column",
+    change: "ALTER TABLE products ADD COLUMN position bigserial;\n",
+    new: Release {
+        name: "new",
+        // The new release relies on every row having a position.
+        read: "SELECT name FROM products WHERE id = {id} AND position IS NOT NULL",
+        ..ADD_VOLATILE_NOT_NULL.old
+    },
+    final_checks: &[
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'position'",
+        "SELECT count(DISTINCT position) = count(*) FROM products",
+        "SELECT pg_get_expr(d.adbin, d.adrelid) = 'nextval(''products_position_seq''::regclass)' FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'products'::regclass AND a.attname = 'position'",
+        "SELECT pg_get_serial_sequence('products', 'position') = 'public.products_position_seq'",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const DROP_COLUMN: Scenario = Scenario {
+    name: "drop_column",
+    create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL,\n    legacy_code text NOT NULL\n);\n",
+    load: "INSERT INTO products (name, legacy_code) SELECT 'p' || g, 'c' || g FROM generate_series(1, 100000) g",
+    change: "ALTER TABLE products DROP COLUMN legacy_code;\n",
+    old: Release {
+        name: "old",
+        insert: "INSERT INTO products (name, legacy_code) VALUES ({value}, 'c') RETURNING id",
+        update: "UPDATE products SET name = {value}, legacy_code = 'u' WHERE id = {id}",
+        read: "SELECT name FROM products WHERE id = {id} AND legacy_code IS NOT NULL",
+    },
+    // The new release knows nothing of legacy_code.
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &[
+        "SELECT count(*) = 0 FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'legacy_code' AND NOT attisdropped",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const DROP_TABLE: Scenario = Scenario {
+    name: "drop_table",
+    table: "legacy_notes",
+    create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\nCREATE TABLE legacy_notes (\n    id bigserial PRIMARY KEY,\n    note text\n);\n",
+    load: "INSERT INTO products (name) SELECT 'p' || g FROM generate_series(1, 100000) g;
+           INSERT INTO legacy_notes (note) SELECT 'n' || g FROM generate_series(1, 1000) g",
+    change: "DROP TABLE legacy_notes;\n",
+    old: Release {
+        name: "old",
+        read: "SELECT name FROM products WHERE id = {id} AND EXISTS (SELECT FROM legacy_notes)",
+        ..ADD_VOLATILE_NOT_NULL.old
+    },
+    // The new release knows nothing of legacy_notes.
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &["SELECT to_regclass('legacy_notes') IS NULL"],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+#[test]
+fn rename_table_under_traffic() {
+    prove(&RENAME_TABLE);
+}
+
+#[test]
+fn add_serial_column_under_traffic() {
+    prove(&ADD_SERIAL);
+}
+
+#[test]
+fn drop_column_under_traffic() {
+    prove(&DROP_COLUMN);
+}
+
+#[test]
+fn drop_table_under_traffic() {
+    prove(&DROP_TABLE);
+}
 
 #[test]
 fn change_column_type_under_traffic() {
@@ -651,6 +749,13 @@ fn read_once(
 // ---------------------------------------------------------------------------------------
 // The lock monitor.
 
+/// The table a plan changes: its oid (which a rename keeps) and its name at the start
+/// (which a view may take over).
+struct Relation {
+    oid: String,
+    name: &'static str,
+}
+
 /// Samples the table locks the migration session holds, until stopped.
 struct Monitor {
     stop: Arc<AtomicBool>,
@@ -658,13 +763,14 @@ struct Monitor {
 }
 
 impl Monitor {
-    fn start(db: &Arc<PgDb>, table: &'static str) -> Monitor {
+    fn start(db: &Arc<PgDb>, table: &Relation) -> Monitor {
         let stop = Arc::new(AtomicBool::new(false));
         let (db, flag) = (Arc::clone(db), Arc::clone(&stop));
         let query = format!(
             "SELECT l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
              WHERE a.application_name = '{MIGRATION_APP}' AND l.granted AND l.locktype = 'relation' \
-             AND l.relation = (SELECT oid FROM pg_class WHERE relname = '{table}' AND relkind = 'r')"
+             AND l.relation IN ({}, coalesce(to_regclass('{}')::oid, 0))",
+            table.oid, table.name
         );
         let thread = std::thread::spawn(move || {
             let mut session = db.session("lockstep_monitor").expect("monitor session");
@@ -806,20 +912,16 @@ fn prove(scenario: &Scenario) {
         errors: Mutex::new(Vec::new()),
         next_value: AtomicU64::new(ROWS * 10),
     });
-    for row in db
-        .query(
-            scenario
-                .final_rows
-                .replace("emissions_kg", "co2_kg")
-                .as_str(),
-        )
-        .expect("read rows")
-    {
+    for row in db.query(scenario.old_rows).expect("read rows") {
         if let [id, value] = row.as_slice() {
             model.record(id.parse().expect("id"), value.clone());
         }
     }
     assert_eq!(lock(&model.values).len() as u64, ROWS);
+    let relation = Relation {
+        oid: query_one(&db, &format!("SELECT '{table}'::regclass::oid")),
+        name: table,
+    };
 
     let old_checked = Arc::new(AtomicBool::new(true));
     let new_checked = Arc::new(AtomicBool::new(false));
@@ -847,7 +949,7 @@ fn prove(scenario: &Scenario) {
             }
         }
         let before = schema(&db, table);
-        apply_phase(&db, phase, table);
+        apply_phase(&db, phase, &relation);
         if phase.has_rollback_steps {
             // Roll back while traffic runs, check the schema and the data, apply again.
             migrate(&db, &phase.down)
@@ -875,16 +977,15 @@ fn prove(scenario: &Scenario) {
                 "{}: rollback did not restore the schema",
                 phase.name
             );
-            let old_column = scenario.final_rows.replace("emissions_kg", "co2_kg");
             if old.is_some() {
                 assert_rows_match(
                     &db,
-                    &old_column,
+                    scenario.old_rows,
                     &model,
                     &format!("after rolling back {}", phase.name),
                 );
             }
-            apply_phase(&db, phase, table);
+            apply_phase(&db, phase, &relation);
         }
         if phase.irreversible {
             let refused = migrate(&db, &phase.down);
@@ -936,7 +1037,7 @@ fn prove(scenario: &Scenario) {
 }
 
 /// Applies one phase with the lock monitor running, then checks its verify query and locks.
-fn apply_phase(db: &Arc<PgDb>, phase: &PhaseFiles, table: &'static str) {
+fn apply_phase(db: &Arc<PgDb>, phase: &PhaseFiles, table: &Relation) {
     let monitor = Monitor::start(db, table);
     // Let the monitor take its first sample before the phase starts.
     std::thread::sleep(Duration::from_millis(20));

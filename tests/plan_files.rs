@@ -20,7 +20,7 @@ const USERS: &str = "CREATE TABLE users (\n    id bigserial PRIMARY KEY,\n    em
 
 const ORDERS: &str = "CREATE TABLE customers (\n    id bigserial PRIMARY KEY\n);\nCREATE TABLE orders (\n    id bigserial PRIMARY KEY,\n    customer_id bigint,\n    total numeric(10,2)\n);\n";
 
-const CASES: [Case; 13] = [
+const CASES: [Case; 17] = [
     Case {
         name: "rename_column",
         create: SHIPMENTS,
@@ -85,6 +85,26 @@ const CASES: [Case; 13] = [
         name: "change_column_type_using",
         create: ORDERS,
         change: "ALTER TABLE orders ALTER COLUMN total TYPE integer USING round(total)::integer;\n",
+    },
+    Case {
+        name: "rename_table",
+        create: PRODUCTS,
+        change: "ALTER TABLE products RENAME TO catalog_items;\n",
+    },
+    Case {
+        name: "add_serial_column",
+        create: PRODUCTS,
+        change: "ALTER TABLE products ADD COLUMN position bigserial;\n",
+    },
+    Case {
+        name: "drop_column",
+        create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL,\n    legacy_code text NOT NULL\n);\n",
+        change: "ALTER TABLE products DROP COLUMN legacy_code;\n",
+    },
+    Case {
+        name: "drop_table",
+        create: PRODUCTS,
+        change: "DROP TABLE products;\n",
     },
 ];
 

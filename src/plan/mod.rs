@@ -22,10 +22,12 @@ mod add_column;
 mod change_type;
 pub mod command;
 mod constraint;
+mod drop;
 mod index;
 mod key;
 mod phases;
 mod rename_column;
+mod rename_table;
 pub mod render;
 mod sql;
 
@@ -242,6 +244,7 @@ pub fn plan_statement(
             if_exists,
             ..
         } => index::drop(names, *if_exists, catalog),
+        StatementKind::DropTable { names, cascade, .. } => drop::table(names, *cascade, catalog),
         _ => return None,
     };
     Some(plan.and_then(|plan| supported(plan, options)))
@@ -264,6 +267,10 @@ fn alter_table(
             data_type,
             using,
         } => change_type::plan(name, column, data_type, using.as_deref(), catalog, options)?,
+        AlterAction::RenameTable { to } => rename_table::plan(name, to, catalog),
+        AlterAction::DropColumn {
+            column, cascade, ..
+        } => drop::column(name, column, *cascade, catalog),
         AlterAction::SetNotNull { column } => {
             constraint::set_not_null(name, column, catalog, options)?
         }
@@ -289,7 +296,7 @@ pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target:
 
 /// What the recipes cover, for the message when a statement has no plan.
 pub const PLANNED: &str =
-    "column renames, column type changes that rewrite, NOT NULL or volatile-default columns, index builds and drops, SET NOT NULL, CHECK, FOREIGN KEY, UNIQUE and PRIMARY KEY constraints";
+    "table and column renames, column type changes that rewrite, NOT NULL, volatile-default and serial columns, index builds and drops, SET NOT NULL, CHECK, FOREIGN KEY, UNIQUE and PRIMARY KEY constraints, and column and table drops";
 
 /// Rows per backfill batch unless `--batch-size` says otherwise.
 pub const DEFAULT_BATCH_SIZE: u32 = 10_000;
