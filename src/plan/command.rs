@@ -106,6 +106,12 @@ fn plans(
     }
 }
 
+/// Whether `lockstep plan FILE` writes plans for this file as it is named: it needs a
+/// version to number the phases after and a convention it writes.
+pub fn writes_plans_for(file: &MigrationFile) -> bool {
+    file.version.is_some() && convention(PlanLayout::Auto, file).is_ok()
+}
+
 /// The convention to write in: the one asked for, else the file's own.
 fn convention(layout: PlanLayout, file: &MigrationFile) -> Result<Convention, PlanError> {
     let chosen = match layout {

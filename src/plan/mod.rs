@@ -33,7 +33,7 @@ mod sql;
 
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
-use crate::dialect::Target;
+use crate::dialect::{Dialect, Target};
 use crate::statement::{AlterAction, ObjectName, Statement, StatementKind};
 use std::time::Duration;
 
@@ -283,6 +283,9 @@ fn alter_table(
 /// Whether `lockstep plan` writes a plan for `statement`: what `lockstep check` points
 /// to. Rules do not know about plans; the report asks here.
 pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target: Target) -> bool {
+    if target.dialect != Dialect::Postgres {
+        return false;
+    }
     let options = PlanOptions {
         target,
         batch_size: DEFAULT_BATCH_SIZE,
@@ -313,5 +316,59 @@ fn supported(plan: Plan, options: &PlanOptions) -> Result<Plan, PlanError> {
             "lockstep plan needs PostgreSQL 11 or later (the target is {}): the batched backfill commits per batch inside a DO block",
             options.target.version
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ChangeSet;
+    use crate::parse::parse_text;
+
+    /// Whether the last statement of `sql` has a plan after the others are replayed.
+    fn last_is_plannable(sql: &str, dialect: Dialect) -> bool {
+        let parsed = parse_text(sql, dialect);
+        let mut catalog = Catalog::new(dialect);
+        let Some((last, earlier)) = parsed.statements.split_last() else {
+            return false;
+        };
+        for statement in earlier {
+            catalog.apply(statement, ChangeSet(0));
+        }
+        plannable(last, sql, &catalog, Target::new(dialect))
+    }
+
+    const USERS: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text, age int);\n";
+
+    #[test]
+    fn plannable_statements_are_the_ones_a_recipe_plans() {
+        for change in [
+            "ALTER TABLE users RENAME COLUMN email TO mail;",
+            "CREATE INDEX users_email ON users (email);",
+            "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            "ALTER TABLE users ADD CONSTRAINT adult CHECK (age >= 18);",
+            "ALTER TABLE users ADD UNIQUE (email);",
+            "ALTER TABLE users ALTER COLUMN age TYPE bigint;",
+            "ALTER TABLE users RENAME TO accounts;",
+            "ALTER TABLE users DROP COLUMN age;",
+            "DROP TABLE users;",
+        ] {
+            let sql = format!("{USERS}{change}");
+            assert!(last_is_plannable(&sql, Dialect::Postgres), "{change}");
+        }
+    }
+
+    #[test]
+    fn no_plan_without_a_recipe_a_known_table_or_postgres() {
+        for sql in [
+            format!("{USERS}CREATE INDEX CONCURRENTLY users_email ON users (email);"),
+            format!("{USERS}ALTER TABLE users ALTER COLUMN email TYPE varchar;"),
+            format!("{USERS}CREATE INDEX ON users (email);"),
+            "ALTER TABLE ghosts RENAME COLUMN a TO b;".to_string(),
+        ] {
+            assert!(!last_is_plannable(&sql, Dialect::Postgres), "{sql}");
+        }
+        let sql = format!("{USERS}ALTER TABLE users RENAME COLUMN email TO mail;");
+        assert!(!last_is_plannable(&sql, Dialect::Mysql));
     }
 }
