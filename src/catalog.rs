@@ -79,6 +79,8 @@ pub struct Index {
     pub table_name: ObjectName,
     pub columns: Vec<String>,
     pub unique: bool,
+    /// `USING method` when the index was created with one.
+    pub method: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -157,6 +159,11 @@ impl Catalog {
                 }),
             _ => false,
         })
+    }
+
+    /// The index as the replay saw it created.
+    pub fn index(&self, index: &ObjectName) -> Option<&Index> {
+        self.indexes.get(&self.key(index))
     }
 
     /// The table an index belongs to, when the replay saw the index created.
@@ -252,6 +259,7 @@ impl Catalog {
                 table_name: index.table.clone(),
                 columns: index.columns.iter().map(|c| c.to_lowercase()).collect(),
                 unique: index.unique,
+                method: index.method.clone(),
             },
         );
     }

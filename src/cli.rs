@@ -106,10 +106,10 @@ pub struct PlanArgs {
     #[arg(long)]
     pub write: bool,
     /// Rows per backfill batch; each batch commits on its own.
-    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = crate::plan::DEFAULT_BATCH_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
     pub batch_size: u32,
     /// Pause between backfill batches, in milliseconds.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = crate::plan::DEFAULT_PAUSE_MS)]
     pub pause_ms: u32,
     /// Replace files that already exist.
     #[arg(long)]

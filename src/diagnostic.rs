@@ -220,6 +220,9 @@ pub struct Finding {
     pub help: Option<String>,
     pub locks: Vec<TableLock>,
     pub fix: Option<Fix>,
+    /// `lockstep plan` writes a phased replacement for the statement (set by the engine:
+    /// rules know nothing of plans).
+    pub planned: bool,
 }
 
 impl Finding {
@@ -233,6 +236,7 @@ impl Finding {
             help: None,
             locks: Vec::new(),
             fix: None,
+            planned: false,
         }
     }
 

@@ -12,6 +12,7 @@ use crate::ignore::{self, Ignore};
 use crate::layout::{self, Direction, Section};
 use crate::locks::statement_locks;
 use crate::parse::{parse_text, ParsedText};
+use crate::plan;
 use crate::report::{FileReport, InputError, Report};
 use crate::rules::{self, meta, Ctx, FileFacts};
 use crate::session::Session;
@@ -204,6 +205,7 @@ fn replay_file(
         .collect();
     let mut findings = Vec::new();
     let mut reported_once = HashSet::new();
+    let plans_written = file.report && plan::command::writes_plans_for(file);
     for section in layout::sections(text, file) {
         let wrapped = transaction_override(settings, file).unwrap_or(section.transactional);
         let mut session = Session::new(wrapped);
@@ -213,6 +215,7 @@ fn replay_file(
         };
         for statement in statements_in(&loaded.parsed, &section) {
             let locks = statement_locks(statement, catalog, &target);
+            let found_before = findings.len();
             if file.report {
                 let mut ctx = Ctx::new(
                     target,
@@ -227,6 +230,16 @@ fn replay_file(
                     if let Some(check) = rule.check {
                         check(&mut ctx, statement);
                     }
+                }
+            }
+            let flagged = &mut findings[found_before..];
+            if plans_written
+                && section.direction == Direction::Up
+                && !flagged.is_empty()
+                && plan::plannable(statement, text, catalog, target)
+            {
+                for finding in flagged.iter_mut().filter(|f| f.statement == statement.span) {
+                    finding.planned = true;
                 }
             }
             // Locks on tables this change set created keep nobody waiting.

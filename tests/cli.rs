@@ -28,6 +28,23 @@ fn text_report_exits_1_on_errors() {
 }
 
 #[test]
+fn every_phased_plan_pointer_runs() {
+    let (_, stdout, _) = output(&["check", REPORT]);
+    let commands: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.split_once("phased plan: `lockstep "))
+        .filter_map(|(_, rest)| rest.strip_suffix('`'))
+        .collect();
+    assert_eq!(commands.len(), 2, "{stdout}");
+    for command in commands {
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let (code, script, stderr) = output(&args);
+        assert_eq!(code, 0, "lockstep {command}: {stderr}");
+        assert!(script.contains("-- lockstep plan: "), "{script}");
+    }
+}
+
+#[test]
 fn json_report_is_versioned_with_positions() {
     let (code, stdout, _) = output(&["check", REPORT, "--format", "json"]);
     assert_eq!(code, 1);

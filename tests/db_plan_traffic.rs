@@ -19,6 +19,7 @@
 
 mod support;
 
+use lockstep::layout::Direction;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -60,6 +61,8 @@ struct Release {
 /// One pattern: the table, the statement to plan, the two releases and the final checks.
 struct Scenario {
     name: &'static str,
+    /// The table the plan changes, whose locks the monitor samples.
+    table: &'static str,
     create: &'static str,
     load: &'static str,
     change: &'static str,
@@ -67,6 +70,8 @@ struct Scenario {
     new: Release,
     /// A value literal for the model's column (`{n}` a unique number).
     literal: fn(u64) -> (String, String),
+    /// `id, value` of every row, in the schema before the plan (what the old release sees).
+    old_rows: &'static str,
     /// `id, value` of every row, in the schema after the plan.
     final_rows: &'static str,
     /// Queries that must return `t` at the end.
@@ -84,6 +89,7 @@ fn text_value(n: u64) -> (String, String) {
 
 const RENAME: Scenario = Scenario {
     name: "rename_column",
+    table: "shipments",
     create: "CREATE TABLE shipments (\n    id bigserial PRIMARY KEY,\n    origin text NOT NULL,\n    co2_kg numeric(10,2)\n);\n",
     load: "INSERT INTO shipments (origin, co2_kg) SELECT 'o' || g, (g % 100000) / 100.0 FROM generate_series(1, 100000) g",
     change: "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
@@ -100,6 +106,7 @@ const RENAME: Scenario = Scenario {
         read: "SELECT emissions_kg FROM shipments WHERE id = {id}",
     },
     literal: numeric_value,
+    old_rows: "SELECT id, co2_kg FROM shipments",
     final_rows: "SELECT id, emissions_kg FROM shipments",
     final_checks: &[],
 };
@@ -116,6 +123,7 @@ const RENAME_NOT_NULL: Scenario = Scenario {
 
 const ADD_VOLATILE_NOT_NULL: Scenario = Scenario {
     name: "add_not_null_column_with_volatile_default",
+    table: "products",
     create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\n",
     load: "INSERT INTO products (name) SELECT 'p' || g FROM generate_series(1, 100000) g",
     change: "ALTER TABLE products ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n",
@@ -133,6 +141,7 @@ const ADD_VOLATILE_NOT_NULL: Scenario = Scenario {
         read: "SELECT name FROM products WHERE id = {id} AND token IS NOT NULL",
     },
     literal: text_value,
+    old_rows: "SELECT id, name FROM products",
     final_rows: "SELECT id, name FROM products",
     final_checks: &[
         "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'token'",
@@ -155,6 +164,272 @@ const ADD_STORED_DEFAULT_NOT_NULL: Scenario = Scenario {
     ],
     ..ADD_VOLATILE_NOT_NULL
 };
+
+const CREATE_INDEX: Scenario = Scenario {
+    name: "create_index",
+    change: "CREATE UNIQUE INDEX products_name_key ON products (name);\n",
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO products (name) VALUES ({value}) RETURNING id",
+        update: "UPDATE products SET name = {value} WHERE id = {id}",
+        // The new release looks products up by name, which the index serves.
+        read: "SELECT p.name FROM products p WHERE p.name = (SELECT name FROM products WHERE id = {id})",
+    },
+    final_checks: &[
+        "SELECT indisvalid AND indisunique FROM pg_index WHERE indexrelid = 'products_name_key'::regclass",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const DROP_INDEX: Scenario = Scenario {
+    name: "drop_index",
+    create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\nCREATE INDEX products_name ON products (name);\n",
+    change: "DROP INDEX products_name;\n",
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &["SELECT to_regclass('products_name') IS NULL"],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const SET_NOT_NULL: Scenario = Scenario {
+    name: "set_not_null",
+    create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text\n);\n",
+    change: "ALTER TABLE products ALTER COLUMN name SET NOT NULL;\n",
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &[
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'name'",
+        "SELECT count(*) = 0 FROM pg_constraint WHERE conrelid = 'products'::regclass AND contype = 'c'",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const ADD_CHECK: Scenario = Scenario {
+    name: "add_check",
+    change: "ALTER TABLE products ADD CONSTRAINT name_not_blank CHECK (name <> '');\n",
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &[
+        "SELECT convalidated FROM pg_constraint WHERE conrelid = 'products'::regclass AND conname = 'name_not_blank'",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+fn customer_value(n: u64) -> (String, String) {
+    let id = (n % ROWS + 1).to_string();
+    (id.clone(), id)
+}
+
+const ORDERS: Release = Release {
+    name: "old",
+    insert: "INSERT INTO orders (customer_id) VALUES ({value}) RETURNING id",
+    update: "UPDATE orders SET customer_id = {value} WHERE id = {id}",
+    read: "SELECT customer_id FROM orders WHERE id = {id}",
+};
+
+const ADD_FOREIGN_KEY: Scenario = Scenario {
+    name: "add_foreign_key",
+    table: "orders",
+    create: "CREATE TABLE customers (\n    id bigserial PRIMARY KEY\n);\nCREATE TABLE orders (\n    id bigserial PRIMARY KEY,\n    customer_id bigint\n);\n",
+    load: "INSERT INTO customers (id) SELECT g FROM generate_series(1, 100000) g;
+           INSERT INTO orders (customer_id) SELECT g FROM generate_series(1, 100000) g",
+    change: "ALTER TABLE orders ADD FOREIGN KEY (customer_id) REFERENCES customers (id);\n",
+    old: ORDERS,
+    new: Release {
+        name: "new",
+        ..ORDERS
+    },
+    literal: customer_value,
+    old_rows: "SELECT id, customer_id FROM orders",
+    final_rows: "SELECT id, customer_id FROM orders",
+    final_checks: &[
+        "SELECT convalidated FROM pg_constraint WHERE conrelid = 'orders'::regclass AND conname = 'orders_customer_id_fkey'",
+    ],
+};
+
+const ADD_UNIQUE: Scenario = Scenario {
+    name: "add_unique",
+    change: "ALTER TABLE products ADD CONSTRAINT products_name_key UNIQUE (name);\n",
+    new: CREATE_INDEX.new,
+    final_checks: &[
+        "SELECT contype = 'u' FROM pg_constraint WHERE conrelid = 'products'::regclass AND conname = 'products_name_key'",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const ADD_PRIMARY_KEY: Scenario = Scenario {
+    name: "add_primary_key",
+    // The id column has a default from a sequence but no NOT NULL and no key yet.
+    create: "CREATE SEQUENCE products_id_seq;\nCREATE TABLE products (\n    id bigint DEFAULT nextval('products_id_seq'),\n    name text NOT NULL\n);\n",
+    change: "ALTER TABLE products ADD PRIMARY KEY (id);\n",
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &[
+        "SELECT contype = 'p' FROM pg_constraint WHERE conrelid = 'products'::regclass AND conname = 'products_pkey'",
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'id'",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+fn integer_value(n: u64) -> (String, String) {
+    (n.to_string(), n.to_string())
+}
+
+const COUNTERS: Release = Release {
+    name: "old",
+    insert: "INSERT INTO counters (hits) VALUES ({value}) RETURNING id",
+    update: "UPDATE counters SET hits = {value} WHERE id = {id}",
+    read: "SELECT hits FROM counters WHERE id = {id}",
+};
+
+const CHANGE_TYPE: Scenario = Scenario {
+    name: "change_column_type",
+    table: "counters",
+    create: "CREATE TABLE counters (\n    id bigserial PRIMARY KEY,\n    hits integer NOT NULL DEFAULT 0\n);\n",
+    load: "INSERT INTO counters (hits) SELECT g FROM generate_series(1, 100000) g",
+    change: "ALTER TABLE counters ALTER COLUMN hits TYPE bigint;\n",
+    old: COUNTERS,
+    new: Release {
+        name: "new",
+        ..COUNTERS
+    },
+    literal: integer_value,
+    old_rows: "SELECT id, hits FROM counters",
+    final_rows: "SELECT id, hits FROM counters",
+    final_checks: &[
+        "SELECT format_type(atttypid, atttypmod) = 'bigint' AND attnotnull FROM pg_attribute WHERE attrelid = 'counters'::regclass AND attname = 'hits'",
+        "SELECT pg_get_expr(d.adbin, d.adrelid) = '0' FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'counters'::regclass AND a.attname = 'hits'",
+        "SELECT count(*) = 0 FROM pg_trigger WHERE tgrelid = 'counters'::regclass AND NOT tgisinternal",
+    ],
+};
+
+const RENAME_TABLE: Scenario = Scenario {
+    name: "rename_table",
+    change: "ALTER TABLE products RENAME TO catalog_items;\n",
+    new: Release {
+        name: "new",
+        insert: "INSERT INTO catalog_items (name) VALUES ({value}) RETURNING id",
+        update: "UPDATE catalog_items SET name = {value} WHERE id = {id}",
+        read: "SELECT name FROM catalog_items WHERE id = {id}",
+    },
+    final_rows: "SELECT id, name FROM catalog_items",
+    final_checks: &[
+        "SELECT to_regclass('products') IS NULL",
+        "SELECT relkind = 'r' FROM pg_class WHERE oid = 'catalog_items'::regclass",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const ADD_SERIAL: Scenario = Scenario {
+    name: "add_serial_column",
+    change: "ALTER TABLE products ADD COLUMN position bigserial;\n",
+    new: Release {
+        name: "new",
+        // The new release relies on every row having a position.
+        read: "SELECT name FROM products WHERE id = {id} AND position IS NOT NULL",
+        ..ADD_VOLATILE_NOT_NULL.old
+    },
+    final_checks: &[
+        "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'position'",
+        "SELECT count(DISTINCT position) = count(*) FROM products",
+        "SELECT pg_get_expr(d.adbin, d.adrelid) = 'nextval(''products_position_seq''::regclass)' FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum WHERE d.adrelid = 'products'::regclass AND a.attname = 'position'",
+        "SELECT pg_get_serial_sequence('products', 'position') = 'public.products_position_seq'",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const DROP_COLUMN: Scenario = Scenario {
+    name: "drop_column",
+    create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL,\n    legacy_code text NOT NULL\n);\n",
+    load: "INSERT INTO products (name, legacy_code) SELECT 'p' || g, 'c' || g FROM generate_series(1, 100000) g",
+    change: "ALTER TABLE products DROP COLUMN legacy_code;\n",
+    old: Release {
+        name: "old",
+        insert: "INSERT INTO products (name, legacy_code) VALUES ({value}, 'c') RETURNING id",
+        update: "UPDATE products SET name = {value}, legacy_code = 'u' WHERE id = {id}",
+        read: "SELECT name FROM products WHERE id = {id} AND legacy_code IS NOT NULL",
+    },
+    // The new release knows nothing of legacy_code.
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &[
+        "SELECT count(*) = 0 FROM pg_attribute WHERE attrelid = 'products'::regclass AND attname = 'legacy_code' AND NOT attisdropped",
+    ],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+const DROP_TABLE: Scenario = Scenario {
+    name: "drop_table",
+    table: "legacy_notes",
+    create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\nCREATE TABLE legacy_notes (\n    id bigserial PRIMARY KEY,\n    note text\n);\n",
+    load: "INSERT INTO products (name) SELECT 'p' || g FROM generate_series(1, 100000) g;
+           INSERT INTO legacy_notes (note) SELECT 'n' || g FROM generate_series(1, 1000) g",
+    change: "DROP TABLE legacy_notes;\n",
+    old: Release {
+        name: "old",
+        read: "SELECT name FROM products WHERE id = {id} AND EXISTS (SELECT FROM legacy_notes)",
+        ..ADD_VOLATILE_NOT_NULL.old
+    },
+    // The new release knows nothing of legacy_notes.
+    new: ADD_VOLATILE_NOT_NULL.old,
+    final_checks: &["SELECT to_regclass('legacy_notes') IS NULL"],
+    ..ADD_VOLATILE_NOT_NULL
+};
+
+#[test]
+fn rename_table_under_traffic() {
+    prove(&RENAME_TABLE);
+}
+
+#[test]
+fn add_serial_column_under_traffic() {
+    prove(&ADD_SERIAL);
+}
+
+#[test]
+fn drop_column_under_traffic() {
+    prove(&DROP_COLUMN);
+}
+
+#[test]
+fn drop_table_under_traffic() {
+    prove(&DROP_TABLE);
+}
+
+#[test]
+fn change_column_type_under_traffic() {
+    prove(&CHANGE_TYPE);
+}
+
+#[test]
+fn add_unique_under_traffic() {
+    prove(&ADD_UNIQUE);
+}
+
+#[test]
+fn add_primary_key_under_traffic() {
+    prove(&ADD_PRIMARY_KEY);
+}
+
+#[test]
+fn set_not_null_under_traffic() {
+    prove(&SET_NOT_NULL);
+}
+
+#[test]
+fn add_check_under_traffic() {
+    prove(&ADD_CHECK);
+}
+
+#[test]
+fn add_foreign_key_under_traffic() {
+    prove(&ADD_FOREIGN_KEY);
+}
+
+#[test]
+fn create_index_under_traffic() {
+    prove(&CREATE_INDEX);
+}
+
+#[test]
+fn drop_index_under_traffic() {
+    prove(&DROP_INDEX);
+}
 
 #[test]
 fn rename_column_under_traffic() {
@@ -474,6 +749,13 @@ fn read_once(
 // ---------------------------------------------------------------------------------------
 // The lock monitor.
 
+/// The table a plan changes: its oid (which a rename keeps) and its name at the start
+/// (which a view may take over).
+struct Relation {
+    oid: String,
+    name: &'static str,
+}
+
 /// Samples the table locks the migration session holds, until stopped.
 struct Monitor {
     stop: Arc<AtomicBool>,
@@ -481,13 +763,14 @@ struct Monitor {
 }
 
 impl Monitor {
-    fn start(db: &Arc<PgDb>, table: &'static str) -> Monitor {
+    fn start(db: &Arc<PgDb>, table: &Relation) -> Monitor {
         let stop = Arc::new(AtomicBool::new(false));
         let (db, flag) = (Arc::clone(db), Arc::clone(&stop));
         let query = format!(
             "SELECT l.mode FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
              WHERE a.application_name = '{MIGRATION_APP}' AND l.granted AND l.locktype = 'relation' \
-             AND l.relation = (SELECT oid FROM pg_class WHERE relname = '{table}' AND relkind = 'r')"
+             AND l.relation IN ({}, coalesce(to_regclass('{}')::oid, 0))",
+            table.oid, table.name
         );
         let thread = std::thread::spawn(move || {
             let mut session = db.session("lockstep_monitor").expect("monitor session");
@@ -558,7 +841,7 @@ fn query_one(db: &PgDb, sql: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Columns (name, type, nullability, default), constraints and triggers of the table.
+/// Columns (name, type, nullability, default), constraints, triggers and indexes of the table.
 fn schema(db: &PgDb, table: &str) -> String {
     query_one(
         db,
@@ -572,7 +855,10 @@ fn schema(db: &PgDb, table: &str) -> String {
                (SELECT string_agg(conname || ' ' || pg_get_constraintdef(oid), ', ' ORDER BY conname) \
                 FROM pg_constraint WHERE conrelid = '{table}'::regclass), \
                (SELECT string_agg(tgname, ', ' ORDER BY tgname) FROM pg_trigger \
-                WHERE tgrelid = '{table}'::regclass AND NOT tgisinternal))"
+                WHERE tgrelid = '{table}'::regclass AND NOT tgisinternal), \
+               (SELECT string_agg(pg_get_indexdef(indexrelid) || CASE WHEN indisvalid THEN '' ELSE ' INVALID' END, \
+                  ', ' ORDER BY indexrelid::regclass::text) \
+                FROM pg_index WHERE indrelid = '{table}'::regclass))"
         ),
     )
 }
@@ -606,14 +892,6 @@ fn migrate(db: &PgDb, sql: &str) -> Result<(), String> {
     db.exec_as_one_query(sql, false, MIGRATION_APP)
 }
 
-fn table_of(scenario: &Scenario) -> &'static str {
-    if scenario.create.contains("shipments") {
-        "shipments"
-    } else {
-        "products"
-    }
-}
-
 /// One scenario at a time: four rolling deploys at once on two cores would measure the
 /// machine's load rather than the plans' locks.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -624,7 +902,7 @@ fn prove(scenario: &Scenario) {
     let started = Instant::now();
     let phases = lockstep_plan(scenario);
     let db = Arc::new(server.fresh_db());
-    let table = table_of(scenario);
+    let table = scenario.table;
     db.exec(scenario.create).expect("create");
     db.exec(scenario.load).expect("load");
     let model = Arc::new(Model {
@@ -634,20 +912,16 @@ fn prove(scenario: &Scenario) {
         errors: Mutex::new(Vec::new()),
         next_value: AtomicU64::new(ROWS * 10),
     });
-    for row in db
-        .query(
-            scenario
-                .final_rows
-                .replace("emissions_kg", "co2_kg")
-                .as_str(),
-        )
-        .expect("read rows")
-    {
+    for row in db.query(scenario.old_rows).expect("read rows") {
         if let [id, value] = row.as_slice() {
             model.record(id.parse().expect("id"), value.clone());
         }
     }
     assert_eq!(lock(&model.values).len() as u64, ROWS);
+    let relation = Relation {
+        oid: query_one(&db, &format!("SELECT '{table}'::regclass::oid")),
+        name: table,
+    };
 
     let old_checked = Arc::new(AtomicBool::new(true));
     let new_checked = Arc::new(AtomicBool::new(false));
@@ -662,26 +936,40 @@ fn prove(scenario: &Scenario) {
     let mut counts = Vec::new();
     std::thread::sleep(SETTLE);
 
+    let start_new = || Traffic::start(&db, &model, scenario.new, scenario.literal, &new_checked);
     for (index, phase) in phases.iter().enumerate() {
         if phase.after_all_instances {
+            // Every instance runs the new release now: it was rolled out beside the old.
+            if new.is_none() {
+                new = Some(start_new());
+                std::thread::sleep(SETTLE);
+            }
             if let Some(traffic) = old.take() {
                 counts.extend(traffic.stop());
             }
         }
         let before = schema(&db, table);
-        apply_phase(&db, phase, table);
+        apply_phase(&db, phase, &relation);
         if phase.has_rollback_steps {
             // Roll back while traffic runs, check the schema and the data, apply again.
             migrate(&db, &phase.down)
                 .unwrap_or_else(|e| panic!("{}: rollback failed: {e}", phase.name));
-            if phase.kind == "set_not_null" {
-                // The rollback leaves the check NOT VALID; the validate phase restores it.
-                let validate = phases[..index]
+            // Two rollbacks undo a little more than their phase, as their plans note: the
+            // one of set_not_null leaves the check NOT VALID (validate restores it), and
+            // the one of attach_index drops the index with the constraint (build_index
+            // rebuilds it).
+            let redo = match phase.kind.as_str() {
+                "set_not_null" => Some("validate"),
+                "attach_index" => Some("build_index"),
+                _ => None,
+            };
+            if let Some(redo) = redo {
+                let earlier = phases[..index]
                     .iter()
                     .rev()
-                    .find(|p| p.kind == "validate")
-                    .expect("validate phase");
-                migrate(&db, &validate.up).expect("re-validate");
+                    .find(|p| p.kind == redo)
+                    .unwrap_or_else(|| panic!("no {redo} phase before {}", phase.name));
+                migrate(&db, &earlier.up).unwrap_or_else(|e| panic!("redo {redo}: {e}"));
             }
             assert_eq!(
                 schema(&db, table),
@@ -689,16 +977,15 @@ fn prove(scenario: &Scenario) {
                 "{}: rollback did not restore the schema",
                 phase.name
             );
-            let old_column = scenario.final_rows.replace("emissions_kg", "co2_kg");
             if old.is_some() {
                 assert_rows_match(
                     &db,
-                    &old_column,
+                    scenario.old_rows,
                     &model,
                     &format!("after rolling back {}", phase.name),
                 );
             }
-            apply_phase(&db, phase, table);
+            apply_phase(&db, phase, &relation);
         }
         if phase.irreversible {
             let refused = migrate(&db, &phase.down);
@@ -708,14 +995,8 @@ fn prove(scenario: &Scenario) {
                 phase.name
             );
         }
-        if index == 0 {
-            new = Some(Traffic::start(
-                &db,
-                &model,
-                scenario.new,
-                scenario.literal,
-                &new_checked,
-            ));
+        if new.is_none() {
+            new = Some(start_new());
         }
         let release_ready = phases[index + 1..].iter().all(|p| !p.before_release);
         if release_ready {
@@ -756,7 +1037,7 @@ fn prove(scenario: &Scenario) {
 }
 
 /// Applies one phase with the lock monitor running, then checks its verify query and locks.
-fn apply_phase(db: &Arc<PgDb>, phase: &PhaseFiles, table: &'static str) {
+fn apply_phase(db: &Arc<PgDb>, phase: &PhaseFiles, table: &Relation) {
     let monitor = Monitor::start(db, table);
     // Let the monitor take its first sample before the phase starts.
     std::thread::sleep(Duration::from_millis(20));
@@ -809,15 +1090,20 @@ fn apply_phase(db: &Arc<PgDb>, phase: &PhaseFiles, table: &'static str) {
 // ---------------------------------------------------------------------------------------
 // Every convention's files, run the way its framework runs them.
 
-/// Runs the forward part of one written file the way `convention`'s tool does.
-fn run_as_framework(db: &PgDb, convention: &str, file: &lockstep::discover::MigrationFile) {
+/// Runs the `direction` part of one written file the way `convention`'s tool does.
+fn run_as_framework(
+    db: &PgDb,
+    convention: &str,
+    file: &lockstep::discover::MigrationFile,
+    direction: Direction,
+) {
     let text = std::fs::read_to_string(&file.path).expect("read");
-    let up_sections: Vec<(String, bool)> = lockstep::layout::sections(&text, file)
+    let sections: Vec<(String, bool)> = lockstep::layout::sections(&text, file)
         .into_iter()
-        .filter(|s| s.direction == lockstep::layout::Direction::Up)
+        .filter(|s| s.direction == direction)
         .map(|s| (s.span.text(&text).to_string(), s.transactional))
         .collect();
-    for (sql, transactional) in up_sections {
+    for (sql, transactional) in sections {
         let result = match convention {
             // Flyway and goose split a script into statements and run them one by one.
             "flyway" | "goose" | "plain" => db.exec_script(&sql, transactional, MIGRATION_APP),
@@ -840,7 +1126,12 @@ fn every_convention_runs_as_its_framework_runs_it() {
         "goose",
         "plain",
     ] {
-        for scenario in [&RENAME_NOT_NULL, &ADD_VOLATILE_NOT_NULL] {
+        for scenario in [
+            &RENAME_NOT_NULL,
+            &ADD_VOLATILE_NOT_NULL,
+            &CREATE_INDEX,
+            &DROP_INDEX,
+        ] {
             let temp = tempfile::tempdir().expect("tempdir");
             let dir = temp.path();
             std::fs::write(dir.join("000001_create.up.sql"), scenario.create).expect("write");
@@ -874,15 +1165,16 @@ fn every_convention_runs_as_its_framework_runs_it() {
                 paths: vec![out.clone()],
                 ..Default::default()
             });
-            let files: Vec<_> = discovery
-                .sets
+            let all: Vec<_> = discovery.sets.iter().flat_map(|set| &set.files).collect();
+            let files: Vec<_> = all
                 .iter()
-                .flat_map(|set| &set.files)
-                .filter(|f| f.direction == lockstep::layout::Direction::Up)
+                .filter(|f| f.direction == Direction::Up)
                 .collect();
-            assert!(files.len() >= 3, "{convention}: {files:?}");
+            let phases = lockstep_plan(scenario);
+            assert_eq!(files.len(), phases.len(), "{convention}: {files:?}");
+            let before = schema(&db, scenario.table);
             for file in files {
-                run_as_framework(&db, convention, file);
+                run_as_framework(&db, convention, file, Direction::Up);
                 let phase = read_header(&std::fs::read_to_string(&file.path).expect("read"));
                 assert_eq!(
                     query_one(&db, &phase.0),
@@ -894,6 +1186,19 @@ fn every_convention_runs_as_its_framework_runs_it() {
             for check in scenario.final_checks {
                 assert_eq!(query_one(&db, check), "t", "{convention}: {check}");
             }
+            if phases.iter().any(|p| p.irreversible) {
+                continue;
+            }
+            // Every phase can be undone: the rollbacks, last first, restore the schema.
+            for file in all.iter().rev() {
+                run_as_framework(&db, convention, file, Direction::Down);
+            }
+            assert_eq!(
+                schema(&db, scenario.table),
+                before,
+                "{convention}: {} rolled back",
+                scenario.name
+            );
         }
     }
 }
@@ -910,6 +1215,49 @@ fn read_header(text: &str) -> (String, String) {
         find("-- Verify: ").trim_end_matches(';').to_string(),
         find("--   expect: "),
     )
+}
+
+#[test]
+fn a_failed_concurrent_build_is_detected_and_retried_as_the_header_says() {
+    let Some(server) = postgres() else { return };
+    let phases = lockstep_plan(&CREATE_INDEX);
+    let [build] = phases.as_slice() else {
+        panic!("one phase expected, got {}", phases.len())
+    };
+    let db = server.fresh_db();
+    db.exec(CREATE_INDEX.create).expect("create");
+    db.exec("INSERT INTO products (name) VALUES ('a'), ('b'), ('a')")
+        .expect("duplicates");
+    let failed = migrate(&db, &build.up);
+    assert!(
+        failed
+            .as_ref()
+            .is_err_and(|e| e.contains("could not create unique index")),
+        "{failed:?}"
+    );
+    // The failed build left an INVALID index, and the verify query says so.
+    assert_eq!(query_one(&db, &build.verify), "f");
+    assert_eq!(
+        query_one(
+            &db,
+            "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = 'products_name_key'::regclass"
+        ),
+        "t"
+    );
+    // Running the build again as it is fails on the leftover's name ...
+    let again = migrate(&db, &build.up);
+    assert!(
+        again.as_ref().is_err_and(|e| e.contains("already exists")),
+        "{again:?}"
+    );
+    // ... so the header says to drop it with the rollback first, and that works.
+    let header_retry = "Drop it with the rollback (`DROP INDEX CONCURRENTLY IF EXISTS products_name_key;`), then run this migration again; a duplicate value fails the build";
+    assert!(build.up.contains(header_retry), "{}", build.up);
+    migrate(&db, &build.down).expect("drop the leftover");
+    db.exec("DELETE FROM products WHERE id = 3")
+        .expect("remove the duplicate");
+    migrate(&db, &build.up).expect("retry");
+    assert_eq!(query_one(&db, &build.verify), "t");
 }
 
 #[test]

@@ -16,7 +16,11 @@ const SHIPMENTS_NOT_NULL: &str = "CREATE TABLE shipments (\n    id bigserial PRI
 const PRODUCTS: &str =
     "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL\n);\n";
 
-const CASES: [Case; 4] = [
+const USERS: &str = "CREATE TABLE users (\n    id bigserial PRIMARY KEY,\n    email text NOT NULL\n);\nCREATE INDEX users_email_prefix ON users USING btree (email);\n";
+
+const ORDERS: &str = "CREATE TABLE customers (\n    id bigserial PRIMARY KEY\n);\nCREATE TABLE orders (\n    id bigserial PRIMARY KEY,\n    customer_id bigint,\n    total numeric(10,2)\n);\n";
+
+const CASES: [Case; 17] = [
     Case {
         name: "rename_column",
         create: SHIPMENTS,
@@ -36,6 +40,71 @@ const CASES: [Case; 4] = [
         name: "add_not_null_column_with_volatile_default",
         create: PRODUCTS,
         change: "ALTER TABLE products ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n",
+    },
+    Case {
+        name: "create_index",
+        create: USERS,
+        change: "CREATE UNIQUE INDEX users_lower_email ON users (lower(email))\n    WHERE email <> '';\n",
+    },
+    Case {
+        name: "drop_index",
+        create: USERS,
+        change: "DROP INDEX users_email_prefix;\n",
+    },
+    Case {
+        name: "set_not_null",
+        create: ORDERS,
+        change: "ALTER TABLE orders ALTER COLUMN total SET NOT NULL;\n",
+    },
+    Case {
+        name: "add_check",
+        create: ORDERS,
+        change: "ALTER TABLE orders ADD CONSTRAINT total_positive CHECK (total > 0);\n",
+    },
+    Case {
+        name: "add_foreign_key",
+        create: ORDERS,
+        change: "ALTER TABLE orders ADD FOREIGN KEY (customer_id)\n    REFERENCES customers (id) ON DELETE CASCADE;\n",
+    },
+    Case {
+        name: "add_unique",
+        create: USERS,
+        change: "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);\n",
+    },
+    Case {
+        name: "add_primary_key",
+        create: "CREATE TABLE events (\n    id bigint,\n    name text NOT NULL\n);\n",
+        change: "ALTER TABLE events ADD PRIMARY KEY (id);\n",
+    },
+    Case {
+        name: "change_column_type",
+        create: "CREATE TABLE counters (\n    id bigserial PRIMARY KEY,\n    hits integer NOT NULL DEFAULT 0\n);\n",
+        change: "ALTER TABLE counters ALTER COLUMN hits TYPE bigint;\n",
+    },
+    Case {
+        name: "change_column_type_using",
+        create: ORDERS,
+        change: "ALTER TABLE orders ALTER COLUMN total TYPE integer USING round(total)::integer;\n",
+    },
+    Case {
+        name: "rename_table",
+        create: PRODUCTS,
+        change: "ALTER TABLE products RENAME TO catalog_items;\n",
+    },
+    Case {
+        name: "add_serial_column",
+        create: PRODUCTS,
+        change: "ALTER TABLE products ADD COLUMN position bigserial;\n",
+    },
+    Case {
+        name: "drop_column",
+        create: "CREATE TABLE products (\n    id bigserial PRIMARY KEY,\n    name text NOT NULL,\n    legacy_code text NOT NULL\n);\n",
+        change: "ALTER TABLE products DROP COLUMN legacy_code;\n",
+    },
+    Case {
+        name: "drop_table",
+        create: PRODUCTS,
+        change: "DROP TABLE products;\n",
     },
 ];
 

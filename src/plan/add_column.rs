@@ -18,7 +18,7 @@ use super::{
 };
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
-use crate::statement::{ColumnDef, Expr, ObjectName, Volatility};
+use crate::statement::{ColumnDef, DataType, Expr, ObjectName, Volatility};
 
 /// `None` when adding this column needs no plan (or another recipe's).
 pub fn plan(
@@ -27,7 +27,10 @@ pub fn plan(
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Option<Result<Plan, PlanError>> {
-    if column.generated.is_some() || column.is_serial() {
+    if column.is_serial() {
+        return Some(plain_column(column).and_then(|()| serial(table, column, catalog, options)));
+    }
+    if column.generated.is_some() {
         return None;
     }
     let volatile = column
@@ -37,7 +40,7 @@ pub fn plan(
     match (&column.default, volatile) {
         (_, Some(default)) => Some(
             plain_column(column)
-                .and_then(|()| volatile_default(table, column, default, catalog, options)),
+                .and_then(|()| volatile_default(table, column, default, None, catalog, options)),
         ),
         (Some(_), None) if column.not_null => {
             Some(plain_column(column).map(|()| stored_default(table, column)))
@@ -119,10 +122,72 @@ fn stored_default(table: &ObjectName, column: &ColumnDef) -> Plan {
     }
 }
 
+/// A serial column is an integer column whose default takes the next value of a sequence
+/// it owns: added as written, every existing row gets a value in one rewrite. The plan
+/// creates the sequence beside the plain column and fills it like a volatile default.
+fn serial(
+    table: &ObjectName,
+    column: &ColumnDef,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
+    let integer = match column.data_type.base.as_str() {
+        "smallserial" | "serial2" => "smallint",
+        "bigserial" | "serial8" => "bigint",
+        _ => "integer",
+    };
+    let sequence = sql::derived(table, &[&table.name.value, &column.name.value, "seq"]);
+    let default = Expr {
+        text: format!("nextval({})", sql::literal(&sql::object(&sequence))),
+        volatility: Volatility::Volatile,
+    };
+    let plain = ColumnDef {
+        data_type: DataType {
+            text: integer.into(),
+            base: integer.into(),
+            args: Vec::new(),
+            array: false,
+        },
+        not_null: true,
+        default: Some(default.clone()),
+        ..column.clone()
+    };
+    volatile_default(table, &plain, &default, Some(&sequence), catalog, options)
+}
+
+/// `sequence`: a sequence to create, owned by the column, which the default draws from.
+/// The plain column, its sequence if it has one, and the default for new rows.
+fn expand_steps(
+    table: &ObjectName,
+    column: &ColumnDef,
+    default: &Expr,
+    sequence: Option<&ObjectName>,
+) -> Vec<Step> {
+    let t = sql::object(table);
+    let c = sql::ident(&column.name);
+    let mut steps = vec![Step::strong(format!(
+        "ALTER TABLE {t} ADD COLUMN {c} {}",
+        column.data_type.text
+    ))];
+    if let Some(sequence) = sequence {
+        steps.push(Step::new(format!(
+            "CREATE SEQUENCE {} AS {} OWNED BY {t}.{c}",
+            sql::object(sequence),
+            column.data_type.text
+        )));
+    }
+    steps.push(Step::strong(format!(
+        "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
+        default.text
+    )));
+    steps
+}
+
 fn volatile_default(
     table: &ObjectName,
     column: &ColumnDef,
     default: &Expr,
+    sequence: Option<&ObjectName>,
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
@@ -134,7 +199,6 @@ fn volatile_default(
         )));
     }
     let key = sql::batch_key(known)?;
-    let t = sql::object(table);
     let c = sql::ident(&column.name);
     let expand = Phase {
         kind: PhaseKind::Expand,
@@ -154,16 +218,7 @@ fn volatile_default(
             query: sql::column_count(table, &column.name),
             expected: "1".into(),
         },
-        steps: vec![
-            Step::strong(format!(
-                "ALTER TABLE {t} ADD COLUMN {c} {}",
-                column.data_type.text
-            )),
-            Step::strong(format!(
-                "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",
-                default.text
-            )),
-        ],
+        steps: expand_steps(table, column, default, sequence),
         rollback: drop_column(table, column),
         checklist: Vec::new(),
     };

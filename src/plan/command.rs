@@ -2,7 +2,7 @@
 //! phase files or write them (atomically, never over an existing file without `--force`).
 
 use super::render::{self, Convention, OutFile};
-use super::{plan_statement, Plan, PlanError, PlanOptions};
+use super::{plan_statement, Plan, PlanError, PlanOptions, PLANNED};
 use crate::cli::{write_atomically, PlanArgs, PlanLayout};
 use crate::config::Settings;
 use crate::dialect::Dialect;
@@ -30,7 +30,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
     let plans = plans(&replay, args.line, &options)?;
     if plans.is_empty() {
         return Err(PlanError(format!(
-            "{}: no statement here has a plan (lockstep plans column renames and NOT NULL or volatile-default columns)",
+            "{}: no statement here has a plan (lockstep plans {PLANNED})",
             args.file.display()
         )));
     }
@@ -91,17 +91,23 @@ fn plans(
             }
             on_line = true;
         }
-        if let Some(plan) = plan_statement(statement, catalog, options) {
+        if let Some(plan) = plan_statement(statement, &replay.text, catalog, options) {
             plans.push(plan?);
         }
     }
     match line {
         Some(line) if !on_line => Err(PlanError(format!("no statement on line {line}"))),
         Some(line) if plans.is_empty() => Err(PlanError(format!(
-            "the statement on line {line} has no plan: lockstep plans column renames and NOT NULL or volatile-default columns"
+            "the statement on line {line} has no plan: lockstep plans {PLANNED}"
         ))),
         _ => Ok(plans),
     }
+}
+
+/// Whether `lockstep plan FILE` writes plans for this file as it is named: it needs a
+/// version to number the phases after and a convention it writes.
+pub fn writes_plans_for(file: &MigrationFile) -> bool {
+    file.version.is_some() && convention(PlanLayout::Auto, file).is_ok()
 }
 
 /// The convention to write in: the one asked for, else the file's own.

@@ -19,10 +19,16 @@
 //!   and only touch rows that still need it, so a re-run resumes where a failed run stopped.
 
 mod add_column;
+mod change_type;
 pub mod command;
+mod constraint;
+mod drop;
+mod index;
+mod key;
 mod mysql;
 mod phases;
 mod rename_column;
+mod rename_table;
 pub mod render;
 mod sql;
 
@@ -73,6 +79,12 @@ pub enum PhaseKind {
     Contract,
     /// Puts a rebuilt column in place of the old one under a brief table lock (MySQL).
     Swap,
+    /// Builds an index `CONCURRENTLY`: reads and writes go on.
+    BuildIndex,
+    /// Drops an index `CONCURRENTLY`.
+    DropIndex,
+    /// Turns an index built beforehand into a `UNIQUE` or `PRIMARY KEY` constraint.
+    AttachIndex,
 }
 
 impl PhaseKind {
@@ -85,6 +97,9 @@ impl PhaseKind {
             PhaseKind::SetNotNull => "set_not_null",
             PhaseKind::Contract => "contract",
             PhaseKind::Swap => "swap",
+            PhaseKind::BuildIndex => "build_index",
+            PhaseKind::DropIndex => "drop_index",
+            PhaseKind::AttachIndex => "attach_index",
         }
     }
 }
@@ -144,6 +159,8 @@ pub struct Step {
     pub strong_lock: bool,
     /// A `lockstep:ignore` comment line to put right above it, with the reason.
     pub ignore: Option<String>,
+    /// What a failure leaves behind and how to retry, when a plain re-run is not enough.
+    pub on_failure: Option<String>,
 }
 
 impl Step {
@@ -152,6 +169,7 @@ impl Step {
             sql: sql.into(),
             strong_lock: false,
             ignore: None,
+            on_failure: None,
         }
     }
 
@@ -207,40 +225,157 @@ impl Phase {
 #[error("{0}")]
 pub struct PlanError(pub String);
 
-/// The plan for `statement`, or `None` when no recipe covers it (it needs no plan, or
-/// lockstep does not know a safe one yet).
+/// The plan for `statement` (`source` is the text of its file), or `None` when no recipe
+/// covers it (it needs no plan, or lockstep does not know a safe one yet).
 pub fn plan_statement(
     statement: &Statement,
+    source: &str,
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Option<Result<Plan, PlanError>> {
     if options.target.dialect == Dialect::Mysql {
         return mysql::plan_statement(statement, catalog, options);
     }
-    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
-        return None;
-    };
-    let [action] = actions.as_slice() else {
-        return None;
-    };
-    let plan = match action {
-        AlterAction::RenameColumn { from, to } => {
-            rename_column::plan(name, from, to, catalog, options)
+    let text = statement.span.text(source);
+    let plan = match &statement.kind {
+        StatementKind::AlterTable { name, actions, .. } => {
+            let [action] = actions.as_slice() else {
+                return None;
+            };
+            alter_table(name, action, text, catalog, options)?
         }
-        AlterAction::AddColumn { column, .. } => add_column::plan(name, column, catalog, options)?,
+        StatementKind::CreateIndex(index) if !index.concurrently => index::build(index, text),
+        StatementKind::DropIndex {
+            names,
+            concurrently: false,
+            if_exists,
+            ..
+        } => index::drop(names, *if_exists, catalog),
+        StatementKind::DropTable { names, cascade, .. } => drop::table(names, *cascade, catalog),
         _ => return None,
     };
     Some(plan.and_then(|plan| supported(plan, options)))
 }
 
+fn alter_table(
+    name: &ObjectName,
+    action: &AlterAction,
+    text: &str,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<Result<Plan, PlanError>> {
+    Some(match action {
+        AlterAction::RenameColumn { from, to } => {
+            rename_column::plan(name, from, to, catalog, options)
+        }
+        AlterAction::AddColumn { column, .. } => add_column::plan(name, column, catalog, options)?,
+        AlterAction::AlterColumnType {
+            column,
+            data_type,
+            using,
+        } => change_type::plan(name, column, data_type, using.as_deref(), catalog, options)?,
+        AlterAction::RenameTable { to } => rename_table::plan(name, to, catalog),
+        AlterAction::DropColumn {
+            column, cascade, ..
+        } => drop::column(name, column, *cascade, catalog),
+        AlterAction::SetNotNull { column } => {
+            constraint::set_not_null(name, column, catalog, options)?
+        }
+        AlterAction::AddConstraint(added) => constraint::add_validated(name, added, text, catalog)
+            .or_else(|| key::plan(name, added, text, catalog, options))?,
+        _ => return None,
+    })
+}
+
+/// Whether `lockstep plan` writes a plan for `statement`: what `lockstep check` points
+/// to. Rules do not know about plans; the report asks here.
+pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target: Target) -> bool {
+    if target.dialect != Dialect::Postgres {
+        return false;
+    }
+    let options = PlanOptions {
+        target,
+        batch_size: DEFAULT_BATCH_SIZE,
+        pause_ms: DEFAULT_PAUSE_MS,
+    };
+    matches!(
+        plan_statement(statement, source, catalog, &options),
+        Some(Ok(_))
+    )
+}
+
+/// What the recipes cover, for the message when a statement has no plan.
+pub const PLANNED: &str =
+    "table and column renames, column type changes that rewrite, NOT NULL, volatile-default and serial columns, index builds and drops, SET NOT NULL, CHECK, FOREIGN KEY, UNIQUE and PRIMARY KEY constraints, and column and table drops";
+
+/// Rows per backfill batch unless `--batch-size` says otherwise.
+pub const DEFAULT_BATCH_SIZE: u32 = 10_000;
+/// Pause between backfill batches unless `--pause-ms` says otherwise.
+pub const DEFAULT_PAUSE_MS: u32 = 100;
+
 /// The batched backfill commits inside a `DO` block, which PostgreSQL allows from 11 on.
 fn supported(plan: Plan, options: &PlanOptions) -> Result<Plan, PlanError> {
-    if options.target.at_least(11, 0, 0) {
+    let backfills = plan.phases.iter().any(|p| p.kind == PhaseKind::Backfill);
+    if !backfills || options.target.at_least(11, 0, 0) {
         Ok(plan)
     } else {
         Err(PlanError(format!(
             "lockstep plan needs PostgreSQL 11 or later (the target is {}): the batched backfill commits per batch inside a DO block",
             options.target.version
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ChangeSet;
+    use crate::parse::parse_text;
+
+    /// Whether the last statement of `sql` has a plan after the others are replayed.
+    fn last_is_plannable(sql: &str, dialect: Dialect) -> bool {
+        let parsed = parse_text(sql, dialect);
+        let mut catalog = Catalog::new(dialect);
+        let Some((last, earlier)) = parsed.statements.split_last() else {
+            return false;
+        };
+        for statement in earlier {
+            catalog.apply(statement, ChangeSet(0));
+        }
+        plannable(last, sql, &catalog, Target::new(dialect))
+    }
+
+    const USERS: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text, age int);\n";
+
+    #[test]
+    fn plannable_statements_are_the_ones_a_recipe_plans() {
+        for change in [
+            "ALTER TABLE users RENAME COLUMN email TO mail;",
+            "CREATE INDEX users_email ON users (email);",
+            "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            "ALTER TABLE users ADD CONSTRAINT adult CHECK (age >= 18);",
+            "ALTER TABLE users ADD UNIQUE (email);",
+            "ALTER TABLE users ALTER COLUMN age TYPE bigint;",
+            "ALTER TABLE users RENAME TO accounts;",
+            "ALTER TABLE users DROP COLUMN age;",
+            "DROP TABLE users;",
+        ] {
+            let sql = format!("{USERS}{change}");
+            assert!(last_is_plannable(&sql, Dialect::Postgres), "{change}");
+        }
+    }
+
+    #[test]
+    fn no_plan_without_a_recipe_a_known_table_or_postgres() {
+        for sql in [
+            format!("{USERS}CREATE INDEX CONCURRENTLY users_email ON users (email);"),
+            format!("{USERS}ALTER TABLE users ALTER COLUMN email TYPE varchar;"),
+            format!("{USERS}CREATE INDEX ON users (email);"),
+            "ALTER TABLE ghosts RENAME COLUMN a TO b;".to_string(),
+        ] {
+            assert!(!last_is_plannable(&sql, Dialect::Postgres), "{sql}");
+        }
+        let sql = format!("{USERS}ALTER TABLE users RENAME COLUMN email TO mail;");
+        assert!(!last_is_plannable(&sql, Dialect::Mysql));
     }
 }

@@ -204,8 +204,13 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
             } else {
                 " transaction:false"
             };
+            let down_options = if rollback_transactional(phase) {
+                ""
+            } else {
+                " transaction:false"
+            };
             let text = format!(
-                "{header}\n-- migrate:up{options}\n{up_body}\n-- migrate:down\n{down_body}"
+                "{header}\n-- migrate:up{options}\n{up_body}\n-- migrate:down{down_options}\n{down_body}"
             );
             out.push(file(&names.up, text, Role::Up));
         }
@@ -221,23 +226,38 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
         }
         Convention::Sqlx if !phase.transactional => {
             // sqlx reads the marker only at the very start of the file.
-            let text = format!("-- no-transaction\n{header}\n{up_body}");
+            let text = format!("{SQLX_NO_TRANSACTION}{header}\n{up_body}");
             out.push(file(&names.up, text, Role::Up));
         }
         _ => out.push(file(&names.up, format!("{header}\n{up_body}"), Role::Up)),
     }
     if let Some(down) = &names.down {
-        let text = format!("{}\n{down_body}", rollback_header(context));
+        let marker = match context.convention {
+            Convention::Sqlx if !rollback_transactional(phase) => SQLX_NO_TRANSACTION,
+            _ => "",
+        };
+        let text = format!("{marker}{}\n{down_body}", rollback_header(context));
         out.push(file(down, text, Role::Down));
     }
-    if let (Some(config), false) = (&names.config, phase.transactional) {
-        out.push(file(
-            config,
-            "executeInTransaction=false\n".into(),
-            Role::Config,
-        ));
+    if let Some(config) = &names.config {
+        let no_transaction = |name: &str| file(name, FLYWAY_NO_TRANSACTION.into(), Role::Config);
+        if !phase.transactional {
+            out.push(no_transaction(config));
+        }
+        if let (Some(down), false) = (&names.down, rollback_transactional(phase)) {
+            out.push(no_transaction(&format!("{down}.conf")));
+        }
     }
     out
+}
+
+const SQLX_NO_TRANSACTION: &str = "-- no-transaction\n";
+const FLYWAY_NO_TRANSACTION: &str = "executeInTransaction=false\n";
+
+/// A rollback runs in a transaction unless its phase cannot (dropping an index built
+/// `CONCURRENTLY` is itself `CONCURRENTLY`); such a rollback is one statement too.
+fn rollback_transactional(phase: &Phase) -> bool {
+    phase.transactional || !matches!(phase.rollback, Rollback::Steps(_))
 }
 
 fn header(context: &PhaseContext) -> String {
@@ -272,6 +292,9 @@ fn header(context: &PhaseContext) -> String {
             h,
             "-- Lock wait: at most {LOCK_TIMEOUT} (lock_timeout). On SQLSTATE 55P03 (lock_not_available) nothing changed: run the migration again, at a quieter time if it keeps timing out."
         );
+    }
+    for failure in phase.steps.iter().filter_map(|s| s.on_failure.as_deref()) {
+        let _ = writeln!(h, "-- If it fails: {failure}.");
     }
     let _ = writeln!(h, "-- Verify: {};", phase.verify.query);
     let _ = writeln!(h, "--   expect: {}", phase.verify.expected);
@@ -322,7 +345,11 @@ fn up_body(context: &PhaseContext) -> String {
 
 fn rollback_body(context: &PhaseContext) -> String {
     match &context.phase.rollback {
-        Rollback::Steps(steps) => statements(steps, true, context.convention),
+        Rollback::Steps(steps) => statements(
+            steps,
+            rollback_transactional(context.phase),
+            context.convention,
+        ),
         Rollback::Nothing(why) => format!("-- Nothing to undo: {why}.\n"),
         Rollback::Irreversible(why) => {
             let message = super::sql::literal(&format!("irreversible: {why}"));

@@ -165,3 +165,102 @@ pub fn column_not_null(table: &ObjectName, column: &Ident) -> String {
         literal(&column.key()),
     )
 }
+
+/// The byte offset just after `keyword` when it is one of the first `within` words of
+/// `text` (case-insensitive): where `CONCURRENTLY` goes in `CREATE [UNIQUE] INDEX`.
+pub fn after_leading_keyword(text: &str, keyword: &str, within: usize) -> Option<usize> {
+    let mut rest = 0;
+    for _ in 0..within {
+        let start = rest + text.get(rest..)?.find(|c: char| !c.is_whitespace())?;
+        let len = text
+            .get(start..)?
+            .find(char::is_whitespace)
+            .unwrap_or(text.len() - start);
+        let end = start + len;
+        if text.get(start..end)?.eq_ignore_ascii_case(keyword) {
+            return Some(end);
+        }
+        rest = end;
+    }
+    None
+}
+
+/// The byte offset where `keyword` first appears as a whole word (case-insensitive),
+/// outside string literals and quoted identifiers.
+pub fn find_keyword(text: &str, keyword: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut word_start: Option<usize> = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c.is_alphanumeric() || c == '_' || c == '$' {
+            word_start.get_or_insert(i);
+            continue;
+        }
+        if let Some(start) = word_start.take() {
+            if text.get(start..i)?.eq_ignore_ascii_case(keyword) {
+                return Some(start);
+            }
+        }
+        if c == '\'' || c == '"' {
+            quote = Some(c);
+        }
+    }
+    None
+}
+
+/// `t` once the index exists and is valid; `f` while it is missing, being built, or
+/// left INVALID by a failed `CONCURRENTLY` build.
+pub fn index_valid(index: &ObjectName) -> String {
+    format!(
+        "SELECT coalesce((SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass({})), false)",
+        literal(&object(index))
+    )
+}
+
+/// `t` once the relation (table, view, index) is gone.
+pub fn relation_gone(relation: &ObjectName) -> String {
+    format!("SELECT to_regclass({}) IS NULL", literal(&object(relation)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyword_offsets_follow_the_leading_words_only() {
+        let text = "CREATE UNIQUE\n  INDEX idx ON t (a)";
+        assert_eq!(after_leading_keyword(text, "index", 3), Some(21));
+        assert_eq!(
+            after_leading_keyword("create index i on t (index)", "index", 3),
+            Some(12)
+        );
+        assert_eq!(
+            after_leading_keyword("CREATE TABLE index (a int)", "index", 2),
+            None
+        );
+        assert_eq!(after_leading_keyword("", "index", 3), None);
+    }
+
+    #[test]
+    fn keywords_are_whole_words_outside_quotes() {
+        let text = "ALTER TABLE \"check\" ADD CHECK (note <> 'check')";
+        assert_eq!(find_keyword(text, "check"), Some(24));
+        assert_eq!(
+            find_keyword("ALTER TABLE checks ADD CHECK (a)", "CHECK"),
+            Some(23)
+        );
+        assert_eq!(
+            find_keyword("ALTER TABLE t ADD FOREIGN", "foreign"),
+            Some(18)
+        );
+        assert_eq!(find_keyword("SELECT 'foreign'", "foreign"), None);
+    }
+}

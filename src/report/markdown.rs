@@ -2,7 +2,7 @@
 //! with the counts, one table of findings per file (rule, line, lock, what it blocks),
 //! and the safe alternative of each finding in a collapsed `<details>` section.
 
-use super::{text::summary_line, FileReport, Report};
+use super::{plan_command, text::summary_line, FileReport, Report};
 use crate::diagnostic::Finding;
 use std::io::{self, Write};
 
@@ -52,7 +52,11 @@ fn print_file(file: &FileReport, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out)?;
-    let advised: Vec<&Finding> = file.findings.iter().filter(|f| f.help.is_some()).collect();
+    let advised: Vec<&Finding> = file
+        .findings
+        .iter()
+        .filter(|f| f.help.is_some() || f.planned)
+        .collect();
     if advised.is_empty() {
         return Ok(());
     }
@@ -63,8 +67,11 @@ fn print_file(file: &FileReport, out: &mut dyn Write) -> io::Result<()> {
             "- **line {}, `{}`**: {}",
             file.line_col(finding.span.start).line,
             finding.rule.id,
-            finding.help.as_deref().unwrap_or_default()
+            finding.help.as_deref().unwrap_or("see below")
         )?;
+        if let Some(command) = plan_command(file, finding) {
+            writeln!(out, "  - phased plan, ready to commit: `{command}`")?;
+        }
     }
     writeln!(
         out,

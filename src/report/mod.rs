@@ -57,6 +57,30 @@ impl FileReport {
     }
 }
 
+/// `lockstep plan FILE --line N` for a finding whose statement has a phased plan.
+pub fn plan_command(file: &FileReport, finding: &Finding) -> Option<String> {
+    finding.planned.then(|| {
+        format!(
+            "lockstep plan {} --line {}",
+            shell_word(&file.path.to_string_lossy()),
+            file.line_col(finding.statement.start).line
+        )
+    })
+}
+
+/// A path as one shell word: as it is when it has no special characters, else quoted.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./-+,:@".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 /// A file or folder that could not be read, or a discovery problem: the run exits 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {

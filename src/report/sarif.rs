@@ -3,7 +3,7 @@
 //! at repository-relative URIs under `%SRCROOT%` with 1-based regions, and carry partial
 //! fingerprints that survive lines inserted above the statement.
 
-use super::{FileReport, Report};
+use super::{plan_command, FileReport, Report};
 use crate::diagnostic::{Finding, Severity};
 use crate::rules::{self, Rule};
 use crate::span::Span;
@@ -254,7 +254,7 @@ fn context_lines(source: &str, statement: Span) -> (u32, u32) {
 
 /// The message as markdown: what is wrong, the lock and what it blocks, the safe form
 /// of this statement, and where the full safe pattern is documented.
-fn message_markdown(finding: &Finding) -> String {
+fn message_markdown(file: &FileReport, finding: &Finding) -> String {
     let mut markdown = finding.message.clone();
     if let Some(lock) = finding.lock_summary() {
         markdown.push_str(&format!("\n\n**Lock:** {lock}"));
@@ -262,16 +262,21 @@ fn message_markdown(finding: &Finding) -> String {
     if let Some(help) = &finding.help {
         markdown.push_str(&format!("\n\n**Instead:** {help}"));
     }
-    markdown.push_str(&format!(
-        "\n\n**Safe plan:** see this rule's help, or run `lockstep explain {}`",
-        finding.rule.id
-    ));
+    match plan_command(file, finding) {
+        Some(command) => markdown.push_str(&format!(
+            "\n\n**Safe plan:** the phased files, ready to commit: `{command}`"
+        )),
+        None => markdown.push_str(&format!(
+            "\n\n**Safe plan:** see this rule's help, or run `lockstep explain {}`",
+            finding.rule.id
+        )),
+    }
     markdown
 }
 
 fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifResult {
     let rule_index = rule_index(finding.rule);
-    let markdown = message_markdown(finding);
+    let markdown = message_markdown(file, finding);
     let location = location(file, finding);
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert("lockstepStatement/v1".to_string(), fingerprint);

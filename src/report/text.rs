@@ -1,7 +1,7 @@
 //! rustc-style text: `error[rule-id]: message`, the file position, the source line with
 //! the statement underlined, a note on the lock and a `help:` line; then one summary line.
 
-use super::{FileReport, PrintOptions, Report};
+use super::{plan_command, FileReport, PrintOptions, Report};
 use crate::diagnostic::{Finding, Severity};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::io::{self, Write};
@@ -54,6 +54,10 @@ fn render(renderer: &Renderer, file: &FileReport, finding: &Finding) -> String {
     }
     if let Some(help) = &finding.help {
         group = group.element(Level::HELP.message(help.as_str()));
+    }
+    let plan = plan_command(file, finding).map(|command| format!("phased plan: `{command}`"));
+    if let Some(plan) = &plan {
+        group = group.element(Level::HELP.message(plan.as_str()));
     }
     let groups: [Group; 1] = [group];
     renderer.render(&groups)

@@ -1,0 +1,229 @@
+//! Constraints that PostgreSQL checks against every existing row: `SET NOT NULL`,
+//! `CHECK` and `FOREIGN KEY`. Added as written, each scans the table while holding a lock
+//! that blocks writes (`ACCESS EXCLUSIVE` for a check or `SET NOT NULL`, `SHARE ROW
+//! EXCLUSIVE` on both tables for a foreign key).
+//!
+//! The plan adds the constraint `NOT VALID` (enforced for new and updated rows from then
+//! on, no scan, a brief lock), then `VALIDATE CONSTRAINT` in a later, separate
+//! transaction: it scans under `SHARE UPDATE EXCLUSIVE`, which blocks neither reads nor
+//! writes. `SET NOT NULL` becomes a `CHECK (col IS NOT NULL)` validated that way, which
+//! PostgreSQL 12+ uses instead of scanning.
+
+use super::phases;
+use super::sql;
+use super::{
+    Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+};
+use crate::catalog::Catalog;
+use crate::diagnostic::LockMode;
+use crate::statement::{Constraint, ConstraintKind, Ident, ObjectName};
+
+/// `ALTER TABLE ... ALTER COLUMN ... SET NOT NULL`; `None` when it needs no plan.
+pub fn set_not_null(
+    table: &ObjectName,
+    column: &Ident,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<Result<Plan, PlanError>> {
+    if options.target.at_least(12, 0, 0) && catalog.has_validated_not_null_check(table, column) {
+        // A validated check already spares the scan.
+        return None;
+    }
+    let known = match sql::known_table(catalog, table) {
+        Ok(known) => known,
+        Err(e) => return Some(Err(e)),
+    };
+    match known.column(column) {
+        None => {
+            return Some(Err(PlanError(format!(
+                "`{table}` has no column `{column}` in the replayed migrations"
+            ))))
+        }
+        Some(c) if c.not_null => return None,
+        Some(_) => {}
+    }
+    let check = phases::not_null_check(table, column);
+    let mut phases = not_null_phases(table, column);
+    let mut notes = vec![releases_comply(&check)];
+    if !options.target.at_least(12, 0, 0) {
+        phases.retain(|p| p.kind != PhaseKind::SetNotNull);
+        notes.push(format!(
+            "On PostgreSQL 11 SET NOT NULL scans the table under ACCESS EXCLUSIVE even with a validated check, so the plan stops at the validated check `{check}`, which enforces the same rule; run the SET NOT NULL after upgrading to 12."
+        ));
+    }
+    Some(Ok(Plan {
+        title: format!("make {table}.{column} NOT NULL"),
+        slug: sql::derived_ident(&[&table.name.value, &column.value, "not_null"]),
+        phases,
+        notes,
+    }))
+}
+
+/// A `NOT VALID` check that the column is not null, its validation, and `SET NOT NULL`
+/// using it (PostgreSQL 12+).
+pub fn not_null_phases(table: &ObjectName, column: &Ident) -> Vec<Phase> {
+    let check = phases::not_null_check(table, column);
+    let mut constrain = phases::constrain_not_null(table, column);
+    // Only once no running release writes a NULL, or its writes start failing.
+    constrain.deploy = Deploy::AfterAllInstances;
+    vec![
+        constrain,
+        validating(phases::validate(table, &check), &check, "23514"),
+        phases::set_not_null(table, column),
+    ]
+}
+
+/// `ALTER TABLE ... ADD [CONSTRAINT c] CHECK (...)` or `FOREIGN KEY ...`, without `NOT
+/// VALID`; `None` for other constraints. `text` is the statement as written.
+pub fn add_validated(
+    table: &ObjectName,
+    constraint: &Constraint,
+    text: &str,
+    catalog: &Catalog,
+) -> Option<Result<Plan, PlanError>> {
+    if constraint.not_valid {
+        return None;
+    }
+    let (keyword, references) = match &constraint.kind {
+        ConstraintKind::Check { .. } => ("CHECK", None),
+        ConstraintKind::ForeignKey { references, .. } => ("FOREIGN", Some(references)),
+        _ => return None,
+    };
+    Some(constrain_then_validate(
+        table, constraint, keyword, references, text, catalog,
+    ))
+}
+
+fn constrain_then_validate(
+    table: &ObjectName,
+    constraint: &Constraint,
+    keyword: &str,
+    references: Option<&ObjectName>,
+    text: &str,
+    catalog: &Catalog,
+) -> Result<Plan, PlanError> {
+    let known = sql::known_table(catalog, table)?;
+    let name = match &constraint.name {
+        Some(name) => plain_name(name)?,
+        None => default_name(table, &constraint.kind),
+    };
+    if constraint.name.is_none()
+        && known
+            .constraints
+            .iter()
+            .any(|c| c.name.as_deref() == Some(name.as_str()))
+    {
+        return Err(PlanError(format!(
+            "`{table}` already has a constraint `{name}`: name the new one and plan again"
+        )));
+    }
+    let add = named(text, keyword, &name, constraint.name.is_some())?;
+    let t = sql::object(table);
+    let (mode, reason, sqlstate) = match references {
+        Some(referenced) => (
+            LockMode::ShareRowExclusive,
+            format!("catalogue change only: NOT VALID skips the scan; {referenced} is locked the same way"),
+            "23503",
+        ),
+        None => (
+            LockMode::AccessExclusive,
+            "catalogue change only: NOT VALID skips the scan".to_string(),
+            "23514",
+        ),
+    };
+    let constrain = Phase {
+        kind: PhaseKind::Constrain,
+        summary: format!("add {name} NOT VALID: new and updated rows only, no scan"),
+        // Only once no running release writes a row that breaks it.
+        deploy: Deploy::AfterAllInstances,
+        transactional: true,
+        lock: PhaseLock {
+            table: table.clone(),
+            mode,
+            max_hold: Some(phases::BRIEF),
+            reason,
+        },
+        verify: Verify {
+            query: sql::constraint_validated(table, &name),
+            expected: "f".into(),
+        },
+        steps: vec![Step::strong(format!("{} NOT VALID", add.trim_end()))],
+        rollback: Rollback::Steps(vec![Step::strong(format!(
+            "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {name}"
+        ))]),
+        checklist: Vec::new(),
+    };
+    let validate = validating(phases::validate(table, &name), &name, sqlstate);
+    let what = if references.is_some() {
+        "foreign key"
+    } else {
+        "check"
+    };
+    Ok(Plan {
+        title: format!("add {what} {name} to {table}"),
+        slug: sql::derived_ident(&[&name]),
+        phases: vec![constrain, validate],
+        notes: vec![releases_comply(&name)],
+    })
+}
+
+/// The constraint's name as PostgreSQL stores it, when it reads the same unquoted (the
+/// plan writes it in SQL and in catalogue queries alike).
+pub fn plain_name(name: &Ident) -> Result<String, PlanError> {
+    let key = name.key();
+    let plain = key.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && key
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        Ok(key)
+    } else {
+        Err(PlanError(format!(
+            "name the constraint with lower-case letters, digits and `_` (not `{name}`): the plan writes its name unquoted"
+        )))
+    }
+}
+
+/// PostgreSQL's own names: `<table>_<columns>_fkey`, `<table>_check`.
+fn default_name(table: &ObjectName, kind: &ConstraintKind) -> String {
+    match kind {
+        ConstraintKind::ForeignKey { columns, .. } => {
+            let mut parts: Vec<&str> = vec![&table.name.value];
+            parts.extend(columns.iter().map(|c| c.value.as_str()));
+            parts.push("fkey");
+            sql::derived_ident(&parts)
+        }
+        _ => sql::derived_ident(&[&table.name.value, "check"]),
+    }
+}
+
+/// The statement with `CONSTRAINT name` before the constraint's keyword when it had none:
+/// `VALIDATE CONSTRAINT` needs the name.
+fn named(text: &str, keyword: &str, name: &str, has_name: bool) -> Result<String, PlanError> {
+    if has_name {
+        return Ok(text.to_string());
+    }
+    let at = sql::find_keyword(text, keyword).ok_or_else(|| {
+        PlanError(format!(
+            "cannot find {keyword} in the statement to name the constraint; write ADD CONSTRAINT {name} {keyword} ... and plan again"
+        ))
+    })?;
+    Ok(format!("{}CONSTRAINT {name} {}", &text[..at], &text[at..]))
+}
+
+/// Which release "the new release" of the constrain phase is.
+fn releases_comply(constraint: &str) -> String {
+    format!(
+        "The new release of the constrain phase is one that never writes a row breaking {constraint}: from that phase on such a write fails."
+    )
+}
+
+/// The validate phase, told what a row that breaks the constraint does to it.
+fn validating(mut phase: Phase, constraint: &str, sqlstate: &str) -> Phase {
+    for step in &mut phase.steps {
+        step.on_failure = Some(format!(
+            "a row that breaks {constraint} fails the validation (SQLSTATE {sqlstate}) and nothing changes: correct those rows and run it again; meanwhile {constraint} still holds for new and updated rows"
+        ));
+    }
+    phase
+}

@@ -1,0 +1,151 @@
+//! Drop a column or a table: contract only. The expand step is the application change
+//! that stops reading and writing it; the plan is the drop, once every instance runs that
+//! release, with the checklist to go through first because nothing brings the data back.
+//!
+//! One database change comes first for a `NOT NULL` column without a default: the release
+//! that no longer knows the column inserts rows without it, which fails until the column
+//! accepts NULL, so an expand phase drops the `NOT NULL` before that release goes out.
+
+use super::phases::BRIEF;
+use super::sql;
+use super::{Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
+use crate::catalog::Catalog;
+use crate::diagnostic::LockMode;
+use crate::statement::{Ident, ObjectName};
+
+pub fn column(
+    table: &ObjectName,
+    column: &Ident,
+    cascade: bool,
+    catalog: &Catalog,
+) -> Result<Plan, PlanError> {
+    let known = sql::known_table(catalog, table)?;
+    let old = known.column(column).ok_or_else(|| {
+        PlanError(format!(
+            "`{table}` has no column `{column}` in the replayed migrations"
+        ))
+    })?;
+    let t = sql::object(table);
+    let c = sql::ident(column);
+    let mut phases = Vec::new();
+    let mut notes = Vec::new();
+    if old.not_null && old.default.is_none() {
+        phases.push(accept_null(table, column));
+        notes.push(format!(
+            "Rolling back the expand phase runs SET NOT NULL, which scans {table} under ACCESS EXCLUSIVE, and fails once a row has no {column}."
+        ));
+    }
+    let cascade = if cascade { " CASCADE" } else { "" };
+    phases.push(Phase {
+        kind: PhaseKind::Contract,
+        summary: format!("drop {column}"),
+        deploy: Deploy::AfterAllInstances,
+        transactional: true,
+        lock: PhaseLock {
+            table: table.clone(),
+            mode: LockMode::AccessExclusive,
+            max_hold: Some(BRIEF),
+            reason: "catalogue change only: the values stay on disk until rows are rewritten"
+                .into(),
+        },
+        verify: Verify {
+            query: sql::column_count(table, column),
+            expected: "0".into(),
+        },
+        steps: vec![Step {
+            ignore: Some(format!(
+                "-- lockstep:ignore drop-column -- contract phase: no application release reads or writes {column} any more"
+            )),
+            ..Step::strong(format!("ALTER TABLE {t} DROP COLUMN {c}{cascade}"))
+        }],
+        rollback: Rollback::Irreversible(format!(
+            "the values of {column} are gone; restore them from the backup"
+        )),
+        checklist: vec![
+            format!("every application instance runs the release that neither reads nor writes {column} (the expand step is that release)"),
+            format!("no ORM model, report or job still selects {column}, or uses SELECT * with column positions"),
+            format!("no view, index or constraint depends on {column} (`SELECT * FROM pg_depend` or a dry run on a copy)"),
+            "a backup taken since the last write to it is restorable".into(),
+        ],
+    });
+    Ok(Plan {
+        title: format!("drop {table}.{column}"),
+        slug: sql::derived_ident(&[&table.name.value, &column.value]),
+        phases,
+        notes,
+    })
+}
+
+/// `DROP NOT NULL`, so that the release that no longer knows the column can insert.
+fn accept_null(table: &ObjectName, column: &Ident) -> Phase {
+    let t = sql::object(table);
+    let c = sql::ident(column);
+    Phase {
+        kind: PhaseKind::Expand,
+        summary: format!("let {column} be NULL, so rows can be inserted without it"),
+        deploy: Deploy::BeforeRelease,
+        transactional: true,
+        lock: PhaseLock {
+            table: table.clone(),
+            mode: LockMode::AccessExclusive,
+            max_hold: Some(BRIEF),
+            reason: "catalogue change only: no scan".into(),
+        },
+        verify: Verify {
+            query: sql::column_not_null(table, column),
+            expected: "f".into(),
+        },
+        steps: vec![Step::strong(format!(
+            "ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL"
+        ))],
+        rollback: Rollback::Steps(vec![Step::strong(format!(
+            "ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"
+        ))]),
+        checklist: Vec::new(),
+    }
+}
+
+pub fn table(names: &[ObjectName], cascade: bool, catalog: &Catalog) -> Result<Plan, PlanError> {
+    let [table] = names else {
+        return Err(PlanError(
+            "drop one table per statement: each gets its own checklist".into(),
+        ));
+    };
+    sql::known_table(catalog, table)?;
+    let cascade = if cascade { " CASCADE" } else { "" };
+    let phase = Phase {
+        kind: PhaseKind::Contract,
+        summary: format!("drop {table}"),
+        deploy: Deploy::AfterAllInstances,
+        transactional: true,
+        lock: PhaseLock {
+            table: table.clone(),
+            mode: LockMode::AccessExclusive,
+            max_hold: Some(BRIEF),
+            reason: "catalogue change; the files are removed at commit".into(),
+        },
+        verify: Verify {
+            query: sql::relation_gone(table),
+            expected: "t".into(),
+        },
+        steps: vec![Step::strong(format!(
+            "DROP TABLE {}{cascade}",
+            sql::object(table)
+        ))],
+        rollback: Rollback::Irreversible(format!(
+            "{table} and its rows are gone; restore them from the backup"
+        )),
+        checklist: vec![
+            format!("every application instance runs the release that neither reads nor writes {table} (the expand step is that release)"),
+            format!("no job, report, replica consumer or other service still uses {table}"),
+            format!("no foreign key references {table}, and no view selects from it (CASCADE would drop them silently)"),
+            "a backup taken since the last write to it is restorable".into(),
+        ],
+    };
+    Ok(Plan {
+        title: format!("drop table {table}"),
+        slug: sql::derived_ident(&[&table.name.value]),
+        phases: vec![phase],
+        notes: Vec::new(),
+    })
+}
