@@ -2,14 +2,20 @@
 //!
 //! For each rule in `lockstep::rules::ALL` that applies to PostgreSQL, the SQL of its
 //! `## Example` and `## Use instead` sections runs on a fresh copy of the proof schema
-//! (`tests/support/proof_schema.sql`, 10,000 rows per table), and the test asserts:
-//! - the Example takes, as its strongest lock on any table, the mode the rule claims; it rewrites
-//!   a table exactly when the claim says so, and scans one exactly when the claim says so;
+//! (`tests/support/proof_schema.sql`, 10,000 rows per table) as a migration tool runs a file
+//! it does not wrap: each top-level statement in its own transaction that commits, a
+//! `BEGIN … COMMIT` block as one (see [`Snippet`]). The test asserts:
+//! - the strongest lock any statement of the Example takes is the mode the rule claims, and the
+//!   statements holding that mode rewrite or scan the tables they hold it on exactly when the
+//!   claim says so;
 //! - an Example the server refuses is a failure, unless the rule's documentation quotes the
 //!   server's message in backticks (the refusal is then the point of the rule, and the lock
-//!   it asked for before failing is checked against the claim);
-//! - the Use instead SQL is accepted, and every lock it takes that blocks writes is
-//!   catalogue-only: the table is neither rewritten nor scanned under it.
+//!   it asked for before failing is checked against the claim); an Example of a rule that
+//!   claims no lock only has to be accepted;
+//! - every statement of the Use instead SQL is accepted, and none rewrites or scans a table
+//!   under a lock that blocks application statements. A table the statement created blocks
+//!   nobody (no other session sees it before the commit), and a lock that blocks only writes
+//!   on a materialized view blocks no application statement (only REFRESH writes one).
 //!
 //! The measurements are also rendered into `docs/lock-measurements.md`; the test fails when
 //! that file differs from what the server showed.
