@@ -2,14 +2,20 @@
 //!
 //! For each rule in `lockstep::rules::ALL` that applies to PostgreSQL, the SQL of its
 //! `## Example` and `## Use instead` sections runs on a fresh copy of the proof schema
-//! (`tests/support/proof_schema.sql`, 10,000 rows per table), and the test asserts:
-//! - the Example takes, as its strongest lock on any table, the mode the rule claims; it rewrites
-//!   a table exactly when the claim says so, and scans one exactly when the claim says so;
+//! (`tests/support/proof_schema.sql`, 10,000 rows per table) as a migration tool runs a file
+//! it does not wrap: each top-level statement in its own transaction that commits, a
+//! `BEGIN … COMMIT` block as one (see [`Snippet`]). The test asserts:
+//! - the strongest lock any statement of the Example takes is the mode the rule claims, and the
+//!   statements holding that mode rewrite or scan the tables they hold it on exactly when the
+//!   claim says so;
 //! - an Example the server refuses is a failure, unless the rule's documentation quotes the
 //!   server's message in backticks (the refusal is then the point of the rule, and the lock
-//!   it asked for before failing is checked against the claim);
-//! - the Use instead SQL is accepted, and every lock it takes that blocks writes is
-//!   catalogue-only: the table is neither rewritten nor scanned under it.
+//!   it asked for before failing is checked against the claim); an Example of a rule that
+//!   claims no lock only has to be accepted;
+//! - every statement of the Use instead SQL is accepted, and none rewrites or scans a table
+//!   under a lock that blocks application statements. A table the statement created blocks
+//!   nobody (no other session sees it before the commit), and a lock that blocks only writes
+//!   on a materialized view blocks no application statement (only REFRESH writes one).
 //!
 //! The measurements are also rendered into `docs/lock-measurements.md`; the test fails when
 //! that file differs from what the server showed.
@@ -142,17 +148,26 @@ struct RuleProof {
     failures: Vec<String>,
 }
 
-/// One documented SQL snippet and what the server did with it.
+/// One documented SQL snippet and what the server did with each of its units.
 struct Case {
     heading: &'static str,
-    snippet: Snippet,
+    /// The units that ran, in order; running stops at the first one that did not run.
+    steps: Vec<Step>,
+}
+
+/// One unit of a snippet and the server's answer to it.
+struct Step {
+    unit: Unit,
     outcome: Outcome,
 }
 
 enum Outcome {
     Ran(Measurement),
-    /// The server refused the snippet; `requested` holds the locks it held or waited for
-    /// before failing, when they were observed.
+    /// The server ran the unit and its locks were not sampled: the rule claims none, and a
+    /// statement outside a transaction can end before a sample sees it.
+    Accepted,
+    /// The server refused the unit; `requested` holds the locks it held or waited for before
+    /// failing, when they were observed.
     Refused {
         error: String,
         requested: Option<Measurement>,
@@ -161,31 +176,37 @@ enum Outcome {
     Broken(String),
 }
 
+impl Outcome {
+    /// What the server showed of the unit's locks and rows, if they were measured.
+    fn measurement(&self) -> Option<&Measurement> {
+        match self {
+            Outcome::Ran(measurement) => Some(measurement),
+            Outcome::Refused { requested, .. } => requested.as_ref(),
+            Outcome::Accepted | Outcome::Broken(_) => None,
+        }
+    }
+}
+
 fn prove_rule(server: &'static PgServer, template: &PgTemplate, rule: &'static Rule) -> RuleProof {
     let mut proof = RuleProof {
         rule,
         cases: Vec::new(),
         failures: Vec::new(),
     };
-    // A case measured inside a transaction rolls back, so the Use instead may reuse its
-    // database; one run outside a transaction committed its changes and needs a fresh copy.
-    let mut clean_db = None;
+    // Every unit commits, so each case gets its own copy of the proof schema.
     if let Some(sql) = rule.section_sql("Example") {
         let db = server.fresh_db_from(template);
-        let mut case = run_case(&db, "Example", &sql);
-        if let Err(err) = observe_documented_refusal(server, template, rule, &mut case) {
+        let mut case = run_case(&db, "Example", &sql, rule.lock.is_some());
+        if let Err(err) = observe_documented_refusal(&db, rule, &mut case) {
             proof.failures.push(err);
         }
         check_example(&mut proof, &case);
-        if case.snippet.run == Run::InTransaction {
-            clean_db = Some(db);
-        }
         proof.cases.push(case);
     }
     match rule.section_sql("Use instead") {
         Some(sql) => {
-            let db = clean_db.unwrap_or_else(|| server.fresh_db_from(template));
-            let case = run_case(&db, "Use instead", &sql);
+            let db = server.fresh_db_from(template);
+            let case = run_case(&db, "Use instead", &sql, true);
             check_use_instead(&mut proof.failures, &case);
             proof.cases.push(case);
         }
@@ -196,17 +217,37 @@ fn prove_rule(server: &'static PgServer, template: &PgTemplate, rule: &'static R
     proof
 }
 
-fn run_case(db: &PgDb, heading: &'static str, sql: &str) -> Case {
-    let snippet = Snippet::parse(sql);
-    let outcome = match snippet.run {
-        Run::InTransaction => match db.measure("", &snippet.body) {
+/// Runs the snippet unit by unit, as a migration tool runs a plain file, until one does not
+/// run. `needs_locks` is false for an Example whose rule claims no lock: such a unit only has
+/// to be accepted (or refused as documented).
+fn run_case(db: &PgDb, heading: &'static str, sql: &str, needs_locks: bool) -> Case {
+    let mut steps = Vec::new();
+    for unit in Snippet::parse(sql).units {
+        let outcome = run_unit(db, &unit, needs_locks);
+        let ran = matches!(outcome, Outcome::Ran(_) | Outcome::Accepted);
+        steps.push(Step { unit, outcome });
+        if !ran {
+            break;
+        }
+    }
+    Case { heading, steps }
+}
+
+fn run_unit(db: &PgDb, unit: &Unit, needs_locks: bool) -> Outcome {
+    let refused = |error: &str| Outcome::Refused {
+        error: server_message(error),
+        requested: None,
+    };
+    match unit.run {
+        Run::InTransaction => match db.measure_and_commit(&unit.sql) {
             Ok(measurement) => Outcome::Ran(measurement),
-            Err(error) => Outcome::Refused {
-                error: server_message(&error),
-                requested: None,
-            },
+            Err(error) => refused(&error),
         },
-        Run::OutsideTransaction => match db.observe_outside_tx("", &snippet.body) {
+        Run::OutsideTransaction if !needs_locks => match db.exec(&unit.sql) {
+            Ok(()) => Outcome::Accepted,
+            Err(error) => refused(&error),
+        },
+        Run::OutsideTransaction => match db.observe_outside_tx("", &unit.sql) {
             Ok(observation) => match observation.refusal {
                 None => Outcome::Ran(observation.measurement),
                 Some(error) => Outcome::Refused {
@@ -216,65 +257,105 @@ fn run_case(db: &PgDb, heading: &'static str, sql: &str) -> Case {
             },
             Err(error) => Outcome::Broken(error),
         },
-    };
-    Case {
-        heading,
-        snippet,
-        outcome,
     }
 }
 
 /// The Example must take the claimed lock and do what the claim says to the rows, or be the
 /// refusal the documentation quotes.
+///
+/// An Example of several units is judged by its strongest: the claimed mode must be the
+/// strongest any unit took, and the claimed effect is what the units holding that mode did to
+/// the tables they held it on (a later UPDATE scanning another table under ROW EXCLUSIVE is
+/// not what an "ACCESS EXCLUSIVE, metadata only" claim is about).
 fn check_example(proof: &mut RuleProof, case: &Case) {
     let rule = proof.rule;
     let failures = &mut proof.failures;
-    match &case.outcome {
+    let Some(last) = case.steps.last() else {
+        return failures.push("the Example holds no statement".to_string());
+    };
+    let refused = match &last.outcome {
         Outcome::Broken(error) => {
-            failures.push(format!("the Example could not be measured: {error}"))
+            return failures.push(format!("the Example could not be measured: {error}"))
         }
-        Outcome::Ran(measurement) => match rule.lock {
-            Some(claim) => check_claim(failures, claim, measurement),
+        Outcome::Refused { error, .. } if !documents_refusal(rule, error) => {
+            return failures.push(format!(
+                "the Example fails on the proof schema (tests/support/proof_schema.sql): \
+                 {error}\n  Fix the example so it runs on that schema; if the server refusing \
+                 it is the point of the rule, quote the server's message in backticks in the \
+                 rule's documentation."
+            ));
+        }
+        Outcome::Refused { error, .. } => Some(error),
+        Outcome::Ran(_) | Outcome::Accepted => None,
+    };
+    let Some(claim) = rule.lock else {
+        return match refused {
+            Some(error) => println!("{}: Example refused as documented: {error}", rule.id),
             None => println!("{}: Example runs; no lock claim to check", rule.id),
-        },
-        Outcome::Refused { error, requested } => {
-            if !documents_refusal(rule, error) {
-                failures.push(format!(
-                    "the Example fails on the proof schema (tests/support/proof_schema.sql): \
-                     {error}\n  Fix the example so it runs on that schema; if the server refusing \
-                     it is the point of the rule, quote the server's message in backticks in the \
-                     rule's documentation."
-                ));
-                return;
-            }
-            match (rule.lock, requested) {
-                (None, _) => println!("{}: Example refused as documented: {error}", rule.id),
-                (Some(claim), Some(requested)) => check_mode(failures, claim, requested),
-                (Some(_), None) => failures
-                    .push("the lock the refused Example asks for was not observed".to_string()),
-            }
-        }
+        };
+    };
+    if refused.is_some() && last.outcome.measurement().is_none() {
+        return failures.push("the lock the refused Example asks for was not observed".to_string());
+    }
+    let measurements: Vec<&Measurement> = case
+        .steps
+        .iter()
+        .filter_map(|step| step.outcome.measurement())
+        .collect();
+    let strongest = measurements
+        .iter()
+        .filter_map(|m| visible_locks(m).into_values().max())
+        .max();
+    if strongest != Some(claim.mode) {
+        let measured = strongest.map_or("no table lock", LockMode::name);
+        failures.push(format!(
+            "the rule claims {} but the strongest lock the Example took is {measured} \
+             ({measurements:?})",
+            claim.mode.name()
+        ));
+        return;
+    }
+    // A refused statement never got to touch the rows; only its lock is evidence.
+    if refused.is_some() {
+        return;
+    }
+    let effect = measurements
+        .iter()
+        .flat_map(|m| {
+            visible_locks(m)
+                .into_iter()
+                .filter(|(_, mode)| *mode == claim.mode)
+                .map(|(table, _)| effect_on(m, &table))
+        })
+        .max()
+        .unwrap_or(TableEffect::None);
+    if effect != claim.effect {
+        failures.push(format!(
+            "the rule claims the Example {} but on the server it {} on the tables it holds {} \
+             on ({measurements:?})",
+            claim.effect.describe(),
+            effect_in_words(effect),
+            claim.mode.name(),
+        ));
     }
 }
 
 /// A documented refusal inside a transaction hides the locks the statement took; for a rule
-/// that claims one, the Example runs again in its own session, observed from another one while
-/// a blocker makes it queue for its lock, and the locks seen fill `requested`.
-fn observe_documented_refusal(
-    server: &'static PgServer,
-    template: &PgTemplate,
-    rule: &Rule,
-    case: &mut Case,
-) -> Result<(), String> {
-    let Outcome::Refused { error, requested } = &mut case.outcome else {
+/// that claims one, the refused unit runs again on the same database (its transaction rolled
+/// back, the units before it committed) in its own session, observed from another one while a
+/// blocker makes it queue for its lock, and the locks seen fill `requested`.
+fn observe_documented_refusal(db: &PgDb, rule: &Rule, case: &mut Case) -> Result<(), String> {
+    let Some(step) = case.steps.last_mut() else {
+        return Ok(());
+    };
+    let Outcome::Refused { error, requested } = &mut step.outcome else {
         return Ok(());
     };
     if requested.is_some() || rule.lock.is_none() || !documents_refusal(rule, error) {
         return Ok(());
     }
-    let observation = server
-        .fresh_db_from(template)
-        .observe_outside_tx("", &case.snippet.body)
+    let observation = db
+        .observe_outside_tx("", &step.unit.sql)
         .map_err(|err| format!("observing the refused Example failed: {err}"))?;
     match observation.refusal.map(|err| server_message(&err)) {
         Some(again) if again == *error => {
@@ -288,62 +369,42 @@ fn observe_documented_refusal(
     }
 }
 
-fn check_claim(failures: &mut Vec<String>, claim: LockClaim, measurement: &Measurement) {
-    check_mode(failures, claim, measurement);
-    let effect = effect_of(measurement);
-    if effect != claim.effect {
-        failures.push(format!(
-            "the rule claims the Example {} but on the server it {} ({measurement:?})",
-            claim.effect.describe(),
-            effect_in_words(effect),
-        ));
-    }
-}
-
-fn check_mode(failures: &mut Vec<String>, claim: LockClaim, measurement: &Measurement) {
-    let strongest = strongest_lock(measurement);
-    if strongest != Some(claim.mode) {
-        let measured = strongest.map_or("no table lock", LockMode::name);
-        failures.push(format!(
-            "the rule claims {} but the strongest lock the Example took is {measured} \
-             ({measurement:?})",
-            claim.mode.name()
-        ));
-    }
-}
-
-/// The Use instead SQL must run, and hold no lock that blocks writes while it rewrites or
-/// scans the table under it.
+/// Every unit of the Use instead SQL must run, and none may hold a lock that blocks
+/// application statements while it rewrites or scans the table under it.
 fn check_use_instead(failures: &mut Vec<String>, case: &Case) {
-    let measurement = match &case.outcome {
-        Outcome::Ran(measurement) => measurement,
-        Outcome::Refused { error, .. } => {
-            return failures.push(format!(
-                "the Use instead SQL is refused by the server: {error}"
-            ))
-        }
-        Outcome::Broken(error) => {
-            return failures.push(format!(
-                "the Use instead SQL could not be measured: {error}"
-            ))
-        }
-    };
-    for (table, mode) in table_locks(measurement) {
-        if mode.blocks() == Blocks::Nothing {
-            continue;
-        }
-        let work = if measurement.rewrote(&table) {
-            "rewrites"
-        } else if measurement.scanned(&table) {
-            "scans"
-        } else {
-            continue;
+    for step in &case.steps {
+        let measurement = match &step.outcome {
+            Outcome::Ran(measurement) => measurement,
+            Outcome::Refused { error, .. } => {
+                return failures.push(format!(
+                    "the Use instead SQL is refused by the server at `{}`: {error}",
+                    step.unit.shown
+                ))
+            }
+            Outcome::Broken(error) => {
+                return failures.push(format!(
+                    "the Use instead SQL could not be measured at `{}`: {error}",
+                    step.unit.shown
+                ))
+            }
+            Outcome::Accepted => continue,
         };
-        failures.push(format!(
-            "the Use instead SQL {work} `{table}` under {}, which blocks {} ({measurement:?})",
-            mode.name(),
-            mode.blocks().describe()
-        ));
+        for (table, mode) in visible_locks(measurement) {
+            let blocks = blocks_on(measurement, &table, mode);
+            let work = match effect_on(measurement, &table) {
+                _ if blocks == Blocks::Nothing => continue,
+                TableEffect::Rewrite => "rewrites",
+                TableEffect::Scan => "scans",
+                TableEffect::None => continue,
+            };
+            failures.push(format!(
+                "the Use instead SQL {work} `{table}` under {} at `{}`, which blocks {} \
+                 ({measurement:?})",
+                mode.name(),
+                step.unit.shown,
+                blocks.describe()
+            ));
+        }
     }
 }
 
@@ -380,8 +441,39 @@ fn table_locks(measurement: &Measurement) -> BTreeMap<String, LockMode> {
     locks
 }
 
-fn strongest_lock(measurement: &Measurement) -> Option<LockMode> {
-    table_locks(measurement).into_values().max()
+/// The locks other sessions could wait for: those on tables that existed before the unit. A
+/// table the unit created is invisible to every other session until the unit commits.
+fn visible_locks(measurement: &Measurement) -> BTreeMap<String, LockMode> {
+    let mut locks = table_locks(measurement);
+    locks.retain(|table, _| !measurement.created.contains(table));
+    locks
+}
+
+/// What application statements wait for while `mode` is held on `table`. A materialized view
+/// is written only by REFRESH, never by the application, so a lock that blocks only writes
+/// on one blocks no application statement.
+fn blocks_on(measurement: &Measurement, table: &str, mode: LockMode) -> Blocks {
+    let blocks = mode.blocks();
+    if measurement.created.contains(table)
+        || (blocks == Blocks::Writes && measurement.materialized_views.contains(table))
+    {
+        Blocks::Nothing
+    } else {
+        blocks
+    }
+}
+
+/// The docs' `blocks` cell: what [`blocks_on`] found, and why when it is not the mode's own.
+fn blocks_in_words(measurement: &Measurement, table: &str, mode: LockMode) -> &'static str {
+    match blocks_on(measurement, table, mode) {
+        Blocks::Nothing if measurement.created.contains(table) => {
+            "nothing (no other session sees the new table before the commit)"
+        }
+        Blocks::Nothing if mode.blocks() != Blocks::Nothing => {
+            "no application statement (only REFRESH writes a materialized view); reads continue"
+        }
+        blocks => blocks.describe(),
+    }
 }
 
 fn pg_mode(name: &str) -> Option<LockMode> {
@@ -390,11 +482,11 @@ fn pg_mode(name: &str) -> Option<LockMode> {
         .find(|mode| mode.pg_locks_name() == Some(name))
 }
 
-/// What the statement did to the rows of the tables, at its worst.
-fn effect_of(measurement: &Measurement) -> TableEffect {
-    if !measurement.rewritten.is_empty() {
+/// What the unit did to the rows of `table`.
+fn effect_on(measurement: &Measurement, table: &str) -> TableEffect {
+    if measurement.rewrote(table) {
         TableEffect::Rewrite
-    } else if !measurement.scanned.is_empty() {
+    } else if measurement.scanned(table) {
         TableEffect::Scan
     } else {
         TableEffect::None
@@ -409,62 +501,101 @@ fn effect_in_words(effect: TableEffect) -> &'static str {
     }
 }
 
-/// How a documented snippet has to run on the server.
+/// How a unit of a documented snippet has to run on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Run {
-    /// Inside one transaction, measured before it rolls back.
+    /// Inside one transaction that commits, measured before the commit.
     InTransaction,
-    /// Statement by statement in its own session, observed from another one: PostgreSQL
-    /// refuses some statements inside a transaction block.
+    /// In its own session, observed from another one: PostgreSQL refuses some statements
+    /// inside a transaction block.
     OutsideTransaction,
 }
 
-/// A documented SQL snippet, ready to run.
+/// A documented SQL snippet, read as a migration file a tool runs without wrapping it in a
+/// transaction: every top-level statement commits on its own, and a `BEGIN … COMMIT` block
+/// commits as one.
 struct Snippet {
-    /// The statements, `;`-separated; an Example's own `BEGIN`/`COMMIT` are left out and the
-    /// harness's transaction (which rolls back) takes their place.
-    body: String,
+    units: Vec<Unit>,
+}
+
+/// What commits at once: one top-level statement, or the statements of a `BEGIN … COMMIT`
+/// block.
+///
+/// Each unit runs in its own session, so a session setting (`SET lock_timeout`) does not
+/// carry over to the next unit; the measurements run without contention, where such settings
+/// change nothing.
+#[derive(Debug)]
+struct Unit {
+    /// The statements, `;`-separated, without the block's own `BEGIN`/`COMMIT`: the harness
+    /// opens and commits the transaction itself.
+    sql: String,
     run: Run,
-    /// The statements without comments, whitespace collapsed, for the docs table.
+    /// The unit as written, comments left out and whitespace collapsed, for the docs table.
     shown: String,
 }
 
 impl Snippet {
     fn parse(sql: &str) -> Snippet {
-        let statements: Vec<&str> = split(sql, Dialect::Postgres)
+        let split = split(sql, Dialect::Postgres);
+        let statements = split
             .statements
             .iter()
             .filter(|statement| statement.kind == RawKind::Sql)
             .map(|statement| statement.span.text(sql))
-            .filter(|text| !words(text).is_empty())
-            .collect();
-        let own_transaction = matches!(
-            (statements.first(), statements.last()),
-            (Some(first), Some(last)) if statements.len() > 1
-                && matches!(first_word(first).as_str(), "BEGIN" | "START")
-                && matches!(first_word(last).as_str(), "COMMIT" | "END")
-        );
-        let run = if !own_transaction && statements.iter().any(|s| refuses_transaction_block(s)) {
+            .filter(|text| !words(text).is_empty());
+        let mut units = Vec::new();
+        let mut block: Option<Vec<&str>> = None;
+        for statement in statements {
+            let first = first_word(statement);
+            match block.as_mut() {
+                None if matches!(first.as_str(), "BEGIN" | "START") => block = Some(Vec::new()),
+                None => units.push(Unit::statement(statement)),
+                Some(_) if matches!(first.as_str(), "COMMIT" | "END") => {
+                    units.extend(block.take().map(|inner| Unit::block(&inner)))
+                }
+                Some(inner) => inner.push(statement),
+            }
+        }
+        // A block left open runs as one transaction all the same.
+        units.extend(block.map(|inner| Unit::block(&inner)));
+        Snippet { units }
+    }
+}
+
+impl Unit {
+    fn statement(statement: &str) -> Unit {
+        let run = if refuses_transaction_block(statement) {
             Run::OutsideTransaction
         } else {
             Run::InTransaction
         };
-        let body_statements = if own_transaction {
-            &statements[1..statements.len() - 1]
-        } else {
-            &statements[..]
-        };
-        let shown = statements
-            .iter()
-            .map(|statement| words(statement).join(" "))
-            .collect::<Vec<_>>()
-            .join("; ");
-        Snippet {
-            body: body_statements.join(";\n"),
+        Unit {
+            sql: statement.to_string(),
             run,
-            shown: format!("{shown};"),
+            shown: format!("{};", shown(statement)),
         }
     }
+
+    /// A `BEGIN … COMMIT` block: one transaction, even for a statement PostgreSQL refuses in
+    /// one (that refusal is what such an Example shows).
+    fn block(statements: &[&str]) -> Unit {
+        let inner: Vec<String> = statements.iter().map(|s| shown(s)).collect();
+        let shown = if inner.is_empty() {
+            "BEGIN; COMMIT;".to_string()
+        } else {
+            format!("BEGIN; {}; COMMIT;", inner.join("; "))
+        };
+        Unit {
+            sql: statements.join(";\n"),
+            run: Run::InTransaction,
+            shown,
+        }
+    }
+}
+
+/// A statement's words outside comments, one space apart, without its `;`.
+fn shown(statement: &str) -> String {
+    words(statement).join(" ").trim_end_matches(';').to_string()
 }
 
 /// Statements PostgreSQL refuses inside a transaction block: the CONCURRENTLY forms of index
@@ -510,59 +641,88 @@ fn render_docs(proofs: &[RuleProof]) -> String {
          (`tests/support/proof_schema.sql`, 10,000 rows per table). The test fails when this \
          file differs from what the server shows; \
          `LOCKSTEP_UPDATE_DOCS=1 cargo test --test db_rule_claims` rewrites it.\n\n\
+         - **statement**: snippets run as a migration tool runs a file it does not wrap in a \
+         transaction: each top-level statement commits on its own, a `BEGIN … COMMIT` block \
+         commits as one; each gets its own rows. Running stops at the first refusal.\n\
          - **lock**: the strongest mode the statement held (or queued for) on the table, read \
          from `pg_locks` inside the statement's transaction, or sampled from a second session \
          for statements that cannot run in one.\n\
-         - **blocks**: what that mode makes other sessions wait for.\n\
+         - **blocks**: what that mode makes application statements wait for. A table the \
+         statement created blocks nobody (no other session sees it before the commit). A \
+         materialized view is written only by `REFRESH`, never by the application, so a lock \
+         that blocks writes but not reads on one (EXCLUSIVE, from `REFRESH MATERIALIZED VIEW \
+         CONCURRENTLY`) blocks no application statement.\n\
          - **rows**: `rewritten` when the table's `relfilenode` changed, `scanned` when its \
          scan counters (`pg_stat_get_xact_numscans`, `pg_stat_get_numscans` of the table and \
-         its indexes) grew, `catalogue only` otherwise.\n\n\
+         its indexes) grew, `catalogue only` otherwise; `created` marks a table the statement \
+         created.\n\n\
          | rule | case | statement | table | lock | blocks | rows |\n\
          |---|---|---|---|---|---|---|\n",
     );
     for proof in proofs {
         for case in &proof.cases {
-            let lead = format!(
-                "| `{}` | {} | `{}` | ",
-                proof.rule.id,
-                case.heading,
-                case.snippet.shown.replace('|', "\\|")
-            );
-            for row in case_rows(&case.outcome) {
-                out.push_str(&lead);
-                out.push_str(&row);
-                out.push_str(" |\n");
+            if case.steps.is_empty() {
+                out.push_str(&format!(
+                    "| `{}` | {} | — | — | — | — | nothing to run (comments only) |\n",
+                    proof.rule.id, case.heading
+                ));
+            }
+            for step in &case.steps {
+                let lead = format!(
+                    "| `{}` | {} | `{}` | ",
+                    proof.rule.id,
+                    case.heading,
+                    step.unit.shown.replace('|', "\\|")
+                );
+                for row in step_rows(&step.outcome) {
+                    out.push_str(&lead);
+                    out.push_str(&row);
+                    out.push_str(" |\n");
+                }
             }
         }
     }
     out
 }
 
-/// The `table | lock | blocks | rows` cells of one case, one row per table.
-fn case_rows(outcome: &Outcome) -> Vec<String> {
-    let (measurement, refusal) = match outcome {
-        Outcome::Ran(measurement) => (Some(measurement), None),
-        Outcome::Refused { error, requested } => (requested.as_ref(), Some(error)),
+/// The `table | lock | blocks | rows` cells of one unit, one row per table.
+fn step_rows(outcome: &Outcome) -> Vec<String> {
+    let refusal = match outcome {
+        Outcome::Ran(_) => None,
+        Outcome::Refused { error, .. } => Some(error),
+        Outcome::Accepted => {
+            return vec!["— | — | — | accepted; locks not sampled (no lock claimed)".to_string()]
+        }
         Outcome::Broken(error) => return vec![format!("— | — | — | not measured: {error}")],
     };
-    let locks = measurement.map(table_locks).unwrap_or_default();
+    let measurement = outcome.measurement();
     let rows_cell = |table: &str| match (refusal, measurement) {
         (Some(error), _) => format!("refused: `{}`", error.replace('|', "\\|")),
-        (None, Some(m)) if m.rewrote(table) => "rewritten".to_string(),
-        (None, Some(m)) if m.scanned(table) => "scanned".to_string(),
-        _ => "catalogue only".to_string(),
+        (None, Some(m)) => {
+            let effect = match effect_on(m, table) {
+                TableEffect::Rewrite => "rewritten",
+                TableEffect::Scan => "scanned",
+                TableEffect::None => "catalogue only",
+            };
+            if m.created.contains(table) {
+                format!("created, {effect}")
+            } else {
+                effect.to_string()
+            }
+        }
+        (None, None) => "catalogue only".to_string(),
     };
-    if locks.is_empty() {
+    let Some(measurement) = measurement.filter(|m| !table_locks(m).is_empty()) else {
         return vec![format!("— | — | — | {}", rows_cell(""))];
-    }
-    locks
-        .iter()
+    };
+    table_locks(measurement)
+        .into_iter()
         .map(|(table, mode)| {
             format!(
                 "{table} | {} | {} | {}",
                 mode.name(),
-                mode.blocks().describe(),
-                rows_cell(table)
+                blocks_in_words(measurement, &table, mode),
+                rows_cell(&table)
             )
         })
         .collect()
@@ -691,26 +851,176 @@ fn a_use_instead_that_scans_under_a_write_lock_fails() {
 
 #[test]
 fn snippets_run_where_the_server_allows_them() {
-    let concurrent = Snippet::parse("CREATE INDEX CONCURRENTLY i ON t (c);");
-    assert_eq!(concurrent.run, Run::OutsideTransaction);
-    let own = Snippet::parse("BEGIN;\n-- why\nCREATE INDEX CONCURRENTLY i ON t (c);\nCOMMIT;\n");
-    assert_eq!(own.run, Run::InTransaction);
+    let runs = |sql: &str| -> Vec<(Run, String)> {
+        Snippet::parse(sql)
+            .units
+            .into_iter()
+            .map(|unit| (unit.run, unit.shown))
+            .collect()
+    };
+    let unit = |run: Run, shown: &str| (run, shown.to_string());
     assert_eq!(
-        own.body.trim_start(),
+        runs("CREATE INDEX CONCURRENTLY i ON t (c);"),
+        [unit(
+            Run::OutsideTransaction,
+            "CREATE INDEX CONCURRENTLY i ON t (c);"
+        )]
+    );
+    let own = Snippet::parse("BEGIN;\n-- why\nCREATE INDEX CONCURRENTLY i ON t (c);\nCOMMIT;\n");
+    assert_eq!(own.units.len(), 1, "{:?}", own.units);
+    assert_eq!(own.units[0].run, Run::InTransaction);
+    assert_eq!(
+        own.units[0].sql.trim_start(),
         "CREATE INDEX CONCURRENTLY i ON t (c)"
     );
     assert_eq!(
-        own.shown,
+        own.units[0].shown,
         "BEGIN; CREATE INDEX CONCURRENTLY i ON t (c); COMMIT;"
     );
-    let refresh = Snippet::parse("REFRESH MATERIALIZED VIEW CONCURRENTLY v;");
-    assert_eq!(refresh.run, Run::InTransaction);
     assert_eq!(
-        Snippet::parse("VACUUM FULL t;").run,
-        Run::OutsideTransaction
+        runs("REFRESH MATERIALIZED VIEW CONCURRENTLY v;"),
+        [unit(
+            Run::InTransaction,
+            "REFRESH MATERIALIZED VIEW CONCURRENTLY v;"
+        )]
     );
-    let commented = Snippet::parse("-- no CONCURRENTLY here\nCREATE INDEX i ON t (c);");
-    assert_eq!(commented.run, Run::InTransaction);
+    assert_eq!(
+        runs("VACUUM FULL t;"),
+        [unit(Run::OutsideTransaction, "VACUUM FULL t;")]
+    );
+    assert_eq!(
+        runs("-- no CONCURRENTLY here\nCREATE INDEX i ON t (c);"),
+        [unit(Run::InTransaction, "CREATE INDEX i ON t (c);")]
+    );
+}
+
+#[test]
+fn every_top_level_statement_and_every_block_is_a_unit() {
+    let units: Vec<String> = Snippet::parse(
+        "SET lock_timeout = '2s';\nALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID;\n\
+         BEGIN;\nALTER TABLE t VALIDATE CONSTRAINT c;\nUPDATE t SET x = 1 WHERE id = 1;\nCOMMIT;\n\
+         CREATE INDEX CONCURRENTLY i ON t (x);\n",
+    )
+    .units
+    .into_iter()
+    .map(|unit| unit.shown)
+    .collect();
+    assert_eq!(
+        units,
+        [
+            "SET lock_timeout = '2s';",
+            "ALTER TABLE t ADD CONSTRAINT c CHECK (x > 0) NOT VALID;",
+            "BEGIN; ALTER TABLE t VALIDATE CONSTRAINT c; UPDATE t SET x = 1 WHERE id = 1; COMMIT;",
+            "CREATE INDEX CONCURRENTLY i ON t (x);",
+        ]
+    );
+}
+
+#[test]
+fn a_use_instead_is_judged_statement_by_statement() {
+    // Each statement commits on its own: VALIDATE scans under SHARE UPDATE EXCLUSIVE only.
+    let docs = "## Example\n```sql\nALTER TABLE users ADD CONSTRAINT score_positive CHECK (score >= 0);\n```\n\
+         ## Use instead\n```sql\n\
+         ALTER TABLE users ADD CONSTRAINT score_positive CHECK (score >= 0) NOT VALID;\n\
+         ALTER TABLE users VALIDATE CONSTRAINT score_positive;\n```\n";
+    let claim = LockClaim {
+        mode: LockMode::AccessExclusive,
+        effect: TableEffect::Scan,
+    };
+    if let Some(proof) = prove_fake(docs, Some(claim)) {
+        assert!(proof.failures.is_empty(), "{:?}", proof.failures);
+    }
+    // The same statements in one transaction scan under the ACCESS EXCLUSIVE of the first.
+    let one_transaction = "## Example\n```sql\nALTER TABLE users ADD CONSTRAINT score_positive CHECK (score >= 0);\n```\n\
+         ## Use instead\n```sql\nBEGIN;\n\
+         ALTER TABLE users ADD CONSTRAINT score_positive CHECK (score >= 0) NOT VALID;\n\
+         ALTER TABLE users VALIDATE CONSTRAINT score_positive;\nCOMMIT;\n```\n";
+    assert_fails_with(
+        prove_fake(one_transaction, Some(claim)),
+        "the Use instead SQL scans `users` under ACCESS EXCLUSIVE",
+    );
+}
+
+#[test]
+fn an_example_is_judged_by_its_strongest_statement() {
+    // The index build scans under SHARE; the claim is about the ACCESS EXCLUSIVE statement.
+    let docs = "## Example\n```sql\nCREATE INDEX users_name_idx ON users (name);\n\
+         ALTER TABLE users ADD COLUMN nickname text;\n```\n\
+         ## Use instead\n```sql\nALTER TABLE users ADD COLUMN nickname text;\n```\n";
+    let claim = LockClaim {
+        mode: LockMode::AccessExclusive,
+        effect: TableEffect::None,
+    };
+    if let Some(proof) = prove_fake(docs, Some(claim)) {
+        assert!(proof.failures.is_empty(), "{:?}", proof.failures);
+    }
+    let claims_the_weaker = LockClaim {
+        mode: LockMode::Share,
+        effect: TableEffect::Scan,
+    };
+    assert_fails_with(
+        prove_fake(docs, Some(claims_the_weaker)),
+        "the rule claims SHARE but the strongest lock the Example took is ACCESS EXCLUSIVE",
+    );
+}
+
+#[test]
+fn a_table_is_exempt_only_in_the_statement_that_creates_it() {
+    // The CHECK of a new table is validated under ACCESS EXCLUSIVE, on a table nobody sees.
+    let create =
+        "CREATE TABLE tags (id bigint PRIMARY KEY, name text CHECK (char_length(name) <= 50))";
+    let docs: &'static str = Box::leak(
+        format!("## Example\n```sql\n{create};\n```\n## Use instead\n```sql\n{create};\n```\n")
+            .into_boxed_str(),
+    );
+    if let Some(proof) = prove_fake(docs, None) {
+        assert!(proof.failures.is_empty(), "{:?}", proof.failures);
+    }
+    // Once committed the table is everybody's: a later scan under ACCESS EXCLUSIVE counts.
+    let later: &'static str = Box::leak(
+        format!(
+            "## Example\n```sql\n{create};\n```\n## Use instead\n```sql\n{create};\n\
+             ALTER TABLE tags ADD CONSTRAINT tags_id_positive CHECK (id > 0);\n```\n"
+        )
+        .into_boxed_str(),
+    );
+    assert_fails_with(
+        prove_fake(later, None),
+        "the Use instead SQL scans `tags` under ACCESS EXCLUSIVE",
+    );
+}
+
+#[test]
+fn a_write_lock_on_a_materialized_view_blocks_no_application_statement() {
+    let docs = "## Example\n```sql\nREFRESH MATERIALIZED VIEW order_totals;\n```\n\
+         ## Use instead\n```sql\nREFRESH MATERIALIZED VIEW CONCURRENTLY order_totals;\n```\n";
+    let claim = LockClaim {
+        mode: LockMode::AccessExclusive,
+        effect: TableEffect::Rewrite,
+    };
+    if let Some(proof) = prove_fake(docs, Some(claim)) {
+        assert!(proof.failures.is_empty(), "{:?}", proof.failures);
+    }
+    // ACCESS EXCLUSIVE blocks the application's reads of the view.
+    let blocking = "## Example\n```sql\nREFRESH MATERIALIZED VIEW order_totals;\n```\n\
+         ## Use instead\n```sql\nREFRESH MATERIALIZED VIEW order_totals;\n```\n";
+    assert_fails_with(
+        prove_fake(blocking, Some(claim)),
+        "the Use instead SQL rewrites `order_totals` under ACCESS EXCLUSIVE",
+    );
+}
+
+#[test]
+fn a_dropped_table_keeps_its_lock() {
+    let docs = "## Example\n```sql\nDROP TABLE labels;\n```\n\
+         ## Use instead\n```sql\nDROP TABLE labels;\n```\n";
+    let claim = LockClaim {
+        mode: LockMode::AccessExclusive,
+        effect: TableEffect::None,
+    };
+    if let Some(proof) = prove_fake(docs, Some(claim)) {
+        assert!(proof.failures.is_empty(), "{:?}", proof.failures);
+    }
 }
 
 #[test]

@@ -54,7 +54,8 @@ const SESSION_EXIT_LIMIT: Duration = Duration::from_secs(60);
 
 /// Tags the harness's own result rows so they cannot be confused with a statement's output.
 const LOCK_ROW: &str = "lockstep_lock_row";
-const NODE_ROW: &str = "lockstep_node_row";
+const TABLE_BEFORE_ROW: &str = "lockstep_table_before_row";
+const TABLE_AFTER_ROW: &str = "lockstep_table_after_row";
 const WAIT_ROW: &str = "lockstep_wait_row";
 const SCANS_BEFORE_ROW: &str = "lockstep_scans_before_row";
 const SCANS_AFTER_ROW: &str = "lockstep_scans_after_row";
@@ -66,9 +67,14 @@ const USER_TABLES: &str = "pg_class c JOIN pg_namespace n ON n.oid = c.relnamesp
      AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
      AND n.nspname NOT LIKE 'pg_toast%'";
 
-/// Joins `pg_locks l` to the user tables `t` it locks.
-fn locked_tables() -> String {
-    format!("(SELECT c.oid, c.relname FROM {USER_TABLES}) t ON t.oid = l.relation")
+/// `pg_locks l` rows of relation locks in the current database (shared catalogues live in
+/// database 0), filtered further by the caller.
+const RELATION_LOCKS: &str = "pg_locks l WHERE l.locktype = 'relation' \
+     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
+/// One row per user table, tagged `tag`: oid, name, relfilenode and relkind.
+fn table_rows(tag: &str) -> String {
+    format!("SELECT '{tag}', c.oid::text, c.relname, c.relfilenode::text, c.relkind::text FROM {USER_TABLES}")
 }
 
 /// One row per user table, tagged `tag`: the table's name and the scans of it and of its
@@ -92,6 +98,11 @@ pub struct Measurement {
     pub rewritten: BTreeSet<String>,
     /// Tables the statement read through a sequential scan or a scan of one of their indexes.
     pub scanned: BTreeSet<String>,
+    /// Tables that did not exist before the statement: it created them, so until it commits
+    /// no other session can see them, let alone wait for them.
+    pub created: BTreeSet<String>,
+    /// The materialized views among the tables above (relkind `m`).
+    pub materialized_views: BTreeSet<String>,
 }
 
 /// A statement run outside a transaction block, and how the server answered it.
@@ -118,6 +129,73 @@ impl Measurement {
     /// Whether `table` was scanned.
     pub fn scanned(&self, table: &str) -> bool {
         self.scanned.contains(table)
+    }
+}
+
+/// A user table as the catalogue showed it at one moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TableRow {
+    name: String,
+    relfilenode: String,
+    materialized_view: bool,
+}
+
+/// User tables by oid. Locks are read by oid and named from the catalogue as it was before
+/// the statement (and after it, for tables it created): a table the statement dropped is gone
+/// from `pg_class` inside its own transaction, but its lock is still in `pg_locks`.
+#[derive(Debug, Clone, Default)]
+struct Tables(BTreeMap<String, TableRow>);
+
+impl Tables {
+    /// Takes a `[tag, oid, name, relfilenode, relkind]` row tagged `tag`.
+    fn read(&mut self, tag: &str, row: &[String]) {
+        if let [row_tag, oid, name, relfilenode, relkind] = row {
+            if row_tag == tag {
+                let table = TableRow {
+                    name: name.clone(),
+                    relfilenode: relfilenode.clone(),
+                    materialized_view: relkind == "m",
+                };
+                self.0.insert(oid.clone(), table);
+            }
+        }
+    }
+
+    fn name_of<'a>(&'a self, oid: &str, later: &'a Tables) -> Option<&'a str> {
+        self.0
+            .get(oid)
+            .or_else(|| later.0.get(oid))
+            .map(|table| table.name.as_str())
+    }
+
+    fn by_name(&self) -> BTreeMap<&str, &TableRow> {
+        self.0
+            .values()
+            .map(|table| (table.name.as_str(), table))
+            .collect()
+    }
+
+    /// Fills the catalogue-derived fields of `measurement` from the tables before and after.
+    fn describe_change(&self, after: &Tables, measurement: &mut Measurement) {
+        let before = self.by_name();
+        let after = after.by_name();
+        for (name, table) in &after {
+            match before.get(name) {
+                Some(old) if old.relfilenode != table.relfilenode => {
+                    measurement.rewritten.insert(name.to_string());
+                }
+                Some(_) => {}
+                None => {
+                    measurement.created.insert(name.to_string());
+                }
+            }
+        }
+        measurement.materialized_views = before
+            .iter()
+            .chain(&after)
+            .filter(|(_, table)| table.materialized_view)
+            .map(|(name, _)| name.to_string())
+            .collect();
     }
 }
 
@@ -422,36 +500,49 @@ impl PgDb {
     /// rolls back.
     pub fn measure(&self, setup: &str, statement: &str) -> Result<Measurement, String> {
         self.exec(setup)?;
-        let before = self.table_nodes()?;
+        self.measure_in_transaction(statement, "ROLLBACK")
+    }
+
+    /// Like [`measure`](Self::measure) without a setup, but the transaction commits: the next
+    /// statement of a migration file sees what this one did.
+    pub fn measure_and_commit(&self, statement: &str) -> Result<Measurement, String> {
+        self.measure_in_transaction(statement, "COMMIT")
+    }
+
+    /// Runs `statement` between `BEGIN` and `end` (`COMMIT` or `ROLLBACK`), reading its locks,
+    /// the tables and the scan counts just before `end`.
+    fn measure_in_transaction(&self, statement: &str, end: &str) -> Result<Measurement, String> {
+        let before = self.tables(TABLE_BEFORE_ROW)?;
         let script = format!(
             "BEGIN;\n{scans_before};\n{statement};\n\
-             SELECT '{LOCK_ROW}', t.relname, l.mode FROM pg_locks l JOIN {locked_tables} \
-             WHERE l.pid = pg_backend_pid() AND l.granted;\n\
-             SELECT '{NODE_ROW}', c.relname, c.relfilenode FROM {USER_TABLES};\n\
+             SELECT '{LOCK_ROW}', l.relation::text, l.mode FROM {RELATION_LOCKS} \
+             AND l.pid = pg_backend_pid() AND l.granted;\n\
+             {tables_after};\n\
              {scans_after};\n\
-             ROLLBACK;\n",
+             {end};\n",
             statement = trim_statement(statement),
-            locked_tables = locked_tables(),
+            tables_after = table_rows(TABLE_AFTER_ROW),
             scans_before = scan_counts(SCANS_BEFORE_ROW, "pg_stat_get_xact_numscans"),
             scans_after = scan_counts(SCANS_AFTER_ROW, "pg_stat_get_xact_numscans"),
         );
         let rows = self.query(&script)?;
-        let mut measurement = Measurement::default();
-        let mut after = BTreeMap::new();
+        let mut after = Tables::default();
         let mut scans = ScanCounts::default();
         for row in &rows {
-            match row.as_slice() {
-                [tag, table, mode] if tag == LOCK_ROW => {
-                    keep_strongest(&mut measurement.locks, table, mode)
-                }
-                [tag, table, node] if tag == NODE_ROW => {
-                    after.insert(table.clone(), node.clone());
-                }
-                [tag, ..] => scans.read(tag, row),
-                _ => {}
+            after.read(TABLE_AFTER_ROW, row);
+            if let Some(tag) = row.first() {
+                scans.read(tag, row);
             }
         }
-        measurement.rewritten = rewritten_tables(&before, &after);
+        let mut measurement = Measurement::default();
+        for row in &rows {
+            if let [tag, oid, mode] = row.as_slice() {
+                if let (LOCK_ROW, Some(table)) = (tag.as_str(), before.name_of(oid, &after)) {
+                    keep_strongest(&mut measurement.locks, table, mode);
+                }
+            }
+        }
+        before.describe_change(&after, &mut measurement);
         measurement.scanned = scans.scanned_tables();
         Ok(measurement)
     }
@@ -509,13 +600,15 @@ impl PgDb {
     fn observe_blocked(&self, blocking: &str, statement: &str) -> Result<Observation, String> {
         // Counts of sessions still exiting (the setup's) would otherwise land in the delta.
         self.wait_for_other_sessions_to_exit()?;
-        let before = self.table_nodes()?;
+        let before = self.tables(TABLE_BEFORE_ROW)?;
         let scans_before = self.cumulative_scans(SCANS_BEFORE_ROW)?;
         let mut blocker = Blocker::hold(self, blocking)?;
         let app_name = unique_name("lockstep_measured");
         let statement_done = self.spawn_statement(statement, &app_name)?;
 
-        let mut measurement = Measurement::default();
+        // Locks by relation oid, named once the statement is over.
+        let mut held = BTreeMap::new();
+        let mut wanted = BTreeMap::new();
         // The hold limit runs from the first sight of the backend, not from the spawn: on a
         // loaded machine the statement's client may take seconds to connect, and releasing the
         // blocker before it even started would let it run past the samples unobserved.
@@ -525,11 +618,11 @@ impl PgDb {
             if sample.backend_seen && first_seen.is_none() {
                 first_seen = Some(Instant::now());
             }
-            for (table, mode) in &sample.held {
-                keep_strongest(&mut measurement.locks, table, mode);
+            for (oid, mode) in &sample.held {
+                keep_strongest(&mut held, oid, mode);
             }
-            for (table, mode) in &sample.wanted {
-                keep_strongest(&mut measurement.waited, table, mode);
+            for (oid, mode) in &sample.wanted {
+                keep_strongest(&mut wanted, oid, mode);
             }
             let held_long_enough = first_seen.is_some_and(|at| at.elapsed() > BLOCKER_HOLD_LIMIT);
             if sample.waiting || held_long_enough {
@@ -543,7 +636,19 @@ impl PgDb {
         if first_seen.is_none() && outcome.is_ok() {
             return Err("the statement finished before any lock sample saw it".into());
         }
-        measurement.rewritten = rewritten_tables(&before, &self.table_nodes()?);
+        let after = self.tables(TABLE_AFTER_ROW)?;
+        let mut measurement = Measurement::default();
+        for (locks, by_oid) in [
+            (&mut measurement.locks, &held),
+            (&mut measurement.waited, &wanted),
+        ] {
+            for (oid, mode) in by_oid {
+                if let Some(table) = before.name_of(oid, &after) {
+                    keep_strongest(locks, table, mode);
+                }
+            }
+        }
+        before.describe_change(&after, &mut measurement);
         self.wait_for_other_sessions_to_exit()?;
         let mut scans = scans_before;
         for row in self.query(&scan_counts(SCANS_AFTER_ROW, "pg_stat_get_numscans"))? {
@@ -616,18 +721,18 @@ impl PgDb {
             "WITH l AS MATERIALIZED (SELECT l.relation, l.database, l.mode, l.granted \
              FROM pg_locks l WHERE l.pid IN \
              (SELECT pid FROM pg_stat_activity WHERE application_name = '{app_name}')) \
-             SELECT '{LOCK_ROW}', t.relname::text, l.mode, l.granted::text FROM l JOIN {locked_tables} \
-             WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+             SELECT '{LOCK_ROW}', l.relation::text, l.mode, l.granted::text FROM l \
+             WHERE l.relation IS NOT NULL \
+             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
              UNION ALL \
              SELECT '{WAIT_ROW}', count(*)::text, (count(*) FILTER (WHERE NOT l.granted))::text, \
              NULL FROM l;\n",
-            locked_tables = locked_tables(),
         );
         let mut sample = LockSample::default();
         for row in self.query(&script)? {
             match row.as_slice() {
-                [tag, table, mode, granted] if tag == LOCK_ROW => {
-                    let entry = (table.clone(), mode.clone());
+                [tag, oid, mode, granted] if tag == LOCK_ROW => {
+                    let entry = (oid.clone(), mode.clone());
                     if granted == "true" {
                         sample.held.push(entry);
                     } else {
@@ -644,18 +749,13 @@ impl PgDb {
         Ok(sample)
     }
 
-    /// Table name -> relfilenode, for every user table.
-    fn table_nodes(&self) -> Result<BTreeMap<String, String>, String> {
-        let rows = self.query(&format!(
-            "SELECT c.relname, c.relfilenode FROM {USER_TABLES}"
-        ))?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| match row.as_slice() {
-                [table, node] => Some((table.clone(), node.clone())),
-                _ => None,
-            })
-            .collect())
+    /// Every user table now, read through rows tagged `tag`.
+    fn tables(&self, tag: &str) -> Result<Tables, String> {
+        let mut tables = Tables::default();
+        for row in self.query(&table_rows(tag))? {
+            tables.read(tag, &row);
+        }
+        Ok(tables)
     }
 
     /// Schema-qualified, quoted names of every user table LOCK TABLE accepts (it refuses
@@ -727,6 +827,7 @@ impl Drop for PgSession {
 /// What one sample of `pg_locks` showed for the measured backend.
 #[derive(Debug, Default)]
 struct LockSample {
+    /// `(relation oid, mode)` of the locks held and waited for.
     held: Vec<(String, String)>,
     wanted: Vec<(String, String)>,
     backend_seen: bool,
@@ -824,18 +925,6 @@ impl Blocker {
     }
 }
 
-/// Tables present before and after whose relfilenode differs.
-fn rewritten_tables(
-    before: &BTreeMap<String, String>,
-    after: &BTreeMap<String, String>,
-) -> BTreeSet<String> {
-    after
-        .iter()
-        .filter(|(table, node)| before.get(*table).is_some_and(|old| old != *node))
-        .map(|(table, _)| table.clone())
-        .collect()
-}
-
 /// The statement without trailing semicolons, so the harness can append its own.
 fn trim_statement(statement: &str) -> &str {
     statement.trim_end().trim_end_matches(';').trim_end()
@@ -900,13 +989,43 @@ mod tests {
         );
     }
 
+    fn tables(rows: &[[&str; 4]]) -> Tables {
+        let mut tables = Tables::default();
+        for [oid, name, node, kind] in rows {
+            let row = ["t", oid, name, node, kind].map(String::from);
+            tables.read("t", &row);
+        }
+        tables
+    }
+
     #[test]
-    fn only_tables_present_on_both_sides_can_be_rewritten() {
-        let before = BTreeMap::from([("a".to_string(), "1".to_string()), ("b".into(), "2".into())]);
-        let after = BTreeMap::from([("a".to_string(), "9".to_string()), ("c".into(), "3".into())]);
+    fn tables_are_rewritten_created_or_materialized_views() {
+        let before = tables(&[
+            ["1", "a", "10", "r"],
+            ["2", "b", "20", "r"],
+            ["3", "v", "30", "m"],
+        ]);
+        let after = tables(&[
+            ["1", "a", "11", "r"],
+            ["3", "v", "30", "m"],
+            ["4", "c", "40", "r"],
+        ]);
+        let mut measurement = Measurement::default();
+        before.describe_change(&after, &mut measurement);
+        assert_eq!(measurement.rewritten, BTreeSet::from(["a".to_string()]));
+        assert_eq!(measurement.created, BTreeSet::from(["c".to_string()]));
         assert_eq!(
-            rewritten_tables(&before, &after),
-            BTreeSet::from(["a".to_string()])
+            measurement.materialized_views,
+            BTreeSet::from(["v".to_string()])
         );
+    }
+
+    #[test]
+    fn a_dropped_table_keeps_its_name_for_its_locks() {
+        let before = tables(&[["1", "gone", "10", "r"]]);
+        let after = tables(&[["2", "new", "20", "r"]]);
+        assert_eq!(before.name_of("1", &after), Some("gone"));
+        assert_eq!(before.name_of("2", &after), Some("new"));
+        assert_eq!(before.name_of("3", &after), None);
     }
 }

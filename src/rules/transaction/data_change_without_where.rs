@@ -9,10 +9,11 @@ declare_rule! {
     /// this change set.
     ///
     /// ## Why is this bad?
-    /// The statement touches every row in one transaction. Each changed row stays locked
-    /// until it commits, so application writes to any of those rows wait for the whole
-    /// run; the table takes only a ROW EXCLUSIVE lock (reads and other writers of the
-    /// table continue), but a large table keeps the transaction open for minutes, holds
+    /// The statement scans the whole table and changes every row in one transaction. Each
+    /// changed row stays locked until it commits, so application writes to any of those rows
+    /// wait for the whole run; the table takes only a ROW EXCLUSIVE lock (reads and other
+    /// writers of the table continue), but a large table keeps the transaction open for
+    /// minutes, holds
     /// back vacuum and writes a burst of WAL that replicas must replay. A `DELETE` without
     /// `WHERE` also loses every row. This holds on every PostgreSQL version.
     ///
@@ -36,7 +37,7 @@ declare_rule! {
         dialects: POSTGRES,
         versions: "PostgreSQL all versions",
         summary: "UPDATE or DELETE of a whole table holds row locks and a long transaction",
-        lock: Some(LockClaim { mode: LockMode::RowExclusive, effect: TableEffect::None }),
+        lock: Some(LockClaim { mode: LockMode::RowExclusive, effect: TableEffect::Scan }),
         check: Some(check),
     };
 }
@@ -62,7 +63,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             statement.span,
             format!("{verb} without WHERE changes every row of `{table}` in one transaction, locking each row until it commits"),
         )
-        .lock(table, LockMode::RowExclusive, TableEffect::None)
+        .lock(table, LockMode::RowExclusive, TableEffect::Scan)
         .help(format!(
             "run it in batches by key range, each committed on its own, outside the DDL transaction: `{verb} ... WHERE id BETWEEN <from> AND <to>` on `{table}`"
         )),
