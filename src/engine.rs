@@ -207,7 +207,9 @@ fn replay_file(
     let mut reported_once = HashSet::new();
     let plans_written = file.report && plan::command::writes_plans_for(file);
     for section in layout::sections(text, file) {
-        let wrapped = transaction_override(settings, file).unwrap_or(section.transactional);
+        let wrapped = transaction_override(settings, file).unwrap_or_else(|| {
+            section.transactional || sent_as_one_query(file, &loaded.parsed, &section, &target)
+        });
         let mut session = Session::new(wrapped);
         let facts = FileFacts {
             direction: section.direction,
@@ -279,6 +281,20 @@ fn statements_in<'a>(
         section.span.start <= s.span.start
             && s.span.start < section.span.end.max(section.span.start + 1)
     })
+}
+
+/// golang-migrate sends a whole PostgreSQL migration file as one query, and PostgreSQL runs
+/// the statements of one query in one implicit transaction: a file of several statements
+/// behaves as if wrapped (CONCURRENTLY fails there, a rename and its view commit together).
+fn sent_as_one_query(
+    file: &MigrationFile,
+    parsed: &ParsedText,
+    section: &Section,
+    target: &Target,
+) -> bool {
+    file.layout == layout::Layout::GolangMigrate
+        && target.dialect == crate::dialect::Dialect::Postgres
+        && statements_in(parsed, section).take(2).count() > 1
 }
 
 /// `[transactions]` in the config: a framework name or a path glob.

@@ -98,9 +98,13 @@ fn accept_null(table: &ObjectName, column: &Ident) -> Phase {
         steps: vec![Step::strong(format!(
             "ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL"
         ))],
-        rollback: Rollback::Steps(vec![Step::strong(format!(
-            "ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"
-        ))]),
+        rollback: Rollback::Steps(vec![Step {
+            ignore: Some(
+                "-- lockstep:ignore set-not-null-without-check -- rollback: restores the constraint the previous release relies on; the header warns that it scans"
+                    .into(),
+            ),
+            ..Step::strong(format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"))
+        }]),
         checklist: Vec::new(),
     }
 }
@@ -128,10 +132,12 @@ pub fn table(names: &[ObjectName], cascade: bool, catalog: &Catalog) -> Result<P
             query: sql::relation_gone(table),
             expected: "t".into(),
         },
-        steps: vec![Step::strong(format!(
-            "DROP TABLE {}{cascade}",
-            sql::object(table)
-        ))],
+        steps: vec![Step {
+            ignore: Some(format!(
+                "-- lockstep:ignore drop-table -- contract phase: no application release reads or writes {table} any more"
+            )),
+            ..Step::strong(format!("DROP TABLE {}{cascade}", sql::object(table)))
+        }],
         rollback: Rollback::Irreversible(format!(
             "{table} and its rows are gone; restore them from the backup"
         )),
