@@ -205,8 +205,7 @@ fn prove_rule(server: &'static PgServer, template: &PgTemplate, rule: &'static R
     }
     match rule.section_sql("Use instead") {
         Some(sql) => {
-            let db = server.fresh_db_from(template);
-            let case = run_case(&db, "Use instead", &sql, true);
+            let case = run_use_instead(server, template, &sql);
             check_use_instead(&mut proof.failures, &case);
             proof.cases.push(case);
         }
@@ -215,6 +214,32 @@ fn prove_rule(server: &'static PgServer, template: &PgTemplate, rule: &'static R
             .push("no ```sql block under `## Use instead`".to_string()),
     }
     proof
+}
+
+/// How often a Use instead runs again when a unit observed from a second session showed no
+/// lock at all: a statement that never waits can finish between two samples, and the docs
+/// table must not depend on that timing.
+const SAMPLING_ATTEMPTS: usize = 5;
+
+/// Runs the Use instead on a fresh copy of the proof schema, again on a new copy while a
+/// sampled unit was seen holding no lock (every such statement takes at least SHARE UPDATE
+/// EXCLUSIVE, so an empty sample is a missed one).
+fn run_use_instead(server: &'static PgServer, template: &PgTemplate, sql: &str) -> Case {
+    let mut case = run_case(&server.fresh_db_from(template), "Use instead", sql, true);
+    for _ in 1..SAMPLING_ATTEMPTS {
+        if !missed_a_sample(&case) {
+            break;
+        }
+        case = run_case(&server.fresh_db_from(template), "Use instead", sql, true);
+    }
+    case
+}
+
+fn missed_a_sample(case: &Case) -> bool {
+    case.steps.iter().any(|step| {
+        step.unit.run == Run::OutsideTransaction
+            && matches!(&step.outcome, Outcome::Ran(m) if m.locks.is_empty())
+    })
 }
 
 /// Runs the snippet unit by unit, as a migration tool runs a plain file, until one does not
@@ -247,16 +272,20 @@ fn run_unit(db: &PgDb, unit: &Unit, needs_locks: bool) -> Outcome {
             Ok(()) => Outcome::Accepted,
             Err(error) => refused(&error),
         },
-        Run::OutsideTransaction => match db.observe_outside_tx("", &unit.sql) {
-            Ok(observation) => match observation.refusal {
-                None => Outcome::Ran(observation.measurement),
-                Some(error) => Outcome::Refused {
-                    error: server_message(&error),
-                    requested: Some(observation.measurement),
+        // Every statement refused inside a transaction block takes at least SHARE UPDATE
+        // EXCLUSIVE: a blocker in that mode makes it queue where the sampler sees it.
+        Run::OutsideTransaction => {
+            match db.observe_outside_tx_under("SHARE UPDATE EXCLUSIVE", "", &unit.sql) {
+                Ok(observation) => match observation.refusal {
+                    None => Outcome::Ran(observation.measurement),
+                    Some(error) => Outcome::Refused {
+                        error: server_message(&error),
+                        requested: Some(observation.measurement),
+                    },
                 },
-            },
-            Err(error) => Outcome::Broken(error),
-        },
+                Err(error) => Outcome::Broken(error),
+            }
+        }
     }
 }
 

@@ -565,12 +565,24 @@ impl PgDb {
     /// is an answer, not an error: the observation holds the refusal and the locks the statement
     /// held or waited for before it failed.
     pub fn observe_outside_tx(&self, setup: &str, statement: &str) -> Result<Observation, String> {
+        self.observe_outside_tx_under("ROW EXCLUSIVE", setup, statement)
+    }
+
+    /// Like [`observe_outside_tx`](Self::observe_outside_tx), with the blocker holding `mode`
+    /// on every table: `SHARE UPDATE EXCLUSIVE` makes even the CONCURRENTLY forms queue, so
+    /// the statement is seen however fast it runs.
+    pub fn observe_outside_tx_under(
+        &self,
+        mode: &str,
+        setup: &str,
+        statement: &str,
+    ) -> Result<Observation, String> {
         self.exec(setup)?;
         let tables = self.lockable_tables()?;
         let blocking = if tables.is_empty() {
             String::new()
         } else {
-            format!("LOCK TABLE {} IN ROW EXCLUSIVE MODE", tables.join(", "))
+            format!("LOCK TABLE {} IN {mode} MODE", tables.join(", "))
         };
         self.observe_blocked(&blocking, statement)
     }
