@@ -203,16 +203,29 @@ fn check(args: CheckArgs) -> Result<ExitStatus, String> {
         && args.format == Format::Text
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let mut buffer = Vec::new();
     let options = PrintOptions {
         color,
         automation_id: Some(automation_id(&args, &settings)),
     };
-    report::print(args.format, &report, &mut buffer, options).map_err(|e| e.to_string())?;
     match &args.output {
-        Some(path) => write_atomically(path, &buffer)
-            .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?,
-        None => write_stdout(&String::from_utf8_lossy(&buffer))?,
+        Some(path) => {
+            let mut buffer = Vec::new();
+            report::print(args.format, &report, &mut buffer, options).map_err(|e| e.to_string())?;
+            write_atomically(path, &buffer)
+                .map_err(|e| format!("{}: cannot write report: {e}", path.display()))?
+        }
+        // Streamed: a report of many thousand findings is never held in memory twice.
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let printed =
+                report::print(args.format, &report, &mut out, options).and_then(|_| out.flush());
+            match printed {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(format!("cannot write output: {e}"))
+                }
+                _ => {}
+            }
+        }
     }
     for error in &report.errors {
         if args.format != Format::Text || args.output.is_some() {
