@@ -143,6 +143,23 @@ pub struct PhaseLock {
     pub reason: String,
 }
 
+impl PhaseLock {
+    /// The file header's lock line: mode, table, how long, why, and what it blocks.
+    pub fn describe(&self) -> String {
+        let held = match self.max_hold {
+            Some(bound) => format!("held at most {} s at a time", bound.as_secs()),
+            None => "held for the whole statement".to_string(),
+        };
+        format!(
+            "{} on {}, {held} ({}); blocks {}",
+            self.mode.name(),
+            self.table,
+            self.reason,
+            self.mode.blocks().describe()
+        )
+    }
+}
+
 /// A query that tells whether the phase finished, with the answer it gives when it did.
 #[derive(Clone, Debug)]
 pub struct Verify {

@@ -274,19 +274,7 @@ fn header(context: &PhaseContext) -> String {
     );
     let _ = writeln!(h, "-- Deploy: {}.", phase.deploy.describe());
     let _ = writeln!(h, "-- Transaction: {}.", transaction_note(context));
-    let lock = &phase.lock;
-    let held = match lock.max_hold {
-        Some(bound) => format!("held at most {} s at a time", bound.as_secs()),
-        None => "held for the whole statement".to_string(),
-    };
-    let _ = writeln!(
-        h,
-        "-- Lock: {} on {}, {held} ({}); blocks {}.",
-        lock.mode.name(),
-        lock.table,
-        lock.reason,
-        lock.mode.blocks().describe()
-    );
+    let _ = writeln!(h, "-- Lock: {}.", phase.lock.describe());
     if phase.steps.iter().any(|s| s.strong_lock) {
         let _ = writeln!(
             h,

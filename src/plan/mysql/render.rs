@@ -83,19 +83,7 @@ fn header(context: &PhaseContext) -> String {
         "-- Transaction: none: MySQL commits each statement on its own; if the phase stops part-way, run its rollback, then the phase again."
     );
     let _ = writeln!(h, "-- Session: {}.", session_note(context.convention));
-    let lock = &phase.lock;
-    let held = match lock.max_hold {
-        Some(bound) => format!("held at most {} s at a time", bound.as_secs()),
-        None => "held for the whole statement".to_string(),
-    };
-    let _ = writeln!(
-        h,
-        "-- Lock: {} on {}, {held} ({}); blocks {}.",
-        lock.mode.name(),
-        lock.table,
-        lock.reason,
-        lock.mode.blocks().describe()
-    );
+    let _ = writeln!(h, "-- Lock: {}.", phase.lock.describe());
     if phase.steps.iter().any(|s| s.strong_lock) {
         let _ = writeln!(
             h,
