@@ -163,9 +163,6 @@ struct Step {
 
 enum Outcome {
     Ran(Measurement),
-    /// The server ran the unit and its locks were not sampled: the rule claims none, and a
-    /// statement outside a transaction can end before a sample sees it.
-    Accepted,
     /// The server refused the unit; `requested` holds the locks it held or waited for before
     /// failing, when they were observed.
     Refused {
@@ -182,7 +179,7 @@ impl Outcome {
         match self {
             Outcome::Ran(measurement) => Some(measurement),
             Outcome::Refused { requested, .. } => requested.as_ref(),
-            Outcome::Accepted | Outcome::Broken(_) => None,
+            Outcome::Broken(_) => None,
         }
     }
 }
@@ -196,7 +193,7 @@ fn prove_rule(server: &'static PgServer, template: &PgTemplate, rule: &'static R
     // Every unit commits, so each case gets its own copy of the proof schema.
     if let Some(sql) = rule.section_sql("Example") {
         let db = server.fresh_db_from(template);
-        let mut case = run_case(&db, "Example", &sql, rule.lock.is_some());
+        let mut case = run_case(&db, "Example", &sql);
         if let Err(err) = observe_documented_refusal(&db, rule, &mut case) {
             proof.failures.push(err);
         }
@@ -205,7 +202,7 @@ fn prove_rule(server: &'static PgServer, template: &PgTemplate, rule: &'static R
     }
     match rule.section_sql("Use instead") {
         Some(sql) => {
-            let case = run_use_instead(server, template, &sql);
+            let case = run_case(&server.fresh_db_from(template), "Use instead", &sql);
             check_use_instead(&mut proof.failures, &case);
             proof.cases.push(case);
         }
@@ -216,40 +213,13 @@ fn prove_rule(server: &'static PgServer, template: &PgTemplate, rule: &'static R
     proof
 }
 
-/// How often a Use instead runs again when a unit observed from a second session showed no
-/// lock at all: a statement that never waits can finish between two samples, and the docs
-/// table must not depend on that timing.
-const SAMPLING_ATTEMPTS: usize = 5;
-
-/// Runs the Use instead on a fresh copy of the proof schema, again on a new copy while a
-/// sampled unit was seen holding no lock (every such statement takes at least SHARE UPDATE
-/// EXCLUSIVE, so an empty sample is a missed one).
-fn run_use_instead(server: &'static PgServer, template: &PgTemplate, sql: &str) -> Case {
-    let mut case = run_case(&server.fresh_db_from(template), "Use instead", sql, true);
-    for _ in 1..SAMPLING_ATTEMPTS {
-        if !missed_a_sample(&case) {
-            break;
-        }
-        case = run_case(&server.fresh_db_from(template), "Use instead", sql, true);
-    }
-    case
-}
-
-fn missed_a_sample(case: &Case) -> bool {
-    case.steps.iter().any(|step| {
-        step.unit.run == Run::OutsideTransaction
-            && matches!(&step.outcome, Outcome::Ran(m) if m.locks.is_empty())
-    })
-}
-
 /// Runs the snippet unit by unit, as a migration tool runs a plain file, until one does not
-/// run. `needs_locks` is false for an Example whose rule claims no lock: such a unit only has
-/// to be accepted (or refused as documented).
-fn run_case(db: &PgDb, heading: &'static str, sql: &str, needs_locks: bool) -> Case {
+/// run.
+fn run_case(db: &PgDb, heading: &'static str, sql: &str) -> Case {
     let mut steps = Vec::new();
     for unit in Snippet::parse(sql).units {
-        let outcome = run_unit(db, &unit, needs_locks);
-        let ran = matches!(outcome, Outcome::Ran(_) | Outcome::Accepted);
+        let outcome = run_unit(db, &unit);
+        let ran = matches!(outcome, Outcome::Ran(_));
         steps.push(Step { unit, outcome });
         if !ran {
             break;
@@ -258,7 +228,7 @@ fn run_case(db: &PgDb, heading: &'static str, sql: &str, needs_locks: bool) -> C
     Case { heading, steps }
 }
 
-fn run_unit(db: &PgDb, unit: &Unit, needs_locks: bool) -> Outcome {
+fn run_unit(db: &PgDb, unit: &Unit) -> Outcome {
     let refused = |error: &str| Outcome::Refused {
         error: server_message(error),
         requested: None,
@@ -268,24 +238,16 @@ fn run_unit(db: &PgDb, unit: &Unit, needs_locks: bool) -> Outcome {
             Ok(measurement) => Outcome::Ran(measurement),
             Err(error) => refused(&error),
         },
-        Run::OutsideTransaction if !needs_locks => match db.exec(&unit.sql) {
-            Ok(()) => Outcome::Accepted,
-            Err(error) => refused(&error),
-        },
-        // Every statement refused inside a transaction block takes at least SHARE UPDATE
-        // EXCLUSIVE: a blocker in that mode makes it queue where the sampler sees it.
-        Run::OutsideTransaction => {
-            match db.observe_outside_tx_under("SHARE UPDATE EXCLUSIVE", "", &unit.sql) {
-                Ok(observation) => match observation.refusal {
-                    None => Outcome::Ran(observation.measurement),
-                    Some(error) => Outcome::Refused {
-                        error: server_message(&error),
-                        requested: Some(observation.measurement),
-                    },
+        Run::OutsideTransaction => match db.observe_outside_tx("", &unit.sql) {
+            Ok(observation) => match observation.refusal {
+                None => Outcome::Ran(observation.measurement),
+                Some(error) => Outcome::Refused {
+                    error: server_message(&error),
+                    requested: Some(observation.measurement),
                 },
-                Err(error) => Outcome::Broken(error),
-            }
-        }
+            },
+            Err(error) => Outcome::Broken(error),
+        },
     }
 }
 
@@ -315,7 +277,7 @@ fn check_example(proof: &mut RuleProof, case: &Case) {
             ));
         }
         Outcome::Refused { error, .. } => Some(error),
-        Outcome::Ran(_) | Outcome::Accepted => None,
+        Outcome::Ran(_) => None,
     };
     let Some(claim) = rule.lock else {
         return match refused {
@@ -416,7 +378,6 @@ fn check_use_instead(failures: &mut Vec<String>, case: &Case) {
                     step.unit.shown
                 ))
             }
-            Outcome::Accepted => continue,
         };
         for (table, mode) in visible_locks(measurement) {
             let blocks = blocks_on(measurement, &table, mode);
@@ -674,8 +635,11 @@ fn render_docs(proofs: &[RuleProof]) -> String {
          transaction: each top-level statement commits on its own, a `BEGIN … COMMIT` block \
          commits as one; each gets its own rows. Running stops at the first refusal.\n\
          - **lock**: the strongest mode the statement held (or queued for) on the table, read \
-         from `pg_locks` inside the statement's transaction, or sampled from a second session \
-         for statements that cannot run in one.\n\
+         from `pg_locks` inside the statement's transaction before it commits. A statement that \
+         cannot run in a transaction is made to queue by blocker sessions at every request from \
+         SHARE UPDATE EXCLUSIVE up and read while it waits (`tests/support/postgres/observe.rs`); \
+         `A, then B` means it asked for B later, after holding A (the long phase and the brief \
+         last step of a CONCURRENTLY command).\n\
          - **blocks**: what that mode makes application statements wait for. A table the \
          statement created blocks nobody (no other session sees it before the commit). A \
          materialized view is written only by `REFRESH`, never by the application, so a lock \
@@ -719,9 +683,6 @@ fn step_rows(outcome: &Outcome) -> Vec<String> {
     let refusal = match outcome {
         Outcome::Ran(_) => None,
         Outcome::Refused { error, .. } => Some(error),
-        Outcome::Accepted => {
-            return vec!["— | — | — | accepted; locks not sampled (no lock claimed)".to_string()]
-        }
         Outcome::Broken(error) => return vec![format!("— | — | — | not measured: {error}")],
     };
     let measurement = outcome.measurement();
@@ -746,15 +707,38 @@ fn step_rows(outcome: &Outcome) -> Vec<String> {
     };
     table_locks(measurement)
         .into_iter()
-        .map(|(table, mode)| {
+        .map(|(table, strongest)| {
+            let chain = strengthening(measurement, &table, strongest);
+            let locks: Vec<&str> = chain.iter().map(|mode| mode.name()).collect();
+            let blocks: Vec<&str> = chain
+                .iter()
+                .map(|mode| blocks_in_words(measurement, &table, *mode))
+                .collect();
             format!(
                 "{table} | {} | {} | {}",
-                mode.name(),
-                blocks_in_words(measurement, &table, mode),
+                locks.join(", then "),
+                blocks.join("; then "),
                 rows_cell(&table)
             )
         })
         .collect()
+}
+
+/// The modes a statement took on `table` in the order it asked for them, each stronger than
+/// the one before, ending with the strongest: a CONCURRENTLY command's long phase and the
+/// brief stronger lock it may end with are both shown.
+fn strengthening(measurement: &Measurement, table: &str, strongest: LockMode) -> Vec<LockMode> {
+    let mut chain: Vec<LockMode> = Vec::new();
+    let seen = measurement.sequence.get(table).into_iter().flatten();
+    for mode in seen.filter_map(|name| pg_mode(name)) {
+        if chain.last().is_none_or(|last| mode > *last) {
+            chain.push(mode);
+        }
+    }
+    if chain.last() != Some(&strongest) {
+        chain.push(strongest);
+    }
+    chain
 }
 
 /// Compares the committed docs with `rendered`, or rewrites them when asked.

@@ -1,10 +1,12 @@
 //! A throwaway PostgreSQL cluster and the lock measurement that proves lockstep's claims.
 //!
 //! [`PgDb::measure`] runs a statement inside a transaction and reads, before rolling back, which
-//! table locks that backend holds, which tables got a new relfilenode (were rewritten) and which
-//! were scanned. [`PgDb::measure_outside_tx`] does the same for statements that refuse a
-//! transaction block (`CREATE INDEX CONCURRENTLY` and friends) by sampling `pg_locks` from a
-//! second session while a third session keeps the statement waiting.
+//! table locks that backend holds (locks are held to the end of the transaction, so nothing is
+//! missed), which tables got a new relfilenode (were rewritten) and which were scanned.
+//! [`PgDb::measure_outside_tx`] does the same for statements that refuse a transaction block
+//! (`CREATE INDEX CONCURRENTLY` and friends): blocker sessions make each of the statement's lock
+//! requests wait where an observer reads it, then let it through step by step ([`observe`]).
+//! Nothing in either depends on how fast the machine is.
 //!
 //! Scans are read from the statistics counters PostgreSQL keeps per relation: `numscans` counts
 //! every sequential scan of a table (index builds, constraint checks and rewrites read the heap
@@ -12,6 +14,8 @@
 //! `pg_stat_get_xact_*` functions show the backend's own counts so far; across sessions the
 //! cumulative counters are complete once the sessions that ran have exited, because a backend
 //! flushes its counts before it leaves `pg_stat_activity`.
+
+pub mod observe;
 
 use super::{
     available, exited_early, find_binary, private_dir, run_with_input, unique_name,
@@ -22,7 +26,6 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -45,20 +48,15 @@ const STATEMENT_TIMEOUT_MS: u32 = 60_000;
 /// large table on a loaded machine runs longer than one ordinary statement.
 const MIGRATION_TIMEOUT_MS: u32 = 180_000;
 
-/// How long the blocking session of `measure_outside_tx` keeps its locks after the statement's
-/// backend was first seen, when that statement is never seen waiting for them.
-const BLOCKER_HOLD_LIMIT: Duration = Duration::from_secs(5);
-
 /// How long the harness waits for the other sessions of a database to exit.
 const SESSION_EXIT_LIMIT: Duration = Duration::from_secs(60);
 
 /// Tags the harness's own result rows so they cannot be confused with a statement's output.
 const LOCK_ROW: &str = "lockstep_lock_row";
-const TABLE_BEFORE_ROW: &str = "lockstep_table_before_row";
-const TABLE_AFTER_ROW: &str = "lockstep_table_after_row";
-const WAIT_ROW: &str = "lockstep_wait_row";
-const SCANS_BEFORE_ROW: &str = "lockstep_scans_before_row";
-const SCANS_AFTER_ROW: &str = "lockstep_scans_after_row";
+pub(crate) const TABLE_BEFORE_ROW: &str = "lockstep_table_before_row";
+pub(crate) const TABLE_AFTER_ROW: &str = "lockstep_table_after_row";
+pub(crate) const SCANS_BEFORE_ROW: &str = "lockstep_scans_before_row";
+pub(crate) const SCANS_AFTER_ROW: &str = "lockstep_scans_after_row";
 
 /// User tables (plain, partitioned, and materialized views, which REFRESH locks and rewrites) of
 /// the current database, as `c` joined to `n`.
@@ -79,7 +77,7 @@ fn table_rows(tag: &str) -> String {
 
 /// One row per user table, tagged `tag`: the table's name and the scans of it and of its
 /// indexes counted by `counter` (`pg_stat_get_numscans` or `pg_stat_get_xact_numscans`).
-fn scan_counts(tag: &str, counter: &str) -> String {
+pub(crate) fn scan_counts(tag: &str, counter: &str) -> String {
     format!(
         "SELECT '{tag}', c.relname, {counter}(c.oid) + coalesce((SELECT sum({counter}(i.indexrelid)) \
          FROM pg_index i WHERE i.indrelid = c.oid), 0) FROM {USER_TABLES}"
@@ -94,6 +92,10 @@ pub struct Measurement {
     /// Table name -> strongest lock mode the statement asked for and had to wait on. Only
     /// `measure_outside_tx` can observe this; `measure` runs without contention.
     pub waited: BTreeMap<String, String>,
+    /// Table name -> the modes seen, held or waited for, in the order first seen: a statement
+    /// that commits internally can hold SHARE UPDATE EXCLUSIVE for its long phase and ask for
+    /// ACCESS EXCLUSIVE at the end. Inside one transaction only the strongest mode is seen.
+    pub sequence: BTreeMap<String, Vec<String>>,
     /// Tables whose relfilenode changed: the statement rewrote them.
     pub rewritten: BTreeSet<String>,
     /// Tables the statement read through a sequential scan or a scan of one of their indexes.
@@ -134,7 +136,7 @@ impl Measurement {
 
 /// A user table as the catalogue showed it at one moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct TableRow {
+pub(crate) struct TableRow {
     name: String,
     relfilenode: String,
     materialized_view: bool,
@@ -144,7 +146,7 @@ struct TableRow {
 /// the statement (and after it, for tables it created): a table the statement dropped is gone
 /// from `pg_class` inside its own transaction, but its lock is still in `pg_locks`.
 #[derive(Debug, Clone, Default)]
-struct Tables(BTreeMap<String, TableRow>);
+pub(crate) struct Tables(BTreeMap<String, TableRow>);
 
 impl Tables {
     /// Takes a `[tag, oid, name, relfilenode, relkind]` row tagged `tag`.
@@ -161,7 +163,7 @@ impl Tables {
         }
     }
 
-    fn name_of<'a>(&'a self, oid: &str, later: &'a Tables) -> Option<&'a str> {
+    pub(crate) fn name_of<'a>(&'a self, oid: &str, later: &'a Tables) -> Option<&'a str> {
         self.0
             .get(oid)
             .or_else(|| later.0.get(oid))
@@ -176,7 +178,7 @@ impl Tables {
     }
 
     /// Fills the catalogue-derived fields of `measurement` from the tables before and after.
-    fn describe_change(&self, after: &Tables, measurement: &mut Measurement) {
+    pub(crate) fn describe_change(&self, after: &Tables, measurement: &mut Measurement) {
         let before = self.by_name();
         let after = after.by_name();
         for (name, table) in &after {
@@ -205,7 +207,7 @@ fn lock_rank(mode: &str) -> Option<usize> {
 }
 
 /// Records `mode` for `table` unless a stronger mode is already recorded.
-fn keep_strongest(modes: &mut BTreeMap<String, String>, table: &str, mode: &str) {
+pub(crate) fn keep_strongest(modes: &mut BTreeMap<String, String>, table: &str, mode: &str) {
     let stronger = match modes.get(table) {
         Some(current) => lock_rank(mode) > lock_rank(current),
         None => true,
@@ -271,7 +273,7 @@ impl PgServer {
                 "-c",
                 "synchronous_commit=off",
             ])
-            .args(["-c", "shared_buffers=32MB", "-c", "max_connections=100"])
+            .args(["-c", "shared_buffers=32MB", "-c", "max_connections=200"])
             // Only the tests' own sessions may take locks or scan tables while they measure.
             .args(["-c", "autovacuum=off"])
             .current_dir(&dir)
@@ -329,7 +331,7 @@ impl PgServer {
     }
 
     /// A psql session on `database` reading a script from stdin, printing CSV rows only.
-    fn psql_command(&self, database: &str) -> Command {
+    pub(crate) fn psql_command(&self, database: &str) -> Command {
         let mut command = self.psql_base(database);
         command.args(["--set=ON_ERROR_STOP=1", "--file", "-"]);
         command
@@ -406,8 +408,8 @@ pub struct PgTemplate {
 
 /// One test's own database in the shared cluster.
 pub struct PgDb {
-    server: &'static PgServer,
-    name: String,
+    pub(crate) server: &'static PgServer,
+    pub(crate) name: String,
 }
 
 impl PgDb {
@@ -542,17 +544,18 @@ impl PgDb {
                 }
             }
         }
+        measurement.sequence = measurement
+            .locks
+            .iter()
+            .map(|(table, mode)| (table.clone(), vec![mode.clone()]))
+            .collect();
         before.describe_change(&after, &mut measurement);
         measurement.scanned = scans.scanned_tables();
         Ok(measurement)
     }
 
-    /// Like [`measure`](Self::measure) for statements that cannot run in a transaction block.
-    ///
-    /// A blocking session first takes ROW EXCLUSIVE locks on every table of the setup inside an
-    /// open transaction; the statement then starts in its own session (concurrent builds and
-    /// drops wait for such transactions) while this session samples that backend's rows in
-    /// `pg_locks`. See [`measure_outside_tx_blocked_by`](Self::measure_outside_tx_blocked_by).
+    /// Like [`measure`](Self::measure) for statements that cannot run in a transaction block:
+    /// see [`observe::observe`] for how every lock they ask for is seen.
     pub fn measure_outside_tx(&self, setup: &str, statement: &str) -> Result<Measurement, String> {
         let observation = self.observe_outside_tx(setup, statement)?;
         match observation.refusal {
@@ -565,118 +568,12 @@ impl PgDb {
     /// is an answer, not an error: the observation holds the refusal and the locks the statement
     /// held or waited for before it failed.
     pub fn observe_outside_tx(&self, setup: &str, statement: &str) -> Result<Observation, String> {
-        self.observe_outside_tx_under("ROW EXCLUSIVE", setup, statement)
-    }
-
-    /// Like [`observe_outside_tx`](Self::observe_outside_tx), with the blocker holding `mode`
-    /// on every table: `SHARE UPDATE EXCLUSIVE` makes even the CONCURRENTLY forms queue, so
-    /// the statement is seen however fast it runs.
-    pub fn observe_outside_tx_under(
-        &self,
-        mode: &str,
-        setup: &str,
-        statement: &str,
-    ) -> Result<Observation, String> {
         self.exec(setup)?;
-        let tables = self.lockable_tables()?;
-        let blocking = if tables.is_empty() {
-            String::new()
-        } else {
-            format!("LOCK TABLE {} IN {mode} MODE", tables.join(", "))
-        };
-        self.observe_blocked(&blocking, statement)
-    }
-
-    /// Runs `setup`, then `blocking` in a transaction that stays open while `statement` runs in
-    /// another session; samples the statement's locks until it has been seen waiting (or a few
-    /// seconds after its backend was first seen), commits the blocker, and keeps sampling until
-    /// the statement ends.
-    ///
-    /// `Measurement::waited` holds the table locks the statement was seen queueing for. Locks
-    /// held only between two samples (about 20 ms apart) can be missed, so only locks held while
-    /// the statement waits are reliable; choose `blocking` to make it wait where it matters.
-    pub fn measure_outside_tx_blocked_by(
-        &self,
-        setup: &str,
-        blocking: &str,
-        statement: &str,
-    ) -> Result<Measurement, String> {
-        self.exec(setup)?;
-        let observation = self.observe_blocked(blocking, statement)?;
-        match observation.refusal {
-            Some(err) => Err(format!("statement failed: {err}")),
-            None => Ok(observation.measurement),
-        }
-    }
-
-    fn observe_blocked(&self, blocking: &str, statement: &str) -> Result<Observation, String> {
-        // Counts of sessions still exiting (the setup's) would otherwise land in the delta.
-        self.wait_for_other_sessions_to_exit()?;
-        let before = self.tables(TABLE_BEFORE_ROW)?;
-        let scans_before = self.cumulative_scans(SCANS_BEFORE_ROW)?;
-        let mut blocker = Blocker::hold(self, blocking)?;
-        let app_name = unique_name("lockstep_measured");
-        let statement_done = self.spawn_statement(statement, &app_name)?;
-
-        // Locks by relation oid, named once the statement is over.
-        let mut held = BTreeMap::new();
-        let mut wanted = BTreeMap::new();
-        // The hold limit runs from the first sight of the backend, not from the spawn: on a
-        // loaded machine the statement's client may take seconds to connect, and releasing the
-        // blocker before it even started would let it run past the samples unobserved.
-        let mut first_seen: Option<Instant> = None;
-        let outcome = loop {
-            let sample = self.sample_locks(&app_name)?;
-            if sample.backend_seen && first_seen.is_none() {
-                first_seen = Some(Instant::now());
-            }
-            for (oid, mode) in &sample.held {
-                keep_strongest(&mut held, oid, mode);
-            }
-            for (oid, mode) in &sample.wanted {
-                keep_strongest(&mut wanted, oid, mode);
-            }
-            let held_long_enough = first_seen.is_some_and(|at| at.elapsed() > BLOCKER_HOLD_LIMIT);
-            if sample.waiting || held_long_enough {
-                blocker.release()?;
-            }
-            if let Ok(outcome) = statement_done.try_recv() {
-                break outcome;
-            }
-        };
-        blocker.release()?;
-        if first_seen.is_none() && outcome.is_ok() {
-            return Err("the statement finished before any lock sample saw it".into());
-        }
-        let after = self.tables(TABLE_AFTER_ROW)?;
-        let mut measurement = Measurement::default();
-        for (locks, by_oid) in [
-            (&mut measurement.locks, &held),
-            (&mut measurement.waited, &wanted),
-        ] {
-            for (oid, mode) in by_oid {
-                if let Some(table) = before.name_of(oid, &after) {
-                    keep_strongest(locks, table, mode);
-                }
-            }
-        }
-        before.describe_change(&after, &mut measurement);
-        self.wait_for_other_sessions_to_exit()?;
-        let mut scans = scans_before;
-        for row in self.query(&scan_counts(SCANS_AFTER_ROW, "pg_stat_get_numscans"))? {
-            if let Some(tag) = row.first() {
-                scans.read(tag, &row);
-            }
-        }
-        measurement.scanned = scans.scanned_tables();
-        Ok(Observation {
-            measurement,
-            refusal: outcome.err(),
-        })
+        observe::observe(self, statement)
     }
 
     /// Cumulative scan counts per table, read as rows tagged `tag`.
-    fn cumulative_scans(&self, tag: &str) -> Result<ScanCounts, String> {
+    pub(crate) fn cumulative_scans(&self, tag: &str) -> Result<ScanCounts, String> {
         let mut scans = ScanCounts::default();
         for row in self.query(&scan_counts(tag, "pg_stat_get_numscans"))? {
             scans.read(tag, &row);
@@ -686,7 +583,7 @@ impl PgDb {
 
     /// Waits until no other client session is connected to this database, so that their
     /// statistics have been flushed (a backend flushes before it leaves `pg_stat_activity`).
-    fn wait_for_other_sessions_to_exit(&self) -> Result<(), String> {
+    pub(crate) fn wait_for_other_sessions_to_exit(&self) -> Result<(), String> {
         let deadline = Instant::now() + SESSION_EXIT_LIMIT;
         let others = "SELECT count(*) FROM pg_stat_activity \
              WHERE datname = current_database() AND pid <> pg_backend_pid()";
@@ -703,66 +600,8 @@ impl PgDb {
         }
     }
 
-    /// Runs `statement` in its own session named `app_name`; the receiver gets its outcome.
-    fn spawn_statement(
-        &self,
-        statement: &str,
-        app_name: &str,
-    ) -> Result<mpsc::Receiver<Result<String, String>>, String> {
-        let mut command = self.server.psql_command(&self.name);
-        command.env("PGAPPNAME", app_name);
-        let script = format!("{};\n", trim_statement(statement));
-        let (sender, receiver) = mpsc::channel();
-        std::thread::Builder::new()
-            .name(app_name.to_string())
-            .spawn(move || {
-                // The receiver is gone only if the measuring test already failed.
-                let _ = sender.send(run_with_input(&mut command, &script));
-            })
-            .map_err(|err| format!("cannot start the statement thread: {err}"))?;
-        Ok(receiver)
-    }
-
-    /// One look at the locks of the backend named `app_name`.
-    ///
-    /// One query over one materialized read of `pg_locks`: what the backend holds and whether
-    /// it waits must come from the same instant, or a sample could report "waiting" (and let
-    /// the blocker go) while its held locks were read before the statement took them.
-    fn sample_locks(&self, app_name: &str) -> Result<LockSample, String> {
-        let script = format!(
-            "WITH l AS MATERIALIZED (SELECT l.relation, l.database, l.mode, l.granted \
-             FROM pg_locks l WHERE l.pid IN \
-             (SELECT pid FROM pg_stat_activity WHERE application_name = '{app_name}')) \
-             SELECT '{LOCK_ROW}', l.relation::text, l.mode, l.granted::text FROM l \
-             WHERE l.relation IS NOT NULL \
-             AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-             UNION ALL \
-             SELECT '{WAIT_ROW}', count(*)::text, (count(*) FILTER (WHERE NOT l.granted))::text, \
-             NULL FROM l;\n",
-        );
-        let mut sample = LockSample::default();
-        for row in self.query(&script)? {
-            match row.as_slice() {
-                [tag, oid, mode, granted] if tag == LOCK_ROW => {
-                    let entry = (oid.clone(), mode.clone());
-                    if granted == "true" {
-                        sample.held.push(entry);
-                    } else {
-                        sample.wanted.push(entry);
-                    }
-                }
-                [tag, all, waiting, _] if tag == WAIT_ROW => {
-                    sample.backend_seen = all != "0";
-                    sample.waiting = waiting != "0";
-                }
-                _ => {}
-            }
-        }
-        Ok(sample)
-    }
-
     /// Every user table now, read through rows tagged `tag`.
-    fn tables(&self, tag: &str) -> Result<Tables, String> {
+    pub(crate) fn tables(&self, tag: &str) -> Result<Tables, String> {
         let mut tables = Tables::default();
         for row in self.query(&table_rows(tag))? {
             tables.read(tag, &row);
@@ -772,7 +611,7 @@ impl PgDb {
 
     /// Schema-qualified, quoted names of every user table LOCK TABLE accepts (it refuses
     /// materialized views).
-    fn lockable_tables(&self) -> Result<Vec<String>, String> {
+    pub(crate) fn lockable_tables(&self) -> Result<Vec<String>, String> {
         let sql = format!(
             "SELECT format('%I.%I', n.nspname, c.relname) FROM {USER_TABLES} AND c.relkind <> 'm'"
         );
@@ -836,26 +675,16 @@ impl Drop for PgSession {
     }
 }
 
-/// What one sample of `pg_locks` showed for the measured backend.
-#[derive(Debug, Default)]
-struct LockSample {
-    /// `(relation oid, mode)` of the locks held and waited for.
-    held: Vec<(String, String)>,
-    wanted: Vec<(String, String)>,
-    backend_seen: bool,
-    waiting: bool,
-}
-
 /// Scan counters per table before and after a statement.
 #[derive(Debug, Default)]
-struct ScanCounts {
+pub(crate) struct ScanCounts {
     before: BTreeMap<String, u64>,
     after: BTreeMap<String, u64>,
 }
 
 impl ScanCounts {
     /// Takes a `[tag, table, count]` row; rows with other tags are not scan counts.
-    fn read(&mut self, tag: &str, row: &[String]) {
+    pub(crate) fn read(&mut self, tag: &str, row: &[String]) {
         let side = match tag {
             SCANS_BEFORE_ROW => &mut self.before,
             SCANS_AFTER_ROW => &mut self.after,
@@ -869,7 +698,7 @@ impl ScanCounts {
     }
 
     /// Tables whose count grew; a table created by the statement counts from zero.
-    fn scanned_tables(&self) -> BTreeSet<String> {
+    pub(crate) fn scanned_tables(&self) -> BTreeSet<String> {
         self.after
             .iter()
             .filter(|(table, after)| **after > self.before.get(*table).copied().unwrap_or(0))
@@ -878,67 +707,8 @@ impl ScanCounts {
     }
 }
 
-/// A session holding locks in an open transaction until released.
-struct Blocker {
-    session: Option<(Child, ChildStdin)>,
-}
-
-impl Blocker {
-    fn hold(db: &PgDb, blocking: &str) -> Result<Self, String> {
-        if blocking.trim().is_empty() {
-            return Ok(Blocker { session: None });
-        }
-        let mut child = db
-            .server
-            .psql_command(&db.name)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|err| format!("cannot start the blocking session: {err}"))?;
-        let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err("the blocking session has no pipes".into());
-        };
-        let lock = format!("BEGIN;\n{};\nSELECT 'held';\n", trim_statement(blocking));
-        stdin
-            .write_all(lock.as_bytes())
-            .and_then(|()| stdin.flush())
-            .map_err(|err| format!("cannot talk to the blocking session: {err}"))?;
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .map_err(|err| format!("cannot read the blocking session: {err}"))?;
-        if line.trim() != "held" {
-            drop(stdin);
-            let output = child.wait_with_output().map_err(|err| err.to_string())?;
-            return Err(format!(
-                "the blocking session failed: {}",
-                String::from_utf8_lossy(&output.stderr)
-            ));
-        }
-        Ok(Blocker {
-            session: Some((child, stdin)),
-        })
-    }
-
-    /// Commits the blocking transaction; idempotent.
-    fn release(&mut self) -> Result<(), String> {
-        let Some((mut child, mut stdin)) = self.session.take() else {
-            return Ok(());
-        };
-        stdin
-            .write_all(b"COMMIT;\n")
-            .map_err(|err| format!("cannot release the blocking session: {err}"))?;
-        drop(stdin);
-        child
-            .wait()
-            .map_err(|err| format!("cannot wait for the blocking session: {err}"))?;
-        Ok(())
-    }
-}
-
 /// The statement without trailing semicolons, so the harness can append its own.
-fn trim_statement(statement: &str) -> &str {
+pub(crate) fn trim_statement(statement: &str) -> &str {
     statement.trim_end().trim_end_matches(';').trim_end()
 }
 
