@@ -235,14 +235,17 @@ fn alter_action_locks(
             partition,
             concurrently,
         } => {
-            let mode = if *concurrently {
+            // CONCURRENTLY holds SHARE UPDATE EXCLUSIVE on both through its long phase, then
+            // takes ACCESS EXCLUSIVE on the partition for a moment in its second transaction
+            // (measured in tests/db_postgres_locks.rs): readers of the partition queue then.
+            let parent_mode = if *concurrently {
                 ShareUpdateExclusive
             } else {
                 AccessExclusive
             };
-            locks.add(table, mode, TableEffect::None);
+            locks.add(table, parent_mode, TableEffect::None);
             if let Some(p) = partition {
-                locks.add(p, mode, TableEffect::None);
+                locks.add(p, AccessExclusive, TableEffect::None);
             }
         }
         AlterAction::Other(words) if words.starts_with("SET STATISTICS") => {

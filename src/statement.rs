@@ -299,6 +299,7 @@ pub enum AlterAction {
     DetachPartition {
         /// The partition, when the statement names one the parser could read.
         partition: Option<ObjectName>,
+        /// `CONCURRENTLY`, or `FINALIZE` (which completes an interrupted concurrent detach).
         concurrently: bool,
     },
     /// MySQL `ALGORITHM = ...`.

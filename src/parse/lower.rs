@@ -406,7 +406,11 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
         A::AttachPartitionOf { .. } => AlterAction::AttachPartition,
         A::DetachPartitionOf { partition, mode } => AlterAction::DetachPartition {
             partition: object_name(partition),
-            concurrently: matches!(mode, Some(ast::DetachPartitionMode::Concurrently)),
+            // FINALIZE completes an interrupted CONCURRENTLY detach: its last transaction.
+            concurrently: matches!(
+                mode,
+                Some(ast::DetachPartitionMode::Concurrently | ast::DetachPartitionMode::Finalize)
+            ),
         },
         A::Algorithm { algorithm, .. } => {
             AlterAction::Algorithm(algorithm.to_string().to_uppercase())

@@ -77,7 +77,8 @@ fn known_action(c: &mut Cursor<'_>, table: &ObjectName, dialect: Dialect) -> Opt
             }
             Some(AlterAction::DetachPartition {
                 partition: c.object_name(),
-                concurrently: c.eat_kw("CONCURRENTLY"),
+                // FINALIZE completes an interrupted CONCURRENTLY detach.
+                concurrently: c.eat_kw("CONCURRENTLY") || c.eat_kw("FINALIZE"),
             })
         }
         "ALGORITHM" => {

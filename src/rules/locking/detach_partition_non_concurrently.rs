@@ -13,7 +13,10 @@ declare_rule! {
     /// The plain form takes an ACCESS EXCLUSIVE lock on both the partitioned table and the
     /// partition: every read and write of the whole table waits, and queues behind any long
     /// query already running on it. Nothing is scanned. `DETACH PARTITION ... CONCURRENTLY`
-    /// (PostgreSQL 14+) takes only SHARE UPDATE EXCLUSIVE locks.
+    /// (PostgreSQL 14+) holds SHARE UPDATE EXCLUSIVE on both while it works and waits for
+    /// the queries already using them; only its last step takes ACCESS EXCLUSIVE, on the
+    /// partition alone and for a moment: queries on the partitioned table go on, queries
+    /// that name the partition itself wait for that moment.
     ///
     /// ## Example
     /// ```sql
@@ -22,10 +25,13 @@ declare_rule! {
     ///
     /// ## Use instead
     /// ```sql
+    /// SET lock_timeout = '5s';
     /// ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;
     /// ```
-    /// It cannot run inside a transaction. If it is interrupted, finish it with
-    /// `ALTER TABLE events DETACH PARTITION events_2024 FINALIZE`.
+    /// It cannot run inside a transaction. The lock timeout keeps the final ACCESS EXCLUSIVE
+    /// request on the partition from queueing behind a long query on it; if that step times
+    /// out or the command is interrupted, the partition stays "detach pending": finish it
+    /// with `ALTER TABLE events DETACH PARTITION events_2024 FINALIZE`.
     pub static RULE = Rule {
         id: "detach-partition-non-concurrently",
         group: Group::Locking,
@@ -96,6 +102,11 @@ mod tests {
     fn quiet_on_concurrent_detach_and_new_tables() {
         lint_ok(
             "ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;",
+            &RULE,
+        );
+        // FINALIZE completes an interrupted concurrent detach: it is the way out, not a risk.
+        lint_ok(
+            "ALTER TABLE events DETACH PARTITION events_2024 FINALIZE;",
             &RULE,
         );
         lint_ok(
