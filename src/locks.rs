@@ -255,13 +255,23 @@ fn alter_action_locks(
     }
 }
 
+/// Whether a generated column is written into every row (stored, identity) rather than
+/// computed on read. PostgreSQL 18 made virtual the default; before it only STORED exists.
+pub fn fills_every_row(generated: &Generated, target: &Target) -> bool {
+    match generated {
+        Generated::Stored | Generated::Identity => true,
+        Generated::Virtual => false,
+        Generated::Unspecified => target.dialect == Dialect::Postgres && !target.at_least(18, 0, 0),
+    }
+}
+
 /// Adding a column rewrites the table when every existing row needs a computed value.
 pub fn add_column_effect(column: &ColumnDef, target: &Target) -> TableEffect {
     let rewrites = column.is_serial()
-        || matches!(
-            column.generated,
-            Some(Generated::Stored | Generated::Identity)
-        )
+        || column
+            .generated
+            .as_ref()
+            .is_some_and(|generated| fills_every_row(generated, target))
         || match &column.default {
             Some(d) => d.volatility == Volatility::Volatile || !target.at_least(11, 0, 0),
             None => false,

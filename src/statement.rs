@@ -119,8 +119,11 @@ pub struct Expr {
 pub enum Generated {
     /// `GENERATED ALWAYS AS (...) STORED` (or MySQL `STORED`): computed for every row.
     Stored,
-    /// MySQL `VIRTUAL` generated column: computed on read.
+    /// `VIRTUAL` generated column (MySQL, PostgreSQL 18+): computed on read.
     Virtual,
+    /// `GENERATED ALWAYS AS (...)` with neither `STORED` nor `VIRTUAL`: virtual on MySQL and
+    /// on PostgreSQL 18+, refused by PostgreSQL before 18 (which only has stored ones).
+    Unspecified,
     /// `GENERATED ... AS IDENTITY` or MySQL `AUTO_INCREMENT`.
     Identity,
 }

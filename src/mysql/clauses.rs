@@ -204,7 +204,7 @@ fn adds_primary_key(action: &AlterAction) -> bool {
 fn add_column(column: &ColumnDef, positioned: bool, replaces_primary_key: bool) -> Vec<Operation> {
     let mut operations = vec![match column.generated {
         Some(Generated::Stored) => Operation::AddStoredColumn,
-        Some(Generated::Virtual) => Operation::AddVirtualColumn,
+        Some(Generated::Virtual | Generated::Unspecified) => Operation::AddVirtualColumn,
         Some(Generated::Identity) => Operation::AddAutoIncrementColumn,
         None if positioned => Operation::AddColumnPositioned,
         None => Operation::AddColumnLast,

@@ -198,7 +198,8 @@ fn apply_column_option(def: &mut ColumnDef, option: &ast::ColumnOption) {
             def.generated = Some(match (generation_expr, generation_expr_mode) {
                 (None, _) => Generated::Identity,
                 (Some(_), Some(ast::GeneratedExpressionMode::Virtual)) => Generated::Virtual,
-                (Some(_), _) => Generated::Stored,
+                (Some(_), Some(ast::GeneratedExpressionMode::Stored)) => Generated::Stored,
+                (Some(_), None) => Generated::Unspecified,
             })
         }
         O::Identity(_) => def.generated = Some(Generated::Identity),

@@ -152,7 +152,8 @@ pub(super) fn expression(c: &mut Cursor<'_>) -> Option<Expr> {
 }
 
 /// `GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY [(...)]`, `GENERATED ALWAYS AS (e) STORED`,
-/// MySQL `[GENERATED ALWAYS] AS (e) [VIRTUAL|STORED]` (virtual unless stored).
+/// `[GENERATED ALWAYS] AS (e) [VIRTUAL|STORED]`; without a keyword it is virtual on MySQL
+/// and PostgreSQL 18+ (see [`Generated::Unspecified`]).
 fn generated(c: &mut Cursor<'_>) -> Option<Generated> {
     if c.eat_kw("GENERATED") && !c.eat_kw("ALWAYS") {
         c.eat_kws(&["BY", "DEFAULT"]);
@@ -167,9 +168,10 @@ fn generated(c: &mut Cursor<'_>) -> Option<Generated> {
     c.group();
     if c.eat_kw("STORED") {
         Some(Generated::Stored)
-    } else {
-        c.eat_kw("VIRTUAL");
+    } else if c.eat_kw("VIRTUAL") {
         Some(Generated::Virtual)
+    } else {
+        Some(Generated::Unspecified)
     }
 }
 

@@ -178,8 +178,9 @@ fn add_generated_columns() {
             position: None
         }
     );
+    // No keyword: virtual on MySQL, read as such by the lock model.
     let mut virtual_column = column("full_name", "varchar(200)");
-    virtual_column.generated = Some(Generated::Virtual);
+    virtual_column.generated = Some(Generated::Unspecified);
     assert_eq!(
         one_action(
             "ALTER TABLE t ADD full_name varchar(200) AS (concat(first, ' ', last))",

@@ -1,6 +1,8 @@
 use super::alter_of_existing_table;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
+use crate::dialect::Target;
+use crate::locks::fills_every_row;
 use crate::rules::{Ctx, Group, POSTGRES};
 use crate::statement::{AlterAction, ColumnDef, Generated, Statement};
 
@@ -8,7 +10,9 @@ declare_rule! {
     /// ## What it does
     /// Flags `ADD COLUMN` of a `serial` / `bigserial` / `smallserial` column, an identity
     /// column (`GENERATED ... AS IDENTITY`) or a stored generated column
-    /// (`GENERATED ALWAYS AS (...) STORED`) on an existing table.
+    /// (`GENERATED ALWAYS AS (...) STORED`, or without `STORED` before PostgreSQL 18) on an
+    /// existing table. From PostgreSQL 18 a generated column without `STORED` is virtual:
+    /// computed on read, it rewrites nothing and is not flagged.
     ///
     /// ## Why is this bad?
     /// Each existing row needs a value computed for it (the next sequence number, or the
@@ -36,7 +40,7 @@ declare_rule! {
         default_severity: Severity::Error,
         enabled_by_default: true,
         dialects: POSTGRES,
-        versions: "PostgreSQL all versions",
+        versions: "PostgreSQL all versions; a generated column without STORED is virtual (no rewrite) from 18",
         summary: "adding a serial, identity or stored generated column rewrites the table",
         lock: Some(LockClaim { mode: LockMode::AccessExclusive, effect: TableEffect::Rewrite }),
         check: Some(check),
@@ -51,7 +55,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         let AlterAction::AddColumn { column, .. } = action else {
             continue;
         };
-        let Some(kind) = computed_kind(column) else {
+        let Some(kind) = computed_kind(column, &ctx.target) else {
             continue;
         };
         let col = &column.name;
@@ -71,14 +75,14 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 }
 
 /// How the column computes a value for each existing row, in words.
-fn computed_kind(column: &ColumnDef) -> Option<&'static str> {
+fn computed_kind(column: &ColumnDef, target: &Target) -> Option<&'static str> {
     if column.is_serial() {
         return Some("serial");
     }
-    match column.generated {
+    match &column.generated {
         Some(Generated::Identity) => Some("identity"),
-        Some(Generated::Stored) => Some("stored generated"),
-        Some(Generated::Virtual) | None => None,
+        Some(generated) if fills_every_row(generated, target) => Some("stored generated"),
+        _ => None,
     }
 }
 
@@ -95,7 +99,7 @@ fn plain_type(column: &ColumnDef) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_ok};
+    use crate::rules::testing::{lint_err, lint_err_at, lint_ok, lint_ok_at};
 
     #[test]
     fn flags_serial_identity_and_stored_columns() {
@@ -112,6 +116,23 @@ mod tests {
             &RULE,
         );
         lint_err(
+            "ALTER TABLE users ADD COLUMN d int GENERATED ALWAYS AS (score * 2) STORED;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn a_generated_column_without_stored_is_virtual_from_18() {
+        let unspecified = "ALTER TABLE users ADD COLUMN d int GENERATED ALWAYS AS (score * 2);";
+        lint_err_at("17", unspecified, &RULE);
+        lint_ok_at("18", unspecified, &RULE);
+        lint_ok_at(
+            "18",
+            "ALTER TABLE users ADD COLUMN d int GENERATED ALWAYS AS (score * 2) VIRTUAL;",
+            &RULE,
+        );
+        lint_err_at(
+            "18",
             "ALTER TABLE users ADD COLUMN d int GENERATED ALWAYS AS (score * 2) STORED;",
             &RULE,
         );

