@@ -629,6 +629,8 @@ impl PgDb {
     /// held or waited for before it failed.
     pub fn observe_outside_tx(&self, setup: &str, statement: &str) -> Result<Observation, String> {
         self.exec(setup)?;
+        // Counts of sessions still exiting (the setup's) would otherwise land in the delta.
+        self.wait_for_other_sessions_to_exit()?;
         observe::observe(self, statement)
     }
 

@@ -190,10 +190,39 @@ struct State {
 /// Runs `statement` in its own session and returns every table lock it was seen holding or
 /// waiting for, with the rows it rewrote or scanned; see the module documentation.
 pub fn observe(db: &PgDb, statement: &str) -> Result<Observation, String> {
-    // Counts of sessions still exiting (the setup's) would otherwise land in the delta.
-    db.wait_for_other_sessions_to_exit()?;
-    let before = db.tables(TABLE_BEFORE_ROW)?;
     let scans_before = db.cumulative_scans(SCANS_BEFORE_ROW)?;
+    let app_name = unique_name("lockstep_observed");
+    let mut command = db.server.psql_command(&db.name);
+    command.env("PGAPPNAME", &app_name);
+    let script = format!("{};\n", trim_statement(statement));
+    let mut observation =
+        observe_run(db, &app_name, move || run_with_input(&mut command, &script))?;
+    // A backend flushes its counts before it leaves; from 15 they are then readable.
+    db.wait_for_other_sessions_to_exit()?;
+    if db.server.major() >= 15 {
+        let mut scans: ScanCounts = scans_before;
+        for row in db.query(&super::scan_counts(SCANS_AFTER_ROW, "pg_stat_get_numscans"))? {
+            if let Some(tag) = row.first() {
+                scans.read(tag, &row);
+            }
+        }
+        observation.measurement.scanned = scans.scanned_tables();
+        observation.measurement.scans_unknown = false;
+    }
+    Ok(observation)
+}
+
+/// Like [`observe`] for any way of running SQL: `run` must connect with `application_name`
+/// `app_name` (one session at a time: a migration tool's connection). Other sessions may
+/// work on the database meanwhile (application traffic): the blockers' rungs never conflict
+/// with their reads and writes, and a wait on one of them is not a frozen moment. Scans are
+/// not measured here (`scans_unknown`): other sessions' counts would mix in.
+pub fn observe_run(
+    db: &PgDb,
+    app_name: &str,
+    run: impl FnOnce() -> Result<String, String> + Send + 'static,
+) -> Result<Observation, String> {
+    let before = db.tables(TABLE_BEFORE_ROW)?;
     let mut blockers = Vec::new();
     for table in db.lockable_tables()? {
         let blocker = Blocker::take(db, &table, LADDER.len())?;
@@ -202,8 +231,7 @@ pub fn observe(db: &PgDb, statement: &str) -> Result<Observation, String> {
         }
         blockers.push(blocker);
     }
-    let app_name = unique_name("lockstep_observed");
-    let statement_done = spawn_statement(db, statement, &app_name)?;
+    let statement_done = spawn(run, app_name)?;
     let mut observer = db.session(&unique_name("lockstep_observer"))?;
 
     let mut seen = Seen::default();
@@ -217,7 +245,7 @@ pub fn observe(db: &PgDb, statement: &str) -> Result<Observation, String> {
                 blocker.end()?;
             }
             return Err(format!(
-                "`{statement}` did not finish within {OBSERVE_LIMIT:?} while observed"
+                "the observed session {app_name} did not finish within {OBSERVE_LIMIT:?}"
             ));
         }
         let ours = |state: &State| {
@@ -226,12 +254,12 @@ pub fn observe(db: &PgDb, statement: &str) -> Result<Observation, String> {
                     .iter()
                     .any(|blocker| state.blocked_by.contains(&blocker.pid))
         };
-        if !ours(&read_state(&mut observer, &app_name)?) {
+        if !ours(&read_state(&mut observer, app_name)?) {
             std::thread::sleep(POLL_PAUSE);
             continue;
         }
         // Stuck on a blocker since the first read: this read is of a frozen moment.
-        let state = read_state(&mut observer, &app_name)?;
+        let state = read_state(&mut observer, app_name)?;
         let Some((locktype, _, mode)) = state.waiting.clone().filter(|_| ours(&state)) else {
             continue;
         };
@@ -276,18 +304,7 @@ pub fn observe(db: &PgDb, statement: &str) -> Result<Observation, String> {
         }
     }
     before.describe_change(&after, &mut measurement);
-    db.wait_for_other_sessions_to_exit()?;
-    if db.server.major() < 15 {
-        measurement.scans_unknown = true;
-    } else {
-        let mut scans: ScanCounts = scans_before;
-        for row in db.query(&super::scan_counts(SCANS_AFTER_ROW, "pg_stat_get_numscans"))? {
-            if let Some(tag) = row.first() {
-                scans.read(tag, &row);
-            }
-        }
-        measurement.scanned = scans.scanned_tables();
-    }
+    measurement.scans_unknown = true;
     Ok(Observation {
         measurement,
         refusal: outcome.err(),
@@ -353,7 +370,7 @@ fn hand_over(
 fn read_state(observer: &mut PgSession, app_name: &str) -> Result<State, String> {
     let rows = observer.run(&format!(
         "WITH s AS (SELECT pid FROM pg_stat_activity WHERE application_name = '{app_name}' \
-           AND backend_type = 'client backend') \
+           AND datname = current_database() AND backend_type = 'client backend') \
          SELECT 'lock', l.locktype, coalesce(l.relation::text, ''), l.mode, l.granted::text \
          FROM pg_locks l JOIN s ON s.pid = l.pid \
          WHERE l.granted = false OR (l.locktype = 'relation' \
@@ -380,21 +397,17 @@ fn read_state(observer: &mut PgSession, app_name: &str) -> Result<State, String>
     Ok(state)
 }
 
-/// Runs `statement` in its own session named `app_name`; the receiver gets its outcome.
-fn spawn_statement(
-    db: &PgDb,
-    statement: &str,
+/// Runs `run` on its own thread named `app_name`; the receiver gets its outcome.
+fn spawn(
+    run: impl FnOnce() -> Result<String, String> + Send + 'static,
     app_name: &str,
 ) -> Result<mpsc::Receiver<Result<String, String>>, String> {
-    let mut command = db.server.psql_command(&db.name);
-    command.env("PGAPPNAME", app_name);
-    let script = format!("{};\n", trim_statement(statement));
     let (sender, receiver) = mpsc::channel();
     std::thread::Builder::new()
         .name(app_name.to_string())
         .spawn(move || {
             // The receiver is gone only if the measuring test already failed.
-            let _ = sender.send(run_with_input(&mut command, &script));
+            let _ = sender.send(run());
         })
         .map_err(|err| format!("cannot start the statement thread: {err}"))?;
     Ok(receiver)
