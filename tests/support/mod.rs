@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long a server may take to accept its first connection.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// The OS account the servers run as: initdb and postgres refuse to run as root.
 #[derive(Debug, Clone, Copy)]
