@@ -248,8 +248,13 @@ fn alter_action_locks(
                 locks.add(p, AccessExclusive, TableEffect::None);
             }
         }
-        AlterAction::Other(words) if words.starts_with("SET STATISTICS") => {
-            locks.add(table, ShareUpdateExclusive, TableEffect::None)
+        AlterAction::TableSetting { user_catalog_table } => {
+            let mode = if *user_catalog_table {
+                AccessExclusive
+            } else {
+                ShareUpdateExclusive
+            };
+            locks.add(table, mode, TableEffect::None)
         }
         _ => locks.add(table, AccessExclusive, TableEffect::None),
     }

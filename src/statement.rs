@@ -305,6 +305,14 @@ pub enum AlterAction {
         /// `CONCURRENTLY`, or `FINALIZE` (which completes an interrupted concurrent detach).
         concurrently: bool,
     },
+    /// A setting of how the table is stored, vacuumed, clustered or planned, not of its rows
+    /// or columns: storage parameters (`SET (fillfactor = 70)`, `RESET (...)`), a column's
+    /// statistics target or options (`ALTER COLUMN c SET STATISTICS 500`, `SET (n_distinct
+    /// = 100)`), `CLUSTER ON`, `SET WITHOUT CLUSTER`. PostgreSQL takes SHARE UPDATE EXCLUSIVE
+    /// for them, ACCESS EXCLUSIVE only for the `user_catalog_table` parameter.
+    TableSetting {
+        user_catalog_table: bool,
+    },
     /// MySQL `ALGORITHM = ...`.
     Algorithm(String),
     /// MySQL `LOCK = ...`.

@@ -5,6 +5,7 @@
 mod support;
 
 use lockstep::config::{RuleLevels, Settings};
+use lockstep::diagnostic::LockMode;
 use lockstep::dialect::Dialect;
 use lockstep::engine;
 use lockstep::rules;
@@ -98,5 +99,58 @@ fn a_volatile_default_rewrites_on_every_major() {
             !flags(rule, major, constant),
             "{major}: a constant is quiet"
         );
+    }
+}
+
+/// The lock lockstep's model gives the one statement of `sql` on `users`.
+fn modelled_lock(sql: &str, major: u32) -> Option<LockMode> {
+    let parsed = lockstep::parse::parse_text(sql, Dialect::Postgres);
+    let statement = parsed.statements.first().expect("one statement");
+    let catalog = lockstep::catalog::Catalog::new(Dialect::Postgres);
+    let mut target = lockstep::dialect::Target::new(Dialect::Postgres);
+    target.version = major.to_string().parse().expect("a version");
+    lockstep::locks::statement_locks(statement, &catalog, &target)
+        .into_iter()
+        .filter(|lock| lock.table == "users")
+        .map(|lock| lock.mode)
+        .max()
+}
+
+/// Settings of storage, vacuum, clustering and planning take SHARE UPDATE EXCLUSIVE, as
+/// PostgreSQL's per-sub-command lock table says; a multi-action ALTER takes the strongest of
+/// its actions. The model must agree with every major's server.
+#[test]
+fn alter_table_settings_take_the_lock_of_their_sub_command() {
+    let setup = "CREATE TABLE users (id bigint PRIMARY KEY, email text); \
+                 INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 1000) g;";
+    let cases = [
+        "ALTER TABLE users SET (fillfactor = 70)",
+        "ALTER TABLE users SET (autovacuum_vacuum_scale_factor = 0.01, toast.autovacuum_enabled = false)",
+        "ALTER TABLE users RESET (fillfactor)",
+        "ALTER TABLE users SET (parallel_workers = 4)",
+        "ALTER TABLE users ALTER COLUMN email SET STATISTICS 500",
+        "ALTER TABLE users ALTER COLUMN email SET (n_distinct = 100)",
+        "ALTER TABLE users CLUSTER ON users_pkey",
+        "ALTER TABLE users SET WITHOUT CLUSTER",
+        "ALTER TABLE users SET (user_catalog_table = true)",
+        "ALTER TABLE users SET (fillfactor = 70), ALTER COLUMN email SET STATISTICS 100",
+        "ALTER TABLE users SET (fillfactor = 70), ADD COLUMN note text",
+    ];
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        for sql in cases {
+            let measured = server
+                .fresh_db()
+                .measure(setup, sql)
+                .unwrap_or_else(|err| panic!("{major}: {sql}: {err}"));
+            let on_server = measured.lock_on("users").map(str::to_string);
+            let modelled = modelled_lock(&format!("{sql};"), major)
+                .and_then(|mode| mode.pg_locks_name())
+                .map(str::to_string);
+            assert_eq!(modelled, on_server, "PostgreSQL {major}: {sql}");
+            assert!(!measured.rewrote("users"), "{major}: {sql}: {measured:?}");
+        }
     }
 }

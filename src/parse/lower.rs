@@ -417,6 +417,9 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
             AlterAction::Algorithm(algorithm.to_string().to_uppercase())
         }
         A::Lock { lock, .. } => AlterAction::Lock(lock.to_string().to_uppercase()),
+        A::SetOptionsParens { .. } | A::ResetOptions { .. } => AlterAction::TableSetting {
+            user_catalog_table: op.to_string().to_lowercase().contains("user_catalog_table"),
+        },
         other => AlterAction::Other(leading_words(&other.to_string())),
     }
 }

@@ -66,6 +66,10 @@ fn known_action(c: &mut Cursor<'_>, table: &ObjectName, dialect: Dialect) -> Opt
             Some(AlterAction::ValidateConstraint { name: c.ident()? })
         }
         "SET" => set(c),
+        "RESET" => storage_parameters(c),
+        "CLUSTER" => c.eat_kw("ON").then_some(AlterAction::TableSetting {
+            user_catalog_table: false,
+        }),
         "ENABLE" => trigger_toggle(c).then_some(AlterAction::EnableTrigger),
         "DISABLE" => trigger_toggle(c).then_some(AlterAction::DisableTrigger),
         "ATTACH" => c
@@ -198,10 +202,27 @@ fn alter_column(c: &mut Cursor<'_>) -> Option<AlterAction> {
     if c.eat_kws(&["DROP", "DEFAULT"]) {
         return Some(AlterAction::DropDefault { column });
     }
+    // A column's planner settings: statistics target, n_distinct and friends.
+    if c.eat_kws(&["SET", "STATISTICS"])
+        || c.is_any_kw(&["SET", "RESET"]) && c.peek_at(1) == Some(&Tok::LParen)
+    {
+        return Some(AlterAction::TableSetting {
+            user_catalog_table: false,
+        });
+    }
     let words = c.leading_words(3);
     Some(AlterAction::Other(
         format!("ALTER COLUMN {words}").trim_end().to_string(),
     ))
+}
+
+/// `SET (...)` / `RESET (...)` of storage parameters, after the `SET` or `RESET`.
+fn storage_parameters(c: &mut Cursor<'_>) -> Option<AlterAction> {
+    if c.peek() != Some(&Tok::LParen) {
+        return None;
+    }
+    let user_catalog_table = c.rest_text().to_lowercase().contains("user_catalog_table");
+    Some(AlterAction::TableSetting { user_catalog_table })
 }
 
 fn set(c: &mut Cursor<'_>) -> Option<AlterAction> {
@@ -213,8 +234,12 @@ fn set(c: &mut Cursor<'_>) -> Option<AlterAction> {
         Some(AlterAction::SetUnlogged)
     } else if c.eat_kw("TABLESPACE") {
         Some(AlterAction::SetTablespace)
+    } else if c.eat_kws(&["WITHOUT", "CLUSTER"]) {
+        Some(AlterAction::TableSetting {
+            user_catalog_table: false,
+        })
     } else {
-        None
+        storage_parameters(c)
     }
 }
 

@@ -301,9 +301,28 @@ fn alter_column_forms() {
         one_action("ALTER TABLE t ALTER c DROP DEFAULT", MY),
         AlterAction::DropDefault { column: id("c") }
     );
+    let setting = AlterAction::TableSetting {
+        user_catalog_table: false,
+    };
     assert_eq!(
         one_action("ALTER TABLE t ALTER COLUMN c SET STATISTICS 500", PG),
-        AlterAction::Other("ALTER COLUMN SET STATISTICS".into())
+        setting
+    );
+    assert_eq!(
+        one_action("ALTER TABLE t ALTER COLUMN c SET (n_distinct = 100)", PG),
+        setting
+    );
+    assert_eq!(
+        one_action("ALTER TABLE t ALTER COLUMN c RESET (n_distinct)", PG),
+        setting
+    );
+    assert_eq!(one_action("ALTER TABLE t CLUSTER ON t_pkey", PG), setting);
+    assert_eq!(one_action("ALTER TABLE t SET WITHOUT CLUSTER", PG), setting);
+    assert_eq!(
+        one_action("ALTER TABLE t RESET (user_catalog_table)", PG),
+        AlterAction::TableSetting {
+            user_catalog_table: true
+        }
     );
 }
 
@@ -1217,7 +1236,9 @@ fn sqlparser_gap_examples() {
     let masked = mask("ALTER TABLE ONLY ${schema}.t ALTER COLUMN c SET STATISTICS 100").unwrap();
     assert_eq!(
         actions(&masked, PG, "x_schema_.t"),
-        vec![AlterAction::Other("ALTER COLUMN SET STATISTICS".into())]
+        vec![AlterAction::TableSetting {
+            user_catalog_table: false
+        }]
     );
     assert!(matches!(
         recognise("DROP INDEX CONCURRENTLY IF EXISTS idx_name", PG),
