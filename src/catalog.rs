@@ -40,6 +40,23 @@ pub struct CatalogConstraint {
     pub validated: bool,
 }
 
+impl CatalogConstraint {
+    /// Whether the constraint is called `key` on table `table` (both folded): its own name,
+    /// or for an unnamed foreign key the name PostgreSQL gives it, `<table>_<columns>_fkey`
+    /// (when that fits the 63-byte identifier limit, past which PostgreSQL shortens it).
+    fn is_named(&self, table: &str, key: &str) -> bool {
+        match (&self.name, &self.kind) {
+            (Some(name), _) => name == key,
+            (None, ConstraintKind::ForeignKey { columns, .. }) => {
+                let columns: Vec<String> = columns.iter().map(Ident::key).collect();
+                let default = format!("{table}_{}_fkey", columns.join("_"));
+                default.len() <= 63 && default == key
+            }
+            (None, _) => false,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Table {
     pub name: ObjectName,
@@ -123,6 +140,38 @@ impl Catalog {
 
     pub fn column(&self, table: &ObjectName, column: &Ident) -> Option<&Column> {
         self.table(table)?.column(column)
+    }
+
+    /// The table a foreign key of `table` called `constraint` references, when the replay
+    /// saw it created.
+    pub fn foreign_key_target(
+        &self,
+        table: &ObjectName,
+        constraint: &Ident,
+    ) -> Option<&ObjectName> {
+        let known = self.table(table)?;
+        let (table_key, key) = (known.name.name.key(), constraint.key());
+        known.constraints.iter().find_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey { references, .. } if c.is_named(&table_key, &key) => {
+                Some(references)
+            }
+            _ => None,
+        })
+    }
+
+    /// The tables the foreign keys of `table` reference, as far as the replay saw them.
+    pub fn referenced_tables(&self, table: &ObjectName) -> Vec<&ObjectName> {
+        let Some(known) = self.table(table) else {
+            return Vec::new();
+        };
+        known
+            .constraints
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ConstraintKind::ForeignKey { references, .. } => Some(references),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Whether a validated `CHECK (column IS NOT NULL)` exists on the table, which lets
@@ -367,9 +416,8 @@ impl Catalog {
             }
             AlterAction::DropConstraint { name, .. } => {
                 let k = name.key();
-                table
-                    .constraints
-                    .retain(|c| c.name.as_deref() != Some(k.as_str()));
+                let table_name = table.name.name.key();
+                table.constraints.retain(|c| !c.is_named(&table_name, &k));
             }
             _ => {}
         }
@@ -395,9 +443,18 @@ fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
         .check
         .iter()
         .map(|expr| ConstraintKind::Check { expr: expr.clone() });
+    let foreign_key = def
+        .references
+        .iter()
+        .map(|references| ConstraintKind::ForeignKey {
+            columns: vec![def.name.clone()],
+            references: references.clone(),
+            referred_columns: Vec::new(),
+        });
     primary_key
         .into_iter()
         .chain(check)
+        .chain(foreign_key)
         .map(|kind| CatalogConstraint {
             name: None,
             kind,

@@ -85,7 +85,17 @@ pub fn statement_locks(
                 alter_action_locks(&mut locks, name, action, catalog, target);
             }
         }
-        K::DropTable { names, .. } | K::Truncate { tables: names, .. } => {
+        K::DropTable { names, .. } => {
+            for n in names {
+                locks.add(n, AccessExclusive, TableEffect::None);
+                // Dropping a table with a foreign key removes the key's triggers from the
+                // referenced table, under ACCESS EXCLUSIVE there too.
+                for referenced in catalog.referenced_tables(n) {
+                    locks.add(referenced, AccessExclusive, TableEffect::None);
+                }
+            }
+        }
+        K::Truncate { tables: names, .. } => {
             for n in names {
                 locks.add(n, AccessExclusive, TableEffect::None);
             }
@@ -246,6 +256,13 @@ fn alter_action_locks(
             locks.add(table, parent_mode, TableEffect::None);
             if let Some(p) = partition {
                 locks.add(p, AccessExclusive, TableEffect::None);
+            }
+        }
+        AlterAction::DropConstraint { name, .. } => {
+            locks.add(table, AccessExclusive, TableEffect::None);
+            // A foreign key's triggers live on the referenced table too.
+            if let Some(referenced) = catalog.foreign_key_target(table, name) {
+                locks.add(referenced, AccessExclusive, TableEffect::None);
             }
         }
         AlterAction::TableSetting { user_catalog_table } => {

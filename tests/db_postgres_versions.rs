@@ -9,6 +9,7 @@ use lockstep::diagnostic::LockMode;
 use lockstep::dialect::Dialect;
 use lockstep::engine;
 use lockstep::rules;
+use std::collections::BTreeMap;
 use support::postgres::{postgres_major, Measurement, MAJORS};
 
 const SCHEMA: &str = "\
@@ -151,6 +152,53 @@ fn alter_table_settings_take_the_lock_of_their_sub_command() {
                 .map(str::to_string);
             assert_eq!(modelled, on_server, "PostgreSQL {major}: {sql}");
             assert!(!measured.rewrote("users"), "{major}: {sql}: {measured:?}");
+        }
+    }
+}
+
+/// Every table lock lockstep's model gives the last statement of `sql`, after replaying the
+/// ones before it, by table name.
+fn modelled_locks(sql: &str, major: u32) -> BTreeMap<String, String> {
+    let parsed = lockstep::parse::parse_text(sql, Dialect::Postgres);
+    let (last, history) = parsed.statements.split_last().expect("a statement");
+    let mut catalog = lockstep::catalog::Catalog::new(Dialect::Postgres);
+    for statement in history {
+        catalog.apply(statement, lockstep::catalog::ChangeSet(0));
+    }
+    let mut target = lockstep::dialect::Target::new(Dialect::Postgres);
+    target.version = major.to_string().parse().expect("a version");
+    lockstep::locks::statement_locks(last, &catalog, &target)
+        .into_iter()
+        .filter_map(|lock| Some((lock.table, lock.mode.pg_locks_name()?.to_string())))
+        .collect()
+}
+
+/// Dropping a foreign key, or a table that has one, also takes ACCESS EXCLUSIVE on the table
+/// it references (its triggers live there); unnamed keys are found by PostgreSQL's name.
+#[test]
+fn dropping_a_foreign_key_locks_the_referenced_table_too() {
+    let setup = "CREATE TABLE parents (id bigint PRIMARY KEY);\n\
+                 CREATE TABLE children (id bigint PRIMARY KEY, parent_id bigint REFERENCES parents (id), \
+                 other_id bigint);\n\
+                 ALTER TABLE children ADD CONSTRAINT children_other_fk FOREIGN KEY (other_id) REFERENCES parents (id);\n\
+                 INSERT INTO parents SELECT g FROM generate_series(1, 1000) g;\n\
+                 INSERT INTO children SELECT g, g, g FROM generate_series(1, 1000) g;\n";
+    let cases = [
+        "ALTER TABLE children DROP CONSTRAINT children_parent_id_fkey",
+        "ALTER TABLE children DROP CONSTRAINT children_other_fk",
+        "DROP TABLE children",
+    ];
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        for sql in cases {
+            let measured = server
+                .fresh_db()
+                .measure(setup, sql)
+                .unwrap_or_else(|err| panic!("{major}: {sql}: {err}"));
+            let modelled = modelled_locks(&format!("{setup}{sql};"), major);
+            assert_eq!(modelled, measured.locks, "PostgreSQL {major}: {sql}");
         }
     }
 }

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect, TableLock};
+use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::data_loss::{existing_tables, list};
 use crate::rules::{Ctx, Group, POSTGRES};
 use crate::statement::{Statement, StatementKind};
@@ -63,7 +63,6 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     } else {
         String::new()
     };
-    let mode = LockMode::AccessExclusive;
     let tables = list(&dropped);
     ctx.report(
         Finding::new(
@@ -71,7 +70,12 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             statement.span,
             format!("dropping {tables} deletes {their} rows and breaks running queries that use {them}{cascade_note}"),
         )
-        .locks(dropped.iter().map(|t| TableLock::on(t, mode, TableEffect::None)))
+        // The lock model adds the tables their foreign keys reference (their triggers go too).
+        .locks(
+            ctx.locks(statement)
+                .into_iter()
+                .filter(|lock| !ctx.locks_new_table(lock)),
+        )
         .help(format!(
             "drop {tables} only in a contract phase: after no running release uses {them}, with a backup taken and dependants dropped explicitly (no CASCADE); then mark it with `-- lockstep:ignore drop-table -- <why it is safe now>`"
         )),
@@ -81,7 +85,8 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_folder, lint_ok};
+    use crate::dialect::Dialect;
+    use crate::rules::testing::{lint_err, lint_err_after, lint_folder, lint_ok};
 
     #[test]
     fn flags_dropping_existing_tables() {
@@ -89,6 +94,17 @@ mod tests {
             "CREATE TABLE drafts (id bigint);\nDROP TABLE IF EXISTS drafts, labels, billing.invoices CASCADE;",
             &RULE
         ));
+    }
+
+    #[test]
+    fn names_the_tables_its_foreign_keys_reference() {
+        let history = "CREATE TABLE parents (id bigint PRIMARY KEY);\n\
+                       CREATE TABLE children (id bigint, parent_id bigint REFERENCES parents (id));";
+        let found = lint_err_after(Dialect::Postgres, history, "DROP TABLE children;", &RULE);
+        assert!(
+            found.contains("takes ACCESS EXCLUSIVE on children, parents"),
+            "{found}"
+        );
     }
 
     #[test]
