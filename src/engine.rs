@@ -215,7 +215,16 @@ fn replay_file(
             direction: section.direction,
             change_set,
         };
+        let one_query_blocks = goose_one_query_blocks(&loaded.parsed, &section, &target);
+        let mut open_block: Option<Span> = None;
         for statement in statements_in(&loaded.parsed, &section) {
+            if open_block.is_none() {
+                open_block = one_query_blocks
+                    .iter()
+                    .find(|block| block.contains(statement.span))
+                    .filter(|_| session.begin_one_query())
+                    .copied();
+            }
             let locks = statement_locks(statement, catalog, &target);
             let found_before = findings.len();
             if file.report {
@@ -257,6 +266,14 @@ fn replay_file(
             if section.direction == Direction::Up {
                 catalog.apply(statement, change_set);
             }
+            let block_ends = open_block.is_some_and(|block| {
+                !statements_in(&loaded.parsed, &section)
+                    .any(|s| s.span.start > statement.span.start && block.contains(s.span))
+            });
+            if block_ends {
+                open_block = None;
+                session.end_one_query();
+            }
         }
     }
     if !file.report {
@@ -295,6 +312,27 @@ fn sent_as_one_query(
     file.layout == layout::Layout::GolangMigrate
         && target.dialect == crate::dialect::Dialect::Postgres
         && statements_in(parsed, section).take(2).count() > 1
+}
+
+/// goose sends a `StatementBegin` ... `StatementEnd` body as one query string, which
+/// PostgreSQL runs as one implicit transaction when it holds several statements: in a file
+/// marked `NO TRANSACTION`, `CONCURRENTLY` still fails there.
+fn goose_one_query_blocks(parsed: &ParsedText, section: &Section, target: &Target) -> Vec<Span> {
+    if target.dialect != crate::dialect::Dialect::Postgres {
+        return Vec::new();
+    }
+    parsed
+        .goose_blocks
+        .iter()
+        .filter(|block| {
+            statements_in(parsed, section)
+                .filter(|s| block.contains(s.span))
+                .take(2)
+                .count()
+                > 1
+        })
+        .copied()
+        .collect()
 }
 
 /// `[transactions]` in the config: a framework name or a path glob.

@@ -139,6 +139,24 @@ impl Session {
             .any(|(t, c)| *t == table.key() && *c == constraint.key())
     }
 
+    /// Opens the implicit transaction PostgreSQL runs a multi-statement query string in,
+    /// unless a transaction is already open.
+    pub fn begin_one_query(&mut self) -> bool {
+        let opened = self.transaction == Transaction::None;
+        if opened {
+            self.transaction = Transaction::Implicit;
+        }
+        opened
+    }
+
+    /// The end of a query string whose implicit transaction [`begin_one_query`] opened.
+    ///
+    /// [`begin_one_query`]: Session::begin_one_query
+    pub fn end_one_query(&mut self) {
+        self.transaction = Transaction::None;
+        self.end_transaction();
+    }
+
     fn end_transaction(&mut self) {
         self.strong_lock_held = None;
         self.not_valid_in_transaction.clear();

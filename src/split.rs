@@ -17,6 +17,10 @@ use crate::span::Span;
 pub struct Split {
     pub statements: Vec<RawStatement>,
     pub problems: Vec<SplitProblem>,
+    /// The bodies of goose `StatementBegin` ... `StatementEnd` regions. goose sends each body
+    /// to the server as one query string, but the server still runs its statements one by
+    /// one, so they are split like any others; the region only tells how they are sent.
+    pub goose_blocks: Vec<Span>,
 }
 
 /// One piece of a file: a statement without its terminator, or a client command line.
@@ -351,7 +355,9 @@ struct Splitter<'a> {
     pos: usize,
     /// The statement terminator: always `;` for PostgreSQL, the current `DELIMITER` for MySQL.
     delimiter: &'a str,
-    in_goose_region: bool,
+    /// Where the body of the open goose `StatementBegin` region starts.
+    goose_region: Option<usize>,
+    goose_blocks: Vec<Span>,
     /// The opening of the MySQL `/*! ... */` conditional comment being scanned.
     conditional_comment: Option<usize>,
     pending: Option<Pending>,
@@ -373,7 +379,8 @@ impl<'a> Splitter<'a> {
             body_start,
             pos: body_start,
             delimiter: ";",
-            in_goose_region: false,
+            goose_region: None,
+            goose_blocks: Vec::new(),
             conditional_comment: None,
             pending: None,
             statements: Vec::new(),
@@ -447,10 +454,14 @@ impl<'a> Splitter<'a> {
             self.extend(open, self.text.trim_end().len());
         }
         self.finish_statement();
+        if let Some(start) = self.goose_region.take() {
+            self.goose_blocks.push(Span::new(start, self.text.len()));
+        }
         self.problems.sort_by_key(|problem| problem.offset);
         Split {
             statements: self.statements,
             problems: self.problems,
+            goose_blocks: self.goose_blocks,
         }
     }
 
@@ -519,13 +530,10 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    /// A terminator does not split inside a goose region, a routine body or (PostgreSQL, as
-    /// psql does) parentheses. A custom MySQL `DELIMITER` always splits: the file's author
-    /// chose it for that.
+    /// A terminator does not split inside a routine body or (PostgreSQL, as psql does)
+    /// parentheses. A custom MySQL `DELIMITER` always splits: the file's author chose it for
+    /// that.
     fn terminator_splits(&self) -> bool {
-        if self.in_goose_region {
-            return false;
-        }
         let Some(pending) = self.pending.as_ref() else {
             return true;
         };
@@ -651,11 +659,13 @@ impl<'a> Splitter<'a> {
         match self.text.get(at..line_end).and_then(goose_mark) {
             Some(GooseMark::StatementBegin) => {
                 self.finish_statement();
-                self.in_goose_region = true;
+                self.goose_region = Some(line_end);
             }
-            Some(GooseMark::StatementEnd) if self.in_goose_region => {
-                self.finish_statement();
-                self.in_goose_region = false;
+            Some(GooseMark::StatementEnd) => {
+                if let Some(start) = self.goose_region.take() {
+                    self.finish_statement();
+                    self.goose_blocks.push(Span::new(start, at));
+                }
             }
             _ => {}
         }

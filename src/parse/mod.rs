@@ -20,6 +20,8 @@ pub struct ParsedText {
     pub problems: Vec<SplitProblem>,
     /// psql meta-command lines (`\set`, `\connect`), which are not SQL.
     pub meta_commands: Vec<Span>,
+    /// goose `StatementBegin` ... `StatementEnd` bodies: each is sent as one query string.
+    pub goose_blocks: Vec<Span>,
 }
 
 /// Splits and parses `text`. Statements inside a PostgreSQL `DO` block follow the block,
@@ -28,6 +30,7 @@ pub fn parse_text(text: &str, dialect: Dialect) -> ParsedText {
     let split = split(text, dialect);
     let mut parsed = ParsedText {
         problems: split.problems,
+        goose_blocks: split.goose_blocks,
         ..ParsedText::default()
     };
     for raw in split.statements {

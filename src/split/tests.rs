@@ -185,17 +185,47 @@ fn postgres_semicolons_inside_parentheses_do_not_split_as_in_psql() {
 }
 
 #[test]
-fn goose_statement_regions_are_one_statement_in_both_dialects() {
+fn goose_statement_regions_split_like_the_rest_and_are_recorded() {
+    // The server runs a region's statements one by one: each is checked on its own.
     let src = "-- +goose Up\nSELECT 0;\n-- +goose StatementBegin\n\
                CREATE FUNCTION f() RETURNS trigger AS 'BEGIN; END' LANGUAGE plpgsql;\n\
                SELECT 1;\n-- +goose StatementEnd\nSELECT 2;\n";
     let expected = [
         "SELECT 0",
-        "CREATE FUNCTION f() RETURNS trigger AS 'BEGIN; END' LANGUAGE plpgsql;\nSELECT 1",
+        "CREATE FUNCTION f() RETURNS trigger AS 'BEGIN; END' LANGUAGE plpgsql",
+        "SELECT 1",
         "SELECT 2",
     ];
     assert_eq!(pg(src), expected);
     assert_eq!(my(src), expected);
+    let blocks = split(src, Dialect::Postgres).goose_blocks;
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(
+        blocks[0].text(src).trim(),
+        "CREATE FUNCTION f() RETURNS trigger AS 'BEGIN; END' LANGUAGE plpgsql;\nSELECT 1;"
+    );
+}
+
+#[test]
+fn a_mysql_routine_in_a_goose_region_stays_whole() {
+    let src = "-- +goose StatementBegin\n\
+               CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END;\n\
+               CREATE INDEX i ON t (c);\n-- +goose StatementEnd\n";
+    assert_eq!(
+        my(src),
+        [
+            "CREATE PROCEDURE p() BEGIN SELECT 1; SELECT 2; END",
+            "CREATE INDEX i ON t (c)"
+        ]
+    );
+}
+
+#[test]
+fn an_unclosed_goose_region_runs_to_the_end() {
+    let src = "-- +goose StatementBegin\nSELECT 1;\nSELECT 2;\n";
+    let blocks = split(src, Dialect::Postgres).goose_blocks;
+    assert_eq!(blocks.len(), 1);
+    assert_eq!(blocks[0].text(src).trim(), "SELECT 1;\nSELECT 2;");
 }
 
 #[test]

@@ -84,7 +84,7 @@ fn index_keyword_end(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_ok};
+    use crate::rules::testing::{lint_err, lint_folder, lint_ok};
 
     #[test]
     fn flags_an_index_on_an_existing_table() {
@@ -107,6 +107,23 @@ mod tests {
         lint_ok(
             "CREATE TABLE app.\"Users\" (id int);\nCREATE INDEX users_id ON app.\"Users\" (id);",
             &RULE,
+        );
+    }
+
+    #[test]
+    fn every_statement_of_a_goose_statement_block_is_checked() {
+        let file = "-- +goose Up\n-- +goose StatementBegin\n\
+                    ALTER TABLE users ADD COLUMN seen_at timestamptz DEFAULT CURRENT_TIMESTAMP;\n\
+                    CREATE INDEX users_seen_at ON users (seen_at);\n-- +goose StatementEnd\n";
+        let found = lint_folder(&[("00006_seen.sql", file)], &RULE);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0]
+                .1
+                .span
+                .text(file)
+                .starts_with("CREATE INDEX users_seen_at"),
+            "{found:?}"
         );
     }
 

@@ -147,4 +147,19 @@ mod tests {
             assert!(found.is_empty(), "{name}: {found:?}");
         }
     }
+
+    #[test]
+    fn a_goose_statement_block_of_several_statements_is_one_transaction() {
+        // goose sends the block as one query string: PostgreSQL wraps it in a transaction,
+        // even in a NO TRANSACTION file. A block of one statement is not wrapped.
+        let block = "-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\n\
+                     CREATE INDEX CONCURRENTLY a ON users (email);\n\
+                     CREATE INDEX CONCURRENTLY b ON users (name);\n-- +goose StatementEnd\n\
+                     CREATE INDEX CONCURRENTLY c ON users (score);\n";
+        let found = lint_folder(&[("00004_idx.sql", block)], &RULE);
+        assert_eq!(found.len(), 2, "{found:?}");
+        let single = "-- +goose NO TRANSACTION\n-- +goose Up\n-- +goose StatementBegin\n\
+                      CREATE INDEX CONCURRENTLY a ON users (email);\n-- +goose StatementEnd\n";
+        assert!(lint_folder(&[("00005_idx.sql", single)], &RULE).is_empty());
+    }
 }
