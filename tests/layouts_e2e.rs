@@ -156,3 +156,36 @@ fn naming_one_file_still_replays_the_files_before_it() {
         "dropping `id` (created by V1) is flagged; `nick` was added by V2 itself"
     );
 }
+
+#[test]
+fn every_statement_of_a_goose_block_is_checked_on_its_own() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/layouts/goose");
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.paths = vec![fixtures];
+    let report = check(&settings);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let in_block: Vec<(&str, String)> = report
+        .findings()
+        .filter(|(file, _)| file.path.ends_with("00004_products_touch_block.sql"))
+        .map(|(file, f)| {
+            let text = std::fs::read_to_string(&file.path).unwrap();
+            let first_line = f.span.text(&text).lines().next().unwrap_or("").to_string();
+            (f.rule.id, first_line)
+        })
+        .collect();
+    // The index built later in the block is found; the constant-time default of the first
+    // statement is not mistaken for the function body that follows it.
+    assert!(
+        in_block.contains(&(
+            "create-index-non-concurrently",
+            "CREATE INDEX products_updated_at_idx ON products (updated_at)".to_string()
+        )),
+        "{in_block:?}"
+    );
+    assert!(
+        !in_block
+            .iter()
+            .any(|(rule, _)| *rule == "add-column-volatile-default"),
+        "{in_block:?}"
+    );
+}

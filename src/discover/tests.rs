@@ -205,6 +205,13 @@ fn goose_no_transaction_file() {
                 false,
                 true
             ),
+            row(
+                "00004_products_touch_block.sql",
+                Up,
+                Some("00004"),
+                true,
+                true
+            ),
         ]
     );
     let file = &set.files[1];
@@ -422,7 +429,7 @@ fn every_fixture_layout_is_recognised_in_one_walk() {
                 Layout::GolangMigrate,
                 8
             ),
-            (fixture("goose/migrations"), Layout::Goose, 3),
+            (fixture("goose/migrations"), Layout::Goose, 4),
             (fixture("plain/sql"), Layout::Plain, 4),
             (fixture("prisma/prisma/migrations"), Layout::Prisma, 2),
             (fixture("sqitch"), Layout::Sqitch, 9),
