@@ -336,16 +336,21 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         .or(options.dialect)
         .unwrap_or(Dialect::Postgres);
     let mut target = Target::new(dialect);
-    if let Some(v) = args
-        .target_version
-        .as_ref()
-        .or(options.target_version.as_ref())
-    {
-        target.version =
-            config::parse_version(dialect, v).map_err(|message| ConfigError::Value {
-                path: shown.clone(),
-                message,
-            })?;
+    // An error names where the value came from: the flag, or the config file that set it.
+    let version_source = match (&args.target_version, &options.target_version) {
+        (Some(v), _) => Some((v, PathBuf::from("--target-version"))),
+        (None, Some(v)) => Some((v, shown.clone())),
+        (None, None) => None,
+    };
+    if let Some((v, source)) = version_source {
+        let parsed = config::parse_version(dialect, v).map_err(|message| ConfigError::Value {
+            path: source,
+            message,
+        })?;
+        if let Some(note) = parsed.note {
+            eprintln!("lockstep: note: {note}");
+        }
+        target.version = parsed.version;
     }
     target.flavor = options.mysql_flavor.unwrap_or_default();
     // Config paths are relative to the config file's folder.

@@ -308,23 +308,51 @@ impl Settings {
     }
 }
 
+/// The newest PostgreSQL major lockstep models; a newer one is checked as this one.
+pub const NEWEST_POSTGRES_MAJOR: u32 = 19;
+
+/// A `--target-version` or `target_version` value, read for one dialect.
+#[derive(Debug, PartialEq)]
+pub struct ParsedVersion {
+    pub version: Version,
+    /// Said once to the user: the version is newer than any lockstep models.
+    pub note: Option<String>,
+}
+
 /// Parses a `--target-version` or `target_version` value for `dialect`.
-pub fn parse_version(dialect: Dialect, text: &str) -> Result<Version, String> {
+pub fn parse_version(dialect: Dialect, text: &str) -> Result<ParsedVersion, String> {
     let version: Version = text.parse()?;
-    let known = match dialect {
-        Dialect::Postgres => (9..=18).contains(&version.major),
-        Dialect::Mysql => matches!(
-            (version.major, version.minor),
-            (5, 7) | (8, _) | (9, _) | (10, _) | (11, _)
-        ),
+    let known = |version| ParsedVersion {
+        version,
+        note: None,
     };
-    if known {
-        Ok(version)
-    } else {
-        Err(format!(
-            "{} {version} is not a version lockstep knows",
-            dialect.name()
-        ))
+    match dialect {
+        Dialect::Postgres if (9..=NEWEST_POSTGRES_MAJOR).contains(&version.major) => {
+            Ok(known(version))
+        }
+        Dialect::Postgres if version.major > NEWEST_POSTGRES_MAJOR => Ok(ParsedVersion {
+            version: Version::new(NEWEST_POSTGRES_MAJOR, 0, 0),
+            note: Some(format!(
+                "PostgreSQL {version} is newer than the newest version lockstep models; \
+                 checking as PostgreSQL {NEWEST_POSTGRES_MAJOR}"
+            )),
+        }),
+        Dialect::Postgres => Err(format!(
+            "PostgreSQL {version} is not a version lockstep knows: it knows 9.6 to \
+             {NEWEST_POSTGRES_MAJOR} (and checks newer ones as {NEWEST_POSTGRES_MAJOR})"
+        )),
+        Dialect::Mysql
+            if matches!(
+                (version.major, version.minor),
+                (5, 7) | (8, _) | (9, _) | (10, _) | (11, _)
+            ) =>
+        {
+            Ok(known(version))
+        }
+        Dialect::Mysql => Err(format!(
+            "MySQL {version} is not a version lockstep knows: it knows 5.7, 8.x and 9.x \
+             (MariaDB 10.x and 11.x with mysql-flavor = \"mariadb\")"
+        )),
     }
 }
 
@@ -359,6 +387,18 @@ mod tests {
             .find(|r| r.group == Group::Compatibility && r.id != rule.id)
             .unwrap();
         assert_eq!(levels.level(other), None);
+    }
+
+    #[test]
+    fn postgres_versions_up_to_19_are_known_and_newer_ones_checked_as_19() {
+        let parsed = parse_version(Dialect::Postgres, "19").unwrap();
+        assert_eq!(parsed.version, Version::new(19, 0, 0));
+        assert_eq!(parsed.note, None);
+        let newer = parse_version(Dialect::Postgres, "21.2").unwrap();
+        assert_eq!(newer.version, Version::new(19, 0, 0));
+        assert!(newer.note.unwrap().contains("checking as PostgreSQL 19"));
+        let err = parse_version(Dialect::Postgres, "8.4").unwrap_err();
+        assert!(err.contains("it knows 9.6 to 19"), "{err}");
     }
 
     #[test]

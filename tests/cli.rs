@@ -117,6 +117,26 @@ fn usage_errors_exit_2() {
 }
 
 #[test]
+fn target_versions_up_to_19_and_newer_ones_are_accepted() {
+    let (code, _, stderr) = output(&["check", REPORT, "--target-version", "19"]);
+    assert_ne!(code, 2, "{stderr}");
+    let (code, _, stderr) = output(&["check", REPORT, "--target-version", "23"]);
+    assert_ne!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("PostgreSQL 23 is newer than the newest version lockstep models"),
+        "{stderr}"
+    );
+    // The error names the flag that set the value, not a config file.
+    let (code, _, stderr) = output(&["check", REPORT, "--target-version", "8.4"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("--target-version: PostgreSQL 8.4 is not a version lockstep knows"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("lockstep.toml"), "{stderr}");
+}
+
+#[test]
 fn a_missing_path_is_reported_and_exits_2() {
     let (code, stdout, _) = output(&["check", "fixtures/does-not-exist", REPORT]);
     assert_eq!(code, 2);
