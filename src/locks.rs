@@ -28,20 +28,21 @@ pub fn statement_locks(
     use StatementKind as K;
     match &statement.kind {
         K::CreateTable {
+            name,
             columns,
             constraints,
             ..
         } => {
-            // A new table is invisible to others; only tables it references are locked.
-            for c in columns {
-                if let Some(r) = &c.references {
-                    locks.add(r, ShareRowExclusive, TableEffect::None);
-                }
-            }
-            for c in constraints {
-                if let ConstraintKind::ForeignKey { references, .. } = &c.kind {
-                    locks.add(references, ShareRowExclusive, TableEffect::None);
-                }
+            // A new table is invisible to others; only the other tables it references are
+            // locked (a key referencing the table itself locks nothing anyone can see).
+            let referenced = columns.iter().filter_map(|c| c.references.as_ref()).chain(
+                constraints.iter().filter_map(|c| match &c.kind {
+                    ConstraintKind::ForeignKey { references, .. } => Some(references),
+                    _ => None,
+                }),
+            );
+            for r in referenced.filter(|r| catalog.key(r) != catalog.key(name)) {
+                locks.add(r, ShareRowExclusive, TableEffect::None);
             }
         }
         K::CreateIndex(index) => {

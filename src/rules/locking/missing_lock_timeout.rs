@@ -86,6 +86,23 @@ mod tests {
     }
 
     #[test]
+    fn a_new_table_referencing_itself_waits_for_nobody() {
+        lint_ok(
+            "CREATE TABLE nodes (id bigint PRIMARY KEY, parent_id bigint REFERENCES nodes (id));",
+            &RULE,
+        );
+        lint_ok(
+            "CREATE TABLE tree (id bigint PRIMARY KEY, parent_id bigint,\n  FOREIGN KEY (parent_id) REFERENCES public.tree (id));",
+            &RULE,
+        );
+        // Referencing another, existing table still waits for it.
+        lint_err(
+            "CREATE TABLE notes (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));",
+            &RULE,
+        );
+    }
+
+    #[test]
     fn a_zero_timeout_is_no_timeout() {
         lint_err(
             "SET lock_timeout = 0;\nALTER TABLE users ADD COLUMN nickname text;",
