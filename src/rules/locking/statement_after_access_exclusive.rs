@@ -68,13 +68,21 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 /// Statements that lengthen the hold: data changes, scans and rewrites, and waits for a lock
 /// on another table. Catalogue-only work on the locked table (a trigger function, the
 /// trigger itself, a comment) commits within milliseconds.
+/// Whether `statement` does work that keeps the held lock longer than it would be held
+/// anyway. A statement that itself takes ACCESS EXCLUSIVE on the held table would block it
+/// just as long in a transaction of its own: its own rule speaks for it.
 fn does_work(ctx: &Ctx, statement: &Statement, held: &str) -> bool {
+    let locks = statement_locks(statement, ctx.catalog, &ctx.target);
+    if locks
+        .iter()
+        .any(|l| l.table == held && l.mode == LockMode::AccessExclusive)
+    {
+        return false;
+    }
     statement.kind.is_data_change()
-        || statement_locks(statement, ctx.catalog, &ctx.target)
-            .iter()
-            .any(|l| {
-                l.effect != TableEffect::None || (l.table != held && l.mode > LockMode::AccessShare)
-            })
+        || locks.iter().any(|l| {
+            l.effect != TableEffect::None || (l.table != held && l.mode > LockMode::AccessShare)
+        })
 }
 
 #[cfg(test)]
@@ -88,6 +96,14 @@ mod tests {
             "BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nCREATE INDEX orders_status_idx ON orders (status);\nUPDATE orders SET status = 'new';\nCOMMIT;",
             &RULE
         ));
+    }
+
+    #[test]
+    fn quiet_on_a_statement_that_takes_the_same_lock_itself() {
+        lint_ok(
+            "BEGIN;\nALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE users ALTER COLUMN score TYPE bigint;\nCOMMIT;",
+            &RULE,
+        );
     }
 
     #[test]
