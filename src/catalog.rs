@@ -98,6 +98,8 @@ pub struct Index {
     pub unique: bool,
     /// `USING method` when the index was created with one.
     pub method: Option<String>,
+    /// The change set whose CREATE INDEX the replay saw.
+    pub created_in: ChangeSet,
 }
 
 #[derive(Clone, Debug)]
@@ -130,6 +132,34 @@ impl Catalog {
 
     pub fn table(&self, name: &ObjectName) -> Option<&Table> {
         self.tables.get(&self.key(name))
+    }
+
+    /// Whether `statement`, in rollback code of `change_set`, only removes what that change
+    /// set added: indexes it built, tables it created, columns it added.
+    pub fn undoes(&self, statement: &Statement, change_set: ChangeSet) -> bool {
+        match &statement.kind {
+            StatementKind::DropIndex { names, .. } => {
+                !names.is_empty()
+                    && names.iter().all(|n| {
+                        self.indexes
+                            .get(&self.key(n))
+                            .is_some_and(|i| i.created_in == change_set)
+                    })
+            }
+            StatementKind::DropTable { names, .. } => {
+                !names.is_empty() && names.iter().all(|n| self.created_in(n, change_set))
+            }
+            StatementKind::AlterTable { name, actions, .. } => {
+                !actions.is_empty()
+                    && actions.iter().all(|action| match action {
+                        AlterAction::DropColumn { column, .. } => self
+                            .column(name, column)
+                            .is_some_and(|c| c.added_in == Some(change_set)),
+                        _ => false,
+                    })
+            }
+            _ => false,
+        }
     }
 
     /// Whether `name` was created in `change_set`.
@@ -271,7 +301,7 @@ impl Catalog {
                     self.apply_alter(name, action, change_set);
                 }
             }
-            StatementKind::CreateIndex(index) => self.add_index(index),
+            StatementKind::CreateIndex(index) => self.add_index(index, change_set),
             StatementKind::DropIndex { names, .. } => {
                 for n in names {
                     let key = self.key(n);
@@ -294,7 +324,7 @@ impl Catalog {
         }
     }
 
-    fn add_index(&mut self, index: &IndexDef) {
+    fn add_index(&mut self, index: &IndexDef, change_set: ChangeSet) {
         let Some(name) = &index.name else { return };
         let index_name = ObjectName {
             schema: index.table.schema.clone(),
@@ -309,6 +339,7 @@ impl Catalog {
                 columns: index.columns.iter().map(|c| c.to_lowercase()).collect(),
                 unique: index.unique,
                 method: index.method.clone(),
+                created_in: change_set,
             },
         );
     }
@@ -335,7 +366,7 @@ impl Catalog {
             return;
         }
         if let AlterAction::AddIndex(index) = action {
-            self.add_index(index);
+            self.add_index(index, change_set);
             return;
         }
         let key = self.key(name);

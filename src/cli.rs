@@ -382,6 +382,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         fail_on: args.fail_on.or(options.fail_on).unwrap_or_default(),
         rules: RuleLevels::resolve(&options.rules, &shown)?,
         change_set: options.change_set.unwrap_or_default(),
+        rollbacks: options.rollbacks.unwrap_or_default(),
         transactions: options.transactions.clone(),
         since: None,
         dialects: config::DialectGlob::resolve(&options.dialects, target, &shown)?,

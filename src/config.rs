@@ -26,6 +26,8 @@ pub struct Options {
     pub fail_on: Option<FailOn>,
     #[serde(alias = "change-set")]
     pub change_set: Option<ChangeSetMode>,
+    /// How rollback code (down files and sections) is judged.
+    pub rollbacks: Option<RollbackMode>,
     /// SARIF `automationDetails.id`, so several runs can be uploaded side by side.
     #[serde(alias = "automation-id")]
     pub automation_id: Option<String>,
@@ -65,6 +67,21 @@ pub enum ChangeSetMode {
     File,
     /// All files of a migration folder deploy together.
     Folder,
+}
+
+/// How rollback code is judged. It runs rarely and on purpose, mostly to undo the migration it
+/// belongs to, so by default it is held to a lighter standard than a deploy.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RollbackMode {
+    /// Like a deploy.
+    Lint,
+    /// Findings about what its own migration created are dropped (undoing it is the point;
+    /// a statement that cannot run there is still reported), and lock findings become notes.
+    #[default]
+    Relaxed,
+    /// Not reported.
+    Skip,
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -233,6 +250,7 @@ pub struct Settings {
     pub fail_on: FailOn,
     pub rules: RuleLevels,
     pub change_set: ChangeSetMode,
+    pub rollbacks: RollbackMode,
     pub transactions: BTreeMap<String, TransactionMode>,
     /// `--since REF`: only the files this change added or edited are reported.
     pub since: Option<crate::git::ChangeScope>,
@@ -291,6 +309,7 @@ impl Settings {
             fail_on: FailOn::default(),
             rules: RuleLevels::default(),
             change_set: ChangeSetMode::default(),
+            rollbacks: RollbackMode::default(),
             transactions: BTreeMap::new(),
             since: None,
             dialects: Vec::new(),
@@ -387,6 +406,16 @@ mod tests {
             .find(|r| r.group == Group::Compatibility && r.id != rule.id)
             .unwrap();
         assert_eq!(levels.level(other), None);
+    }
+
+    #[test]
+    fn the_readme_configuration_example_is_valid() {
+        let readme = include_str!("../README.md");
+        let section = &readme[readme.find("## Configuration").expect("the section")..];
+        let body = &section[section.find("```toml\n").expect("a toml block") + 8..];
+        let example = &body[..body.find("```").expect("the block ends")];
+        let options = Options::parse(example, Path::new("README.md")).expect("it parses");
+        assert_eq!(options.rollbacks, Some(RollbackMode::Relaxed));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! apply levels and ignore comments.
 
 use crate::catalog::{Catalog, ChangeSet};
-use crate::config::{ChangeSetMode, Settings, TransactionMode};
+use crate::config::{ChangeSetMode, RollbackMode, Settings, TransactionMode};
 use crate::diagnostic::{Finding, Severity};
 use crate::dialect::Target;
 use crate::discover::{discover, DiscoverRequest, MigrationFile, MigrationSet};
@@ -206,7 +206,11 @@ fn replay_file(
     let mut findings = Vec::new();
     let mut reported_once = HashSet::new();
     let plans_written = file.report && plan::command::writes_plans_for(file);
+    let mut rollback = RollbackCode::default();
     for section in layout::sections(text, file) {
+        if section.direction == Direction::Down {
+            rollback.sections.push(section.span);
+        }
         let wrapped = transaction_override(settings, file).unwrap_or_else(|| {
             section.transactional || sent_as_one_query(file, &loaded.parsed, &section, &target)
         });
@@ -265,6 +269,9 @@ fn replay_file(
             session.advance(statement, &contended);
             if section.direction == Direction::Up {
                 catalog.apply(statement, change_set);
+            } else if section.direction == Direction::Down && catalog.undoes(statement, change_set)
+            {
+                rollback.undoing.push(statement.span);
             }
             let block_ends = open_block.is_some_and(|block| {
                 !statements_in(&loaded.parsed, &section)
@@ -287,7 +294,44 @@ fn replay_file(
     {
         findings.push(edited_migration_finding(&scope_base(settings)));
     }
-    finish(findings, text, settings)
+    finish(findings, text, settings, &rollback)
+}
+
+/// Where a file's rollback code is, and which of its statements only remove what the file's
+/// own migration added.
+#[derive(Default)]
+struct RollbackCode {
+    sections: Vec<Span>,
+    undoing: Vec<Span>,
+}
+
+impl RollbackCode {
+    fn contains(&self, finding: &Finding) -> bool {
+        self.sections
+            .iter()
+            .any(|section| section.contains(finding.statement))
+    }
+
+    /// Applies the `rollbacks` setting to findings that survived the ignore comments.
+    fn judge(&self, findings: &mut Vec<Finding>, mode: RollbackMode) {
+        match mode {
+            RollbackMode::Lint => {}
+            RollbackMode::Skip => findings.retain(|f| !self.contains(f)),
+            RollbackMode::Relaxed => {
+                // Removing what the migration added is the point of its rollback; a rollback
+                // that cannot run (the transaction rules) is still worth knowing.
+                findings.retain(|f| {
+                    !self.undoing.contains(&f.statement)
+                        || matches!(f.rule.group, rules::Group::Transaction | rules::Group::Meta)
+                });
+                for finding in findings.iter_mut() {
+                    if self.contains(finding) && finding.rule.group == rules::Group::Locking {
+                        finding.severity = Severity::Note;
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn statements_in<'a>(
@@ -403,7 +447,12 @@ fn edited_migration_finding(base: &str) -> Finding {
 }
 
 /// Applies configured levels and ignore comments; reports ignores that suppressed nothing.
-fn finish(findings: Vec<Finding>, text: &str, settings: &Settings) -> Vec<Finding> {
+fn finish(
+    findings: Vec<Finding>,
+    text: &str,
+    settings: &Settings,
+    rollback: &RollbackCode,
+) -> Vec<Finding> {
     let index = LineIndex::new(text);
     let ignores = ignore::collect(text, &index);
     let mut used = vec![false; ignores.len()];
@@ -426,6 +475,7 @@ fn finish(findings: Vec<Finding>, text: &str, settings: &Settings) -> Vec<Findin
             None => kept.push(finding),
         }
     }
+    rollback.judge(&mut kept, settings.rollbacks);
     kept.extend(unused_ignores(&ignores, &used, settings));
     kept
 }

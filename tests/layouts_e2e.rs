@@ -1,7 +1,7 @@
 //! Framework conventions change verdicts: implicit transactions, rollback files and
 //! sections, change sets across files.
 
-use lockstep::config::{ChangeSetMode, Settings};
+use lockstep::config::{ChangeSetMode, RollbackMode, Settings};
 use lockstep::diagnostic::Severity;
 use lockstep::dialect::Dialect;
 use lockstep::engine::check;
@@ -188,4 +188,72 @@ fn every_statement_of_a_goose_block_is_checked_on_its_own() {
             .any(|(rule, _)| *rule == "add-column-volatile-default"),
         "{in_block:?}"
     );
+}
+
+/// A golang-migrate pair whose down file drops the index its up file built, and also
+/// changes a column type of an existing table (a lock finding of its own).
+fn rollback_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "db/000001_users.up.sql",
+        "CREATE TABLE users (id bigint PRIMARY KEY, email text, score int);\n",
+    );
+    write(
+        dir.path(),
+        "db/000002_index_email.up.sql",
+        "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n",
+    );
+    write(
+        dir.path(),
+        "db/000002_index_email.down.sql",
+        "DROP INDEX users_email_idx;\nALTER TABLE users ALTER COLUMN score TYPE bigint;\n",
+    );
+    dir
+}
+
+/// `(rule, severity)` of the findings in the down file under `mode`.
+fn down_findings(mode: RollbackMode) -> Vec<(&'static str, Severity)> {
+    let dir = rollback_folder();
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.paths = vec![dir.path().to_path_buf()];
+    settings.rollbacks = mode;
+    let report = check(&settings);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    report
+        .findings()
+        .filter(|(file, _)| file.path.ends_with("000002_index_email.down.sql"))
+        .map(|(_, f)| (f.rule.id, f.severity))
+        .collect()
+}
+
+#[test]
+fn rollback_code_is_relaxed_by_default_and_can_be_linted_or_skipped() {
+    assert_eq!(
+        Settings::new(Dialect::Postgres).rollbacks,
+        RollbackMode::Relaxed
+    );
+    let linted = down_findings(RollbackMode::Lint);
+    assert!(
+        linted.contains(&("drop-index-non-concurrently", Severity::Error)),
+        "{linted:?}"
+    );
+    assert!(
+        linted.contains(&("change-column-type", Severity::Error)),
+        "{linted:?}"
+    );
+    // Dropping the index its own migration built is what the rollback is for; the type
+    // change of an older table still locks it, said as a note.
+    let relaxed = down_findings(RollbackMode::Relaxed);
+    assert!(
+        !relaxed
+            .iter()
+            .any(|(rule, _)| *rule == "drop-index-non-concurrently"),
+        "{relaxed:?}"
+    );
+    assert!(
+        relaxed.contains(&("change-column-type", Severity::Note)),
+        "{relaxed:?}"
+    );
+    assert_eq!(down_findings(RollbackMode::Skip), []);
 }
