@@ -5,6 +5,7 @@
 #![cfg(unix)]
 
 use assert_cmd::Command;
+use lockstep::dialect::Dialect;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::Path;
 
@@ -108,4 +109,141 @@ fn a_closed_stdout_ends_the_output_quietly() {
         assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
         assert_eq!(stderr(&out), "", "{format}");
     }
+}
+
+/// Plans `change` (after a migration creating `t`) for `dialect` with `--out` in `layout`
+/// and returns every file written, with its name.
+fn plan_files(dialect: Dialect, change: &str, layout: &str) -> Vec<(String, String)> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("V1__create.sql"),
+        "CREATE TABLE t (id bigserial PRIMARY KEY, a text NOT NULL);\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("V2__change.sql"), change).unwrap();
+    let out = lockstep()
+        .current_dir(dir.path())
+        .args([
+            "plan",
+            "V2__change.sql",
+            "--out",
+            "plan",
+            "--layout",
+            layout,
+        ])
+        .args(["--dialect", &dialect.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{layout}: {}", stderr(&out));
+    let mut files: Vec<(String, String)> = std::fs::read_dir(dir.path().join("plan"))
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let text = std::fs::read_to_string(entry.path()).unwrap();
+            (entry.file_name().to_string_lossy().into_owned(), text)
+        })
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "{layout}: no files written");
+    files
+}
+
+/// The statements lockstep's own splitter finds in `text`.
+fn statements(text: &str, dialect: Dialect) -> Vec<&str> {
+    lockstep::split::split(text, dialect)
+        .statements
+        .iter()
+        .map(|s| s.span.text(text))
+        .collect()
+}
+
+/// `sql` without its comments, quoted identifiers and string literals: the words a server
+/// would run as code (dollar-quoted bodies are kept, as a function body runs too).
+fn live_code(sql: &str) -> String {
+    let mut code = String::new();
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' | '\'' | '`' => {
+                // A doubled quote inside is an escaped one: skipping it reopens at once.
+                for d in chars.by_ref() {
+                    if d == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                for d in chars.by_ref() {
+                    if d == '\n' || d == '\r' {
+                        break;
+                    }
+                }
+            }
+            _ => code.push(c),
+        }
+    }
+    code
+}
+
+#[test]
+fn a_newline_in_an_identifier_never_becomes_a_live_statement_in_a_plan() {
+    let postgres = "ALTER TABLE t RENAME COLUMN a TO \"x\nDROP TABLE accounts; --\";\n";
+    let mysql = "ALTER TABLE t RENAME COLUMN a TO `x\nDROP TABLE accounts; --`;\n";
+    let cases = [
+        (Dialect::Postgres, postgres, "flyway"),
+        (Dialect::Postgres, postgres, "golang-migrate"),
+        (Dialect::Postgres, postgres, "sqlx"),
+        (Dialect::Postgres, postgres, "dbmate"),
+        (Dialect::Postgres, postgres, "goose"),
+        (Dialect::Postgres, postgres, "plain"),
+        (Dialect::Mysql, mysql, "flyway"),
+        (Dialect::Mysql, mysql, "goose"),
+        (Dialect::Mysql, mysql, "plain"),
+    ];
+    for (dialect, change, layout) in cases {
+        for (name, text) in plan_files(dialect, change, layout) {
+            for statement in statements(&text, dialect) {
+                assert!(
+                    !live_code(statement).contains("DROP TABLE accounts"),
+                    "{layout} {name}: live statement:\n{statement}\n---- file:\n{text}"
+                );
+            }
+            for line in text.lines().filter(|l| l.starts_with("--")) {
+                assert!(
+                    !line.contains(char::is_control),
+                    "{layout} {name}: {line:?}"
+                );
+            }
+        }
+    }
+}
+
+/// The dollar-quote tag opening the body of `statement` (`$$`, `$tag$`), if it has one.
+fn dollar_tag(statement: &str) -> Option<&str> {
+    let start = statement.find(" AS $").or_else(|| statement.find("DO $"))?;
+    let open = start + statement[start..].find('$')?;
+    let close = open + 1 + statement[open + 1..].find('$')?;
+    Some(&statement[open..=close])
+}
+
+#[test]
+fn a_dollar_quote_in_an_identifier_never_closes_a_generated_body() {
+    let change = "ALTER TABLE t RENAME COLUMN a TO \"y$$ $lockstep$\";\n";
+    let mut bodies = 0;
+    for (name, text) in plan_files(Dialect::Postgres, change, "plain") {
+        for statement in statements(&text, Dialect::Postgres) {
+            let Some(tag) = dollar_tag(statement) else {
+                continue;
+            };
+            let open = statement.find(tag).unwrap() + tag.len();
+            let close = statement.rfind(tag).unwrap();
+            assert!(open <= close, "{name}: unclosed {tag} in:\n{statement}");
+            assert!(
+                !statement[open..close].contains(tag),
+                "{name}: {tag} occurs inside its body:\n{statement}"
+            );
+            bodies += 1;
+        }
+    }
+    assert!(bodies > 0, "the rename plan has a trigger function");
 }
