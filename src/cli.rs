@@ -383,6 +383,9 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         transactions: options.transactions.clone(),
         since: None,
         dialects: config::DialectGlob::resolve(&options.dialects, target, &shown)?,
+        max_file_size: options
+            .max_file_size
+            .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE),
     })
 }
 

@@ -247,3 +247,193 @@ fn a_dollar_quote_in_an_identifier_never_closes_a_generated_body() {
     }
     assert!(bodies > 0, "the rename plan has a trigger function");
 }
+
+/// A risky statement lockstep reports (rule `create-index-non-concurrently`).
+const RISKY: &str = "CREATE INDEX t_a ON t (a);\n";
+const CREATE: &str = "CREATE TABLE t (id bigint PRIMARY KEY, a text);\n";
+
+/// `lockstep check ARGS --format json` in `dir`, stopped after 60 s so that a hang fails
+/// the test instead of the whole run: (exit code, report, stderr).
+fn check_json(dir: &Path, args: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let out = lockstep()
+        .current_dir(dir)
+        .arg("check")
+        .args(args)
+        .args(["--format", "json"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code(), report, stderr(&out))
+}
+
+/// The files with findings, and the `(file, message)` of each error, of a JSON report.
+fn files_and_errors(report: &serde_json::Value) -> (Vec<String>, Vec<(String, String)>) {
+    let mut files: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    files.dedup();
+    let errors = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let field = |name: &str| e[name].as_str().unwrap().to_string();
+            (field("file"), field("message"))
+        })
+        .collect();
+    (files, errors)
+}
+
+#[test]
+fn symlinks_out_of_the_linted_folder_are_skipped_and_never_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("db")).unwrap();
+    std::fs::create_dir_all(root.join("secret")).unwrap();
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::write(root.join("secret/config"), "SECRET_TOKEN=hunter2;\n").unwrap();
+    std::fs::write(root.join("secret/leak.sql"), "SECRET_TOKEN;\n").unwrap();
+    std::fs::write(root.join(".git/config"), "GIT_TOKEN=hunter2;\n").unwrap();
+    std::fs::write(root.join("db/V1__create.sql"), CREATE).unwrap();
+    std::fs::write(root.join("db/V3__index.sql"), RISKY).unwrap();
+    symlink("../secret/config", root.join("db/V2__file.sql")).unwrap();
+    symlink("../secret", root.join("db/linked")).unwrap();
+
+    // Linting `db`: the link to a file and the link to a folder both leave it.
+    let (code, report, _) = check_json(root, &["db"]);
+    assert!(!report.to_string().contains("SECRET_TOKEN"), "{report:#}");
+    let (files, errors) = files_and_errors(&report);
+    assert_eq!(
+        files,
+        ["db/V3__index.sql"],
+        "the other files are still linted"
+    );
+    let skipped: Vec<&str> = errors.iter().map(|(file, _)| file.as_str()).collect();
+    assert_eq!(skipped, ["db/linked", "db/V2__file.sql"], "{errors:?}");
+    assert!(
+        errors.iter().all(|(_, m)| m.contains("symlink")),
+        "{errors:?}"
+    );
+    assert_eq!(
+        code,
+        Some(2),
+        "a skipped file is an error, as an unreadable one is"
+    );
+
+    // Naming the link itself (as a pre-commit hook does): skipped, and reported once.
+    let (code, report, _) = check_json(root, &["db/V2__file.sql"]);
+    assert!(!report.to_string().contains("SECRET_TOKEN"), "{report:#}");
+    let (_, errors) = files_and_errors(&report);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "db/V2__file.sql");
+    assert_eq!(code, Some(2));
+
+    // Naming a later file: the link, only replayed for schema knowledge, is still reported.
+    let (code, report, _) = check_json(root, &["db/V3__index.sql"]);
+    assert!(!report.to_string().contains("SECRET_TOKEN"), "{report:#}");
+    let (files, errors) = files_and_errors(&report);
+    assert_eq!(files, ["db/V3__index.sql"]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "db/V2__file.sql");
+    assert_eq!(code, Some(2));
+
+    // An excluded link is neither read nor reported.
+    let (code, report, _) = check_json(root, &["db", "--exclude", "V2__*", "--exclude", "linked"]);
+    let (files, errors) = files_and_errors(&report);
+    assert_eq!(files, ["db/V3__index.sql"]);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(code, Some(1));
+
+    // Linting the whole checkout: `.git` is inside it, but hidden and never linted.
+    std::fs::remove_file(root.join("db/V2__file.sql")).unwrap();
+    std::fs::remove_file(root.join("db/linked")).unwrap();
+    symlink("../.git/config", root.join("db/V2__file.sql")).unwrap();
+    let (code, report, _) = check_json(root, &["."]);
+    assert!(!report.to_string().contains("GIT_TOKEN"), "{report:#}");
+    let (_, errors) = files_and_errors(&report);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].0, "db/V2__file.sql");
+    assert_eq!(code, Some(2));
+}
+
+#[test]
+fn symlinks_inside_the_linted_folder_keep_working() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    std::fs::create_dir_all(db.join("shared")).unwrap();
+    std::fs::write(db.join("V1__create.sql"), CREATE).unwrap();
+    std::fs::write(db.join("shared/index.sql"), RISKY).unwrap();
+    symlink("shared/index.sql", db.join("V2__index.sql")).unwrap();
+    let (code, report, stderr) = check_json(dir.path(), &["db/V2__index.sql"]);
+    let (files, errors) = files_and_errors(&report);
+    assert_eq!(files, ["db/V2__index.sql"], "{stderr}");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn a_fifo_named_sql_is_skipped_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    std::fs::create_dir(&db).unwrap();
+    std::fs::write(db.join("V1__create.sql"), CREATE).unwrap();
+    std::fs::write(
+        db.join("V2__rename.sql"),
+        "ALTER TABLE t RENAME COLUMN a TO b;\n",
+    )
+    .unwrap();
+    mkfifo(&db.join("V3__fifo.sql"));
+    std::fs::write(db.join("V4__index.sql"), RISKY).unwrap();
+
+    let (code, report, _) = check_json(dir.path(), &["db"]);
+    let (files, errors) = files_and_errors(&report);
+    assert_eq!(files, ["db/V2__rename.sql", "db/V4__index.sql"]);
+    assert_eq!(
+        errors,
+        [(
+            "db/V3__fifo.sql".to_string(),
+            "skipped: not a regular file but a FIFO".to_string()
+        )]
+    );
+    assert_eq!(code, Some(2));
+
+    // `plan` reads the whole folder to recognise its framework: the FIFO must not stop it.
+    let out = lockstep()
+        .current_dir(dir.path())
+        .args(["plan", "db/V2__rename.sql"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_file_over_max_file_size_is_reported_and_the_others_are_linted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("lockstep.toml"), "max-file-size = 100\n").unwrap();
+    let db = dir.path().join("db");
+    std::fs::create_dir(&db).unwrap();
+    std::fs::write(db.join("V1__create.sql"), CREATE).unwrap();
+    let big = format!("{}{RISKY}", "-- padding\n".repeat(20));
+    std::fs::write(db.join("V2__big.sql"), &big).unwrap();
+    std::fs::write(db.join("V3__index.sql"), RISKY).unwrap();
+    let (code, report, _) = check_json(dir.path(), &["db"]);
+    let (files, errors) = files_and_errors(&report);
+    assert_eq!(files, ["db/V3__index.sql"]);
+    assert_eq!(
+        errors,
+        [(
+            "db/V2__big.sql".to_string(),
+            format!(
+                "skipped: {} bytes, over the max-file-size limit of 100 bytes",
+                big.len()
+            )
+        )]
+    );
+    assert_eq!(code, Some(2));
+}
