@@ -348,8 +348,9 @@ fn escape(path: &Path, base: &Path) -> Option<String> {
         .parent()
         .into_iter()
         .flat_map(Path::components)
-        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
-    hidden.then(|| format!("skipped: a symlink into a hidden folder of {shown_base}, not followed"))
+        .map(|c| c.as_os_str().to_string_lossy())
+        .find(|name| name.starts_with('.'));
+    hidden.map(|name| format!("skipped: a symlink into the hidden folder {name}, not followed"))
 }
 
 /// Where the files of one set may really live: under the named folder holding each, else
