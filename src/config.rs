@@ -31,6 +31,9 @@ pub struct Options {
     /// SARIF `automationDetails.id`, so several runs can be uploaded side by side.
     #[serde(alias = "automation-id")]
     pub automation_id: Option<String>,
+    /// Bytes: a larger migration file is skipped and reported, not read.
+    #[serde(alias = "max-file-size")]
+    pub max_file_size: Option<u64>,
     /// Rule id or group id -> `"error" | "warning" | "note" | "off" | "on"`.
     #[serde(default)]
     pub rules: BTreeMap<String, Level>,
@@ -256,6 +259,8 @@ pub struct Settings {
     pub since: Option<crate::git::ChangeScope>,
     /// Folders whose migrations run on another server than `target`, first match wins.
     pub dialects: Vec<DialectGlob>,
+    /// The largest migration file read, in bytes.
+    pub max_file_size: u64,
 }
 
 /// A `[dialects]` entry: files matching `glob` run on `target`.
@@ -313,6 +318,7 @@ impl Settings {
             transactions: BTreeMap::new(),
             since: None,
             dialects: Vec::new(),
+            max_file_size: crate::input::DEFAULT_MAX_FILE_SIZE,
         }
     }
 

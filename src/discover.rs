@@ -2,7 +2,8 @@
 //! knowing the transaction mode each runs in.
 //!
 //! The named paths are walked (following symlinks, skipping `.git`, `target`,
-//! `node_modules` and hidden folders); each file found is placed in its *migration set*:
+//! `node_modules` and hidden folders; a symlink whose target leaves the folder being linted
+//! is reported, never read); each file found is placed in its *migration set*:
 //! the folder whose files are replayed together, in order, against one schema. Every set
 //! is then listed in full so that files before the named ones are replayed for schema
 //! knowledge (`report: false`), and files after the last named one are left out.
@@ -45,22 +46,36 @@
 //! Ordering is natural everywhere (`V2` before `V10`, `1.1` before `1.10`); rollback files
 //! come right after the up file of the same version so replay can skip them.
 
+use crate::input;
 use crate::layout::{self, Direction, Layout};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 use walkdir::{DirEntry, WalkDir};
 
 /// What to look at: paths (files or folders) and globs over paths relative to each
 /// named folder. An empty `include` means `**/*.sql`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct DiscoverRequest {
     pub paths: Vec<PathBuf>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// The largest migration file read (to recognise its framework), in bytes.
+    pub max_file_size: u64,
+}
+
+impl Default for DiscoverRequest {
+    fn default() -> DiscoverRequest {
+        DiscoverRequest {
+            paths: Vec::new(),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            max_file_size: input::DEFAULT_MAX_FILE_SIZE,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -128,7 +143,12 @@ pub fn discover(request: &DiscoverRequest) -> Discovery {
     let mut sets: Vec<MigrationSet> = groups
         .into_iter()
         .filter_map(|((root, shape), files)| {
-            build_set(&root, shape, &files, &named, &filters, &mut errors)
+            let context = SetContext {
+                named: &named,
+                filters: &filters,
+                max_file_size: request.max_file_size,
+            };
+            build_set(&root, shape, &files, &context, &mut errors)
         })
         .collect();
     sets.sort_by(|a, b| natural_cmp(&a.root.to_string_lossy(), &b.root.to_string_lossy()));
@@ -246,10 +266,15 @@ impl Named {
 
     fn walk(&mut self, root: &Path, filters: &Filters, errors: &mut Vec<DiscoverError>) {
         self.dirs.push(root.to_path_buf());
+        let mut outside = Vec::new();
         let walker = WalkDir::new(io_path(root))
             .follow_links(true)
             .into_iter()
-            .filter_entry(|entry| entry.depth() == 0 || !skipped_dir(entry, root, filters));
+            .filter_entry(|entry| {
+                entry.depth() == 0
+                    || !(skipped_dir(entry, root, filters)
+                        || linked_dir_outside(entry, root, &mut outside))
+            });
         for entry in walker {
             match entry {
                 Err(err) => errors.push(walk_error(root, &err)),
@@ -263,6 +288,7 @@ impl Named {
                 Ok(_) => {}
             }
         }
+        errors.append(&mut outside);
     }
 
     /// The named folder closest to `path`, when one holds it.
@@ -287,6 +313,89 @@ fn skipped_dir(entry: &DirEntry, root: &Path, filters: &Filters) -> bool {
     filters
         .exclude
         .is_match(path.strip_prefix(root).unwrap_or(&path))
+}
+
+/// A symlinked folder whose target leaves `root` is not walked (it could be `/`); it is
+/// reported in `outside`.
+fn linked_dir_outside(entry: &DirEntry, root: &Path, outside: &mut Vec<DiscoverError>) -> bool {
+    if !(entry.path_is_symlink() && entry.file_type().is_dir()) {
+        return false;
+    }
+    let path = clean(entry.path());
+    match escape(&path, root) {
+        Some(message) => {
+            outside.push(DiscoverError::new(&path, message));
+            true
+        }
+        None => false,
+    }
+}
+
+/// Why `path` must not be read, when symlinks take it out of `base`, the folder being
+/// linted, or into a hidden folder under it such as `.git`, which the walk never enters.
+/// A committed link such as `V2__x.sql -> ../.git/config` would otherwise put the
+/// target's text in the report. A path that does not resolve is left to the read.
+fn escape(path: &Path, base: &Path) -> Option<String> {
+    let real_base = fs::canonicalize(io_path(base)).ok()?;
+    let real = fs::canonicalize(io_path(path)).ok()?;
+    let shown_base = io_path(base).display();
+    let Ok(inside) = real.strip_prefix(&real_base) else {
+        return Some(format!(
+            "skipped: a symlink to outside {shown_base}, not followed"
+        ));
+    };
+    let hidden = inside
+        .parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .map(|c| c.as_os_str().to_string_lossy())
+        .find(|name| name.starts_with('.'));
+    hidden.map(|name| format!("skipped: a symlink into the hidden folder {name}, not followed"))
+}
+
+/// Where the files of one set may really live: under the named folder holding each, else
+/// under the set's root. Each path is resolved once, and a refused one reported once.
+struct Confinement<'a> {
+    root: &'a Path,
+    named: &'a Named,
+    /// Path -> why it must not be read (`None`: it may be).
+    verdicts: HashMap<PathBuf, Option<String>>,
+    reported: HashSet<PathBuf>,
+}
+
+impl Confinement<'_> {
+    fn new<'a>(root: &'a Path, named: &'a Named) -> Confinement<'a> {
+        Confinement {
+            root,
+            named,
+            verdicts: HashMap::new(),
+            reported: HashSet::new(),
+        }
+    }
+
+    fn escape(&mut self, path: &Path) -> Option<&String> {
+        let (root, named) = (self.root, self.named);
+        self.verdicts
+            .entry(path.to_path_buf())
+            .or_insert_with(|| escape(path, named.dir_holding(path).unwrap_or(root)))
+            .as_ref()
+    }
+
+    /// Whether `path` may be read, said quietly (for a file an exclude glob drops).
+    fn allows(&mut self, path: &Path) -> bool {
+        self.escape(path).is_none()
+    }
+
+    /// Whether `path` may be read; when not, `errors` says why (once per path).
+    fn admits(&mut self, path: &Path, errors: &mut Vec<DiscoverError>) -> bool {
+        let Some(message) = self.escape(path).cloned() else {
+            return true;
+        };
+        if self.reported.insert(path.to_path_buf()) {
+            errors.push(DiscoverError::new(path, message));
+        }
+        false
+    }
 }
 
 fn walk_error(root: &Path, err: &walkdir::Error) -> DiscoverError {
@@ -369,16 +478,37 @@ fn sqitch_plan(root: &Path) -> Option<PathBuf> {
         .find(|plan| plan.is_file())
 }
 
+/// What every set of one discovery shares.
+struct SetContext<'a> {
+    named: &'a Named,
+    filters: &'a Filters,
+    max_file_size: u64,
+}
+
 fn build_set(
     root: &Path,
     shape: Shape,
     named_here: &[PathBuf],
-    named: &Named,
-    filters: &Filters,
+    context: &SetContext,
     errors: &mut Vec<DiscoverError>,
 ) -> Option<MigrationSet> {
+    let SetContext { named, filters, .. } = *context;
+    let mut confinement = Confinement::new(root, named);
     let (layout, mut files) = match shape {
-        Shape::Flat => flat_set(root, named_here, errors),
+        Shape::Flat => {
+            // These files are read to recognise the framework: refused before reading.
+            let paths = flat_paths(root, named_here, errors)
+                .into_iter()
+                .filter(|path| {
+                    if !named.files.contains(path) && excluded(path, root, named, filters) {
+                        confinement.allows(path)
+                    } else {
+                        confinement.admits(path, errors)
+                    }
+                })
+                .collect();
+            flat_set(root, paths, context.max_file_size)
+        }
         Shape::Diesel => folder_set(root, Layout::Diesel, errors),
         Shape::Prisma => folder_set(root, Layout::Prisma, errors),
         Shape::Sqitch => (Layout::Sqitch, sqitch_set(root, errors)),
@@ -398,7 +528,8 @@ fn build_set(
         }
     }
     files.retain(|file| {
-        named.files.contains(&file.path) || !excluded(&file.path, root, named, filters)
+        (named.files.contains(&file.path) || !excluded(&file.path, root, named, filters))
+            && confinement.admits(&file.path, errors)
     });
     for file in &mut files {
         file.report = named.files.contains(&file.path);
@@ -461,11 +592,12 @@ impl SortKey {
     }
 }
 
-fn flat_set(
+/// The `.sql` files directly in `root`, and the named ones.
+fn flat_paths(
     root: &Path,
     named_here: &[PathBuf],
     errors: &mut Vec<DiscoverError>,
-) -> (Layout, Vec<MigrationFile>) {
+) -> Vec<PathBuf> {
     let mut paths = list_dir(root, errors, |path, is_dir| {
         !is_dir && path.extension().is_some_and(|ext| ext == "sql")
     });
@@ -474,11 +606,15 @@ fn flat_set(
             paths.push(path.clone());
         }
     }
+    paths
+}
+
+fn flat_set(root: &Path, paths: Vec<PathBuf>, max_file_size: u64) -> (Layout, Vec<MigrationFile>) {
     let entries: Vec<FlatEntry> = paths
         .into_iter()
         .map(|path| FlatEntry {
             name: file_name(&path),
-            text: read_text(&path),
+            text: read_text(&path, max_file_size),
             path,
         })
         .collect();
@@ -718,7 +854,7 @@ fn leading_digits(name: &str) -> Option<&str> {
 fn flyway_transactional(script: &Path) -> bool {
     let mut conf = script.as_os_str().to_owned();
     conf.push(".conf");
-    let Ok(text) = fs::read_to_string(PathBuf::from(conf)) else {
+    let Some(text) = read_side_file(Path::new(&conf)) else {
         return true;
     };
     !text
@@ -771,8 +907,7 @@ fn folder_set(
 
 /// Diesel's `run_in_transaction` from the migration's `metadata.toml` (default true).
 fn diesel_transactional(migration_dir: &Path) -> bool {
-    fs::read_to_string(migration_dir.join("metadata.toml"))
-        .ok()
+    read_side_file(&migration_dir.join("metadata.toml"))
         .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
         .and_then(|table| table.get("run_in_transaction")?.as_bool())
         .unwrap_or(true)
@@ -783,7 +918,7 @@ fn sqitch_set(root: &Path, errors: &mut Vec<DiscoverError>) -> Vec<MigrationFile
     let mut unplanned = sqitch_scripts(&deploy_dir, errors);
     unplanned.sort_by(|a, b| natural_cmp(a, b));
     let planned = sqitch_plan(root)
-        .and_then(|plan| fs::read_to_string(plan).ok())
+        .and_then(|plan| read_side_file(&plan))
         .map(|plan| plan_script_names(&plan, &deploy_dir))
         .unwrap_or_default();
     let mut names: Vec<String> = Vec::new();
@@ -955,12 +1090,19 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The file's text; an unreadable file reads as empty here (reading it for linting
-/// reports the problem).
-fn read_text(path: &Path) -> String {
-    fs::read(path)
+/// The file's text; an unreadable file (or a FIFO, a device, one over the limit) reads
+/// as empty here: reading it for linting reports the problem.
+fn read_text(path: &Path, max_file_size: u64) -> String {
+    input::read_file(path, max_file_size)
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default()
+}
+
+/// A Flyway `.conf`, Diesel `metadata.toml` or sqitch plan, when it can be read: such a
+/// file only tunes discovery, so a missing or odd one leaves the defaults.
+fn read_side_file(path: &Path) -> Option<String> {
+    let bytes = input::read_file(path, input::DEFAULT_MAX_FILE_SIZE).ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 fn without_bom(text: &str) -> &str {

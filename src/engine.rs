@@ -27,6 +27,7 @@ pub fn check(settings: &Settings) -> Report {
         paths: settings.paths.clone(),
         include: settings.include.clone(),
         exclude: settings.exclude.clone(),
+        max_file_size: settings.max_file_size,
     });
     let mut sets = discovery.sets;
     if let Some(scope) = &settings.since {
@@ -105,10 +106,10 @@ enum Loaded {
     Failed(String),
 }
 
-fn load(path: &Path, dialect: crate::dialect::Dialect) -> Loaded {
-    let bytes = match std::fs::read(path) {
+fn load(path: &Path, dialect: crate::dialect::Dialect, max_file_size: u64) -> Loaded {
+    let bytes = match crate::input::read_file(path, max_file_size) {
         Ok(b) => b,
-        Err(e) => return Loaded::Failed(format!("cannot read: {e}")),
+        Err(e) => return Loaded::Failed(e.to_string()),
     };
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Loaded::Binary;
@@ -135,7 +136,7 @@ fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<I
     let loaded: Vec<Loaded> = set
         .files
         .par_iter()
-        .map(|f| load(&f.path, dialect))
+        .map(|f| load(&f.path, dialect, settings.max_file_size))
         .collect();
     let mut catalog = Catalog::new(dialect);
     let mut reports = Vec::new();
@@ -608,6 +609,7 @@ pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileRepl
         paths: vec![path.to_path_buf()],
         include: Vec::new(),
         exclude: Vec::new(),
+        max_file_size: settings.max_file_size,
     });
     if let Some(error) = discovery.errors.first() {
         return Err(error.to_string());
@@ -624,7 +626,7 @@ pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileRepl
     let mut statements = Vec::new();
     let mut text = String::new();
     for (index, file) in set.files.iter().enumerate().take(position + 1) {
-        let loaded = match load(&file.path, dialect) {
+        let loaded = match load(&file.path, dialect, settings.max_file_size) {
             Loaded::File(loaded) => loaded,
             Loaded::Binary => continue,
             Loaded::Failed(message) => return Err(format!("{}: {message}", file.path.display())),

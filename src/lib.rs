@@ -14,6 +14,7 @@ pub mod docs;
 pub mod engine;
 pub mod git;
 pub mod ignore;
+pub mod input;
 pub mod layout;
 pub mod locks;
 pub mod mysql;

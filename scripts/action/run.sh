@@ -53,16 +53,17 @@ json_file="$report_dir/lockstep-report.json"
 markdown_file="$report_dir/lockstep-report.md"
 
 # One run decides the exit status; the others render the same findings as other formats.
+# The report files are the action's own: --force replaces those of an earlier run.
 status=0
 "$lockstep" check "${paths[@]}" "${args[@]}" --fail-on "$fail_on" \
-    --format sarif --output "$sarif_file" || status=$?
+    --format sarif --output "$sarif_file" --force || status=$?
 if [[ $status -ne 0 && $status -ne 1 && ! -s "$sarif_file" ]]; then
     log "lockstep failed (exit $status) before writing a report"
     exit "$status"
 fi
 render() { "$lockstep" check "${paths[@]}" "${args[@]}" --fail-on never "$@" 2>/dev/null || true; }
-render --format json --output "$json_file"
-render --format markdown --output "$markdown_file"
+render --format json --output "$json_file" --force
+render --format markdown --output "$markdown_file" --force
 if [[ "${INPUT_ANNOTATIONS:-true}" == true ]]; then
     render --format github
 fi

@@ -443,6 +443,7 @@ fn include_glob_decides_what_is_reported() {
         paths: vec![fixture("golang-migrate")],
         include: vec!["**/*.up.sql".to_string()],
         exclude: vec![],
+        ..DiscoverRequest::default()
     });
     let set = single_set(&discovery);
     assert_eq!(
@@ -471,6 +472,7 @@ fn exclude_glob_drops_files_entirely() {
         paths: vec![fixture("golang-migrate")],
         include: vec![],
         exclude: vec!["migrations/*.down.sql".to_string()],
+        ..DiscoverRequest::default()
     });
     let set = single_set(&discovery);
     let names: Vec<String> = rows(set).into_iter().map(|r| r.0).collect();
@@ -491,6 +493,7 @@ fn bad_glob_and_missing_path_are_reported_not_fatal() {
         paths: vec![fixture("does-not-exist"), fixture("plain")],
         include: vec!["[oops".to_string(), "**/1_*.sql".to_string()],
         exclude: vec![],
+        ..DiscoverRequest::default()
     });
     let messages: Vec<(PathBuf, bool)> = discovery
         .errors

@@ -156,14 +156,18 @@ fn expand(change: &Change) -> Phase {
         )));
     }
     let function = sql::object(&names.function);
-    steps.push(Step::new(format!(
-        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+    let body = format!(
+        "
 BEGIN
   SELECT {conversion} INTO NEW.{new} FROM (SELECT NEW.*) AS old_row;
   RETURN NEW;
 END
-$$",
+",
         conversion = change.conversion,
+    );
+    steps.push(Step::new(format!(
+        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS {}",
+        sql::dollar_quoted(&body)
     )));
     steps.push(Step::strong(format!(
         "CREATE TRIGGER {} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {function}()",

@@ -3,7 +3,7 @@
 
 use super::render::{self, Convention, OutFile};
 use super::{plan_statement, Plan, PlanError, PlanOptions, PLANNED};
-use crate::cli::{write_atomically, PlanArgs, PlanLayout};
+use crate::cli::{check_replaceable, write_atomically, PlanArgs, PlanLayout};
 use crate::config::Settings;
 use crate::dialect::Dialect;
 use crate::discover::{discover, DiscoverRequest, MigrationFile};
@@ -198,19 +198,13 @@ fn same_version(a: &str, b: &str) -> bool {
 /// Writes every file into `dir`; refuses (before writing anything) when one exists.
 fn write_files(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>, PlanError> {
     let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
-    if !force {
-        if let Some(existing) = paths.iter().find(|p| p.exists()) {
-            return Err(PlanError(format!(
-                "{} already exists; pass --force to replace it",
-                existing.display()
-            )));
-        }
+    for path in &paths {
+        check_replaceable(path, force).map_err(PlanError)?;
     }
     std::fs::create_dir_all(dir)
         .map_err(|e| PlanError(format!("{}: cannot create: {e}", dir.display())))?;
     for (path, file) in paths.iter().zip(files) {
-        write_atomically(path, file.text.as_bytes())
-            .map_err(|e| PlanError(format!("{}: cannot write: {e}", path.display())))?;
+        write_atomically(path, file.text.as_bytes(), force).map_err(PlanError)?;
     }
     Ok(paths)
 }

@@ -197,10 +197,10 @@ impl Step {
         }
     }
 
-    /// Whether the statement has semicolons of its own (a function or `DO` body), which
-    /// goose needs to be told about.
+    /// Whether the statement has semicolons of its own (a function or `DO` body, or a
+    /// quoted name holding one), which goose needs to be told about.
     pub fn is_compound(&self) -> bool {
-        self.sql.contains("$$")
+        self.sql.contains(';')
     }
 }
 

@@ -92,8 +92,8 @@ fn expand(table: &ObjectName, from: &Ident, to: &Ident, old: &Column, names: &Na
             names.not_null_check
         )));
     }
-    steps.push(Step::new(format!(
-        "CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+    let body = format!(
+        "
 BEGIN
   IF TG_OP = 'INSERT' THEN
     IF NEW.{n} IS NULL THEN
@@ -108,8 +108,12 @@ BEGIN
   END IF;
   RETURN NEW;
 END
-$$",
-        function = sql::object(&names.function),
+"
+    );
+    steps.push(Step::new(format!(
+        "CREATE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS {}",
+        sql::object(&names.function),
+        sql::dollar_quoted(&body)
     )));
     steps.push(Step::strong(format!(
         "CREATE TRIGGER {trigger} BEFORE INSERT OR UPDATE ON {t} FOR EACH ROW EXECUTE FUNCTION {function}()",

@@ -263,44 +263,55 @@ fn rollback_transactional(phase: &Phase) -> bool {
 fn header(context: &PhaseContext) -> String {
     let PhaseContext { plan, phase, .. } = context;
     let mut h = String::new();
-    let _ = writeln!(h, "-- lockstep plan: {}", plan.title);
-    let _ = writeln!(
-        h,
-        "-- Phase {} of {}, {}: {}",
-        context.position + 1,
-        plan.phases.len(),
-        phase.kind.name(),
-        phase.summary
+    comment_line(&mut h, format_args!("-- lockstep plan: {}", plan.title));
+    comment_line(
+        &mut h,
+        format_args!(
+            "-- Phase {} of {}, {}: {}",
+            context.position + 1,
+            plan.phases.len(),
+            phase.kind.name(),
+            phase.summary
+        ),
     );
-    let _ = writeln!(h, "-- Deploy: {}.", phase.deploy.describe());
-    let _ = writeln!(h, "-- Transaction: {}.", transaction_note(context));
-    let _ = writeln!(h, "-- Lock: {}.", phase.lock.describe());
+    comment_line(
+        &mut h,
+        format_args!("-- Deploy: {}.", phase.deploy.describe()),
+    );
+    comment_line(
+        &mut h,
+        format_args!("-- Transaction: {}.", transaction_note(context)),
+    );
+    comment_line(&mut h, format_args!("-- Lock: {}.", phase.lock.describe()));
     if phase.steps.iter().any(|s| s.strong_lock) {
-        let _ = writeln!(
-            h,
-            "-- Lock wait: at most {LOCK_TIMEOUT} (lock_timeout). On SQLSTATE 55P03 (lock_not_available) nothing changed: run the migration again, at a quieter time if it keeps timing out."
-        );
+        comment_line(&mut h, format_args!("-- Lock wait: at most {LOCK_TIMEOUT} (lock_timeout). On SQLSTATE 55P03 (lock_not_available) nothing changed: run the migration again, at a quieter time if it keeps timing out."));
     }
     for failure in phase.steps.iter().filter_map(|s| s.on_failure.as_deref()) {
-        let _ = writeln!(h, "-- If it fails: {failure}.");
+        comment_line(&mut h, format_args!("-- If it fails: {failure}."));
     }
-    let _ = writeln!(h, "-- Verify: {};", phase.verify.query);
-    let _ = writeln!(h, "--   expect: {}", phase.verify.expected);
+    comment_line(&mut h, format_args!("-- Verify: {};", phase.verify.query));
+    comment_line(
+        &mut h,
+        format_args!("--   expect: {}", phase.verify.expected),
+    );
     let rollback = match &phase.rollback {
         Rollback::Steps(_) => context.rollback_at.to_string(),
         Rollback::Nothing(why) => format!("nothing to undo: {why}"),
         Rollback::Irreversible(why) => format!("none, IRREVERSIBLE: {why}"),
     };
-    let _ = writeln!(h, "-- Rollback: {rollback}.");
+    comment_line(&mut h, format_args!("-- Rollback: {rollback}."));
     if phase.irreversible() {
-        let _ = writeln!(h, "-- Pre-flight checklist (this phase cannot be undone):");
+        comment_line(
+            &mut h,
+            format_args!("-- Pre-flight checklist (this phase cannot be undone):"),
+        );
         for item in &phase.checklist {
-            let _ = writeln!(h, "--   [ ] {item}");
+            comment_line(&mut h, format_args!("--   [ ] {item}"));
         }
     }
     if context.position + 1 == plan.phases.len() {
         for note in &plan.notes {
-            let _ = writeln!(h, "-- Note: {note}");
+            comment_line(&mut h, format_args!("-- Note: {note}"));
         }
     }
     h
@@ -317,13 +328,21 @@ fn transaction_note(context: &PhaseContext) -> &'static str {
 }
 
 fn rollback_header(context: &PhaseContext) -> String {
-    format!(
-        "-- lockstep plan: {}\n-- Rollback of phase {} of {}, {}.\n",
-        context.plan.title,
-        context.position + 1,
-        context.plan.phases.len(),
-        context.phase.kind.name()
-    )
+    let mut h = String::new();
+    comment_line(
+        &mut h,
+        format_args!("-- lockstep plan: {}", context.plan.title),
+    );
+    comment_line(
+        &mut h,
+        format_args!(
+            "-- Rollback of phase {} of {}, {}.",
+            context.position + 1,
+            context.plan.phases.len(),
+            context.phase.kind.name()
+        ),
+    );
+    h
 }
 
 fn up_body(context: &PhaseContext) -> String {
@@ -338,11 +357,16 @@ fn rollback_body(context: &PhaseContext) -> String {
             rollback_transactional(context.phase),
             context.convention,
         ),
-        Rollback::Nothing(why) => format!("-- Nothing to undo: {why}.\n"),
+        Rollback::Nothing(why) => {
+            let mut text = String::new();
+            comment_line(&mut text, format_args!("-- Nothing to undo: {why}."));
+            text
+        }
         Rollback::Irreversible(why) => {
             let message = super::sql::literal(&format!("irreversible: {why}"));
             let step = Step::new(format!(
-                "DO $$\nBEGIN\n  RAISE EXCEPTION {message};\nEND\n$$"
+                "DO {}",
+                super::sql::dollar_quoted(&format!("\nBEGIN\n  RAISE EXCEPTION {message};\nEND\n"))
             ));
             statements(&[step], true, context.convention)
         }
@@ -362,7 +386,7 @@ fn statements(steps: &[Step], transactional: bool, convention: Convention) -> St
             timeout_set = true;
         }
         if let Some(ignore) = &step.ignore {
-            let _ = writeln!(body, "{ignore}");
+            comment_line(&mut body, format_args!("{ignore}"));
         }
         let goose_block = convention == Convention::Goose && step.is_compound();
         if goose_block {
@@ -379,6 +403,21 @@ fn statements(steps: &[Step], transactional: bool, convention: Convention) -> St
     body
 }
 
+/// Appends `line`, a `--` comment, and a newline. Names and expressions from the input
+/// may hold newlines or other control characters: written raw, a newline would end the
+/// comment and turn the rest of a stranger's identifier into a live statement, so they
+/// are written as escapes (`\n`, `\u{7}`).
+pub fn comment_line(out: &mut String, line: std::fmt::Arguments) {
+    for c in line.to_string().chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('\n');
+}
+
 /// All files as one script for the terminal, each under a banner with its name.
 pub fn annotated_script(files: &[OutFile]) -> String {
     let mut out = String::new();
@@ -386,7 +425,7 @@ pub fn annotated_script(files: &[OutFile]) -> String {
         if i > 0 {
             out.push('\n');
         }
-        let _ = writeln!(out, "-- ==== {} ====", file.name);
+        comment_line(&mut out, format_args!("-- ==== {} ====", file.name));
         out.push_str(&file.text);
     }
     out

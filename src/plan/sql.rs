@@ -50,6 +50,17 @@ pub fn derived_ident(parts: &[&str]) -> String {
     name
 }
 
+/// `body` between dollar quotes whose tag does not occur in it: `$lockstep$`, else
+/// `$lockstep_1$`, `$lockstep_2$`, ... Names and expressions copied into a body come from
+/// the input, and a `$$` among them must not end the quote early and run the rest.
+pub fn dollar_quoted(body: &str) -> String {
+    let tag = std::iter::once("$lockstep$".to_string())
+        .chain((1..).map(|n| format!("$lockstep_{n}$")))
+        .find(|tag| !body.contains(tag.as_str()))
+        .unwrap_or_default();
+    format!("{tag}{body}{tag}")
+}
+
 /// A string literal.
 pub fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
@@ -97,8 +108,8 @@ pub fn backfill_block(backfill: &Backfill, options: &PlanOptions) -> String {
     let key = ident(backfill.key);
     let key_type = format!("{table}.{key}%TYPE");
     let pause = format!("{:.3}", f64::from(options.pause_ms) / 1000.0);
-    format!(
-        "DO $$
+    let body = format!(
+        "
 DECLARE
   batch_start {key_type};
   batch_end {key_type};
@@ -118,11 +129,12 @@ BEGIN
     SELECT min({key}) INTO batch_start FROM {table} WHERE {key} > batch_end;
   END LOOP;
 END
-$$",
+",
         limit = options.batch_size,
         assignments = backfill.assignments,
         pending = backfill.pending,
-    )
+    );
+    format!("DO {}", dollar_quoted(&body))
 }
 
 /// How many rows still need the backfill: `0` when it is done.

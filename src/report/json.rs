@@ -106,6 +106,7 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .collect(),
         summary: report.summary(),
     };
-    serde_json::to_writer_pretty(&mut *out, &json).map_err(io::Error::other)?;
+    // `From`, not `other`: an I/O error keeps its kind, so a closed pipe stays `BrokenPipe`.
+    serde_json::to_writer_pretty(&mut *out, &json).map_err(io::Error::from)?;
     writeln!(out)
 }

@@ -21,7 +21,8 @@ const SRCROOT: &str = "%SRCROOT%";
 
 pub fn print(report: &Report, out: &mut dyn Write, automation_id: Option<&str>) -> io::Result<()> {
     let sarif = build(report, automation_id);
-    serde_json::to_writer_pretty(&mut *out, &sarif).map_err(io::Error::other)?;
+    // `From`, not `other`: an I/O error keeps its kind, so a closed pipe stays `BrokenPipe`.
+    serde_json::to_writer_pretty(&mut *out, &sarif).map_err(io::Error::from)?;
     writeln!(out)
 }
 

@@ -19,7 +19,9 @@
 //! connection pool). A framework transaction ends at the first DDL statement; the
 //! backfill's `COMMIT` per batch ends whichever transaction is open.
 
-use super::super::render::{files_with, Convention, Names, OutFile, PhaseContext, Role};
+use super::super::render::{
+    comment_line, files_with, Convention, Names, OutFile, PhaseContext, Role,
+};
 use super::super::{Plan, PlanError, Rollback, Step};
 use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
 use std::fmt::Write;
@@ -68,46 +70,54 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
 fn header(context: &PhaseContext) -> String {
     let PhaseContext { plan, phase, .. } = context;
     let mut h = String::new();
-    let _ = writeln!(h, "-- lockstep plan: {}", plan.title);
-    let _ = writeln!(
-        h,
-        "-- Phase {} of {}, {}: {}",
-        context.position + 1,
-        plan.phases.len(),
-        phase.kind.name(),
-        phase.summary
+    comment_line(&mut h, format_args!("-- lockstep plan: {}", plan.title));
+    comment_line(
+        &mut h,
+        format_args!(
+            "-- Phase {} of {}, {}: {}",
+            context.position + 1,
+            plan.phases.len(),
+            phase.kind.name(),
+            phase.summary
+        ),
     );
-    let _ = writeln!(h, "-- Deploy: {}.", phase.deploy.describe());
-    let _ = writeln!(
-        h,
-        "-- Transaction: none: MySQL commits each statement on its own; if the phase stops part-way, run its rollback, then the phase again."
+    comment_line(
+        &mut h,
+        format_args!("-- Deploy: {}.", phase.deploy.describe()),
     );
-    let _ = writeln!(h, "-- Session: {}.", session_note(context.convention));
-    let _ = writeln!(h, "-- Lock: {}.", phase.lock.describe());
+    comment_line(&mut h, format_args!("-- Transaction: none: MySQL commits each statement on its own; if the phase stops part-way, run its rollback, then the phase again."));
+    comment_line(
+        &mut h,
+        format_args!("-- Session: {}.", session_note(context.convention)),
+    );
+    comment_line(&mut h, format_args!("-- Lock: {}.", phase.lock.describe()));
     if phase.steps.iter().any(|s| s.strong_lock) {
-        let _ = writeln!(
-            h,
-            "-- Lock wait: at most {LOCK_WAIT_TIMEOUT_SECS} s (lock_wait_timeout). On ERROR 1205 (Lock wait timeout exceeded) the waiting statement changed nothing: run the rollback, then the phase again, at a quieter time if it keeps timing out."
-        );
+        comment_line(&mut h, format_args!("-- Lock wait: at most {LOCK_WAIT_TIMEOUT_SECS} s (lock_wait_timeout). On ERROR 1205 (Lock wait timeout exceeded) the waiting statement changed nothing: run the rollback, then the phase again, at a quieter time if it keeps timing out."));
     }
-    let _ = writeln!(h, "-- Verify: {};", phase.verify.query);
-    let _ = writeln!(h, "--   expect: {}", phase.verify.expected);
+    comment_line(&mut h, format_args!("-- Verify: {};", phase.verify.query));
+    comment_line(
+        &mut h,
+        format_args!("--   expect: {}", phase.verify.expected),
+    );
     let rollback = match &phase.rollback {
         Rollback::Steps(_) => context.rollback_at.to_string(),
         Rollback::Nothing(why) => format!("nothing to undo: {why}"),
         Rollback::Irreversible(why) => format!("none, IRREVERSIBLE: {why}"),
     };
-    let _ = writeln!(h, "-- Rollback: {rollback}.");
+    comment_line(&mut h, format_args!("-- Rollback: {rollback}."));
     if phase.irreversible() {
-        let _ = writeln!(h, "-- Pre-flight checklist (this phase cannot be undone):");
+        comment_line(
+            &mut h,
+            format_args!("-- Pre-flight checklist (this phase cannot be undone):"),
+        );
         for item in &phase.checklist {
-            let _ = writeln!(h, "--   [ ] {item}");
+            comment_line(&mut h, format_args!("--   [ ] {item}"));
         }
     }
     // The alternatives (an online schema-change tool) matter before anything runs.
     if context.position == 0 {
         for note in &plan.notes {
-            let _ = writeln!(h, "-- Note: {note}");
+            comment_line(&mut h, format_args!("-- Note: {note}"));
         }
     }
     h
@@ -128,19 +138,31 @@ fn session_note(convention: Convention) -> &'static str {
 }
 
 fn rollback_header(context: &PhaseContext) -> String {
-    format!(
-        "-- lockstep plan: {}\n-- Rollback of phase {} of {}, {}.\n",
-        context.plan.title,
-        context.position + 1,
-        context.plan.phases.len(),
-        context.phase.kind.name()
-    )
+    let mut h = String::new();
+    comment_line(
+        &mut h,
+        format_args!("-- lockstep plan: {}", context.plan.title),
+    );
+    comment_line(
+        &mut h,
+        format_args!(
+            "-- Rollback of phase {} of {}, {}.",
+            context.position + 1,
+            context.plan.phases.len(),
+            context.phase.kind.name()
+        ),
+    );
+    h
 }
 
 fn rollback_body(context: &PhaseContext) -> String {
     match &context.phase.rollback {
         Rollback::Steps(steps) => statements(steps, context.convention),
-        Rollback::Nothing(why) => format!("-- Nothing to undo: {why}.\n"),
+        Rollback::Nothing(why) => {
+            let mut text = String::new();
+            comment_line(&mut text, format_args!("-- Nothing to undo: {why}."));
+            text
+        }
         Rollback::Irreversible(why) => statements(
             &[Step::new(sql::refuse(&format!("irreversible: {why}")))],
             context.convention,
@@ -157,7 +179,7 @@ fn statements(steps: &[Step], convention: Convention) -> String {
             timeout_set = true;
         }
         if let Some(ignore) = &step.ignore {
-            let _ = writeln!(body, "{ignore}");
+            comment_line(&mut body, format_args!("{ignore}"));
         }
         if !sql::is_compound(step) {
             let _ = writeln!(body, "{};", step.sql);
