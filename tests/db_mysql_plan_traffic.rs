@@ -520,24 +520,7 @@ impl Traffic {
 
     /// Waits until every thread has run `statements` more statements than now.
     fn run_on_its_own(&self, statements: u64) {
-        let targets: Vec<u64> = self
-            .done
-            .iter()
-            .map(|done| done.load(Ordering::Relaxed) + statements)
-            .collect();
-        let deadline = Instant::now() + SETTLE_LIMIT;
-        while self
-            .done
-            .iter()
-            .zip(&targets)
-            .any(|(done, target)| done.load(Ordering::Relaxed) < *target)
-        {
-            assert!(
-                Instant::now() < deadline,
-                "application traffic made no progress for {SETTLE_LIMIT:?}"
-            );
-            std::thread::sleep(THINK_TIME);
-        }
+        support::wait_for_progress(&self.done, statements, SETTLE_LIMIT, THINK_TIME);
     }
 
     /// Stops both threads; how many statements each ran.

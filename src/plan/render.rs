@@ -262,22 +262,7 @@ fn rollback_transactional(phase: &Phase) -> bool {
 
 fn header(context: &PhaseContext) -> String {
     let PhaseContext { plan, phase, .. } = context;
-    let mut h = String::new();
-    comment_line(&mut h, format_args!("-- lockstep plan: {}", plan.title));
-    comment_line(
-        &mut h,
-        format_args!(
-            "-- Phase {} of {}, {}: {}",
-            context.position + 1,
-            plan.phases.len(),
-            phase.kind.name(),
-            phase.summary
-        ),
-    );
-    comment_line(
-        &mut h,
-        format_args!("-- Deploy: {}.", phase.deploy.describe()),
-    );
+    let mut h = phase_opening(context);
     comment_line(
         &mut h,
         format_args!("-- Transaction: {}.", transaction_note(context)),
@@ -407,6 +392,29 @@ fn statements(steps: &[Step], transactional: bool, convention: Convention) -> St
 /// may hold newlines or other control characters: written raw, a newline would end the
 /// comment and turn the rest of a stranger's identifier into a live statement, so they
 /// are written as escapes (`\n`, `\u{7}`).
+/// The first header lines of every phase file, whatever the dialect: the plan, the phase and
+/// when to deploy it.
+pub(super) fn phase_opening(context: &PhaseContext) -> String {
+    let PhaseContext { plan, phase, .. } = context;
+    let mut h = String::new();
+    comment_line(&mut h, format_args!("-- lockstep plan: {}", plan.title));
+    comment_line(
+        &mut h,
+        format_args!(
+            "-- Phase {} of {}, {}: {}",
+            context.position + 1,
+            plan.phases.len(),
+            phase.kind.name(),
+            phase.summary
+        ),
+    );
+    comment_line(
+        &mut h,
+        format_args!("-- Deploy: {}.", phase.deploy.describe()),
+    );
+    h
+}
+
 pub fn comment_line(out: &mut String, line: std::fmt::Arguments) {
     for c in line.to_string().chars() {
         if c.is_control() {

@@ -247,6 +247,32 @@ pub fn wait_for_startup(
     }
 }
 
+/// Waits until every counter in `done` has grown by `by` from now: application threads
+/// making progress, bounded by `limit` against a hang, checked every `pause`.
+pub fn wait_for_progress(
+    done: &[std::sync::Arc<AtomicU64>],
+    by: u64,
+    limit: Duration,
+    pause: Duration,
+) {
+    let targets: Vec<u64> = done
+        .iter()
+        .map(|count| count.load(Ordering::Relaxed) + by)
+        .collect();
+    let deadline = Instant::now() + limit;
+    while done
+        .iter()
+        .zip(&targets)
+        .any(|(count, target)| count.load(Ordering::Relaxed) < *target)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "application traffic made no progress for {limit:?}"
+        );
+        std::thread::sleep(pause);
+    }
+}
+
 /// The last lines of a server log, for error messages.
 pub fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();

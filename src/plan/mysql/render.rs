@@ -20,7 +20,7 @@
 //! backfill's `COMMIT` per batch ends whichever transaction is open.
 
 use super::super::render::{
-    comment_line, files_with, Convention, Names, OutFile, PhaseContext, Role,
+    comment_line, files_with, phase_opening, Convention, Names, OutFile, PhaseContext, Role,
 };
 use super::super::{Plan, PlanError, Rollback, Step};
 use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
@@ -69,22 +69,7 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
 
 fn header(context: &PhaseContext) -> String {
     let PhaseContext { plan, phase, .. } = context;
-    let mut h = String::new();
-    comment_line(&mut h, format_args!("-- lockstep plan: {}", plan.title));
-    comment_line(
-        &mut h,
-        format_args!(
-            "-- Phase {} of {}, {}: {}",
-            context.position + 1,
-            plan.phases.len(),
-            phase.kind.name(),
-            phase.summary
-        ),
-    );
-    comment_line(
-        &mut h,
-        format_args!("-- Deploy: {}.", phase.deploy.describe()),
-    );
+    let mut h = phase_opening(context);
     comment_line(&mut h, format_args!("-- Transaction: none: MySQL commits each statement on its own; if the phase stops part-way, run its rollback, then the phase again."));
     comment_line(
         &mut h,

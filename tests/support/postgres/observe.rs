@@ -62,16 +62,7 @@ const OBSERVE_LIMIT: Duration = Duration::from_secs(300);
 const POLL_PAUSE: Duration = Duration::from_millis(2);
 
 /// PostgreSQL's table lock modes, weakest first (`pg_locks.mode` names).
-const MODES: [&str; 8] = [
-    "AccessShareLock",
-    "RowShareLock",
-    "RowExclusiveLock",
-    "ShareUpdateExclusiveLock",
-    "ShareLock",
-    "ShareRowExclusiveLock",
-    "ExclusiveLock",
-    "AccessExclusiveLock",
-];
+const MODES: [&str; 8] = super::LOCK_MODES;
 
 /// The SQL spelling of a `pg_locks` mode name, for `LOCK TABLE ... IN ... MODE`.
 fn sql_mode(mode: &str) -> &'static str {
