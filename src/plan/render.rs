@@ -312,7 +312,8 @@ fn transaction_note(context: &PhaseContext) -> &'static str {
     }
 }
 
-fn rollback_header(context: &PhaseContext) -> String {
+/// The header of a rollback file, whatever the dialect.
+pub(super) fn rollback_header(context: &PhaseContext) -> String {
     let mut h = String::new();
     comment_line(
         &mut h,

@@ -20,7 +20,8 @@
 //! backfill's `COMMIT` per batch ends whichever transaction is open.
 
 use super::super::render::{
-    comment_line, files_with, phase_opening, Convention, Names, OutFile, PhaseContext, Role,
+    comment_line, files_with, phase_opening, rollback_header, Convention, Names, OutFile,
+    PhaseContext, Role,
 };
 use super::super::{Plan, PlanError, Rollback, Step};
 use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
@@ -120,24 +121,6 @@ fn session_note(convention: Convention) -> &'static str {
         Convention::Flyway => "Flyway runs the file statement by statement on one connection",
         _ => "run the file with the mysql client, which reads the DELIMITER lines",
     }
-}
-
-fn rollback_header(context: &PhaseContext) -> String {
-    let mut h = String::new();
-    comment_line(
-        &mut h,
-        format_args!("-- lockstep plan: {}", context.plan.title),
-    );
-    comment_line(
-        &mut h,
-        format_args!(
-            "-- Rollback of phase {} of {}, {}.",
-            context.position + 1,
-            context.plan.phases.len(),
-            context.phase.kind.name()
-        ),
-    );
-    h
 }
 
 fn rollback_body(context: &PhaseContext) -> String {
