@@ -213,7 +213,9 @@ fn replay_file(
             rollback.sections.push(section.span);
         }
         let wrapped = transaction_override(settings, file).unwrap_or_else(|| {
-            section.transactional || sent_as_one_query(file, &loaded.parsed, &section, &target)
+            (section.transactional
+                && !flyway_runs_outside_transaction(file, loaded, &section, &target))
+                || sent_as_one_query(file, &loaded.parsed, &section, &target)
         });
         let mut session = Session::new(wrapped);
         let facts = FileFacts {
@@ -357,6 +359,72 @@ fn sent_as_one_query(
     file.layout == layout::Layout::GolangMigrate
         && target.dialect == crate::dialect::Dialect::Postgres
         && statements_in(parsed, section).take(2).count() > 1
+}
+
+/// Flyway's PostgreSQL support runs a script outside a transaction by itself when it holds
+/// statements a transaction refuses (its parser recognises `CREATE`/`DROP [UNIQUE] INDEX
+/// CONCURRENTLY`, `VACUUM`, `REINDEX SCHEMA|DATABASE|SYSTEM`, `CREATE`/`DROP DATABASE|
+/// TABLESPACE|SUBSCRIPTION`, `ALTER SYSTEM`, `DISCARD ALL`, and before PostgreSQL 12
+/// `ALTER TYPE ... ADD VALUE`). A script of only those (and session settings) is no error
+/// there; a script mixing them with other statements is refused by Flyway unless `mixed` is
+/// set, so it stays judged as wrapped.
+fn flyway_runs_outside_transaction(
+    file: &MigrationFile,
+    loaded: &LoadedFile,
+    section: &Section,
+    target: &Target,
+) -> bool {
+    if file.layout != layout::Layout::Flyway || target.dialect != crate::dialect::Dialect::Postgres
+    {
+        return false;
+    }
+    let mut detected = false;
+    for statement in statements_in(&loaded.parsed, section) {
+        let words: Vec<String> = statement
+            .span
+            .text(&loaded.text)
+            .split_whitespace()
+            .take(6)
+            .map(str::to_ascii_uppercase)
+            .collect();
+        if flyway_detects_non_transactional(&words, target) {
+            detected = true;
+        } else if !matches!(statement.kind, StatementKind::Set { .. }) {
+            return false;
+        }
+    }
+    detected
+}
+
+/// Flyway's PostgreSQL parser's list, matched on a statement's first words.
+fn flyway_detects_non_transactional(words: &[String], target: &Target) -> bool {
+    let word = |at: usize| words.get(at).map_or("", String::as_str);
+    let index_at = if word(1) == "UNIQUE" { 2 } else { 1 };
+    match word(0) {
+        "CREATE" | "DROP" => {
+            matches!(word(1), "DATABASE" | "TABLESPACE" | "SUBSCRIPTION")
+                || (word(index_at) == "INDEX" && word(index_at + 1) == "CONCURRENTLY")
+        }
+        "ALTER" => {
+            word(1) == "SYSTEM"
+                || (word(1) == "TYPE"
+                    && !target.at_least(12, 0, 0)
+                    && words
+                        .windows(2)
+                        .any(|pair| pair[0] == "ADD" && pair[1] == "VALUE"))
+        }
+        "REINDEX" => {
+            let scope = if word(1) == "VERBOSE" {
+                word(2)
+            } else {
+                word(1)
+            };
+            matches!(scope, "SCHEMA" | "DATABASE" | "SYSTEM")
+        }
+        "VACUUM" => true,
+        "DISCARD" => word(1) == "ALL",
+        _ => false,
+    }
 }
 
 /// goose sends a `StatementBegin` ... `StatementEnd` body as one query string, which

@@ -119,7 +119,11 @@ mod tests {
     fn follows_the_implicit_transaction_of_each_framework() {
         let index = "CREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n";
         let wrapped: [(&str, String); 4] = [
-            ("V3__idx.sql", index.to_string()),
+            // Flyway wraps a script unless all of it is what a transaction refuses.
+            (
+                "V3__idx.sql",
+                format!("ALTER TABLE users ADD COLUMN n text;\n{index}"),
+            ),
             ("20240101000000_idx.sql", format!("-- migrate:up\n{index}")),
             ("00003_idx.sql", format!("-- +goose Up\n{index}")),
             (
@@ -146,6 +150,17 @@ mod tests {
             let found = lint_folder(&[(name, sql)], &RULE);
             assert!(found.is_empty(), "{name}: {found:?}");
         }
+    }
+
+    #[test]
+    fn flyway_runs_a_script_of_only_concurrent_statements_outside_a_transaction() {
+        let only = "SET lock_timeout = '5s';\nCREATE INDEX CONCURRENTLY users_email_idx ON users (email);\n\
+                    DROP INDEX CONCURRENTLY users_old_idx;\n";
+        assert!(lint_folder(&[("V2__index_email.sql", only)], &RULE).is_empty());
+        // Mixed with a transactional statement, Flyway refuses the script (unless `mixed`).
+        let mixed = "ALTER TABLE users ADD COLUMN nickname text;\n\
+                     CREATE INDEX CONCURRENTLY users_nickname_idx ON users (nickname);\n";
+        assert_eq!(lint_folder(&[("V3__nickname.sql", mixed)], &RULE).len(), 1);
     }
 
     #[test]
