@@ -325,11 +325,16 @@ impl Settings {
     /// The server the migrations at `path` run on: the first `[dialects]` glob matching
     /// the path as given or relative to the working directory, else the main target.
     pub fn target_for(&self, path: &Path) -> Target {
+        self.configured_target_for(path).unwrap_or(self.target)
+    }
+
+    /// The target of the first `[dialects]` glob matching `path`, if one does.
+    pub fn configured_target_for(&self, path: &Path) -> Option<Target> {
         let relative = crate::engine::display_path(path);
         self.dialects
             .iter()
             .find(|d| d.glob.is_match(path) || d.glob.is_match(&relative))
-            .map_or(self.target, |d| d.target)
+            .map(|d| d.target)
     }
 }
 

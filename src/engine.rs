@@ -44,9 +44,15 @@ pub fn check(settings: &Settings) -> Report {
             .collect(),
         ..Report::default()
     };
-    let results: Vec<(Vec<FileReport>, Vec<InputError>)> = sets
+    let mut runs = Vec::new();
+    for set in sets {
+        let (by_dialect, skipped) = split_by_dialect(set, settings);
+        runs.extend(by_dialect);
+        report.files.extend(skipped);
+    }
+    let results: Vec<(Vec<FileReport>, Vec<InputError>)> = runs
         .par_iter()
-        .map(|set| check_set(set, settings))
+        .map(|(set, target)| check_set(set, *target, settings))
         .collect();
     for (files, errors) in results {
         report.files.extend(files);
@@ -126,12 +132,84 @@ fn load(path: &Path, dialect: crate::dialect::Dialect, max_file_size: u64) -> Lo
     })
 }
 
-fn check_set(set: &MigrationSet, settings: &Settings) -> (Vec<FileReport>, Vec<InputError>) {
-    // One migration set runs on one server: its first file decides which.
-    let target = set
-        .files
-        .first()
-        .map_or(settings.target, |f| settings.target_for(&f.path));
+/// What a file's name says it is written for, in the pop/fizz convention
+/// `NAME.<dialect>.up.sql` / `NAME.<dialect>.down.sql`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+enum NamedDialect {
+    Linted(crate::dialect::Dialect),
+    Other(&'static str),
+}
+
+fn named_dialect(path: &Path) -> Option<NamedDialect> {
+    use crate::dialect::Dialect;
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    let mut parts = name.rsplit('.');
+    let (Some("sql"), Some("up" | "down"), Some(dialect)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    parts.next()?;
+    Some(match dialect {
+        "postgres" | "postgresql" => NamedDialect::Linted(Dialect::Postgres),
+        "mysql" | "mariadb" => NamedDialect::Linted(Dialect::Mysql),
+        "cockroach" | "cockroachdb" => NamedDialect::Other("CockroachDB"),
+        "sqlite" | "sqlite3" => NamedDialect::Other("SQLite"),
+        _ => return None,
+    })
+}
+
+/// One migration set per server its files run on. A `[dialects]` glob decides a file's
+/// server first, then a dialect in its name (pop/fizz keep every dialect's files side by
+/// side), then the main target; files for databases lockstep does not lint are reported as
+/// skipped.
+fn split_by_dialect(
+    set: MigrationSet,
+    settings: &Settings,
+) -> (Vec<(MigrationSet, Target)>, Vec<FileReport>) {
+    let mut runs: Vec<(MigrationSet, Target)> = Vec::new();
+    let mut skipped = Vec::new();
+    for file in &set.files {
+        let named = named_dialect(&file.path);
+        let target = match (settings.configured_target_for(&file.path), named) {
+            (Some(target), _) => target,
+            (None, Some(NamedDialect::Other(database))) => {
+                if file.report {
+                    let finding = Finding::new(
+                        &meta::other_dialect_file::RULE,
+                        Span::default(),
+                        format!("skipped: written for {database}, which lockstep does not lint"),
+                    );
+                    let path = display_path(&file.path);
+                    skipped.push(FileReport::new(path, String::new(), 0, 0, vec![finding]));
+                }
+                continue;
+            }
+            (None, Some(NamedDialect::Linted(dialect))) if dialect != settings.target.dialect => {
+                Target::new(dialect)
+            }
+            (None, _) => settings.target,
+        };
+        match runs.iter_mut().find(|(_, t)| *t == target) {
+            Some((run, _)) => run.files.push(file.clone()),
+            None => runs.push((
+                MigrationSet {
+                    root: set.root.clone(),
+                    layout: set.layout,
+                    files: vec![file.clone()],
+                },
+                target,
+            )),
+        }
+    }
+    (runs, skipped)
+}
+
+fn check_set(
+    set: &MigrationSet,
+    target: Target,
+    settings: &Settings,
+) -> (Vec<FileReport>, Vec<InputError>) {
     let dialect = target.dialect;
     let loaded: Vec<Loaded> = set
         .files

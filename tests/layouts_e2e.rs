@@ -5,6 +5,7 @@ use lockstep::config::{ChangeSetMode, RollbackMode, Settings};
 use lockstep::diagnostic::Severity;
 use lockstep::dialect::Dialect;
 use lockstep::engine::check;
+use lockstep::rules;
 use std::path::Path;
 
 fn write(dir: &Path, name: &str, text: &str) {
@@ -256,4 +257,98 @@ fn rollback_code_is_relaxed_by_default_and_can_be_linted_or_skipped() {
         "{relaxed:?}"
     );
     assert_eq!(down_findings(RollbackMode::Skip), []);
+}
+
+/// pop/fizz keep one migration's files for every database side by side:
+/// `NAME.postgres.up.sql`, `NAME.mysql.up.sql`, `NAME.cockroach.up.sql`, `NAME.sqlite3.up.sql`.
+fn pop_folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        (
+            "20240101120000_create_orders.postgres.up.sql",
+            "CREATE TABLE orders (id bigint PRIMARY KEY, note text);\n",
+        ),
+        (
+            "20240101120000_create_orders.mysql.up.sql",
+            "CREATE TABLE orders (id bigint PRIMARY KEY, note text) ENGINE=InnoDB;\n",
+        ),
+        (
+            "20240101120000_create_orders.sqlite3.up.sql",
+            "CREATE TABLE orders (id integer PRIMARY KEY, note text);\n",
+        ),
+        (
+            "20240102120000_index_note.postgres.up.sql",
+            "CREATE INDEX orders_note_idx ON orders (note);\n",
+        ),
+        (
+            "20240102120000_index_note.mysql.up.sql",
+            "ALTER TABLE orders ADD INDEX orders_note_idx (note(20)), ALGORITHM=INPLACE, LOCK=NONE;\n",
+        ),
+        (
+            "20240102120000_index_note.cockroach.up.sql",
+            "CREATE INDEX orders_note_idx ON orders (note);\n",
+        ),
+    ];
+    for (name, sql) in files {
+        write(dir.path(), &format!("migrations/{name}"), sql);
+    }
+    dir
+}
+
+/// `(file name, rule)` of every finding.
+fn findings_by_file(settings: &Settings) -> Vec<(String, &'static str)> {
+    let report = check(settings);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    report
+        .findings()
+        .map(|(file, f)| {
+            let name = file.path.file_name().unwrap().to_string_lossy();
+            (name.into_owned(), f.rule.id)
+        })
+        .collect()
+}
+
+fn assert_each_file_linted_as_its_own_dialect(found: &[(String, &'static str)]) {
+    let on = |suffix: &str| -> Vec<&str> {
+        found
+            .iter()
+            .filter(|(name, _)| name.ends_with(suffix))
+            .map(|(_, rule)| *rule)
+            .collect()
+    };
+    assert!(
+        on("index_note.postgres.up.sql").contains(&"create-index-non-concurrently"),
+        "{found:?}"
+    );
+    let mysql = on(".mysql.up.sql");
+    assert!(!mysql.is_empty(), "{found:?}");
+    assert!(
+        mysql
+            .iter()
+            .all(|rule| rules::find(rule).is_some_and(|r| r.applies_to(Dialect::Mysql))),
+        "{found:?}"
+    );
+    assert!(
+        !mysql.contains(&"create-index-non-concurrently"),
+        "{found:?}"
+    );
+    for other in [".sqlite3.up.sql", ".cockroach.up.sql"] {
+        assert_eq!(on(other), ["other-dialect-file"], "{found:?}");
+    }
+}
+
+#[test]
+fn a_folder_of_files_for_several_databases_is_linted_file_by_file() {
+    let dir = pop_folder();
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.paths = vec![dir.path().to_path_buf()];
+    assert_each_file_linted_as_its_own_dialect(&findings_by_file(&settings));
+    // The same with a `[dialects]` glob that names the MySQL files, as the issue's project had.
+    settings.dialects = vec![lockstep::config::DialectGlob {
+        glob: globset::Glob::new("**/*.mysql.*.sql")
+            .unwrap()
+            .compile_matcher(),
+        target: lockstep::dialect::Target::new(Dialect::Mysql),
+    }];
+    assert_each_file_linted_as_its_own_dialect(&findings_by_file(&settings));
 }

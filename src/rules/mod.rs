@@ -181,6 +181,7 @@ pub static ALL: &[&Rule] = &[
     &mysql::rename_table::RULE,
     &mysql::truncate_table::RULE,
     &mysql::whole_table_dml::RULE,
+    &meta::other_dialect_file::RULE,
     &style::prefer_bigint::RULE,
     &style::prefer_identity::RULE,
     &style::prefer_jsonb::RULE,
