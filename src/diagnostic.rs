@@ -226,6 +226,31 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Shows each masked placeholder as written (`(mask, written)` pairs) in everything the
+    /// finding prints: its message, help, locked tables and fix.
+    pub fn unmask(&mut self, names: &[(String, String)]) {
+        let unmask = |text: &mut String| {
+            for (masked, written) in names {
+                if text.contains(masked.as_str()) {
+                    *text = text.replace(masked.as_str(), written);
+                }
+            }
+        };
+        unmask(&mut self.message);
+        if let Some(help) = self.help.as_mut() {
+            unmask(help);
+        }
+        for lock in &mut self.locks {
+            unmask(&mut lock.table);
+        }
+        if let Some(fix) = self.fix.as_mut() {
+            unmask(&mut fix.title);
+            for edit in &mut fix.edits {
+                unmask(&mut edit.replacement);
+            }
+        }
+    }
+
     pub fn new(rule: &'static Rule, statement: Span, message: impl Into<String>) -> Finding {
         Finding {
             rule,

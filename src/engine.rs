@@ -329,6 +329,12 @@ fn replay_file(
                 }
             }
             let flagged = &mut findings[found_before..];
+            let placeholders = crate::parse::placeholders::masked_names(statement.span.text(text));
+            if !placeholders.is_empty() {
+                for finding in flagged.iter_mut() {
+                    finding.unmask(&placeholders);
+                }
+            }
             if plans_written
                 && section.direction == Direction::Up
                 && !flagged.is_empty()

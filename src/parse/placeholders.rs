@@ -39,6 +39,47 @@ pub fn mask(text: &str) -> Option<String> {
     masked.and_then(|out| String::from_utf8(out).ok())
 }
 
+/// Each placeholder of `text` as `(the identifier it is masked as, the placeholder as
+/// written)`, so that what lockstep prints can show the placeholder, not the mask.
+pub fn masked_names(text: &str) -> Vec<(String, String)> {
+    let bytes = text.as_bytes();
+    let last_close = find_last(bytes, b"}}");
+    let mut names = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match placeholder_len(bytes, i, last_close) {
+            Some(len) => {
+                let mut masked = bytes[i..i + len].to_vec();
+                write_identifier(&mut masked, &bytes[i..i + len]);
+                if let (Ok(masked), Some(written)) =
+                    (String::from_utf8(masked), text.get(i..i + len))
+                {
+                    names.push((masked, printable(written)));
+                }
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+    names
+}
+
+/// A placeholder as it can be printed: a `{{ ... }}` may span lines, and a line break or
+/// other control character from a file must never reach a report raw.
+fn printable(written: &str) -> String {
+    written
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
+}
+
 /// The byte length of the placeholder starting at `start`, if one does.
 fn placeholder_len(bytes: &[u8], start: usize, last_close: Option<usize>) -> Option<usize> {
     let rest = bytes.get(start..)?;
@@ -85,6 +126,19 @@ fn write_identifier(out: &mut [u8], placeholder: &[u8]) {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn masked_names_pair_each_mask_with_the_placeholder_as_written() {
+        assert_eq!(
+            masked_names("ALTER TABLE {{ .Schema }}.t, ${x}.u"),
+            [
+                ("x___Schema___".to_string(), "{{ .Schema }}".to_string()),
+                ("x_x_".to_string(), "${x}".to_string())
+            ]
+        );
+        assert!(masked_names("SELECT 1").is_empty());
+        assert_eq!(masked_names("{{\n.S }}")[0].1, "{{\\n.S }}");
+    }
 
     #[test]
     fn text_without_placeholders_is_not_copied() {

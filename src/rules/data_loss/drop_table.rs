@@ -97,6 +97,14 @@ mod tests {
     }
 
     #[test]
+    fn template_placeholders_are_shown_as_written() {
+        let found = lint_err("DROP TABLE ${schema}.legacy, {{ .Prefix }}_old;", &RULE);
+        assert!(found.contains("`${schema}.legacy`"), "{found}");
+        assert!(found.contains("`{{ .Prefix }}_old`"), "{found}");
+        assert!(!found.contains("x_schema_"), "{found}");
+    }
+
+    #[test]
     fn names_the_tables_its_foreign_keys_reference() {
         let history = "CREATE TABLE parents (id bigint PRIMARY KEY);\n\
                        CREATE TABLE children (id bigint, parent_id bigint REFERENCES parents (id));";
