@@ -386,6 +386,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         rules: RuleLevels::resolve(&options.rules, &shown)?,
         change_set: options.change_set.unwrap_or_default(),
         rollbacks: options.rollbacks.unwrap_or_default(),
+        runner_sets_lock_timeout: options.session.sets_lock_timeout(),
         transactions: options.transactions.clone(),
         since: None,
         dialects: config::DialectGlob::resolve(&options.dialects, target, &shown)?,

@@ -43,6 +43,30 @@ pub struct Options {
     /// Path glob -> dialect, for a repository holding migrations of both kinds.
     #[serde(default)]
     pub dialects: BTreeMap<String, Dialect>,
+    /// Settings the migration runner gives every session before a file runs.
+    #[serde(default)]
+    pub session: SessionOptions,
+}
+
+/// `[session]`: what the runner sets for every migration session (in its connection string,
+/// or with `ALTER ROLE ... SET`), so files need not.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionOptions {
+    /// PostgreSQL `lock_timeout`, e.g. `"2s"`.
+    pub lock_timeout: Option<String>,
+    /// MySQL `lock_wait_timeout` in seconds, e.g. `"5"`.
+    pub lock_wait_timeout: Option<String>,
+}
+
+impl SessionOptions {
+    /// Whether the runner sets a lock timeout that is not zero (zero means none).
+    pub fn sets_lock_timeout(&self) -> bool {
+        [&self.lock_timeout, &self.lock_wait_timeout]
+            .into_iter()
+            .flatten()
+            .any(|value| !crate::session::is_zero(value))
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -254,6 +278,8 @@ pub struct Settings {
     pub rules: RuleLevels,
     pub change_set: ChangeSetMode,
     pub rollbacks: RollbackMode,
+    /// `[session]` sets a lock timeout for every migration session.
+    pub runner_sets_lock_timeout: bool,
     pub transactions: BTreeMap<String, TransactionMode>,
     /// `--since REF`: only the files this change added or edited are reported.
     pub since: Option<crate::git::ChangeScope>,
@@ -315,6 +341,7 @@ impl Settings {
             rules: RuleLevels::default(),
             change_set: ChangeSetMode::default(),
             rollbacks: RollbackMode::default(),
+            runner_sets_lock_timeout: false,
             transactions: BTreeMap::new(),
             since: None,
             dialects: Vec::new(),
@@ -427,6 +454,7 @@ mod tests {
         let example = &body[..body.find("```").expect("the block ends")];
         let options = Options::parse(example, Path::new("README.md")).expect("it parses");
         assert_eq!(options.rollbacks, Some(RollbackMode::Relaxed));
+        assert!(options.session.sets_lock_timeout());
     }
 
     #[test]

@@ -296,6 +296,7 @@ fn replay_file(
                 || sent_as_one_query(file, &loaded.parsed, &section, &target)
         });
         let mut session = Session::new(wrapped);
+        session.lock_timeout_set = settings.runner_sets_lock_timeout;
         let facts = FileFacts {
             direction: section.direction,
             change_set,

@@ -166,7 +166,7 @@ impl Session {
 }
 
 /// `0`, `'0'`, `0s`, `0ms`: PostgreSQL and MySQL read these as "no timeout".
-fn is_zero(value: &str) -> bool {
+pub fn is_zero(value: &str) -> bool {
     let v = value.trim().trim_matches('\'');
     let digits = v.trim_end_matches(|c: char| c.is_ascii_alphabetic());
     !digits.is_empty() && digits.chars().all(|c| c == '0')

@@ -86,6 +86,26 @@ mod tests {
     }
 
     #[test]
+    fn quiet_when_the_runner_sets_the_timeout() {
+        let sql = "ALTER TABLE users ADD COLUMN nickname text;";
+        let mut settings = crate::config::Settings::new(Dialect::Postgres);
+        let fired = |settings: &crate::config::Settings| {
+            crate::engine::lint_source(sql, settings)
+                .iter()
+                .any(|f| f.rule.id == RULE.id)
+        };
+        assert!(fired(&settings));
+        settings.runner_sets_lock_timeout = true;
+        assert!(!fired(&settings));
+        let session: crate::config::Options =
+            toml::from_str("[session]\nlock_timeout = \"2s\"\n").unwrap();
+        assert!(session.session.sets_lock_timeout());
+        let zero: crate::config::Options =
+            toml::from_str("[session]\nlock_timeout = \"0\"\n").unwrap();
+        assert!(!zero.session.sets_lock_timeout());
+    }
+
+    #[test]
     fn a_new_table_referencing_itself_waits_for_nobody() {
         lint_ok(
             "CREATE TABLE nodes (id bigint PRIMARY KEY, parent_id bigint REFERENCES nodes (id));",
