@@ -151,6 +151,7 @@ pub fn statement_locks(
             locks.add(name, mode, effect);
         }
         K::CreateTrigger { table } => locks.add(table, ShareRowExclusive, TableEffect::None),
+        K::DropTrigger { table } => locks.add(table, AccessExclusive, TableEffect::None),
         _ => {}
     }
     locks.0

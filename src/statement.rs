@@ -442,6 +442,10 @@ pub enum StatementKind {
     CreateTrigger {
         table: ObjectName,
     },
+    /// PostgreSQL `DROP TRIGGER name ON table` (MySQL's names no table).
+    DropTrigger {
+        table: ObjectName,
+    },
     /// `ALTER TYPE name ADD VALUE ...` and other `ALTER TYPE` forms.
     AlterType {
         name: ObjectName,

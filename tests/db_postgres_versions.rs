@@ -125,6 +125,23 @@ fn alter_table_settings_take_the_lock_of_their_sub_command() {
     assert_the_model_matches_every_major(setup, &cases);
 }
 
+/// Dropping a trigger takes ACCESS EXCLUSIVE on its table (reads wait too); dropping or
+/// changing a column's NOT NULL or default does as well.
+#[test]
+fn dropping_a_trigger_or_a_column_property_locks_the_table() {
+    let setup = "CREATE TABLE users (id bigint PRIMARY KEY, score int NOT NULL DEFAULT 0);\n\
+                 INSERT INTO users SELECT g FROM generate_series(1, 1000) g;\n\
+                 CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;\n\
+                 CREATE TRIGGER users_touch BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION touch();\n";
+    let cases = [
+        "DROP TRIGGER users_touch ON users",
+        "DROP TRIGGER IF EXISTS users_touch ON public.users",
+        "ALTER TABLE users ALTER COLUMN score DROP NOT NULL",
+        "ALTER TABLE users ALTER COLUMN score DROP DEFAULT",
+    ];
+    assert_the_model_matches_every_major(setup, &cases);
+}
+
 /// Runs each case after `setup` on every major's server: the table locks it holds must be
 /// the ones lockstep's model gives, and it rewrites no table.
 fn assert_the_model_matches_every_major(setup: &str, cases: &[&str]) {
@@ -160,7 +177,16 @@ fn modelled_locks(sql: &str, major: u32) -> BTreeMap<String, String> {
     target.version = major.to_string().parse().expect("a version");
     lockstep::locks::statement_locks(last, &catalog, &target)
         .into_iter()
-        .filter_map(|lock| Some((lock.table, lock.mode.pg_locks_name()?.to_string())))
+        .filter_map(|lock| {
+            // The harness names tables as pg_class does: without their schema.
+            let table = lock
+                .table
+                .rsplit('.')
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            Some((table, lock.mode.pg_locks_name()?.to_string()))
+        })
         .collect()
 }
 

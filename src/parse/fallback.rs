@@ -314,6 +314,16 @@ fn drop(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     if c.eat_kw("INDEX") {
         return drop_index(c);
     }
+    if c.eat_kw("TRIGGER") {
+        c.eat_kws(&["IF", "EXISTS"]);
+        c.object_name();
+        if dialect == Dialect::Postgres && c.eat_kw("ON") {
+            return Some(StatementKind::DropTrigger {
+                table: c.object_name()?,
+            });
+        }
+        return Some(other("DROP TRIGGER"));
+    }
     if c.eat_kw("TABLE") {
         let if_exists = c.eat_kws(&["IF", "EXISTS"]);
         let names = c.object_names(|_| {});

@@ -910,6 +910,14 @@ fn refresh_trigger_and_type() {
         Some(StatementKind::CreateTrigger { table: name("t") })
     );
     assert_eq!(
+        recognise("DROP TRIGGER IF EXISTS tr ON s.t CASCADE", PG),
+        Some(StatementKind::DropTrigger { table: name("s.t") })
+    );
+    assert!(matches!(
+        recognise("DROP TRIGGER tr", MY),
+        Some(StatementKind::Other { .. })
+    ));
+    assert_eq!(
         recognise(
             "ALTER TYPE mood ADD VALUE IF NOT EXISTS 'meh' AFTER 'ok'",
             PG
