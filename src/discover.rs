@@ -515,8 +515,10 @@ fn build_set(
     };
     // A named file the listing did not produce (an unusual name in a folder-per-migration
     // layout) is still linted, last.
+    // Sets, not scans: a folder may hold tens of thousands of files, all of them named.
+    let listed: HashSet<PathBuf> = files.iter().map(|file| file.path.clone()).collect();
     for path in named_here {
-        if !files.iter().any(|file| &file.path == path) {
+        if !listed.contains(path) {
             files.push(MigrationFile {
                 path: path.clone(),
                 layout,
@@ -601,11 +603,13 @@ fn flat_paths(
     let mut paths = list_dir(root, errors, |path, is_dir| {
         !is_dir && path.extension().is_some_and(|ext| ext == "sql")
     });
-    for path in named_here {
-        if !paths.contains(path) {
-            paths.push(path.clone());
-        }
-    }
+    let listed: HashSet<PathBuf> = paths.iter().cloned().collect();
+    paths.extend(
+        named_here
+            .iter()
+            .filter(|path| !listed.contains(*path))
+            .cloned(),
+    );
     paths
 }
 
