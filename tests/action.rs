@@ -209,7 +209,8 @@ fn comment_is_posted_once_then_updated() {
     write(
         &bin.join("gh"),
         "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >> \"$GH_CALLS\"\n\
-         if [[ \"$*\" == *--paginate* ]]; then cat \"$GH_EXISTING\" 2>/dev/null || true; fi\n",
+         if [[ \"$*\" == *--paginate* ]]; then cat \"$GH_EXISTING\" 2>/dev/null || true; fi\n\
+         if [[ \"$1 $2\" == 'api user' ]]; then exit 1; fi\n",
     );
     Command::new("chmod")
         .arg("+x")
@@ -236,6 +237,11 @@ fn comment_is_posted_once_then_updated() {
         );
         let log = std::fs::read_to_string(&calls).unwrap();
         assert!(log.contains(calls_expected), "{log}");
+        // Only the token's own comments are candidates: a GITHUB_TOKEN's are the bot's.
+        assert!(
+            log.contains(r#"select(.user.login == "github-actions[bot]" and"#),
+            "{log}"
+        );
         assert!(log.contains("body=<!-- lockstep-report -->\n## lockstep: 1 error"));
     };
     comment("api --method POST repos/octo/shop/issues/7/comments");

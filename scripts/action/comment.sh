@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The GitHub Action's `comment: true` step: posts the markdown report as one pull-request
-# comment, found again by a marker and updated in place on later runs, shortened to fit
+# comment, found again by a marker on a comment the same token wrote and updated in place on
+# later runs, shortened to fit
 # GitHub's limit on comment size. Needs GH_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH and
 # LOCKSTEP_MARKDOWN (the report file the lint step wrote).
 set -euo pipefail
@@ -25,8 +26,17 @@ if [[ ${#body} -gt $limit ]]; then
 fi
 body="$marker"$'\n'"$body"
 
+# Only a comment this token wrote is ours to update: anyone can paste the marker. A
+# GITHUB_TOKEN cannot read /user; its comments are github-actions[bot]'s.
+login="$(gh api user --jq .login 2>/dev/null || true)"
+[[ -n "$login" ]] || login='github-actions[bot]'
+if [[ ! "$login" =~ ^[A-Za-z0-9-]+(\[bot\])?$ ]]; then
+    log "unexpected login for the token: no comment posted"
+    exit 0
+fi
 existing="$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$pr/comments" \
-    --jq ".[] | select(.body | startswith(\"$marker\")) | .id" | head -n 1)"
+    --jq ".[] | select(.user.login == \"$login\" and (.body | startswith(\"$marker\"))) | .id" |
+    head -n 1)"
 if [[ -n "$existing" ]]; then
     gh api --method PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$existing" \
         -f body="$body" >/dev/null

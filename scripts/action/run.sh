@@ -30,7 +30,8 @@ fetch_history_for() {
     [[ "$(git rev-parse --is-shallow-repository 2>/dev/null)" == true ]] || return 0
     git remote get-url origin >/dev/null 2>&1 || return 0
     log "shallow clone: fetching $rev and recent history for the merge base"
-    git fetch --no-tags --quiet --depth=100 origin "$rev" "$(git rev-parse HEAD)" || true
+    git fetch --no-tags --quiet --depth=100 --end-of-options origin "$rev" "$(git rev-parse HEAD)" ||
+        true
 }
 
 since="${INPUT_SINCE:-}"
