@@ -1,6 +1,11 @@
 //! Markdown for pull requests (the GitHub Action's job summary and PR comment): a headline
 //! with the counts, one table of findings per file (rule, line, lock, what it blocks),
 //! and the safe alternative of each finding in a collapsed `<details>` section.
+//!
+//! Pull requests come from strangers: every name, path and piece of SQL in a message is
+//! theirs. What comes from input is made inert for GitHub's markdown: outside code spans HTML
+//! is escaped and `@mentions` / `#123` references are broken with a zero-width space; code
+//! spans are fenced so no backtick in a name can close them; line breaks never reach a line.
 
 use super::{plan_command, text::summary_line, FileReport, Report};
 use crate::diagnostic::Finding;
@@ -24,8 +29,8 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for error in &report.errors {
             writeln!(
                 out,
-                "- `{}`: {}",
-                error.path.display(),
+                "- {}: {}",
+                code(&error.path.display().to_string()),
                 cell(&error.message)
             )?;
         }
@@ -35,7 +40,7 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn print_file(file: &FileReport, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "### `{}`\n", file.uri())?;
+    writeln!(out, "### {}\n", code(&file.uri()))?;
     writeln!(out, "| severity | rule | line | lock | blocks | finding |")?;
     writeln!(out, "|---|---|---|---|---|---|")?;
     for finding in &file.findings {
@@ -67,10 +72,10 @@ fn print_file(file: &FileReport, out: &mut dyn Write) -> io::Result<()> {
             "- **line {}, `{}`**: {}",
             file.line_col(finding.span.start).line,
             finding.rule.id,
-            finding.help.as_deref().unwrap_or("see below")
+            finding.help.as_deref().map_or("see below".to_string(), inline)
         )?;
         if let Some(command) = plan_command(file, finding) {
-            writeln!(out, "  - phased plan, ready to commit: `{command}`")?;
+            writeln!(out, "  - phased plan, ready to commit: {}", code(&command))?;
         }
     }
     writeln!(
@@ -100,12 +105,76 @@ fn lock_cells(finding: &Finding) -> (String, String) {
     )
 }
 
-/// Text made safe for one table cell: pipes escaped, line breaks folded.
+/// Text made safe for one table cell: inert (see [`inline`]), pipes escaped.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .split_whitespace()
+    inline(text).replace('|', "\\|")
+}
+
+/// A message of lockstep's (prose with `code spans` around names and SQL) made inert: line
+/// breaks and other control characters folded to spaces, HTML escaped and mentions broken
+/// in the prose, each code span fenced to fit what it holds. A message whose backticks do
+/// not pair up (a name holding one) is read as prose throughout.
+fn inline(text: &str) -> String {
+    let folded: String = text
+        .split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|word| !word.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" ");
+    let pieces: Vec<&str> = folded.split('`').collect();
+    if pieces.len() % 2 == 0 {
+        return prose(&folded);
+    }
+    pieces
+        .iter()
+        .enumerate()
+        .map(|(at, piece)| {
+            if at % 2 == 1 {
+                code(piece)
+            } else {
+                prose(piece)
+            }
+        })
+        .collect()
+}
+
+/// Prose from input: HTML escaped, `@name` and `#123` no longer link, backticks literal.
+fn prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '`' => out.push_str("\\`"),
+            '@' | '#' => {
+                out.push(c);
+                out.push('\u{200B}');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` as one code span, however many backticks it holds: the fence is one backtick
+/// longer than its longest run, and line breaks are folded.
+fn code(text: &str) -> String {
+    let folded: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let longest = folded
+        .split(|c| c != '`')
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if folded.starts_with('`') || folded.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{folded}{pad}{fence}")
 }
 
 #[cfg(test)]
@@ -115,5 +184,29 @@ mod tests {
     #[test]
     fn cells_escape_pipes_and_fold_lines() {
         assert_eq!(cell("a | b\nc"), "a \\| b c");
+    }
+
+    #[test]
+    fn names_from_input_cannot_ping_link_or_render_html() {
+        // A table named "@octocat" pings nobody; inside a code span it is inert already.
+        assert_eq!(inline("dropping `@octocat` now"), "dropping `@octocat` now");
+        assert_eq!(inline("for @octocat see #12"), "for @\u{200B}octocat see #\u{200B}12");
+        // A backtick in a name cannot close the span and let HTML render.
+        let hostile = "dropping `x`<img src=x onerror=alert(1)>`y` rows";
+        let shown = inline(hostile);
+        assert!(!shown.contains("<img"), "{shown}");
+        assert!(shown.contains("&lt;img"), "{shown}");
+        // Unpaired backticks: everything is prose.
+        assert_eq!(inline("a`b"), "a\\`b");
+        // Line breaks never start a heading or a list item.
+        assert_eq!(inline("x\n# heading\n- item"), "x #\u{200B} heading - item");
+    }
+
+    #[test]
+    fn code_spans_are_fenced_to_fit_their_backticks() {
+        assert_eq!(code("db/V1__a.sql"), "`db/V1__a.sql`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x"), "`` `x ``");
+        assert_eq!(code("a\nb"), "`a b`");
     }
 }
