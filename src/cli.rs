@@ -176,7 +176,10 @@ pub fn run(cli: Cli) -> ExitStatus {
     match result {
         Ok(status) => status,
         Err(message) => {
-            eprintln!("lockstep: error: {message}");
+            eprintln!(
+                "lockstep: error: {}",
+                crate::diagnostic::printable(&message)
+            );
             ExitStatus::Error
         }
     }
@@ -233,8 +236,8 @@ fn check(args: CheckArgs) -> Result<ExitStatus, String> {
         if args.format != Format::Text || args.output.is_some() {
             eprintln!(
                 "lockstep: error: {}: {}",
-                error.path.display(),
-                error.message
+                crate::diagnostic::printable(&error.path.display().to_string()),
+                crate::diagnostic::printable(&error.message)
             );
         }
     }

@@ -226,6 +226,23 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Escapes control characters from input in everything the finding prints (see
+    /// [`printable`]); fixes keep their text, which is SQL to apply, not to show.
+    pub fn escape_controls(&mut self) {
+        let escape = |text: &mut String| {
+            if let std::borrow::Cow::Owned(escaped) = printable(text) {
+                *text = escaped;
+            }
+        };
+        escape(&mut self.message);
+        if let Some(help) = self.help.as_mut() {
+            escape(help);
+        }
+        for lock in &mut self.locks {
+            escape(&mut lock.table);
+        }
+    }
+
     /// Shows each masked placeholder as written (`(mask, written)` pairs) in everything the
     /// finding prints: its message, help, locked tables and fix.
     pub fn unmask(&mut self, names: &[(String, String)]) {
@@ -325,5 +342,34 @@ impl Finding {
             strongest.blocks().describe(),
             effect.describe()
         ))
+    }
+}
+
+/// Text from input made safe to print on a terminal or in a log that tools parse: every
+/// control character (a line break in a quoted name, a terminal escape) is written as its
+/// escape (`\n`, `\u{1b}`), so it can neither start a line nor drive the terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod printable_tests {
+    use super::printable;
+
+    #[test]
+    fn control_characters_are_written_as_escapes() {
+        assert_eq!(printable("plain"), "plain");
+        assert_eq!(printable("a\nb\x1b[0m\r"), "a\\nb\\u{1b}[0m\\r");
     }
 }

@@ -331,10 +331,11 @@ fn replay_file(
             }
             let flagged = &mut findings[found_before..];
             let placeholders = crate::parse::placeholders::masked_names(statement.span.text(text));
-            if !placeholders.is_empty() {
-                for finding in flagged.iter_mut() {
+            for finding in flagged.iter_mut() {
+                if !placeholders.is_empty() {
                     finding.unmask(&placeholders);
                 }
+                finding.escape_controls();
             }
             if plans_written
                 && section.direction == Direction::Up

@@ -442,3 +442,25 @@ fn a_file_over_max_file_size_is_reported_and_the_others_are_linted() {
     );
     assert_eq!(code, Some(2));
 }
+
+/// A line break or terminal escape in a quoted name never reaches the terminal raw, in the
+/// text report or on stderr, and cannot forge a line that looks like lockstep's own.
+#[test]
+fn control_characters_from_input_are_escaped_in_text_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let sql = "ALTER TABLE \"a\nerror[forged]: b\" RENAME COLUMN x TO \"y\x1b[31mred\";\n";
+    std::fs::write(dir.path().join("V1__x.sql"), sql).unwrap();
+    let out = assert_cmd::Command::cargo_bin("lockstep")
+        .unwrap()
+        .arg("check")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains('\x1b'), "{stdout}");
+    assert!(
+        !stdout.lines().any(|line| line.starts_with("error[forged]")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("a\\nerror[forged]: b"), "{stdout}");
+}

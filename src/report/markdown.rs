@@ -72,7 +72,10 @@ fn print_file(file: &FileReport, out: &mut dyn Write) -> io::Result<()> {
             "- **line {}, `{}`**: {}",
             file.line_col(finding.span.start).line,
             finding.rule.id,
-            finding.help.as_deref().map_or("see below".to_string(), inline)
+            finding
+                .help
+                .as_deref()
+                .map_or("see below".to_string(), inline)
         )?;
         if let Some(command) = plan_command(file, finding) {
             writeln!(out, "  - phased plan, ready to commit: {}", code(&command))?;
@@ -163,11 +166,7 @@ fn code(text: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let longest = folded
-        .split(|c| c != '`')
-        .map(str::len)
-        .max()
-        .unwrap_or(0);
+    let longest = folded.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     let pad = if folded.starts_with('`') || folded.ends_with('`') {
         " "
@@ -190,7 +189,10 @@ mod tests {
     fn names_from_input_cannot_ping_link_or_render_html() {
         // A table named "@octocat" pings nobody; inside a code span it is inert already.
         assert_eq!(inline("dropping `@octocat` now"), "dropping `@octocat` now");
-        assert_eq!(inline("for @octocat see #12"), "for @\u{200B}octocat see #\u{200B}12");
+        assert_eq!(
+            inline("for @octocat see #12"),
+            "for @\u{200B}octocat see #\u{200B}12"
+        );
         // A backtick in a name cannot close the span and let HTML render.
         let hostile = "dropping `x`<img src=x onerror=alert(1)>`y` rows";
         let shown = inline(hostile);

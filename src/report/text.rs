@@ -2,7 +2,7 @@
 //! the statement underlined, a note on the lock and a `help:` line; then one summary line.
 
 use super::{plan_command, FileReport, PrintOptions, Report};
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{printable, Finding, Severity};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::io::{self, Write};
 
@@ -18,7 +18,12 @@ pub fn print(report: &Report, out: &mut dyn Write, options: PrintOptions) -> io:
         }
     }
     for error in &report.errors {
-        writeln!(out, "error: {}: {}\n", error.path.display(), error.message)?;
+        writeln!(
+            out,
+            "error: {}: {}\n",
+            printable(&error.path.display().to_string()),
+            printable(&error.message)
+        )?;
     }
     writeln!(out, "{}", summary_line(report))
 }
@@ -33,7 +38,18 @@ fn level(severity: Severity) -> Level<'static> {
 
 fn render(renderer: &Renderer, file: &FileReport, finding: &Finding) -> String {
     let path = file.path.to_string_lossy();
-    let source = file.source.as_str();
+    let path = printable(&path);
+    // The source is shown line by line: a control character other than a line break (a
+    // terminal escape in a name) becomes `?`, one byte for one so the spans still fit.
+    let mut source = String::with_capacity(file.source.len());
+    for c in file.source.chars() {
+        if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+            source.extend(std::iter::repeat_n('?', c.len_utf8()));
+        } else {
+            source.push(c);
+        }
+    }
+    let source = source.as_str();
     // Underline the first line of the finding only: a long statement stays one line.
     let start = (finding.span.start as usize).min(source.len());
     let line_end = source[start..]
