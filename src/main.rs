@@ -1,6 +1,11 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// Stack for every thread that parses: a statement of tens of thousands of chained operators
+/// is a syntax tree that deep, and building or dropping it recurses once per level. The
+/// memory is only reserved; pages are used as deep as a statement actually goes.
+const PARSER_STACK_BYTES: usize = 512 << 20;
+
 fn main() -> ExitCode {
     let cli = match lockstep::cli::Cli::try_parse() {
         Ok(cli) => cli,
@@ -10,5 +15,18 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    ExitCode::from(lockstep::cli::run(cli).code())
+    // The worker threads that lint files get the same stack; failing to configure them only
+    // leaves rayon's default.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(PARSER_STACK_BYTES)
+        .build_global();
+    let run = std::thread::Builder::new()
+        .name("lockstep".into())
+        .stack_size(PARSER_STACK_BYTES)
+        .spawn(move || lockstep::cli::run(cli).code());
+    match run.map(|handle| handle.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        // The run panicked (its message is already printed) or could not start: an I/O error.
+        _ => ExitCode::from(2),
+    }
 }

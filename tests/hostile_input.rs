@@ -464,3 +464,31 @@ fn control_characters_from_input_are_escaped_in_text_output() {
     );
     assert!(stdout.contains("a\\nerror[forged]: b"), "{stdout}");
 }
+
+/// Tens of thousands of chained operators make a syntax tree that deep: the run must not
+/// overflow its stack, and the statements after it are still checked.
+#[test]
+fn a_statement_of_35000_chained_operators_does_not_take_the_run_down() {
+    let dir = tempfile::tempdir().unwrap();
+    let chained = format!("SELECT 1{};\n", " + 1".repeat(35_000));
+    let predicate: Vec<String> = (0..20_000).map(|i| format!("id = {i}")).collect();
+    let sql = format!(
+        "{chained}DELETE FROM t WHERE {};\nALTER TABLE users ADD COLUMN nickname text;\n",
+        predicate.join(" OR ")
+    );
+    std::fs::write(dir.path().join("V1__deep.sql"), sql).unwrap();
+    let out = assert_cmd::Command::cargo_bin("lockstep")
+        .unwrap()
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{:?}: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("missing-lock-timeout"), "{stdout}");
+}

@@ -117,15 +117,26 @@ fn sqlparser_dialect(dialect: Dialect) -> Box<dyn sqlparser::dialect::Dialect> {
     }
 }
 
+/// The longest statement handed to `sqlparser`; see [`parse_statement`].
+const SQLPARSER_MAX_BYTES: usize = 4 << 20;
+
 /// Parses the statement at `span` of `text`.
 pub fn parse_statement(text: &str, span: Span, dialect: Dialect) -> Statement {
     let original = span.text(text);
     let masked = placeholders::mask(original);
     let sql = masked.as_deref().unwrap_or(original);
     let sql_dialect = sqlparser_dialect(dialect);
-    let parsed = Parser::new(sql_dialect.as_ref())
-        .try_with_sql(sql)
-        .and_then(|mut p| parse_whole_statement(&mut p));
+    let parsed = if sql.len() > SQLPARSER_MAX_BYTES {
+        // A statement this long is data (a huge VALUES list, a generated predicate): its
+        // syntax tree could be deeper than any stack. The token reader classifies it.
+        Err(sqlparser::parser::ParserError::ParserError(format!(
+            "statement longer than {SQLPARSER_MAX_BYTES} bytes, read by tokens only"
+        )))
+    } else {
+        Parser::new(sql_dialect.as_ref())
+            .try_with_sql(sql)
+            .and_then(|mut p| parse_whole_statement(&mut p))
+    };
     match parsed {
         Ok(ast) => {
             let kind = lower::lower(&ast)
