@@ -56,22 +56,58 @@ pub struct LineCol {
     pub column: u32,
 }
 
-/// Line starts of one text, for turning byte offsets into [`LineCol`].
+/// Line starts of one text, for turning byte offsets into [`LineCol`] in logarithmic time
+/// (a generated file can be one line of megabytes with thousands of findings on it).
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
+    /// Characters before each [`CHECKPOINT_BYTES`] block: a column is counted from the
+    /// nearest checkpoint, never from the start of a long line.
+    chars_before_block: Vec<u32>,
+}
+
+/// Bytes between two character-count checkpoints.
+const CHECKPOINT_BYTES: usize = 1024;
+
+/// Whether `byte` starts a character (is not a UTF-8 continuation byte).
+fn starts_char(byte: u8) -> bool {
+    byte & 0b1100_0000 != 0b1000_0000
 }
 
 impl LineIndex {
+    /// Lines end at `\n`, `\r\n` or a lone `\r` (old Mac files), as editors count them.
     pub fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0];
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|(_, b)| *b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
-        LineIndex { line_starts }
+        for (i, &b) in bytes.iter().enumerate() {
+            let breaks = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            if breaks {
+                line_starts.push(i as u32 + 1);
+            }
+        }
+        let mut chars_before_block = Vec::with_capacity(bytes.len() / CHECKPOINT_BYTES + 1);
+        let mut chars = 0u32;
+        for block in bytes.chunks(CHECKPOINT_BYTES) {
+            chars_before_block.push(chars);
+            chars += block.iter().filter(|&&b| starts_char(b)).count() as u32;
+        }
+        chars_before_block.push(chars);
+        LineIndex {
+            line_starts,
+            chars_before_block,
+        }
+    }
+
+    /// Characters in `text[..offset]`, `offset` being a character boundary.
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / CHECKPOINT_BYTES;
+        let from = block * CHECKPOINT_BYTES;
+        let counted = self.chars_before_block.get(block).copied().unwrap_or(0) as usize;
+        counted
+            + text.as_bytes()[from..offset]
+                .iter()
+                .filter(|&&b| starts_char(b))
+                .count()
     }
 
     /// The position of byte `offset`. Offsets inside a multi-byte character or past the
@@ -87,7 +123,7 @@ impl LineIndex {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = text[line_start..end].chars().count() + 1;
+        let column = self.chars_before(text, end) - self.chars_before(text, line_start) + 1;
         LineCol {
             line: line as u32 + 1,
             column: column as u32,
@@ -132,6 +168,35 @@ mod tests {
         assert_eq!(index.line_col(text, x), LineCol { line: 2, column: 4 });
         assert_eq!(index.line_text(text, 1), "ab");
         assert_eq!(index.line_text(text, 2), "çé x");
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line() {
+        let text = "a\rb\r\nc\nd";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_count(), 4);
+        let d = text.find('d').unwrap() as u32;
+        assert_eq!(index.line_col(text, d), LineCol { line: 4, column: 1 });
+        assert_eq!(index.line_text(text, 2), "b");
+    }
+
+    #[test]
+    fn columns_far_into_a_long_line_count_characters_across_checkpoints() {
+        let text = format!("{}x", "é".repeat(3000));
+        let index = LineIndex::new(&text);
+        let x = text.find('x').unwrap() as u32;
+        assert_eq!(
+            index.line_col(&text, x),
+            LineCol {
+                line: 1,
+                column: 3001
+            }
+        );
+        // Every offset agrees with counting from the start of the line.
+        for (offset, _) in text.char_indices().step_by(97) {
+            let counted = text[..offset].chars().count() as u32 + 1;
+            assert_eq!(index.line_col(&text, offset as u32).column, counted);
+        }
     }
 
     #[test]

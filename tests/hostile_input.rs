@@ -492,3 +492,27 @@ fn a_statement_of_35000_chained_operators_does_not_take_the_run_down() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("missing-lock-timeout"), "{stdout}");
 }
+
+/// Thousands of statements on one line: each SARIF result must not carry the whole line
+/// (the report would grow with findings times line length).
+#[test]
+fn sarif_stays_proportional_to_the_input_on_one_long_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let line: String = (0..3_000).map(|i| format!("DROP TABLE t{i}; ")).collect();
+    std::fs::write(dir.path().join("V1__one_line.sql"), format!("{line}\n")).unwrap();
+    let out = assert_cmd::Command::cargo_bin("lockstep")
+        .unwrap()
+        .args(["check", "--format", "sarif"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let per_result = out.stdout.len() / 3_000;
+    // About 50 KB of input; the whole line repeated per result would be about 100 KB each.
+    assert!(per_result < 8_000, "{per_result} bytes of SARIF per result");
+}

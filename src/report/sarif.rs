@@ -206,11 +206,16 @@ fn region(file: &FileReport, start: u32, end: u32) -> Region {
         .build()
 }
 
+/// The longest source text one result carries as a snippet or context (both optional in
+/// SARIF): a file of thousands of statements on one line must not make every result carry
+/// that whole line, or the report grows with findings times line length.
+const MAX_SNIPPET_BYTES: usize = 4096;
+
 /// The result's location: the finding's region with the source it covers as a snippet.
 fn location(file: &FileReport, finding: &Finding) -> Location {
     let snippet = finding.span.text(&file.source);
     let mut region = region(file, finding.span.start, finding.span.end);
-    if !snippet.is_empty() {
+    if !snippet.is_empty() && snippet.len() <= MAX_SNIPPET_BYTES {
         region.snippet = Some(ArtifactContent::builder().text(snippet).build());
     }
     let mut physical = PhysicalLocation::builder()
@@ -219,7 +224,9 @@ fn location(file: &FileReport, finding: &Finding) -> Location {
         .build();
     let (start, end) = context_lines(&file.source, finding.statement);
     // SARIF wants the context strictly larger than the region (a one-line file has none).
-    if (start, end) != (finding.span.start, finding.span.end) {
+    if (start, end) != (finding.span.start, finding.span.end)
+        && (end - start) as usize <= MAX_SNIPPET_BYTES
+    {
         let mut context = self::region(file, start, end);
         context.snippet = file
             .source
