@@ -161,3 +161,26 @@ fn readme_config_blocks_a_risky_commit() {
     );
     assert_eq!(git(repo.path(), &["log", "--format=%s"]), "safe");
 }
+
+/// pre-commit runs `entry + args + staged files`: every hook ends its args with `--`, so a
+/// staged file whose name starts with `-` is read as a path; lockstep reads it so.
+#[test]
+fn staged_files_named_like_options_are_paths() {
+    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
+    let ids = hooks.matches("- id:").count();
+    assert_eq!(hooks.matches("args: [\"--\"]").count(), ids, "{hooks}");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("--format=sarif.sql"),
+        "ALTER TABLE users ADD COLUMN note text;\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .current_dir(dir.path())
+        .args(["check", "--dialect", "postgres", "--", "--format=sarif.sql"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("missing-lock-timeout"), "{stdout}");
+    assert!(!stdout.trim_start().starts_with('{'), "read as an option: {stdout}");
+}
