@@ -390,7 +390,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         change_set: options.change_set.unwrap_or_default(),
         rollbacks: options.rollbacks.unwrap_or_default(),
         runner_sets_lock_timeout: options.session.sets_lock_timeout(),
-        transactions: options.transactions.clone(),
+        transactions: config::TransactionRule::resolve(&options.transactions, &shown)?,
         since: None,
         dialects: config::DialectGlob::resolve(&options.dialects, target, &shown)?,
         max_file_size: options

@@ -280,7 +280,8 @@ pub struct Settings {
     pub rollbacks: RollbackMode,
     /// `[session]` sets a lock timeout for every migration session.
     pub runner_sets_lock_timeout: bool,
-    pub transactions: BTreeMap<String, TransactionMode>,
+    /// `[transactions]`, in the order written; the first that matches a file wins.
+    pub transactions: Vec<TransactionRule>,
     /// `--since REF`: only the files this change added or edited are reported.
     pub since: Option<crate::git::ChangeScope>,
     /// Folders whose migrations run on another server than `target`, first match wins.
@@ -294,6 +295,70 @@ pub struct Settings {
 pub struct DialectGlob {
     pub glob: globset::GlobMatcher,
     pub target: Target,
+}
+
+/// One `[transactions]` entry: a framework's files, or the files a path glob matches, run
+/// wrapped in a transaction or not.
+#[derive(Clone, Debug)]
+pub struct TransactionRule {
+    pub files: TransactionFiles,
+    pub mode: TransactionMode,
+}
+
+#[derive(Clone, Debug)]
+pub enum TransactionFiles {
+    Framework(crate::layout::Layout),
+    Glob(globset::GlobMatcher),
+}
+
+impl TransactionRule {
+    /// Entries of `[transactions]`: a key is a framework name or a path glob; anything else
+    /// (a misspelt framework, a glob that does not compile) is an error naming it.
+    pub fn resolve(
+        entries: &BTreeMap<String, TransactionMode>,
+        path: &Path,
+    ) -> Result<Vec<TransactionRule>, ConfigError> {
+        let error = |message: String| ConfigError::Value {
+            path: path.to_path_buf(),
+            message,
+        };
+        entries
+            .iter()
+            .map(|(key, mode)| {
+                let framework = crate::layout::Layout::ALL
+                    .into_iter()
+                    .find(|layout| layout.name() == key);
+                let files = match framework {
+                    Some(layout) => TransactionFiles::Framework(layout),
+                    None if key.contains(['*', '?', '[', '{', '/', '.']) => {
+                        let glob = globset::Glob::new(key).map_err(|e| {
+                            error(format!("[transactions]: `{key}` is not a glob: {e}"))
+                        })?;
+                        TransactionFiles::Glob(glob.compile_matcher())
+                    }
+                    None => {
+                        let known: Vec<&str> = crate::layout::Layout::ALL
+                            .iter()
+                            .map(|layout| layout.name())
+                            .collect();
+                        return Err(error(format!(
+                            "[transactions]: `{key}` is neither a framework ({}) nor a path glob",
+                            known.join(", ")
+                        )));
+                    }
+                };
+                Ok(TransactionRule { files, mode: *mode })
+            })
+            .collect()
+    }
+
+    /// Whether this entry is about `file` (its path as linted).
+    pub fn covers(&self, layout: crate::layout::Layout, path: &Path) -> bool {
+        match &self.files {
+            TransactionFiles::Framework(framework) => *framework == layout,
+            TransactionFiles::Glob(glob) => glob.is_match(path),
+        }
+    }
 }
 
 impl DialectGlob {
@@ -342,7 +407,7 @@ impl Settings {
             change_set: ChangeSetMode::default(),
             rollbacks: RollbackMode::default(),
             runner_sets_lock_timeout: false,
-            transactions: BTreeMap::new(),
+            transactions: Vec::new(),
             since: None,
             dialects: Vec::new(),
             max_file_size: crate::input::DEFAULT_MAX_FILE_SIZE,
@@ -444,6 +509,29 @@ mod tests {
             .find(|r| r.group == Group::Compatibility && r.id != rule.id)
             .unwrap();
         assert_eq!(levels.level(other), None);
+    }
+
+    #[test]
+    fn transaction_keys_are_frameworks_or_globs_and_anything_else_is_an_error() {
+        let resolve = |key: &str| {
+            let entries = BTreeMap::from([(key.to_string(), TransactionMode::None)]);
+            TransactionRule::resolve(&entries, Path::new("lockstep.toml"))
+        };
+        let goose = resolve("goose").unwrap();
+        assert!(goose[0].covers(crate::layout::Layout::Goose, Path::new("x.sql")));
+        assert!(!goose[0].covers(crate::layout::Layout::Flyway, Path::new("x.sql")));
+        let glob = resolve("db/*_concurrent*.sql").unwrap();
+        assert!(glob[0].covers(
+            crate::layout::Layout::Plain,
+            Path::new("db/7_concurrent_idx.sql")
+        ));
+        let typo = resolve("gooose").unwrap_err().to_string();
+        assert!(
+            typo.contains("`gooose` is neither a framework (flyway,"),
+            "{typo}"
+        );
+        let broken = resolve("db/[a.sql").unwrap_err().to_string();
+        assert!(broken.contains("`db/[a.sql` is not a glob"), "{broken}");
     }
 
     #[test]

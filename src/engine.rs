@@ -536,14 +536,11 @@ fn goose_one_query_blocks(parsed: &ParsedText, section: &Section, target: &Targe
 
 /// `[transactions]` in the config: a framework name or a path glob.
 fn transaction_override(settings: &Settings, file: &MigrationFile) -> Option<bool> {
-    let path = file.path.to_string_lossy();
-    settings.transactions.iter().find_map(|(key, mode)| {
-        let matches = key == file.layout.name()
-            || globset::Glob::new(key)
-                .map(|g| g.compile_matcher().is_match(path.as_ref()))
-                .unwrap_or(false);
-        matches.then_some(*mode == TransactionMode::Wrapped)
-    })
+    settings
+        .transactions
+        .iter()
+        .find(|rule| rule.covers(file.layout, &file.path))
+        .map(|rule| rule.mode == TransactionMode::Wrapped)
 }
 
 /// Findings about the file itself rather than one statement.

@@ -33,6 +33,17 @@ pub enum Layout {
 }
 
 impl Layout {
+    pub const ALL: [Layout; 8] = [
+        Layout::Flyway,
+        Layout::GolangMigrate,
+        Layout::Dbmate,
+        Layout::Goose,
+        Layout::Diesel,
+        Layout::Prisma,
+        Layout::Sqitch,
+        Layout::Plain,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Layout::Flyway => "flyway",

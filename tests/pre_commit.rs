@@ -182,5 +182,8 @@ fn staged_files_named_like_options_are_paths() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("missing-lock-timeout"), "{stdout}");
-    assert!(!stdout.trim_start().starts_with('{'), "read as an option: {stdout}");
+    assert!(
+        !stdout.trim_start().starts_with('{'),
+        "read as an option: {stdout}"
+    );
 }
