@@ -49,7 +49,7 @@ pub fn build(report: &Report, automation_id: Option<&str>) -> Sarif {
                 .locations(vec![Location::builder()
                     .physical_location(
                         PhysicalLocation::builder()
-                            .artifact_location(artifact(&e.path.to_string_lossy()))
+                            .artifact_location(artifact(&e.path))
                             .build(),
                     )
                     .build()])
@@ -140,11 +140,30 @@ fn level(severity: Severity) -> serde_json::Value {
     })
 }
 
-fn artifact(uri: &str) -> ArtifactLocation {
+fn artifact(path: &std::path::Path) -> ArtifactLocation {
     ArtifactLocation::builder()
-        .uri(uri.replace('\\', "/"))
+        .uri(relative_uri(path))
         .uri_base_id(SRCROOT)
         .build()
+}
+
+/// A path as a relative URI reference: `/` between segments, every byte but the unreserved
+/// ones percent-encoded (a space, `%`, `#` or `?` in a name would otherwise change what the
+/// URI means), from the name's own bytes so a name that is not UTF-8 still points at it.
+fn relative_uri(path: &std::path::Path) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
+    let mut uri = String::with_capacity(bytes.len());
+    for byte in bytes {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(byte as char);
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
@@ -219,7 +238,7 @@ fn location(file: &FileReport, finding: &Finding) -> Location {
         region.snippet = Some(ArtifactContent::builder().text(snippet).build());
     }
     let mut physical = PhysicalLocation::builder()
-        .artifact_location(artifact(&file.uri()))
+        .artifact_location(artifact(&file.path))
         .region(region)
         .build();
     let (start, end) = context_lines(&file.source, finding.statement);
@@ -328,7 +347,7 @@ fn sarif_fix(file: &FileReport, fix: &crate::diagnostic::Fix) -> Fix {
     Fix::builder()
         .description(text(&fix.title))
         .artifact_changes(vec![ArtifactChange::builder()
-            .artifact_location(artifact(&file.uri()))
+            .artifact_location(artifact(&file.path))
             .replacements(replacements)
             .build()])
         .build()
@@ -410,6 +429,22 @@ mod tests {
         for ((fp_before, line_before), (fp_after, line_after)) in before.iter().zip(&after) {
             assert_eq!(fp_before, fp_after);
             assert_eq!(line_before + 3, *line_after);
+        }
+    }
+
+    #[test]
+    fn artifact_uris_are_percent_encoded_from_the_name_bytes() {
+        use std::path::Path;
+        assert_eq!(relative_uri(Path::new("db/V1__a.sql")), "db/V1__a.sql");
+        assert_eq!(
+            relative_uri(Path::new("db/my file#1%?.sql")),
+            "db/my%20file%231%25%3F.sql"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let latin1 = std::ffi::OsStr::from_bytes(b"db/caf\xe9.sql");
+            assert_eq!(relative_uri(Path::new(latin1)), "db/caf%E9.sql");
         }
     }
 
