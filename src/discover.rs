@@ -277,7 +277,18 @@ impl Named {
             });
         for entry in walker {
             match entry {
-                Err(err) => errors.push(walk_error(root, &err)),
+                // A broken link matters only where a migration could be: one named
+                // `notes.txt`, or excluded, is no input of ours. A folder linking back to an
+                // ancestor is reported unless excluded: the walk does not follow it.
+                Err(err) => {
+                    let error = walk_error(root, &err);
+                    let relative = error.path.strip_prefix(root).unwrap_or(&error.path);
+                    let candidate =
+                        err.loop_ancestor().is_some() || filters.include.is_match(relative);
+                    if err.depth() == 0 || candidate && !filters.exclude.is_match(relative) {
+                        errors.push(error);
+                    }
+                }
                 Ok(entry) if entry.file_type().is_file() => {
                     let path = clean(entry.path());
                     let relative = path.strip_prefix(root).unwrap_or(&path);

@@ -516,3 +516,36 @@ fn sarif_stays_proportional_to_the_input_on_one_long_line() {
     // About 50 KB of input; the whole line repeated per result would be about 100 KB each.
     assert!(per_result < 8_000, "{per_result} bytes of SARIF per result");
 }
+
+/// A dangling link or a link loop that is no migration (by name, or excluded) is not an input
+/// error; one named like a migration still is.
+#[cfg(unix)]
+#[test]
+fn broken_links_that_are_no_migrations_do_not_fail_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    std::fs::create_dir(&db).unwrap();
+    std::fs::write(db.join("V1__a.sql"), "CREATE TABLE a (id int);\n").unwrap();
+    std::os::unix::fs::symlink("/nonexistent", db.join("notes.txt")).unwrap();
+    std::os::unix::fs::symlink("loop_b", db.join("loop_a")).unwrap();
+    std::os::unix::fs::symlink("loop_a", db.join("loop_b")).unwrap();
+    let run = |extra: &[&str]| {
+        assert_cmd::Command::cargo_bin("lockstep")
+            .unwrap()
+            .current_dir(dir.path())
+            .arg("check")
+            .arg(".")
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&[]).status.code(), Some(0));
+    std::os::unix::fs::symlink("/nonexistent", db.join("V2__gone.sql")).unwrap();
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("V2__gone.sql"));
+    assert_eq!(
+        run(&["--exclude", "db/V2__gone.sql"]).status.code(),
+        Some(0)
+    );
+}
