@@ -303,7 +303,8 @@ fn replay_file(
         };
         let one_query_blocks = goose_one_query_blocks(&loaded.parsed, &section, &target);
         let mut open_block: Option<Span> = None;
-        for statement in statements_in(&loaded.parsed, &section) {
+        let mut statements = statements_in(&loaded.parsed, &section).peekable();
+        while let Some(statement) = statements.next() {
             if open_block.is_none() {
                 open_block = one_query_blocks
                     .iter()
@@ -330,12 +331,13 @@ fn replay_file(
                 }
             }
             let flagged = &mut findings[found_before..];
-            let placeholders = crate::parse::placeholders::masked_names(statement.span.text(text));
-            for finding in flagged.iter_mut() {
-                if !placeholders.is_empty() {
+            if !flagged.is_empty() {
+                let placeholders =
+                    crate::parse::placeholders::masked_names(statement.span.text(text));
+                for finding in flagged.iter_mut() {
                     finding.unmask(&placeholders);
+                    finding.escape_controls();
                 }
-                finding.escape_controls();
             }
             if plans_written
                 && section.direction == Direction::Up
@@ -362,9 +364,11 @@ fn replay_file(
             {
                 rollback.undoing.push(statement.span);
             }
+            // Statements come in file order: the block ends where the next one is outside it.
             let block_ends = open_block.is_some_and(|block| {
-                !statements_in(&loaded.parsed, &section)
-                    .any(|s| s.span.start > statement.span.start && block.contains(s.span))
+                !statements
+                    .peek()
+                    .is_some_and(|next| block.contains(next.span))
             });
             if block_ends {
                 open_block = None;

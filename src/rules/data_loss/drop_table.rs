@@ -102,6 +102,9 @@ mod tests {
         assert!(found.contains("`${schema}.legacy`"), "{found}");
         assert!(found.contains("`{{ .Prefix }}_old`"), "{found}");
         assert!(!found.contains("x_schema_"), "{found}");
+        // A placeholder spanning lines is shown with its line break escaped.
+        let multiline = lint_err("DROP TABLE {{\n.Prefix }}_old;", &RULE);
+        assert!(multiline.contains("`{{\\n.Prefix }}_old`"), "{multiline}");
     }
 
     #[test]
