@@ -10,10 +10,9 @@
 
 mod support;
 
-use lockstep::config::{RuleLevels, Settings};
+use lockstep::config::Settings;
 use lockstep::diagnostic::{Finding, LockMode, TableEffect};
 use lockstep::dialect::Dialect;
-use lockstep::engine;
 use lockstep::rules;
 use std::collections::{BTreeMap, BTreeSet};
 use support::postgres::{postgres, Measurement, PgDb};
@@ -54,21 +53,7 @@ fn claims(rule_id: &str, change: &str) -> BTreeMap<String, (LockMode, TableEffec
 
 /// The findings of `rule_id` on `change`, linted as the file after `SCHEMA`.
 fn findings(rule_id: &str, change: &str) -> Vec<Finding> {
-    let rule = rules::find(rule_id).unwrap_or_else(|| panic!("no rule {rule_id}"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("1_schema.sql"), SCHEMA).expect("write schema");
-    std::fs::write(dir.path().join("2_change.sql"), change).expect("write change");
-    let mut settings = Settings::new(Dialect::Postgres);
-    settings.paths = vec![dir.path().to_path_buf()];
-    settings.rules = RuleLevels::only(rule);
-    let report = engine::check(&settings);
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    report
-        .files
-        .into_iter()
-        .filter(|f| f.path.ends_with("2_change.sql"))
-        .flat_map(|f| f.findings)
-        .collect()
+    support::findings_after(SCHEMA, change, rule_id, Settings::new(Dialect::Postgres))
 }
 
 /// What the server did: locks and rewrites from the harness, and the tables read by a

@@ -4,10 +4,8 @@
 
 mod support;
 
-use lockstep::config::{RuleLevels, Settings};
+use lockstep::config::Settings;
 use lockstep::dialect::Dialect;
-use lockstep::engine;
-use lockstep::rules;
 use std::collections::BTreeMap;
 use support::postgres::{postgres_major, Measurement, MAJORS};
 
@@ -18,21 +16,9 @@ INSERT INTO users SELECT g, g % 100 FROM generate_series(1, 2000) g;
 
 /// Whether `rule_id` flags `change` (linted after `SCHEMA`) for PostgreSQL `major`.
 fn flags(rule_id: &str, major: u32, change: &str) -> bool {
-    let rule = rules::find(rule_id).unwrap_or_else(|| panic!("no rule {rule_id}"));
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("1_schema.sql"), SCHEMA).expect("write schema");
-    std::fs::write(dir.path().join("2_change.sql"), change).expect("write change");
     let mut settings = Settings::new(Dialect::Postgres);
     settings.target.version = major.to_string().parse().expect("a version");
-    settings.paths = vec![dir.path().to_path_buf()];
-    settings.rules = RuleLevels::only(rule);
-    let report = engine::check(&settings);
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    report
-        .files
-        .iter()
-        .filter(|file| file.path.ends_with("2_change.sql"))
-        .any(|file| !file.findings.is_empty())
+    !support::findings_after(SCHEMA, change, rule_id, settings).is_empty()
 }
 
 /// What `change` did on a fresh database of PostgreSQL `major`, or the server's refusal.

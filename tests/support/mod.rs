@@ -273,6 +273,30 @@ pub fn wait_for_progress(
     }
 }
 
+/// The findings of rule `rule_id` on `change`, linted with `settings` as the migration after
+/// `schema` in one folder: the schema's tables exist, with the definitions it gives them.
+pub fn findings_after(
+    schema: &str,
+    change: &str,
+    rule_id: &str,
+    mut settings: lockstep::config::Settings,
+) -> Vec<lockstep::diagnostic::Finding> {
+    let rule = lockstep::rules::find(rule_id).unwrap_or_else(|| panic!("no rule {rule_id}"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("1_schema.sql"), schema).expect("write schema");
+    std::fs::write(dir.path().join("2_change.sql"), change).expect("write change");
+    settings.paths = vec![dir.path().to_path_buf()];
+    settings.rules = lockstep::config::RuleLevels::only(rule);
+    let report = lockstep::engine::check(&settings);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    report
+        .files
+        .into_iter()
+        .filter(|f| f.path.ends_with("2_change.sql"))
+        .flat_map(|f| f.findings)
+        .collect()
+}
+
 /// The last lines of a server log, for error messages.
 pub fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
