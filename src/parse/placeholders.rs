@@ -20,48 +20,52 @@ const MAX_SHORT_PLACEHOLDER: usize = 200;
 /// `{$NAME}` (Flyway / PHP style). Returns `None` when the text has none (no allocation).
 pub fn mask(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
-    let mut masked: Option<Vec<u8>> = None;
-    // Past the last `}}` no Go template can close: stops a quadratic search on unclosed `{{`.
-    let last_close = find_last(bytes, b"}}");
-    let mut i = 0;
-    while i < bytes.len() {
-        match placeholder_len(bytes, i, last_close) {
-            Some(len) => {
-                let out = masked.get_or_insert_with(|| bytes.to_vec());
-                write_identifier(&mut out[i..i + len], &bytes[i..i + len]);
-                i += len;
-            }
-            None => i += 1,
-        }
+    let placeholders = placeholder_ranges(bytes);
+    if placeholders.is_empty() {
+        return None;
+    }
+    let mut out = bytes.to_vec();
+    for range in placeholders {
+        write_identifier(&mut out[range.clone()], &bytes[range]);
     }
     // Only ASCII replaced whole placeholders that start and end on ASCII braces, so the
     // result is valid UTF-8; the fallible conversion keeps that reasoning checked.
-    masked.and_then(|out| String::from_utf8(out).ok())
+    String::from_utf8(out).ok()
 }
 
 /// Each placeholder of `text` as `(the identifier it is masked as, the placeholder as
 /// written)`, so that what lockstep prints can show the placeholder, not the mask.
 pub fn masked_names(text: &str) -> Vec<(String, String)> {
     let bytes = text.as_bytes();
+    placeholder_ranges(bytes)
+        .into_iter()
+        .filter_map(|range| {
+            let mut masked = bytes[range.clone()].to_vec();
+            write_identifier(&mut masked, &bytes[range.clone()]);
+            Some((
+                String::from_utf8(masked).ok()?,
+                text.get(range)?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// The byte ranges of the placeholders in `bytes`, in order.
+fn placeholder_ranges(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    // Past the last `}}` no Go template can close: stops a quadratic search on unclosed `{{`.
     let last_close = find_last(bytes, b"}}");
-    let mut names = Vec::new();
+    let mut ranges = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
         match placeholder_len(bytes, i, last_close) {
             Some(len) => {
-                let mut masked = bytes[i..i + len].to_vec();
-                write_identifier(&mut masked, &bytes[i..i + len]);
-                if let (Ok(masked), Some(written)) =
-                    (String::from_utf8(masked), text.get(i..i + len))
-                {
-                    names.push((masked, written.to_string()));
-                }
+                ranges.push(i..i + len);
                 i += len;
             }
             None => i += 1,
         }
     }
-    names
+    ranges
 }
 
 /// The byte length of the placeholder starting at `start`, if one does.
