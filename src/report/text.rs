@@ -13,8 +13,16 @@ pub fn print(report: &Report, out: &mut dyn Write, options: PrintOptions) -> io:
         Renderer::plain()
     };
     for file in &report.files {
+        if file.findings.is_empty() {
+            continue;
+        }
+        // Once per file, not per finding: a file may hold thousands of findings.
+        let shown = Shown {
+            path: printable(&file.path.to_string_lossy()).into_owned(),
+            source: terminal_safe(&file.source),
+        };
         for finding in &file.findings {
-            writeln!(out, "{}\n", render(&renderer, file, finding))?;
+            writeln!(out, "{}\n", render(&renderer, file, &shown, finding))?;
         }
     }
     for error in &report.errors {
@@ -36,20 +44,28 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-fn render(renderer: &Renderer, file: &FileReport, finding: &Finding) -> String {
-    let path = file.path.to_string_lossy();
-    let path = printable(&path);
-    // The source is shown line by line: a control character other than a line break (a
-    // terminal escape in a name) becomes `?`, one byte for one so the spans still fit.
-    let mut source = String::with_capacity(file.source.len());
-    for c in file.source.chars() {
+/// A file's path and source as the terminal may show them.
+struct Shown {
+    path: String,
+    source: String,
+}
+
+/// The source is shown line by line: a control character other than a line break (a
+/// terminal escape in a name) becomes `?`, one byte for one so the spans still fit.
+fn terminal_safe(source: &str) -> String {
+    let mut safe = String::with_capacity(source.len());
+    for c in source.chars() {
         if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
-            source.extend(std::iter::repeat_n('?', c.len_utf8()));
+            safe.extend(std::iter::repeat_n('?', c.len_utf8()));
         } else {
-            source.push(c);
+            safe.push(c);
         }
     }
-    let source = source.as_str();
+    safe
+}
+
+fn render(renderer: &Renderer, file: &FileReport, shown: &Shown, finding: &Finding) -> String {
+    let (path, source) = (shown.path.as_str(), shown.source.as_str());
     // Underline the first line of the finding only: a long statement stays one line.
     let start = (finding.span.start as usize).min(source.len());
     let line_end = source[start..]
@@ -61,7 +77,7 @@ fn render(renderer: &Renderer, file: &FileReport, finding: &Finding) -> String {
         .id(finding.rule.id)
         .element(
             Snippet::source(source)
-                .path(path.as_ref())
+                .path(path)
                 .annotation(AnnotationKind::Primary.span(start..end)),
         );
     let lock = finding.lock_summary();
