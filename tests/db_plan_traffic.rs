@@ -27,11 +27,11 @@ mod support;
 
 use lockstep::layout::Direction;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+use support::plan_files::{self, PhaseFiles};
 use support::postgres::observe::observe_run;
 use support::postgres::{postgres, PgDb, LOCK_MODES};
 
@@ -461,114 +461,21 @@ fn add_not_null_column_with_stored_default_under_traffic() {
 // ---------------------------------------------------------------------------------------
 // The plan's files and what their headers claim.
 
-/// One phase: its files and the header's claims.
-struct PhaseFiles {
-    name: String,
-    up: String,
-    down: String,
-    kind: String,
-    after_all_instances: bool,
-    before_release: bool,
-    lock_mode: String,
-    /// The header says the lock covers catalogue changes only: no rewrite, no scan.
-    catalogue_only: bool,
-    verify: String,
-    expected: String,
-    irreversible: bool,
-    has_rollback_steps: bool,
-}
-
+/// The scenario's plan, as golang-migrate files.
 fn lockstep_plan(scenario: &Scenario) -> Vec<PhaseFiles> {
-    let temp = tempfile::tempdir().expect("tempdir");
-    let dir = temp.path();
-    std::fs::write(dir.join("000001_create.up.sql"), scenario.create).expect("write");
-    std::fs::write(dir.join("000002_change.up.sql"), scenario.change).expect("write");
-    let out = dir.join("plan");
-    let status = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .arg("plan")
-        .arg(dir.join("000002_change.up.sql"))
-        .args([
+    plan_files::plan(
+        scenario.create,
+        scenario.change,
+        &[
             "--layout",
             "golang-migrate",
             "--batch-size",
             BATCH_SIZE,
             "--pause-ms",
             "50",
-        ])
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .expect("run lockstep plan");
-    assert!(
-        status.status.success(),
-        "lockstep plan failed: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-    let mut ups: Vec<PathBuf> = std::fs::read_dir(&out)
-        .expect("read plan dir")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.to_string_lossy().ends_with(".up.sql"))
-        .collect();
-    ups.sort();
-    ups.iter().map(|up| read_phase(up)).collect()
-}
-
-fn read_phase(up_path: &Path) -> PhaseFiles {
-    let up = std::fs::read_to_string(up_path).expect("read up");
-    let down_path = up_path.to_string_lossy().replace(".up.sql", ".down.sql");
-    let down = std::fs::read_to_string(down_path).expect("read down");
-    let line = |prefix: &str| -> String {
-        up.lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .unwrap_or_else(|| panic!("header line {prefix:?} missing in {up}"))
-            .to_string()
-    };
-    let phase = line("-- Phase ");
-    let kind = phase
-        .split_once(", ")
-        .and_then(|(_, rest)| rest.split_once(':'))
-        .map(|(kind, _)| kind.to_string())
-        .expect("phase kind");
-    let deploy = line("-- Deploy: ");
-    let lock = line("-- Lock: ");
-    let (mode, rest) = lock.split_once(" on ").expect("lock mode");
-    let catalogue_only = rest.contains("(catalogue changes only");
-    let verify = line("-- Verify: ");
-    let irreversible = line("-- Rollback: ").starts_with("none, IRREVERSIBLE");
-    PhaseFiles {
-        name: up_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        kind,
-        after_all_instances: deploy.starts_with("only after every application instance"),
-        before_release: deploy.starts_with("before the application release"),
-        lock_mode: pg_locks_name(mode),
-        catalogue_only,
-        verify: verify.trim_end_matches(';').to_string(),
-        expected: line("--   expect: "),
-        irreversible,
-        has_rollback_steps: !irreversible
-            && down.lines().any(|l| !l.is_empty() && !l.starts_with("--")),
-        up,
-        down,
-    }
-}
-
-/// `ACCESS EXCLUSIVE` -> `AccessExclusiveLock`.
-fn pg_locks_name(mode: &str) -> String {
-    let words: String = mode
-        .split(' ')
-        .map(|w| {
-            let lower = w.to_lowercase();
-            let mut chars = lower.chars();
-            chars
-                .next()
-                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
-                .unwrap_or_default()
-        })
-        .collect();
-    format!("{words}Lock")
+        ],
+    )
+    .unwrap_or_else(|e| panic!("lockstep plan failed: {e}"))
 }
 
 fn rank(mode: &str) -> usize {
@@ -895,16 +802,7 @@ fn prove(scenario: &Scenario) {
             // Roll back while traffic runs, check the schema and the data, apply again.
             migrate(&db, &phase.down)
                 .unwrap_or_else(|e| panic!("{}: rollback failed: {e}", phase.name));
-            // Two rollbacks undo a little more than their phase, as their plans note: the
-            // one of set_not_null leaves the check NOT VALID (validate restores it), and
-            // the one of attach_index drops the index with the constraint (build_index
-            // rebuilds it).
-            let redo = match phase.kind.as_str() {
-                "set_not_null" => Some("validate"),
-                "attach_index" => Some("build_index"),
-                _ => None,
-            };
-            if let Some(redo) = redo {
+            if let Some(redo) = plan_files::redo_after_rollback(&phase.kind) {
                 let earlier = phases[..index]
                     .iter()
                     .rev()

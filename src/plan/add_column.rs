@@ -18,7 +18,7 @@ use super::{
 };
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
-use crate::statement::{ColumnDef, DataType, Expr, ObjectName, Volatility};
+use crate::statement::{ColumnDef, DataType, Expr, Ident, ObjectName, Volatility};
 
 /// `None` when adding this column needs no plan (or another recipe's).
 pub fn plan(
@@ -136,7 +136,10 @@ fn serial(
         "bigserial" | "serial8" => "bigint",
         _ => "integer",
     };
-    let sequence = sql::derived(table, &[&table.name.value, &column.name.value, "seq"]);
+    let sequence = ObjectName {
+        schema: table.schema.clone(),
+        name: sql::postgres_name(&table.name.key(), Some(&column.name.key()), "seq"),
+    };
     let default = Expr {
         text: format!("nextval({})", sql::literal(&sql::object(&sequence))),
         volatility: Volatility::Volatile,
@@ -253,7 +256,7 @@ fn volatile_default(
     if column.not_null {
         let check = phases::not_null_check(table, &column.name);
         phases.push(phases::constrain_not_null(table, &column.name));
-        phases.push(phases::validate(table, &check));
+        phases.push(phases::validate(table, &Ident::new(check.clone())));
         if options.target.at_least(12, 0, 0) {
             phases.push(phases::set_not_null(table, &column.name));
         } else {

@@ -111,7 +111,10 @@ fn convert_in_a_new_column(
     };
     let mut phases = vec![expand(&change), backfill(&change, &key, options)];
     if old.not_null {
-        phases.push(phases::validate(table, &change.names.not_null_check));
+        phases.push(phases::validate(
+            table,
+            &Ident::new(change.names.not_null_check.clone()),
+        ));
     }
     phases.push(contract(&change, options));
     let mut notes = vec![format!(
@@ -201,7 +204,7 @@ END
     }
 }
 
-fn backfill(change: &Change, key: &Ident, options: &PlanOptions) -> Phase {
+fn backfill(change: &Change, key: &[Ident], options: &PlanOptions) -> Phase {
     let new = sql::ident(&change.names.new_column);
     let pending = format!("{new} IS DISTINCT FROM {}", change.conversion);
     let block = sql::backfill_block(
@@ -274,6 +277,14 @@ fn contract(change: &Change, options: &PlanOptions) -> Phase {
         )),
         ..Step::strong(format!("ALTER TABLE {t} RENAME COLUMN {new} TO {c}"))
     });
+    if proven_not_null {
+        steps.extend(phases::keep_not_null_name(
+            table,
+            &names.new_column,
+            column,
+            options,
+        ));
+    }
     if let Some(default) = &old.default {
         steps.push(Step::strong(format!(
             "ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {}",

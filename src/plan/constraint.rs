@@ -14,7 +14,7 @@ use super::sql;
 use super::{
     Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Table};
 use crate::diagnostic::LockMode;
 use crate::statement::{Constraint, ConstraintKind, Ident, ObjectName};
 
@@ -68,7 +68,11 @@ pub fn not_null_phases(table: &ObjectName, column: &Ident) -> Vec<Phase> {
     constrain.deploy = Deploy::AfterAllInstances;
     vec![
         constrain,
-        validating(phases::validate(table, &check), &check, "23514"),
+        validating(
+            phases::validate(table, &Ident::new(check.clone())),
+            &check,
+            "23514",
+        ),
         phases::set_not_null(table, column),
     ]
 }
@@ -104,20 +108,21 @@ fn constrain_then_validate(
 ) -> Result<Plan, PlanError> {
     let known = sql::known_table(catalog, table)?;
     let name = match &constraint.name {
-        Some(name) => plain_name(name)?,
-        None => default_name(table, &constraint.kind),
+        Some(name) => stored_name(name),
+        None => default_name(table, &constraint.kind, known),
     };
     if constraint.name.is_none()
         && known
             .constraints
             .iter()
-            .any(|c| c.name.as_deref() == Some(name.as_str()))
+            .any(|c| c.name.as_deref() == Some(name.value.as_str()))
     {
         return Err(PlanError(format!(
             "`{table}` already has a constraint `{name}`: name the new one and plan again"
         )));
     }
-    let add = named(text, keyword, &name, constraint.name.is_some())?;
+    let sql_name = sql::ident(&name);
+    let add = named(text, keyword, &sql_name, constraint.name.is_some())?;
     let t = sql::object(table);
     let (mode, reason, sqlstate) = match references {
         Some(referenced) => (
@@ -144,16 +149,16 @@ fn constrain_then_validate(
             reason,
         },
         verify: Verify {
-            query: sql::constraint_validated(table, &name),
+            query: sql::constraint_validated(table, &name.value),
             expected: "f".into(),
         },
         steps: vec![Step::strong(format!("{} NOT VALID", add.trim_end()))],
         rollback: Rollback::Steps(vec![Step::strong(format!(
-            "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {name}"
+            "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {sql_name}"
         ))]),
         checklist: Vec::new(),
     };
-    let validate = validating(phases::validate(table, &name), &name, sqlstate);
+    let validate = validating(phases::validate(table, &name), &name.value, sqlstate);
     let what = if references.is_some() {
         "foreign key"
     } else {
@@ -161,39 +166,39 @@ fn constrain_then_validate(
     };
     Ok(Plan {
         title: format!("add {what} {name} to {table}"),
-        slug: sql::derived_ident(&[&name]),
+        slug: sql::derived_ident(&[&name.value]),
         phases: vec![constrain, validate],
-        notes: vec![releases_comply(&name)],
+        notes: vec![releases_comply(&name.value)],
     })
 }
 
-/// The constraint's name as PostgreSQL stores it, when it reads the same unquoted (the
-/// plan writes it in SQL and in catalogue queries alike).
-pub fn plain_name(name: &Ident) -> Result<String, PlanError> {
-    let key = name.key();
-    let plain = key.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && key
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if plain {
-        Ok(key)
-    } else {
-        Err(PlanError(format!(
-            "name the constraint with lower-case letters, digits and `_` (not `{name}`): the plan writes its name unquoted"
-        )))
-    }
+/// A constraint's name as PostgreSQL stores it (unquoted names fold to lower case), to
+/// be written quoted when it must be.
+pub fn stored_name(name: &Ident) -> Ident {
+    sql::named(name.key())
 }
 
-/// PostgreSQL's own names: `<table>_<columns>_fkey`, `<table>_check`.
-fn default_name(table: &ObjectName, kind: &ConstraintKind) -> String {
+/// The name PostgreSQL gives an unnamed constraint: `<table>_<columns>_fkey`;
+/// `<table>_<column>_check` when the check uses one column, `<table>_check` otherwise.
+fn default_name(table: &ObjectName, kind: &ConstraintKind, known: &Table) -> Ident {
+    let relation = table.name.key();
     match kind {
         ConstraintKind::ForeignKey { columns, .. } => {
-            let mut parts: Vec<&str> = vec![&table.name.value];
-            parts.extend(columns.iter().map(|c| c.value.as_str()));
-            parts.push("fkey");
-            sql::derived_ident(&parts)
+            sql::postgres_name(&relation, Some(&sql::column_list_name(columns)), "fkey")
         }
-        _ => sql::derived_ident(&[&table.name.value, "check"]),
+        ConstraintKind::Check { expr } => {
+            let mut used: Vec<String> = sql::identifiers(expr)
+                .into_iter()
+                .filter_map(|word| known.column(&word).map(|c| c.name.key()))
+                .collect();
+            used.sort();
+            used.dedup();
+            match used.as_slice() {
+                [column] => sql::postgres_name(&relation, Some(column), "check"),
+                _ => sql::postgres_name(&relation, None, "check"),
+            }
+        }
+        _ => sql::postgres_name(&relation, None, "check"),
     }
 }
 

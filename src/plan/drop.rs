@@ -5,8 +5,11 @@
 //! One database change comes first for a `NOT NULL` column without a default: the release
 //! that no longer knows the column inserts rows without it, which fails until the column
 //! accepts NULL, so an expand phase drops the `NOT NULL` before that release goes out.
+//! Its rollback must work on the rows that release wrote: it restores `NOT NULL` when no
+//! row lacks the column, and otherwise a `NOT VALID` check that holds the rule for new
+//! writes (the previous release always fills the column) without failing on those rows.
 
-use super::phases::BRIEF;
+use super::phases::{self, BRIEF};
 use super::sql;
 use super::{Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
 use crate::catalog::Catalog;
@@ -32,7 +35,8 @@ pub fn column(
     if old.not_null && old.default.is_none() {
         phases.push(accept_null(table, column));
         notes.push(format!(
-            "Rolling back the expand phase runs SET NOT NULL, which scans {table} under ACCESS EXCLUSIVE, and fails once a row has no {column}."
+            "Rolling back the expand phase runs SET NOT NULL, which scans {table} under ACCESS EXCLUSIVE; once the new release has inserted rows without {column}, it adds the check {} NOT VALID instead (new writes must fill {column} again, those rows stay as they are).",
+            phases::not_null_check(table, column)
         ));
     }
     let cascade = if cascade { " CASCADE" } else { "" };
@@ -80,6 +84,17 @@ pub fn column(
 fn accept_null(table: &ObjectName, column: &Ident) -> Phase {
     let t = sql::object(table);
     let c = sql::ident(column);
+    let check = phases::not_null_check(table, column);
+    let restore = format!(
+        "
+BEGIN
+  -- lockstep:ignore set-not-null-without-check -- rollback: restores the NOT NULL the previous release relies on when no row lacks the column; the plan notes that it scans
+  ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL;
+EXCEPTION WHEN not_null_violation THEN
+  ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID;
+END
+"
+    );
     Phase {
         kind: PhaseKind::Expand,
         summary: format!("let {column} be NULL, so rows can be inserted without it"),
@@ -95,16 +110,15 @@ fn accept_null(table: &ObjectName, column: &Ident) -> Phase {
             query: sql::column_not_null(table, column),
             expected: "f".into(),
         },
-        steps: vec![Step::strong(format!(
-            "ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL"
-        ))],
-        rollback: Rollback::Steps(vec![Step {
-            ignore: Some(
-                "-- lockstep:ignore set-not-null-without-check -- rollback: restores the constraint the previous release relies on; the header warns that it scans"
-                    .into(),
-            ),
-            ..Step::strong(format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"))
-        }]),
+        steps: vec![
+            Step::strong(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL")),
+            // Left by an earlier rollback that could not restore NOT NULL.
+            Step::strong(format!("ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}")),
+        ],
+        rollback: Rollback::Steps(vec![Step::strong(format!(
+            "DO {}",
+            sql::dollar_quoted(&restore)
+        ))]),
         checklist: Vec::new(),
     }
 }

@@ -10,7 +10,7 @@
 
 use super::sql;
 use super::{Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Column, Table};
 use crate::diagnostic::LockMode;
 use crate::statement::{IndexDef, ObjectName};
 
@@ -125,7 +125,7 @@ pub fn drop(names: &[ObjectName], if_exists: bool, catalog: &Catalog) -> Result<
         .method
         .as_ref()
         .map_or(String::new(), |m| format!(" USING {m}"));
-    let columns = known.columns.join(", ");
+    let columns = index_columns(&known.columns, catalog.table(&table));
     let rebuild = format!(
         "CREATE {unique}INDEX CONCURRENTLY {} ON {}{method} ({columns})",
         sql::ident(&name.name),
@@ -168,4 +168,28 @@ pub fn drop(names: &[ObjectName], if_exists: bool, catalog: &Catalog) -> Result<
             sql::literal(&sql::object(&name))
         )],
     })
+}
+
+/// An index's columns as SQL: the replay keeps them folded to lower case, so a column of
+/// the table spelled that way is written as the table spells it (`"Status"` stays quoted);
+/// an expression is written as the replay kept it.
+fn index_columns(columns: &[String], table: Option<&Table>) -> String {
+    columns
+        .iter()
+        .map(|column| {
+            let spelled: Vec<&Column> = table
+                .map(|t| {
+                    t.columns
+                        .iter()
+                        .filter(|c| c.name.key().to_lowercase() == *column)
+                        .collect()
+                })
+                .unwrap_or_default();
+            match spelled.as_slice() {
+                [known] => sql::ident(&known.name),
+                _ => column.clone(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

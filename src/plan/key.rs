@@ -8,7 +8,7 @@
 //! nullable column goes through the `NOT VALID` check, its validation and `SET NOT NULL`
 //! (PostgreSQL 12+).
 
-use super::constraint::{not_null_phases, plain_name};
+use super::constraint::{not_null_phases, stored_name};
 use super::index::build_phase;
 use super::phases::BRIEF;
 use super::sql;
@@ -65,7 +65,7 @@ fn unique_index_then_attach(
         }
     }
     let name = match &constraint.name {
-        Some(name) => plain_name(name)?,
+        Some(name) => stored_name(name),
         None => default_name(table, columns, primary),
     };
     let mut nullable = Vec::new();
@@ -93,11 +93,12 @@ fn unique_index_then_attach(
     }
     let index = ObjectName {
         schema: table.schema.clone(),
-        name: Ident::new(name.clone()),
+        name: name.clone(),
     };
     let list: Vec<String> = columns.iter().map(sql::ident).collect();
     let create = format!(
-        "CREATE UNIQUE INDEX CONCURRENTLY {name} ON {} ({})",
+        "CREATE UNIQUE INDEX CONCURRENTLY {} ON {} ({})",
+        sql::ident(&name),
         sql::object(table),
         list.join(", ")
     );
@@ -107,7 +108,7 @@ fn unique_index_then_attach(
     let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
     Ok(Plan {
         title: format!("add {kind} {name} to {table} ({})", list.join(", ")),
-        slug: name.clone(),
+        slug: sql::derived_ident(&[&name.value]),
         phases,
         notes: vec![format!(
             "The rollback of the attach phase drops {name} with the constraint (PostgreSQL drops a constraint's index with it): run phase {} again to rebuild the index before attaching it again.",
@@ -117,19 +118,18 @@ fn unique_index_then_attach(
 }
 
 /// PostgreSQL's own names: `<table>_pkey`, `<table>_<columns>_key`.
-fn default_name(table: &ObjectName, columns: &[Ident], primary: bool) -> String {
-    let mut parts: Vec<&str> = vec![&table.name.value];
+fn default_name(table: &ObjectName, columns: &[Ident], primary: bool) -> Ident {
+    let relation = table.name.key();
     if primary {
-        parts.push("pkey");
+        sql::postgres_name(&relation, None, "pkey")
     } else {
-        parts.extend(columns.iter().map(|c| c.value.as_str()));
-        parts.push("key");
+        sql::postgres_name(&relation, Some(&sql::column_list_name(columns)), "key")
     }
-    sql::derived_ident(&parts)
 }
 
 /// `ADD CONSTRAINT ... USING INDEX`: the index becomes the constraint's, renamed to it.
-fn attach(table: &ObjectName, name: &str, primary: bool) -> Phase {
+fn attach(table: &ObjectName, name: &Ident, primary: bool) -> Phase {
+    let sql_name = sql::ident(name);
     let t = sql::object(table);
     let kind = if primary { "PRIMARY KEY" } else { "UNIQUE" };
     Phase {
@@ -148,14 +148,14 @@ fn attach(table: &ObjectName, name: &str, primary: bool) -> Phase {
             },
         },
         verify: Verify {
-            query: sql::constraint_validated(table, name),
+            query: sql::constraint_validated(table, &name.value),
             expected: "t".into(),
         },
         steps: vec![Step::strong(format!(
-            "ALTER TABLE {t} ADD CONSTRAINT {name} {kind} USING INDEX {name}"
+            "ALTER TABLE {t} ADD CONSTRAINT {sql_name} {kind} USING INDEX {sql_name}"
         ))],
         rollback: Rollback::Steps(vec![Step::strong(format!(
-            "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {name}"
+            "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {sql_name}"
         ))]),
         checklist: Vec::new(),
     }

@@ -25,9 +25,35 @@ pub fn batch_lock(table: &ObjectName, options: &PlanOptions) -> PhaseLock {
     }
 }
 
-/// The name of the check that stands in for `NOT NULL` while it is validated.
+/// The name of the check that stands in for `NOT NULL` while it is validated. Not
+/// `<table>_<column>_not_null`: PostgreSQL 18 gives that name to the column's own `NOT
+/// NULL` constraint, which would then get a numbered name while the check exists.
 pub fn not_null_check(table: &ObjectName, column: &Ident) -> String {
-    sql::derived_ident(&[&table.name.value, &column.value, "not_null"])
+    sql::derived_ident(&[&table.name.value, &column.value, "not_null_check"])
+}
+
+/// On PostgreSQL 18+, where `NOT NULL` is a named constraint: the rename that gives the
+/// `NOT NULL` of `column` (named after it when it was set) the name the plain statement
+/// leaves, `<table>_<named_after>_not_null`. Runs once the old column, which held that
+/// name, is dropped.
+pub fn keep_not_null_name(
+    table: &ObjectName,
+    column: &Ident,
+    named_after: &Ident,
+    options: &PlanOptions,
+) -> Option<Step> {
+    if !options.target.at_least(18, 0, 0) || column.key() == named_after.key() {
+        return None;
+    }
+    let relation = table.name.key();
+    let current = sql::postgres_name(&relation, Some(&column.key()), "not_null");
+    let wanted = sql::postgres_name(&relation, Some(&named_after.key()), "not_null");
+    Some(Step::strong(format!(
+        "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+        sql::object(table),
+        sql::ident(&current),
+        sql::ident(&wanted)
+    )))
 }
 
 /// `ADD CONSTRAINT ... CHECK (column IS NOT NULL) NOT VALID`: checked for new and updated
@@ -62,7 +88,7 @@ pub fn constrain_not_null(table: &ObjectName, column: &Ident) -> Phase {
 }
 
 /// VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on.
-pub fn validate(table: &ObjectName, constraint: &str) -> Phase {
+pub fn validate(table: &ObjectName, constraint: &Ident) -> Phase {
     Phase {
         kind: PhaseKind::Validate,
         summary: format!("check {constraint} against existing rows without blocking writes"),
@@ -75,12 +101,13 @@ pub fn validate(table: &ObjectName, constraint: &str) -> Phase {
             reason: "for the scan of the table; reads and writes continue".into(),
         },
         verify: Verify {
-            query: sql::constraint_validated(table, constraint),
+            query: sql::constraint_validated(table, &constraint.value),
             expected: "t".into(),
         },
         steps: vec![Step::new(format!(
-            "ALTER TABLE {} VALIDATE CONSTRAINT {constraint}",
-            sql::object(table)
+            "ALTER TABLE {} VALIDATE CONSTRAINT {}",
+            sql::object(table),
+            sql::ident(constraint)
         ))],
         rollback: Rollback::Nothing(
             "validating only checks rows; the constraint goes with the rollback of the phase that added it"

@@ -40,7 +40,10 @@ pub fn plan(
     let mut phases = vec![expand(table, from, to, old, &names)];
     phases.push(backfill(table, from, to, &key, options));
     if old.not_null {
-        phases.push(phases::validate(table, &names.not_null_check));
+        phases.push(phases::validate(
+            table,
+            &Ident::new(names.not_null_check.clone()),
+        ));
     }
     phases.push(contract(table, from, to, old, &names, options));
     Ok(Plan {
@@ -72,7 +75,7 @@ impl Names {
         Names {
             function: sql::derived(table, &[&trigger]),
             trigger,
-            not_null_check: sql::derived_ident(&[&table.name.value, &to.value, "not_null"]),
+            not_null_check: phases::not_null_check(table, to),
         }
     }
 }
@@ -152,7 +155,7 @@ fn backfill(
     table: &ObjectName,
     from: &Ident,
     to: &Ident,
-    key: &Ident,
+    key: &[Ident],
     options: &PlanOptions,
 ) -> Phase {
     let (f, n) = (sql::ident(from), sql::ident(to));
@@ -219,6 +222,9 @@ fn contract(
         )),
         ..Step::strong(format!("ALTER TABLE {t} DROP COLUMN {}", sql::ident(from)))
     });
+    if old.not_null && options.target.at_least(12, 0, 0) {
+        steps.extend(phases::keep_not_null_name(table, to, from, options));
+    }
     Phase {
         kind: PhaseKind::Contract,
         summary: format!("drop the trigger and {from}"),

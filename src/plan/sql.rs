@@ -25,6 +25,100 @@ pub fn object(name: &ObjectName) -> String {
     }
 }
 
+/// The name PostgreSQL gives an object it names itself (`makeObjectName`): `name1`, then
+/// `name2` when there is one, then `label`, joined by `_`; when that is longer than 63
+/// bytes, the longer of the two names is cut first, byte by byte, until it fits (never in
+/// the middle of a character). `<table>_pkey`, `<table>_<column>_key`, `<table>_<column>_check`,
+/// `<table>_<column>_seq` and, from PostgreSQL 18, `<table>_<column>_not_null`.
+pub fn postgres_name(name1: &str, name2: Option<&str>, label: &str) -> Ident {
+    let overhead = label.len() + 1 + usize::from(name2.is_some());
+    let available = MAX_IDENT_BYTES.saturating_sub(overhead);
+    let (mut len1, mut len2) = (name1.len(), name2.map_or(0, str::len));
+    while len1 + len2 > available {
+        if len1 > len2 {
+            len1 -= 1;
+        } else {
+            len2 -= 1;
+        }
+    }
+    let clip = |name: &str, mut len: usize| {
+        while !name.is_char_boundary(len) {
+            len -= 1;
+        }
+        name[..len].to_string()
+    };
+    let mut name = clip(name1, len1);
+    if let Some(name2) = name2 {
+        name.push('_');
+        name.push_str(&clip(name2, len2));
+    }
+    name.push('_');
+    name.push_str(label);
+    named(name)
+}
+
+/// An identifier for a name that must be exactly `value`: quoted unless PostgreSQL reads
+/// it back unchanged without quotes.
+pub fn named(value: String) -> Ident {
+    let plain = value.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    Ident {
+        quoted: !plain,
+        value,
+    }
+}
+
+/// The column part PostgreSQL puts in a key's or foreign key's name: the columns as
+/// stored, joined by `_`.
+pub fn column_list_name(columns: &[Ident]) -> String {
+    columns.iter().map(Ident::key).collect::<Vec<_>>().join("_")
+}
+
+/// The identifiers an expression names, outside string literals: unquoted words fold to
+/// lower case, quoted ones keep their case.
+pub fn identifiers(expr: &str) -> Vec<Ident> {
+    let mut found = Vec::new();
+    let mut chars = expr.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        match c {
+            '\'' => {
+                while chars.next_if(|&(_, c)| c != '\'').is_some() {}
+                chars.next();
+            }
+            '"' => {
+                let mut value = String::new();
+                while let Some((_, c)) = chars.next() {
+                    // `""` inside quotes is one `"`.
+                    if c == '"' && chars.next_if(|&(_, c)| c == '"').is_none() {
+                        break;
+                    }
+                    value.push(c);
+                }
+                found.push(Ident::quoted(value));
+            }
+            c if c.is_alphabetic() || c == '_' => {
+                let mut end = start + c.len_utf8();
+                while let Some((i, c)) =
+                    chars.next_if(|&(_, c)| c.is_alphanumeric() || c == '_' || c == '$')
+                {
+                    end = i + c.len_utf8();
+                }
+                found.push(Ident::new(&expr[start..end]));
+            }
+            c if c.is_ascii_digit() => {
+                while chars
+                    .next_if(|&(_, c)| c.is_alphanumeric() || c == '_' || c == '.')
+                    .is_some()
+                {}
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 /// A new object name in the table's schema, built from parts and cut to 63 bytes.
 pub fn derived(table: &ObjectName, parts: &[&str]) -> ObjectName {
     ObjectName {
@@ -75,16 +169,12 @@ pub fn known_table<'a>(catalog: &'a Catalog, table: &ObjectName) -> Result<&'a T
     })
 }
 
-/// The single-column primary key the backfill walks.
-pub fn batch_key(table: &Table) -> Result<Ident, PlanError> {
+/// The primary key the backfill walks in order, one column or several.
+pub fn batch_key(table: &Table) -> Result<Vec<Ident>, PlanError> {
     match table.primary_key() {
-        Some([key]) => Ok(key.clone()),
-        Some(_) => Err(PlanError(format!(
-            "`{}` has a composite primary key; the batched backfill walks a single-column key",
-            table.name
-        ))),
-        None => Err(PlanError(format!(
-            "`{}` has no primary key the replayed migrations declare; the batched backfill walks it",
+        Some(key) if !key.is_empty() => Ok(key.to_vec()),
+        _ => Err(PlanError(format!(
+            "`{}` has no primary key in the replayed migrations, and the batched backfill walks the rows in key order; add a primary key first (`lockstep plan` plans ADD PRIMARY KEY without blocking writes), then plan this change",
             table.name
         ))),
     }
@@ -93,7 +183,7 @@ pub fn batch_key(table: &Table) -> Result<Ident, PlanError> {
 /// What a batched backfill writes, to which rows.
 pub struct Backfill<'a> {
     pub table: &'a ObjectName,
-    pub key: &'a Ident,
+    pub key: &'a [Ident],
     /// The `SET` list, e.g. `emissions_kg = co2_kg`.
     pub assignments: String,
     /// The rows that still need it, e.g. `emissions_kg IS DISTINCT FROM co2_kg`; rows
@@ -103,33 +193,66 @@ pub struct Backfill<'a> {
 
 /// One `DO` block that walks the key in batches, commits each batch (PostgreSQL 11+,
 /// outside a transaction block only) and pauses between them.
+///
+/// Batches are key ranges found by keyset pagination (`ORDER BY key LIMIT n`, row
+/// comparisons for a composite key), which works for every btree-ordered key type (uuid
+/// and text included: `min(uuid)` does not exist) and uses the key's own index. The key
+/// variables are declared `%TYPE` of the key columns, so they carry the columns'
+/// collations and compare exactly as the index orders.
 pub fn backfill_block(backfill: &Backfill, options: &PlanOptions) -> String {
     let table = object(backfill.table);
-    let key = ident(backfill.key);
-    let key_type = format!("{table}.{key}%TYPE");
+    let columns: Vec<String> = backfill.key.iter().map(ident).collect();
+    let names = |prefix: &str| -> Vec<String> {
+        match columns.len() {
+            1 => vec![prefix.to_string()],
+            n => (1..=n).map(|n| format!("{prefix}_{n}")).collect(),
+        }
+    };
+    let (starts, ends) = (names("batch_start"), names("batch_end"));
+    let row = |items: &[String]| match items {
+        [item] => item.clone(),
+        _ => format!("({})", items.join(", ")),
+    };
+    let declarations: String = columns
+        .iter()
+        .zip(starts.iter().zip(&ends))
+        .map(|(column, (start, end))| {
+            format!("  {start} {table}.{column}%TYPE;\n  {end} {table}.{column}%TYPE;\n")
+        })
+        .collect();
+    let (key, start, end) = (row(&columns), row(&starts), row(&ends));
+    let list = columns.join(", ");
+    let descending = columns
+        .iter()
+        .map(|c| format!("{c} DESC"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let pause = format!("{:.3}", f64::from(options.pause_ms) / 1000.0);
     let body = format!(
         "
 DECLARE
-  batch_start {key_type};
-  batch_end {key_type};
-BEGIN
-  SELECT min({key}) INTO batch_start FROM {table};
-  WHILE batch_start IS NOT NULL LOOP
-    SELECT max({key}) INTO batch_end
-      FROM (SELECT {key} FROM {table}
-             WHERE {key} >= batch_start
-             ORDER BY {key}
-             LIMIT {limit}) AS batch;
+{declarations}BEGIN
+  SELECT {list} INTO {start_list} FROM {table} ORDER BY {list} LIMIT 1;
+  WHILE FOUND LOOP
+    SELECT {list} INTO {end_list}
+      FROM (SELECT {list} FROM {table}
+             WHERE {key} >= {start}
+             ORDER BY {list}
+             LIMIT {limit}) AS batch
+     ORDER BY {descending}
+     LIMIT 1;
+    EXIT WHEN NOT FOUND;
     UPDATE {table} SET {assignments}
-     WHERE {key} BETWEEN batch_start AND batch_end
+     WHERE {key} >= {start} AND {key} <= {end}
        AND ({pending});
     COMMIT;
     PERFORM pg_sleep({pause});
-    SELECT min({key}) INTO batch_start FROM {table} WHERE {key} > batch_end;
+    SELECT {list} INTO {start_list} FROM {table} WHERE {key} > {end} ORDER BY {list} LIMIT 1;
   END LOOP;
 END
 ",
+        start_list = starts.join(", "),
+        end_list = ends.join(", "),
         limit = options.batch_size,
         assignments = backfill.assignments,
         pending = backfill.pending,
@@ -259,6 +382,55 @@ mod tests {
             None
         );
         assert_eq!(after_leading_keyword("", "index", 3), None);
+    }
+
+    #[test]
+    fn default_names_are_the_ones_postgres_chooses() {
+        let name = postgres_name("orders", Some("score"), "check");
+        assert_eq!(
+            (name.value.as_str(), name.quoted),
+            ("orders_score_check", false)
+        );
+        let name = postgres_name("Orders", Some("Note"), "key");
+        assert_eq!(
+            (name.value.as_str(), name.quoted),
+            ("Orders_Note_key", true)
+        );
+        assert_eq!(postgres_name("orders", None, "pkey").value, "orders_pkey");
+        // The longer name is cut first, until the whole fits in 63 bytes (PostgreSQL 15).
+        let table = "shipment_carbon_emission_measurements_by_region_and_day";
+        assert_eq!(
+            postgres_name(table, Some("note"), "key").value,
+            "shipment_carbon_emission_measurements_by_region_and_da_note_key"
+        );
+        assert_eq!(
+            postgres_name(
+                table,
+                Some("measurement_identifier_within_region"),
+                "not_null"
+            )
+            .value,
+            "shipment_carbon_emission_me_measurement_identifier_wit_not_null"
+        );
+        let cut = postgres_name(&"é".repeat(40), None, "pkey");
+        assert!(cut.value.len() <= MAX_IDENT_BYTES && cut.value.ends_with("_pkey"));
+    }
+
+    #[test]
+    fn identifiers_skip_literals_and_keep_quoted_case() {
+        let found: Vec<(String, bool)> =
+            identifiers("\"Amount\" >= 0 AND note <> 'x''y z' AND 1e5 < Total")
+                .into_iter()
+                .map(|i| (i.value, i.quoted))
+                .collect();
+        let expected = [
+            ("Amount", true),
+            ("AND", false),
+            ("note", false),
+            ("AND", false),
+            ("Total", false),
+        ];
+        assert_eq!(found, expected.map(|(v, q)| (v.to_string(), q)).to_vec());
     }
 
     #[test]

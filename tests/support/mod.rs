@@ -23,6 +23,7 @@
 
 pub mod git;
 pub mod mariadb;
+pub mod plan_files;
 pub mod postgres;
 
 use std::io::Write;

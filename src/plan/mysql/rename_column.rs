@@ -88,7 +88,12 @@ pub fn plan_change(
 
 /// The batch key and its type, which the backfill procedure declares its variables with.
 pub fn key_column(table: &Table) -> Result<&Column, PlanError> {
-    let key = batch_key(table)?;
+    let [key] = batch_key(table)?.try_into().map_err(|_| {
+        PlanError(format!(
+            "`{}` has a composite primary key; the MySQL backfill walks a single-column key",
+            table.name
+        ))
+    })?;
     table.column(&key).ok_or_else(|| {
         PlanError(format!(
             "the primary key `{key}` of `{}` is not among its columns",

@@ -1,0 +1,118 @@
+//! The files `lockstep plan` writes for a phase, and what their headers claim.
+
+use std::path::{Path, PathBuf};
+
+/// One phase: its files and the header's claims.
+pub struct PhaseFiles {
+    pub name: String,
+    pub up: String,
+    pub down: String,
+    pub kind: String,
+    pub after_all_instances: bool,
+    pub before_release: bool,
+    pub lock_mode: String,
+    /// The header says the lock covers catalogue changes only: no rewrite, no scan.
+    pub catalogue_only: bool,
+    pub verify: String,
+    pub expected: String,
+    pub irreversible: bool,
+    pub has_rollback_steps: bool,
+}
+
+/// `lockstep plan` of the last statement of `change`, after `create`, with `args`; the
+/// phases' files in order, or lockstep's message when it refuses.
+pub fn plan(create: &str, change: &str, args: &[&str]) -> Result<Vec<PhaseFiles>, String> {
+    let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let dir = temp.path();
+    std::fs::write(dir.join("000001_create.up.sql"), create).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("000002_change.up.sql"), change).map_err(|e| e.to_string())?;
+    let out = dir.join("plan");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .arg("plan")
+        .arg(dir.join("000002_change.up.sql"))
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .map_err(|e| format!("run lockstep plan: {e}"))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    let mut ups: Vec<PathBuf> = std::fs::read_dir(&out)
+        .map_err(|e| e.to_string())?
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".up.sql"))
+        .collect();
+    ups.sort();
+    Ok(ups.iter().map(|up| read_phase(up)).collect())
+}
+
+pub fn read_phase(up_path: &Path) -> PhaseFiles {
+    let up = std::fs::read_to_string(up_path).expect("read up");
+    let down_path = up_path.to_string_lossy().replace(".up.sql", ".down.sql");
+    let down = std::fs::read_to_string(down_path).expect("read down");
+    let line = |prefix: &str| -> String {
+        up.lines()
+            .find_map(|l| l.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("header line {prefix:?} missing in {up}"))
+            .to_string()
+    };
+    let phase = line("-- Phase ");
+    let kind = phase
+        .split_once(", ")
+        .and_then(|(_, rest)| rest.split_once(':'))
+        .map(|(kind, _)| kind.to_string())
+        .expect("phase kind");
+    let deploy = line("-- Deploy: ");
+    let lock = line("-- Lock: ");
+    let (mode, rest) = lock.split_once(" on ").expect("lock mode");
+    let catalogue_only = rest.contains("(catalogue changes only");
+    let verify = line("-- Verify: ");
+    let irreversible = line("-- Rollback: ").starts_with("none, IRREVERSIBLE");
+    PhaseFiles {
+        name: up_path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        kind,
+        after_all_instances: deploy.starts_with("only after every application instance"),
+        before_release: deploy.starts_with("before the application release"),
+        lock_mode: pg_locks_name(mode),
+        catalogue_only,
+        verify: verify.trim_end_matches(';').to_string(),
+        expected: line("--   expect: "),
+        irreversible,
+        has_rollback_steps: !irreversible
+            && down.lines().any(|l| !l.is_empty() && !l.starts_with("--")),
+        up,
+        down,
+    }
+}
+
+/// `ACCESS EXCLUSIVE` -> `AccessExclusiveLock`.
+pub fn pg_locks_name(mode: &str) -> String {
+    let words: String = mode
+        .split(' ')
+        .map(|w| {
+            let lower = w.to_lowercase();
+            let mut chars = lower.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().collect::<String>() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect();
+    format!("{words}Lock")
+}
+
+/// The earlier phase to run again after rolling back a phase of `kind`: two rollbacks undo
+/// a little more than their phase, as their plans note. The one of set_not_null leaves the
+/// check NOT VALID (validate restores it), and the one of attach_index drops the index with
+/// the constraint (build_index rebuilds it).
+pub fn redo_after_rollback(kind: &str) -> Option<&'static str> {
+    match kind {
+        "set_not_null" => Some("validate"),
+        "attach_index" => Some("build_index"),
+        _ => None,
+    }
+}
