@@ -44,10 +44,13 @@ struct Shape {
     key: &'static str,
     /// Key columns an insert must give, and their values from a number, when the key has
     /// no default.
-    key_insert: Option<(&'static str, fn(&str) -> String)>,
+    key_insert: Option<KeyInsert>,
     /// Columns are mixed-case quoted names (`"Amount"`).
     quoted: bool,
 }
+
+/// Key columns an insert gives, and their values from a number's SQL.
+type KeyInsert = (&'static str, fn(&str) -> String);
 
 fn tenant_line(n: &str) -> String {
     format!("({n}) % 7, {n}")
