@@ -717,6 +717,66 @@ grid_tests!(
     rename_table,
 );
 
+/// `ALTER COLUMN ... TYPE varchar(10)` fails on a row of 11 characters; the plan must fail
+/// there too, before its contract phase, and go on once the row is corrected.
+#[test]
+fn a_narrowing_type_change_stops_where_the_statement_would() {
+    let Some(server) = postgres_major(15) else {
+        return;
+    };
+    let create = "CREATE TABLE parcels (id bigserial PRIMARY KEY, code varchar(20) NOT NULL);\n";
+    let change = "ALTER TABLE parcels ALTER COLUMN code TYPE varchar(10);\n";
+    let phases = plan_files::plan(create, change, &["--layout", "golang-migrate"])
+        .expect("a plan for the type change");
+    let kinds: Vec<&str> = phases.iter().map(|p| p.kind.as_str()).collect();
+    assert_eq!(kinds, ["expand", "backfill", "validate", "contract"]);
+    let load = "INSERT INTO parcels (code) SELECT 'c' || g FROM generate_series(1, 50) g;
+                INSERT INTO parcels (code) VALUES ('elevenchars');";
+
+    let plain = server.fresh_db();
+    plain.exec(create).expect("create");
+    plain.exec(load).expect("load");
+    let refused = plain.exec(change);
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("value too long")),
+        "the plain statement: {refused:?}"
+    );
+
+    let db = server.fresh_db();
+    db.exec(create).expect("create");
+    db.exec(load).expect("load");
+    apply(&db, &phases[0]).expect("expand");
+    let stopped = migrate(&db, &phases[1].up);
+    assert!(
+        stopped
+            .as_ref()
+            .is_err_and(|e| e.contains("value too long")),
+        "the backfill must stop on the row the statement fails on: {stopped:?}"
+    );
+    let too_long = db.exec("INSERT INTO parcels (code) VALUES ('twelve_chars')");
+    assert!(
+        too_long
+            .as_ref()
+            .is_err_and(|e| e.contains("value too long")),
+        "a write the new type cannot hold fails as it will after the change: {too_long:?}"
+    );
+    db.exec("UPDATE parcels SET code = 'eleven' WHERE code = 'elevenchars'")
+        .expect("correct the row");
+    for phase in &phases[1..] {
+        apply(&db, phase).expect("the rest of the plan");
+    }
+    assert_eq!(
+        query_one(&db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'parcels'::regclass AND attname = 'code'"),
+        Ok("character varying(10)".to_string())
+    );
+    assert_eq!(
+        query_one(&db, "SELECT count(*) FROM parcels WHERE code = 'eleven'"),
+        Ok("1".to_string())
+    );
+}
+
 #[test]
 fn every_change_of_the_grid_has_a_test() {
     let source = include_str!("db_plan_grid.rs");

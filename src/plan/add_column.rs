@@ -14,7 +14,7 @@
 use super::phases::{self, BRIEF};
 use super::sql::{self, Backfill};
 use super::{
-    Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
@@ -116,9 +116,9 @@ fn stored_default(table: &ObjectName, column: &ColumnDef) -> Plan {
         title: title(table, column),
         slug: slug(table, column),
         phases: vec![expand],
-        notes: vec![format!(
+        notes: vec![Note::every_phase(format!(
             "No backfill is needed: on PostgreSQL 11+ existing rows read `{default}` from the catalogue, and inserts from the running release get it too."
-        )],
+        ))],
     }
 }
 
@@ -260,9 +260,9 @@ fn volatile_default(
         if options.target.at_least(12, 0, 0) {
             phases.push(phases::set_not_null(table, &column.name));
         } else {
-            notes.push(format!(
+            notes.push(Note::on(&[PhaseKind::Validate], format!(
                 "On PostgreSQL 11 SET NOT NULL scans the table under ACCESS EXCLUSIVE even with a validated check, so the plan stops at the validated check `{check}`, which enforces the same rule; run the SET NOT NULL after upgrading to 12."
-            ));
+            )));
         }
     }
     Ok(Plan {

@@ -8,14 +8,17 @@
 //! gives the new one its name, default and `NOT NULL`. Only the running releases write
 //! the old column until then, so the trigger converts in one direction only.
 //!
-//! The conversion is the statement's `USING` expression (or a cast to the new type),
-//! evaluated over the row itself (`FROM (SELECT NEW.*) AS old_row`), so it may name any
-//! column of the table, exactly as `USING` may.
+//! The conversion is the statement's `USING` expression (or the column itself), assigned to
+//! the new column: an assignment coerces exactly as `ALTER COLUMN ... TYPE` does, so a
+//! value the new type cannot hold (11 characters for `varchar(10)`) fails the trigger and
+//! the backfill where the plain statement would fail, instead of an explicit cast cutting
+//! it silently. It is evaluated over the row itself (`FROM (SELECT NEW.*) AS old_row`), so
+//! it may name any column of the table, exactly as `USING` may.
 
 use super::phases::{self, BRIEF};
 use super::sql::{self, Backfill};
 use super::{
-    Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use crate::catalog::{Catalog, Column};
 use crate::diagnostic::LockMode;
@@ -70,7 +73,8 @@ struct Change<'a> {
     column: &'a Ident,
     old: &'a Column,
     data_type: &'a DataType,
-    /// The value of the new column, computed from the row's columns.
+    /// The value of the new column, computed from the row's columns; assigned to it, which
+    /// coerces it to the new type.
     conversion: String,
     names: Names,
 }
@@ -99,7 +103,7 @@ fn convert_in_a_new_column(
     let key = sql::batch_key(known)?;
     let conversion = match using {
         Some(expr) => format!("({})", expr.trim()),
-        None => format!("CAST({} AS {})", sql::ident(column), data_type.text),
+        None => sql::ident(column),
     };
     let change = Change {
         table,
@@ -117,15 +121,15 @@ fn convert_in_a_new_column(
         ));
     }
     phases.push(contract(&change, options));
-    let mut notes = vec![format!(
+    let mut notes = vec![Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
         "Both releases read and write {column}; the one deployed before the contract phase must work with {} and {}, and write only values both can hold until the contract phase ran.",
         old.data_type.text, data_type.text
-    )];
+    ))];
     if old.default.is_some() {
-        notes.push(format!(
+        notes.push(Note::on(&[PhaseKind::Contract], format!(
             "The contract phase gives {column} its old default again; check that it converts to {}.",
             data_type.text
-        ));
+        )));
     }
     Ok(Plan {
         title: format!(
@@ -206,7 +210,12 @@ END
 
 fn backfill(change: &Change, key: &[Ident], options: &PlanOptions) -> Phase {
     let new = sql::ident(&change.names.new_column);
-    let pending = format!("{new} IS DISTINCT FROM {}", change.conversion);
+    // Compared as the new type: a conversion that coerces on assignment may not compare
+    // with the new column as it is (`text` with `jsonb`).
+    let pending = format!(
+        "{new} IS DISTINCT FROM CAST({} AS {})",
+        change.conversion, change.data_type.text
+    );
     let block = sql::backfill_block(
         &Backfill {
             table: change.table,
@@ -230,11 +239,10 @@ fn backfill(change: &Change, key: &[Ident], options: &PlanOptions) -> Phase {
             expected: "0".into(),
         },
         steps: vec![Step {
-            on_failure: Some(
-
-                "a value the conversion cannot handle stops the backfill at its batch (the batches before it stay committed): correct that row, or the USING expression, and run it again; it resumes with the rows still to convert"
-                    .to_string(),
-            ),
+            on_failure: Some(format!(
+                "a value {} cannot hold stops the backfill at its batch with the error the plain statement would give (the batches before it stay committed), and the contract phase must not run: correct that row, or the USING expression, and run it again; it resumes with the rows still to convert",
+                change.data_type.text
+            )),
             ..Step::new(block)
         }],
         rollback: Rollback::Nothing(format!(
@@ -329,6 +337,7 @@ fn contract(change: &Change, options: &PlanOptions) -> Phase {
                 "indexes, constraints and views on {column} are recreated on {} (they are dropped with the old column)",
                 names.new_column
             ),
+            format!("no query depends on the position of {column} (SELECT * read by position, INSERT without a column list): the converted column is added last and stays last"),
             "a backup taken after the backfill is restorable".into(),
         ],
     }

@@ -12,7 +12,7 @@
 use super::phases;
 use super::sql;
 use super::{
-    Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use crate::catalog::{Catalog, Table};
 use crate::diagnostic::LockMode;
@@ -47,9 +47,9 @@ pub fn set_not_null(
     let mut notes = vec![releases_comply(&check)];
     if !options.target.at_least(12, 0, 0) {
         phases.retain(|p| p.kind != PhaseKind::SetNotNull);
-        notes.push(format!(
+        notes.push(Note::on(&[PhaseKind::Validate], format!(
             "On PostgreSQL 11 SET NOT NULL scans the table under ACCESS EXCLUSIVE even with a validated check, so the plan stops at the validated check `{check}`, which enforces the same rule; run the SET NOT NULL after upgrading to 12."
-        ));
+        )));
     }
     Some(Ok(Plan {
         title: format!("make {table}.{column} NOT NULL"),
@@ -217,10 +217,10 @@ fn named(text: &str, keyword: &str, name: &str, has_name: bool) -> Result<String
 }
 
 /// Which release "the new release" of the constrain phase is.
-fn releases_comply(constraint: &str) -> String {
-    format!(
+fn releases_comply(constraint: &str) -> Note {
+    Note::on(&[PhaseKind::Constrain], format!(
         "The new release of the constrain phase is one that never writes a row breaking {constraint}: from that phase on such a write fails."
-    )
+    ))
 }
 
 /// The validate phase, told what a row that breaks the constraint does to it.

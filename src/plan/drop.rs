@@ -11,7 +11,7 @@
 
 use super::phases::{self, BRIEF};
 use super::sql;
-use super::{Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
+use super::{Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
 use crate::statement::{Ident, ObjectName};
@@ -34,10 +34,10 @@ pub fn column(
     let mut notes = Vec::new();
     if old.not_null && old.default.is_none() {
         phases.push(accept_null(table, column));
-        notes.push(format!(
+        notes.push(Note::on(&[PhaseKind::Expand], format!(
             "Rolling back the expand phase runs SET NOT NULL, which scans {table} under ACCESS EXCLUSIVE; once the new release has inserted rows without {column}, it adds the check {} NOT VALID instead (new writes must fill {column} again, those rows stay as they are).",
             phases::not_null_check(table, column)
-        ));
+        )));
     }
     let cascade = if cascade { " CASCADE" } else { "" };
     phases.push(Phase {

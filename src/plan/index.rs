@@ -9,7 +9,7 @@
 //! (the rollback does exactly that) before running the build again.
 
 use super::sql;
-use super::{Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
+use super::{Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
 use crate::catalog::{Catalog, Column, Table};
 use crate::diagnostic::LockMode;
 use crate::statement::{IndexDef, ObjectName};
@@ -163,10 +163,10 @@ pub fn drop(names: &[ObjectName], if_exists: bool, catalog: &Catalog) -> Result<
         title: format!("drop index {name} on {table}"),
         slug: sql::derived_ident(&[&name.name.value]),
         phases: vec![phase],
-        notes: vec![format!(
+        notes: vec![Note::every_phase(format!(
             "The rollback rebuilds {name} from what the replayed migrations say ({kind} on {columns}); before dropping, compare it with `SELECT pg_get_indexdef({}::regclass);` and add any WHERE clause, INCLUDE columns, sort order or storage parameters it shows.",
             sql::literal(&sql::object(&name))
-        )],
+        ))],
     })
 }
 

@@ -13,7 +13,7 @@ use super::index::build_phase;
 use super::phases::BRIEF;
 use super::sql;
 use super::{
-    Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
@@ -110,10 +110,10 @@ fn unique_index_then_attach(
         title: format!("add {kind} {name} to {table} ({})", list.join(", ")),
         slug: sql::derived_ident(&[&name.value]),
         phases,
-        notes: vec![format!(
+        notes: vec![Note::on(&[PhaseKind::AttachIndex], format!(
             "The rollback of the attach phase drops {name} with the constraint (PostgreSQL drops a constraint's index with it): run phase {} again to rebuild the index before attaching it again.",
             build_at + 1
-        )],
+        ))],
     })
 }
 

@@ -59,8 +59,37 @@ pub struct Plan {
     /// A file-name fragment naming the change, e.g. "shipments_co2_kg_to_emissions_kg".
     pub slug: String,
     pub phases: Vec<Phase>,
-    /// Advice that applies to the whole plan.
-    pub notes: Vec<String>,
+    /// Advice, each printed in the files of the phases it is about.
+    pub notes: Vec<Note>,
+}
+
+/// A warning or piece of advice, and the phases it is about: printed in those phases'
+/// files and their rollbacks, so that whoever deploys a phase reads it then.
+#[derive(Clone, Debug)]
+pub struct Note {
+    pub text: String,
+    /// Empty when it is about every phase.
+    pub about: Vec<PhaseKind>,
+}
+
+impl Note {
+    pub fn every_phase(text: impl Into<String>) -> Note {
+        Note {
+            text: text.into(),
+            about: Vec::new(),
+        }
+    }
+
+    pub fn on(about: &[PhaseKind], text: impl Into<String>) -> Note {
+        Note {
+            text: text.into(),
+            about: about.to_vec(),
+        }
+    }
+
+    pub fn is_about(&self, kind: PhaseKind) -> bool {
+        self.about.is_empty() || self.about.contains(&kind)
+    }
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]

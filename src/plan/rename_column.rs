@@ -13,7 +13,7 @@
 use super::phases::{self, BRIEF};
 use super::sql::{self, Backfill};
 use super::{
-    Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use crate::catalog::{Catalog, Column};
 use crate::diagnostic::LockMode;
@@ -51,12 +51,12 @@ pub fn plan(
         slug: sql::derived_ident(&[&table.name.value, &from.value, "to", &to.value]),
         phases,
         notes: vec![
-            format!(
+            Note::on(&[PhaseKind::Expand, PhaseKind::Backfill], format!(
                 "Deploy the release that uses `{to}` only once the backfill verify query returns 0: until a row is backfilled, a NULL written to its `{to}` cannot be told from a row not copied yet, and the trigger copies `{from}` over it."
-            ),
-            format!(
+            )),
+            Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
                 "Indexes, constraints, views and grants that use `{from}` are not moved: recreate them on `{to}` before the contract phase."
-            ),
+            )),
         ],
     })
 }

@@ -5,7 +5,7 @@
 
 use super::phases::BRIEF;
 use super::sql;
-use super::{Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
+use super::{Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
 use crate::statement::ObjectName;
@@ -31,13 +31,13 @@ pub fn plan(from: &ObjectName, to: &ObjectName, catalog: &Catalog) -> Result<Pla
         slug: sql::derived_ident(&[&from.name.value, "to", &to.name.value]),
         phases: vec![expand(from, &to, &view), contract(from, &to, view)],
         notes: vec![
-            format!(
+            Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
                 "The view {from} shows the columns {} has when the expand phase runs; add a column to {} only after the contract phase, or recreate the view with it.",
                 to.name, to.name
-            ),
-            format!(
+            )),
+            Note::on(&[PhaseKind::Expand], format!(
                 "Grants on {from} stay with the table; if the old release connects as a role that is not the owner, grant it the same privileges on the view."
-            ),
+            )),
         ],
     })
 }

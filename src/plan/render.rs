@@ -261,7 +261,7 @@ fn rollback_transactional(phase: &Phase) -> bool {
 }
 
 fn header(context: &PhaseContext) -> String {
-    let PhaseContext { plan, phase, .. } = context;
+    let phase = context.phase;
     let mut h = phase_opening(context);
     comment_line(
         &mut h,
@@ -294,12 +294,20 @@ fn header(context: &PhaseContext) -> String {
             comment_line(&mut h, format_args!("--   [ ] {item}"));
         }
     }
-    if context.position + 1 == plan.phases.len() {
-        for note in &plan.notes {
-            comment_line(&mut h, format_args!("-- Note: {note}"));
-        }
-    }
+    notes_about(&mut h, context);
     h
+}
+
+/// The plan's notes about the phase of `context`, as header lines.
+pub(super) fn notes_about(header: &mut String, context: &PhaseContext) {
+    for note in context
+        .plan
+        .notes
+        .iter()
+        .filter(|n| n.is_about(context.phase.kind))
+    {
+        comment_line(header, format_args!("-- Note: {}", note.text));
+    }
 }
 
 fn transaction_note(context: &PhaseContext) -> &'static str {
@@ -328,6 +336,7 @@ pub(super) fn rollback_header(context: &PhaseContext) -> String {
             context.phase.kind.name()
         ),
     );
+    notes_about(&mut h, context);
     h
 }
 

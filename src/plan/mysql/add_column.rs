@@ -7,6 +7,7 @@
 //! it rather than blocking. Without a default MySQL fills existing rows with the type's
 //! implicit zero value, which is rarely what anyone wants: the plan asks for a default.
 
+use super::super::Note;
 use super::super::{Deploy, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Verify};
 use super::{pin, sql};
 use crate::dialect::MysqlFlavor;
@@ -81,13 +82,13 @@ fn stored_default(
         )]),
         checklist: Vec::new(),
     };
-    let mut notes = vec![format!(
+    let mut notes = vec![Note::every_phase(format!(
         "No backfill is needed: existing rows read `{default}` from the data dictionary, and inserts from the running release get it too."
-    )];
+    ))];
     if add.algorithm == Algorithm::Instant && options.target.flavor == MysqlFlavor::Mysql {
-        notes.push(
-            "MySQL 8.0.29+ allows 64 instant ADD/DROP COLUMNs per table (INFORMATION_SCHEMA.INNODB_TABLES.TOTAL_ROW_VERSIONS); past that it would rebuild, and the ALGORITHM=INSTANT pin makes it refuse instead: rebuild the table with OPTIMIZE TABLE at a quiet hour first.".into(),
-        );
+        notes.push(Note::every_phase(
+            "MySQL 8.0.29+ allows 64 instant ADD/DROP COLUMNs per table (INFORMATION_SCHEMA.INNODB_TABLES.TOTAL_ROW_VERSIONS); past that it would rebuild, and the ALGORITHM=INSTANT pin makes it refuse instead: rebuild the table with OPTIMIZE TABLE at a quiet hour first.",
+        ));
     }
     Ok(Plan {
         title: format!("add {table}.{} {}", column.name, column.data_type.text),

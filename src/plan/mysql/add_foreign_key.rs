@@ -10,7 +10,7 @@
 //! when the replayed migrations show none.
 
 use super::super::{
-    Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use super::{pin, sql};
 use crate::catalog::Catalog;
@@ -139,10 +139,10 @@ pub fn plan(key: &ForeignKey, catalog: &Catalog, options: &PlanOptions) -> Resul
         ),
         slug: sql::derived(&[&name]),
         phases: vec![constrain, validate],
-        notes: vec![format!(
+        notes: vec![Note::on(&[PhaseKind::Constrain, PhaseKind::Validate], format!(
             "Both application releases must keep foreign_key_checks on (the default): the key checks their writes from the constrain phase on, and {} rows cannot be deleted while {table} rows reference them.",
             key.references
-        )],
+        ))],
     })
 }
 

@@ -4,6 +4,7 @@
 //! that pin and a `lock_wait_timeout`; FULLTEXT and SPATIAL indexes, which block writes,
 //! get the online schema-change tools instead.
 
+use super::super::Note;
 use super::super::{Deploy, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Verify};
 use super::{pin, sql};
 use crate::catalog::Catalog;
@@ -61,13 +62,13 @@ pub fn plan(index: &IndexDef, catalog: &Catalog, options: &PlanOptions) -> Resul
         )]),
         checklist: Vec::new(),
     };
-    let mut notes = vec![
-        "Writes during the build are logged and applied at the end; past innodb_online_alter_log_max_size (128 MB by default) the build fails and changes nothing: raise it or run at a quieter time.".to_string(),
-    ];
+    let mut notes = vec![Note::every_phase(
+        "Writes during the build are logged and applied at the end; past innodb_online_alter_log_max_size (128 MB by default) the build fails and changes nothing: raise it or run at a quieter time.",
+    )];
     if index.unique {
-        notes.push(format!(
+        notes.push(Note::every_phase(format!(
             "The build fails, changing nothing, if `{table}` holds duplicate ({columns}) values, or if a write adds one while it runs."
-        ));
+        )));
     }
     Ok(Plan {
         title: format!("add index {name} on {table} ({columns})"),

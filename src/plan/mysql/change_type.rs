@@ -18,7 +18,7 @@
 //! receives it); values only the new type can hold belong to the release after it.
 
 use super::super::{
-    Deploy, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use super::rename_column::key_column;
 use super::sql::{self, Backfill};
@@ -131,9 +131,9 @@ fn online_plan(
         title: title(table, current, column),
         slug: sql::derived(&[&table.name.value, &column.name.value, "type"]),
         phases: vec![expand],
-        notes: vec![
-            "The rollback is the reverse MODIFY without a pin: it may need a copy of the table, so check its verdict with `lockstep check` before relying on it.".into(),
-        ],
+        notes: vec![Note::every_phase(
+            "The rollback is the reverse MODIFY without a pin: it may need a copy of the table, so check its verdict with `lockstep check` before relying on it.",
+        )],
     }
 }
 
@@ -370,14 +370,15 @@ fn copy_plan(
         slug: sql::derived(&[&table.name.value, &name.value, "type"]),
         phases: vec![expand, backfill, swap, contract],
         notes: vec![
-            format!(
+            // The alternative matters before anything runs.
+            Note::on(&[PhaseKind::Expand], format!(
                 "`{alter}` can only copy the table, blocking writes for the whole copy. Alternative to these phases, one copy in the background while writes continue: {}.",
                 sql::online_tools(table, alter)
-            ),
-            format!(
+            )),
+            Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
                 "Until the contract phase every write to {name} must also fit {} (the old column still receives it): ship code that writes values only {} can hold after it.",
                 current.data_type.text, column.data_type.text
-            ),
+            )),
         ],
     })
 }

@@ -13,7 +13,7 @@
 
 use super::super::sql::{batch_key, known_table};
 use super::super::{
-    Deploy, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use super::sql::{self, Backfill};
 use super::{pin, Pin};
@@ -50,12 +50,12 @@ pub fn plan(
         slug: names.base.clone(),
         phases,
         notes: vec![
-            format!(
+            Note::on(&[PhaseKind::Expand, PhaseKind::Backfill], format!(
                 "Deploy the release that uses `{to}` only once the backfill verify query returns 0: before that, it reads NULL from rows not copied yet."
-            ),
-            format!(
+            )),
+            Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
                 "Indexes, foreign keys and views that use `{from}` are not moved: recreate them on `{to}` before the contract phase."
-            ),
+            )),
         ],
     })
 }

@@ -20,8 +20,8 @@
 //! backfill's `COMMIT` per batch ends whichever transaction is open.
 
 use super::super::render::{
-    comment_line, files_with, phase_opening, rollback_header, Convention, Names, OutFile,
-    PhaseContext, Role,
+    comment_line, files_with, notes_about, phase_opening, rollback_header, Convention, Names,
+    OutFile, PhaseContext, Role,
 };
 use super::super::{Plan, PlanError, Rollback, Step};
 use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
@@ -69,7 +69,7 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
 }
 
 fn header(context: &PhaseContext) -> String {
-    let PhaseContext { plan, phase, .. } = context;
+    let phase = context.phase;
     let mut h = phase_opening(context);
     comment_line(&mut h, format_args!("-- Transaction: none: MySQL commits each statement on its own; if the phase stops part-way, run its rollback, then the phase again."));
     comment_line(
@@ -100,12 +100,7 @@ fn header(context: &PhaseContext) -> String {
             comment_line(&mut h, format_args!("--   [ ] {item}"));
         }
     }
-    // The alternatives (an online schema-change tool) matter before anything runs.
-    if context.position == 0 {
-        for note in &plan.notes {
-            comment_line(&mut h, format_args!("-- Note: {note}"));
-        }
-    }
+    notes_about(&mut h, context);
     h
 }
 
