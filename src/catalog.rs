@@ -189,6 +189,34 @@ impl Catalog {
         })
     }
 
+    /// The indexes the replay saw created on `table`, with their names as stored.
+    pub fn indexes_on(&self, table: &ObjectName) -> Vec<(&TableKey, &Index)> {
+        let key = self.key(table);
+        let mut found: Vec<(&TableKey, &Index)> = self
+            .indexes
+            .iter()
+            .filter(|(_, i)| i.table == key)
+            .collect();
+        found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        found
+    }
+
+    /// The foreign keys of other tables (or of `table` itself) that reference `table`:
+    /// the referencing table and the constraint.
+    pub fn foreign_keys_to(&self, table: &ObjectName) -> Vec<(&ObjectName, &CatalogConstraint)> {
+        let key = self.key(table);
+        let mut found: Vec<(&ObjectName, &CatalogConstraint)> = self
+            .tables
+            .values()
+            .flat_map(|t| t.constraints.iter().map(move |c| (&t.name, c)))
+            .filter(|(_, c)| {
+                matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if self.key(references) == key)
+            })
+            .collect();
+        found.sort_by_key(|(t, c)| (t.to_string(), c.name.clone()));
+        found
+    }
+
     /// The tables the foreign keys of `table` reference, as far as the replay saw them.
     pub fn referenced_tables(&self, table: &ObjectName) -> Vec<&ObjectName> {
         let Some(known) = self.table(table) else {
@@ -459,7 +487,8 @@ fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
     Column {
         name: def.name.clone(),
         data_type: def.data_type.clone(),
-        not_null: def.not_null || def.primary_key,
+        // A serial column is NOT NULL, as PostgreSQL makes it.
+        not_null: def.not_null || def.primary_key || def.is_serial(),
         default: def.default.clone(),
         added_in: Some(change_set),
     }

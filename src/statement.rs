@@ -146,6 +146,16 @@ impl DataType {
     pub fn charset(&self) -> Option<&str> {
         charset_after_keyword(&self.text)
     }
+
+    /// For a serial pseudo-type, the integer type the column really has.
+    pub fn serial_storage(&self) -> Option<&'static str> {
+        match self.base.as_str() {
+            "serial" | "serial4" => Some("integer"),
+            "bigserial" | "serial8" => Some("bigint"),
+            "smallserial" | "serial2" => Some("smallint"),
+            _ => None,
+        }
+    }
 }
 
 /// The name after `charset` or `character set` (with an optional `=`) in lower-case text.
@@ -182,10 +192,7 @@ impl ColumnDef {
 
     /// `serial`, `bigserial` and `smallserial` are an integer plus a sequence default.
     pub fn is_serial(&self) -> bool {
-        matches!(
-            self.data_type.base.as_str(),
-            "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2"
-        )
+        self.data_type.serial_storage().is_some()
     }
 }
 

@@ -187,7 +187,7 @@ impl Shape {
 
     fn create(&self, extra: &str) -> String {
         let columns = self.fill(
-            "{amount} integer NOT NULL DEFAULT 0,\n    {note} text,\n    {legacy} text NOT NULL",
+            "{amount} integer NOT NULL DEFAULT 0,\n    {note} text,\n    {legacy} text NOT NULL,\n    {ticket} serial",
         );
         format!(
             "{}CREATE TABLE {} (\n    {},\n    {columns}\n);\n{}",
@@ -329,6 +329,37 @@ const CHANGES: &[Change] = &[
         new: AMOUNT,
     },
     Change {
+        name: "rename_indexed_column",
+        extra: "CREATE INDEX {amount_idx} ON {t} ({amount});\n",
+        change: "ALTER TABLE {t} RENAME COLUMN {amount} TO {amount_total};\n",
+        old: AMOUNT,
+        new: Writer {
+            value: "{amount_total}",
+            ..AMOUNT
+        },
+    },
+    Change {
+        name: "change_type_indexed",
+        extra: "CREATE INDEX {amount_idx} ON {t} ({amount});\n",
+        change: "ALTER TABLE {t} ALTER COLUMN {amount} TYPE bigint;\n",
+        old: AMOUNT,
+        new: AMOUNT,
+    },
+    Change {
+        name: "rename_serial_column",
+        extra: "",
+        change: "ALTER TABLE {t} RENAME COLUMN {ticket} TO {ticket_no};\n",
+        old: AMOUNT,
+        new: AMOUNT,
+    },
+    Change {
+        name: "change_type_serial",
+        extra: "",
+        change: "ALTER TABLE {t} ALTER COLUMN {ticket} TYPE bigint;\n",
+        old: AMOUNT,
+        new: AMOUNT,
+    },
+    Change {
         name: "rename_table",
         extra: "",
         change: "ALTER TABLE {t} RENAME TO {t2name};\n",
@@ -347,6 +378,10 @@ const REFUSALS: &[(&str, &str, &str)] = &[
     ("no_key", "change_type", "primary key"),
     ("no_key", "add_volatile_not_null", "primary key"),
     ("no_key", "add_serial", "primary key"),
+    ("no_key", "rename_indexed_column", "primary key"),
+    ("no_key", "change_type_indexed", "primary key"),
+    ("no_key", "rename_serial_column", "primary key"),
+    ("no_key", "change_type_serial", "primary key"),
 ];
 
 fn expected_refusal(shape: &Shape, change: &Change) -> Option<&'static str> {
@@ -714,6 +749,10 @@ grid_tests!(
     add_unique,
     create_index,
     drop_index,
+    rename_indexed_column,
+    change_type_indexed,
+    rename_serial_column,
+    change_type_serial,
     rename_table,
 );
 

@@ -131,11 +131,7 @@ fn serial(
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
-    let integer = match column.data_type.base.as_str() {
-        "smallserial" | "serial2" => "smallint",
-        "bigserial" | "serial8" => "bigint",
-        _ => "integer",
-    };
+    let integer = column.data_type.serial_storage().unwrap_or("integer");
     let sequence = ObjectName {
         schema: table.schema.clone(),
         name: sql::postgres_name(&table.name.key(), Some(&column.name.key()), "seq"),

@@ -15,6 +15,7 @@
 //! it silently. It is evaluated over the row itself (`FROM (SELECT NEW.*) AS old_row`), so
 //! it may name any column of the table, exactly as `USING` may.
 
+use super::dependants::{self, CarriedIndex};
 use super::phases::{self, BRIEF};
 use super::sql::{self, Backfill};
 use super::{
@@ -101,6 +102,7 @@ fn convert_in_a_new_column(
         )));
     }
     let key = sql::batch_key(known)?;
+    let carried = dependants::carried_indexes(catalog, known, column, &names.new_column)?;
     let conversion = match using {
         Some(expr) => format!("({})", expr.trim()),
         None => sql::ident(column),
@@ -120,7 +122,8 @@ fn convert_in_a_new_column(
             &Ident::new(change.names.not_null_check.clone()),
         ));
     }
-    phases.push(contract(&change, options));
+    phases.extend(carried.iter().map(|index| index.build_phase(table)));
+    phases.push(contract(&change, &carried, options));
     let mut notes = vec![Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
         "Both releases read and write {column}; the one deployed before the contract phase must work with {} and {}, and write only values both can hold until the contract phase ran.",
         old.data_type.text, data_type.text
@@ -253,7 +256,7 @@ fn backfill(change: &Change, key: &[Ident], options: &PlanOptions) -> Phase {
     }
 }
 
-fn contract(change: &Change, options: &PlanOptions) -> Phase {
+fn contract(change: &Change, carried: &[CarriedIndex], options: &PlanOptions) -> Phase {
     let Change {
         table,
         column,
@@ -262,6 +265,11 @@ fn contract(change: &Change, options: &PlanOptions) -> Phase {
         ..
     } = change;
     let t = sql::object(table);
+    // A serial column goes back to its integer type, with the sequence it keeps.
+    let old_type = old
+        .data_type
+        .serial_storage()
+        .unwrap_or(&old.data_type.text);
     let (c, new) = (sql::ident(column), sql::ident(&names.new_column));
     let mut steps = vec![
         Step::strong(format!("DROP TRIGGER {} ON {t}", names.trigger)),
@@ -271,6 +279,7 @@ fn contract(change: &Change, options: &PlanOptions) -> Phase {
     if proven_not_null {
         steps.extend(phases::set_not_null_steps(table, &names.new_column));
     }
+    steps.extend(phases::move_serial_sequence(table, old, &names.new_column));
     steps.push(Step {
         ignore: Some(format!(
             "-- lockstep:ignore drop-column -- contract phase: {} holds every value of {column} converted, and takes its name below",
@@ -285,6 +294,7 @@ fn contract(change: &Change, options: &PlanOptions) -> Phase {
         )),
         ..Step::strong(format!("ALTER TABLE {t} RENAME COLUMN {new} TO {c}"))
     });
+    steps.extend(carried.iter().map(CarriedIndex::rename_step));
     if proven_not_null {
         steps.extend(phases::keep_not_null_name(
             table,
@@ -325,7 +335,7 @@ fn contract(change: &Change, options: &PlanOptions) -> Phase {
         steps,
         rollback: Rollback::Irreversible(format!(
             "the {} values of {column} are dropped; to go back, plan the change back to {} and deploy it",
-            old.data_type.text, old.data_type.text
+            old_type, old_type
         )),
         checklist: vec![
             format!(
@@ -334,7 +344,7 @@ fn contract(change: &Change, options: &PlanOptions) -> Phase {
             ),
             "the backfill verify query returned 0 after that release went out".into(),
             format!(
-                "indexes, constraints and views on {column} are recreated on {} (they are dropped with the old column)",
+                "views, functions and grants that use {column} are recreated on {} (they are dropped with the old column; the plan rebuilt its indexes)",
                 names.new_column
             ),
             format!("no query depends on the position of {column} (SELECT * read by position, INSERT without a column list): the converted column is added last and stays last"),

@@ -22,6 +22,7 @@ mod add_column;
 mod change_type;
 pub mod command;
 mod constraint;
+mod dependants;
 mod drop;
 mod index;
 mod key;
@@ -392,6 +393,53 @@ mod tests {
     }
 
     const USERS: &str = "CREATE TABLE users (id bigint PRIMARY KEY, email text, age int);\n";
+
+    /// Why the last statement of `sql` gets no plan, after the others are replayed.
+    fn refusal(sql: &str) -> String {
+        let parsed = parse_text(sql, Dialect::Postgres);
+        let mut catalog = Catalog::new(Dialect::Postgres);
+        let (last, earlier) = parsed.statements.split_last().expect("statements");
+        for statement in earlier {
+            catalog.apply(statement, ChangeSet(0));
+        }
+        let options = PlanOptions {
+            target: Target::new(Dialect::Postgres),
+            batch_size: DEFAULT_BATCH_SIZE,
+            pause_ms: DEFAULT_PAUSE_MS,
+        };
+        match plan_statement(last, sql, &catalog, &options) {
+            Some(Err(e)) => e.0,
+            other => panic!("expected a refusal for {sql}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn what_the_contract_would_drop_with_the_old_column_is_named_in_the_refusal() {
+        let cases = [
+            (format!("{USERS}ALTER TABLE users RENAME COLUMN id TO user_id;"), "the primary key"),
+            (format!("{USERS}ALTER TABLE users ALTER COLUMN id TYPE numeric;"), "the primary key"),
+            (
+                format!("{USERS}ALTER TABLE users ADD CONSTRAINT adult CHECK (age >= 18);\nALTER TABLE users RENAME COLUMN age TO years;"),
+                "the check adult",
+            ),
+            (
+                format!("{USERS}ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);\nCREATE TABLE orders (id bigint PRIMARY KEY, buyer text, CONSTRAINT orders_buyer_fkey FOREIGN KEY (buyer) REFERENCES users (email));\nALTER TABLE users ALTER COLUMN email TYPE varchar(100);"),
+                "the foreign key orders_buyer_fkey of orders",
+            ),
+            (
+                format!("{USERS}CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);\nALTER TABLE users RENAME COLUMN id TO user_id;"),
+                "a foreign key of orders",
+            ),
+            (
+                format!("{USERS}CREATE INDEX users_lower_email ON users (lower(email));\nALTER TABLE users RENAME COLUMN email TO mail;"),
+                "the expression index users_lower_email",
+            ),
+        ];
+        for (sql, named) in cases {
+            let message = refusal(&sql);
+            assert!(message.contains(named), "{sql}\n{message}");
+        }
+    }
 
     #[test]
     fn plannable_statements_are_the_ones_a_recipe_plans() {

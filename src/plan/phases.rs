@@ -3,6 +3,7 @@
 
 use super::sql;
 use super::{Deploy, Phase, PhaseKind, PhaseLock, PlanOptions, Rollback, Step, Verify};
+use crate::catalog::Column;
 use crate::diagnostic::LockMode;
 use crate::statement::{Ident, ObjectName};
 use std::time::Duration;
@@ -30,6 +31,32 @@ pub fn batch_lock(table: &ObjectName, options: &PlanOptions) -> PhaseLock {
 /// NULL` constraint, which would then get a numbered name while the check exists.
 pub fn not_null_check(table: &ObjectName, column: &Ident) -> String {
     sql::derived_ident(&[&table.name.value, &column.value, "not_null_check"])
+}
+
+/// When `old` is a serial column: the contract steps that give its sequence to the
+/// column `new` replacing it, before `old` is dropped (a sequence owned by a column is
+/// dropped with it): ownership, then the default that draws from it. The sequence has the
+/// name PostgreSQL gave it with the column, `<table>_<column>_seq`.
+pub fn move_serial_sequence(table: &ObjectName, old: &Column, new: &Ident) -> Vec<Step> {
+    if old.data_type.serial_storage().is_none() {
+        return Vec::new();
+    }
+    let t = sql::object(table);
+    let sequence = ObjectName {
+        schema: table.schema.clone(),
+        name: sql::postgres_name(&table.name.key(), Some(&old.name.key()), "seq"),
+    };
+    let n = sql::ident(new);
+    vec![
+        Step::new(format!(
+            "ALTER SEQUENCE {} OWNED BY {t}.{n}",
+            sql::object(&sequence)
+        )),
+        Step::strong(format!(
+            "ALTER TABLE {t} ALTER COLUMN {n} SET DEFAULT nextval({})",
+            sql::literal(&sql::object(&sequence))
+        )),
+    ]
 }
 
 /// On PostgreSQL 18+, where `NOT NULL` is a named constraint: the rename that gives the

@@ -10,6 +10,7 @@
 //! in the contract phase: a default on it earlier would look like a write from the new
 //! release on every insert from the old one.
 
+use super::dependants::{self, CarriedIndex};
 use super::phases::{self, BRIEF};
 use super::sql::{self, Backfill};
 use super::{
@@ -36,6 +37,7 @@ pub fn plan(
         return Err(PlanError(format!("`{table}` already has a column `{to}`")));
     }
     let key = sql::batch_key(known)?;
+    let carried = dependants::carried_indexes(catalog, known, from, to)?;
     let names = Names::new(table, from, to);
     let mut phases = vec![expand(table, from, to, old, &names)];
     phases.push(backfill(table, from, to, &key, options));
@@ -45,7 +47,8 @@ pub fn plan(
             &Ident::new(names.not_null_check.clone()),
         ));
     }
-    phases.push(contract(table, from, to, old, &names, options));
+    phases.extend(carried.iter().map(|index| index.build_phase(table)));
+    phases.push(contract(table, from, to, old, &names, &carried, options));
     Ok(Plan {
         title: format!("rename {table}.{from} to {to}"),
         slug: sql::derived_ident(&[&table.name.value, &from.value, "to", &to.value]),
@@ -55,7 +58,7 @@ pub fn plan(
                 "Deploy the release that uses `{to}` only once the backfill verify query returns 0: until a row is backfilled, a NULL written to its `{to}` cannot be told from a row not copied yet, and the trigger copies `{from}` over it."
             )),
             Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
-                "Indexes, constraints, views and grants that use `{from}` are not moved: recreate them on `{to}` before the contract phase."
+                "The plan rebuilds on `{to}` the indexes the migrations created on `{from}`; views, functions and grants that use `{from}` are not in the migrations it reads: recreate them on `{to}` before the contract phase."
             )),
         ],
     })
@@ -85,7 +88,9 @@ fn expand(table: &ObjectName, from: &Ident, to: &Ident, old: &Column, names: &Na
     let (f, n) = (sql::ident(from), sql::ident(to));
     let mut steps = vec![Step::strong(format!(
         "ALTER TABLE {t} ADD COLUMN {n} {}",
-        old.data_type.text
+        old.data_type
+            .serial_storage()
+            .unwrap_or(&old.data_type.text)
     ))];
     if old.not_null {
         // New rows get a value from the trigger, so the check holds for them at once;
@@ -193,6 +198,7 @@ fn contract(
     to: &Ident,
     old: &Column,
     names: &Names,
+    carried: &[CarriedIndex],
     options: &PlanOptions,
 ) -> Phase {
     let t = sql::object(table);
@@ -201,6 +207,7 @@ fn contract(
         Step::strong(format!("DROP TRIGGER {} ON {t}", names.trigger)),
         Step::new(format!("DROP FUNCTION {}()", sql::object(&names.function))),
     ];
+    steps.extend(phases::move_serial_sequence(table, old, to));
     if let Some(default) = &old.default {
         steps.push(Step::strong(format!(
             "ALTER TABLE {t} ALTER COLUMN {n} SET DEFAULT {}",
@@ -222,6 +229,7 @@ fn contract(
         )),
         ..Step::strong(format!("ALTER TABLE {t} DROP COLUMN {}", sql::ident(from)))
     });
+    steps.extend(carried.iter().map(CarriedIndex::rename_step));
     if old.not_null && options.target.at_least(12, 0, 0) {
         steps.extend(phases::keep_not_null_name(table, to, from, options));
     }
@@ -252,7 +260,7 @@ fn contract(
         checklist: vec![
             format!("every application instance runs the release that reads and writes {to}; none uses {from}"),
             format!("the backfill verify query returned 0 after that release went out"),
-            format!("indexes, constraints and views on {from} are recreated on {to}"),
+            format!("views, functions and grants that use {from} are recreated on {to} (the plan rebuilt its indexes)"),
             "a backup taken after the backfill is restorable".into(),
         ],
     }

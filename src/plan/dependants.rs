@@ -1,0 +1,169 @@
+//! What else uses a column that a plan replaces with a new one (a rename or a type change
+//! through a new column): the contract phase drops the old column, and PostgreSQL drops
+//! with it every index and constraint on it, where the plain statement would have kept
+//! them on the renamed or retyped column.
+//!
+//! From the replayed schema: plain indexes on the column are built again on the new column
+//! (`CONCURRENTLY`, before the contract phase) and take their old names in the contract
+//! phase. A key, constraint, foreign key or expression index that uses the column makes
+//! the plan refuse, naming each, because moving them safely is a plan of its own. Views,
+//! functions and grants created outside the migrations are invisible to the replay; the
+//! contract checklist asks for them.
+
+use super::index::build_phase;
+use super::sql;
+use super::{Phase, PlanError, Step};
+use crate::catalog::{Catalog, Table};
+use crate::statement::{ConstraintKind, Ident, ObjectName};
+
+/// An index of the old column, built again on the new one.
+pub struct CarriedIndex {
+    /// The index's name, which the rebuilt index takes once the old one is dropped.
+    name: Ident,
+    /// The rebuilt index's name until then.
+    temporary: ObjectName,
+    /// `CREATE ... INDEX CONCURRENTLY` of the rebuilt index.
+    create: String,
+    unique: bool,
+}
+
+impl CarriedIndex {
+    /// The phase that builds it, before the contract phase.
+    pub fn build_phase(&self, table: &ObjectName) -> Phase {
+        build_phase(
+            &self.temporary,
+            table,
+            self.create.clone(),
+            self.unique,
+            false,
+        )
+    }
+
+    /// The contract step, after the old column (and its index) is dropped.
+    pub fn rename_step(&self) -> Step {
+        Step::strong(format!(
+            "ALTER INDEX {} RENAME TO {}",
+            sql::object(&self.temporary),
+            sql::ident(&self.name)
+        ))
+    }
+}
+
+/// The indexes to carry from `column` to `replacement`, or why the plan cannot move what
+/// uses `column`.
+pub fn carried_indexes(
+    catalog: &Catalog,
+    known: &Table,
+    column: &Ident,
+    replacement: &Ident,
+) -> Result<Vec<CarriedIndex>, PlanError> {
+    let table = &known.name;
+    let key = column.key();
+    let mut blockers = Vec::new();
+    for constraint in &known.constraints {
+        let uses = match &constraint.kind {
+            ConstraintKind::PrimaryKey { columns, .. }
+            | ConstraintKind::Unique { columns, .. }
+            | ConstraintKind::ForeignKey { columns, .. } => columns.iter().any(|c| c.key() == key),
+            ConstraintKind::Check { expr } => sql::identifiers(expr).iter().any(|c| c.key() == key),
+            ConstraintKind::Exclude => false,
+        };
+        if uses {
+            blockers.push(describe(&constraint.kind, constraint.name.as_deref()));
+        }
+    }
+    let is_primary_key = known
+        .primary_key()
+        .is_some_and(|k| k.iter().any(|c| c.key() == key));
+    for (referencing, constraint) in catalog.foreign_keys_to(table) {
+        if let ConstraintKind::ForeignKey {
+            referred_columns, ..
+        } = &constraint.kind
+        {
+            let refers = referred_columns.iter().any(|c| c.key() == key)
+                || (referred_columns.is_empty() && is_primary_key);
+            if refers {
+                blockers.push(match constraint.name.as_deref() {
+                    Some(name) => format!("the foreign key {name} of {referencing}"),
+                    None => format!("a foreign key of {referencing}"),
+                });
+            }
+        }
+    }
+    let mut carried = Vec::new();
+    for (name, index) in catalog.indexes_on(table) {
+        // The replay keeps index columns folded to lower case, expressions as written.
+        let folded = key.to_lowercase();
+        let mentions = |item: &String| {
+            *item == folded
+                || sql::identifiers(item)
+                    .iter()
+                    .any(|i| i.key().to_lowercase() == folded)
+        };
+        if !index.columns.iter().any(mentions) {
+            continue;
+        }
+        if index.columns.iter().any(|c| *c != folded && mentions(c)) {
+            blockers.push(format!("the expression index {}", name.name));
+            continue;
+        }
+        let columns: Vec<String> = index
+            .columns
+            .iter()
+            .map(|c| {
+                if c == &folded {
+                    sql::ident(replacement)
+                } else {
+                    known
+                        .columns
+                        .iter()
+                        .find(|k| k.name.key().to_lowercase() == *c)
+                        .map_or_else(|| c.clone(), |k| sql::ident(&k.name))
+                }
+            })
+            .collect();
+        let temporary = ObjectName {
+            schema: table.schema.clone(),
+            name: Ident::new(sql::derived_ident(&[&name.name, "new"])),
+        };
+        let method = index
+            .method
+            .as_ref()
+            .map_or(String::new(), |m| format!(" USING {m}"));
+        let unique = if index.unique { "UNIQUE " } else { "" };
+        carried.push(CarriedIndex {
+            name: sql::named(name.name.clone()),
+            create: format!(
+                "CREATE {unique}INDEX CONCURRENTLY {} ON {}{method} ({})",
+                sql::ident(&temporary.name),
+                sql::object(table),
+                columns.join(", ")
+            ),
+            temporary,
+            unique: index.unique,
+        });
+    }
+    if blockers.is_empty() {
+        Ok(carried)
+    } else {
+        Err(PlanError(format!(
+            "{} of `{table}` use `{column}`, and the contract phase would drop them with the old column: {}. lockstep does not move them yet; change them in a plan of their own first (or make this change by hand)",
+            if blockers.len() == 1 { "one object" } else { "objects" },
+            blockers.join(", ")
+        )))
+    }
+}
+
+fn describe(kind: &ConstraintKind, name: Option<&str>) -> String {
+    let what = match kind {
+        ConstraintKind::PrimaryKey { .. } => "the primary key",
+        ConstraintKind::Unique { .. } => "the unique constraint",
+        ConstraintKind::ForeignKey { .. } => "the foreign key",
+        ConstraintKind::Check { .. } => "the check",
+        ConstraintKind::Exclude => "the exclusion constraint",
+    };
+    match name {
+        Some(name) => format!("{what} {name}"),
+        None => what.to_string(),
+    }
+}
