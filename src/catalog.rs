@@ -459,6 +459,12 @@ impl Catalog {
                 }
             }
             AlterAction::AddConstraint(constraint) => {
+                // Enforced for every row written from now on, even NOT VALID.
+                if let ConstraintKind::NotNull { column } = &constraint.kind {
+                    if let Some(c) = table.column_mut(column) {
+                        c.not_null = true;
+                    }
+                }
                 table.constraints.push(CatalogConstraint {
                     name: constraint.name.as_ref().map(Ident::key),
                     kind: constraint.kind.clone(),

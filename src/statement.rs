@@ -216,6 +216,11 @@ pub enum ConstraintKind {
         expr: String,
     },
     Exclude,
+    /// PostgreSQL 18+ `[CONSTRAINT name] NOT NULL column`: the column's NOT NULL as a named
+    /// constraint, which may be added `NOT VALID` and validated later.
+    NotNull {
+        column: Ident,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -329,6 +334,20 @@ pub enum AlterAction {
 }
 
 impl AlterAction {
+    /// The column this action makes NOT NULL with a scan of the existing rows: `SET NOT
+    /// NULL`, or PostgreSQL 18's `ADD CONSTRAINT ... NOT NULL column` without `NOT VALID`.
+    pub fn validates_not_null(&self) -> Option<&Ident> {
+        match self {
+            AlterAction::SetNotNull { column } => Some(column),
+            AlterAction::AddConstraint(Constraint {
+                kind: ConstraintKind::NotNull { column },
+                not_valid: false,
+                ..
+            }) => Some(column),
+            _ => None,
+        }
+    }
+
     /// Whether this action can share one ALTER TABLE with the actions of a neighbouring
     /// statement to the same effect. Constraint steps, defaults and NOT NULL stay apart on
     /// purpose (a NOT VALID add before its VALIDATE, a check before the SET NOT NULL it

@@ -193,3 +193,63 @@ fn dropping_a_foreign_key_locks_the_referenced_table_too() {
     ];
     assert_the_model_matches_every_major(setup, &cases);
 }
+
+/// PostgreSQL 18's named NOT NULL: added `NOT VALID` it takes ACCESS EXCLUSIVE without
+/// reading the table, `VALIDATE` reads it under SHARE UPDATE EXCLUSIVE, and added valid it
+/// scans under ACCESS EXCLUSIVE as `SET NOT NULL` does, which lockstep flags; before 18
+/// the server refuses the syntax.
+#[test]
+fn a_named_not_null_is_added_not_valid_and_validated_from_18() {
+    let setup = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n\
+                 INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 2000) g;\n";
+    let not_valid =
+        "ALTER TABLE users ADD CONSTRAINT users_email_not_null NOT NULL email NOT VALID";
+    let validate = "ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null";
+    let valid = "ALTER TABLE users ADD CONSTRAINT users_email_not_null NOT NULL email";
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        if major < 18 {
+            let refused = server.fresh_db().measure(setup, not_valid);
+            assert!(refused.is_err(), "{major}: {refused:?}");
+            continue;
+        }
+        let added = server
+            .fresh_db()
+            .measure(setup, not_valid)
+            .unwrap_or_else(|e| panic!("{not_valid}: {e}"));
+        assert!(!added.scanned("users"), "NOT VALID reads no row: {added:?}");
+        let validated = server
+            .fresh_db()
+            .measure(&format!("{setup}{not_valid};\n"), validate)
+            .unwrap_or_else(|e| panic!("{validate}: {e}"));
+        assert!(validated.scanned("users"), "{validated:?}");
+        let scanned = server
+            .fresh_db()
+            .measure(setup, valid)
+            .unwrap_or_else(|e| panic!("{valid}: {e}"));
+        assert!(scanned.scanned("users"), "{scanned:?}");
+        for (history, sql, measured) in [
+            (setup.to_string(), not_valid, &added),
+            (format!("{setup}{not_valid};\n"), validate, &validated),
+            (setup.to_string(), valid, &scanned),
+        ] {
+            let modelled = modelled_locks(&format!("{history}\n{sql};"), major);
+            assert_eq!(modelled, measured.locks, "PostgreSQL {major}: {sql}");
+        }
+        let settings = |major: u32| {
+            let mut settings = Settings::new(Dialect::Postgres);
+            settings.target.version = major.to_string().parse().expect("a version");
+            settings
+        };
+        let rule = "set-not-null-without-check";
+        assert!(
+            support::findings_after(setup, &format!("{not_valid};"), rule, settings(major))
+                .is_empty()
+        );
+        assert!(
+            !support::findings_after(setup, &format!("{valid};"), rule, settings(major)).is_empty()
+        );
+    }
+}

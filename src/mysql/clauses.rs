@@ -154,7 +154,7 @@ fn alter_table(
                     }
                     ConstraintKind::ForeignKey { .. } => Operation::AddForeignKey,
                     ConstraintKind::Check { .. } => Operation::AddCheckConstraint,
-                    ConstraintKind::Exclude => continue,
+                    ConstraintKind::Exclude | ConstraintKind::NotNull { .. } => continue,
                 };
                 let name = constraint
                     .name

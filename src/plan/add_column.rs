@@ -18,7 +18,7 @@ use super::{
 };
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
-use crate::statement::{ColumnDef, DataType, Expr, Ident, ObjectName, Volatility};
+use crate::statement::{ColumnDef, DataType, Expr, ObjectName, Volatility};
 
 /// `None` when adding this column needs no plan (or another recipe's).
 pub fn plan(
@@ -250,16 +250,9 @@ fn volatile_default(
     let mut phases = vec![expand, backfill];
     let mut notes = Vec::new();
     if column.not_null {
-        let check = phases::not_null_check(table, &column.name);
-        phases.push(phases::constrain_not_null(table, &column.name));
-        phases.push(phases::validate(table, &Ident::new(check.clone())));
-        if options.target.at_least(12, 0, 0) {
-            phases.push(phases::set_not_null(table, &column.name));
-        } else {
-            notes.push(Note::on(&[PhaseKind::Validate], format!(
-                "On PostgreSQL 11 SET NOT NULL scans the table under ACCESS EXCLUSIVE even with a validated check, so the plan stops at the validated check `{check}`, which enforces the same rule; run the SET NOT NULL after upgrading to 12."
-            )));
-        }
+        let not_null = phases::not_null_phases(table, &column.name, options);
+        phases.extend(not_null.phases);
+        notes.extend(not_null.note);
     }
     Ok(Plan {
         title: title(table, column),

@@ -9,7 +9,7 @@
 //! writes. `SET NOT NULL` becomes a `CHECK (col IS NOT NULL)` validated that way, which
 //! PostgreSQL 12+ uses instead of scanning.
 
-use super::phases;
+use super::phases::{self, NotNull};
 use super::sql;
 use super::{
     Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
@@ -42,15 +42,11 @@ pub fn set_not_null(
         Some(c) if c.not_null => return None,
         Some(_) => {}
     }
-    let check = phases::not_null_check(table, column);
-    let mut phases = not_null_phases(table, column);
-    let mut notes = vec![releases_comply(&check)];
-    if !options.target.at_least(12, 0, 0) {
-        phases.retain(|p| p.kind != PhaseKind::SetNotNull);
-        notes.push(Note::on(&[PhaseKind::Validate], format!(
-            "On PostgreSQL 11 SET NOT NULL scans the table under ACCESS EXCLUSIVE even with a validated check, so the plan stops at the validated check `{check}`, which enforces the same rule; run the SET NOT NULL after upgrading to 12."
-        )));
-    }
+    let not_null = not_null_phases(table, column, options);
+    let notes = std::iter::once(releases_comply(&not_null.constraint))
+        .chain(not_null.note)
+        .collect();
+    let phases = not_null.phases;
     Some(Ok(Plan {
         title: format!("make {table}.{column} NOT NULL"),
         slug: sql::derived_ident(&[&table.name.value, &column.value, "not_null"]),
@@ -59,22 +55,26 @@ pub fn set_not_null(
     }))
 }
 
-/// A `NOT VALID` check that the column is not null, its validation, and `SET NOT NULL`
-/// using it (PostgreSQL 12+).
-pub fn not_null_phases(table: &ObjectName, column: &Ident) -> Vec<Phase> {
-    let check = phases::not_null_check(table, column);
-    let mut constrain = phases::constrain_not_null(table, column);
-    // Only once no running release writes a NULL, or its writes start failing.
-    constrain.deploy = Deploy::AfterAllInstances;
-    vec![
-        constrain,
-        validating(
-            phases::validate(table, &Ident::new(check.clone())),
-            &check,
-            "23514",
-        ),
-        phases::set_not_null(table, column),
-    ]
+/// The phases that make an existing column NOT NULL: the constrain phase only once no
+/// running release writes a NULL, or its writes start failing; the validate phase says
+/// what a NULL left in the table does to it.
+pub fn not_null_phases(table: &ObjectName, column: &Ident, options: &PlanOptions) -> NotNull {
+    let mut not_null = phases::not_null_phases(table, column, options);
+    let sqlstate = if options.target.at_least(18, 0, 0) {
+        "23502"
+    } else {
+        "23514"
+    };
+    for phase in &mut not_null.phases {
+        match phase.kind {
+            PhaseKind::Constrain => phase.deploy = Deploy::AfterAllInstances,
+            PhaseKind::Validate => {
+                *phase = validating(phase.clone(), &not_null.constraint, sqlstate);
+            }
+            _ => {}
+        }
+    }
+    not_null
 }
 
 /// `ALTER TABLE ... ADD [CONSTRAINT c] CHECK (...)` or `FOREIGN KEY ...`, without `NOT

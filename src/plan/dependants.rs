@@ -66,7 +66,8 @@ pub fn carried_indexes(
             | ConstraintKind::Unique { columns, .. }
             | ConstraintKind::ForeignKey { columns, .. } => columns.iter().any(|c| c.key() == key),
             ConstraintKind::Check { expr } => sql::identifiers(expr).iter().any(|c| c.key() == key),
-            ConstraintKind::Exclude => false,
+            // The plan gives the new column its NOT NULL itself.
+            ConstraintKind::Exclude | ConstraintKind::NotNull { .. } => false,
         };
         if uses {
             blockers.push(describe(&constraint.kind, constraint.name.as_deref()));
@@ -161,6 +162,7 @@ fn describe(kind: &ConstraintKind, name: Option<&str>) -> String {
         ConstraintKind::ForeignKey { .. } => "the foreign key",
         ConstraintKind::Check { .. } => "the check",
         ConstraintKind::Exclude => "the exclusion constraint",
+        ConstraintKind::NotNull { .. } => "the NOT NULL constraint",
     };
     match name {
         Some(name) => format!("{what} {name}"),

@@ -88,7 +88,7 @@ fn unique_index_then_attach(
             )));
         }
         for column in nullable {
-            phases.extend(not_null_phases(table, column));
+            phases.extend(not_null_phases(table, column, options).phases);
         }
     }
     let index = ObjectName {

@@ -2,7 +2,7 @@
 //! a column `NOT NULL` (a `NOT VALID` check, its validation, then `SET NOT NULL`).
 
 use super::sql;
-use super::{Deploy, Phase, PhaseKind, PhaseLock, PlanOptions, Rollback, Step, Verify};
+use super::{Deploy, Note, Phase, PhaseKind, PhaseLock, PlanOptions, Rollback, Step, Verify};
 use crate::catalog::Column;
 use crate::diagnostic::LockMode;
 use crate::statement::{Ident, ObjectName};
@@ -81,6 +81,67 @@ pub fn keep_not_null_name(
         sql::ident(&current),
         sql::ident(&wanted)
     )))
+}
+
+/// The safe way to make `column` NOT NULL on the target server, and a note when the
+/// server cannot finish it:
+/// - PostgreSQL 18+: `ADD CONSTRAINT <table>_<column>_not_null NOT NULL column NOT VALID`
+///   (no scan), then `VALIDATE CONSTRAINT` (a scan that blocks no writes): two phases, and
+///   the constraint is the one the plain `SET NOT NULL` creates, name included;
+/// - PostgreSQL 12 to 17: a `NOT VALID` check, its validation, then `SET NOT NULL`, which
+///   uses the validated check instead of scanning, and the check's drop;
+/// - PostgreSQL 11: the validated check only (its `SET NOT NULL` would scan anyway).
+pub fn not_null_phases(table: &ObjectName, column: &Ident, options: &PlanOptions) -> NotNull {
+    if options.target.at_least(18, 0, 0) {
+        let name = sql::postgres_name(&table.name.key(), Some(&column.key()), "not_null");
+        let mut constrain = constrain_not_null(table, column);
+        let t = sql::object(table);
+        constrain.summary = format!(
+            "add the NOT NULL constraint {name} NOT VALID: new and updated rows only, no scan"
+        );
+        constrain.steps = vec![Step::strong(format!(
+            "ALTER TABLE {t} ADD CONSTRAINT {} NOT NULL {} NOT VALID",
+            sql::ident(&name),
+            sql::ident(column)
+        ))];
+        constrain.verify.query = sql::constraint_validated(table, &name.value);
+        constrain.rollback = Rollback::Steps(vec![Step::strong(format!(
+            "ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {}",
+            sql::ident(&name)
+        ))]);
+        return NotNull {
+            phases: vec![constrain, validate(table, &name)],
+            constraint: name.value,
+            note: None,
+        };
+    }
+    let check = not_null_check(table, column);
+    let mut phases = vec![
+        constrain_not_null(table, column),
+        validate(table, &Ident::new(check.clone())),
+    ];
+    let mut note = None;
+    if options.target.at_least(12, 0, 0) {
+        phases.push(set_not_null(table, column));
+    } else {
+        note = Some(Note::on(&[PhaseKind::Validate], format!(
+            "On PostgreSQL 11 SET NOT NULL scans the table under ACCESS EXCLUSIVE even with a validated check, so the plan stops at the validated check `{check}`, which enforces the same rule; run the SET NOT NULL after upgrading to 12."
+        )));
+    }
+    NotNull {
+        phases,
+        constraint: check,
+        note,
+    }
+}
+
+/// The phases that make a column NOT NULL, the constraint they add, and what the target
+/// server leaves undone.
+pub struct NotNull {
+    pub phases: Vec<Phase>,
+    /// The constraint the constrain phase adds and the validate phase validates.
+    pub constraint: String,
+    pub note: Option<Note>,
 }
 
 /// `ADD CONSTRAINT ... CHECK (column IS NOT NULL) NOT VALID`: checked for new and updated

@@ -214,10 +214,12 @@ pub(super) fn starts_constraint(c: &Cursor<'_>) -> bool {
         "FOREIGN",
         "CHECK",
         "EXCLUDE",
+        "NOT",
     ])
 }
 
-/// `[CONSTRAINT name] PRIMARY KEY | UNIQUE | FOREIGN KEY | CHECK | EXCLUDE ... [NOT VALID]`.
+/// `[CONSTRAINT name] PRIMARY KEY | UNIQUE | FOREIGN KEY | CHECK | EXCLUDE | NOT NULL ...
+/// [NOT VALID]`.
 pub(super) fn table_constraint(c: &mut Cursor<'_>) -> Option<Constraint> {
     let name = if c.eat_kw("CONSTRAINT") {
         if c.is_any_kw(&["PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "EXCLUDE"]) {
@@ -267,6 +269,8 @@ pub(super) fn table_constraint(c: &mut Cursor<'_>) -> Option<Constraint> {
         ConstraintKind::Check { expr }
     } else if c.eat_kw("EXCLUDE") {
         ConstraintKind::Exclude
+    } else if c.eat_kws(&["NOT", "NULL"]) {
+        ConstraintKind::NotNull { column: c.ident()? }
     } else {
         return None;
     };

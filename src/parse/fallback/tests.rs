@@ -283,6 +283,24 @@ fn alter_column_forms() {
         one_action("ALTER TABLE t ALTER COLUMN c SET NOT NULL", PG),
         AlterAction::SetNotNull { column: id("c") }
     );
+    // PostgreSQL 18: NOT NULL as a named constraint, NOT VALID or not.
+    assert_eq!(
+        one_action(
+            "ALTER TABLE t ADD CONSTRAINT t_c_not_null NOT NULL c NOT VALID",
+            PG
+        ),
+        AlterAction::AddConstraint(Constraint {
+            name: Some(id("t_c_not_null")),
+            kind: ConstraintKind::NotNull { column: id("c") },
+            not_valid: true,
+        })
+    );
+    assert_eq!(
+        one_action("ALTER TABLE t ADD NOT NULL c", PG)
+            .validates_not_null()
+            .cloned(),
+        Some(id("c"))
+    );
     assert_eq!(
         one_action("ALTER TABLE t ALTER COLUMN c DROP NOT NULL", PG),
         AlterAction::DropNotNull { column: id("c") }

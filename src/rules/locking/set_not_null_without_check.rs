@@ -2,7 +2,7 @@ use super::alter_of_existing_table;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{AlterAction, Statement};
+use crate::statement::Statement;
 
 declare_rule! {
     /// ## What it does
@@ -49,7 +49,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         return;
     };
     for action in actions {
-        let AlterAction::SetNotNull { column } = action else {
+        let Some(column) = action.validates_not_null() else {
             continue;
         };
         let proven = ctx.catalog.has_validated_not_null_check(table, column);
@@ -58,6 +58,11 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         }
         let help = if proven {
             "PostgreSQL 11 and older ignore the CHECK and scan anyway: keep the CHECK constraint instead of SET NOT NULL until you upgrade".to_string()
+        } else if ctx.target.at_least(18, 0, 0) {
+            let constraint = format!("{}_{column}_not_null", table.name);
+            format!(
+                "add it without the scan: `ALTER TABLE {table} ADD CONSTRAINT {constraint} NOT NULL {column} NOT VALID;`, then in its own transaction `ALTER TABLE {table} VALIDATE CONSTRAINT {constraint};` (PostgreSQL 18+; the validation blocks no writes)"
+            )
         } else {
             let check = format!("{}_{column}_not_null", table.name);
             format!(
