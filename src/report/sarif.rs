@@ -389,7 +389,7 @@ mod tests {
         );
         let report = Report {
             files: vec![file],
-            errors: Vec::new(),
+            ..Report::default()
         };
         serde_json::to_value(build(&report, Some("lockstep/postgres/db/"))).unwrap()
     }
