@@ -136,9 +136,20 @@ fn folders(dir: &Path, sets: &[MigrationSet]) -> Vec<Folder> {
     folders
 }
 
-/// A TOML string literal: a folder name is written escaped, whatever characters it has.
+/// A one-line TOML basic string: a folder name is written escaped, whatever characters it
+/// has, so it can neither end the string nor the comment line it is shown in.
 fn toml_string(text: &str) -> String {
-    toml::Value::String(text.to_string()).to_string()
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out += &format!("\\u{:04X}", c as u32),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 fn render(folders: &[Folder], votes: &DialectVotes, chosen: Option<Dialect>) -> String {
