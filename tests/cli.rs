@@ -608,3 +608,42 @@ fn an_invalid_glob_is_a_usage_error_before_anything_runs() {
         "{stderr}"
     );
 }
+
+#[test]
+fn json_findings_carry_the_sarif_fingerprint_and_fix_edits() {
+    let (_, json, _) = output(&["check", REPORT, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["tool"]["name"], "lockstep");
+    assert_eq!(json["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    let (_, sarif, _) = output(&["check", REPORT, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(findings.len(), results.len());
+    let mut fixes = 0;
+    for (finding, result) in findings.iter().zip(results) {
+        assert_eq!(finding["rule"], result["ruleId"]);
+        assert_eq!(
+            finding["fingerprint"],
+            result["partialFingerprints"]["lockstepStatement/v1"]
+        );
+        let Some(edits) = finding["fix"]["edits"].as_array() else {
+            assert!(result["fixes"].is_null(), "{result}");
+            continue;
+        };
+        fixes += 1;
+        let replacements = result["fixes"][0]["artifactChanges"][0]["replacements"]
+            .as_array()
+            .unwrap();
+        assert_eq!(edits.len(), replacements.len());
+        for (edit, replacement) in edits.iter().zip(replacements) {
+            let region = &replacement["deletedRegion"];
+            assert_eq!(edit["line"], region["startLine"]);
+            assert_eq!(edit["column"], region["startColumn"]);
+            assert_eq!(edit["end_line"], region["endLine"]);
+            assert_eq!(edit["end_column"], region["endColumn"]);
+            assert_eq!(edit["replacement"], replacement["insertedContent"]["text"]);
+        }
+    }
+    assert!(fixes > 0, "the fixture has a finding with a fix");
+}

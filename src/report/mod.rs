@@ -5,6 +5,7 @@ use crate::diagnostic::{Finding, Severity};
 use crate::span::{LineCol, LineIndex};
 use std::path::PathBuf;
 
+pub mod fingerprint;
 pub mod github;
 pub mod json;
 pub mod markdown;
