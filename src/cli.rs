@@ -56,6 +56,7 @@ pub enum RulesFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("written").args(["output", "report"]).multiple(true))]
 pub struct CheckArgs {
     /// Files or folders (default: `paths` from the config, else `.`); `-` reads one
     /// migration from standard input.
@@ -74,8 +75,12 @@ pub struct CheckArgs {
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Replace the `--output` file when it already exists.
-    #[arg(long, requires = "output")]
+    /// Also write the report in FORMAT to PATH, from the same run (repeatable), e.g.
+    /// `--report sarif=lockstep.sarif --report json=lockstep.json`.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report_file)]
+    pub report: Vec<ReportFile>,
+    /// Replace the `--output` and `--report` files when they already exist.
+    #[arg(long, requires = "written")]
     pub force: bool,
     /// The lowest severity that makes the run exit 1.
     #[arg(long, value_enum)]
@@ -108,6 +113,33 @@ pub struct CheckArgs {
     /// over every folder of a monorepo, some of which have none yet).
     #[arg(long)]
     pub allow_no_files: bool,
+}
+
+/// `--report FORMAT=PATH`: one more report file written by the same run.
+#[derive(Clone, Debug)]
+pub struct ReportFile {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+fn parse_report_file(value: &str) -> Result<ReportFile, String> {
+    let (format, path) = value
+        .split_once('=')
+        .ok_or_else(|| format!("`{value}` is not FORMAT=PATH"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let known: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("`{format}` is not a format ({})", known.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{value}` names no file"));
+    }
+    Ok(ReportFile {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Args, Debug)]
@@ -264,6 +296,7 @@ fn check(mut args: CheckArgs) -> Result<ExitStatus, String> {
         (true, _) => report::statistics::print_text(&report, out),
         (false, format) => report::print(format, &report, out, options.clone()),
     };
+    write_report_files(&args, &report, &options)?;
     match &args.output {
         Some(path) => {
             let mut buffer = Vec::new();
@@ -283,7 +316,7 @@ fn check(mut args: CheckArgs) -> Result<ExitStatus, String> {
         }
     }
     for error in &report.errors {
-        if args.format != Format::Text || args.output.is_some() {
+        if args.format != Format::Text || args.output.is_some() || args.statistics {
             eprintln!(
                 "lockstep: error: {}: {}",
                 crate::diagnostic::printable(&error.path.display().to_string()),
@@ -301,6 +334,39 @@ fn check(mut args: CheckArgs) -> Result<ExitStatus, String> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// Writes the `--report` files, after checking that none would replace a file it must not
+/// (so a refusal leaves no file half of the set written).
+fn write_report_files(
+    args: &CheckArgs,
+    report: &report::Report,
+    options: &PrintOptions,
+) -> Result<(), String> {
+    let mut paths: Vec<&Path> = args.output.iter().map(PathBuf::as_path).collect();
+    if let Some(output) = &args.output {
+        check_replaceable(output, args.force)?;
+    }
+    for file in &args.report {
+        if paths.contains(&file.path.as_path()) {
+            return Err(format!(
+                "{} is named twice as a report file",
+                file.path.display()
+            ));
+        }
+        check_replaceable(&file.path, args.force)?;
+        paths.push(&file.path);
+    }
+    for file in &args.report {
+        let mut buffer = Vec::new();
+        let uncoloured = PrintOptions {
+            color: false,
+            ..options.clone()
+        };
+        report::print(file.format, report, &mut buffer, uncoloured).map_err(|e| e.to_string())?;
+        write_atomically(&file.path, &buffer, args.force)?;
+    }
+    Ok(())
 }
 
 /// For `check -`: the path the standard input stands for (`--stdin-filename`, else
@@ -415,6 +481,7 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
         target_version: args.target_version.clone(),
         format: Format::Text,
         output: None,
+        report: Vec::new(),
         force: false,
         fail_on: None,
         config: args.config.clone(),

@@ -647,3 +647,57 @@ fn json_findings_carry_the_sarif_fingerprint_and_fix_edits() {
     }
     assert!(fixes > 0, "the fixture has a finding with a fix");
 }
+
+#[test]
+fn one_run_writes_every_report_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name);
+    let report_arg = |format: &str, name: &str| format!("{format}={}", file(name).display());
+    let args = [
+        "check".to_string(),
+        REPORT.to_string(),
+        "--format".to_string(),
+        "github".to_string(),
+        "--report".to_string(),
+        report_arg("sarif", "r.sarif"),
+        "--report".to_string(),
+        report_arg("json", "r.json"),
+        "--report".to_string(),
+        report_arg("markdown", "r.md"),
+    ];
+    let out = lockstep().args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (_, github, _) = output(&["check", REPORT, "--format", "github"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), github);
+    for (format, name) in [
+        ("sarif", "r.sarif"),
+        ("json", "r.json"),
+        ("markdown", "r.md"),
+    ] {
+        let (_, alone, _) = output(&["check", REPORT, "--format", format]);
+        assert_eq!(
+            std::fs::read_to_string(file(name)).unwrap(),
+            alone,
+            "{format}"
+        );
+    }
+    // Existing files are replaced only with --force, and a refusal writes none of them.
+    std::fs::write(file("r.json"), "mine").unwrap();
+    std::fs::remove_file(file("r.sarif")).unwrap();
+    let out = lockstep().args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(file("r.json")).unwrap(), "mine");
+    assert!(!file("r.sarif").exists());
+    let out = lockstep().args(&args).arg("--force").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(file("r.sarif").exists());
+    for bad in [
+        &["--report", "yaml=r.yaml"][..],
+        &["--report", "json"],
+        &["--report", "json=r.json", "--report", "sarif=r.json"],
+    ] {
+        let (code, _, stderr) = output(&[&["check", REPORT][..], bad].concat());
+        assert_eq!(code, 2, "{bad:?}: {stderr}");
+    }
+}
