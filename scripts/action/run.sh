@@ -1,15 +1,37 @@
 #!/usr/bin/env bash
 # The GitHub Action's lint step (action.yml runs it; tests/action.rs runs it the same way).
-# Inputs arrive as INPUT_* environment variables, never spliced into this code. It writes
-# the SARIF file, prints workflow-command annotations, appends the markdown report to
-# $GITHUB_STEP_SUMMARY, sets the step outputs in $GITHUB_OUTPUT, and exits as lockstep does
-# under `--fail-on` (0 clean, 1 findings at or above it, 2 usage or input error).
+# Inputs arrive as INPUT_* environment variables, never spliced into this code. One lockstep
+# run writes the SARIF, JSON, markdown and annotation reports; this prints the annotations
+# (at most GitHub's 10 of each kind per step), appends the markdown report to
+# $GITHUB_STEP_SUMMARY (shortened under GitHub's 1 MiB limit), sets the step outputs in
+# $GITHUB_OUTPUT, and exits as lockstep does (0 clean, 1 findings at or above the fail
+# level, 2 usage or input error). `fail-on` is passed only when set, so `fail_on` in
+# lockstep.toml applies otherwise.
 set -euo pipefail
 
 lockstep="${LOCKSTEP_BIN:-lockstep}"
 cd "${GITHUB_WORKSPACE:-.}"
 
 log() { printf 'lockstep-action: %s\n' "$*" >&2; }
+
+# GitHub shows 10 error and 10 warning annotations per step, and drops a step summary over
+# 1 MiB: what goes beyond is left out here, with a line saying so.
+annotations_per_kind=10
+summary_limit=1000000
+
+# Prints the first annotations of each kind, then one line counting those left out.
+print_annotations() {
+    awk -v cap="$annotations_per_kind" '
+        match($0, /^::[a-z]+/) {
+            kind = substr($0, 3, RLENGTH - 2)
+            if (++seen[kind] <= cap) print; else left++
+            next
+        }
+        { print }
+        END {
+            if (left) printf "lockstep-action: %d more findings not annotated (GitHub shows %d of each kind per step); the job summary and code scanning have them all\n", left, cap
+        }' "$1"
+}
 
 # The pull request's base commit from the event payload; empty on push (lint everything).
 event_base_sha() {
@@ -43,33 +65,34 @@ read -r -d '' -a paths <<<"${INPUT_PATHS:-.}" || true
 [[ -z "${INPUT_DIALECT:-}" ]] || args+=(--dialect "$INPUT_DIALECT")
 [[ -z "${INPUT_TARGET_VERSION:-}" ]] || args+=(--target-version "$INPUT_TARGET_VERSION")
 [[ -z "${INPUT_CONFIG:-}" ]] || args+=(--config "$INPUT_CONFIG")
+[[ -z "${INPUT_FAIL_ON:-}" ]] || args+=(--fail-on "$INPUT_FAIL_ON")
 if [[ -n "$since" ]]; then
     fetch_history_for "$since"
     args+=(--since "$since")
 fi
-fail_on="${INPUT_FAIL_ON:-error}"
 sarif_file="${INPUT_SARIF_FILE:-lockstep.sarif}"
 report_dir="${RUNNER_TEMP:-$(mktemp -d)}"
 json_file="$report_dir/lockstep-report.json"
 markdown_file="$report_dir/lockstep-report.md"
+annotations_file="$report_dir/lockstep-annotations.txt"
 
-# One run decides the exit status; the others render the same findings as other formats.
-# The report files are the action's own: --force replaces those of an earlier run.
+# One run writes every report and decides the exit status. The report files are the
+# action's own: --force replaces those of an earlier run.
 status=0
-"$lockstep" check "${paths[@]}" "${args[@]}" --fail-on "$fail_on" \
-    --format sarif --output "$sarif_file" --force || status=$?
-if [[ $status -ne 0 && $status -ne 1 && ! -s "$sarif_file" ]]; then
+"$lockstep" check "${paths[@]}" "${args[@]}" --force \
+    --format github --output "$annotations_file" \
+    --report "sarif=$sarif_file" --report "json=$json_file" --report "markdown=$markdown_file" ||
+    status=$?
+if [[ $status -ne 0 && $status -ne 1 && ! -s "$json_file" ]]; then
     log "lockstep failed (exit $status) before writing a report"
     exit "$status"
 fi
-render() { "$lockstep" check "${paths[@]}" "${args[@]}" --fail-on never "$@" 2>/dev/null || true; }
-render --format json --output "$json_file" --force
-render --format markdown --output "$markdown_file" --force
 if [[ "${INPUT_ANNOTATIONS:-true}" == true ]]; then
-    render --format github
+    print_annotations "$annotations_file"
 fi
 if [[ "${INPUT_SUMMARY:-true}" == true && -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
-    cat "$markdown_file" >>"$GITHUB_STEP_SUMMARY"
+    python3 "$(dirname "${BASH_SOURCE[0]}")/shorten.py" "$summary_limit" "$markdown_file" \
+        "GitHub's 1 MiB job summary limit" >>"$GITHUB_STEP_SUMMARY"
 fi
 
 counts="$(python3 -c 'import json, sys
@@ -88,5 +111,5 @@ read -r findings errors warnings category <<<"$counts"
     echo "category=$category"
     echo "markdown-file=$markdown_file"
 } >>"${GITHUB_OUTPUT:-/dev/null}"
-log "$findings findings ($errors errors, $warnings warnings); fail-on $fail_on: exit $status"
+log "$findings findings ($errors errors, $warnings warnings): exit $status"
 exit "$status"
