@@ -70,14 +70,16 @@ impl Runner {
     /// Runs one of the action's scripts with the environment GitHub gives a composite
     /// step, plus the `INPUT_*` variables `action.yml` passes through `env:`.
     fn run(&self, script: &str, inputs: &[(&str, &str)]) -> Output {
+        let event = serde_json::json!({
+            "pull_request": {"number": 7, "base": {"sha": self.base_sha}}
+        });
+        self.run_on(event, script, inputs)
+    }
+
+    /// Runs a script with `payload` as the event (`GITHUB_EVENT_NAME` among the inputs).
+    fn run_on(&self, payload: serde_json::Value, script: &str, inputs: &[(&str, &str)]) -> Output {
         let event = self.file("event.json");
-        write(
-            &event,
-            &serde_json::json!({
-                "pull_request": {"number": 7, "base": {"sha": self.base_sha}}
-            })
-            .to_string(),
-        );
+        write(&event, &payload.to_string());
         let mut command = Command::new("bash");
         command
             .arg(root().join("scripts/action").join(script))
@@ -195,11 +197,29 @@ fn exit_status_follows_fail_on() {
 }
 
 #[test]
-fn push_runs_lint_every_file_and_a_bad_since_exits_2() {
+fn push_runs_lint_what_the_push_brought_and_a_bad_since_exits_2() {
     let runner = Runner::new();
-    let out = runner.run("run.sh", &[("GITHUB_EVENT_NAME", "push")]);
+    let push = [("GITHUB_EVENT_NAME", "push")];
+    let out = runner.run("run.sh", &push);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(runner.output("errors"), "2", "V2 and V3 both index orders");
+    assert_eq!(
+        runner.output("errors"),
+        "2",
+        "no `before` in the payload: every file, and V2 and V3 both index orders"
+    );
+    let before = |sha: &str| serde_json::json!({ "before": sha });
+    let out = runner.run_on(before(&runner.base_sha), "run.sh", &push);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(runner.output("errors"), "1", "only V3 came with the push");
+    // A new branch (all zeros) or a force push (a commit not in the history): every file.
+    for sha in [
+        "0".repeat(40),
+        "1234567890abcdef1234567890abcdef12345678".to_string(),
+    ] {
+        let out = runner.run_on(before(&sha), "run.sh", &push);
+        assert_eq!(out.status.code(), Some(1), "{sha}");
+        assert_eq!(runner.output("errors"), "2", "{sha}");
+    }
     let out = runner.run("run.sh", &[("INPUT_SINCE", "no-such-ref")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such commit"));

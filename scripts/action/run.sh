@@ -33,16 +33,24 @@ print_annotations() {
         }' "$1"
 }
 
-# The pull request's base commit from the event payload; empty on push (lint everything).
+# What to compare with, from the event payload: a pull request's base commit, or on push the
+# commit the branch pointed to before (so a merge to main reports what it brought, not the
+# whole history). Empty when there is none (a new branch, another event): lint everything.
 event_base_sha() {
+    [[ -f "${GITHUB_EVENT_PATH:-}" ]] || return 0
+    local key
     case "${GITHUB_EVENT_NAME:-}" in
-    pull_request | pull_request_target) ;;
+    pull_request | pull_request_target) key=pull_request ;;
+    push) key=before ;;
     *) return 0 ;;
     esac
-    [[ -f "${GITHUB_EVENT_PATH:-}" ]] || return 0
     python3 -c 'import json, sys
 event = json.load(open(sys.argv[1]))
-print(((event.get("pull_request") or {}).get("base") or {}).get("sha") or "")' "$GITHUB_EVENT_PATH"
+if sys.argv[2] == "before":
+    sha = event.get("before") or ""
+else:
+    sha = ((event.get("pull_request") or {}).get("base") or {}).get("sha") or ""
+print("" if set(sha) <= {"0"} else sha)' "$GITHUB_EVENT_PATH" "$key"
 }
 
 # actions/checkout fetches one commit by default: fetch the base and enough history for a
@@ -57,7 +65,17 @@ fetch_history_for() {
 }
 
 since="${INPUT_SINCE:-}"
-[[ -n "$since" ]] || since="$(event_base_sha)"
+if [[ -z "$since" ]]; then
+    since="$(event_base_sha)"
+    # A force push leaves `before` out of the history: then lint everything.
+    if [[ -n "$since" && "${GITHUB_EVENT_NAME:-}" == push ]]; then
+        fetch_history_for "$since"
+        if ! git cat-file -e "$since^{commit}" 2>/dev/null; then
+            log "the commit before this push ($since) is not in the history: linting every file"
+            since=""
+        fi
+    fi
+fi
 
 args=()
 read -r -d '' -a paths <<<"${INPUT_PATHS:-.}" || true
