@@ -1,4 +1,5 @@
-//! The command line: `lockstep check`, `rules`, `explain`, `plan`, `init`, `completions`.
+//! The command line: `lockstep check`, `rules`, `explain`, `plan`, `init`, `completions`,
+//! `manpage`.
 
 use crate::color::ColorChoice;
 use crate::config::{self, ConfigError, FailOn, Options, RuleLevels, Settings};
@@ -45,6 +46,8 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff): `lockstep manpage > lockstep.1`.
+    Manpage,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -229,6 +232,14 @@ pub fn run(cli: Cli) -> ExitStatus {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "lockstep", &mut script);
             write_stdout(&String::from_utf8_lossy(&script)).map(|_| ExitStatus::Clean)
+        }
+        Command::Manpage => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| format!("cannot render the man page: {e}"))
+                .and_then(|_| write_stdout(&String::from_utf8_lossy(&page)))
+                .map(|_| ExitStatus::Clean)
         }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(rule) => write_stdout(&docs::explain(rule)).map(|_| ExitStatus::Clean),

@@ -701,3 +701,14 @@ fn one_run_writes_every_report_file() {
         assert_eq!(code, 2, "{bad:?}: {stderr}");
     }
 }
+
+#[test]
+fn the_man_page_lists_the_commands() {
+    let (code, page, _) = output(&["manpage"]);
+    assert_eq!(code, 0);
+    assert!(page.contains(".TH lockstep 1"), "{page}");
+    assert!(page.contains(".SH NAME\nlockstep \\- Lint SQL"), "{page}");
+    for command in ["check", "explain", "plan", "init", "completions"] {
+        assert!(page.contains(command), "{command}");
+    }
+}
