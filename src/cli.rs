@@ -1,5 +1,5 @@
 //! The command line: `lockstep check`, `rules`, `explain`, `plan`, `init`, `completions`,
-//! `manpage`.
+//! `manpage`, `config-schema`.
 
 use crate::color::ColorChoice;
 use crate::config::{self, ConfigError, FailOn, Options, RuleLevels, Settings};
@@ -48,6 +48,8 @@ pub enum Command {
     },
     /// Print the man page (roff): `lockstep manpage > lockstep.1`.
     Manpage,
+    /// Print the JSON Schema of `lockstep.toml`, for editors.
+    ConfigSchema,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -232,6 +234,11 @@ pub fn run(cli: Cli) -> ExitStatus {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "lockstep", &mut script);
             write_stdout(&String::from_utf8_lossy(&script)).map(|_| ExitStatus::Clean)
+        }
+        Command::ConfigSchema => {
+            let schema = crate::config_schema::json_schema();
+            let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
+            write_stdout(&text).map(|_| ExitStatus::Clean)
         }
         Command::Manpage => {
             let mut page = Vec::new();

@@ -44,6 +44,10 @@ const MYSQL_MARKERS: &[&str] = &[
     "DEFAULT CHARSET",
 ];
 
+/// Where editors find the file's JSON Schema (`lockstep config-schema`, committed there).
+const SCHEMA_URL: &str =
+    "https://raw.githubusercontent.com/lockstep-sql/lockstep/main/docs/lockstep.schema.json";
+
 /// The files read to guess the dialect: enough to decide, few enough to stay quick on a
 /// project with thousands of migrations.
 const SAMPLED_FILES: usize = 200;
@@ -161,9 +165,11 @@ fn render(folders: &[Folder], votes: &DialectVotes, chosen: Option<Dialect>) -> 
             votes.postgres, votes.mysql
         ),
     };
-    let mut out = String::from(
-        "# lockstep.toml, written by `lockstep init`. Every key is optional; the command line\n\
-         # wins over this file. The README's \"Configuration\" section lists every key.\n\n",
+    // `#:schema` on the first line lets TOML editors (taplo) complete and check the keys.
+    let mut out = format!(
+        "#:schema {SCHEMA_URL}\n\
+         # lockstep.toml, written by `lockstep init`. Every key is optional; the command line\n\
+         # wins over this file. The README's \"Configuration\" section lists every key.\n\n"
     );
     out += &format!("# The server the migrations run on ({why}).\n");
     out += &format!("dialect = \"{dialect}\"\n");

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod color;
 pub mod config;
+pub mod config_schema;
 pub mod diagnostic;
 pub mod dialect;
 pub mod discover;

@@ -712,3 +712,19 @@ fn the_man_page_lists_the_commands() {
         assert!(page.contains(command), "{command}");
     }
 }
+
+#[test]
+fn the_committed_config_schema_is_current() {
+    let (code, schema, _) = output(&["config-schema"]);
+    assert_eq!(code, 0);
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lockstep.schema.json"),
+    )
+    .unwrap();
+    assert!(
+        committed == schema,
+        "docs/lockstep.schema.json is stale: run `cargo run -- config-schema > docs/lockstep.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
+    assert_eq!(schema["additionalProperties"], false);
+}
