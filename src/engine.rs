@@ -72,7 +72,15 @@ pub fn check_stdin(settings: &Settings, stdin: &StdinFile) -> Report {
             errors: Vec::new(),
         }
     };
-    check_discovered(discovery, settings, Some(stdin))
+    let mut report = check_discovered(discovery, settings, Some(stdin));
+    // `lockstep plan` reads the file on disk, not this text: no finding points at a plan.
+    let stdin_path = display_path(&stdin.path);
+    for file in report.files.iter_mut().filter(|f| f.path == stdin_path) {
+        for finding in &mut file.findings {
+            finding.planned = false;
+        }
+    }
+    report
 }
 
 fn check_discovered(

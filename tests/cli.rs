@@ -448,6 +448,8 @@ fn standard_input_is_linted_as_the_stdin_filename() {
     assert!(stdout.contains(&format!("--> {name}:1:1")), "{stdout}");
     assert!(stdout.contains("create-index-non-concurrently"), "{stdout}");
     assert!(stdout.contains("in 1 file"), "{stdout}");
+    // `lockstep plan` would read the file on disk, not this text: no plan is offered.
+    assert!(!stdout.contains("lockstep plan"), "{stdout}");
     // The same text alone: the table is unknown, yet no lock finding needs it to exist.
     let (_, alone, _) = with_stdin(&["check", "-"], sql);
     assert!(alone.contains("--> <stdin>:1:1"), "{alone}");
