@@ -132,14 +132,15 @@ fn pull_request_run_lints_only_the_new_migration() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
 
-    // SARIF: valid JSON of the right shape, results only in the new file.
+    // SARIF: valid JSON of the right shape, covering every file (code scanning compares it
+    // with the base branch's upload), while the rest reports only the new file.
     let sarif_path = runner.workspace.path().join("lockstep.sarif");
     let sarif: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let run = &sarif["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "lockstep");
-    let uris: Vec<&str> = run["results"]
+    let uris: std::collections::BTreeSet<&str> = run["results"]
         .as_array()
         .unwrap()
         .iter()
@@ -149,7 +150,13 @@ fn pull_request_run_lints_only_the_new_migration() {
                 .unwrap()
         })
         .collect();
-    assert_eq!(uris, ["db/migrations/V3__index_placed_at.sql"]);
+    assert_eq!(
+        uris.into_iter().collect::<Vec<_>>(),
+        [
+            "db/migrations/V2__index_orders.sql",
+            "db/migrations/V3__index_placed_at.sql"
+        ]
+    );
     assert_eq!(run["automationDetails"]["id"], "lockstep/postgres/./");
 
     // Annotations on standard output, for the new file only.
@@ -386,10 +393,18 @@ fn one_lockstep_run_writes_every_report_and_annotations_are_capped() {
     }
     let calls = runner.file("calls.txt");
     let shim = counting_lockstep(runner.temp.path(), &calls);
-    let out = runner.run("run.sh", &[("LOCKSTEP_BIN", shim.to_str().unwrap())]);
+    let shim = ("LOCKSTEP_BIN", shim.to_str().unwrap());
+    // On push with nothing to compare with, one run writes everything.
+    let out = runner.run("run.sh", &[shim, ("GITHUB_EVENT_NAME", "push")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "call\n");
+    // On a pull request, one run for the change's reports, one for the full SARIF.
+    std::fs::remove_file(&calls).unwrap();
+    std::fs::remove_file(runner.file("summary.md")).unwrap();
+    let out = runner.run("run.sh", &[shim]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "call\n");
+    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "call\ncall\n");
     assert_eq!(runner.output("errors"), "13");
     let errors = stdout.lines().filter(|l| l.starts_with("::error ")).count();
     assert_eq!(errors, 10, "{stdout}");
@@ -397,11 +412,12 @@ fn one_lockstep_run_writes_every_report_and_annotations_are_capped() {
         stdout.contains("lockstep-action: 3 more findings not annotated"),
         "{stdout}"
     );
-    // The summary and SARIF still have all of them.
+    // The summary still has all of them, and the SARIF every file's: V2's two too (its
+    // index, and its lock taken without a lock_timeout).
     assert_eq!(runner.read("summary.md").matches("\n### `").count(), 13);
     let sarif = std::fs::read_to_string(runner.workspace.path().join("lockstep.sarif")).unwrap();
     let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 13);
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 15);
 }
 
 /// `shorten.py`, which keeps the summary under 1 MiB and the comment under 65536 characters.

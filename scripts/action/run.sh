@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The GitHub Action's lint step (action.yml runs it; tests/action.rs runs it the same way).
 # Inputs arrive as INPUT_* environment variables, never spliced into this code. One lockstep
-# run writes the SARIF, JSON, markdown and annotation reports; this prints the annotations
+# run writes the JSON, markdown and annotation reports of the change (a pull request's or a
+# push's files) and the SARIF, which covers every file (a second run when the change is
+# narrower, see below); this prints the annotations
 # (at most GitHub's 10 of each kind per step), appends the markdown report to
 # $GITHUB_STEP_SUMMARY (shortened under GitHub's 1 MiB limit), sets the step outputs in
 # $GITHUB_OUTPUT, and exits as lockstep does (0 clean, 1 findings at or above the fail
@@ -83,10 +85,12 @@ read -r -d '' -a paths <<<"${INPUT_PATHS:-.}" || true
 [[ -z "${INPUT_DIALECT:-}" ]] || args+=(--dialect "$INPUT_DIALECT")
 [[ -z "${INPUT_TARGET_VERSION:-}" ]] || args+=(--target-version "$INPUT_TARGET_VERSION")
 [[ -z "${INPUT_CONFIG:-}" ]] || args+=(--config "$INPUT_CONFIG")
-[[ -z "${INPUT_FAIL_ON:-}" ]] || args+=(--fail-on "$INPUT_FAIL_ON")
+fail_on=()
+[[ -z "${INPUT_FAIL_ON:-}" ]] || fail_on=(--fail-on "$INPUT_FAIL_ON")
+scope=()
 if [[ -n "$since" ]]; then
     fetch_history_for "$since"
-    args+=(--since "$since")
+    scope=(--since "$since")
 fi
 sarif_file="${INPUT_SARIF_FILE:-lockstep.sarif}"
 report_dir="${RUNNER_TEMP:-$(mktemp -d)}"
@@ -94,16 +98,31 @@ json_file="$report_dir/lockstep-report.json"
 markdown_file="$report_dir/lockstep-report.md"
 annotations_file="$report_dir/lockstep-annotations.txt"
 
-# One run writes every report and decides the exit status. The report files are the
+# One run writes every report of the change and decides the exit status. Code scanning
+# compares an upload with the last one of its category, so the SARIF always covers every
+# file: one of the change's files alone would mark the base's other alerts fixed. When the
+# change is narrower than everything, a second run writes it. The report files are the
 # action's own: --force replaces those of an earlier run.
+sarif_report=(--report "sarif=$sarif_file")
+[[ ${#scope[@]} -eq 0 ]] || sarif_report=()
 status=0
-"$lockstep" check "${paths[@]}" "${args[@]}" --force \
+"$lockstep" check "${paths[@]}" "${args[@]}" "${fail_on[@]}" "${scope[@]}" --force \
     --format github --output "$annotations_file" \
-    --report "sarif=$sarif_file" --report "json=$json_file" --report "markdown=$markdown_file" ||
+    --report "json=$json_file" --report "markdown=$markdown_file" "${sarif_report[@]}" ||
     status=$?
 if [[ $status -ne 0 && $status -ne 1 && ! -s "$json_file" ]]; then
     log "lockstep failed (exit $status) before writing a report"
     exit "$status"
+fi
+if [[ ${#scope[@]} -gt 0 ]]; then
+    # Its exit status is the first run's to give; what matters here is that it wrote.
+    rm -f -- "$sarif_file"
+    "$lockstep" check "${paths[@]}" "${args[@]}" --fail-on never --force \
+        --format sarif --output "$sarif_file" || true
+    if [[ ! -s "$sarif_file" ]]; then
+        log "the SARIF run over every file wrote nothing"
+        exit 2
+    fi
 fi
 if [[ "${INPUT_ANNOTATIONS:-true}" == true ]]; then
     print_annotations "$annotations_file"
