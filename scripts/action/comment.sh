@@ -30,7 +30,7 @@ if [[ "${pr:--}" == - ]]; then
     exit 0
 fi
 if [[ "${GITHUB_EVENT_NAME:-}" == pull_request && "$head_repo" != "$base_repo" ]]; then
-    printf '::notice title=lockstep comment::%s\n' "pull request from a fork ($head_repo): its token cannot comment, so the report is in the job summary only. To comment on fork pull requests, run the action from a workflow_run workflow (see the README)."
+    printf '::notice title=lockstep comment::%s\n' "pull request from a fork ($head_repo): its token cannot comment, so the report is in the job summary only."
     exit 0
 fi
 
