@@ -195,7 +195,10 @@ fn render(folders: &[Folder], votes: &DialectVotes, chosen: Option<Dialect>) -> 
             .iter()
             .map(|f| toml_string(&f.path.to_string_lossy()))
             .collect();
-        out += &format!("paths = [{}]\n", paths.join(", "));
+        out += &match paths.as_slice() {
+            [one] => format!("paths = [{one}]\n"),
+            many => format!("paths = [\n    {},\n]\n", many.join(",\n    ")),
+        };
     }
     out += "\
 # include = [\"**/*.sql\"]
@@ -221,11 +224,18 @@ mod tests {
 
     #[test]
     fn the_written_file_is_a_valid_config_naming_the_folders() {
-        let folders = [Folder {
-            path: PathBuf::from("db/\"odd\"\nname"),
-            layout: "flyway",
-            files: 3,
-        }];
+        let folders = [
+            Folder {
+                path: PathBuf::from("db/\"odd\"\nname"),
+                layout: "flyway",
+                files: 3,
+            },
+            Folder {
+                path: PathBuf::from("db/mysql"),
+                layout: "golang-migrate",
+                files: 1,
+            },
+        ];
         let votes = DialectVotes {
             postgres: 0,
             mysql: 2,
@@ -233,7 +243,13 @@ mod tests {
         let text = render(&folders, &votes, None);
         let options = Options::parse(&text, Path::new(FILE_NAME)).unwrap();
         assert_eq!(options.dialect, Some(Dialect::Mysql));
-        assert_eq!(options.paths, Some(vec![PathBuf::from("db/\"odd\"\nname")]));
+        assert_eq!(
+            options.paths,
+            Some(vec![
+                PathBuf::from("db/\"odd\"\nname"),
+                PathBuf::from("db/mysql")
+            ])
+        );
     }
 
     #[test]
