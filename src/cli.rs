@@ -1,17 +1,21 @@
-//! The command line: `lockstep check`, `lockstep rules`, `lockstep explain`.
+//! The command line: `lockstep check`, `rules`, `explain`, `plan`, `init`, `completions`,
+//! `manpage`, `config-schema`.
 
+use crate::color::ColorChoice;
 use crate::config::{self, ConfigError, FailOn, Options, RuleLevels, Settings};
 use crate::dialect::{Dialect, Target};
+use crate::engine::StdinFile;
 use crate::report::{self, Format, PrintOptions};
 use crate::{docs, engine, git, rules};
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
 #[command(
     name = "lockstep",
     version,
+    long_version = crate::version::LONG.as_str(),
     about = "Lint SQL schema migrations for locks, rewrites and breaking changes"
 )]
 pub struct Cli {
@@ -35,6 +39,17 @@ pub enum Command {
         /// The rule id, e.g. `create-index-non-concurrently`.
         rule: String,
     },
+    /// Write a commented `lockstep.toml` for the migrations found under a folder.
+    Init(crate::init::InitArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `lockstep manpage > lockstep.1`.
+    Manpage,
+    /// Print the JSON Schema of `lockstep.toml`, for editors.
+    ConfigSchema,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -46,9 +61,15 @@ pub enum RulesFormat {
 }
 
 #[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("written").args(["output", "report"]).multiple(true))]
 pub struct CheckArgs {
-    /// Files or folders (default: `paths` from the config, else `.`).
+    /// Files or folders (default: `paths` from the config, else `.`); `-` reads one
+    /// migration from standard input.
     pub paths: Vec<PathBuf>,
+    /// The path the migration read from standard input (`-`) has: its framework, its
+    /// folder's earlier migrations and the config file are found from it.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub dialect: Option<Dialect>,
     /// The server version the migrations will run on (postgres default 15, mysql 8.0.35).
@@ -59,8 +80,12 @@ pub struct CheckArgs {
     /// Write the report to this file (atomically) instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
-    /// Replace the `--output` file when it already exists.
-    #[arg(long, requires = "output")]
+    /// Also write the report in FORMAT to PATH, from the same run (repeatable), e.g.
+    /// `--report sarif=lockstep.sarif --report json=lockstep.json`.
+    #[arg(long, value_name = "FORMAT=PATH", value_parser = parse_report_file)]
+    pub report: Vec<ReportFile>,
+    /// Replace the `--output` and `--report` files when they already exist.
+    #[arg(long, requires = "written")]
     pub force: bool,
     /// The lowest severity that makes the run exit 1.
     #[arg(long, value_enum)]
@@ -82,6 +107,44 @@ pub struct CheckArgs {
     /// several runs can be uploaded side by side.
     #[arg(long, value_name = "ID")]
     pub automation_id: Option<String>,
+    /// Colour the text report: on a terminal (`auto`, which honours `CLICOLOR_FORCE` and
+    /// `NO_COLOR`), `always` or `never`.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print how many findings each rule raised instead of the findings (text or json).
+    #[arg(long)]
+    pub statistics: bool,
+    /// Exit 0, not 2, when the paths and globs match no migration file (for a job run
+    /// over every folder of a monorepo, some of which have none yet).
+    #[arg(long)]
+    pub allow_no_files: bool,
+}
+
+/// `--report FORMAT=PATH`: one more report file written by the same run.
+#[derive(Clone, Debug)]
+pub struct ReportFile {
+    pub format: Format,
+    pub path: PathBuf,
+}
+
+fn parse_report_file(value: &str) -> Result<ReportFile, String> {
+    let (format, path) = value
+        .split_once('=')
+        .ok_or_else(|| format!("`{value}` is not FORMAT=PATH"))?;
+    let format = Format::from_str(format, true).map_err(|_| {
+        let known: Vec<String> = Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value().map(|v| v.get_name().to_string()))
+            .collect();
+        format!("`{format}` is not a format ({})", known.join(", "))
+    })?;
+    if path.is_empty() {
+        return Err(format!("`{value}` names no file"));
+    }
+    Ok(ReportFile {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Args, Debug)]
@@ -166,10 +229,30 @@ pub fn run(cli: Cli) -> ExitStatus {
             };
             write_stdout(&text).map(|_| ExitStatus::Clean)
         }
+        Command::Init(args) => crate::init::run(&args),
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "lockstep", &mut script);
+            write_stdout(&String::from_utf8_lossy(&script)).map(|_| ExitStatus::Clean)
+        }
+        Command::ConfigSchema => {
+            let schema = crate::config_schema::json_schema();
+            let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
+            write_stdout(&text).map(|_| ExitStatus::Clean)
+        }
+        Command::Manpage => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| format!("cannot render the man page: {e}"))
+                .and_then(|_| write_stdout(&String::from_utf8_lossy(&page)))
+                .map(|_| ExitStatus::Clean)
+        }
         Command::Explain { rule } => match rules::find(&rule) {
             Some(rule) => write_stdout(&docs::explain(rule)).map(|_| ExitStatus::Clean),
             None => Err(format!(
-                "unknown rule `{rule}`; `lockstep rules` lists them"
+                "unknown rule `{rule}`{}; `lockstep rules` lists them",
+                rules::did_you_mean(&rule)
             )),
         },
     };
@@ -195,7 +278,11 @@ fn write_stdout(text: &str) -> Result<(), String> {
     }
 }
 
-fn check(args: CheckArgs) -> Result<ExitStatus, String> {
+fn check(mut args: CheckArgs) -> Result<ExitStatus, String> {
+    if args.statistics && !matches!(args.format, Format::Text | Format::Json) {
+        return Err("--statistics prints text or json, not another --format".to_string());
+    }
+    let stdin_path = stdin_path(&mut args)?;
     let mut settings = resolve(&args).map_err(|e| e.to_string())?;
     if let Some(rev) = &args.since {
         let first = settings
@@ -204,26 +291,40 @@ fn check(args: CheckArgs) -> Result<ExitStatus, String> {
             .map_or(Path::new("."), PathBuf::as_path);
         settings.since = Some(git::changes_since(first, rev).map_err(|e| e.to_string())?);
     }
-    let report = engine::check(&settings);
-    let color = args.output.is_none()
-        && args.format == Format::Text
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let report = match stdin_path {
+        Some(path) => engine::check_stdin(&settings, &read_stdin(path, settings.max_file_size)?),
+        None => engine::check(&settings),
+    };
+    if report.discovered == 0 && report.errors.is_empty() && !args.allow_no_files {
+        return Err(no_files_message(&settings));
+    }
+    let color = args.format == Format::Text
+        && match &args.output {
+            Some(_) => args.color == ColorChoice::Always,
+            None => args.color.enabled(std::io::stdout().is_terminal(), |name| {
+                std::env::var_os(name)
+            }),
+        };
     let options = PrintOptions {
         color,
         automation_id: Some(automation_id(&args, &settings)),
     };
+    let print = |out: &mut dyn Write| match (args.statistics, args.format) {
+        (true, Format::Json) => report::statistics::print_json(&report, out),
+        (true, _) => report::statistics::print_text(&report, out),
+        (false, format) => report::print(format, &report, out, options.clone()),
+    };
+    write_report_files(&args, &report, &options)?;
     match &args.output {
         Some(path) => {
             let mut buffer = Vec::new();
-            report::print(args.format, &report, &mut buffer, options).map_err(|e| e.to_string())?;
+            print(&mut buffer).map_err(|e| e.to_string())?;
             write_atomically(path, &buffer, args.force)?
         }
         // Streamed: a report of many thousand findings is never held in memory twice.
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let printed =
-                report::print(args.format, &report, &mut out, options).and_then(|_| out.flush());
+            let printed = print(&mut out).and_then(|_| out.flush());
             match printed {
                 Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                     return Err(format!("cannot write output: {e}"))
@@ -233,7 +334,7 @@ fn check(args: CheckArgs) -> Result<ExitStatus, String> {
         }
     }
     for error in &report.errors {
-        if args.format != Format::Text || args.output.is_some() {
+        if args.format != Format::Text || args.output.is_some() || args.statistics {
             eprintln!(
                 "lockstep: error: {}: {}",
                 crate::diagnostic::printable(&error.path.display().to_string()),
@@ -251,6 +352,105 @@ fn check(args: CheckArgs) -> Result<ExitStatus, String> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// Writes the `--report` files, after checking that none would replace a file it must not
+/// (so a refusal leaves no file half of the set written).
+fn write_report_files(
+    args: &CheckArgs,
+    report: &report::Report,
+    options: &PrintOptions,
+) -> Result<(), String> {
+    let mut paths: Vec<&Path> = args.output.iter().map(PathBuf::as_path).collect();
+    if let Some(output) = &args.output {
+        check_replaceable(output, args.force)?;
+    }
+    for file in &args.report {
+        if paths.contains(&file.path.as_path()) {
+            return Err(format!(
+                "{} is named twice as a report file",
+                file.path.display()
+            ));
+        }
+        check_replaceable(&file.path, args.force)?;
+        paths.push(&file.path);
+    }
+    for file in &args.report {
+        let mut buffer = Vec::new();
+        let uncoloured = PrintOptions {
+            color: false,
+            ..options.clone()
+        };
+        report::print(file.format, report, &mut buffer, uncoloured).map_err(|e| e.to_string())?;
+        write_atomically(&file.path, &buffer, args.force)?;
+    }
+    Ok(())
+}
+
+/// For `check -`: the path the standard input stands for (`--stdin-filename`, else
+/// `<stdin>`). The config file is then looked up from that path, so `args.paths` becomes it.
+fn stdin_path(args: &mut CheckArgs) -> Result<Option<PathBuf>, String> {
+    if !args.paths.iter().any(|path| path == Path::new("-")) {
+        return match args.stdin_filename {
+            Some(_) => Err("--stdin-filename names what `-` reads: pass `-` as the path".into()),
+            None => Ok(None),
+        };
+    }
+    if args.paths.len() > 1 {
+        return Err("`-` (standard input) cannot be linted with other paths".into());
+    }
+    if args.since.is_some() {
+        return Err("--since selects changed files in git; standard input is none".into());
+    }
+    args.paths = args.stdin_filename.iter().cloned().collect();
+    match &args.stdin_filename {
+        Some(path) if path.is_dir() => Err(format!(
+            "--stdin-filename {} is a folder; name the migration file the text belongs to",
+            path.display()
+        )),
+        Some(path) => Ok(Some(path.clone())),
+        None => Ok(Some(PathBuf::from("<stdin>"))),
+    }
+}
+
+/// Standard input, refused past `max_file_size` like a file on disk.
+fn read_stdin(path: PathBuf, max_file_size: u64) -> Result<StdinFile, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    if bytes.len() as u64 > max_file_size {
+        return Err(format!(
+            "standard input is larger than max-file-size ({max_file_size} bytes)"
+        ));
+    }
+    Ok(StdinFile { path, bytes })
+}
+
+/// Why nothing was linted: the paths and globs, so a typo shows.
+fn no_files_message(settings: &Settings) -> String {
+    let list = |items: &[String]| format!("`{}`", items.join("`, `"));
+    let paths: Vec<String> = settings
+        .paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let include = if settings.include.is_empty() {
+        vec![crate::discover::DEFAULT_INCLUDE.to_string()]
+    } else {
+        settings.include.clone()
+    };
+    let mut message = format!(
+        "no migration file matched: paths {}, include {}",
+        list(&paths),
+        list(&include)
+    );
+    if !settings.exclude.is_empty() {
+        message += &format!(", exclude {}", list(&settings.exclude));
+    }
+    message + "; pass --allow-no-files when that is expected"
 }
 
 /// The SARIF run's `automationDetails.id`: the flag, then the config key, else
@@ -294,10 +494,12 @@ fn automation_id(args: &CheckArgs, settings: &Settings) -> String {
 fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
     let settings = resolve(&CheckArgs {
         paths: vec![args.file.clone()],
+        stdin_filename: None,
         dialect: args.dialect,
         target_version: args.target_version.clone(),
         format: Format::Text,
         output: None,
+        report: Vec::new(),
         force: false,
         fail_on: None,
         config: args.config.clone(),
@@ -305,6 +507,9 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
         exclude: Vec::new(),
         since: None,
         automation_id: None,
+        color: ColorChoice::Never,
+        statistics: false,
+        allow_no_files: false,
     })
     .map_err(|e| e.to_string())?;
     let output = crate::plan::command::run(args, &settings).map_err(|e| e.to_string())?;
@@ -372,19 +577,13 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
     } else {
         vec![PathBuf::from(".")]
     };
+    let include = globs(&args.include, &options.include, "include", &shown)?;
+    let exclude = globs(&args.exclude, &options.exclude, "exclude", &shown)?;
     Ok(Settings {
         target,
         paths,
-        include: if args.include.is_empty() {
-            options.include.clone().unwrap_or_default()
-        } else {
-            args.include.clone()
-        },
-        exclude: if args.exclude.is_empty() {
-            options.exclude.clone().unwrap_or_default()
-        } else {
-            args.exclude.clone()
-        },
+        include,
+        exclude,
         fail_on: args.fail_on.or(options.fail_on).unwrap_or_default(),
         rules: RuleLevels::resolve(&options.rules, &shown)?,
         change_set: options.change_set.unwrap_or_default(),
@@ -397,6 +596,31 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
             .max_file_size
             .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE),
     })
+}
+
+/// The flag's globs, else the config file's, each checked to compile: a mistyped glob is a
+/// usage error before anything is linted, not a quiet run over the wrong files.
+fn globs(
+    flag: &[String],
+    configured: &Option<Vec<String>>,
+    key: &str,
+    config_path: &Path,
+) -> Result<Vec<String>, ConfigError> {
+    let (patterns, source) = if flag.is_empty() {
+        (
+            configured.clone().unwrap_or_default(),
+            config_path.to_path_buf(),
+        )
+    } else {
+        (flag.to_vec(), PathBuf::from(format!("--{key}")))
+    };
+    for pattern in &patterns {
+        crate::discover::compile_glob(pattern).map_err(|e| ConfigError::Value {
+            path: source.clone(),
+            message: format!("`{pattern}` is not a valid {key} glob: {}", e.kind()),
+        })?;
+    }
+    Ok(patterns)
 }
 
 /// Refuses to write over `path` unless it is absent, or a regular file and `force` is set:

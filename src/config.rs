@@ -179,8 +179,17 @@ impl Options {
     }
 
     /// The nearest `lockstep.toml` in `start` or its parents.
+    /// A path that does not exist yet (`--stdin-filename` of a new migration) is looked up
+    /// from its nearest existing folder.
     pub fn find(start: &Path) -> Option<PathBuf> {
-        let start = std::fs::canonicalize(start).ok()?;
+        let start = start.ancestors().find_map(|path| {
+            let path = if path.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                path
+            };
+            std::fs::canonicalize(path).ok()
+        })?;
         let dir = if start.is_dir() {
             start.as_path()
         } else {
@@ -229,7 +238,14 @@ impl RuleLevels {
                 return Err(ConfigError::Value {
                     path: path.to_path_buf(),
                     message: format!(
-                        "[rules]: `{key}` is neither a rule nor a group (see `lockstep rules`)"
+                        "[rules]: `{key}` is neither a rule nor a group{}; `lockstep rules` lists them",
+                        crate::suggest::hint(
+                            key,
+                            rules::ALL
+                                .iter()
+                                .map(|r| r.id)
+                                .chain(Group::ALL.iter().map(|g| g.id()))
+                        )
                     ),
                 });
             }
@@ -442,6 +458,15 @@ pub struct ParsedVersion {
 }
 
 /// Parses a `--target-version` or `target_version` value for `dialect`.
+/// The server versions `parse_version` accepts, as one line.
+pub fn supported_versions() -> String {
+    format!(
+        "PostgreSQL 9.6 to {NEWEST_POSTGRES_MAJOR} (newer majors checked as \
+         {NEWEST_POSTGRES_MAJOR}); MySQL 5.7, 8.x and 9.x; MariaDB 10.x and 11.x \
+         (mysql-flavor = \"mariadb\")"
+    )
+}
+
 pub fn parse_version(dialect: Dialect, text: &str) -> Result<ParsedVersion, String> {
     let version: Version = text.parse()?;
     let known = |version| ParsedVersion {

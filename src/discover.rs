@@ -123,7 +123,8 @@ impl DiscoverError {
     }
 }
 
-const DEFAULT_INCLUDE: &str = "**/*.sql";
+/// What `--include` is when neither the command line nor the config sets it.
+pub const DEFAULT_INCLUDE: &str = "**/*.sql";
 const SKIPPED_DIRS: [&str; 2] = ["target", "node_modules"];
 const SQITCH_DIRS: [&str; 3] = ["deploy", "revert", "verify"];
 const SQLX_NO_TRANSACTION: &str = "-- no-transaction";
@@ -221,12 +222,17 @@ impl Filters {
     }
 }
 
+/// An `--include` / `--exclude` glob, compiled as discovery matches it: `*` stays within
+/// one path component; `**` crosses folders.
+pub fn compile_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    GlobBuilder::new(pattern).literal_separator(true).build()
+}
+
 /// A glob set from the patterns that compile; each bad one is reported and left out.
 fn globset(patterns: &[String], errors: &mut Vec<DiscoverError>) -> GlobSet {
     let mut builder = GlobSetBuilder::new();
     for pattern in patterns {
-        // `*` stays within one path component; `**` crosses folders.
-        match GlobBuilder::new(pattern).literal_separator(true).build() {
+        match compile_glob(pattern) {
             Ok(glob) => {
                 builder.add(glob);
             }

@@ -29,6 +29,70 @@ pub fn check(settings: &Settings) -> Report {
         exclude: settings.exclude.clone(),
         max_file_size: settings.max_file_size,
     });
+    check_discovered(discovery, settings, None)
+}
+
+/// Migration text read from standard input (`lockstep check -`), linted as the file `path`.
+#[derive(Debug)]
+pub struct StdinFile {
+    /// `--stdin-filename`: where the text belongs, for its framework and earlier files.
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// Lints `stdin.bytes` in place of the file `stdin.path`. When that file exists, its
+/// migration folder is discovered as usual, so the earlier files are replayed and its
+/// framework is known; otherwise the text is one plain migration file with no history.
+pub fn check_stdin(settings: &Settings, stdin: &StdinFile) -> Report {
+    let discovery = if stdin.path.is_file() {
+        discover(&DiscoverRequest {
+            paths: vec![stdin.path.clone()],
+            max_file_size: settings.max_file_size,
+            ..DiscoverRequest::default()
+        })
+    } else {
+        let file = MigrationFile {
+            path: stdin.path.clone(),
+            layout: layout::Layout::Plain,
+            direction: Direction::Up,
+            version: None,
+            transactional: false,
+            report: true,
+        };
+        crate::discover::Discovery {
+            sets: vec![MigrationSet {
+                root: stdin
+                    .path
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+                layout: layout::Layout::Plain,
+                files: vec![file],
+            }],
+            errors: Vec::new(),
+        }
+    };
+    let mut report = check_discovered(discovery, settings, Some(stdin));
+    // `lockstep plan` reads the file on disk, not this text: no finding points at a plan.
+    let stdin_path = display_path(&stdin.path);
+    for file in report.files.iter_mut().filter(|f| f.path == stdin_path) {
+        for finding in &mut file.findings {
+            finding.planned = false;
+        }
+    }
+    report
+}
+
+fn check_discovered(
+    discovery: crate::discover::Discovery,
+    settings: &Settings,
+    stdin: Option<&StdinFile>,
+) -> Report {
+    let discovered = discovery
+        .sets
+        .iter()
+        .map(|set| set.files.iter().filter(|file| file.report).count())
+        .sum();
     let mut sets = discovery.sets;
     if let Some(scope) = &settings.since {
         sets = restrict_to_changes(sets, scope);
@@ -42,6 +106,7 @@ pub fn check(settings: &Settings) -> Report {
                 message: e.message,
             })
             .collect(),
+        discovered,
         ..Report::default()
     };
     let mut runs = Vec::new();
@@ -52,7 +117,7 @@ pub fn check(settings: &Settings) -> Report {
     }
     let results: Vec<(Vec<FileReport>, Vec<InputError>)> = runs
         .par_iter()
-        .map(|(set, target)| check_set(set, *target, settings))
+        .map(|(set, target)| check_set(set, *target, settings, stdin))
         .collect();
     for (files, errors) in results {
         report.files.extend(files);
@@ -113,10 +178,13 @@ enum Loaded {
 }
 
 fn load(path: &Path, dialect: crate::dialect::Dialect, max_file_size: u64) -> Loaded {
-    let bytes = match crate::input::read_file(path, max_file_size) {
-        Ok(b) => b,
-        Err(e) => return Loaded::Failed(e.to_string()),
-    };
+    match crate::input::read_file(path, max_file_size) {
+        Ok(bytes) => decode(bytes, dialect),
+        Err(e) => Loaded::Failed(e.to_string()),
+    }
+}
+
+fn decode(bytes: Vec<u8>, dialect: crate::dialect::Dialect) -> Loaded {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Loaded::Binary;
     }
@@ -209,12 +277,18 @@ fn check_set(
     set: &MigrationSet,
     target: Target,
     settings: &Settings,
+    stdin: Option<&StdinFile>,
 ) -> (Vec<FileReport>, Vec<InputError>) {
     let dialect = target.dialect;
     let loaded: Vec<Loaded> = set
         .files
         .par_iter()
-        .map(|f| load(&f.path, dialect, settings.max_file_size))
+        .map(|f| match stdin {
+            Some(stdin) if display_path(&stdin.path) == display_path(&f.path) => {
+                decode(stdin.bytes.clone(), dialect)
+            }
+            _ => load(&f.path, dialect, settings.max_file_size),
+        })
         .collect();
     let mut catalog = Catalog::new(dialect);
     let mut reports = Vec::new();
@@ -666,8 +740,9 @@ fn unused_ignores<'a>(
             let message = if ignore.rules.is_empty() {
                 "ignore comment names no rule".to_string()
             } else if !unknown.is_empty() {
+                let hints: String = unknown.iter().map(|id| rules::did_you_mean(id)).collect();
                 format!(
-                    "ignore comment names unknown rule `{}`",
+                    "ignore comment names unknown rule `{}`{hints}",
                     unknown.join("`, `")
                 )
             } else if !used {

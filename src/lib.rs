@@ -6,7 +6,9 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod color;
 pub mod config;
+pub mod config_schema;
 pub mod diagnostic;
 pub mod dialect;
 pub mod discover;
@@ -14,6 +16,7 @@ pub mod docs;
 pub mod engine;
 pub mod git;
 pub mod ignore;
+pub mod init;
 pub mod input;
 pub mod layout;
 pub mod locks;
@@ -26,4 +29,6 @@ pub mod session;
 pub mod span;
 pub mod split;
 pub mod statement;
+pub mod suggest;
 pub mod types;
+pub mod version;

@@ -70,14 +70,16 @@ impl Runner {
     /// Runs one of the action's scripts with the environment GitHub gives a composite
     /// step, plus the `INPUT_*` variables `action.yml` passes through `env:`.
     fn run(&self, script: &str, inputs: &[(&str, &str)]) -> Output {
+        let event = serde_json::json!({
+            "pull_request": {"number": 7, "base": {"sha": self.base_sha}}
+        });
+        self.run_on(event, script, inputs)
+    }
+
+    /// Runs a script with `payload` as the event (`GITHUB_EVENT_NAME` among the inputs).
+    fn run_on(&self, payload: serde_json::Value, script: &str, inputs: &[(&str, &str)]) -> Output {
         let event = self.file("event.json");
-        write(
-            &event,
-            &serde_json::json!({
-                "pull_request": {"number": 7, "base": {"sha": self.base_sha}}
-            })
-            .to_string(),
-        );
+        write(&event, &payload.to_string());
         let mut command = Command::new("bash");
         command
             .arg(root().join("scripts/action").join(script))
@@ -94,7 +96,7 @@ impl Runner {
             .env("LOCKSTEP_BIN", env!("CARGO_BIN_EXE_lockstep"))
             // The defaults action.yml declares.
             .env("INPUT_PATHS", ".")
-            .env("INPUT_FAIL_ON", "error")
+            .env("INPUT_FAIL_ON", "")
             .env("INPUT_SARIF_FILE", "lockstep.sarif")
             .env("INPUT_ANNOTATIONS", "true")
             .env("INPUT_SUMMARY", "true");
@@ -130,14 +132,15 @@ fn pull_request_run_lints_only_the_new_migration() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
 
-    // SARIF: valid JSON of the right shape, results only in the new file.
+    // SARIF: valid JSON of the right shape, covering every file (code scanning compares it
+    // with the base branch's upload), while the rest reports only the new file.
     let sarif_path = runner.workspace.path().join("lockstep.sarif");
     let sarif: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     let run = &sarif["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "lockstep");
-    let uris: Vec<&str> = run["results"]
+    let uris: std::collections::BTreeSet<&str> = run["results"]
         .as_array()
         .unwrap()
         .iter()
@@ -147,7 +150,13 @@ fn pull_request_run_lints_only_the_new_migration() {
                 .unwrap()
         })
         .collect();
-    assert_eq!(uris, ["db/migrations/V3__index_placed_at.sql"]);
+    assert_eq!(
+        uris.into_iter().collect::<Vec<_>>(),
+        [
+            "db/migrations/V2__index_orders.sql",
+            "db/migrations/V3__index_placed_at.sql"
+        ]
+    );
     assert_eq!(run["automationDetails"]["id"], "lockstep/postgres/./");
 
     // Annotations on standard output, for the new file only.
@@ -176,6 +185,15 @@ fn exit_status_follows_fail_on() {
     let out = runner.run("run.sh", &[("INPUT_FAIL_ON", "never")]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(runner.output("errors"), "1");
+    // Without the input, the config file decides; with it, the input wins.
+    write(
+        &runner.workspace.path().join("lockstep.toml"),
+        "fail_on = \"never\"\n",
+    );
+    assert_eq!(runner.run("run.sh", &[]).status.code(), Some(0));
+    let out = runner.run("run.sh", &[("INPUT_FAIL_ON", "error")]);
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::remove_file(runner.workspace.path().join("lockstep.toml")).unwrap();
     // Annotations and summary can be switched off.
     let out = runner.run(
         "run.sh",
@@ -186,11 +204,29 @@ fn exit_status_follows_fail_on() {
 }
 
 #[test]
-fn push_runs_lint_every_file_and_a_bad_since_exits_2() {
+fn push_runs_lint_what_the_push_brought_and_a_bad_since_exits_2() {
     let runner = Runner::new();
-    let out = runner.run("run.sh", &[("GITHUB_EVENT_NAME", "push")]);
+    let push = [("GITHUB_EVENT_NAME", "push")];
+    let out = runner.run("run.sh", &push);
     assert_eq!(out.status.code(), Some(1));
-    assert_eq!(runner.output("errors"), "2", "V2 and V3 both index orders");
+    assert_eq!(
+        runner.output("errors"),
+        "2",
+        "no `before` in the payload: every file, and V2 and V3 both index orders"
+    );
+    let before = |sha: &str| serde_json::json!({ "before": sha });
+    let out = runner.run_on(before(&runner.base_sha), "run.sh", &push);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(runner.output("errors"), "1", "only V3 came with the push");
+    // A new branch (all zeros) or a force push (a commit not in the history): every file.
+    for sha in [
+        "0".repeat(40),
+        "1234567890abcdef1234567890abcdef12345678".to_string(),
+    ] {
+        let out = runner.run_on(before(&sha), "run.sh", &push);
+        assert_eq!(out.status.code(), Some(1), "{sha}");
+        assert_eq!(runner.output("errors"), "2", "{sha}");
+    }
     let out = runner.run("run.sh", &[("INPUT_SINCE", "no-such-ref")]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no such commit"));
@@ -320,4 +356,181 @@ fn action_yml_passes_inputs_through_env_only() {
         !action.contains("run: |"),
         "shell steps live in scripts/action/"
     );
+}
+
+/// A stand-in for the lockstep binary that logs each call, then runs the real one.
+fn counting_lockstep(dir: &Path, log: &Path) -> PathBuf {
+    let shim = dir.join("lockstep-shim");
+    write(
+        &shim,
+        &format!(
+            "#!/usr/bin/env bash\necho call >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            env!("CARGO_BIN_EXE_lockstep")
+        ),
+    );
+    make_executable(&shim);
+    shim
+}
+
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn one_lockstep_run_writes_every_report_and_annotations_are_capped() {
+    let runner = Runner::new();
+    // Twelve risky migrations in the pull request: more error annotations than GitHub shows.
+    for n in 4..16 {
+        write(
+            &runner
+                .workspace
+                .path()
+                .join(format!("db/migrations/V{n}__index.sql")),
+            &format!("SET lock_timeout = '2s';\nCREATE INDEX i{n} ON orders (placed_at);\n"),
+        );
+    }
+    let calls = runner.file("calls.txt");
+    let shim = counting_lockstep(runner.temp.path(), &calls);
+    let shim = ("LOCKSTEP_BIN", shim.to_str().unwrap());
+    // On push with nothing to compare with, one run writes everything.
+    let out = runner.run("run.sh", &[shim, ("GITHUB_EVENT_NAME", "push")]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "call\n");
+    // On a pull request, one run for the change's reports, one for the full SARIF.
+    std::fs::remove_file(&calls).unwrap();
+    std::fs::remove_file(runner.file("summary.md")).unwrap();
+    let out = runner.run("run.sh", &[shim]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(std::fs::read_to_string(&calls).unwrap(), "call\ncall\n");
+    assert_eq!(runner.output("errors"), "13");
+    let errors = stdout.lines().filter(|l| l.starts_with("::error ")).count();
+    assert_eq!(errors, 10, "{stdout}");
+    assert!(
+        stdout.contains("lockstep-action: 3 more findings not annotated"),
+        "{stdout}"
+    );
+    // The summary still has all of them, and the SARIF every file's: V2's two too (its
+    // index, and its lock taken without a lock_timeout).
+    assert_eq!(runner.read("summary.md").matches("\n### `").count(), 13);
+    let sarif = std::fs::read_to_string(runner.workspace.path().join("lockstep.sarif")).unwrap();
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 15);
+}
+
+/// `shorten.py`, which keeps the summary under 1 MiB and the comment under 65536 characters.
+fn shorten(limit: usize, markdown: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.md");
+    write(&file, markdown);
+    let out = Command::new("python3")
+        .arg(root().join("scripts/action/shorten.py"))
+        .arg(limit.to_string())
+        .arg(&file)
+        .arg("the test limit")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn long_reports_are_cut_at_a_file_boundary_with_a_note() {
+    let section = |n: usize| format!("### `V{n}.sql`\n\n| error | é{} |\n\n", "x".repeat(200));
+    let markdown: String = std::iter::once("## lockstep: 40 errors\n\n".to_string())
+        .chain((0..40).map(section))
+        .collect();
+    assert_eq!(
+        shorten(100_000, &markdown),
+        markdown,
+        "short enough: unchanged"
+    );
+    let cut = shorten(2_000, &markdown);
+    assert!(cut.len() <= 2_000, "{}", cut.len());
+    assert!(
+        cut.starts_with("## lockstep: 40 errors\n\n### `V0.sql`"),
+        "{cut}"
+    );
+    let kept = cut.matches("### `V").count();
+    assert!(kept > 0 && kept < 40, "{kept}");
+    // Whole sections only, then the note.
+    assert!(cut.contains(&section(kept - 1).trim_end().to_string()));
+    assert!(
+        cut.ends_with(&format!(
+            "_{} of 40 file sections left out to fit the test limit: the JSON report and the code scanning alerts have every finding._\n",
+            40 - kept
+        )),
+        "{cut}"
+    );
+}
+
+/// Runs `comment.sh` with a stand-in `gh` whose every call fails with `gh_status`.
+fn comment_with(runner: &Runner, event: serde_json::Value, gh_status: i32) -> (Output, String) {
+    let bin = runner.temp.path().join("failing-bin");
+    let calls = runner.file("failing-gh-calls.txt");
+    write(
+        &bin.join("gh"),
+        &format!(
+            "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >> '{}'\nexit {gh_status}\n",
+            calls.display()
+        ),
+    );
+    make_executable(&bin.join("gh"));
+    let event_file = runner.file("fork-event.json");
+    write(&event_file, &event.to_string());
+    let markdown = runner.file("report.md");
+    write(&markdown, "## lockstep: 1 error\n");
+    let out = Command::new("bash")
+        .arg(root().join("scripts/action/comment.sh"))
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("GITHUB_REPOSITORY", "octo/shop")
+        .env("GITHUB_EVENT_NAME", "pull_request")
+        .env("GITHUB_EVENT_PATH", &event_file)
+        .env("LOCKSTEP_MARKDOWN", &markdown)
+        .output()
+        .unwrap();
+    (out, std::fs::read_to_string(&calls).unwrap_or_default())
+}
+
+#[test]
+fn a_fork_pull_request_gets_a_notice_not_a_comment() {
+    let runner = Runner::new();
+    let event = serde_json::json!({"pull_request": {
+        "number": 7,
+        "head": {"repo": {"full_name": "stranger/shop"}},
+        "base": {"repo": {"full_name": "octo/shop"}},
+    }});
+    let (out, calls) = comment_with(&runner, event, 0);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with(
+            "::notice title=lockstep comment::pull request from a fork (stranger/shop)"
+        ),
+        "{stdout}"
+    );
+    assert!(calls.is_empty(), "no API call on a fork: {calls}");
+}
+
+#[test]
+fn a_failing_comment_api_is_a_warning_not_a_failure() {
+    let runner = Runner::new();
+    let event = serde_json::json!({"pull_request": {
+        "number": 7,
+        "head": {"repo": {"full_name": "octo/shop"}},
+        "base": {"repo": {"full_name": "octo/shop"}},
+    }});
+    let (out, calls) = comment_with(&runner, event, 1);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("::warning title=lockstep comment::could not list"),
+        "{stdout}"
+    );
+    assert!(calls.contains("--paginate"), "{calls}");
 }

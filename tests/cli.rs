@@ -381,3 +381,352 @@ fn config_turns_the_style_group_on() {
         "notes do not fail the run at the default level"
     );
 }
+
+#[test]
+fn version_names_the_commit_and_the_server_versions() {
+    let (code, stdout, _) = output(&["--version"]);
+    assert_eq!(code, 0);
+    assert!(stdout.starts_with("lockstep 0."), "{stdout}");
+    assert!(stdout.contains("(commit "), "{stdout}");
+    for server in ["PostgreSQL 9.6 to 19", "MySQL 5.7", "MariaDB 10.x"] {
+        assert!(stdout.contains(server), "{server}: {stdout}");
+    }
+    let (_, short, _) = output(&["-V"]);
+    assert_eq!(short.lines().count(), 1, "{short}");
+}
+
+/// The report's colour, standard output being a pipe here.
+fn colored(args: &[&str], env: &[(&str, &str)]) -> bool {
+    let mut cmd = lockstep();
+    cmd.args(["check", REPORT]).args(args);
+    cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    out.stdout.contains(&0x1b)
+}
+
+#[test]
+fn color_follows_the_flag_then_clicolor_force_and_no_color() {
+    assert!(!colored(&[], &[]), "a pipe gets no colour by default");
+    assert!(colored(&["--color", "always"], &[("NO_COLOR", "1")]));
+    assert!(!colored(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]));
+    assert!(colored(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!colored(&[], &[("CLICOLOR_FORCE", "0")]));
+    assert!(!colored(&["--format", "json", "--color", "always"], &[]));
+}
+
+fn with_stdin(args: &[&str], input: &str) -> (i32, String, String) {
+    let out = lockstep().args(args).write_stdin(input).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn standard_input_is_linted_as_the_stdin_filename() {
+    let sql = "ALTER TABLE accounts ADD COLUMN note text NOT NULL;\n";
+    let (code, stdout, _) = with_stdin(&["check", "-", "--format", "json"], sql);
+    assert_eq!(code, 1, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["findings"][0]["file"], "<stdin>");
+    assert_eq!(
+        json["findings"][0]["rule"],
+        "add-not-null-column-without-default"
+    );
+    // Named after an existing migration, the text replaces it and the earlier files are
+    // replayed: `accounts` comes from 1_create_accounts.up.sql, so it is not new, and a
+    // lock rule fires on it.
+    let name = "fixtures/layouts/golang-migrate/2_add_accounts_balance.up.sql";
+    let sql = "CREATE INDEX accounts_note ON accounts (id);\n";
+    let (code, stdout, _) = with_stdin(&["check", "-", "--stdin-filename", name], sql);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains(&format!("--> {name}:1:1")), "{stdout}");
+    assert!(stdout.contains("create-index-non-concurrently"), "{stdout}");
+    assert!(stdout.contains("in 1 file"), "{stdout}");
+    // `lockstep plan` would read the file on disk, not this text: no plan is offered.
+    assert!(!stdout.contains("lockstep plan"), "{stdout}");
+    // The same text alone: the table is unknown, yet no lock finding needs it to exist.
+    let (_, alone, _) = with_stdin(&["check", "-"], sql);
+    assert!(alone.contains("--> <stdin>:1:1"), "{alone}");
+}
+
+#[test]
+fn standard_input_misuse_is_a_usage_error() {
+    for args in [
+        &["check", "--stdin-filename", "a.sql", REPORT][..],
+        &["check", "-", REPORT],
+        &["check", "-", "--since", "HEAD"],
+        &["check", "-", "--stdin-filename", "fixtures"],
+    ] {
+        let (code, stdout, stderr) = with_stdin(args, "SELECT 1;\n");
+        assert_eq!(code, 2, "{args:?}: {stdout}");
+        assert!(stderr.contains("lockstep: error:"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn statistics_count_the_findings_of_each_rule() {
+    let (code, json, _) = output(&["check", REPORT, "--format", "json"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let (code, stats, _) = output(&["check", REPORT, "--statistics", "--format", "json"]);
+    assert_eq!(code, 1, "the exit code is the report's");
+    let stats: serde_json::Value = serde_json::from_str(&stats).unwrap();
+    let rows = stats.as_array().unwrap();
+    assert!(!rows.is_empty());
+    for row in rows {
+        let counted = findings
+            .iter()
+            .filter(|f| f["rule"] == row["rule"] && f["severity"] == row["severity"])
+            .count();
+        assert_eq!(row["count"], counted, "{row}");
+    }
+    let total: u64 = rows.iter().map(|row| row["count"].as_u64().unwrap()).sum();
+    assert_eq!(total as usize, findings.len());
+    let rules: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .map(|row| row["rule"].as_str().unwrap())
+        .collect();
+    let (_, text, _) = output(&["check", REPORT, "--statistics"]);
+    assert!(
+        text.ends_with(&format!(
+            "{} findings from {} rules in 3 files\n",
+            findings.len(),
+            rules.len()
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("-->"), "counts replace the findings: {text}");
+    assert_eq!(
+        output(&["check", REPORT, "--statistics", "--format", "sarif"]).0,
+        2
+    );
+}
+
+#[test]
+fn completions_are_written_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (code, stdout, _) = output(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}");
+        for word in ["check", "explain", "stdin-filename"] {
+            assert!(stdout.contains(word), "{shell} lacks {word}");
+        }
+    }
+    assert_eq!(output(&["completions", "tcsh"]).0, 2);
+}
+
+#[test]
+fn a_mistyped_rule_id_gets_a_suggestion() {
+    let (code, _, stderr) = output(&["explain", "drop-colum"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("unknown rule `drop-colum` (did you mean `drop-column`?)"),
+        "{stderr}"
+    );
+    let (_, _, stderr) = output(&["explain", "banana"]);
+    assert!(!stderr.contains("did you mean"), "{stderr}");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("lockstep.toml"),
+        "[rules]\nrename-colum = \"off\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("V1__a.sql"),
+        "-- lockstep:ignore create-index-non-concurently\nCREATE INDEX i ON t (a);\n",
+    )
+    .unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    let (code, _, stderr) = output(&["check", dir_arg]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "`rename-colum` is neither a rule nor a group (did you mean `rename-column`?)"
+        ),
+        "{stderr}"
+    );
+    std::fs::remove_file(dir.path().join("lockstep.toml")).unwrap();
+    let (_, stdout, _) = output(&["check", dir_arg]);
+    assert!(
+        stdout.contains(
+            "unknown rule `create-index-non-concurently` (did you mean `create-index-non-concurrently`?)"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn no_matching_migration_exits_2_unless_allowed() {
+    let (code, stdout, stderr) = output(&["check", REPORT, "--include", "**/*.psql"]);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains("no migration file matched: paths `fixtures/report`, include `**/*.psql`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-no-files"), "{stderr}");
+    let (code, stdout, _) = output(&[
+        "check",
+        REPORT,
+        "--include",
+        "**/*.psql",
+        "--allow-no-files",
+    ]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("0 files"), "{stdout}");
+}
+
+#[test]
+fn an_invalid_glob_is_a_usage_error_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    for (flag, glob) in [("--include", "db/[a.sql"), ("--exclude", "**/{seed")] {
+        let out = lockstep()
+            .args(["check", REPORT, flag, glob, "--output"])
+            .arg(&report)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("{flag}: `{glob}` is not a valid")),
+            "{stderr}"
+        );
+        assert!(!report.exists(), "nothing was linted or written");
+    }
+    std::fs::write(dir.path().join("lockstep.toml"), "exclude = [\"a[\"]\n").unwrap();
+    std::fs::write(dir.path().join("V1__a.sql"), "SELECT 1;\n").unwrap();
+    let (code, _, stderr) = output(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("lockstep.toml: `a[` is not a valid exclude glob"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn json_findings_carry_the_sarif_fingerprint_and_fix_edits() {
+    let (_, json, _) = output(&["check", REPORT, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(json["tool"]["name"], "lockstep");
+    assert_eq!(json["tool"]["version"], env!("CARGO_PKG_VERSION"));
+    let (_, sarif, _) = output(&["check", REPORT, "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(findings.len(), results.len());
+    let mut fixes = 0;
+    for (finding, result) in findings.iter().zip(results) {
+        assert_eq!(finding["rule"], result["ruleId"]);
+        assert_eq!(
+            finding["fingerprint"],
+            result["partialFingerprints"]["lockstepStatement/v1"]
+        );
+        let Some(edits) = finding["fix"]["edits"].as_array() else {
+            assert!(result["fixes"].is_null(), "{result}");
+            continue;
+        };
+        fixes += 1;
+        let replacements = result["fixes"][0]["artifactChanges"][0]["replacements"]
+            .as_array()
+            .unwrap();
+        assert_eq!(edits.len(), replacements.len());
+        for (edit, replacement) in edits.iter().zip(replacements) {
+            let region = &replacement["deletedRegion"];
+            assert_eq!(edit["line"], region["startLine"]);
+            assert_eq!(edit["column"], region["startColumn"]);
+            assert_eq!(edit["end_line"], region["endLine"]);
+            assert_eq!(edit["end_column"], region["endColumn"]);
+            assert_eq!(edit["replacement"], replacement["insertedContent"]["text"]);
+        }
+    }
+    assert!(fixes > 0, "the fixture has a finding with a fix");
+}
+
+#[test]
+fn one_run_writes_every_report_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name);
+    let report_arg = |format: &str, name: &str| format!("{format}={}", file(name).display());
+    let args = [
+        "check".to_string(),
+        REPORT.to_string(),
+        "--format".to_string(),
+        "github".to_string(),
+        "--report".to_string(),
+        report_arg("sarif", "r.sarif"),
+        "--report".to_string(),
+        report_arg("json", "r.json"),
+        "--report".to_string(),
+        report_arg("markdown", "r.md"),
+    ];
+    let out = lockstep().args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (_, github, _) = output(&["check", REPORT, "--format", "github"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), github);
+    for (format, name) in [
+        ("sarif", "r.sarif"),
+        ("json", "r.json"),
+        ("markdown", "r.md"),
+    ] {
+        let (_, alone, _) = output(&["check", REPORT, "--format", format]);
+        assert_eq!(
+            std::fs::read_to_string(file(name)).unwrap(),
+            alone,
+            "{format}"
+        );
+    }
+    // Existing files are replaced only with --force, and a refusal writes none of them.
+    std::fs::write(file("r.json"), "mine").unwrap();
+    std::fs::remove_file(file("r.sarif")).unwrap();
+    let out = lockstep().args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(file("r.json")).unwrap(), "mine");
+    assert!(!file("r.sarif").exists());
+    let out = lockstep().args(&args).arg("--force").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(file("r.sarif").exists());
+    for bad in [
+        &["--report", "yaml=r.yaml"][..],
+        &["--report", "json"],
+        &["--report", "json=r.json", "--report", "sarif=r.json"],
+    ] {
+        let (code, _, stderr) = output(&[&["check", REPORT][..], bad].concat());
+        assert_eq!(code, 2, "{bad:?}: {stderr}");
+    }
+}
+
+#[test]
+fn the_man_page_lists_the_commands() {
+    let (code, page, _) = output(&["manpage"]);
+    assert_eq!(code, 0);
+    assert!(page.contains(".TH lockstep 1"), "{page}");
+    assert!(page.contains(".SH NAME\nlockstep \\- Lint SQL"), "{page}");
+    for command in ["check", "explain", "plan", "init", "completions"] {
+        assert!(page.contains(command), "{command}");
+    }
+}
+
+#[test]
+fn the_committed_config_schema_is_current() {
+    let (code, schema, _) = output(&["config-schema"]);
+    assert_eq!(code, 0);
+    let committed = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lockstep.schema.json"),
+    )
+    .unwrap();
+    assert!(
+        committed == schema,
+        "docs/lockstep.schema.json is stale: run `cargo run -- config-schema > docs/lockstep.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
+    assert_eq!(schema["additionalProperties"], false);
+}

@@ -1,10 +1,10 @@
 //! The versioned JSON report:
-//! `{"version": 1, "findings": [...], "errors": [...], "summary": {...}}`.
+//! `{"version": 1, "tool": {...}, "findings": [...], "errors": [...], "summary": {...}}`.
 //! Lines and columns are 1-based; columns count characters. `end_line`/`end_column` point
-//! just past the last character of the finding.
+//! just past the last character of the finding (or of the text an edit replaces).
 
-use super::{Report, Summary};
-use crate::diagnostic::{Blocks, LockMode, TableEffect};
+use super::{fingerprint, FileReport, Report, Summary};
+use crate::diagnostic::{Blocks, Fix, LockMode, TableEffect};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -13,9 +13,17 @@ pub const VERSION: u32 = 1;
 #[derive(Serialize)]
 struct JsonReport<'a> {
     version: u32,
+    tool: JsonTool,
     findings: Vec<JsonFinding<'a>>,
     errors: Vec<JsonError>,
     summary: Summary,
+}
+
+/// Which lockstep wrote the report, so a stored report says what produced it.
+#[derive(Serialize)]
+struct JsonTool {
+    name: &'static str,
+    version: &'static str,
 }
 
 #[derive(Serialize)]
@@ -34,6 +42,47 @@ struct JsonFinding<'a> {
     lock: Option<JsonLock<'a>>,
     locks: Vec<JsonLock<'a>>,
     statement: &'a str,
+    /// The same value as SARIF's `partialFingerprints["lockstepStatement/v1"]`: it stays
+    /// the same when lines are inserted above the statement.
+    fingerprint: String,
+    /// Text edits that make the statement safe, when the rule knows them.
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    title: &'a str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    replacement: &'a str,
+}
+
+fn fix<'a>(file: &FileReport, fix: &'a Fix) -> JsonFix<'a> {
+    JsonFix {
+        title: &fix.title,
+        edits: fix
+            .edits
+            .iter()
+            .map(|edit| {
+                let start = file.line_col(edit.span.start);
+                let end = file.line_col(edit.span.end);
+                JsonEdit {
+                    line: start.line,
+                    column: start.column,
+                    end_line: end.line,
+                    end_column: end.column,
+                    replacement: &edit.replacement,
+                }
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -53,7 +102,8 @@ struct JsonError {
 pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let findings = report
         .findings()
-        .map(|(file, f)| {
+        .zip(fingerprint::fingerprints(report))
+        .map(|((file, f), fingerprint)| {
             let start = file.line_col(f.span.start);
             let end = file.line_col(f.span.end);
             let locks: Vec<JsonLock> = f
@@ -90,11 +140,17 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 lock: strongest,
                 locks,
                 statement: f.statement.text(&file.source),
+                fingerprint,
+                fix: f.fix.as_ref().map(|x| fix(file, x)),
             }
         })
         .collect();
     let json = JsonReport {
         version: VERSION,
+        tool: JsonTool {
+            name: "lockstep",
+            version: env!("CARGO_PKG_VERSION"),
+        },
         findings,
         errors: report
             .errors

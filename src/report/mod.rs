@@ -5,10 +5,12 @@ use crate::diagnostic::{Finding, Severity};
 use crate::span::{LineCol, LineIndex};
 use std::path::PathBuf;
 
+pub mod fingerprint;
 pub mod github;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
+pub mod statistics;
 pub mod text;
 
 /// One linted file: its text (spans index it), its findings sorted by position.
@@ -92,6 +94,9 @@ pub struct InputError {
 pub struct Report {
     pub files: Vec<FileReport>,
     pub errors: Vec<InputError>,
+    /// How many migration files the paths and globs matched, before `--since` narrowed
+    /// them: zero usually means a mistyped path or glob.
+    pub discovered: usize,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize)]

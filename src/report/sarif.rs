@@ -3,7 +3,7 @@
 //! at repository-relative URIs under `%SRCROOT%` with 1-based regions, and carry partial
 //! fingerprints that survive lines inserted above the statement.
 
-use super::{plan_command, FileReport, Report};
+use super::{fingerprint, plan_command, FileReport, Report};
 use crate::diagnostic::{Finding, Severity};
 use crate::rules::{self, Rule};
 use crate::span::Span;
@@ -13,7 +13,7 @@ use serde_sarif::sarif::{
     ReportingConfiguration, ReportingDescriptor, ReportingDescriptorReference,
     Result as SarifResult, ResultLevel, Run, RunAutomationDetails, Sarif, Tool, ToolComponent,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 const INFORMATION_URI: &str = "https://github.com/lockstep-sql/lockstep";
@@ -27,17 +27,10 @@ pub fn print(report: &Report, out: &mut dyn Write, automation_id: Option<&str>) 
 }
 
 pub fn build(report: &Report, automation_id: Option<&str>) -> Sarif {
-    let mut occurrences: HashMap<(String, &'static str, u64), u32> = HashMap::new();
     let results: Vec<SarifResult> = report
         .findings()
-        .map(|(file, finding)| {
-            let base = fingerprint_base(file, finding);
-            let n = occurrences
-                .entry((file.uri(), finding.rule.id, base))
-                .or_insert(0);
-            *n += 1;
-            result(file, finding, format!("{base:016x}:{n}"))
-        })
+        .zip(fingerprint::fingerprints(report))
+        .map(|((file, finding), fingerprint)| result(file, finding, fingerprint))
         .collect();
     let mut notifications: Vec<Notification> = report
         .errors
@@ -306,7 +299,7 @@ fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifRes
     let markdown = message_markdown(file, finding);
     let location = location(file, finding);
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert("lockstepStatement/v1".to_string(), fingerprint);
+    fingerprints.insert(fingerprint::SARIF_KEY.to_string(), fingerprint);
     let builder = SarifResult::builder()
         .rule_id(finding.rule.id)
         .rule_index(rule_index as i64)
@@ -353,23 +346,6 @@ fn sarif_fix(file: &FileReport, fix: &crate::diagnostic::Fix) -> Fix {
         .build()
 }
 
-/// FNV-1a over rule id and the statement with whitespace folded and case lowered: stable
-/// across lockstep builds and Rust versions, unlike `DefaultHasher`.
-fn fingerprint_base(file: &FileReport, finding: &Finding) -> u64 {
-    let statement = finding.statement.text(&file.source);
-    let normalised = statement
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in finding.rule.id.bytes().chain([0]).chain(normalised.bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,7 +365,7 @@ mod tests {
         );
         let report = Report {
             files: vec![file],
-            errors: Vec::new(),
+            ..Report::default()
         };
         serde_json::to_value(build(&report, Some("lockstep/postgres/db/"))).unwrap()
     }

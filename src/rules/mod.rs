@@ -210,6 +210,11 @@ pub fn find(id: &str) -> Option<&'static Rule> {
     ALL.iter().copied().find(|r| r.id == id)
 }
 
+/// `" (did you mean `x`?)"` for an id that is no rule but close to one, else nothing.
+pub fn did_you_mean(id: &str) -> String {
+    crate::suggest::hint(id, ALL.iter().map(|r| r.id))
+}
+
 /// Facts about the file the statement belongs to.
 #[derive(Clone, Debug)]
 pub struct FileFacts {
