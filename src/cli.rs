@@ -34,6 +34,15 @@ pub enum Command {
     },
     /// Write the safe phased replacement (expand, backfill, contract) of risky statements.
     Plan(PlanArgs),
+    /// Move the phases `plan --write` kept for a later release into their migrations
+    /// folder, numbered after its newest migration.
+    Release {
+        /// The pending folder `plan --write` named (`.lockstep-pending/<plan>`).
+        dir: PathBuf,
+        /// Replace files that already exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Show the full documentation of one rule.
     Explain {
         /// The rule id, e.g. `create-index-non-concurrently`.
@@ -221,6 +230,7 @@ pub fn run(cli: Cli) -> ExitStatus {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Plan(args) => plan(&args),
+        Command::Release { dir, force } => release(&dir, force),
         Command::Rules { format } => {
             let text = match format {
                 RulesFormat::Text => docs::rules_text(),
@@ -333,6 +343,13 @@ fn check(mut args: CheckArgs) -> Result<ExitStatus, String> {
             }
         }
     }
+    for waiting in pending_beside(&settings.paths, &report) {
+        eprintln!(
+            "lockstep: note: {} holds phases of a plan for a later release; move them into the migrations folder with `lockstep release {}` once their release comes",
+            crate::diagnostic::printable(&waiting.display().to_string()),
+            crate::diagnostic::printable(&waiting.display().to_string()),
+        );
+    }
     for error in &report.errors {
         if args.format != Format::Text || args.output.is_some() || args.statistics {
             eprintln!(
@@ -352,6 +369,27 @@ fn check(mut args: CheckArgs) -> Result<ExitStatus, String> {
     } else {
         ExitStatus::Clean
     })
+}
+
+/// The pending folders (`plan --write`'s phases for a later release) beside the folders
+/// this run linted.
+fn pending_beside(paths: &[PathBuf], report: &report::Report) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
+    folders.extend(
+        report
+            .files
+            .iter()
+            .filter_map(|f| f.path.parent().map(Path::to_path_buf)),
+    );
+    folders.sort();
+    folders.dedup();
+    let mut waiting: Vec<PathBuf> = folders
+        .iter()
+        .flat_map(|folder| crate::plan::pending::waiting_beside(folder))
+        .collect();
+    waiting.sort();
+    waiting.dedup();
+    waiting
 }
 
 /// Writes the `--report` files, after checking that none would replace a file it must not
@@ -522,8 +560,28 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
             args.file.display()
         );
     }
+    if let Some(down) = &output.down_migration {
+        eprintln!(
+            "lockstep: {} still undoes the planned statement: remove that from it too (each phase has its own rollback)",
+            down.display()
+        );
+    }
+    if let Some(pending) = &output.pending {
+        eprintln!(
+            "lockstep: the phases for a later release are kept in {0}, out of the migrations folder; once every application instance runs the release the other phases are for, move them in with `lockstep release {0}`",
+            pending.display()
+        );
+    }
     if let Some(script) = &output.script {
         write_stdout(script)?;
+    }
+    Ok(ExitStatus::Clean)
+}
+
+fn release(dir: &Path, force: bool) -> Result<ExitStatus, String> {
+    let written = crate::plan::command::release(dir, force).map_err(|e| e.to_string())?;
+    for file in &written {
+        eprintln!("lockstep: wrote {}", file.display());
     }
     Ok(ExitStatus::Clean)
 }

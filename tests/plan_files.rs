@@ -329,3 +329,87 @@ fn readme_plans_match_the_tool() {
         );
     }
 }
+
+/// `--write` puts the phases that deploy now into the folder and keeps the contract out of
+/// it, in a pending folder no migration tool reads; `check` mentions it; `release` moves
+/// it in after the newest migration of the day, renaming the names in its header too.
+#[test]
+fn write_keeps_the_contract_for_a_later_release() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let db = temp.path().join("db");
+    std::fs::create_dir(&db).expect("mkdir");
+    std::fs::write(
+        db.join("000001_create.up.sql"),
+        "CREATE TABLE products (id bigint PRIMARY KEY, name text NOT NULL, legacy text NOT NULL);\n",
+    )
+    .expect("write");
+    std::fs::write(
+        db.join("000002_drop.up.sql"),
+        "ALTER TABLE products DROP COLUMN legacy;\n",
+    )
+    .expect("write");
+    std::fs::write(db.join("000002_drop.down.sql"), "SELECT 1;\n").expect("write");
+    let (code, _, stderr) = lockstep(temp.path(), &["plan", "db/000002_drop.up.sql", "--write"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(db.join("000003_expand_products_legacy.up.sql").is_file());
+    assert!(
+        !db.join("000004_contract_products_legacy.up.sql").exists(),
+        "the contract phase must not be in the folder yet"
+    );
+    let pending = temp.path().join(".lockstep-pending/products_legacy");
+    assert!(pending
+        .join("000004_contract_products_legacy.up.sql.pending")
+        .is_file());
+    assert!(
+        stderr.contains("lockstep release .lockstep-pending/products_legacy")
+            && stderr.contains("000002_drop.down.sql still undoes"),
+        "{stderr}"
+    );
+
+    // The expand phase shipped; another migration took the next version meanwhile.
+    std::fs::write(db.join("000002_drop.up.sql"), "").expect("write");
+    std::fs::write(db.join("000004_other.up.sql"), "SELECT 1;\n").expect("write");
+    let (code, _, stderr) = lockstep(temp.path(), &["check", "db"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("holds phases of a plan for a later release"),
+        "{stderr}"
+    );
+
+    // The manifest comes from the repository: a name that leaves the folder is refused.
+    let manifest = pending.join("release.toml");
+    let honest = std::fs::read_to_string(&manifest).expect("read manifest");
+    std::fs::write(
+        &manifest,
+        honest.replace(
+            "\"000004_contract_products_legacy.down.sql\"",
+            "\"../../../outside.sql\"",
+        ),
+    )
+    .expect("write");
+    let (code, _, stderr) = lockstep(
+        temp.path(),
+        &["release", ".lockstep-pending/products_legacy"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("is not a file name"), "{stderr}");
+    std::fs::write(&manifest, honest).expect("write");
+
+    let (code, _, stderr) = lockstep(
+        temp.path(),
+        &["release", ".lockstep-pending/products_legacy"],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let up = std::fs::read_to_string(db.join("000005_contract_products_legacy.up.sql"))
+        .expect("released under the next free version");
+    assert!(
+        up.contains("-- lockstep plan: drop products.legacy"),
+        "{up}"
+    );
+    assert!(db
+        .join("000005_contract_products_legacy.down.sql")
+        .is_file());
+    assert!(!pending.exists(), "the pending folder goes once released");
+    let (code, _, stderr) = lockstep(temp.path(), &["check", "db"]);
+    assert_eq!(code, 0, "{stderr}");
+}

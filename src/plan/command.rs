@@ -2,7 +2,7 @@
 //! phase files or write them (atomically, never over an existing file without `--force`).
 
 use super::render::{self, Convention, OutFile};
-use super::{plan_statement, Plan, PlanError, PlanOptions, PLANNED};
+use super::{pending, plan_statement, Deploy, Plan, PlanError, PlanOptions, PLANNED};
 use crate::cli::{check_replaceable, write_atomically, PlanArgs, PlanLayout};
 use crate::config::Settings;
 use crate::dialect::Dialect;
@@ -18,6 +18,11 @@ pub struct Output {
     /// The annotated script to print, when nothing was written.
     pub script: Option<String>,
     pub written: Vec<PathBuf>,
+    /// With `--write`: the folder keeping the phases of a later release.
+    pub pending: Option<PathBuf>,
+    /// With `--write`: the planned file's own down migration, which still undoes the
+    /// planned statement rather than the phases.
+    pub down_migration: Option<PathBuf>,
 }
 
 pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
@@ -48,8 +53,11 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
         Dialect::Postgres => render::files(&plans, convention, &versions),
         Dialect::Mysql => super::mysql::render::files(&plans, convention, &versions)?,
     };
-    let dir = match (&args.out, args.write) {
-        (Some(dir), _) => dir.clone(),
+    match (&args.out, args.write) {
+        (Some(dir), _) => Ok(Output {
+            written: write_files(dir, &files, args.force)?,
+            ..Output::default()
+        }),
         (None, true) => {
             let dir = args
                 .file
@@ -57,20 +65,102 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
             check_versions_free(&dir, &versions, &files)?;
-            dir
-        }
-        (None, false) => {
-            return Ok(Output {
-                script: Some(render::annotated_script(&files)),
-                written: Vec::new(),
+            write_beside(&dir, &plans, convention, &versions, &files, args.force).map(|output| {
+                Output {
+                    down_migration: down_migration(file),
+                    ..output
+                }
             })
         }
+        (None, false) => Ok(Output {
+            script: Some(render::annotated_script(&files)),
+            ..Output::default()
+        }),
+    }
+}
+
+/// `--write`: the phases that may deploy now go into `dir`; the rest, from each plan's
+/// first phase that waits for every instance to run the new release, into a pending
+/// folder beside it (see [`pending`]).
+fn write_beside(
+    dir: &Path,
+    plans: &[Plan],
+    convention: Convention,
+    versions: &[String],
+    files: &[OutFile],
+    force: bool,
+) -> Result<Output, PlanError> {
+    let mut later = Vec::new();
+    let mut slug = None;
+    for plan in plans {
+        let mut waiting = false;
+        for phase in &plan.phases {
+            waiting |= phase.deploy == Deploy::AfterAllInstances;
+            if waiting && slug.is_none() {
+                slug = Some(plan.slug.clone());
+            }
+            later.push(waiting);
+        }
+    }
+    let (kept, now): (Vec<&OutFile>, Vec<&OutFile>) = files
+        .iter()
+        .partition(|f| later.get(f.phase).copied().unwrap_or(false));
+    let now: Vec<OutFile> = now.into_iter().cloned().collect();
+    let Some(slug) = slug.filter(|_| !kept.is_empty()) else {
+        return Ok(Output {
+            written: write_files(dir, &now, force)?,
+            ..Output::default()
+        });
     };
-    let written = write_files(&dir, &files, args.force)?;
+    // A file in the working directory has an empty parent; the pending folder needs the
+    // folder's name.
+    let folder = if dir.as_os_str().is_empty() {
+        std::env::current_dir().map_err(|e| PlanError(format!("the working directory: {e}")))?
+    } else {
+        dir.to_path_buf()
+    };
+    let kept_versions: Vec<String> = versions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| later[*i])
+        .map(|(_, v)| v.clone())
+        .collect();
+    let pending_files = pending::pending_files(&folder, convention, &kept_versions, &kept)?;
+    let pending_dir = pending::pending_dir(&folder, &slug);
+    for file in &pending_files {
+        check_replaceable(&pending_dir.join(&file.name), force).map_err(PlanError)?;
+    }
+    let mut written = write_files(dir, &now, force)?;
+    written.extend(write_files(&pending_dir, &pending_files, force)?);
     Ok(Output {
-        script: None,
         written,
+        pending: Some(pending_dir),
+        ..Output::default()
     })
+}
+
+/// The down migration beside `file` in its convention (golang-migrate's and sqlx's
+/// `.down.sql`, Flyway's `U` file), when there is one.
+fn down_migration(file: &MigrationFile) -> Option<PathBuf> {
+    let name = file.path.file_name()?.to_str()?;
+    let down = if let Some(stem) = name.strip_suffix(".up.sql") {
+        format!("{stem}.down.sql")
+    } else if let Some(rest) = name.strip_prefix('V') {
+        format!("U{rest}")
+    } else {
+        return None;
+    };
+    let path = file.path.with_file_name(down);
+    path.is_file().then_some(path)
+}
+
+/// `lockstep release DIR`: the pending phases of DIR into their migrations folder, then
+/// DIR removed; nothing is written when one of the files exists (unless `force`).
+pub fn release(dir: &Path, force: bool) -> Result<Vec<PathBuf>, PlanError> {
+    let (folder, files) = pending::release(dir)?;
+    let written = write_files(&folder, &files, force)?;
+    pending::remove(dir)?;
+    Ok(written)
 }
 
 /// The plans for FILE's statements (only the one on `line` when given).

@@ -27,6 +27,7 @@ mod drop;
 mod index;
 mod key;
 mod mysql;
+pub mod pending;
 mod phases;
 mod rename_column;
 mod rename_table;

@@ -43,6 +43,19 @@ impl Convention {
         }
     }
 
+    pub fn from_name(name: &str) -> Option<Convention> {
+        [
+            Convention::Flyway,
+            Convention::GolangMigrate,
+            Convention::Sqlx,
+            Convention::Dbmate,
+            Convention::Goose,
+            Convention::Plain,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name)
+    }
+
     /// Whether the framework runs each migration in a transaction unless told otherwise.
     pub fn wraps(self) -> bool {
         match self {
