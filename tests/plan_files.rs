@@ -224,10 +224,26 @@ fn plans_are_written_in_each_convention_and_pass_check() {
             let (code, _, stderr) = lockstep(temp.path(), &args);
             assert_eq!(code, 0, "{} / {}: {stderr}", case.name, convention.name);
 
-            // The plan replaces the statement: without it, the folder must lint clean.
+            // The plan replaces the statement: without it, the folder must lint clean, with
+            // the phases kept for a later release moved in.
             std::fs::remove_file(db.join(convention.change_name)).expect("remove");
-            let files = written_files(&db, &[convention.create_name]);
+            let mut files = written_files(&db, &[convention.create_name]);
+            let pending_root = temp.path().join(".lockstep-pending");
+            let pending: Vec<std::path::PathBuf> = std::fs::read_dir(&pending_root)
+                .map(|dirs| dirs.map(|d| d.expect("entry").path()).collect())
+                .unwrap_or_default();
+            for dir in &pending {
+                files.push_str(&format!(
+                    "\n==== kept for a later release in {} ====\n",
+                    dir.file_name().expect("name").to_string_lossy()
+                ));
+                files.push_str(&written_files(dir, &[]));
+            }
             insta::assert_snapshot!(format!("{}__{}", case.name, convention.name), files);
+            for dir in &pending {
+                let (code, _, stderr) = lockstep(temp.path(), &["release", &dir.to_string_lossy()]);
+                assert_eq!(code, 0, "{} / {}: {stderr}", case.name, convention.name);
+            }
             let (code, report, stderr) =
                 lockstep(temp.path(), &["check", "db", "--fail-on", "note"]);
             assert_eq!(

@@ -130,6 +130,10 @@ fn write_beside(
     for file in &pending_files {
         check_replaceable(&pending_dir.join(&file.name), force).map_err(PlanError)?;
     }
+    // Released already: the same phase must not wait a second time.
+    for file in &kept {
+        check_replaceable(&dir.join(&file.name), force).map_err(PlanError)?;
+    }
     let mut written = write_files(dir, &now, force)?;
     written.extend(write_files(&pending_dir, &pending_files, force)?);
     Ok(Output {
