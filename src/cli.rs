@@ -381,6 +381,12 @@ fn pending_beside(paths: &[PathBuf], report: &report::Report) -> Vec<PathBuf> {
             .iter()
             .filter_map(|f| f.path.parent().map(Path::to_path_buf)),
     );
+    // Diesel and Prisma keep each migration in a folder of its own.
+    let grandparents: Vec<PathBuf> = folders
+        .iter()
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    folders.extend(grandparents);
     folders.sort();
     folders.dedup();
     let mut waiting: Vec<PathBuf> = folders

@@ -36,7 +36,8 @@
 //! - Prisma: `<timestamp>_<name>/migration.sql`. Prisma Migrate sends the script without
 //!   a `BEGIN`/`COMMIT` of its own (its maintainers: wrapping migrations in a transaction
 //!   is "currently not implemented"; recent versions send the statements one by one), so
-//!   it is reported as not wrapped.
+//!   it is reported as not wrapped. A `rollback.sql` beside `migration.sql` (which
+//!   `lockstep plan` writes, Prisma having no down migrations) is the migration's down script.
 //! - sqitch: `deploy/`, `revert/` and `verify/` scripts named after the changes of
 //!   `sqitch.plan`, deployed in plan order; a change reworked after a tag keeps its older
 //!   script as `<change>@<tag>.sql`. sqitch hands each script to the database client as
@@ -456,6 +457,10 @@ fn locate(file: &Path) -> (PathBuf, Shape) {
         match file_name {
             Some("up.sql" | "down.sql") => return (root, Shape::Diesel),
             Some("migration.sql") => return (root, Shape::Prisma),
+            // The rollback `lockstep plan` writes beside a Prisma migration.
+            Some("rollback.sql") if dir.join("migration.sql").is_file() => {
+                return (root, Shape::Prisma)
+            }
             _ => {}
         }
     }
@@ -902,7 +907,11 @@ fn folder_set(
     dirs.sort_by(|a, b| natural_cmp(&file_name(a), &file_name(b)));
     let scripts: &[(&str, Direction)] = match layout {
         Layout::Diesel => &[("up.sql", Direction::Up), ("down.sql", Direction::Down)],
-        _ => &[("migration.sql", Direction::Up)],
+        // Prisma has no down migrations; `rollback.sql` is the one `lockstep plan` writes.
+        _ => &[
+            ("migration.sql", Direction::Up),
+            ("rollback.sql", Direction::Down),
+        ],
     };
     let mut files = Vec::new();
     for dir in dirs {

@@ -951,9 +951,13 @@ fn run_as_framework(
         .collect();
     for (sql, transactional) in sections {
         let result = match convention {
-            // Flyway and goose split a script into statements and run them one by one.
-            "flyway" | "goose" | "plain" => db.exec_script(&sql, transactional, MIGRATION_APP),
-            // golang-migrate, sqlx and dbmate send the file (or block) as one query string.
+            // Flyway, goose and Prisma (its recent versions; a rollback is run by hand with
+            // psql) split a script into statements and run them one by one.
+            "flyway" | "goose" | "plain" | "prisma" => {
+                db.exec_script(&sql, transactional, MIGRATION_APP)
+            }
+            // golang-migrate, sqlx, dbmate and Diesel send the file (or block) as one query
+            // string, Diesel in a transaction unless `metadata.toml` says otherwise.
             _ => db.exec_as_one_query(&sql, transactional, MIGRATION_APP),
         };
         result.unwrap_or_else(|e| panic!("{convention}: {}: {e}", file.path.display()));
@@ -971,6 +975,8 @@ fn every_convention_runs_as_its_framework_runs_it() {
         "dbmate",
         "goose",
         "plain",
+        "diesel",
+        "prisma",
     ] {
         for scenario in [
             &RENAME_NOT_NULL,

@@ -129,7 +129,7 @@ fn goose(sql: &str) -> String {
     format!("-- +goose Up\n{sql}")
 }
 
-const CONVENTIONS: [Convention; 6] = [
+const CONVENTIONS: [Convention; 8] = [
     Convention {
         name: "flyway",
         layout_flag: None,
@@ -172,6 +172,20 @@ const CONVENTIONS: [Convention; 6] = [
         change_name: "002_change.sql",
         wrap: as_is,
     },
+    Convention {
+        name: "diesel",
+        layout_flag: None,
+        create_name: "2024-01-15-103000_create/up.sql",
+        change_name: "2024-01-15-104500_change/up.sql",
+        wrap: as_is,
+    },
+    Convention {
+        name: "prisma",
+        layout_flag: None,
+        create_name: "20240115103000_create/migration.sql",
+        change_name: "20240115104500_change/migration.sql",
+        wrap: as_is,
+    },
 ];
 
 fn lockstep(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -188,13 +202,23 @@ fn lockstep(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// Every file of `dir` except the starting ones, sorted, under a banner with its name.
+/// Every file under `dir` except the starting ones, sorted, under a banner with its path
+/// from `dir` (Diesel and Prisma write a folder per phase).
 fn written_files(dir: &Path, skip: &[&str]) -> String {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("read dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| !skip.contains(&n.as_str()))
-        .collect();
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let entry = entry.expect("entry");
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if entry.path().is_dir() {
+                walk(&entry.path(), &format!("{name}/"), out);
+            } else {
+                out.push(name);
+            }
+        }
+    }
+    let mut names = Vec::new();
+    walk(dir, "", &mut names);
+    names.retain(|n| !skip.contains(&n.as_str()));
     names.sort_by(|a, b| lockstep::discover::natural_cmp(a, b));
     names
         .iter()
@@ -214,6 +238,11 @@ fn plans_are_written_in_each_convention_and_pass_check() {
             let db = temp.path().join("db");
             std::fs::create_dir(&db).expect("mkdir");
             let wrap = convention.wrap;
+            for name in [convention.create_name, convention.change_name] {
+                if let Some(folder) = db.join(name).parent() {
+                    std::fs::create_dir_all(folder).expect("mkdir");
+                }
+            }
             std::fs::write(db.join(convention.create_name), wrap(case.create)).expect("write");
             std::fs::write(db.join(convention.change_name), wrap(case.change)).expect("write");
             let change = format!("db/{}", convention.change_name);

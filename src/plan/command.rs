@@ -59,9 +59,16 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
             ..Output::default()
         }),
         (None, true) => {
+            // A folder-per-migration layout writes beside FILE's folder, not into it.
+            let folders_up = if convention.folder_per_migration() {
+                2
+            } else {
+                1
+            };
             let dir = args
                 .file
-                .parent()
+                .ancestors()
+                .nth(folders_up)
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
             check_versions_free(&dir, &versions, &files)?;
@@ -147,7 +154,10 @@ fn write_beside(
 /// `.down.sql`, Flyway's `U` file), when there is one.
 fn down_migration(file: &MigrationFile) -> Option<PathBuf> {
     let name = file.path.file_name()?.to_str()?;
-    let down = if let Some(stem) = name.strip_suffix(".up.sql") {
+    let down = if name == "up.sql" {
+        // Diesel: the folder's down.sql.
+        "down.sql".to_string()
+    } else if let Some(stem) = name.strip_suffix(".up.sql") {
         format!("{stem}.down.sql")
     } else if let Some(rest) = name.strip_prefix('V') {
         format!("U{rest}")
@@ -212,10 +222,10 @@ fn convention(layout: PlanLayout, file: &MigrationFile) -> Result<Convention, Pl
         PlanLayout::Sqlx => Convention::Sqlx,
         PlanLayout::Dbmate => Convention::Dbmate,
         PlanLayout::Goose => Convention::Goose,
+        PlanLayout::Diesel => Convention::Diesel,
+        PlanLayout::Prisma => Convention::Prisma,
         PlanLayout::Plain => Convention::Plain,
-        PlanLayout::Diesel | PlanLayout::Prisma | PlanLayout::Sqitch => {
-            return Err(unsupported(layout_name(layout)))
-        }
+        PlanLayout::Sqitch => return Err(unsupported("sqitch")),
         PlanLayout::Auto => match file.layout {
             Layout::Flyway => Convention::Flyway,
             // sqlx shares golang-migrate's names; only sqlx wraps files in a transaction.
@@ -223,26 +233,18 @@ fn convention(layout: PlanLayout, file: &MigrationFile) -> Result<Convention, Pl
             Layout::GolangMigrate => Convention::GolangMigrate,
             Layout::Dbmate => Convention::Dbmate,
             Layout::Goose => Convention::Goose,
+            Layout::Diesel => Convention::Diesel,
+            Layout::Prisma => Convention::Prisma,
             Layout::Plain => Convention::Plain,
-            other @ (Layout::Diesel | Layout::Prisma | Layout::Sqitch) => {
-                return Err(unsupported(other.name()))
-            }
+            Layout::Sqitch => return Err(unsupported(Layout::Sqitch.name())),
         },
     };
     Ok(chosen)
 }
 
-fn layout_name(layout: PlanLayout) -> &'static str {
-    match layout {
-        PlanLayout::Diesel => "diesel",
-        PlanLayout::Prisma => "prisma",
-        _ => "sqitch",
-    }
-}
-
 fn unsupported(name: &str) -> PlanError {
     PlanError(format!(
-        "lockstep plan does not write {name} migrations yet; use --out DIR with --layout plain (or flyway, golang-migrate, sqlx, dbmate, goose)"
+        "lockstep plan does not write {name} migrations yet; use --out DIR with --layout plain (or flyway, golang-migrate, sqlx, dbmate, goose, diesel, prisma)"
     ))
 }
 
@@ -263,10 +265,8 @@ fn check_versions_free(
         ..DiscoverRequest::default()
     });
     let files = discovery.sets.iter().flat_map(|set| &set.files);
-    let ours = |path: &Path| {
-        path.file_name()
-            .is_some_and(|name| planned.iter().any(|f| name == f.name.as_str()))
-    };
+    // Component-wise: Diesel's and Prisma's names are `<folder>/<file>`.
+    let ours = |path: &Path| planned.iter().any(|f| path.ends_with(&f.name));
     for file in files.filter(|file| !ours(&file.path)) {
         let Some(taken) = &file.version else { continue };
         if let Some(clash) = versions.iter().find(|v| same_version(v, taken)) {
@@ -295,8 +295,12 @@ fn write_files(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf
     for path in &paths {
         check_replaceable(path, force).map_err(PlanError)?;
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|e| PlanError(format!("{}: cannot create: {e}", dir.display())))?;
+    for path in &paths {
+        // A folder-per-migration layout names files inside a folder of their own.
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent)
+            .map_err(|e| PlanError(format!("{}: cannot create: {e}", parent.display())))?;
+    }
     for (path, file) in paths.iter().zip(files) {
         write_atomically(path, file.text.as_bytes(), force).map_err(PlanError)?;
     }

@@ -93,12 +93,13 @@ pub fn release(dir: &Path) -> Result<(PathBuf, Vec<OutFile>), PlanError> {
             manifest.convention
         ))
     })?;
-    // The names come from a file in the repository: only plain file names, no paths.
-    if let Some(bad) = manifest
-        .files
-        .iter()
-        .find(|f| f.contains(['/', '\\']) || f.starts_with('.') || f.is_empty())
-    {
+    // The names come from a file in the repository: plain file names, or `folder/file`
+    // for the layouts with a folder per migration; nothing that climbs or hides.
+    let plain = |part: &str| !part.is_empty() && !part.starts_with('.') && !part.contains('\\');
+    if let Some(bad) = manifest.files.iter().find(|f| {
+        let parts: Vec<&str> = f.split('/').collect();
+        parts.len() > 2 || !parts.iter().all(|p| plain(p))
+    }) {
         return Err(PlanError(format!(
             "{}: `{bad}` is not a file name",
             manifest_path.display()
@@ -208,9 +209,15 @@ fn newest_version(folder: &Path) -> Option<String> {
         .max_by(|a, b| order(a, b))
 }
 
-/// Versions compare part by part, as numbers (`2.10` after `2.9`).
+/// Versions compare run of digits by run of digits, as numbers: `2.10` after `2.9`,
+/// Diesel's `2024-01-15-103000` by date and time.
 fn order(a: &str, b: &str) -> std::cmp::Ordering {
-    let parts = |v: &str| -> Vec<u128> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    let parts = |v: &str| -> Vec<u128> {
+        v.split(|c: char| !c.is_ascii_digit())
+            .filter(|p| !p.is_empty())
+            .map(|p| p.parse().unwrap_or(u128::MAX))
+            .collect()
+    };
     parts(a).cmp(&parts(b))
 }
 
@@ -238,5 +245,14 @@ mod tests {
         );
         assert_eq!(renamed("V2.30__other.sql", &old, &new), "V2.30__other.sql");
         assert!(newer("2.10", "2.9") && !newer("2", "2"));
+        assert!(newer("2024-01-15-103001", "2024-01-15-103000"));
+        assert_eq!(
+            renamed(
+                "2024-01-15-103001_contract_x/up.sql",
+                &["2024-01-15-103001".to_string()],
+                &["2024-02-01-000001".to_string()]
+            ),
+            "2024-02-01-000001_contract_x/up.sql"
+        );
     }
 }

@@ -28,6 +28,12 @@ pub enum Convention {
     Sqlx,
     Dbmate,
     Goose,
+    /// A folder per migration, `<version>_<name>/up.sql` and `down.sql`, with
+    /// `metadata.toml` saying `run_in_transaction = false` when it must.
+    Diesel,
+    /// A folder per migration, `<version>_<name>/migration.sql`; Prisma has no down
+    /// migrations, so the rollback is a `rollback.sql` beside it, run by hand.
+    Prisma,
     Plain,
 }
 
@@ -39,6 +45,8 @@ impl Convention {
             Convention::Sqlx => "sqlx",
             Convention::Dbmate => "dbmate",
             Convention::Goose => "goose",
+            Convention::Diesel => "diesel",
+            Convention::Prisma => "prisma",
             Convention::Plain => "plain",
         }
     }
@@ -50,6 +58,8 @@ impl Convention {
             Convention::Sqlx,
             Convention::Dbmate,
             Convention::Goose,
+            Convention::Diesel,
+            Convention::Prisma,
             Convention::Plain,
         ]
         .into_iter()
@@ -59,9 +69,19 @@ impl Convention {
     /// Whether the framework runs each migration in a transaction unless told otherwise.
     pub fn wraps(self) -> bool {
         match self {
-            Convention::Flyway | Convention::Sqlx | Convention::Dbmate | Convention::Goose => true,
-            Convention::GolangMigrate | Convention::Plain => false,
+            Convention::Flyway
+            | Convention::Sqlx
+            | Convention::Dbmate
+            | Convention::Goose
+            | Convention::Diesel => true,
+            // Prisma sends the script as one query string, as golang-migrate does.
+            Convention::GolangMigrate | Convention::Prisma | Convention::Plain => false,
         }
+    }
+
+    /// Whether each migration is a folder of its own under the migrations folder.
+    pub fn folder_per_migration(self) -> bool {
+        matches!(self, Convention::Diesel | Convention::Prisma)
     }
 }
 
@@ -92,13 +112,26 @@ pub fn versions(
     base: &str,
     count: usize,
 ) -> Result<Vec<String>, PlanError> {
-    if base.is_empty() || !base.chars().all(|c| c.is_ascii_digit() || c == '.') {
+    // Diesel versions are dates and times: `2024-01-15-103000`.
+    let separators: &[char] = if convention == Convention::Diesel {
+        &['.', '-']
+    } else {
+        &['.']
+    };
+    if !base.ends_with(|c: char| c.is_ascii_digit())
+        || !base
+            .chars()
+            .all(|c| c.is_ascii_digit() || separators.contains(&c))
+    {
         return Err(PlanError(format!(
             "cannot number the phase files after version `{base}`: expected digits"
         )));
     }
     if convention == Convention::Flyway {
         return Ok((1..=count).map(|i| format!("{base}.{i}")).collect());
+    }
+    if convention.folder_per_migration() {
+        return Ok(folder_versions(base, count));
     }
     let number: u128 = base.parse().map_err(|_| {
         PlanError(format!(
@@ -110,6 +143,21 @@ pub fn versions(
     Ok((1..=count as u128)
         .map(|i| format!("{:0width$}", number + i))
         .collect())
+}
+
+/// Diesel and Prisma order migration folders by name: the versions after `base` count on
+/// from its last run of digits (`2024-01-15-103000` -> `2024-01-15-103001`), keeping its
+/// width; the tools read the version as text, not as a time.
+fn folder_versions(base: &str, count: usize) -> Vec<String> {
+    let digits_from = base
+        .rfind(|c: char| !c.is_ascii_digit())
+        .map_or(0, |i| i + 1);
+    let (head, tail) = base.split_at(digits_from);
+    let number: u128 = tail.parse().unwrap_or(0);
+    let width = tail.len();
+    (1..=count as u128)
+        .map(|i| format!("{head}{:0width$}", number + i))
+        .collect()
 }
 
 /// Every file of the plans, phase after phase, numbered from `versions`.
@@ -173,14 +221,25 @@ impl Names {
                 format!("{version}_{stem}.sql"),
                 Some(format!("{version}_{stem}.rollback.sql")),
             ),
+            Convention::Diesel => (
+                format!("{version}_{stem}/up.sql"),
+                Some(format!("{version}_{stem}/down.sql")),
+            ),
+            Convention::Prisma => (
+                format!("{version}_{stem}/migration.sql"),
+                Some(format!("{version}_{stem}/rollback.sql")),
+            ),
         };
         let rollback_at = match (&down, convention) {
             (Some(down), _) => down.clone(),
             (None, Convention::Dbmate) => "the `-- migrate:down` block below".into(),
             (None, _) => "the `-- +goose Down` section below".into(),
         };
-        let config =
-            (convention == Convention::Flyway).then(|| format!("V{version}__{stem}.sql.conf"));
+        let config = match convention {
+            Convention::Flyway => Some(format!("V{version}__{stem}.sql.conf")),
+            Convention::Diesel => Some(format!("{version}_{stem}/metadata.toml")),
+            _ => None,
+        };
         Names {
             up,
             down,
@@ -252,7 +311,12 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
         let text = format!("{marker}{}\n{down_body}", rollback_header(context));
         out.push(file(down, text, Role::Down));
     }
-    if let Some(config) = &names.config {
+    if let (Some(config), Convention::Diesel) = (&names.config, context.convention) {
+        // One setting for the folder's up.sql and down.sql alike.
+        if !phase.transactional {
+            out.push(file(config, DIESEL_NO_TRANSACTION.into(), Role::Config));
+        }
+    } else if let Some(config) = &names.config {
         let no_transaction = |name: &str| file(name, FLYWAY_NO_TRANSACTION.into(), Role::Config);
         if !phase.transactional {
             out.push(no_transaction(config));
@@ -266,6 +330,7 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
 
 const SQLX_NO_TRANSACTION: &str = "-- no-transaction\n";
 const FLYWAY_NO_TRANSACTION: &str = "executeInTransaction=false\n";
+const DIESEL_NO_TRANSACTION: &str = "run_in_transaction = false\n";
 
 /// A rollback runs in a transaction unless its phase cannot (dropping an index built
 /// `CONCURRENTLY` is itself `CONCURRENTLY`); such a rollback is one statement too.

@@ -33,7 +33,10 @@ pub fn files(
     convention: Convention,
     versions: &[String],
 ) -> Result<Vec<OutFile>, PlanError> {
-    if convention == Convention::Sqlx {
+    if matches!(
+        convention,
+        Convention::Sqlx | Convention::Diesel | Convention::Prisma
+    ) {
         return Err(PlanError(
             "lockstep plan writes MySQL plans for flyway, golang-migrate, dbmate, goose and plain; use one of those with --layout".into(),
         ));
