@@ -7,8 +7,8 @@
 
 use crate::dialect::Dialect;
 use crate::statement::{
-    AlterAction, ColumnDef, ConstraintKind, DataType, Expr, Ident, IndexDef, ObjectName, Statement,
-    StatementKind,
+    AlterAction, ColumnDef, ConstraintKind, DataType, Expr, Ident, IndexDef, ObjectName,
+    Partitioning, Statement, StatementKind,
 };
 use std::collections::HashMap;
 
@@ -67,6 +67,11 @@ pub struct Table {
     pub created_in: Option<ChangeSet>,
     /// MySQL default character set of the table, when its CREATE TABLE said.
     pub charset: Option<String>,
+    /// PostgreSQL: declared `PARTITION BY`; its rows live in its partitions.
+    pub partitioned: bool,
+    /// PostgreSQL: the partitioned table this one is a partition of, and whether it is the
+    /// `DEFAULT` partition.
+    pub partition_of: Option<(TableKey, bool)>,
 }
 
 impl Table {
@@ -201,6 +206,30 @@ impl Catalog {
         found
     }
 
+    /// The partitions of `table` the replay saw created or attached, by name.
+    pub fn partitions(&self, table: &ObjectName) -> Vec<&Table> {
+        let key = self.key(table);
+        let mut found: Vec<&Table> = self
+            .tables
+            .values()
+            .filter(|t| {
+                t.partition_of
+                    .as_ref()
+                    .is_some_and(|(parent, _)| *parent == key)
+            })
+            .collect();
+        found.sort_by_key(|t| t.name.to_string());
+        found
+    }
+
+    /// The `DEFAULT` partition of `table`, when the replay saw one.
+    pub fn default_partition(&self, table: &ObjectName) -> Option<&ObjectName> {
+        self.partitions(table)
+            .into_iter()
+            .find(|t| t.partition_of.as_ref().is_some_and(|(_, default)| *default))
+            .map(|t| &t.name)
+    }
+
     /// The foreign keys of other tables (or of `table` itself) that reference `table`:
     /// the referencing table and the constraint.
     pub fn foreign_keys_to(&self, table: &ObjectName) -> Vec<(&ObjectName, &CatalogConstraint)> {
@@ -299,6 +328,7 @@ impl Catalog {
                 columns,
                 constraints,
                 charset,
+                partitioning,
                 ..
             } => {
                 let key = self.key(name);
@@ -311,7 +341,17 @@ impl Catalog {
                     constraints: Vec::new(),
                     created_in: Some(change_set),
                     charset: charset.clone(),
+                    partitioned: *partitioning == Partitioning::Parent,
+                    partition_of: None,
                 };
+                if let Partitioning::Of { parent, default } = partitioning {
+                    let parent = self.key(parent);
+                    // A partition has its parent's columns (and their NOT NULL).
+                    if let Some(known) = self.tables.get(&parent) {
+                        table.columns = known.columns.clone();
+                    }
+                    table.partition_of = Some((parent, *default));
+                }
                 for c in columns {
                     table.constraints.extend(inline_constraints(c));
                 }
@@ -397,6 +437,28 @@ impl Catalog {
             self.add_index(index, change_set);
             return;
         }
+        match action {
+            AlterAction::AttachPartition {
+                partition: Some(partition),
+                default,
+            } => {
+                let parent = self.key(name);
+                if let Some(t) = self.tables.get_mut(&self.key(partition)) {
+                    t.partition_of = Some((parent, *default));
+                }
+                return;
+            }
+            AlterAction::DetachPartition {
+                partition: Some(partition),
+                ..
+            } => {
+                if let Some(t) = self.tables.get_mut(&self.key(partition)) {
+                    t.partition_of = None;
+                }
+                return;
+            }
+            _ => {}
+        }
         let key = self.key(name);
         // A table created before the replayed range: track what this change adds to it.
         let table = self.tables.entry(key).or_insert_with(|| Table {
@@ -405,6 +467,8 @@ impl Catalog {
             constraints: Vec::new(),
             created_in: None,
             charset: None,
+            partitioned: false,
+            partition_of: None,
         });
         match action {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {

@@ -51,7 +51,19 @@ pub fn statement_locks(
             } else {
                 Share
             };
-            locks.add(&index.table, mode, TableEffect::Scan);
+            let partitioned = catalog.table(&index.table).is_some_and(|t| t.partitioned);
+            if partitioned && index.only {
+                // The parent's own index, left invalid: a partitioned table has no rows.
+                locks.add(&index.table, mode, TableEffect::None);
+            } else {
+                locks.add(&index.table, mode, TableEffect::Scan);
+                // Without ONLY the index is built on every partition, under the same lock.
+                if partitioned && !index.only {
+                    for partition in catalog.partitions(&index.table) {
+                        locks.add(&partition.name, mode, TableEffect::Scan);
+                    }
+                }
+            }
         }
         K::DropIndex {
             names,
@@ -235,13 +247,24 @@ fn alter_action_locks(
         AlterAction::EnableTrigger | AlterAction::DisableTrigger => {
             locks.add(table, ShareRowExclusive, TableEffect::None)
         }
-        AlterAction::AttachPartition => {
+        AlterAction::AttachPartition { partition, default } => {
             let mode = if target.at_least(12, 0, 0) {
                 ShareUpdateExclusive
             } else {
                 AccessExclusive
             };
-            locks.add(table, mode, TableEffect::None)
+            locks.add(table, mode, TableEffect::None);
+            // The attached table is read to prove its rows fit the bound (unless a valid
+            // CHECK already implies it), and the default partition for rows that would now
+            // belong to the new one.
+            if let Some(partition) = partition {
+                locks.add(partition, AccessExclusive, TableEffect::Scan);
+            }
+            if !default {
+                if let Some(fallback) = catalog.default_partition(table) {
+                    locks.add(fallback, AccessExclusive, TableEffect::Scan);
+                }
+            }
         }
         AlterAction::DetachPartition {
             partition,

@@ -310,7 +310,12 @@ pub enum AlterAction {
     SetTablespace,
     EnableTrigger,
     DisableTrigger,
-    AttachPartition,
+    AttachPartition {
+        /// The table attached, when the parser could read its name.
+        partition: Option<ObjectName>,
+        /// `DEFAULT` instead of `FOR VALUES ...`.
+        default: bool,
+    },
     DetachPartition {
         /// The partition, when the statement names one the parser could read.
         partition: Option<ObjectName>,
@@ -374,6 +379,20 @@ pub struct IndexDef {
     pub if_not_exists: bool,
     /// `btree`, `gin`, MySQL `fulltext` / `spatial`, ...
     pub method: Option<String>,
+    /// `ON ONLY table`: on a partitioned table, the index of the parent alone, left invalid
+    /// until an index of every partition is attached to it.
+    pub only: bool,
+}
+
+/// Where a PostgreSQL table stands in declarative partitioning.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Partitioning {
+    #[default]
+    None,
+    /// `PARTITION BY ...`: a partitioned table, which holds no rows of its own.
+    Parent,
+    /// `PARTITION OF parent { FOR VALUES ... | DEFAULT }`.
+    Of { parent: ObjectName, default: bool },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -387,6 +406,8 @@ pub enum StatementKind {
         from_query: bool,
         /// MySQL `[DEFAULT] CHARSET=x` / `CHARACTER SET x` table option, lower-cased.
         charset: Option<String>,
+        /// PostgreSQL declarative partitioning declared with the table.
+        partitioning: Partitioning,
     },
     AlterTable {
         name: ObjectName,

@@ -1,6 +1,7 @@
 //! The plan grid: every statement `lockstep plan` covers, planned on every table shape
-//! users have (identity, uuid, composite and text keys, a table without a key, quoted
-//! mixed-case names, a schema-qualified table, names near PostgreSQL's 63-byte limit),
+//! users have (identity, uuid, composite and text keys, a table without a key, a
+//! partitioned table, quoted mixed-case names, a schema-qualified table, names near
+//! PostgreSQL's 63-byte limit),
 //! and applied to a real PostgreSQL 15 and 18 the way golang-migrate runs the files (each
 //! file one query string), with writes from the old and the new release between phases:
 //! - every phase runs, and its verify query gives the answer its header promises;
@@ -47,6 +48,9 @@ struct Shape {
     key_insert: Option<KeyInsert>,
     /// Columns are mixed-case quoted names (`"Amount"`).
     quoted: bool,
+    /// What follows the column list (`PARTITION BY ...`), and the statements that create
+    /// the table's partitions.
+    partitioning: (&'static str, &'static str),
 }
 
 /// Key columns an insert gives, and their values from a number's SQL.
@@ -68,6 +72,22 @@ const LONG_TABLE: &str = "shipment_carbon_emission_measurements_by_region_and_da
 
 const SHAPES: &[Shape] = &[
     Shape {
+        name: "partitioned",
+        prelude: "",
+        schema: "",
+        table: "readings",
+        renamed: "sensor_readings",
+        key_ddl: "id bigint NOT NULL, PRIMARY KEY (id)",
+        key: "id",
+        key_insert: Some(("id", plain_number)),
+        quoted: false,
+        partitioning: (
+            " PARTITION BY RANGE (id)",
+            "CREATE TABLE readings_low PARTITION OF readings FOR VALUES FROM (MINVALUE) TO (2000);\n\
+             CREATE TABLE readings_high PARTITION OF readings FOR VALUES FROM (2000) TO (MAXVALUE);\n",
+        ),
+    },
+    Shape {
         name: "identity_key",
         prelude: "",
         schema: "",
@@ -77,6 +97,7 @@ const SHAPES: &[Shape] = &[
         key: "id",
         key_insert: None,
         quoted: false,
+        partitioning: ("", ""),
     },
     Shape {
         name: "uuid_key",
@@ -88,6 +109,7 @@ const SHAPES: &[Shape] = &[
         key: "shipment_id",
         key_insert: None,
         quoted: false,
+        partitioning: ("", ""),
     },
     Shape {
         name: "composite_key",
@@ -100,6 +122,7 @@ const SHAPES: &[Shape] = &[
         key: "tenant_id, line_no",
         key_insert: Some(("tenant_id, line_no", tenant_line)),
         quoted: false,
+        partitioning: ("", ""),
     },
     Shape {
         name: "text_key_with_collation",
@@ -111,6 +134,7 @@ const SHAPES: &[Shape] = &[
         key: "sku",
         key_insert: Some(("sku", text_code)),
         quoted: false,
+        partitioning: ("", ""),
     },
     Shape {
         name: "no_key",
@@ -122,6 +146,7 @@ const SHAPES: &[Shape] = &[
         key: "event_no",
         key_insert: Some(("event_no", plain_number)),
         quoted: false,
+        partitioning: ("", ""),
     },
     Shape {
         name: "quoted_mixed_case",
@@ -133,6 +158,7 @@ const SHAPES: &[Shape] = &[
         key: "\"OrderId\"",
         key_insert: None,
         quoted: true,
+        partitioning: ("", ""),
     },
     Shape {
         name: "schema_qualified",
@@ -144,6 +170,7 @@ const SHAPES: &[Shape] = &[
         key: "id",
         key_insert: None,
         quoted: false,
+        partitioning: ("", ""),
     },
     Shape {
         name: "long_names",
@@ -155,6 +182,7 @@ const SHAPES: &[Shape] = &[
         key: "measurement_identifier_within_region",
         key_insert: None,
         quoted: false,
+        partitioning: ("", ""),
     },
 ];
 
@@ -189,8 +217,9 @@ impl Shape {
         let columns = self.fill(
             "{amount} integer NOT NULL DEFAULT 0,\n    {note} text,\n    {legacy} text NOT NULL,\n    {ticket} serial",
         );
+        let (options, partitions) = self.partitioning;
         format!(
-            "{}CREATE TABLE {} (\n    {},\n    {columns}\n);\n{}",
+            "{}CREATE TABLE {} (\n    {},\n    {columns}\n){options};\n{partitions}{}",
             self.prelude,
             self.table,
             self.key_ddl,
@@ -382,6 +411,11 @@ const REFUSALS: &[(&str, &str, &str)] = &[
     ("no_key", "change_type_indexed", "primary key"),
     ("no_key", "rename_serial_column", "primary key"),
     ("no_key", "change_type_serial", "primary key"),
+    // PostgreSQL builds no index CONCURRENTLY on a partitioned table (nor drops one).
+    ("partitioned", "add_unique", "is partitioned"),
+    ("partitioned", "drop_index", "partitioned table"),
+    ("partitioned", "rename_indexed_column", "partitioned table"),
+    ("partitioned", "change_type_indexed", "partitioned table"),
 ];
 
 fn expected_refusal(shape: &Shape, change: &Change) -> Option<&'static str> {

@@ -253,3 +253,22 @@ fn a_named_not_null_is_added_not_valid_and_validated_from_18() {
         );
     }
 }
+
+/// Partitions: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent and ACCESS
+/// EXCLUSIVE on the table attached and on the default partition, which are read; CREATE
+/// INDEX on the parent locks every partition, ON ONLY the parent alone.
+#[test]
+fn partition_statements_lock_what_the_model_says() {
+    let setup = "CREATE TABLE m (id bigint NOT NULL, v int) PARTITION BY RANGE (id);\n\
+                 CREATE TABLE m_low PARTITION OF m FOR VALUES FROM (MINVALUE) TO (1000);\n\
+                 CREATE TABLE m_rest PARTITION OF m DEFAULT;\n\
+                 CREATE TABLE m_new (id bigint NOT NULL, v int);\n\
+                 INSERT INTO m SELECT g, g FROM generate_series(1, 3000) g;\n\
+                 INSERT INTO m_new SELECT g, g FROM generate_series(5000, 5999) g;\n";
+    let cases = [
+        "ALTER TABLE m ATTACH PARTITION m_new FOR VALUES FROM (5000) TO (6000)",
+        "CREATE INDEX m_v ON m (v)",
+        "CREATE INDEX m_v ON ONLY m (v)",
+    ];
+    assert_the_model_matches_every_major(setup, &cases);
+}

@@ -17,7 +17,7 @@ mod types;
 pub use types::{classify_default, parse_data_type};
 
 use crate::dialect::Dialect;
-use crate::statement::{AlterTypeAction, ObjectName, ReindexScope, StatementKind};
+use crate::statement::{AlterTypeAction, ObjectName, Partitioning, ReindexScope, StatementKind};
 use definitions::{column_def, index_columns, starts_constraint, table_constraint};
 use tokens::{tokenize, Cursor, Tok};
 
@@ -255,7 +255,7 @@ fn create_index(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     if !c.eat_kw("ON") {
         return None;
     }
-    c.eat_kw("ONLY");
+    let only = c.eat_kw("ONLY");
     let table = c.object_name()?;
     eat_method(c);
     let columns = index_columns(c.group()?, dialect);
@@ -268,6 +268,7 @@ fn create_index(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         concurrently,
         if_not_exists,
         method,
+        only,
     }))
 }
 
@@ -277,6 +278,11 @@ fn create_index(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
 fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     let if_not_exists = c.eat_kws(&["IF", "NOT", "EXISTS"]);
     let name = c.object_name()?;
+    let partition_of = if c.eat_kws(&["PARTITION", "OF"]) {
+        c.object_name()
+    } else {
+        None
+    };
     let mut columns = Vec::new();
     let mut constraints = Vec::new();
     let mut from_query = true;
@@ -297,8 +303,21 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     if dialect == Dialect::Postgres && c.is_kw("AS") {
         from_query = true;
     }
-    let charset =
-        crate::statement::charset_after_keyword(&c.rest_text().to_lowercase()).map(str::to_string);
+    let rest = c.rest_text().to_lowercase();
+    let charset = crate::statement::charset_after_keyword(&rest).map(str::to_string);
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let partitioning = match partition_of {
+        Some(parent) => {
+            // The columns come from the parent.
+            from_query = true;
+            Partitioning::Of {
+                parent,
+                default: words.first() == Some(&"default"),
+            }
+        }
+        None if words.windows(2).any(|w| w == ["partition", "by"]) => Partitioning::Parent,
+        None => Partitioning::None,
+    };
     Some(StatementKind::CreateTable {
         name,
         columns,
@@ -306,6 +325,7 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         if_not_exists,
         from_query,
         charset,
+        partitioning,
     })
 }
 

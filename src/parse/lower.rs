@@ -20,7 +20,18 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
             columns: t.columns.iter().map(column_def).collect(),
             constraints: t.constraints.iter().filter_map(constraint).collect(),
             if_not_exists: t.if_not_exists,
-            from_query: t.query.is_some() || t.like.is_some() || t.clone.is_some(),
+            from_query: t.query.is_some()
+                || t.like.is_some()
+                || t.clone.is_some()
+                || t.partition_of.is_some(),
+            partitioning: match &t.partition_of {
+                Some(parent) => crate::statement::Partitioning::Of {
+                    parent: object_name(parent)?,
+                    default: matches!(t.for_values, Some(ast::ForValues::Default)),
+                },
+                None if t.partition_by.is_some() => crate::statement::Partitioning::Parent,
+                None => crate::statement::Partitioning::None,
+            },
             charset: crate::statement::charset_after_keyword(
                 &t.table_options.to_string().to_lowercase(),
             )
@@ -404,7 +415,13 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
         | A::EnableAlwaysTrigger { .. }
         | A::EnableReplicaTrigger { .. } => AlterAction::EnableTrigger,
         A::DisableTrigger { .. } => AlterAction::DisableTrigger,
-        A::AttachPartitionOf { .. } => AlterAction::AttachPartition,
+        A::AttachPartitionOf {
+            partition,
+            for_values,
+        } => AlterAction::AttachPartition {
+            partition: object_name(partition),
+            default: matches!(for_values, ast::ForValues::Default),
+        },
         A::DetachPartitionOf { partition, mode } => AlterAction::DetachPartition {
             partition: object_name(partition),
             // FINALIZE completes an interrupted CONCURRENTLY detach: its last transaction.
@@ -439,6 +456,7 @@ fn mysql_index(
         concurrently: false,
         if_not_exists: false,
         method: method.map(str::to_string),
+        only: false,
     })
 }
 
@@ -480,6 +498,8 @@ fn index_def(i: &ast::CreateIndex) -> Option<IndexDef> {
         concurrently: i.concurrently,
         if_not_exists: i.if_not_exists,
         method: i.using.as_ref().map(|m| m.to_string().to_lowercase()),
+        // sqlparser reads no `ON ONLY`; such a statement goes to the fallback parser.
+        only: false,
     })
 }
 

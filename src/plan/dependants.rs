@@ -93,6 +93,14 @@ pub fn carried_indexes(
     }
     let mut carried = Vec::new();
     for (name, index) in catalog.indexes_on(table) {
+        if known.partitioned {
+            // Built partition by partition: a plan of its own (`lockstep plan` on a
+            // CREATE INDEX of the new column).
+            if index.columns.iter().any(|c| *c == key.to_lowercase()) {
+                blockers.push(format!("the index {} of the partitioned table", name.name));
+            }
+            continue;
+        }
         // The replay keeps index columns folded to lower case, expressions as written.
         let folded = key.to_lowercase();
         let mentions = |item: &String| {
@@ -147,9 +155,13 @@ pub fn carried_indexes(
     if blockers.is_empty() {
         Ok(carried)
     } else {
+        let (what, verb) = if blockers.len() == 1 {
+            ("one object", "uses")
+        } else {
+            ("objects", "use")
+        };
         Err(PlanError(format!(
-            "{} of `{table}` use `{column}`, and the contract phase would drop them with the old column: {}. lockstep does not move them yet; change them in a plan of their own first (or make this change by hand)",
-            if blockers.len() == 1 { "one object" } else { "objects" },
+            "{what} of `{table}` {verb} `{column}`, and the contract phase would drop it with the old column: {}. lockstep does not move these yet; change them in a plan of their own first (or make this change by hand)",
             blockers.join(", ")
         )))
     }

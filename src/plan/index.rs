@@ -15,8 +15,11 @@ use crate::diagnostic::LockMode;
 use crate::statement::{IndexDef, ObjectName};
 
 /// `CREATE INDEX` without `CONCURRENTLY`.
-pub fn build(index: &IndexDef, text: &str) -> Result<Plan, PlanError> {
+pub fn build(index: &IndexDef, text: &str, catalog: &Catalog) -> Result<Plan, PlanError> {
     let name = index_name(index)?;
+    if catalog.table(&index.table).is_some_and(|t| t.partitioned) {
+        return super::partitioned_index::plan(index, &name, text, catalog);
+    }
     // `CREATE INDEX` or `CREATE UNIQUE INDEX`: the keyword is one of the first three words.
     let at = sql::after_leading_keyword(text, "index", 3).ok_or_else(|| {
         PlanError(format!(
@@ -116,6 +119,12 @@ pub fn drop(names: &[ObjectName], if_exists: bool, catalog: &Catalog) -> Result<
         schema: name.schema.clone().or_else(|| table.schema.clone()),
         name: name.name.clone(),
     };
+    if catalog.table(&table).is_some_and(|t| t.partitioned) {
+        return Err(PlanError(format!(
+            "`{name}` is the index of the partitioned table `{table}`, and PostgreSQL refuses DROP INDEX CONCURRENTLY on it; a plain DROP INDEX takes ACCESS EXCLUSIVE on `{table}` and its partitions only for the catalogue change: run it alone, after `SET LOCAL lock_timeout = '{}'`",
+            super::LOCK_TIMEOUT
+        )));
+    }
     let (unique, kind) = if known.unique {
         ("UNIQUE ", "a unique index")
     } else {

@@ -53,6 +53,11 @@ fn unique_index_then_attach(
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let known = sql::known_table(catalog, table)?;
+    if known.partitioned {
+        return Err(PlanError(format!(
+            "`{table}` is partitioned: PostgreSQL builds no unique index CONCURRENTLY on it, and the constraint must hold the partition key; add it to each partition (its index built CONCURRENTLY, then ADD CONSTRAINT ... USING INDEX), then to `{table}` itself"
+        )));
+    }
     if primary && known.primary_key().is_some() {
         return Err(PlanError(format!("`{table}` already has a primary key")));
     }

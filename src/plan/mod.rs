@@ -27,6 +27,7 @@ mod drop;
 mod index;
 mod key;
 mod mysql;
+mod partitioned_index;
 pub mod pending;
 mod phases;
 mod rename_column;
@@ -292,7 +293,11 @@ pub fn plan_statement(
             };
             alter_table(name, action, text, catalog, options)?
         }
-        StatementKind::CreateIndex(index) if !index.concurrently => index::build(index, text),
+        StatementKind::CreateIndex(index)
+            if !index.concurrently && !parent_only(index, catalog) =>
+        {
+            index::build(index, text, catalog)
+        }
         StatementKind::DropIndex {
             names,
             concurrently: false,
@@ -333,6 +338,12 @@ fn alter_table(
             .or_else(|| key::plan(name, added, text, catalog, options))?,
         _ => return None,
     })
+}
+
+/// `CREATE INDEX ... ON ONLY` a partitioned table: it builds nothing, the parent holding
+/// no rows.
+fn parent_only(index: &crate::statement::IndexDef, catalog: &Catalog) -> bool {
+    index.only && catalog.table(&index.table).is_some_and(|t| t.partitioned)
 }
 
 /// Whether `lockstep plan` writes a plan for `statement`: what `lockstep check` points

@@ -320,6 +320,43 @@ pub fn after_leading_keyword(text: &str, keyword: &str, within: usize) -> Option
     None
 }
 
+/// The byte offset just after the (possibly schema-qualified, possibly quoted) object name
+/// that starts at `at`.
+pub fn object_name_end(text: &str, at: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = at;
+    loop {
+        if bytes.get(i) == Some(&b'"') {
+            i += 1;
+            loop {
+                match bytes.get(i)? {
+                    b'"' if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                    b'"' => break,
+                    _ => i += 1,
+                }
+            }
+            i += 1;
+        } else {
+            let start = i;
+            while text[i..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$')
+            {
+                i += text[i..].chars().next().map_or(1, char::len_utf8);
+            }
+            if i == start {
+                return None;
+            }
+        }
+        if bytes.get(i) == Some(&b'.') {
+            i += 1;
+        } else {
+            return Some(i);
+        }
+    }
+}
+
 /// The byte offset where `keyword` first appears as a whole word (case-insensitive),
 /// outside string literals and quoted identifiers.
 pub fn find_keyword(text: &str, keyword: &str) -> Option<usize> {
@@ -431,6 +468,14 @@ mod tests {
             ("Total", false),
         ];
         assert_eq!(found, expected.map(|(v, q)| (v.to_string(), q)).to_vec());
+    }
+
+    #[test]
+    fn object_names_end_after_their_last_part() {
+        let text = "CREATE INDEX i ON app.\"Or\"\"ders\" USING btree (a)";
+        assert_eq!(object_name_end(text, 18), Some(32));
+        assert_eq!(object_name_end("ON t(a)", 3), Some(4));
+        assert_eq!(object_name_end("ON (a)", 3), None);
     }
 
     #[test]

@@ -72,9 +72,16 @@ fn known_action(c: &mut Cursor<'_>, table: &ObjectName, dialect: Dialect) -> Opt
         }),
         "ENABLE" => trigger_toggle(c).then_some(AlterAction::EnableTrigger),
         "DISABLE" => trigger_toggle(c).then_some(AlterAction::DisableTrigger),
-        "ATTACH" => c
-            .eat_kw("PARTITION")
-            .then_some(AlterAction::AttachPartition),
+        "ATTACH" => {
+            if !c.eat_kw("PARTITION") {
+                return None;
+            }
+            let partition = c.object_name();
+            Some(AlterAction::AttachPartition {
+                partition,
+                default: c.is_kw("DEFAULT"),
+            })
+        }
         "DETACH" => {
             if !c.eat_kw("PARTITION") {
                 return None;

@@ -345,6 +345,7 @@ pub(super) fn mysql_index(c: &mut Cursor<'_>, table: &ObjectName) -> Option<Inde
         concurrently: false,
         if_not_exists,
         method,
+        only: false,
     })
 }
 

@@ -4,7 +4,7 @@ use super::*;
 use crate::parse::placeholders::mask;
 use crate::statement::{
     AlterAction, ColumnDef, ColumnPosition, Constraint, ConstraintKind, DataType, Expr, Generated,
-    Ident, IndexDef, Volatility,
+    Ident, IndexDef, Partitioning, Volatility,
 };
 use proptest::prelude::*;
 
@@ -472,7 +472,17 @@ fn table_level_postgres_actions() {
             "ALTER TABLE t ATTACH PARTITION t_2024 FOR VALUES IN (2024)",
             PG
         ),
-        AlterAction::AttachPartition
+        AlterAction::AttachPartition {
+            partition: Some(name("t_2024")),
+            default: false,
+        }
+    );
+    assert_eq!(
+        one_action("ALTER TABLE t ATTACH PARTITION t_other DEFAULT", PG),
+        AlterAction::AttachPartition {
+            partition: Some(name("t_other")),
+            default: true,
+        }
     );
     assert_eq!(
         one_action("ALTER TABLE t DETACH PARTITION t_2023 CONCURRENTLY", PG),
@@ -566,6 +576,7 @@ fn mysql_indexes_and_keys() {
             concurrently: false,
             if_not_exists: false,
             method: None,
+            only: false,
         })
     );
     assert_eq!(
@@ -578,6 +589,7 @@ fn mysql_indexes_and_keys() {
             concurrently: false,
             if_not_exists: false,
             method: Some("fulltext".into()),
+            only: false,
         })
     );
     assert_eq!(
@@ -590,6 +602,7 @@ fn mysql_indexes_and_keys() {
             concurrently: false,
             if_not_exists: false,
             method: Some("btree".into()),
+            only: false,
         })
     );
     assert_eq!(
@@ -669,6 +682,7 @@ fn create_index_postgres() {
             concurrently: true,
             if_not_exists: true,
             method: Some("gin".into()),
+            only: true,
         }))
     );
     assert_eq!(
@@ -681,6 +695,7 @@ fn create_index_postgres() {
             concurrently: false,
             if_not_exists: false,
             method: None,
+            only: false,
         }))
     );
 }
@@ -700,6 +715,7 @@ fn create_index_mysql() {
             concurrently: false,
             if_not_exists: false,
             method: Some("fulltext".into()),
+            only: false,
         }))
     );
 }
@@ -1168,6 +1184,7 @@ fn create_table() {
             if_not_exists: true,
             from_query: false,
             charset: None,
+            partitioning: Partitioning::None,
         })
     );
     let mut mysql_id = column("id", "int(11) unsigned");
@@ -1199,6 +1216,7 @@ fn create_table() {
             if_not_exists: false,
             from_query: false,
             charset: Some("utf8mb4".into()),
+            partitioning: Partitioning::None,
         })
     );
     assert_eq!(
@@ -1210,6 +1228,7 @@ fn create_table() {
             if_not_exists: false,
             from_query: true,
             charset: None,
+            partitioning: Partitioning::None,
         })
     );
 }
@@ -1229,6 +1248,7 @@ fn sqlparser_gap_examples() {
             concurrently: false,
             if_not_exists: true,
             method: None,
+            only: false,
         }))
     );
     let masked = mask("ALTER TABLE {$NAMESPACE}_user.user ADD c int").unwrap();
@@ -1346,6 +1366,7 @@ fn quoted_names_collations_and_positions() {
             concurrently: true,
             if_not_exists: false,
             method: None,
+            only: false,
         }))
     );
     assert_eq!(
@@ -1390,4 +1411,31 @@ fn quoted_names_collations_and_positions() {
             AlterAction::Algorithm("INSTANT".into()),
         ]
     );
+}
+
+#[test]
+fn partitioned_tables_and_their_partitions() {
+    let kind = |sql: &str| match recognise(sql, PG) {
+        Some(StatementKind::CreateTable { partitioning, .. }) => partitioning,
+        other => panic!("{sql}: {other:?}"),
+    };
+    assert_eq!(
+        kind("CREATE TABLE m (id bigint, at date) PARTITION BY RANGE (at)"),
+        Partitioning::Parent
+    );
+    assert_eq!(
+        kind("CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"),
+        Partitioning::Of {
+            parent: name("m"),
+            default: false
+        }
+    );
+    assert_eq!(
+        kind("CREATE TABLE m_rest PARTITION OF m DEFAULT"),
+        Partitioning::Of {
+            parent: name("m"),
+            default: true
+        }
+    );
+    assert_eq!(kind("CREATE TABLE plain (id int)"), Partitioning::None);
 }

@@ -2,7 +2,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Edit, Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
 use crate::span::Span;
-use crate::statement::{Statement, StatementKind};
+use crate::statement::{IndexDef, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
@@ -46,6 +46,17 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     if index.concurrently || ctx.is_new_table(&index.table) {
         return;
     }
+    let partitioned = ctx
+        .catalog
+        .table(&index.table)
+        .is_some_and(|t| t.partitioned);
+    if partitioned {
+        if !index.only {
+            ctx.report(on_partitioned_table(statement, index));
+        }
+        // ON ONLY a partitioned table: the parent's index alone, no rows to read.
+        return;
+    }
     let text = ctx.text(statement);
     let mut finding = Finding::new(
         &RULE,
@@ -68,6 +79,24 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             .fix("add CONCURRENTLY", vec![edit]);
     }
     ctx.report(finding);
+}
+
+/// On a partitioned table `CONCURRENTLY` is refused; the way is one index per partition.
+fn on_partitioned_table(statement: &Statement, index: &IndexDef) -> Finding {
+    let table = &index.table;
+    let name = index
+        .name
+        .as_ref()
+        .map_or_else(|| "<name>".to_string(), |n| n.value.clone());
+    Finding::new(
+        &RULE,
+        statement.span,
+        format!("CREATE INDEX on the partitioned table `{table}` builds the index on every partition, blocking writes to each until all are built"),
+    )
+    .lock(table, LockMode::Share, TableEffect::Scan)
+    .help(format!(
+        "PostgreSQL refuses CONCURRENTLY on a partitioned table: create `{name}` with `CREATE INDEX {name} ON ONLY {table} (...)` (no rows, a brief lock), build each partition's index with `CREATE INDEX CONCURRENTLY` in a migration of its own, then `ALTER INDEX {name} ATTACH PARTITION <partition index>` for each; `lockstep plan` writes these phases"
+    ))
 }
 
 /// The byte offset just after the `INDEX` keyword of `CREATE [UNIQUE] INDEX`.
@@ -108,6 +137,34 @@ mod tests {
             "CREATE TABLE app.\"Users\" (id int);\nCREATE INDEX users_id ON app.\"Users\" (id);",
             &RULE,
         );
+    }
+
+    #[test]
+    fn a_partitioned_table_gets_the_partition_by_partition_advice_and_on_only_is_quiet() {
+        let schema = "CREATE TABLE m (id bigint, v int) PARTITION BY RANGE (id);\n\
+                      CREATE TABLE m_low PARTITION OF m FOR VALUES FROM (MINVALUE) TO (10);\n";
+        let found = lint_folder(
+            &[
+                ("V1__m.sql", schema),
+                ("V2__index.sql", "CREATE INDEX m_v ON m (v);\n"),
+            ],
+            &RULE,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        let text = format!("{:?}", found[0]);
+        assert!(
+            text.contains("ON ONLY m") && text.contains("ATTACH PARTITION"),
+            "{text}"
+        );
+        assert!(!text.contains("add CONCURRENTLY"), "CONCURRENTLY fails here: {text}");
+        let quiet = lint_folder(
+            &[
+                ("V1__m.sql", schema),
+                ("V2__index.sql", "CREATE INDEX m_v ON ONLY m (v);\n"),
+            ],
+            &RULE,
+        );
+        assert!(quiet.is_empty(), "{quiet:?}");
     }
 
     #[test]
