@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 pub mod fingerprint;
 pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -150,6 +151,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality (`artifacts: reports: codequality:`).
+    Gitlab,
     /// Pull-request summary: a table per file, safe plans in collapsed sections.
     Markdown,
 }
@@ -165,6 +168,7 @@ pub fn print(
         Format::Json => json::print(report, out),
         Format::Sarif => sarif::print(report, out, options.automation_id.as_deref()),
         Format::Github => github::print(report, out),
+        Format::Gitlab => gitlab::print(report, out),
         Format::Markdown => markdown::print(report, out),
     }
 }
