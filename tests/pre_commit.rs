@@ -74,7 +74,8 @@ fn try_repo(pre_commit: &Path, repo: &Path, hook: &str) -> Output {
         .current_dir(repo)
         .args(["try-repo"])
         .arg(root())
-        .args([hook, "--ref", &head()]);
+        // --verbose: a passing hook's output is shown too.
+        .args([hook, "--ref", &head(), "--verbose"]);
     with_env(&mut command, pre_commit);
     command.output().unwrap()
 }
