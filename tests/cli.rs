@@ -63,6 +63,16 @@ fn sarif_report_lists_every_rule() {
         .as_array()
         .unwrap();
     assert_eq!(rules.len(), lockstep::rules::ALL.len());
+    // Each rule links to its documentation page, which exists in the repository.
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        assert_eq!(
+            rule["helpUri"],
+            format!("https://github.com/lockstep-sql/lockstep/blob/main/docs/rules/{id}.md")
+        );
+        let page = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/rules/{id}.md"));
+        assert!(page.is_file(), "{}", page.display());
+    }
     let mut results = sarif["runs"][0]["results"].clone();
     insta::assert_json_snapshot!(results.take());
 }

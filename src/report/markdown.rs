@@ -47,9 +47,10 @@ fn print_file(file: &FileReport, out: &mut dyn Write) -> io::Result<()> {
         let (lock, blocks) = lock_cells(finding);
         writeln!(
             out,
-            "| {} | `{}` | {} | {} | {} | {} |",
+            "| {} | [`{}`]({}) | {} | {} | {} | {} |",
             finding.severity,
             finding.rule.id,
+            crate::docs::rule_url(finding.rule),
             file.line_col(finding.span.start).line,
             lock,
             blocks,

@@ -16,7 +16,6 @@ use serde_sarif::sarif::{
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-const INFORMATION_URI: &str = "https://github.com/lockstep-sql/lockstep";
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn print(report: &Report, out: &mut dyn Write, automation_id: Option<&str>) -> io::Result<()> {
@@ -63,7 +62,7 @@ pub fn build(report: &Report, automation_id: Option<&str>) -> Sarif {
         .name("lockstep")
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .version(env!("CARGO_PKG_VERSION"))
-        .information_uri(INFORMATION_URI)
+        .information_uri(crate::docs::REPOSITORY_URL)
         .rules(rules::ALL.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
         .build();
     let run = Run::builder()
@@ -184,6 +183,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
                 .markdown(rule.documentation())
                 .build(),
         )
+        .help_uri(crate::docs::rule_url(rule))
         .default_configuration(
             ReportingConfiguration::builder()
                 .level(level(rule.default_severity))
