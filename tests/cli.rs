@@ -740,3 +740,38 @@ fn the_committed_config_schema_is_current() {
     let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
     assert_eq!(schema["additionalProperties"], false);
 }
+
+#[test]
+fn markdown_links_files_and_lines_under_a_source_url() {
+    let base = "https://github.com/octo/shop/blob/0123abcd";
+    let (code, markdown, _) = output(&[
+        "check",
+        REPORT,
+        "--format",
+        "markdown",
+        "--source-url",
+        &format!("{base}/"),
+    ]);
+    assert_eq!(code, 1);
+    let file = format!("{base}/fixtures/report/db/migrations/V2__orders_status.sql");
+    assert!(
+        markdown.contains(&format!(
+            "### [`fixtures/report/db/migrations/V2__orders_status.sql`]({file})\n"
+        )),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(&format!(" | [3]({file}#L3) | ")),
+        "{markdown}"
+    );
+    // Only URLs that cannot break out of a markdown link are taken.
+    for bad in [
+        "javascript:alert(1)",
+        "https://x/a)b",
+        "https://x/a b",
+        "ftp://x",
+    ] {
+        let (code, _, stderr) = output(&["check", REPORT, "--source-url", bad]);
+        assert_eq!(code, 2, "{bad}: {stderr}");
+    }
+}

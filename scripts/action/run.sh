@@ -35,24 +35,27 @@ print_annotations() {
         }' "$1"
 }
 
+# A string from the event payload by its keys (`pull_request base sha`), empty when absent.
+event_value() {
+    [[ -f "${GITHUB_EVENT_PATH:-}" ]] || return 0
+    python3 -c 'import json, sys
+value = json.load(open(sys.argv[1]))
+for key in sys.argv[2:]:
+    value = value.get(key) if isinstance(value, dict) else None
+print(value if isinstance(value, str) else "")' "$GITHUB_EVENT_PATH" "$@"
+}
+
 # What to compare with, from the event payload: a pull request's base commit, or on push the
 # commit the branch pointed to before (so a merge to main reports what it brought, not the
 # whole history). Empty when there is none (a new branch, another event): lint everything.
 event_base_sha() {
-    [[ -f "${GITHUB_EVENT_PATH:-}" ]] || return 0
-    local key
+    local sha
     case "${GITHUB_EVENT_NAME:-}" in
-    pull_request | pull_request_target) key=pull_request ;;
-    push) key=before ;;
+    pull_request | pull_request_target) sha="$(event_value pull_request base sha)" ;;
+    push) sha="$(event_value before)" ;;
     *) return 0 ;;
     esac
-    python3 -c 'import json, sys
-event = json.load(open(sys.argv[1]))
-if sys.argv[2] == "before":
-    sha = event.get("before") or ""
-else:
-    sha = ((event.get("pull_request") or {}).get("base") or {}).get("sha") or ""
-print("" if set(sha) <= {"0"} else sha)' "$GITHUB_EVENT_PATH" "$key"
+    [[ "$sha" =~ ^0*$ ]] || echo "$sha"
 }
 
 # actions/checkout fetches one commit by default: fetch the base and enough history for a
@@ -92,6 +95,13 @@ if [[ -n "$since" ]]; then
     fetch_history_for "$since"
     scope=(--since "$since")
 fi
+# The markdown report links files and lines to the reviewed commit: a pull request's head.
+links=()
+head_sha="$(event_value pull_request head sha)"
+[[ -n "$head_sha" ]] || head_sha="${GITHUB_SHA:-}"
+if [[ -n "${GITHUB_SERVER_URL:-}" && -n "${GITHUB_REPOSITORY:-}" && -n "$head_sha" ]]; then
+    links=(--source-url "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$head_sha")
+fi
 sarif_file="${INPUT_SARIF_FILE:-lockstep.sarif}"
 report_dir="${RUNNER_TEMP:-$(mktemp -d)}"
 json_file="$report_dir/lockstep-report.json"
@@ -106,7 +116,7 @@ annotations_file="$report_dir/lockstep-annotations.txt"
 sarif_report=(--report "sarif=$sarif_file")
 [[ ${#scope[@]} -eq 0 ]] || sarif_report=()
 status=0
-"$lockstep" check "${paths[@]}" "${args[@]}" "${fail_on[@]}" "${scope[@]}" --force \
+"$lockstep" check "${paths[@]}" "${args[@]}" "${fail_on[@]}" "${scope[@]}" "${links[@]}" --force \
     --format github --output "$annotations_file" \
     --report "json=$json_file" --report "markdown=$markdown_file" "${sarif_report[@]}" ||
     status=$?
