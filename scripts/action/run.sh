@@ -3,12 +3,11 @@
 # Inputs arrive as INPUT_* environment variables, never spliced into this code. One lockstep
 # run writes the JSON, markdown and annotation reports of the change (a pull request's or a
 # push's files) and the SARIF, which covers every file (a second run when the change is
-# narrower, see below); this prints the annotations
-# (at most GitHub's 10 of each kind per step), appends the markdown report to
-# $GITHUB_STEP_SUMMARY (shortened under GitHub's 1 MiB limit), sets the step outputs in
-# $GITHUB_OUTPUT, and exits as lockstep does (0 clean, 1 findings at or above the fail
-# level, 2 usage or input error). `fail-on` is passed only when set, so `fail_on` in
-# lockstep.toml applies otherwise.
+# narrower, see below). This prints the annotations (at most GitHub's 10 of each kind per
+# step), appends the markdown report to $GITHUB_STEP_SUMMARY (shortened under GitHub's 1 MiB
+# limit), sets the step outputs in $GITHUB_OUTPUT, and exits as lockstep does (0 clean,
+# 1 findings at or above the fail level, 2 usage or input error). `fail-on` is passed only
+# when set, so `fail_on` in lockstep.toml applies otherwise.
 set -euo pipefail
 
 lockstep="${LOCKSTEP_BIN:-lockstep}"
@@ -113,12 +112,15 @@ annotations_file="$report_dir/lockstep-annotations.txt"
 # file: one of the change's files alone would mark the base's other alerts fixed. When the
 # change is narrower than everything, a second run writes it. The report files are the
 # action's own: --force replaces those of an earlier run.
+# Paths come last, after `--`: one that starts with `-` is still a path.
 sarif_report=(--report "sarif=$sarif_file")
 [[ ${#scope[@]} -eq 0 ]] || sarif_report=()
+rm -f -- "$json_file" "$markdown_file" "$annotations_file"
 status=0
-"$lockstep" check "${paths[@]}" "${args[@]}" "${fail_on[@]}" "${scope[@]}" "${links[@]}" --force \
+"$lockstep" check "${args[@]}" "${fail_on[@]}" "${scope[@]}" "${links[@]}" --force \
     --format github --output "$annotations_file" \
-    --report "json=$json_file" --report "markdown=$markdown_file" "${sarif_report[@]}" ||
+    --report "json=$json_file" --report "markdown=$markdown_file" "${sarif_report[@]}" \
+    -- "${paths[@]}" ||
     status=$?
 if [[ $status -ne 0 && $status -ne 1 && ! -s "$json_file" ]]; then
     log "lockstep failed (exit $status) before writing a report"
@@ -127,8 +129,8 @@ fi
 if [[ ${#scope[@]} -gt 0 ]]; then
     # Its exit status is the first run's to give; what matters here is that it wrote.
     rm -f -- "$sarif_file"
-    "$lockstep" check "${paths[@]}" "${args[@]}" --fail-on never --force \
-        --format sarif --output "$sarif_file" || true
+    "$lockstep" check "${args[@]}" --fail-on never --force \
+        --format sarif --output "$sarif_file" -- "${paths[@]}" || true
     if [[ ! -s "$sarif_file" ]]; then
         log "the SARIF run over every file wrote nothing"
         exit 2
