@@ -116,6 +116,10 @@ pub struct CheckArgs {
     /// several runs can be uploaded side by side.
     #[arg(long, value_name = "ID")]
     pub automation_id: Option<String>,
+    /// Where the linted files can be browsed at the reviewed commit, e.g.
+    /// `https://github.com/OWNER/REPO/blob/SHA`: the markdown report links files and lines.
+    #[arg(long, value_name = "URL", value_parser = parse_source_url)]
+    pub source_url: Option<String>,
     /// Colour the text report: on a terminal (`auto`, which honours `CLICOLOR_FORCE` and
     /// `NO_COLOR`), `always` or `never`.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -134,6 +138,21 @@ pub struct CheckArgs {
 pub struct ReportFile {
     pub format: Format,
     pub path: PathBuf,
+}
+
+/// An http(s) URL of only the characters GitHub and GitLab URLs use, none of which can end
+/// a markdown link; without a trailing `/`.
+fn parse_source_url(value: &str) -> Result<String, String> {
+    let url = value.trim_end_matches('/');
+    let plain = url
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-._~:/%@+".contains(c));
+    if !(url.starts_with("https://") || url.starts_with("http://")) || !plain {
+        return Err(format!(
+            "`{value}` is not an http(s) URL of letters, digits and `-._~:/%@+`"
+        ));
+    }
+    Ok(url.to_string())
 }
 
 fn parse_report_file(value: &str) -> Result<ReportFile, String> {
@@ -317,6 +336,7 @@ fn check(mut args: CheckArgs) -> Result<ExitStatus, String> {
         };
     let options = PrintOptions {
         color,
+        source_url: args.source_url.clone(),
         automation_id: Some(automation_id(&args, &settings)),
     };
     let print = |out: &mut dyn Write| match (args.statistics, args.format) {
@@ -551,6 +571,7 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
         exclude: Vec::new(),
         since: None,
         automation_id: None,
+        source_url: None,
         color: ColorChoice::Never,
         statistics: false,
         allow_no_files: false,

@@ -178,9 +178,8 @@ impl Options {
         })
     }
 
-    /// The nearest `lockstep.toml` in `start` or its parents.
-    /// A path that does not exist yet (`--stdin-filename` of a new migration) is looked up
-    /// from its nearest existing folder.
+    /// The nearest `lockstep.toml` in `start` or its parents. A path that does not exist yet
+    /// (`--stdin-filename` of a new migration) is looked up from its nearest existing folder.
     pub fn find(start: &Path) -> Option<PathBuf> {
         let start = start.ancestors().find_map(|path| {
             let path = if path.as_os_str().is_empty() {
@@ -457,7 +456,6 @@ pub struct ParsedVersion {
     pub note: Option<String>,
 }
 
-/// Parses a `--target-version` or `target_version` value for `dialect`.
 /// The server versions `parse_version` accepts, as one line.
 pub fn supported_versions() -> String {
     format!(
@@ -467,6 +465,7 @@ pub fn supported_versions() -> String {
     )
 }
 
+/// Parses a `--target-version` or `target_version` value for `dialect`.
 pub fn parse_version(dialect: Dialect, text: &str) -> Result<ParsedVersion, String> {
     let version: Version = text.parse()?;
     let known = |version| ParsedVersion {

@@ -3,6 +3,15 @@
 
 use crate::rules::{Rule, ALL};
 
+/// The project's home, which reports link to.
+pub const REPOSITORY_URL: &str = "https://github.com/lockstep-sql/lockstep";
+
+/// The rule's documentation page (`docs/rules/<id>.md`, the text of `lockstep explain`),
+/// which SARIF `helpUri` and the markdown report link to.
+pub fn rule_url(rule: &Rule) -> String {
+    format!("{REPOSITORY_URL}/blob/main/docs/rules/{}.md", rule.id)
+}
+
 /// The lock line of a rule: `SHARE (blocks writes (...); scans the whole table)`.
 pub fn lock_line(rule: &Rule) -> String {
     match rule.lock {

@@ -26,6 +26,7 @@ struct Runner {
     workspace: tempfile::TempDir,
     temp: tempfile::TempDir,
     base_sha: String,
+    head_sha: String,
 }
 
 impl Runner {
@@ -52,10 +53,12 @@ impl Runner {
         );
         git(repo, &["add", "."]);
         git(repo, &["commit", "-q", "-m", "index placed_at"]);
+        let head_sha = git(repo, &["rev-parse", "HEAD"]);
         Runner {
             workspace,
             temp: tempfile::tempdir().unwrap(),
             base_sha,
+            head_sha,
         }
     }
 
@@ -71,7 +74,11 @@ impl Runner {
     /// step, plus the `INPUT_*` variables `action.yml` passes through `env:`.
     fn run(&self, script: &str, inputs: &[(&str, &str)]) -> Output {
         let event = serde_json::json!({
-            "pull_request": {"number": 7, "base": {"sha": self.base_sha}}
+            "pull_request": {
+                "number": 7,
+                "base": {"sha": self.base_sha},
+                "head": {"sha": self.head_sha},
+            }
         });
         self.run_on(event, script, inputs)
     }
@@ -91,6 +98,7 @@ impl Runner {
             .env("GITHUB_STEP_SUMMARY", self.file("summary.md"))
             .env("GITHUB_OUTPUT", self.file("output.txt"))
             .env("GITHUB_REPOSITORY", "octo/shop")
+            .env("GITHUB_SERVER_URL", "https://github.com")
             .env("GITHUB_ACTION_PATH", root())
             .env("RUNNER_TEMP", self.temp.path())
             .env("LOCKSTEP_BIN", env!("CARGO_BIN_EXE_lockstep"))
@@ -168,7 +176,21 @@ fn pull_request_run_lints_only_the_new_migration() {
     // The job summary.
     let summary = runner.read("summary.md");
     assert!(summary.starts_with("## lockstep: 1 error"), "{summary}");
-    assert!(summary.contains("### `db/migrations/V3__index_placed_at.sql`"));
+    // Files and lines link to the pull request's head commit.
+    let file_url = format!(
+        "https://github.com/octo/shop/blob/{}/db/migrations/V3__index_placed_at.sql",
+        runner.head_sha
+    );
+    assert!(
+        summary.contains(&format!(
+            "### [`db/migrations/V3__index_placed_at.sql`]({file_url})"
+        )),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(&format!("[2]({file_url}#L2)")),
+        "{summary}"
+    );
     assert!(!summary.contains("V2__index_orders"));
 
     // The step outputs.
@@ -414,7 +436,7 @@ fn one_lockstep_run_writes_every_report_and_annotations_are_capped() {
     );
     // The summary still has all of them, and the SARIF every file's: V2's two too (its
     // index, and its lock taken without a lock_timeout).
-    assert_eq!(runner.read("summary.md").matches("\n### `").count(), 13);
+    assert_eq!(runner.read("summary.md").matches("\n### [`").count(), 13);
     let sarif = std::fs::read_to_string(runner.workspace.path().join("lockstep.sarif")).unwrap();
     let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 15);

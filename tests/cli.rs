@@ -63,6 +63,16 @@ fn sarif_report_lists_every_rule() {
         .as_array()
         .unwrap();
     assert_eq!(rules.len(), lockstep::rules::ALL.len());
+    // Each rule links to its documentation page, which exists in the repository.
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        assert_eq!(
+            rule["helpUri"],
+            format!("https://github.com/lockstep-sql/lockstep/blob/main/docs/rules/{id}.md")
+        );
+        let page = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("docs/rules/{id}.md"));
+        assert!(page.is_file(), "{}", page.display());
+    }
     let mut results = sarif["runs"][0]["results"].clone();
     insta::assert_json_snapshot!(results.take());
 }
@@ -729,4 +739,39 @@ fn the_committed_config_schema_is_current() {
     );
     let schema: serde_json::Value = serde_json::from_str(&schema).unwrap();
     assert_eq!(schema["additionalProperties"], false);
+}
+
+#[test]
+fn markdown_links_files_and_lines_under_a_source_url() {
+    let base = "https://github.com/octo/shop/blob/0123abcd";
+    let (code, markdown, _) = output(&[
+        "check",
+        REPORT,
+        "--format",
+        "markdown",
+        "--source-url",
+        &format!("{base}/"),
+    ]);
+    assert_eq!(code, 1);
+    let file = format!("{base}/fixtures/report/db/migrations/V2__orders_status.sql");
+    assert!(
+        markdown.contains(&format!(
+            "### [`fixtures/report/db/migrations/V2__orders_status.sql`]({file})\n"
+        )),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(&format!(" | [3]({file}#L3) | ")),
+        "{markdown}"
+    );
+    // Only URLs that cannot break out of a markdown link are taken.
+    for bad in [
+        "javascript:alert(1)",
+        "https://x/a)b",
+        "https://x/a b",
+        "ftp://x",
+    ] {
+        let (code, _, stderr) = output(&["check", REPORT, "--source-url", bad]);
+        assert_eq!(code, 2, "{bad}: {stderr}");
+    }
 }

@@ -161,6 +161,7 @@ fn render_all(text: &str, findings: Vec<lockstep::diagnostic::Finding>) {
         Format::Json,
         Format::Sarif,
         Format::Github,
+        Format::Gitlab,
         Format::Markdown,
     ] {
         let mut sink = Vec::new();

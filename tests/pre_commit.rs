@@ -74,7 +74,8 @@ fn try_repo(pre_commit: &Path, repo: &Path, hook: &str) -> Output {
         .current_dir(repo)
         .args(["try-repo"])
         .arg(root())
-        .args([hook, "--ref", &head()]);
+        // --verbose: a passing hook's output is shown too.
+        .args([hook, "--ref", &head(), "--verbose"]);
     with_env(&mut command, pre_commit);
     command.output().unwrap()
 }
@@ -105,6 +106,20 @@ fn try_repo_fails_a_risky_migration_and_passes_a_safe_one() {
     let out = try_repo(&pre_commit, safe.path(), "lockstep");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 
+    // The `lockstep` hook takes the dialect from lockstep.toml: on MySQL the same index
+    // build is online (a warning about its lock wait), so the commit may go through.
+    let configured = repository_with("lockstep.toml", "dialect = \"mysql\"\n");
+    std::fs::create_dir_all(configured.path().join("db")).unwrap();
+    std::fs::write(configured.path().join("db/V1__index.sql"), RISKY).unwrap();
+    git(configured.path(), &["add", "."]);
+    let out = try_repo(&pre_commit, configured.path(), "lockstep");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("mysql-missing-lock-wait-timeout"),
+        "{}",
+        text(&out)
+    );
+
     // The MySQL hook lints with MySQL rules: a MySQL-only statement form parses there.
     let mysql = repository_with(
         "db/V1__orders.sql",
@@ -133,8 +148,10 @@ fn readme_config_blocks_a_risky_commit() {
         )
         .replace("rev: main", &format!("rev: {}", head()));
 
-    let repo = repository_with("db/V1__orders.sql", SAFE);
+    let repo = repository_with("db/migrations/V1__orders.sql", SAFE);
     std::fs::write(repo.path().join(".pre-commit-config.yaml"), config).unwrap();
+    // Outside the `files:` folder, a risky .sql file (a seed, a query) is not checked.
+    std::fs::write(repo.path().join("queries.sql"), RISKY).unwrap();
     git(repo.path(), &["add", "."]);
     let mut install = Command::new(&pre_commit);
     install.current_dir(repo.path()).arg("install");
@@ -150,7 +167,7 @@ fn readme_config_blocks_a_risky_commit() {
     let out = commit("safe");
     assert!(out.status.success(), "{}", text(&out));
 
-    std::fs::write(repo.path().join("db/V2__index.sql"), RISKY).unwrap();
+    std::fs::write(repo.path().join("db/migrations/V2__index.sql"), RISKY).unwrap();
     git(repo.path(), &["add", "."]);
     let out = commit("risky");
     assert!(!out.status.success(), "the risky commit went through");

@@ -137,3 +137,22 @@ fn explain_shows_the_documentation() {
         assert!(text.contains(rule.versions));
     }
 }
+
+#[test]
+fn each_rule_has_a_current_documentation_page() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules");
+    let stale = "run `bash scripts/rule-docs.sh`";
+    for rule in rules::ALL {
+        let page = std::fs::read_to_string(dir.join(format!("{}.md", rule.id)))
+            .unwrap_or_else(|_| panic!("docs/rules/{}.md is missing: {stale}", rule.id));
+        assert!(
+            page == docs::explain(rule),
+            "docs/rules/{}.md is stale: {stale}",
+            rule.id
+        );
+        // Reports link here: the link names the page's path in the repository.
+        assert!(docs::rule_url(rule).ends_with(&format!("/docs/rules/{}.md", rule.id)));
+    }
+    let pages = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(pages, rules::ALL.len(), "a page without a rule: {stale}");
+}

@@ -3,12 +3,11 @@
 # Inputs arrive as INPUT_* environment variables, never spliced into this code. One lockstep
 # run writes the JSON, markdown and annotation reports of the change (a pull request's or a
 # push's files) and the SARIF, which covers every file (a second run when the change is
-# narrower, see below); this prints the annotations
-# (at most GitHub's 10 of each kind per step), appends the markdown report to
-# $GITHUB_STEP_SUMMARY (shortened under GitHub's 1 MiB limit), sets the step outputs in
-# $GITHUB_OUTPUT, and exits as lockstep does (0 clean, 1 findings at or above the fail
-# level, 2 usage or input error). `fail-on` is passed only when set, so `fail_on` in
-# lockstep.toml applies otherwise.
+# narrower, see below). This prints the annotations (at most GitHub's 10 of each kind per
+# step), appends the markdown report to $GITHUB_STEP_SUMMARY (shortened under GitHub's 1 MiB
+# limit), sets the step outputs in $GITHUB_OUTPUT, and exits as lockstep does (0 clean,
+# 1 findings at or above the fail level, 2 usage or input error). `fail-on` is passed only
+# when set, so `fail_on` in lockstep.toml applies otherwise.
 set -euo pipefail
 
 lockstep="${LOCKSTEP_BIN:-lockstep}"
@@ -35,24 +34,27 @@ print_annotations() {
         }' "$1"
 }
 
+# A string from the event payload by its keys (`pull_request base sha`), empty when absent.
+event_value() {
+    [[ -f "${GITHUB_EVENT_PATH:-}" ]] || return 0
+    python3 -c 'import json, sys
+value = json.load(open(sys.argv[1]))
+for key in sys.argv[2:]:
+    value = value.get(key) if isinstance(value, dict) else None
+print(value if isinstance(value, str) else "")' "$GITHUB_EVENT_PATH" "$@"
+}
+
 # What to compare with, from the event payload: a pull request's base commit, or on push the
 # commit the branch pointed to before (so a merge to main reports what it brought, not the
 # whole history). Empty when there is none (a new branch, another event): lint everything.
 event_base_sha() {
-    [[ -f "${GITHUB_EVENT_PATH:-}" ]] || return 0
-    local key
+    local sha
     case "${GITHUB_EVENT_NAME:-}" in
-    pull_request | pull_request_target) key=pull_request ;;
-    push) key=before ;;
+    pull_request | pull_request_target) sha="$(event_value pull_request base sha)" ;;
+    push) sha="$(event_value before)" ;;
     *) return 0 ;;
     esac
-    python3 -c 'import json, sys
-event = json.load(open(sys.argv[1]))
-if sys.argv[2] == "before":
-    sha = event.get("before") or ""
-else:
-    sha = ((event.get("pull_request") or {}).get("base") or {}).get("sha") or ""
-print("" if set(sha) <= {"0"} else sha)' "$GITHUB_EVENT_PATH" "$key"
+    [[ "$sha" =~ ^0*$ ]] || echo "$sha"
 }
 
 # actions/checkout fetches one commit by default: fetch the base and enough history for a
@@ -92,6 +94,13 @@ if [[ -n "$since" ]]; then
     fetch_history_for "$since"
     scope=(--since "$since")
 fi
+# The markdown report links files and lines to the reviewed commit: a pull request's head.
+links=()
+head_sha="$(event_value pull_request head sha)"
+[[ -n "$head_sha" ]] || head_sha="${GITHUB_SHA:-}"
+if [[ -n "${GITHUB_SERVER_URL:-}" && -n "${GITHUB_REPOSITORY:-}" && -n "$head_sha" ]]; then
+    links=(--source-url "$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/blob/$head_sha")
+fi
 sarif_file="${INPUT_SARIF_FILE:-lockstep.sarif}"
 report_dir="${RUNNER_TEMP:-$(mktemp -d)}"
 json_file="$report_dir/lockstep-report.json"
@@ -103,12 +112,15 @@ annotations_file="$report_dir/lockstep-annotations.txt"
 # file: one of the change's files alone would mark the base's other alerts fixed. When the
 # change is narrower than everything, a second run writes it. The report files are the
 # action's own: --force replaces those of an earlier run.
+# Paths come last, after `--`: one that starts with `-` is still a path.
 sarif_report=(--report "sarif=$sarif_file")
 [[ ${#scope[@]} -eq 0 ]] || sarif_report=()
+rm -f -- "$json_file" "$markdown_file" "$annotations_file"
 status=0
-"$lockstep" check "${paths[@]}" "${args[@]}" "${fail_on[@]}" "${scope[@]}" --force \
+"$lockstep" check "${args[@]}" "${fail_on[@]}" "${scope[@]}" "${links[@]}" --force \
     --format github --output "$annotations_file" \
-    --report "json=$json_file" --report "markdown=$markdown_file" "${sarif_report[@]}" ||
+    --report "json=$json_file" --report "markdown=$markdown_file" "${sarif_report[@]}" \
+    -- "${paths[@]}" ||
     status=$?
 if [[ $status -ne 0 && $status -ne 1 && ! -s "$json_file" ]]; then
     log "lockstep failed (exit $status) before writing a report"
@@ -117,8 +129,8 @@ fi
 if [[ ${#scope[@]} -gt 0 ]]; then
     # Its exit status is the first run's to give; what matters here is that it wrote.
     rm -f -- "$sarif_file"
-    "$lockstep" check "${paths[@]}" "${args[@]}" --fail-on never --force \
-        --format sarif --output "$sarif_file" || true
+    "$lockstep" check "${args[@]}" --fail-on never --force \
+        --format sarif --output "$sarif_file" -- "${paths[@]}" || true
     if [[ ! -s "$sarif_file" ]]; then
         log "the SARIF run over every file wrote nothing"
         exit 2

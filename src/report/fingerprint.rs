@@ -25,8 +25,17 @@ pub fn fingerprints(report: &Report) -> Vec<String> {
         .collect()
 }
 
-/// FNV-1a over rule id and the statement with whitespace folded and case lowered: stable
-/// across lockstep builds and Rust versions, unlike `DefaultHasher`.
+/// A fingerprint unique in the whole report, for formats with one flat list of issues
+/// (GitLab drops all but one of the issues sharing a fingerprint): the finding's
+/// fingerprint hashed with its file's path, so it too survives lines inserted above.
+pub fn across_files(uri: &str, fingerprint: &str) -> String {
+    format!(
+        "{:016x}",
+        fnv1a([uri.as_bytes(), &[0], fingerprint.as_bytes()])
+    )
+}
+
+/// The rule id and the statement with whitespace folded and case lowered.
 fn statement_hash(file: &FileReport, finding: &Finding) -> u64 {
     let statement = finding.statement.text(&file.source);
     let normalised = statement
@@ -34,9 +43,14 @@ fn statement_hash(file: &FileReport, finding: &Finding) -> u64 {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase();
+    fnv1a([finding.rule.id.as_bytes(), &[0], normalised.as_bytes()])
+}
+
+/// FNV-1a: stable across lockstep builds and Rust versions, unlike `DefaultHasher`.
+fn fnv1a<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in finding.rule.id.bytes().chain([0]).chain(normalised.bytes()) {
-        hash ^= u64::from(byte);
+    for byte in parts.into_iter().flatten() {
+        hash ^= u64::from(*byte);
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash

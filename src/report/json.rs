@@ -141,7 +141,7 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 locks,
                 statement: f.statement.text(&file.source),
                 fingerprint,
-                fix: f.fix.as_ref().map(|x| fix(file, x)),
+                fix: f.fix.as_ref().map(|known| fix(file, known)),
             }
         })
         .collect();

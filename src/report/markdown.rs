@@ -11,7 +11,9 @@ use super::{plan_command, text::summary_line, FileReport, Report};
 use crate::diagnostic::Finding;
 use std::io::{self, Write};
 
-pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// `source_url`, when given, is where the files can be browsed at the reviewed commit: each
+/// file heading and line number links there.
+pub fn print(report: &Report, out: &mut dyn Write, source_url: Option<&str>) -> io::Result<()> {
     writeln!(out, "## lockstep: {}\n", summary_line(report))?;
     let with_findings: Vec<&FileReport> = report
         .files
@@ -22,7 +24,7 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "No risky statements found.")?;
     }
     for file in with_findings {
-        print_file(file, out)?;
+        print_file(file, out, source_url)?;
     }
     if !report.errors.is_empty() {
         writeln!(out, "### Inputs that could not be read\n")?;
@@ -39,18 +41,42 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn print_file(file: &FileReport, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "### {}\n", code(&file.uri()))?;
+/// `text` as a link to `file` (at `line`) under `source_url`, or as it is without one or
+/// for a file outside the working directory. The path is percent-encoded, so no character
+/// of it can end the link.
+fn linked(text: String, source_url: Option<&str>, file: &FileReport, line: Option<u32>) -> String {
+    match source_url {
+        Some(base) if file.path.is_relative() => {
+            let anchor = line.map(|line| format!("#L{line}")).unwrap_or_default();
+            format!(
+                "[{text}]({base}/{}{anchor})",
+                super::uri_reference(&file.path)
+            )
+        }
+        _ => text,
+    }
+}
+
+fn print_file(file: &FileReport, out: &mut dyn Write, source_url: Option<&str>) -> io::Result<()> {
+    writeln!(
+        out,
+        "### {}\n",
+        linked(code(&file.uri()), source_url, file, None)
+    )?;
     writeln!(out, "| severity | rule | line | lock | blocks | finding |")?;
     writeln!(out, "|---|---|---|---|---|---|")?;
     for finding in &file.findings {
         let (lock, blocks) = lock_cells(finding);
         writeln!(
             out,
-            "| {} | `{}` | {} | {} | {} | {} |",
+            "| {} | [`{}`]({}) | {} | {} | {} | {} |",
             finding.severity,
             finding.rule.id,
-            file.line_col(finding.span.start).line,
+            crate::docs::rule_url(finding.rule),
+            {
+                let line = file.line_col(finding.span.start).line;
+                linked(line.to_string(), source_url, file, Some(line))
+            },
             lock,
             blocks,
             cell(&finding.message),

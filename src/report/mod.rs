@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 pub mod fingerprint;
 pub mod github;
+pub mod gitlab;
 pub mod json;
 pub mod markdown;
 pub mod sarif;
@@ -83,6 +84,25 @@ fn shell_word(text: &str) -> String {
     }
 }
 
+/// A path as a relative URI reference: `/` between segments, every byte but the unreserved
+/// ones percent-encoded (a space, `%`, `#` or `?` in a name would otherwise change what the
+/// URI means), from the name's own bytes so a name that is not UTF-8 still points at it.
+pub fn uri_reference(path: &std::path::Path) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
+    let mut uri = String::with_capacity(bytes.len());
+    for byte in bytes {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            uri.push(byte as char);
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
+}
+
 /// A file or folder that could not be read, or a discovery problem: the run exits 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
@@ -140,6 +160,9 @@ impl Report {
 #[derive(Debug, Clone, Default)]
 pub struct PrintOptions {
     pub color: bool,
+    /// Where the linted files can be browsed at the reviewed commit
+    /// (`https://github.com/OWNER/REPO/blob/SHA`): the markdown report links files and lines.
+    pub source_url: Option<String>,
     /// SARIF `automationDetails.id`.
     pub automation_id: Option<String>,
 }
@@ -150,6 +173,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality (`artifacts: reports: codequality:`).
+    Gitlab,
     /// Pull-request summary: a table per file, safe plans in collapsed sections.
     Markdown,
 }
@@ -165,6 +190,28 @@ pub fn print(
         Format::Json => json::print(report, out),
         Format::Sarif => sarif::print(report, out, options.automation_id.as_deref()),
         Format::Github => github::print(report, out),
-        Format::Markdown => markdown::print(report, out),
+        Format::Gitlab => gitlab::print(report, out),
+        Format::Markdown => markdown::print(report, out, options.source_url.as_deref()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_percent_encoded_from_the_name_bytes() {
+        use std::path::Path;
+        assert_eq!(uri_reference(Path::new("db/V1__a.sql")), "db/V1__a.sql");
+        assert_eq!(
+            uri_reference(Path::new("db/my file#1%?.sql")),
+            "db/my%20file%231%25%3F.sql"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let latin1 = std::ffi::OsStr::from_bytes(b"db/caf\xe9.sql");
+            assert_eq!(uri_reference(Path::new(latin1)), "db/caf%E9.sql");
+        }
     }
 }

@@ -16,7 +16,6 @@ use serde_sarif::sarif::{
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-const INFORMATION_URI: &str = "https://github.com/lockstep-sql/lockstep";
 const SRCROOT: &str = "%SRCROOT%";
 
 pub fn print(report: &Report, out: &mut dyn Write, automation_id: Option<&str>) -> io::Result<()> {
@@ -63,7 +62,7 @@ pub fn build(report: &Report, automation_id: Option<&str>) -> Sarif {
         .name("lockstep")
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .version(env!("CARGO_PKG_VERSION"))
-        .information_uri(INFORMATION_URI)
+        .information_uri(crate::docs::REPOSITORY_URL)
         .rules(rules::ALL.iter().map(|r| descriptor(r)).collect::<Vec<_>>())
         .build();
     let run = Run::builder()
@@ -135,28 +134,9 @@ fn level(severity: Severity) -> serde_json::Value {
 
 fn artifact(path: &std::path::Path) -> ArtifactLocation {
     ArtifactLocation::builder()
-        .uri(relative_uri(path))
+        .uri(super::uri_reference(path))
         .uri_base_id(SRCROOT)
         .build()
-}
-
-/// A path as a relative URI reference: `/` between segments, every byte but the unreserved
-/// ones percent-encoded (a space, `%`, `#` or `?` in a name would otherwise change what the
-/// URI means), from the name's own bytes so a name that is not UTF-8 still points at it.
-fn relative_uri(path: &std::path::Path) -> String {
-    #[cfg(unix)]
-    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
-    #[cfg(not(unix))]
-    let bytes = path.to_string_lossy().replace('\\', "/").into_bytes();
-    let mut uri = String::with_capacity(bytes.len());
-    for byte in bytes {
-        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
-            uri.push(byte as char);
-        } else {
-            uri.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    uri
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
@@ -184,6 +164,7 @@ fn descriptor(rule: &Rule) -> ReportingDescriptor {
                 .markdown(rule.documentation())
                 .build(),
         )
+        .help_uri(crate::docs::rule_url(rule))
         .default_configuration(
             ReportingConfiguration::builder()
                 .level(level(rule.default_severity))
@@ -405,22 +386,6 @@ mod tests {
         for ((fp_before, line_before), (fp_after, line_after)) in before.iter().zip(&after) {
             assert_eq!(fp_before, fp_after);
             assert_eq!(line_before + 3, *line_after);
-        }
-    }
-
-    #[test]
-    fn artifact_uris_are_percent_encoded_from_the_name_bytes() {
-        use std::path::Path;
-        assert_eq!(relative_uri(Path::new("db/V1__a.sql")), "db/V1__a.sql");
-        assert_eq!(
-            relative_uri(Path::new("db/my file#1%?.sql")),
-            "db/my%20file%231%25%3F.sql"
-        );
-        #[cfg(unix)]
-        {
-            use std::os::unix::ffi::OsStrExt;
-            let latin1 = std::ffi::OsStr::from_bytes(b"db/caf\xe9.sql");
-            assert_eq!(relative_uri(Path::new(latin1)), "db/caf%E9.sql");
         }
     }
 
