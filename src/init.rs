@@ -1,10 +1,11 @@
 //! `lockstep init`: finds a project's migration folders, tells their dialect from the SQL,
 //! and writes a commented `lockstep.toml` (never over an existing one without `--force`).
 
-use crate::cli::{write_atomically, ExitStatus};
+use crate::cli::ExitStatus;
 use crate::config::FILE_NAME;
 use crate::dialect::Dialect;
 use crate::discover::{discover, DiscoverRequest, MigrationSet};
+use crate::write_file::write_atomically;
 use clap::Args;
 use std::path::{Path, PathBuf};
 

@@ -32,3 +32,4 @@ pub mod statement;
 pub mod suggest;
 pub mod types;
 pub mod version;
+pub mod write_file;

@@ -3,14 +3,64 @@
 
 use super::render::{self, Convention, OutFile};
 use super::{pending, plan_statement, Deploy, Plan, PlanError, PlanOptions, PLANNED};
-use crate::cli::{check_replaceable, write_atomically, PlanArgs, PlanLayout};
 use crate::config::Settings;
 use crate::dialect::Dialect;
 use crate::discover::{discover, DiscoverRequest, MigrationFile};
 use crate::engine::{self, FileReplay};
 use crate::layout::Layout;
 use crate::span::LineIndex;
+use crate::write_file::{check_replaceable, write_atomically};
+use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// The migration file holding the risky statement.
+    pub file: PathBuf,
+    /// Only plan the statement on this line (1-based).
+    #[arg(long)]
+    pub line: Option<u32>,
+    #[arg(long, value_enum)]
+    pub dialect: Option<Dialect>,
+    /// The server version the migrations will run on (default 15).
+    #[arg(long)]
+    pub target_version: Option<String>,
+    /// The config file (default: the nearest `lockstep.toml` above FILE).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// The migration convention to write (default: FILE's own).
+    #[arg(long, value_enum, default_value_t = PlanLayout::Auto)]
+    pub layout: PlanLayout,
+    /// Write the phase files into this folder (default: print them as one annotated script).
+    #[arg(long, conflicts_with = "write")]
+    pub out: Option<PathBuf>,
+    /// Write the phase files next to FILE, in its convention.
+    #[arg(long)]
+    pub write: bool,
+    /// Rows per backfill batch; each batch commits on its own.
+    #[arg(long, default_value_t = crate::plan::DEFAULT_BATCH_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: u32,
+    /// Pause between backfill batches, in milliseconds.
+    #[arg(long, default_value_t = crate::plan::DEFAULT_PAUSE_MS)]
+    pub pause_ms: u32,
+    /// Replace files that already exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanLayout {
+    Auto,
+    Flyway,
+    GolangMigrate,
+    Sqlx,
+    Dbmate,
+    Goose,
+    Diesel,
+    Prisma,
+    Sqitch,
+    Plain,
+}
 
 /// What the command produced.
 #[derive(Debug, Default)]

@@ -156,7 +156,10 @@ mod tests {
             text.contains("ON ONLY m") && text.contains("ATTACH PARTITION"),
             "{text}"
         );
-        assert!(!text.contains("add CONCURRENTLY"), "CONCURRENTLY fails here: {text}");
+        assert!(
+            !text.contains("add CONCURRENTLY"),
+            "CONCURRENTLY fails here: {text}"
+        );
         let quiet = lint_folder(
             &[
                 ("V1__m.sql", schema),
