@@ -5,6 +5,7 @@ pub mod add_exclusion_constraint;
 pub mod add_foreign_key_without_not_valid;
 pub mod add_serial_or_generated_column;
 pub mod add_unique_constraint_without_index;
+pub mod attach_partition_without_check;
 pub mod change_column_type;
 pub mod cluster;
 pub mod combinable_alter_table;
