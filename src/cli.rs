@@ -546,6 +546,9 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
             down.display()
         );
     }
+    if let Some(out_of_order) = &output.out_of_order {
+        eprintln!("lockstep: warning: {out_of_order}");
+    }
     if let Some(pending) = &output.pending {
         eprintln!(
             "lockstep: the phases for a later release are kept in {0}, out of the migrations folder; once every application instance runs the release the other phases are for, move them in with `lockstep release {0}`",

@@ -458,3 +458,30 @@ fn write_keeps_the_contract_for_a_later_release() {
     let (code, _, stderr) = lockstep(temp.path(), &["check", "db"]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+/// `V1_23__` keeps its underscores in the phases' versions, and a newer migration already in
+/// the folder gets a warning that Flyway needs outOfOrder for the phases.
+#[test]
+fn flyway_keeps_the_projects_separator_and_warns_about_order() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(temp.path().join("V1_22__create.sql"), SHIPMENTS).expect("write");
+    std::fs::write(
+        temp.path().join("V1_23__rename.sql"),
+        "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+    )
+    .expect("write");
+    std::fs::write(temp.path().join("V1_24__later.sql"), "SELECT 1;\n").expect("write");
+    let (code, _, stderr) = lockstep(temp.path(), &["plan", "V1_23__rename.sql", "--write"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        temp.path()
+            .join("V1_23_1__expand_shipments_co2_kg_to_emissions_kg.sql")
+            .is_file(),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("V1_24__later.sql is newer than these phases")
+            && stderr.contains("outOfOrder"),
+        "{stderr}"
+    );
+}

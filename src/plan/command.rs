@@ -73,6 +73,8 @@ pub struct Output {
     /// With `--write`: the planned file's own down migration, which still undoes the
     /// planned statement rather than the phases.
     pub down_migration: Option<PathBuf>,
+    /// With `--write`: why the new files come before a migration the tool may have run.
+    pub out_of_order: Option<String>,
 }
 
 pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
@@ -98,7 +100,11 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
             args.file.display()
         ))
     })?;
-    let versions = render::versions(convention, &base, phase_count)?;
+    let mut versions = render::versions(convention, &base, phase_count)?;
+    if convention == Convention::Flyway && flyway_underscores(file) {
+        // `V1_23__x.sql`: the phases keep the project's separator, `V1_23_1__`.
+        versions = versions.iter().map(|v| v.replace('.', "_")).collect();
+    }
     let files = match settings.target.dialect {
         Dialect::Postgres => render::files(&plans, convention, &versions),
         Dialect::Mysql => super::mysql::render::files(&plans, convention, &versions)?,
@@ -121,10 +127,16 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
                 .nth(folders_up)
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
-            check_versions_free(&dir, &versions, &files)?;
+            let later = check_versions_free(&dir, &base, &versions, &files)?;
+            let out_of_order = later.filter(|_| convention == Convention::Flyway).map(|newer| {
+                format!(
+                    "{newer} is newer than these phases: Flyway applies them only with outOfOrder=true once it has run that one; otherwise plan the change in a new migration after it"
+                )
+            });
             write_beside(&dir, &plans, convention, &versions, &files, args.force).map(|output| {
                 Output {
                     down_migration: down_migration(file),
+                    out_of_order,
                     ..output
                 }
             })
@@ -298,13 +310,24 @@ fn unsupported(name: &str) -> PlanError {
     ))
 }
 
+/// Whether a Flyway file writes its version with `_` between the parts (`V1_23__`).
+fn flyway_underscores(file: &MigrationFile) -> bool {
+    file.path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.get(1..)?.split_once("__"))
+        .is_some_and(|(version, _)| version.contains('_'))
+}
+
 /// A new version must not be one another file of the folder already uses (files of this
-/// plan written before are left to the overwrite check).
+/// plan written before are left to the overwrite check). Returns the folder's newest file
+/// with a version after `base`, if any: the new files come before it.
 fn check_versions_free(
     dir: &Path,
+    base: &str,
     versions: &[String],
     planned: &[OutFile],
-) -> Result<(), PlanError> {
+) -> Result<Option<String>, PlanError> {
     let folder = if dir.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
@@ -317,6 +340,7 @@ fn check_versions_free(
     let files = discovery.sets.iter().flat_map(|set| &set.files);
     // Component-wise: Diesel's and Prisma's names are `<folder>/<file>`.
     let ours = |path: &Path| planned.iter().any(|f| path.ends_with(&f.name));
+    let mut newer: Option<(&String, &Path)> = None;
     for file in files.filter(|file| !ours(&file.path)) {
         let Some(taken) = &file.version else { continue };
         if let Some(clash) = versions.iter().find(|v| same_version(v, taken)) {
@@ -325,14 +349,18 @@ fn check_versions_free(
                 file.path.display()
             )));
         }
+        let after_base = pending::version_order(taken, base).is_gt();
+        if after_base && newer.is_none_or(|(n, _)| pending::version_order(taken, n).is_gt()) {
+            newer = Some((taken, &file.path));
+        }
     }
-    Ok(())
+    Ok(newer.map(|(_, path)| path.display().to_string()))
 }
 
-/// `0009` and `9`, `8.01` and `8.1` are the same version.
+/// `0009` and `9`, `8.01` and `8.1`, `1_2` and `1.2` are the same version.
 fn same_version(a: &str, b: &str) -> bool {
     let parts = |v: &str| -> Vec<String> {
-        v.split('.')
+        v.split(['.', '_'])
             .map(|p| p.trim_start_matches('0').to_string())
             .collect()
     };

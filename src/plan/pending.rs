@@ -206,12 +206,12 @@ fn newest_version(folder: &Path) -> Option<String> {
         .iter()
         .flat_map(|set| &set.files)
         .filter_map(|f| f.version.clone())
-        .max_by(|a, b| order(a, b))
+        .max_by(|a, b| version_order(a, b))
 }
 
 /// Versions compare run of digits by run of digits, as numbers: `2.10` after `2.9`,
 /// Diesel's `2024-01-15-103000` by date and time.
-fn order(a: &str, b: &str) -> std::cmp::Ordering {
+pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
     let parts = |v: &str| -> Vec<u128> {
         v.split(|c: char| !c.is_ascii_digit())
             .filter(|p| !p.is_empty())
@@ -222,7 +222,7 @@ fn order(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 fn newer(a: &str, b: &str) -> bool {
-    order(a, b) == std::cmp::Ordering::Greater
+    version_order(a, b) == std::cmp::Ordering::Greater
 }
 
 #[cfg(test)]
