@@ -1,0 +1,250 @@
+//! `lockstep stats` against a real PostgreSQL 15, and the lock hold times `check --stats`
+//! states, compared with the time the statements really take on the same server.
+//!
+//! No assertion is a wall-clock bound on its own: each measured duration is compared with
+//! the estimate the built-in rates give for the sizes the same server reported, and the
+//! range may be missed by at most the factor the issue allows (3), which also absorbs a
+//! machine slowed by other builds (the range already spans 8x).
+
+mod support;
+
+use assert_cmd::Command;
+use lockstep::diagnostic::Work;
+use lockstep::stats::file::TableSize;
+use lockstep::stats::rates::{RateOverrides, Rates, MEASURED};
+use lockstep::stats::{StatsFile, TableSizes};
+use std::path::Path;
+use support::postgres::{postgres, PgDb};
+
+/// How far outside the printed range a measured duration may fall.
+const SLACK: f64 = 3.0;
+
+/// A table of about 24 MB (heap) with a primary key, analysed and vacuumed as a table in
+/// production is (hint bits set, row estimate known).
+const BIG: &str =
+    "CREATE TABLE big (id bigint PRIMARY KEY, n int NOT NULL, payload text NOT NULL); \
+    INSERT INTO big SELECT g, g % 1000, repeat(md5(g::text), 2) FROM generate_series(1, 200000) g; \
+    VACUUM ANALYZE big;";
+
+/// Runs `lockstep stats` on `db` and reads the file it wrote.
+fn stats_of(db: &PgDb, dir: &Path) -> (std::path::PathBuf, StatsFile) {
+    let path = dir.join("stats.json");
+    Command::cargo_bin("lockstep")
+        .unwrap()
+        .args(["stats", "--output"])
+        .arg(&path)
+        .args(["--database-url", &db.connection_string()])
+        .env_remove("DATABASE_URL")
+        .assert()
+        .success();
+    let file = StatsFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    (path, file)
+}
+
+/// Seconds `statement` takes on the server, read from the server's clock either side of
+/// it (no client start-up or connection time included).
+fn seconds(db: &PgDb, statement: &str) -> f64 {
+    let script = format!(
+        "SELECT extract(epoch FROM clock_timestamp());\n{statement};\nSELECT extract(epoch FROM clock_timestamp());\n"
+    );
+    let output = db
+        .unaligned_output(&script)
+        .unwrap_or_else(|e| panic!("{statement}: {e}"));
+    let times: Vec<f64> = output
+        .lines()
+        .map(|line| {
+            line.trim()
+                .parse()
+                .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+        })
+        .collect();
+    assert_eq!(times.len(), 2, "{output}");
+    times[1] - times[0]
+}
+
+fn amount(work: Work, size: &TableSize) -> u64 {
+    match work {
+        Work::Rewrite => size.heap_bytes + size.toast_bytes + size.index_bytes,
+        Work::IndexBuild | Work::ValidationScan => size.heap_bytes,
+        Work::Backfill => size.rows.expect("the table was analysed"),
+    }
+}
+
+#[test]
+fn measured_rates_bracket_the_real_durations() {
+    let Some(server) = postgres() else { return };
+    let template = server.template(BIG).expect("the template loads");
+    let dir = tempfile::tempdir().unwrap();
+    let (_, file) = stats_of(&server.fresh_db_from(&template), dir.path());
+    assert_eq!(file.server.version.split('.').next(), Some("15"));
+    let big = file
+        .tables
+        .iter()
+        .find(|t| t.name == "big")
+        .expect("big is listed");
+    assert_eq!(big.schema, "public");
+    assert_eq!(big.rows, Some(200_000));
+    assert!(big.heap_bytes > 20 << 20, "{big:?}");
+    assert_eq!(big.indexes.len(), 1);
+    assert_eq!(big.indexes[0].columns, vec!["id".to_string()]);
+    let size = TableSizes::new(file).size(None, "big").unwrap();
+    let rates = Rates::with(&RateOverrides::default()).unwrap();
+    assert_eq!(rates, MEASURED.rates);
+    let cases = [
+        (Work::Rewrite, "ALTER TABLE big ALTER COLUMN n TYPE bigint"),
+        (Work::IndexBuild, "CREATE INDEX big_n ON big (n)"),
+        (
+            Work::ValidationScan,
+            "ALTER TABLE big ADD CONSTRAINT n_positive CHECK (n >= 0)",
+        ),
+        (Work::Backfill, "UPDATE big SET n = n + 1"),
+    ];
+    let mut report = Vec::new();
+    for (work, statement) in cases {
+        // Each statement on its own copy of the table, as a migration meets it.
+        let measured = seconds(&server.fresh_db_from(&template), statement);
+        let amount = amount(work, &size);
+        let (low, high) = rates.range(work, amount);
+        let per_second = amount as f64
+            / measured
+            / if work == Work::Backfill {
+                1.0
+            } else {
+                1048576.0
+            };
+        report.push(format!(
+            "{work:?}: {measured:.3} s for {amount} (rate {per_second:.0}/s); printed range {low:.3} to {high:.3} s"
+        ));
+        eprintln!("{}", report.last().unwrap());
+        assert!(
+            measured >= low / SLACK && measured <= high * SLACK,
+            "{statement}: measured {measured:.3} s, estimate {low:.3} to {high:.3} s\n{}",
+            report.join("\n")
+        );
+    }
+}
+
+/// `check --stats` on a migration that rewrites a 100-row table the stats know and a
+/// table they do not: the JSON findings of both.
+fn check_with_stats(stats: &Path, dir: &Path) -> serde_json::Value {
+    let migration = dir.join("V2__widen.sql");
+    std::fs::write(
+        &migration,
+        "ALTER TABLE small ALTER COLUMN n TYPE bigint;\nALTER TABLE elsewhere ALTER COLUMN n TYPE bigint;\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("lockstep")
+        .unwrap()
+        .args(["check", "--format", "json", "--stats"])
+        .arg(stats)
+        .arg(&migration)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the unknown table keeps its error"
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The findings of `rule` in a JSON report: (line, severity, lock_duration).
+fn findings_of<'a>(
+    report: &'a serde_json::Value,
+    rule: &str,
+) -> Vec<(u64, &'a str, &'a serde_json::Value)> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["severity"].as_str().unwrap(),
+                &f["lock_duration"],
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn stats_of_a_small_table_turn_its_rewrite_error_into_a_note_and_an_unknown_table_keeps_it() {
+    let Some(server) = postgres() else { return };
+    let db = server.fresh_db();
+    db.exec(
+        "CREATE TABLE small (id bigint PRIMARY KEY, n int); \
+         INSERT INTO small SELECT g, g FROM generate_series(1, 100) g; ANALYZE small;",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (stats, file) = stats_of(&db, dir.path());
+    assert_eq!(file.tables.len(), 1, "{file:?}");
+    let report = check_with_stats(&stats, dir.path());
+    let found = findings_of(&report, "change-column-type");
+    assert_eq!(found.len(), 2, "{report:#}");
+    let (line, severity, duration) = found[0];
+    assert_eq!((line, severity), (1, "note"));
+    assert_eq!(duration["status"], "estimated");
+    assert_eq!(duration["work"], "rewrite");
+    assert_eq!(duration["mode"], "ACCESS EXCLUSIVE");
+    assert!(
+        duration["high_seconds"].as_f64().unwrap() < 1.0,
+        "{duration}"
+    );
+    let text = duration["text"].as_str().unwrap();
+    assert!(text.starts_with("ACCESS EXCLUSIVE on small for "), "{text}");
+    let (line, severity, duration) = found[1];
+    assert_eq!((line, severity), (2, "error"));
+    assert_eq!(duration["status"], "unknown-table");
+    assert_eq!(duration["table"], "elsewhere");
+
+    // Without the stats both are errors: the note came from the table's size.
+    let without = Command::cargo_bin("lockstep")
+        .unwrap()
+        .args(["check", "--format", "json"])
+        .arg(dir.path().join("V2__widen.sql"))
+        .output()
+        .unwrap();
+    let without: serde_json::Value = serde_json::from_slice(&without.stdout).unwrap();
+    let severities: Vec<&str> = findings_of(&without, "change-column-type")
+        .iter()
+        .map(|(_, severity, _)| *severity)
+        .collect();
+    assert_eq!(severities, ["error", "error"]);
+}
+
+#[test]
+fn the_readme_query_run_with_psql_writes_a_stats_file_check_accepts() {
+    let Some(server) = postgres() else { return };
+    let db = server.fresh_db();
+    db.exec(
+        "CREATE TABLE small (id bigint PRIMARY KEY, n int); \
+         INSERT INTO small SELECT g, g FROM generate_series(1, 100) g; ANALYZE small; \
+         CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at); \
+         CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01'); \
+         CREATE INDEX events_day ON events ((at + 1), id);",
+    )
+    .unwrap();
+    let query = lockstep::stats::collect_postgres::QUERY;
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("by-psql.json");
+    std::fs::write(&saved, db.unaligned_output(query).unwrap()).unwrap();
+    let by_psql = StatsFile::load(&saved).unwrap_or_else(|e| panic!("{e}"));
+    let (_, by_lockstep) = stats_of(&db, dir.path());
+    assert_eq!(by_psql, by_lockstep);
+    let events = by_psql.tables.iter().find(|t| t.name == "events").unwrap();
+    assert_eq!(events.partitions.len(), 1);
+    assert_eq!(events.partitions[0].name, "events_2026");
+    let partition = by_psql
+        .tables
+        .iter()
+        .find(|t| t.name == "events_2026")
+        .unwrap();
+    assert_eq!(
+        partition.indexes[0].columns,
+        vec!["(at + 1)".to_string(), "id".to_string()]
+    );
+    let report = check_with_stats(&saved, dir.path());
+    assert_eq!(findings_of(&report, "change-column-type")[0].1, "note");
+}
