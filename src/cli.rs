@@ -623,6 +623,11 @@ fn stats(args: &StatsArgs) -> Result<ExitStatus, String> {
         Some(output) => write_atomically(output, json.as_bytes(), args.force)?,
         None => write_stdout(&json)?,
     }
+    let calibration = &crate::stats::rates::MEASURED;
+    eprintln!(
+        "lockstep: note: check --stats estimates with rates measured on {} ({}; {}); set [stats.rates] to your own hardware's",
+        calibration.machine, calibration.server, calibration.method
+    );
     Ok(ExitStatus::Clean)
 }
 

@@ -75,7 +75,7 @@ fn each_finding_states_the_hold_time_and_brief_locks_become_notes() {
         [
             (
                 "error".to_string(),
-                "ACCESS EXCLUSIVE on orders for about 6 to 47 minutes: rewrites 41 GB".to_string()
+                "ACCESS EXCLUSIVE on orders for about 3 to 28 minutes: rewrites 41 GB".to_string()
             ),
             (
                 "note".to_string(),
@@ -92,7 +92,7 @@ fn each_finding_states_the_hold_time_and_brief_locks_become_notes() {
 #[test]
 fn every_format_carries_the_estimate() {
     let dir = project(&stats_json(), None);
-    let sentence = "ACCESS EXCLUSIVE on orders for about 6 to 47 minutes: rewrites 41 GB";
+    let sentence = "ACCESS EXCLUSIVE on orders for about 3 to 28 minutes: rewrites 41 GB";
     for format in ["text", "sarif", "markdown", "github"] {
         let output = check(
             dir.path(),
@@ -201,4 +201,24 @@ fn the_readme_gives_the_query_lockstep_stats_runs() {
     let readme =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     assert!(readme.contains(lockstep::stats::collect_postgres::QUERY));
+}
+
+#[test]
+fn a_brief_lock_still_needs_a_lock_timeout() {
+    let dir = project(&stats_json(), None);
+    let timeout_severities = |args: &[&str]| {
+        let output = check(dir.path(), args);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "missing-lock-timeout")
+            .map(|f| f["severity"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    // Waiting for a lock queues every session behind it, however briefly it is then held.
+    let with_stats = timeout_severities(&["--format", "json", "--stats", "stats.json"]);
+    assert!(!with_stats.is_empty());
+    assert_eq!(with_stats, timeout_severities(&["--format", "json"]));
 }

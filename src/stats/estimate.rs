@@ -90,13 +90,20 @@ impl Estimator {
         }
     }
 
-    /// Lowers a locking finding whose lock is held briefly (see [`Thresholds`]); never
-    /// raises one, and leaves findings on unknown tables as the rules rated them.
+    /// Lowers a locking finding about the work done under a lock (its rule documents a
+    /// scan or a rewrite) when the lock is held briefly (see [`Thresholds`]). Never raises
+    /// one; leaves findings on unknown tables as the rules rated them, and findings about
+    /// how a lock is waited for (`missing-lock-timeout`: a brief lock still queues every
+    /// session behind it while it waits) as they are.
     pub fn judge(&self, finding: &mut Finding) {
         let Some(LockDuration::Estimated { high_seconds, .. }) = finding.lock_duration else {
             return;
         };
-        if finding.rule.group != Group::Locking {
+        let about_the_work = finding
+            .rule
+            .lock
+            .is_some_and(|claim| claim.effect != TableEffect::None);
+        if finding.rule.group != Group::Locking || !about_the_work {
             return;
         }
         let cap = if high_seconds < self.thresholds.note_below_seconds {
