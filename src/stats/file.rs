@@ -212,8 +212,7 @@ impl TableSizes {
                 }
             })?,
         };
-        let mut visited = std::collections::HashSet::new();
-        Some(self.total(index, &mut visited))
+        Some(self.total(index))
     }
 
     fn index_of(&self, schema: &str, name: &str) -> Option<usize> {
@@ -225,33 +224,33 @@ impl TableSizes {
             .copied()
     }
 
-    /// The table's own size plus its partitions' (recursively; a file naming a table among
-    /// its own partitions is counted once, not forever).
-    fn total(&self, index: usize, visited: &mut std::collections::HashSet<usize>) -> TableSize {
-        if !visited.insert(index) {
-            return TableSize::default();
-        }
-        let table = &self.tables[index];
-        let mut size = TableSize {
-            rows: table.rows,
-            heap_bytes: table.heap_bytes,
-            index_bytes: table.index_bytes,
-            toast_bytes: table.toast_bytes,
-        };
-        for partition in &table.partitions {
-            let Some(&child) = self.by_name.get(partition) else {
+    /// The table's own size plus its partitions' and theirs (a worklist, not recursion: a
+    /// hostile file's chain of partitions cannot exhaust the stack; a table named among its
+    /// own partitions is counted once).
+    fn total(&self, index: usize) -> TableSize {
+        let mut visited = std::collections::HashSet::new();
+        let mut pending = vec![index];
+        let mut size = TableSize::default();
+        while let Some(index) = pending.pop() {
+            if !visited.insert(index) {
                 continue;
-            };
-            let part = self.total(child, visited);
-            size.heap_bytes = size.heap_bytes.saturating_add(part.heap_bytes);
-            size.index_bytes = size.index_bytes.saturating_add(part.index_bytes);
-            size.toast_bytes = size.toast_bytes.saturating_add(part.toast_bytes);
-            size.rows = match (size.rows, part.rows) {
+            }
+            let table = &self.tables[index];
+            size.heap_bytes = size.heap_bytes.saturating_add(table.heap_bytes);
+            size.index_bytes = size.index_bytes.saturating_add(table.index_bytes);
+            size.toast_bytes = size.toast_bytes.saturating_add(table.toast_bytes);
+            size.rows = match (size.rows, table.rows) {
                 (Some(a), Some(b)) => Some(a.saturating_add(b)),
                 // A parent never analysed on its own still has its partitions' rows.
                 (None, b) => b,
                 (a, None) => a,
             };
+            pending.extend(
+                table
+                    .partitions
+                    .iter()
+                    .filter_map(|partition| self.by_name.get(partition)),
+            );
         }
         size
     }
@@ -346,5 +345,21 @@ mod tests {
         assert_eq!((events.heap_bytes, events.rows), (300, Some(3)));
         assert_eq!(sizes.size(None, "missing"), None);
         assert_eq!(sizes.size(Some("public"), "events"), None);
+    }
+
+    #[test]
+    fn a_long_chain_of_partitions_is_summed_without_recursion() {
+        let tables: Vec<TableStats> = (0..200_000u64)
+            .map(|i| {
+                let mut t = table("public", &format!("t{i}"), 1);
+                t.partitions = vec![QualifiedName {
+                    schema: "public".into(),
+                    name: format!("t{}", i + 1),
+                }];
+                t
+            })
+            .collect();
+        let sizes = TableSizes::new(file(tables));
+        assert_eq!(sizes.size(None, "t0").unwrap().heap_bytes, 200_000);
     }
 }
