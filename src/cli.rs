@@ -60,14 +60,16 @@ pub enum Command {
     /// Print the JSON Schema of `lockstep.toml`, for editors.
     ConfigSchema,
     /// Write a stats file (table sizes, read from the database's own statistics) for
-    /// `check --stats`. The only command that connects to a database.
+    /// `check --stats`, from PostgreSQL, MySQL or MariaDB. The only command that connects
+    /// to a database.
     Stats(StatsArgs),
 }
 
 #[derive(Args, Debug)]
 pub struct StatsArgs {
     /// A `postgresql://` URL or `key=value` settings (`host=/run/postgresql` for a Unix
-    /// socket); default: `DATABASE_URL`. A role that can read the catalogue is enough.
+    /// socket), or a `mysql://` URL (`?socket=/path` for a Unix socket); default:
+    /// `DATABASE_URL`. A role that can read the catalogue is enough.
     #[arg(long, value_name = "URL")]
     pub database_url: Option<String>,
     /// Where to write the stats file (atomically; default: standard output).
@@ -618,7 +620,7 @@ fn stats(args: &StatsArgs) -> Result<ExitStatus, String> {
         // Before connecting: a refusal costs no round trip to production.
         check_replaceable(output, args.force)?;
     }
-    let json = crate::stats::collect_postgres::collect(&url)?.to_json();
+    let json = crate::stats::collect(&url)?.to_json();
     match &args.output {
         Some(output) => write_atomically(output, json.as_bytes(), args.force)?,
         None => write_stdout(&json)?,

@@ -267,3 +267,113 @@ fn the_readme_query_run_with_psql_writes_a_stats_file_check_accepts() {
     let report = check_with_stats(&saved, dir.path());
     assert_eq!(findings_of(&report, "change-column-type")[0].1, "note");
 }
+
+#[test]
+fn stats_of_mariadb_list_its_tables_and_check_shows_their_hold_times() {
+    let Some(server) = support::mariadb::mariadb() else {
+        return;
+    };
+    let db = server.fresh_db();
+    db.exec(
+        "CREATE TABLE accounts (id INT PRIMARY KEY, balance INT NOT NULL, name VARCHAR(40) NOT NULL) ENGINE=InnoDB; \
+         CREATE INDEX accounts_name ON accounts (name, balance); \
+         INSERT INTO accounts SELECT seq, seq, CONCAT('account ', seq) FROM seq_1_to_1000; \
+         ANALYZE TABLE accounts;",
+    )
+    .unwrap();
+    // Another database on the same server, with a table of the same name.
+    server
+        .fresh_db()
+        .exec("CREATE TABLE accounts (id INT PRIMARY KEY) ENGINE=InnoDB;")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stats.json");
+    Command::cargo_bin("lockstep")
+        .unwrap()
+        .args(["stats", "--output"])
+        .arg(&path)
+        .args(["--database-url", &db.connection_url()])
+        .assert()
+        .success();
+    let file = StatsFile::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(file.server.product, lockstep::stats::file::Product::Mariadb);
+    // Only the URL's database, not the server's other test databases.
+    assert_eq!(file.tables.len(), 1, "{file:?}");
+    let accounts = file
+        .tables
+        .iter()
+        .find(|t| t.schema == db.name() && t.name == "accounts")
+        .expect("accounts is listed");
+    // InnoDB's row count is an estimate from sampled pages.
+    let rows = accounts.rows.expect("InnoDB estimates rows");
+    assert!((500..=2000).contains(&rows), "{accounts:?}");
+    assert!(accounts.heap_bytes >= 16384, "{accounts:?}");
+    let names: Vec<(&str, &[String])> = accounts
+        .indexes
+        .iter()
+        .map(|i| (i.name.as_str(), i.columns.as_slice()))
+        .collect();
+    // In the server's collation order, which ignores case.
+    assert_eq!(
+        names,
+        [
+            (
+                "accounts_name",
+                &["name".to_string(), "balance".to_string()][..]
+            ),
+            ("PRIMARY", &["id".to_string()][..]),
+        ]
+    );
+    // Root may read mysql.innodb_index_stats: every index has its size.
+    assert!(
+        accounts
+            .indexes
+            .iter()
+            .all(|i| i.bytes.is_some_and(|b| b > 0)),
+        "{accounts:?}"
+    );
+
+    // The earlier migration tells lockstep the columns' types; the stats, the sizes.
+    let migration = dir.path().join("migrations");
+    std::fs::create_dir(&migration).unwrap();
+    std::fs::write(
+        migration.join("V1__create.sql"),
+        "CREATE TABLE accounts (id INT PRIMARY KEY, balance INT NOT NULL);\n\
+         CREATE TABLE elsewhere (id INT PRIMARY KEY, balance INT NOT NULL);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        migration.join("V2__widen.sql"),
+        "ALTER TABLE accounts MODIFY balance BIGINT NOT NULL;\n\
+         ALTER TABLE elsewhere MODIFY balance BIGINT NOT NULL;\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("lockstep")
+        .unwrap()
+        .args(["check", "--dialect", "mysql", "--format", "json", "--stats"])
+        .arg(&path)
+        .arg(&migration)
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let without = Command::cargo_bin("lockstep")
+        .unwrap()
+        .args(["check", "--dialect", "mysql", "--format", "json"])
+        .arg(&migration)
+        .output()
+        .unwrap();
+    let without: serde_json::Value = serde_json::from_slice(&without.stdout).unwrap();
+    let rebuilds = findings_of(&report, "mysql-alter-blocks-writes");
+    assert_eq!(rebuilds.len(), 2, "{report:#}");
+    assert_eq!(rebuilds[0].2["status"], "estimated");
+    assert_eq!(rebuilds[0].2["work"], "rewrite");
+    assert_eq!(rebuilds[1].2["status"], "unknown-table");
+    // PostgreSQL's rates judge nothing on MariaDB: the severities are the rules' own.
+    let severities = |report: &serde_json::Value| -> Vec<String> {
+        findings_of(report, "mysql-alter-blocks-writes")
+            .iter()
+            .map(|(_, severity, _)| severity.to_string())
+            .collect()
+    };
+    assert_eq!(severities(&report), severities(&without));
+}

@@ -2,7 +2,7 @@
 //! to the finding's severity. Applied by the engine after the rules ran: rules never see
 //! table sizes.
 
-use super::file::{TableSize, TableSizes};
+use super::file::{Product, TableSize, TableSizes};
 use super::rates::Rates;
 use crate::diagnostic::{Finding, LockDuration, Severity, TableEffect, TableLock, Work};
 use crate::rules::Group;
@@ -94,8 +94,12 @@ impl Estimator {
     /// scan or a rewrite) when the lock is held briefly (see [`Thresholds`]). Never raises
     /// one; leaves findings on unknown tables as the rules rated them, and findings about
     /// how a lock is waited for (`missing-lock-timeout`: a brief lock still queues every
-    /// session behind it while it waits) as they are.
+    /// session behind it while it waits) as they are. The rates are PostgreSQL's: on MySQL
+    /// and MariaDB the estimate is shown but judges nothing until InnoDB is measured.
     pub fn judge(&self, finding: &mut Finding) {
+        if self.sizes.product() != Product::Postgresql {
+            return;
+        }
         let Some(LockDuration::Estimated { high_seconds, .. }) = finding.lock_duration else {
             return;
         };

@@ -14,7 +14,8 @@
 //! ```
 //!
 //! `rows` is the planner's estimate (`null` when the table was never analysed); sizes are
-//! bytes on disk; a partitioned table lists its partitions, whose sizes are their own rows.
+//! bytes on disk; a partitioned table lists its partitions, whose sizes are their own rows
+//! (on PostgreSQL; MySQL counts partitions in their table's sizes and lists none).
 
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -74,7 +75,9 @@ pub struct QualifiedName {
 #[serde(deny_unknown_fields)]
 pub struct IndexStats {
     pub name: String,
-    pub bytes: u64,
+    /// `null` when the server does not tell this role (MySQL without access to
+    /// `mysql.innodb_index_stats`).
+    pub bytes: Option<u64>,
     /// Each key column's name, or the expression for an expression key.
     pub columns: Vec<String>,
 }
@@ -161,6 +164,7 @@ pub struct TableSizes {
     /// Unqualified name -> the tables of that name in any schema.
     by_bare_name: HashMap<String, Vec<usize>>,
     default_schema: &'static str,
+    product: Product,
 }
 
 /// What a table occupies, its partitions included.
@@ -196,7 +200,13 @@ impl TableSizes {
             by_name,
             by_bare_name,
             default_schema,
+            product: file.server.product,
         }
+    }
+
+    /// The server the sizes were read from.
+    pub fn product(&self) -> Product {
+        self.product
     }
 
     /// The size of the table a migration calls `schema.name` (names as the catalogue keys
