@@ -156,6 +156,15 @@ fn a_malformed_stats_file_stops_the_run_naming_it() {
         assert!(stderr.contains(expected), "{expected}: {stderr}");
     }
     let dir = project(&stats_json(), None);
+    #[cfg(unix)]
+    {
+        // A repository could commit the configured name as a link to a device.
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.json")).unwrap();
+        let output = check(dir.path(), &["--stats", "zero.json"]);
+        assert_eq!(output.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&output.stderr)
+            .contains("zero.json: the stats file is not a regular file"));
+    }
     let output = check(dir.path(), &["--stats", "missing.json"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr)
@@ -221,4 +230,30 @@ fn a_brief_lock_still_needs_a_lock_timeout() {
     let with_stats = timeout_severities(&["--format", "json", "--stats", "stats.json"]);
     assert!(!with_stats.is_empty());
     assert_eq!(with_stats, timeout_severities(&["--format", "json"]));
+}
+
+#[test]
+fn a_table_name_with_control_characters_is_printed_escaped() {
+    let stats = serde_json::json!({
+        "lockstep_stats": 1,
+        "server": { "product": "postgresql", "version": "15.8" },
+        "tables": [{
+            "schema": "public", "name": "evil\u{1b}[31m", "rows": 1,
+            "heap_bytes": 8192, "index_bytes": 0, "toast_bytes": 0,
+            "partitions": [], "indexes": []
+        }],
+    });
+    let dir = project(&stats.to_string(), None);
+    std::fs::write(
+        dir.path().join("V2__widen.sql"),
+        "ALTER TABLE \"evil\u{1b}[31m\" ALTER COLUMN n TYPE bigint;\n",
+    )
+    .unwrap();
+    let output = check(dir.path(), &["--stats", "stats.json", "--color", "never"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    assert!(
+        stdout.contains("ACCESS EXCLUSIVE on evil\\u{1b}[31m for under 1 ms"),
+        "{stdout}"
+    );
 }

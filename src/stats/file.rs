@@ -92,6 +92,8 @@ pub enum StatsFileError {
     },
     #[error("{path}: the stats file is larger than {MAX_FILE_SIZE} bytes")]
     TooLarge { path: PathBuf },
+    #[error("{path}: the stats file is not a regular file; refusing to read it")]
+    NotAFile { path: PathBuf },
     #[error("{path}:{line}:{column}: not a lockstep stats file: {message}")]
     Invalid {
         path: PathBuf,
@@ -106,18 +108,35 @@ pub enum StatsFileError {
 }
 
 impl StatsFile {
+    /// Reads the file at `path`, which must be a regular file (a link is followed): a
+    /// device or FIFO committed under its name is refused, not read forever.
     pub fn load(path: &Path) -> Result<StatsFile, StatsFileError> {
+        use std::io::Read;
         let read = |source| StatsFileError::Read {
             path: path.to_path_buf(),
             source,
         };
-        let size = std::fs::metadata(path).map_err(read)?.len();
-        if size > MAX_FILE_SIZE {
+        let meta = std::fs::metadata(path).map_err(read)?;
+        if !meta.is_file() {
+            return Err(StatsFileError::NotAFile {
+                path: path.to_path_buf(),
+            });
+        }
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|file| file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes))
+            .map_err(read)?;
+        if bytes.len() as u64 > MAX_FILE_SIZE {
             return Err(StatsFileError::TooLarge {
                 path: path.to_path_buf(),
             });
         }
-        let text = std::fs::read_to_string(path).map_err(read)?;
+        let text = String::from_utf8(bytes).map_err(|_| StatsFileError::Invalid {
+            path: path.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "not UTF-8 text".to_string(),
+        })?;
         StatsFile::parse(&text, path)
     }
 
