@@ -25,7 +25,9 @@ fn big_table(rows: u32) -> String {
     format!(
         "CREATE TABLE big (id bigint PRIMARY KEY, n int NOT NULL, payload text NOT NULL); \
          INSERT INTO big SELECT g, g % 1000, repeat(md5(g::text), 2) FROM generate_series(1, {rows}) g; \
-         VACUUM ANALYZE big;"
+         CREATE TABLE codes (id int PRIMARY KEY); \
+         INSERT INTO codes SELECT generate_series(0, 999); \
+         VACUUM ANALYZE big, codes;"
     )
 }
 
@@ -89,6 +91,11 @@ fn measured_rates_bracket_the_real_durations() {
             Work::ValidationScan,
             "ALTER TABLE big ADD CONSTRAINT n_positive CHECK (n >= 0)",
         ),
+        (
+            Work::ValidationScan,
+            "ALTER TABLE big ADD CONSTRAINT n_code FOREIGN KEY (n) REFERENCES codes (id)",
+        ),
+        (Work::ValidationScan, "ALTER TABLE big ALTER COLUMN n DROP NOT NULL; ALTER TABLE big ALTER COLUMN n SET NOT NULL"),
         (Work::Backfill, "UPDATE big SET n = n + 1"),
     ];
     let mut report = Vec::new();
@@ -124,7 +131,7 @@ fn measured_rates_bracket_the_real_durations() {
                 1048576.0
             };
             let line = format!(
-                "{rows} rows, {work:?}: {measured:.3} s for {amount} (rate {:.0}/s); printed range {low:.3} to {high:.3} s{}",
+                "{rows} rows, {work:?} ({statement}): {measured:.3} s for {amount} (rate {:.0}/s); printed range {low:.3} to {high:.3} s{}",
                 amount as f64 / unit / measured,
                 if (low..=high).contains(&measured) { "" } else { " (outside)" }
             );
