@@ -1,5 +1,5 @@
 //! The command line: `lockstep check`, `rules`, `explain`, `plan`, `init`, `completions`,
-//! `manpage`, `config-schema`.
+//! `manpage`, `config-schema`, `stats`.
 
 use crate::color::ColorChoice;
 use crate::config::{self, ConfigError, FailOn, Options, RuleLevels, Settings};
