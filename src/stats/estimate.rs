@@ -39,38 +39,52 @@ pub struct Estimator {
 
 impl Estimator {
     /// How long `finding` holds the lock of its size-dependent work in `statement`, or
-    /// `None` when none of its locks does such work. `statement_locks` (the lock model's,
-    /// which know each table's name as written) resolve the finding's table names.
+    /// `None` when none of its locks does such work. With several such locks (a foreign
+    /// key scans its table and looks up the referenced one) the longest estimate is given,
+    /// and none when one of their tables is unknown: the work there cannot be bounded.
+    /// `statement_locks` (the lock model's, which know each table's name as written)
+    /// resolve the finding's table names.
     pub fn lock_duration(
         &self,
         statement: &Statement,
         statement_locks: &[TableLock],
         finding: &Finding,
     ) -> Option<LockDuration> {
-        let lock = finding
+        let mut longest: Option<LockDuration> = None;
+        for lock in finding
             .locks
             .iter()
             .filter(|l| l.effect != TableEffect::None)
-            .max_by_key(|l| (l.blocks(), l.mode, l.effect))?;
-        let work = work(statement, lock.effect);
-        let unknown = || LockDuration::UnknownTable {
-            table: lock.table.clone(),
-        };
-        let Some(size) = self.size_of(lock, statement_locks) else {
-            return Some(unknown());
-        };
-        let Some(amount) = amount(work, &size) else {
-            return Some(unknown());
-        };
-        let (low_seconds, high_seconds) = self.rates.range(work, amount);
-        Some(LockDuration::Estimated {
-            table: lock.table.clone(),
-            mode: lock.mode,
-            work,
-            amount,
-            low_seconds,
-            high_seconds,
-        })
+        {
+            let work = work(statement, lock.effect);
+            let amount = self
+                .size_of(lock, statement_locks)
+                .and_then(|size| amount(work, &size));
+            let Some(amount) = amount else {
+                return Some(LockDuration::UnknownTable {
+                    table: lock.table.clone(),
+                });
+            };
+            let (low_seconds, high_seconds) = self.rates.range(work, amount);
+            let longer = match &longest {
+                Some(LockDuration::Estimated {
+                    high_seconds: longest_high,
+                    ..
+                }) => high_seconds > *longest_high,
+                _ => true,
+            };
+            if longer {
+                longest = Some(LockDuration::Estimated {
+                    table: lock.table.clone(),
+                    mode: lock.mode,
+                    work,
+                    amount,
+                    low_seconds,
+                    high_seconds,
+                });
+            }
+        }
+        longest
     }
 
     fn size_of(&self, lock: &TableLock, statement_locks: &[TableLock]) -> Option<TableSize> {
