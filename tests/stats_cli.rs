@@ -257,3 +257,42 @@ fn a_table_name_with_control_characters_is_printed_escaped() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_foreign_key_is_estimated_on_the_larger_table_and_unknown_when_either_is() {
+    let dir = project(&stats_json(), None);
+    std::fs::write(
+        dir.path().join("V2__widen.sql"),
+        "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (n) REFERENCES lookup (id);\n\
+         ALTER TABLE orders ADD CONSTRAINT fk2 FOREIGN KEY (m) REFERENCES unknown_table (id);\n",
+    )
+    .unwrap();
+    let output = check(dir.path(), &["--format", "json", "--stats", "stats.json"]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let durations: Vec<(u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "add-foreign-key-without-not-valid")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["lock_duration"]["text"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        durations,
+        [
+            (
+                1,
+                "SHARE ROW EXCLUSIVE on orders for about 25 seconds to 3 minutes: scans 41 GB"
+                    .to_string()
+            ),
+            (
+                2,
+                "unknown_table is not in the stats file: severity as without stats".to_string()
+            ),
+        ]
+    );
+}
