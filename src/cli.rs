@@ -1,5 +1,5 @@
 //! The command line: `lockstep check`, `rules`, `explain`, `plan`, `init`, `completions`,
-//! `manpage`, `config-schema`.
+//! `manpage`, `config-schema`, `stats`.
 
 use crate::color::ColorChoice;
 use crate::config::{self, ConfigError, FailOn, Options, RuleLevels, Settings};
@@ -61,6 +61,25 @@ pub enum Command {
     Manpage,
     /// Print the JSON Schema of `lockstep.toml`, for editors.
     ConfigSchema,
+    /// Write a stats file (table sizes, read from the database's own statistics) for
+    /// `check --stats`, from PostgreSQL, MySQL or MariaDB. The only command that connects
+    /// to a database.
+    Stats(StatsArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// A `postgresql://` URL or `key=value` settings (`host=/run/postgresql` for a Unix
+    /// socket), or a `mysql://` URL (`?socket=/path` for a Unix socket); default:
+    /// `DATABASE_URL`. A role that can read the catalogue is enough.
+    #[arg(long, value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Where to write the stats file (atomically; default: standard output).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Replace the --output file when it exists.
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum)]
@@ -133,6 +152,10 @@ pub struct CheckArgs {
     /// over every folder of a monorepo, some of which have none yet).
     #[arg(long)]
     pub allow_no_files: bool,
+    /// A stats file (`lockstep stats`): each finding says how long its lock is held on
+    /// a table the file knows, and brief locks are lowered (see `[stats]`).
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
 }
 
 /// `--report FORMAT=PATH`: one more report file written by the same run.
@@ -212,6 +235,7 @@ pub fn run(cli: Cli) -> ExitStatus {
             write_stdout(&text).map(|_| ExitStatus::Clean)
         }
         Command::Init(args) => crate::init::run(&args),
+        Command::Stats(args) => stats(&args),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "lockstep", &mut script);
@@ -344,8 +368,8 @@ fn check(mut args: CheckArgs) -> Result<ExitStatus, String> {
     })
 }
 
-/// The pending folders (`plan --write`'s phases for a later release) beside the folders
-/// this run linted.
+/// The pending folders (`plan --write`'s phases for a later release) of the folders this
+/// run linted.
 fn pending_beside(paths: &[PathBuf], report: &report::Report) -> Vec<PathBuf> {
     let mut folders: Vec<PathBuf> = paths.iter().filter(|p| p.is_dir()).cloned().collect();
     folders.extend(
@@ -364,7 +388,7 @@ fn pending_beside(paths: &[PathBuf], report: &report::Report) -> Vec<PathBuf> {
     folders.dedup();
     let mut waiting: Vec<PathBuf> = folders
         .iter()
-        .flat_map(|folder| crate::plan::pending::waiting_beside(folder))
+        .flat_map(|folder| crate::plan::pending::waiting_in(folder))
         .collect();
     waiting.sort();
     waiting.dedup();
@@ -528,6 +552,7 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
         color: ColorChoice::Never,
         statistics: false,
         allow_no_files: false,
+        stats: None,
     })
     .map_err(|e| e.to_string())?;
     let output = crate::plan::command::run(args, &settings).map_err(|e| e.to_string())?;
@@ -558,6 +583,30 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
     if let Some(script) = &output.script {
         write_stdout(script)?;
     }
+    Ok(ExitStatus::Clean)
+}
+
+fn stats(args: &StatsArgs) -> Result<ExitStatus, String> {
+    let url = match &args.database_url {
+        Some(url) => url.clone(),
+        None => std::env::var("DATABASE_URL").map_err(|_| {
+            "no database to read: pass --database-url or set DATABASE_URL".to_string()
+        })?,
+    };
+    if let Some(output) = &args.output {
+        // Before connecting: a refusal costs no round trip to production.
+        check_replaceable(output, args.force)?;
+    }
+    let json = crate::stats::collect(&url)?.to_json();
+    match &args.output {
+        Some(output) => write_atomically(output, json.as_bytes(), args.force)?,
+        None => write_stdout(&json)?,
+    }
+    let calibration = &crate::stats::rates::MEASURED;
+    eprintln!(
+        "lockstep: note: check --stats estimates with rates measured on {} ({}; {}); set [stats.rates] to your own hardware's",
+        calibration.machine, calibration.server, calibration.method
+    );
     Ok(ExitStatus::Clean)
 }
 
@@ -618,6 +667,16 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
     } else {
         vec![PathBuf::from(".")]
     };
+    let stats_options = options.stats.clone().map(|s| s.0).unwrap_or_default();
+    let stats_file = match (&args.stats, &stats_options.file) {
+        (Some(flag), _) => Some(flag.clone()),
+        (None, Some(file)) => Some(base.join(file)),
+        (None, None) => None,
+    };
+    let stats = match stats_file {
+        Some(file) => Some(std::sync::Arc::new(stats_options.estimator(&file, &shown)?)),
+        None => None,
+    };
     let include = globs(&args.include, &options.include, "include", &shown)?;
     let exclude = globs(&args.exclude, &options.exclude, "exclude", &shown)?;
     Ok(Settings {
@@ -636,6 +695,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         max_file_size: options
             .max_file_size
             .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE),
+        stats,
     })
 }
 

@@ -46,6 +46,54 @@ pub struct Options {
     /// Settings the migration runner gives every session before a file runs.
     #[serde(default)]
     pub session: SessionOptions,
+    /// `stats = "FILE"`, or a `[stats]` table: the stats file `check` judges lock hold
+    /// times by, its thresholds and rates.
+    pub stats: Option<StatsSetting>,
+}
+
+/// The `stats` key, a path or a table.
+#[derive(Debug, Clone)]
+pub struct StatsSetting(pub StatsOptions);
+
+/// `[stats]` (or `stats = "FILE"`, short for `[stats] file = "FILE"`).
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsOptions {
+    /// The stats file `lockstep stats` wrote, relative to this config file.
+    pub file: Option<PathBuf>,
+    /// A locking finding whose lock is held at most this long becomes a note.
+    pub note_below_seconds: Option<f64>,
+    /// A locking finding whose lock is held at most this long is at most a warning.
+    pub warning_below_seconds: Option<f64>,
+    /// Rates a team measured on its own hardware.
+    #[serde(default)]
+    pub rates: crate::stats::rates::RateOverrides,
+}
+
+impl<'de> Deserialize<'de> for StatsSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = StatsSetting;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a stats file path or a [stats] table")
+            }
+            fn visit_str<E: serde::de::Error>(self, path: &str) -> Result<Self::Value, E> {
+                Ok(StatsSetting(StatsOptions {
+                    file: Some(PathBuf::from(path)),
+                    ..StatsOptions::default()
+                }))
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<Self::Value, M::Error> {
+                StatsOptions::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(StatsSetting)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// `[session]`: what the runner sets for every migration session (in its connection string,
@@ -148,6 +196,50 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Value { path: PathBuf, message: String },
+    #[error(transparent)]
+    Stats(#[from] crate::stats::StatsFileError),
+}
+
+impl StatsOptions {
+    /// The estimator for the stats file at `file` (the flag's, else this table's, already
+    /// made relative to where it was given), with this table's thresholds and rates.
+    /// `config_path` names the config file in errors about its values.
+    pub fn estimator(
+        &self,
+        file: &Path,
+        config_path: &Path,
+    ) -> Result<crate::stats::Estimator, ConfigError> {
+        let error = |message: String| ConfigError::Value {
+            path: config_path.to_path_buf(),
+            message,
+        };
+        let defaults = crate::stats::Thresholds::default();
+        let thresholds = crate::stats::Thresholds {
+            note_below_seconds: self
+                .note_below_seconds
+                .unwrap_or(defaults.note_below_seconds),
+            warning_below_seconds: self
+                .warning_below_seconds
+                .unwrap_or(defaults.warning_below_seconds),
+        };
+        let valid = |v: f64| v.is_finite() && v >= 0.0;
+        if !valid(thresholds.note_below_seconds)
+            || !valid(thresholds.warning_below_seconds)
+            || thresholds.note_below_seconds > thresholds.warning_below_seconds
+        {
+            return Err(error(format!(
+                "[stats]: note_below_seconds ({}) and warning_below_seconds ({}) are seconds, the first no larger than the second",
+                thresholds.note_below_seconds, thresholds.warning_below_seconds
+            )));
+        }
+        let rates = crate::stats::rates::Rates::with(&self.rates).map_err(error)?;
+        let file = crate::stats::StatsFile::load(file)?;
+        Ok(crate::stats::Estimator {
+            sizes: crate::stats::TableSizes::new(file),
+            rates,
+            thresholds,
+        })
+    }
 }
 
 impl Options {
@@ -303,6 +395,8 @@ pub struct Settings {
     pub dialects: Vec<DialectGlob>,
     /// The largest migration file read, in bytes.
     pub max_file_size: u64,
+    /// `--stats` / `stats`: table sizes to estimate lock hold times by.
+    pub stats: Option<std::sync::Arc<crate::stats::Estimator>>,
 }
 
 /// A `[dialects]` entry: files matching `glob` run on `target`.
@@ -426,6 +520,7 @@ impl Settings {
             since: None,
             dialects: Vec::new(),
             max_file_size: crate::input::DEFAULT_MAX_FILE_SIZE,
+            stats: None,
         }
     }
 

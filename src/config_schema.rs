@@ -125,6 +125,39 @@ pub fn json_schema() -> Value {
             },
         }),
     );
+    let seconds =
+        |description: &str| json!({ "type": "number", "minimum": 0, "description": description });
+    let rate = |description: &str| json!({ "type": "number", "exclusiveMinimum": 0, "description": description });
+    add(
+        "stats",
+        false,
+        "The stats file `lockstep stats` wrote (relative to this file), or a [stats] table with it, thresholds and rates.",
+        json!({
+            "oneOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "properties": {
+                        "file": { "type": "string", "description": "The stats file, relative to this file." },
+                        "note_below_seconds": seconds("A locking finding whose lock is held at most this long becomes a note (default 1)."),
+                        "warning_below_seconds": seconds("A locking finding whose lock is held at most this long is at most a warning (default 10)."),
+                        "rates": {
+                            "type": "object",
+                            "additionalProperties": false,
+                            "description": "Rates measured on your own hardware; each replaces the built-in one.",
+                            "properties": {
+                                "rewrite_mb_per_s": rate("MB of heap, TOAST and indexes a table rewrite copies per second."),
+                                "index_build_mb_per_s": rate("MB of heap read per second while one index is built."),
+                                "validation_scan_mb_per_s": rate("MB of heap read per second while a constraint is validated."),
+                                "backfill_rows_per_s": rate("Rows an UPDATE of every row changes per second."),
+                            },
+                        },
+                    },
+                },
+            ],
+        }),
+    );
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "lockstep.toml",
@@ -143,12 +176,16 @@ mod tests {
 
     /// A TOML value the schema allows for `schema`.
     fn sample(schema: &Value) -> String {
+        if let Some(first) = schema["oneOf"].get(0) {
+            return sample(first);
+        }
         if let Some(values) = schema["enum"].as_array() {
             return values[0].to_string();
         }
         match schema["type"].as_str() {
             Some("string") => "\"15\"".to_string(),
             Some("integer") => "1024".to_string(),
+            Some("number") => "2.5".to_string(),
             Some("array") => "[\"db\"]".to_string(),
             Some("object") => "{}".to_string(),
             other => panic!("no sample for {other:?}"),
@@ -166,6 +203,15 @@ mod tests {
         let session = &schema["properties"]["session"]["properties"];
         for (name, property) in session.as_object().unwrap() {
             let text = format!("[session]\n{name} = {}\n", sample(property));
+            assert!(Options::parse(&text, Path::new("x")).is_ok(), "{text}");
+        }
+        let stats = &schema["properties"]["stats"]["oneOf"][1]["properties"];
+        for (name, property) in stats.as_object().unwrap() {
+            let text = format!("[stats]\n{name} = {}\n", sample(property));
+            assert!(Options::parse(&text, Path::new("x")).is_ok(), "{text}");
+        }
+        for (name, property) in stats["rates"]["properties"].as_object().unwrap() {
+            let text = format!("[stats.rates]\n{name} = {}\n", sample(property));
             assert!(Options::parse(&text, Path::new("x")).is_ok(), "{text}");
         }
     }

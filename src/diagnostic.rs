@@ -223,6 +223,140 @@ pub struct Finding {
     /// `lockstep plan` writes a phased replacement for the statement (set by the engine:
     /// rules know nothing of plans).
     pub planned: bool,
+    /// How long the lock is held, from a stats file (set by the engine with `--stats`:
+    /// rules know nothing of table sizes).
+    pub lock_duration: Option<LockDuration>,
+}
+
+/// The size-dependent work a statement does while it holds its lock.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Work {
+    /// Writes a new copy of the table, its TOAST data and its indexes.
+    Rewrite,
+    /// Reads the table and writes one index.
+    IndexBuild,
+    /// Reads the table to check a constraint.
+    ValidationScan,
+    /// Changes every row (an UPDATE or DELETE without WHERE).
+    Backfill,
+}
+
+impl Work {
+    /// What the work amounts to, e.g. `rewrites 41 GB`, `updates 1,200,000 rows`.
+    pub fn describe(self, amount: u64) -> String {
+        match self {
+            Work::Rewrite => format!("rewrites {}", bytes(amount)),
+            Work::IndexBuild => format!("builds an index from {}", bytes(amount)),
+            Work::ValidationScan => format!("scans {}", bytes(amount)),
+            Work::Backfill => format!("changes {} rows", thousands(amount)),
+        }
+    }
+}
+
+/// How long a finding's lock is held, as far as a stats file tells.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum LockDuration {
+    /// The table is in the stats file: the hold time is a range.
+    Estimated {
+        table: String,
+        mode: LockMode,
+        work: Work,
+        /// Bytes for the size-bound kinds of work, rows for a backfill.
+        amount: u64,
+        low_seconds: f64,
+        high_seconds: f64,
+    },
+    /// The stats file does not know the table (created since, or another database): the
+    /// severity is the rule's own.
+    UnknownTable { table: String },
+}
+
+impl LockDuration {
+    fn table_mut(&mut self) -> &mut String {
+        match self {
+            LockDuration::Estimated { table, .. } | LockDuration::UnknownTable { table } => table,
+        }
+    }
+
+    /// `ACCESS EXCLUSIVE on orders for about 3 to 8 minutes: rewrites 41 GB`.
+    pub fn describe(&self) -> String {
+        match self {
+            LockDuration::Estimated {
+                table,
+                mode,
+                work,
+                amount,
+                low_seconds,
+                high_seconds,
+            } => format!(
+                "{mode} on {table} for {}: {}",
+                seconds_range(*low_seconds, *high_seconds),
+                work.describe(*amount)
+            ),
+            LockDuration::UnknownTable { table } => {
+                format!("{table} is not in the stats file: severity as without stats")
+            }
+        }
+    }
+}
+
+/// `about 3 to 8 minutes`, `about 300 ms to 2 seconds`: each bound in the unit that reads
+/// best, the unit said once when both share it; `under 1 ms` below what a bound can show.
+fn seconds_range(low: f64, high: f64) -> String {
+    if high < 0.0005 {
+        return "under 1 ms".to_string();
+    }
+    let (low_value, low_unit) = duration(low);
+    let (high_value, high_unit) = duration(high);
+    if low_unit == high_unit {
+        format!("about {low_value} to {high_value} {high_unit}")
+    } else {
+        format!("about {low_value} {low_unit} to {high_value} {high_unit}")
+    }
+}
+
+fn duration(seconds: f64) -> (String, &'static str) {
+    let round = |value: f64| format!("{}", value.round().max(1.0));
+    if seconds < 1.0 {
+        (round(seconds * 1000.0), "ms")
+    } else if seconds < 120.0 {
+        (round(seconds), "seconds")
+    } else if seconds < 2.0 * 3600.0 {
+        (round(seconds / 60.0), "minutes")
+    } else {
+        (round(seconds / 3600.0), "hours")
+    }
+}
+
+/// `41 GB`, `850 MB`, `12 kB` (powers of 1024, as PostgreSQL's `pg_size_pretty`).
+fn bytes(amount: u64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut value = amount as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 || value >= 10.0 {
+        format!("{} {}", value.round(), UNITS[unit])
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+/// `1,200,000`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl Finding {
@@ -240,6 +374,9 @@ impl Finding {
         }
         for lock in &mut self.locks {
             escape(&mut lock.table);
+        }
+        if let Some(table) = self.lock_duration.as_mut().map(LockDuration::table_mut) {
+            escape(table);
         }
     }
 
@@ -260,6 +397,9 @@ impl Finding {
         for lock in &mut self.locks {
             unmask(&mut lock.table);
         }
+        if let Some(table) = self.lock_duration.as_mut().map(LockDuration::table_mut) {
+            unmask(table);
+        }
         if let Some(fix) = self.fix.as_mut() {
             unmask(&mut fix.title);
             for edit in &mut fix.edits {
@@ -279,6 +419,7 @@ impl Finding {
             locks: Vec::new(),
             fix: None,
             planned: false,
+            lock_duration: None,
         }
     }
 
@@ -365,7 +506,31 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
 
 #[cfg(test)]
 mod printable_tests {
-    use super::printable;
+    use super::{printable, LockDuration, LockMode, Work};
+
+    #[test]
+    fn lock_durations_read_as_ranges_in_fitting_units() {
+        let estimate = |low_seconds, high_seconds, work, amount| LockDuration::Estimated {
+            table: "orders".into(),
+            mode: LockMode::AccessExclusive,
+            work,
+            amount,
+            low_seconds,
+            high_seconds,
+        };
+        assert_eq!(
+            estimate(180.0, 480.0, Work::Rewrite, 41 << 30).describe(),
+            "ACCESS EXCLUSIVE on orders for about 3 to 8 minutes: rewrites 41 GB"
+        );
+        assert_eq!(
+            estimate(0.3, 2.4, Work::Backfill, 1_200_000).describe(),
+            "ACCESS EXCLUSIVE on orders for about 300 ms to 2 seconds: changes 1,200,000 rows"
+        );
+        assert_eq!(
+            estimate(0.0001, 0.0004, Work::ValidationScan, 8192).describe(),
+            "ACCESS EXCLUSIVE on orders for under 1 ms: scans 8.0 kB"
+        );
+    }
 
     #[test]
     fn control_characters_are_written_as_escapes() {

@@ -405,6 +405,11 @@ fn replay_file(
                 }
             }
             let flagged = &mut findings[found_before..];
+            if let Some(estimator) = &settings.stats {
+                for finding in flagged.iter_mut() {
+                    finding.lock_duration = estimator.lock_duration(statement, &locks, finding);
+                }
+            }
             if !flagged.is_empty() {
                 let placeholders =
                     crate::parse::placeholders::masked_names(statement.span.text(text));
@@ -461,7 +466,11 @@ fn replay_file(
     {
         findings.push(edited_migration_finding(&scope_base(settings)));
     }
-    finish(findings, text, settings, &rollback)
+    let mut findings = finish(findings, text, settings, &rollback);
+    if let Some(estimator) = &settings.stats {
+        findings.iter_mut().for_each(|f| estimator.judge(f));
+    }
+    findings
 }
 
 /// Where a file's rollback code is, and which of its statements only remove what the file's

@@ -29,6 +29,7 @@ pub mod session;
 pub mod span;
 pub mod split;
 pub mod statement;
+pub mod stats;
 pub mod suggest;
 pub mod types;
 pub mod version;

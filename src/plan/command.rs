@@ -181,21 +181,14 @@ fn write_beside(
             ..Output::default()
         });
     };
-    // A file in the working directory has an empty parent; the pending folder needs the
-    // folder's name.
-    let folder = if dir.as_os_str().is_empty() {
-        std::env::current_dir().map_err(|e| PlanError(format!("the working directory: {e}")))?
-    } else {
-        dir.to_path_buf()
-    };
     let kept_versions: Vec<String> = versions
         .iter()
         .enumerate()
         .filter(|(i, _)| later[*i])
         .map(|(_, v)| v.clone())
         .collect();
-    let pending_files = pending::pending_files(&folder, convention, &kept_versions, &kept)?;
-    let pending_dir = pending::pending_dir(&folder, &slug);
+    let pending_files = pending::pending_files(convention, &kept_versions, &kept)?;
+    let pending_dir = pending::pending_dir(dir, &slug);
     for file in &pending_files {
         check_replaceable(&pending_dir.join(&file.name), force).map_err(PlanError)?;
     }

@@ -1,12 +1,14 @@
 //! Phases that ship in a later release. `lockstep plan --write` puts the phases that may
 //! deploy now into the migrations folder and keeps the rest (from the first phase that
 //! waits for every instance to run the new release: a contract phase, or a constraint the
-//! old release would break) out of it, in `<parent>/.lockstep-pending/<slug>/` beside the
-//! folder: otherwise Flyway, golang-migrate, goose or sqlx would apply them in the same
-//! deploy and drop a column the running release still reads.
+//! old release would break) out of it, in `<folder>/.lockstep-pending/<slug>/`: otherwise
+//! Flyway, golang-migrate, goose or sqlx would apply them in the same deploy and drop a
+//! column the running release still reads.
 //!
-//! The kept files end in `.pending`, so that no migration tool reads them even when it
-//! scans the parent folder recursively, and `release.toml` records where they go.
+//! The kept files end in `.pending`, so that no migration tool reads them, not even one
+//! that scans the folder recursively (Flyway), and `release.toml` records how they were
+//! numbered. Everything stays inside the migrations folder: nothing is written outside
+//! the tree being worked on.
 //! `lockstep release DIR` moves them into the folder when their release comes, numbered
 //! after the newest migration there by then (file names and the names in their headers
 //! alike), never over an existing file.
@@ -17,15 +19,16 @@ use crate::discover::{discover, DiscoverRequest};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// The folder, beside a migrations folder, that holds its pending phases.
+/// The folder, inside a migrations folder, that holds its pending phases.
 pub const PENDING_DIR: &str = ".lockstep-pending";
 const MANIFEST: &str = "release.toml";
 const SUFFIX: &str = ".pending";
+const MIGRATIONS_FOLDER: &str = "../..";
 
 /// What `release.toml` says about the pending files beside it.
 #[derive(Debug, Serialize, Deserialize)]
 struct Manifest {
-    /// The migrations folder, relative to the pending folder.
+    /// The migrations folder, relative to the pending folder: always `../..`.
     folder: String,
     convention: String,
     /// The versions the files were numbered with, in phase order.
@@ -36,25 +39,19 @@ struct Manifest {
 
 /// Where the pending phases of a plan named `slug` for `folder` are kept.
 pub fn pending_dir(folder: &Path, slug: &str) -> PathBuf {
-    let parent = folder.parent().unwrap_or(Path::new(""));
-    parent.join(PENDING_DIR).join(slug)
+    folder.join(PENDING_DIR).join(slug)
 }
 
 /// The files to keep pending, with the manifest that says where they go, as files to write
 /// into `pending_dir(folder, slug)`.
 pub fn pending_files(
-    folder: &Path,
     convention: Convention,
     versions: &[String],
     files: &[&OutFile],
 ) -> Result<Vec<OutFile>, PlanError> {
-    let name = folder
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| PlanError(format!("{}: not a folder name", folder.display())))?;
     let manifest = Manifest {
-        // From `<parent>/.lockstep-pending/<slug>` back to `<parent>/<name>`.
-        folder: format!("../../{name}"),
+        // From `<folder>/.lockstep-pending/<slug>` back to `<folder>`.
+        folder: MIGRATIONS_FOLDER.to_string(),
         convention: convention.name().to_string(),
         versions: versions.to_vec(),
         files: files.iter().map(|f| f.name.clone()).collect(),
@@ -105,16 +102,19 @@ pub fn release(dir: &Path) -> Result<(PathBuf, Vec<OutFile>), PlanError> {
             manifest_path.display()
         )));
     }
-    if !manifest.folder.starts_with("../../") || manifest.folder[6..].contains(['/', '\\']) {
+    if manifest.folder != MIGRATIONS_FOLDER {
         return Err(PlanError(format!(
-            "{}: folder `{}` is not the folder beside {PENDING_DIR}",
+            "{}: folder `{}` is not the folder holding {PENDING_DIR}",
             manifest_path.display(),
             manifest.folder
         )));
     }
-    // `../../<name>` from `<parent>/.lockstep-pending/<slug>`, spelled from `<parent>`.
-    let parent = dir.parent().and_then(Path::parent).unwrap_or(Path::new(""));
-    let folder = parent.join(&manifest.folder[6..]);
+    // `../..` from `<folder>/.lockstep-pending/<slug>`, spelled without the dots.
+    let folder = dir
+        .parent()
+        .and_then(Path::parent)
+        .filter(|f| !f.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let newest = newest_version(&folder);
     let renumbered: Vec<String> = match &newest {
         Some(newest) if !manifest.versions.iter().all(|v| newer(v, newest)) => {
@@ -150,13 +150,9 @@ pub fn remove(dir: &Path) -> Result<(), PlanError> {
     std::fs::remove_dir_all(dir).map_err(|e| PlanError(format!("{}: {e}", dir.display())))
 }
 
-/// The pending folders beside `folder` (for `lockstep check` to mention).
-pub fn waiting_beside(folder: &Path) -> Vec<PathBuf> {
-    let parent = folder.parent().unwrap_or(Path::new(""));
-    let Some(name) = folder.file_name().and_then(|n| n.to_str()) else {
-        return Vec::new();
-    };
-    let Ok(entries) = std::fs::read_dir(parent.join(PENDING_DIR)) else {
+/// The pending folders of `folder` (for `lockstep check` to mention).
+pub fn waiting_in(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder.join(PENDING_DIR)) else {
         return Vec::new();
     };
     let mut found: Vec<PathBuf> = entries
@@ -166,7 +162,7 @@ pub fn waiting_beside(folder: &Path) -> Vec<PathBuf> {
             std::fs::read_to_string(dir.join(MANIFEST))
                 .ok()
                 .and_then(|text| toml::from_str::<Manifest>(&text).ok())
-                .is_some_and(|m| m.folder == format!("../../{name}"))
+                .is_some_and(|m| m.folder == MIGRATIONS_FOLDER)
         })
         .collect();
     found.sort();

@@ -18,6 +18,9 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         if let Some(lock) = f.lock_summary() {
             message.push_str(&format!("\n{lock}"));
         }
+        if let Some(duration) = &f.lock_duration {
+            message.push_str(&format!("\n{}", duration.describe()));
+        }
         if let Some(help) = &f.help {
             message.push_str(&format!("\nhelp: {help}"));
         }

@@ -4,7 +4,7 @@
 //! just past the last character of the finding (or of the text an edit replaces).
 
 use super::{fingerprint, FileReport, Report, Summary};
-use crate::diagnostic::{Blocks, Fix, LockMode, TableEffect};
+use crate::diagnostic::{Blocks, Fix, LockDuration, LockMode, TableEffect};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -47,6 +47,18 @@ struct JsonFinding<'a> {
     fingerprint: String,
     /// Text edits that make the statement safe, when the rule knows them.
     fix: Option<JsonFix<'a>>,
+    /// With `--stats`: how long the lock is held (`status: "estimated"`, with the range in
+    /// seconds) or that the stats file does not know the table (`"unknown-table"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lock_duration: Option<JsonLockDuration<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonLockDuration<'a> {
+    #[serde(flatten)]
+    duration: &'a LockDuration,
+    /// The sentence the text report prints.
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -142,6 +154,10 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 statement: f.statement.text(&file.source),
                 fingerprint,
                 fix: f.fix.as_ref().map(|known| fix(file, known)),
+                lock_duration: f.lock_duration.as_ref().map(|duration| JsonLockDuration {
+                    duration,
+                    text: duration.describe(),
+                }),
             }
         })
         .collect();

@@ -126,11 +126,19 @@ fn lock_cells(finding: &Finding) -> (String, String) {
         .collect();
     (
         format!("{} on {}", strongest.mode, cell(&tables.join(", "))),
-        format!(
-            "{}; {}",
-            strongest.blocks().describe(),
-            strongest.effect.describe()
-        ),
+        match &finding.lock_duration {
+            Some(duration) => format!(
+                "{}; {}; {}",
+                strongest.blocks().describe(),
+                strongest.effect.describe(),
+                cell(&duration.describe())
+            ),
+            None => format!(
+                "{}; {}",
+                strongest.blocks().describe(),
+                strongest.effect.describe()
+            ),
+        },
     )
 }
 

@@ -260,6 +260,9 @@ fn message_markdown(file: &FileReport, finding: &Finding) -> String {
     if let Some(lock) = finding.lock_summary() {
         markdown.push_str(&format!("\n\n**Lock:** {lock}"));
     }
+    if let Some(duration) = &finding.lock_duration {
+        markdown.push_str(&format!("\n\n**Held:** {}", duration.describe()));
+    }
     if let Some(help) = &finding.help {
         markdown.push_str(&format!("\n\n**Instead:** {help}"));
     }
@@ -291,7 +294,10 @@ fn result(file: &FileReport, finding: &Finding, fingerprint: String) -> SarifRes
         })
         .message(
             Message::builder()
-                .text(finding.message.as_str())
+                .text(match &finding.lock_duration {
+                    Some(duration) => format!("{} ({})", finding.message, duration.describe()),
+                    None => finding.message.clone(),
+                })
                 .markdown(markdown)
                 .build(),
         )

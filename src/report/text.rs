@@ -84,6 +84,10 @@ fn render(renderer: &Renderer, file: &FileReport, shown: &Shown, finding: &Findi
     if let Some(lock) = &lock {
         group = group.element(Level::NOTE.message(lock.as_str()));
     }
+    let held = finding.lock_duration.as_ref().map(|d| d.describe());
+    if let Some(held) = &held {
+        group = group.element(Level::NOTE.message(held.as_str()));
+    }
     if let Some(help) = &finding.help {
         group = group.element(Level::HELP.message(help.as_str()));
     }

@@ -161,6 +161,16 @@ impl MariaDb {
         &self.name
     }
 
+    /// A `mysql://` URL that reaches this database over the server's Unix socket, as
+    /// `lockstep stats --database-url` takes it.
+    pub fn connection_url(&self) -> String {
+        format!(
+            "mysql://root@localhost/{}?socket={}",
+            self.name,
+            self.server.socket.display()
+        )
+    }
+
     /// Runs a script (one or more `;`-terminated statements) in one session.
     pub fn exec(&self, sql: &str) -> Result<(), String> {
         self.run(sql).map(drop).map_err(|err| err.message)

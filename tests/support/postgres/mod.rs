@@ -552,6 +552,30 @@ impl PgDb {
         })
     }
 
+    /// libpq settings that reach this database over its Unix socket, as `lockstep stats
+    /// --database-url` takes them.
+    pub fn connection_string(&self) -> String {
+        format!(
+            "host='{}' port={SOCKET_PORT} user=postgres dbname={}",
+            self.server.socket_dir.display(),
+            self.name
+        )
+    }
+
+    /// What `psql -XAt -f FILE` prints for `sql`: unaligned rows without headers, as a
+    /// user saves a report query's output to a file.
+    pub fn unaligned_output(&self, sql: &str) -> Result<String, String> {
+        let mut command = Command::new(&self.server.psql);
+        command
+            .args(["--no-psqlrc", "--quiet", "--no-align", "--tuples-only"])
+            .args(["--set=ON_ERROR_STOP=1", "--file", "-"])
+            .arg("--host")
+            .arg(&self.server.socket_dir)
+            .args(["--port", SOCKET_PORT, "--username=postgres", "--dbname"])
+            .arg(&self.name);
+        run_with_input(&mut command, sql)
+    }
+
     /// Runs a script and returns the rows of every result set in order; SQL NULL reads "NULL".
     pub fn query(&self, sql: &str) -> Result<Vec<Vec<String>>, String> {
         self.server.run(&self.name, sql).map(|out| parse_csv(&out))
