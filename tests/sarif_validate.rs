@@ -15,10 +15,18 @@ use std::process::Command;
 ///   scanning takes the commit from the upload.
 /// - SARIF2009: ids like `CS2001`. Our ids are the names users write in config and
 ///   ignore comments (`create-index-non-concurrently`), by design.
-/// - SARIF2012: `helpUri`. lockstep has no published documentation site; each rule's
-///   full documentation is in its `help` (and the validator checks URIs online, which
-///   fails offline).
-const ACCEPTED_NOTES: [&str; 4] = ["SARIF2002", "SARIF2003", "SARIF2009", "SARIF2012"];
+/// - SARIF2012: rule metadata beyond what lockstep has (each rule's full documentation is
+///   in its `help`).
+/// - SARIF2006: "URIs should be reachable": the validator fetches every `helpUri`, which
+///   needs a network this test does not have. The pages they name are the repository's
+///   `docs/rules/<id>.md`, which tests/rule_catalogue.rs keeps present and current.
+const ACCEPTED_NOTES: [&str; 5] = [
+    "SARIF2002",
+    "SARIF2003",
+    "SARIF2006",
+    "SARIF2009",
+    "SARIF2012",
+];
 
 fn validator() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

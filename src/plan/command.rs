@@ -150,7 +150,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
 
 /// `--write`: the phases that may deploy now go into `dir`; the rest, from each plan's
 /// first phase that waits for every instance to run the new release, into a pending
-/// folder beside it (see [`pending`]).
+/// folder inside it (see [`pending`]).
 fn write_beside(
     dir: &Path,
     plans: &[Plan],
