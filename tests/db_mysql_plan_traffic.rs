@@ -30,6 +30,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 use support::mariadb::{mariadb, MariaDb, MariaSession};
+use support::plan_files::{self, PhaseFiles};
 
 /// Rows loaded before the plan starts.
 const ROWS: u64 = 100_000;
@@ -304,21 +305,6 @@ fn add_foreign_key_with_mariadb_pins_under_traffic() {
 // ---------------------------------------------------------------------------------------
 // The plan's files and what their headers claim.
 
-struct PhaseFiles {
-    name: String,
-    up: String,
-    down: String,
-    after_all_instances: bool,
-    before_release: bool,
-    max_hold: Option<Duration>,
-    /// The header's lock reason names an `ALGORITHM=` pin.
-    pins_algorithm: bool,
-    verify: String,
-    expected: String,
-    irreversible: bool,
-    has_rollback_steps: bool,
-}
-
 /// Which server the plan is written for: `mysql` (8.0.35, the default target) or `mariadb`
 /// (`mysql-flavor = "mariadb"`). MariaDB runs both: the MySQL 8.0 pins are ones it honours
 /// too, and where the matrix says MariaDB does better (ADD FOREIGN KEY with the checks off
@@ -358,43 +344,21 @@ fn lockstep_plan(scenario: &Scenario, flavor: &str) -> Vec<PhaseFiles> {
         .filter(|p| p.to_string_lossy().ends_with(".up.sql"))
         .collect();
     ups.sort();
-    ups.iter().map(|up| read_phase(up)).collect()
+    ups.iter().map(|up| plan_files::read_phase(up)).collect()
 }
 
-fn header_line(text: &str, prefix: &str) -> String {
-    text.lines()
-        .find_map(|l| l.strip_prefix(prefix))
-        .unwrap_or_else(|| panic!("header line {prefix:?} missing in {text}"))
-        .to_string()
-}
-
-fn read_phase(up_path: &Path) -> PhaseFiles {
-    let up = std::fs::read_to_string(up_path).expect("read up");
-    let down_path = up_path.to_string_lossy().replace(".up.sql", ".down.sql");
-    let down = std::fs::read_to_string(down_path).expect("read down");
-    let line = |prefix: &str| header_line(&up, prefix);
-    let max_hold = line("-- Lock: ")
+/// How long the header says the phase holds its lock at most, when it says.
+fn max_hold(phase: &PhaseFiles) -> Option<Duration> {
+    phase
+        .lock
         .split_once("held at most ")
         .and_then(|(_, r)| r.split_once(" s at a time"))
-        .map(|(secs, _)| Duration::from_secs(secs.parse().expect("seconds")));
-    let irreversible = line("-- Rollback: ").starts_with("none, IRREVERSIBLE");
-    PhaseFiles {
-        name: up_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        after_all_instances: line("-- Deploy: ").starts_with("only after every application"),
-        before_release: line("-- Deploy: ").starts_with("before the application release"),
-        max_hold,
-        pins_algorithm: line("-- Lock: ").contains("(ALGORITHM="),
-        verify: line("-- Verify: ").trim_end_matches(';').to_string(),
-        expected: line("--   expect: "),
-        irreversible,
-        has_rollback_steps: !irreversible
-            && down.lines().any(|l| !l.is_empty() && !l.starts_with("--")),
-        up,
-        down,
-    }
+        .map(|(secs, _)| Duration::from_secs(secs.parse().expect("seconds")))
+}
+
+/// The header's lock reason names an `ALGORITHM=` pin.
+fn pins_algorithm(phase: &PhaseFiles) -> bool {
+    phase.lock.contains("(ALGORITHM=")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -824,7 +788,7 @@ fn apply_phase(db: &MariaDb, model: &Model, phase: &PhaseFiles) {
         "{}: verify query",
         phase.name
     );
-    if phase.max_hold.is_some() && phase.pins_algorithm {
+    if max_hold(phase).is_some() && pins_algorithm(phase) {
         if let Err(unpinned) = alters_are_pinned_online(&phase.up) {
             panic!(
                 "{}: the header bounds the lock by an online algorithm, but `{unpinned}` \
@@ -939,10 +903,10 @@ fn run_plan_as_framework(
     for file in files {
         run_as_framework(&db, layout, file);
         let text = std::fs::read_to_string(&file.path).expect("read");
-        let verify = header_line(&text, "-- Verify: ");
+        let (verify, expected) = plan_files::verify_of(&text);
         assert_eq!(
-            query_one(&db, verify.trim_end_matches(';')),
-            header_line(&text, "--   expect: "),
+            query_one(&db, &verify),
+            expected,
             "{context}: verify of {}",
             file.path.display()
         );

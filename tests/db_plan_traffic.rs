@@ -1027,7 +1027,8 @@ fn every_convention_runs_as_its_framework_runs_it() {
             let before = schema(&db, scenario.table);
             for file in files {
                 run_as_framework(&db, convention, file, Direction::Up);
-                let phase = read_header(&std::fs::read_to_string(&file.path).expect("read"));
+                let phase =
+                    plan_files::verify_of(&std::fs::read_to_string(&file.path).expect("read"));
                 assert_eq!(
                     query_one(&db, &phase.0),
                     phase.1,
@@ -1056,18 +1057,6 @@ fn every_convention_runs_as_its_framework_runs_it() {
 }
 
 /// The verify query and expected answer of a file's header.
-fn read_header(text: &str) -> (String, String) {
-    let find = |prefix: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .unwrap_or_else(|| panic!("no {prefix:?} in {text}"))
-            .to_string()
-    };
-    (
-        find("-- Verify: ").trim_end_matches(';').to_string(),
-        find("--   expect: "),
-    )
-}
 
 #[test]
 fn a_failed_concurrent_build_is_detected_and_retried_as_the_header_says() {

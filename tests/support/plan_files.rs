@@ -11,6 +11,8 @@ pub struct PhaseFiles {
     pub after_all_instances: bool,
     pub before_release: bool,
     pub lock_mode: String,
+    /// The header's whole lock line (after `-- Lock: `).
+    pub lock: String,
     /// The header says the lock covers catalogue changes only: no rewrite, no scan.
     pub catalogue_only: bool,
     pub verify: String,
@@ -47,16 +49,29 @@ pub fn plan(create: &str, change: &str, args: &[&str]) -> Result<Vec<PhaseFiles>
     Ok(ups.iter().map(|up| read_phase(up)).collect())
 }
 
+/// The rest of the header line of `text` that starts with `prefix`.
+pub fn header_line(text: &str, prefix: &str) -> String {
+    text.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("header line {prefix:?} missing in {text}"))
+        .to_string()
+}
+
+/// A phase file's verify query and the answer its header expects.
+pub fn verify_of(text: &str) -> (String, String) {
+    (
+        header_line(text, "-- Verify: ")
+            .trim_end_matches(';')
+            .to_string(),
+        header_line(text, "--   expect: "),
+    )
+}
+
 pub fn read_phase(up_path: &Path) -> PhaseFiles {
     let up = std::fs::read_to_string(up_path).expect("read up");
     let down_path = up_path.to_string_lossy().replace(".up.sql", ".down.sql");
     let down = std::fs::read_to_string(down_path).expect("read down");
-    let line = |prefix: &str| -> String {
-        up.lines()
-            .find_map(|l| l.strip_prefix(prefix))
-            .unwrap_or_else(|| panic!("header line {prefix:?} missing in {up}"))
-            .to_string()
-    };
+    let line = |prefix: &str| header_line(&up, prefix);
     let phase = line("-- Phase ");
     let kind = phase
         .split_once(", ")
@@ -78,6 +93,7 @@ pub fn read_phase(up_path: &Path) -> PhaseFiles {
         after_all_instances: deploy.starts_with("only after every application instance"),
         before_release: deploy.starts_with("before the application release"),
         lock_mode: pg_locks_name(mode),
+        lock: lock.clone(),
         catalogue_only,
         verify: verify.trim_end_matches(';').to_string(),
         expected: line("--   expect: "),
