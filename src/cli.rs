@@ -552,7 +552,7 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
         color: ColorChoice::Never,
         statistics: false,
         allow_no_files: false,
-        stats: None,
+        stats: args.stats.clone(),
     })
     .map_err(|e| e.to_string())?;
     let output = crate::plan::command::run(args, &settings).map_err(|e| e.to_string())?;

@@ -304,7 +304,7 @@ impl LockDuration {
 
 /// `about 3 to 8 minutes`, `about 300 ms to 2 seconds`: each bound in the unit that reads
 /// best, the unit said once when both share it; `under 1 ms` below what a bound can show.
-fn seconds_range(low: f64, high: f64) -> String {
+pub fn seconds_range(low: f64, high: f64) -> String {
     if high < 0.0005 {
         return "under 1 ms".to_string();
     }

@@ -1,8 +1,11 @@
 //! `lockstep plan --write` for MySQL in every layout it writes: the files (snapshots), and
 //! `lockstep check` on the folder afterwards finds nothing in them, not even a note.
 
+mod support;
+
 use assert_cmd::Command;
 use std::path::Path;
+use support::plan_files::{kept_for_later, written_files};
 
 /// A migration that creates the tables, and the statement to plan.
 struct Case {
@@ -119,24 +122,6 @@ fn lockstep(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// Every file of `dir` except the starting ones, sorted, under a banner with its name.
-fn written_files(dir: &Path, skip: &[&str]) -> String {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("read dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| !skip.contains(&n.as_str()))
-        .collect();
-    names.sort_by(|a, b| lockstep::discover::natural_cmp(a, b));
-    names
-        .iter()
-        .map(|n| {
-            let text = std::fs::read_to_string(dir.join(n)).expect("read file");
-            format!("==== {n} ====\n{text}")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn mysql_plans_are_written_in_each_layout_and_pass_check() {
     for case in &CASES {
@@ -155,8 +140,14 @@ fn mysql_plans_are_written_in_each_layout_and_pass_check() {
 
             // The plan replaces the statement: without it, the folder must lint clean.
             std::fs::remove_file(db.join(layout.change_name)).expect("remove");
-            let files = written_files(&db, &[layout.create_name]);
+            let mut files = written_files(&db, &[layout.create_name]);
+            let (kept, pending) = kept_for_later(&db);
+            files.push_str(&kept);
             insta::assert_snapshot!(format!("mysql__{}__{}", case.name, layout.name), files);
+            for dir in &pending {
+                let (code, _, stderr) = lockstep(temp.path(), &["release", &dir.to_string_lossy()]);
+                assert_eq!(code, 0, "{} / {}: {stderr}", case.name, layout.name);
+            }
             let (code, report, stderr) =
                 lockstep(temp.path(), &["check", "db", "--fail-on", "note"]);
             assert_eq!(

@@ -1,8 +1,11 @@
 //! `lockstep plan --write` in every convention it writes: the files it writes (snapshots),
 //! and `lockstep check` on the folder afterwards finds nothing in them.
 
+mod support;
+
 use assert_cmd::Command;
 use std::path::Path;
+use support::plan_files::{kept_for_later, written_files};
 
 /// A migration that creates the tables, and the statement to plan.
 struct Case {
@@ -202,38 +205,6 @@ fn lockstep(dir: &Path, args: &[&str]) -> (i32, String, String) {
     )
 }
 
-/// Every file under `dir` except the starting ones, sorted, under a banner with its path
-/// from `dir` (Diesel and Prisma write a folder per phase).
-fn written_files(dir: &Path, skip: &[&str]) -> String {
-    fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).expect("read dir") {
-            let entry = entry.expect("entry");
-            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
-            if name == ".lockstep-pending" {
-                // Listed on its own, as what waits for a later release.
-                continue;
-            }
-            if entry.path().is_dir() {
-                walk(&entry.path(), &format!("{name}/"), out);
-            } else {
-                out.push(name);
-            }
-        }
-    }
-    let mut names = Vec::new();
-    walk(dir, "", &mut names);
-    names.retain(|n| !skip.contains(&n.as_str()));
-    names.sort_by(|a, b| lockstep::discover::natural_cmp(a, b));
-    names
-        .iter()
-        .map(|n| {
-            let text = std::fs::read_to_string(dir.join(n)).expect("read file");
-            format!("==== {n} ====\n{text}")
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 #[test]
 fn plans_are_written_in_each_convention_and_pass_check() {
     for case in &CASES {
@@ -261,17 +232,8 @@ fn plans_are_written_in_each_convention_and_pass_check() {
             // the phases kept for a later release moved in.
             std::fs::remove_file(db.join(convention.change_name)).expect("remove");
             let mut files = written_files(&db, &[convention.create_name]);
-            let pending_root = db.join(".lockstep-pending");
-            let pending: Vec<std::path::PathBuf> = std::fs::read_dir(&pending_root)
-                .map(|dirs| dirs.map(|d| d.expect("entry").path()).collect())
-                .unwrap_or_default();
-            for dir in &pending {
-                files.push_str(&format!(
-                    "\n==== kept for a later release in {} ====\n",
-                    dir.file_name().expect("name").to_string_lossy()
-                ));
-                files.push_str(&written_files(dir, &[]));
-            }
+            let (kept, pending) = kept_for_later(&db);
+            files.push_str(&kept);
             insta::assert_snapshot!(format!("{}__{}", case.name, convention.name), files);
             for dir in &pending {
                 let (code, _, stderr) = lockstep(temp.path(), &["release", &dir.to_string_lossy()]);

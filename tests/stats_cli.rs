@@ -296,3 +296,73 @@ fn a_foreign_key_is_estimated_on_the_larger_table_and_unknown_when_either_is() {
         ]
     );
 }
+
+/// `plan --stats`: the phases whose work grows with the table say how long they take on it
+/// (a backfill as batches, pauses included); a table the file does not know is said so.
+#[test]
+fn plan_phases_state_their_duration_from_the_stats_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stats.json"), stats_json()).unwrap();
+    std::fs::write(
+        dir.path().join("V1__create.sql"),
+        "CREATE TABLE orders (id bigint PRIMARY KEY, n int NOT NULL);\n\
+         CREATE TABLE elsewhere (id bigint PRIMARY KEY, n int NOT NULL);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("V2__widen.sql"),
+        "ALTER TABLE orders ALTER COLUMN n TYPE bigint;\n\
+         ALTER TABLE elsewhere ALTER COLUMN n TYPE bigint;\n",
+    )
+    .unwrap();
+    let output = Command::cargo_bin("lockstep")
+        .unwrap()
+        .current_dir(dir.path())
+        .args([
+            "plan",
+            "V2__widen.sql",
+            "--stats",
+            "stats.json",
+            "--pause-ms",
+            "100",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let script = String::from_utf8_lossy(&output.stdout);
+    let expected: Vec<&str> = script
+        .lines()
+        .filter(|l| l.starts_with("-- Expected: "))
+        .collect();
+    // 300 million rows in batches of 10,000: 30,000 batches, each pausing 100 ms.
+    assert!(
+        expected
+            .iter()
+            .any(|l| l.contains("30000 batches of up to 10000 rows")
+                && l.contains("hours")
+                && l.contains("changes 300,000,000 rows")),
+        "{expected:#?}"
+    );
+    assert!(
+        expected.iter().any(|l| l.contains("scans 41")),
+        "the validation of the NOT NULL check scans the heap: {expected:#?}"
+    );
+    assert!(
+        expected
+            .iter()
+            .any(|l| l.contains("elsewhere is not in the stats file")),
+        "{expected:#?}"
+    );
+    // Without a stats file nothing is estimated.
+    let plain = Command::cargo_bin("lockstep")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["plan", "V2__widen.sql"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("-- Expected:"));
+}

@@ -2,7 +2,7 @@
 //! phase files or write them (atomically, never over an existing file without `--force`).
 
 use super::render::{self, Convention, OutFile};
-use super::{pending, plan_statement, Deploy, Plan, PlanError, PlanOptions, PLANNED};
+use super::{expected, pending, plan_statement, Deploy, Plan, PlanError, PlanOptions, PLANNED};
 use crate::config::Settings;
 use crate::dialect::Dialect;
 use crate::discover::{discover, DiscoverRequest, MigrationFile};
@@ -46,6 +46,10 @@ pub struct PlanArgs {
     /// Replace files that already exist.
     #[arg(long)]
     pub force: bool,
+    /// A stats file (`lockstep stats`): each backfill, index build and validation phase
+    /// says how long it takes on the table's size (default: `stats` in the config).
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -105,9 +109,10 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
         // `V1_23__x.sql`: the phases keep the project's separator, `V1_23_1__`.
         versions = versions.iter().map(|v| v.replace('.', "_")).collect();
     }
+    let durations = expected::phase_durations(&plans, settings.stats.as_deref(), &options);
     let files = match settings.target.dialect {
-        Dialect::Postgres => render::files(&plans, convention, &versions),
-        Dialect::Mysql => super::mysql::render::files(&plans, convention, &versions)?,
+        Dialect::Postgres => render::files(&plans, convention, &versions, &durations),
+        Dialect::Mysql => super::mysql::render::files(&plans, convention, &versions, &durations)?,
     };
     match (&args.out, args.write) {
         (Some(dir), _) => Ok(Output {

@@ -24,6 +24,7 @@ pub mod command;
 mod constraint;
 mod dependants;
 mod drop;
+mod expected;
 mod index;
 mod key;
 mod mysql;

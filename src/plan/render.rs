@@ -161,8 +161,13 @@ fn folder_versions(base: &str, count: usize) -> Vec<String> {
 }
 
 /// Every file of the plans, phase after phase, numbered from `versions`.
-pub fn files(plans: &[Plan], convention: Convention, versions: &[String]) -> Vec<OutFile> {
-    files_with(plans, convention, versions, phase_files)
+pub fn files(
+    plans: &[Plan],
+    convention: Convention,
+    versions: &[String],
+    expected: &[Option<String>],
+) -> Vec<OutFile> {
+    files_with(plans, convention, versions, expected, phase_files)
 }
 
 /// The files of every phase, named and numbered, with `phase_files` writing one phase's.
@@ -170,6 +175,7 @@ pub(super) fn files_with(
     plans: &[Plan],
     convention: Convention,
     versions: &[String],
+    expected: &[Option<String>],
     phase_files: fn(&PhaseContext, &Names, usize) -> Vec<OutFile>,
 ) -> Vec<OutFile> {
     let phases: Vec<(&Plan, usize, &Phase)> = plans
@@ -191,6 +197,7 @@ pub(super) fn files_with(
             phase,
             convention,
             rollback_at: &names.rollback_at,
+            expected: expected.get(index).and_then(Option::as_deref),
         };
         out.extend(phase_files(&context, &names, index));
     }
@@ -255,6 +262,8 @@ pub(super) struct PhaseContext<'a> {
     pub(super) phase: &'a Phase,
     pub(super) convention: Convention,
     pub(super) rollback_at: &'a str,
+    /// How long the phase's work takes on the tables of the stats file, when one is given.
+    pub(super) expected: Option<&'a str>,
 }
 
 fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFile> {
@@ -346,6 +355,7 @@ fn header(context: &PhaseContext) -> String {
         format_args!("-- Transaction: {}.", transaction_note(context)),
     );
     comment_line(&mut h, format_args!("-- Lock: {}.", phase.lock.describe()));
+    expected_line(&mut h, context);
     if phase.steps.iter().any(|s| s.strong_lock) {
         comment_line(&mut h, format_args!("-- Lock wait: at most {LOCK_TIMEOUT} (lock_timeout). On SQLSTATE 55P03 (lock_not_available) nothing changed: run the migration again, at a quieter time if it keeps timing out."));
     }
@@ -374,6 +384,13 @@ fn header(context: &PhaseContext) -> String {
     }
     notes_about(&mut h, context);
     h
+}
+
+/// The header line that says how long the phase's work takes, from the stats file.
+pub(super) fn expected_line(header: &mut String, context: &PhaseContext) {
+    if let Some(expected) = context.expected {
+        comment_line(header, format_args!("-- Expected: {expected}."));
+    }
 }
 
 /// The plan's notes about the phase of `context`, as header lines.

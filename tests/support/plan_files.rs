@@ -132,3 +132,55 @@ pub fn redo_after_rollback(kind: &str) -> Option<&'static str> {
         _ => None,
     }
 }
+
+/// Every file under `dir` except the starting ones, sorted, under a banner with its path
+/// from `dir` (Diesel and Prisma write a folder per phase).
+pub fn written_files(dir: &Path, skip: &[&str]) -> String {
+    fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let entry = entry.expect("entry");
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if name == ".lockstep-pending" {
+                // Listed on its own, as what waits for a later release.
+                continue;
+            }
+            if entry.path().is_dir() {
+                walk(&entry.path(), &format!("{name}/"), out);
+            } else {
+                out.push(name);
+            }
+        }
+    }
+    let mut names = Vec::new();
+    walk(dir, "", &mut names);
+    names.retain(|n| !skip.contains(&n.as_str()));
+    names.sort_by(|a, b| lockstep::discover::natural_cmp(a, b));
+    names
+        .iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(dir.join(n)).expect("read file");
+            format!("==== {n} ====\n{text}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The phases `plan --write` kept for a later release in `folder`, listed as
+/// [`written_files`] lists a folder, and their pending folders.
+pub fn kept_for_later(folder: &Path) -> (String, Vec<PathBuf>) {
+    let mut pending: Vec<PathBuf> = std::fs::read_dir(folder.join(".lockstep-pending"))
+        .map(|dirs| dirs.map(|d| d.expect("entry").path()).collect())
+        .unwrap_or_default();
+    pending.sort();
+    let listed = pending
+        .iter()
+        .map(|dir| {
+            format!(
+                "\n==== kept for a later release in {} ====\n{}",
+                dir.file_name().expect("name").to_string_lossy(),
+                written_files(dir, &[])
+            )
+        })
+        .collect();
+    (listed, pending)
+}

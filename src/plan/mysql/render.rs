@@ -20,8 +20,8 @@
 //! backfill's `COMMIT` per batch ends whichever transaction is open.
 
 use super::super::render::{
-    comment_line, files_with, notes_about, phase_opening, rollback_header, Convention, Names,
-    OutFile, PhaseContext, Role,
+    comment_line, expected_line, files_with, notes_about, phase_opening, rollback_header,
+    Convention, Names, OutFile, PhaseContext, Role,
 };
 use super::super::{Plan, PlanError, Rollback, Step};
 use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
@@ -32,6 +32,7 @@ pub fn files(
     plans: &[Plan],
     convention: Convention,
     versions: &[String],
+    expected: &[Option<String>],
 ) -> Result<Vec<OutFile>, PlanError> {
     if matches!(
         convention,
@@ -41,7 +42,13 @@ pub fn files(
             "lockstep plan writes MySQL plans for flyway, golang-migrate, dbmate, goose and plain; use one of those with --layout".into(),
         ));
     }
-    Ok(files_with(plans, convention, versions, phase_files))
+    Ok(files_with(
+        plans,
+        convention,
+        versions,
+        expected,
+        phase_files,
+    ))
 }
 
 fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFile> {
@@ -80,6 +87,7 @@ fn header(context: &PhaseContext) -> String {
         format_args!("-- Session: {}.", session_note(context.convention)),
     );
     comment_line(&mut h, format_args!("-- Lock: {}.", phase.lock.describe()));
+    expected_line(&mut h, context);
     if phase.steps.iter().any(|s| s.strong_lock) {
         comment_line(&mut h, format_args!("-- Lock wait: at most {LOCK_WAIT_TIMEOUT_SECS} s (lock_wait_timeout). On ERROR 1205 (Lock wait timeout exceeded) the waiting statement changed nothing: run the rollback, then the phase again, at a quieter time if it keeps timing out."));
     }
