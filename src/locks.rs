@@ -9,8 +9,8 @@ use crate::catalog::Catalog;
 use crate::diagnostic::{LockMode, TableEffect, TableLock};
 use crate::dialect::{Dialect, Target};
 use crate::statement::{
-    AlterAction, ColumnDef, ConstraintKind, DataType, Generated, ObjectName, ReindexScope,
-    Statement, StatementKind, Volatility,
+    AlterAction, ColumnDef, ConstraintKind, DataType, Generated, ObjectName, Partitioning,
+    ReindexScope, Statement, StatementKind, Volatility,
 };
 
 /// The table locks `statement` takes, strongest per table, in statement order. MySQL's
@@ -31,8 +31,19 @@ pub fn statement_locks(
             name,
             columns,
             constraints,
+            partitioning,
             ..
         } => {
+            // A new partition locks its parent ACCESS EXCLUSIVE, and a DEFAULT partition too,
+            // which it reads for rows that now belong to the new one.
+            if let Partitioning::Of { parent, default } = partitioning {
+                locks.add(parent, AccessExclusive, TableEffect::None);
+                if !default {
+                    if let Some(fallback) = catalog.default_partition(parent) {
+                        locks.add(fallback, AccessExclusive, TableEffect::Scan);
+                    }
+                }
+            }
             // A new table is invisible to others; only the other tables it references are
             // locked (a key referencing the table itself locks nothing anyone can see).
             let referenced = columns.iter().filter_map(|c| c.references.as_ref()).chain(

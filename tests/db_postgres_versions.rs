@@ -141,7 +141,11 @@ fn assert_the_model_matches_every_major(setup: &str, cases: &[&str]) {
                 .measure(setup, sql)
                 .unwrap_or_else(|err| panic!("{major}: {sql}: {err}"));
             let modelled = modelled_locks(&format!("{setup}\n{sql};"), major);
-            assert_eq!(modelled, measured.locks, "PostgreSQL {major}: {sql}");
+            // A table the statement creates is seen by no other session until it commits:
+            // the model leaves its lock out.
+            let mut visible = measured.locks.clone();
+            visible.retain(|table, _| !measured.created.contains(table));
+            assert_eq!(modelled, visible, "PostgreSQL {major}: {sql}");
             assert!(
                 measured.rewritten.is_empty(),
                 "{major}: {sql}: {measured:?}"
@@ -256,7 +260,9 @@ fn a_named_not_null_is_added_not_valid_and_validated_from_18() {
 
 /// Partitions: ATTACH PARTITION takes SHARE UPDATE EXCLUSIVE on the parent and ACCESS
 /// EXCLUSIVE on the table attached and on the default partition, which are read; CREATE
-/// INDEX on the parent locks every partition, ON ONLY the parent alone.
+/// INDEX on the parent locks every partition, ON ONLY the parent alone; a new partition
+/// (CREATE TABLE ... PARTITION OF) locks the parent and the default partition ACCESS
+/// EXCLUSIVE.
 #[test]
 fn partition_statements_lock_what_the_model_says() {
     let setup = "CREATE TABLE m (id bigint NOT NULL, v int) PARTITION BY RANGE (id);\n\
@@ -269,6 +275,7 @@ fn partition_statements_lock_what_the_model_says() {
         "ALTER TABLE m ATTACH PARTITION m_new FOR VALUES FROM (5000) TO (6000)",
         "CREATE INDEX m_v ON m (v)",
         "CREATE INDEX m_v ON ONLY m (v)",
+        "CREATE TABLE m_mid PARTITION OF m FOR VALUES FROM (9000) TO (9500)",
     ];
     assert_the_model_matches_every_major(setup, &cases);
 }
