@@ -747,12 +747,16 @@ fn describe_flat(framework: FlatFramework, entry: &FlatEntry) -> (SortKey, Migra
     (key, file)
 }
 
-/// Plain files sort by name; `<name>.rollback.sql` is the rollback of `<name>.sql` and
-/// comes right after it.
+/// Plain files sort by name; `<name>.rollback.sql` is the rollback of `<name>.sql`, and
+/// `<name>.down.sql` of `<name>.up.sql` (Authelia's `V0001.Initial_Schema.up.sql`), each
+/// coming right after its up file.
 fn plain_position(name: &str) -> (SortKey, Direction, Option<&str>) {
-    let (up_name, direction) = match name.strip_suffix(".rollback.sql") {
-        Some(stem) => (format!("{stem}.sql"), Direction::Down),
-        None => (name.to_string(), Direction::Up),
+    let (up_name, direction) = if let Some(stem) = name.strip_suffix(".rollback.sql") {
+        (format!("{stem}.sql"), Direction::Down)
+    } else if let Some(stem) = name.strip_suffix(".down.sql") {
+        (format!("{stem}.up.sql"), Direction::Down)
+    } else {
+        (name.to_string(), Direction::Up)
     };
     // The up file's name orders the pair; the rank puts the rollback second.
     let key = SortKey {

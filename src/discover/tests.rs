@@ -537,6 +537,31 @@ fn plain_rollback_files_follow_their_up_file() {
     );
 }
 
+/// Authelia's layout: `V0001.Initial_Schema.up.sql` with its `.down.sql`, which sorts
+/// before it by name but is its rollback.
+#[test]
+fn plain_down_files_follow_their_up_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for name in [
+        "V0001.Initial_Schema.down.sql",
+        "V0001.Initial_Schema.up.sql",
+        "V0002.Webauthn.down.sql",
+        "V0002.Webauthn.up.sql",
+    ] {
+        write(&dir.path().join(name), "SELECT 1;\n");
+    }
+    let discovery = discover(&request(vec![dir.path().to_path_buf()]));
+    assert_eq!(
+        rows(single_set(&discovery)),
+        vec![
+            row("V0001.Initial_Schema.up.sql", Up, None, false, true),
+            row("V0001.Initial_Schema.down.sql", Down, None, false, true),
+            row("V0002.Webauthn.up.sql", Up, None, false, true),
+            row("V0002.Webauthn.down.sql", Down, None, false, true),
+        ]
+    );
+}
+
 #[test]
 fn skipped_and_hidden_folders_are_not_walked() {
     let dir = tempfile::tempdir().expect("tempdir");
