@@ -69,7 +69,7 @@ pub fn statement_locks(
             } else {
                 locks.add(&index.table, mode, TableEffect::Scan);
                 // Without ONLY the index is built on every partition, under the same lock.
-                if partitioned && !index.only {
+                if partitioned {
                     for partition in catalog.partitions(&index.table) {
                         locks.add(&partition.name, mode, TableEffect::Scan);
                     }

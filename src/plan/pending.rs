@@ -206,7 +206,7 @@ fn newest_version(folder: &Path) -> Option<String> {
 }
 
 /// Versions compare run of digits by run of digits, as numbers: `2.10` after `2.9`,
-/// Diesel's `2024-01-15-103000` by date and time.
+/// `0009` equal to `9`, `1_2` to `1.2`, Diesel's `2024-01-15-103000` by date and time.
 pub fn version_order(a: &str, b: &str) -> std::cmp::Ordering {
     let parts = |v: &str| -> Vec<u128> {
         v.split(|c: char| !c.is_ascii_digit())

@@ -131,24 +131,21 @@ pub fn versions(
         return Ok((1..=count).map(|i| format!("{base}.{i}")).collect());
     }
     if convention.folder_per_migration() {
-        return Ok(folder_versions(base, count));
+        return Ok(versions_after(base, count));
     }
-    let number: u128 = base.parse().map_err(|_| {
-        PlanError(format!(
+    if base.parse::<u128>().is_err() {
+        return Err(PlanError(format!(
             "cannot number the phase files after version `{base}`: {} versions are whole numbers",
             convention.name()
-        ))
-    })?;
-    let width = base.len();
-    Ok((1..=count as u128)
-        .map(|i| format!("{:0width$}", number + i))
-        .collect())
+        )));
+    }
+    Ok(versions_after(base, count))
 }
 
-/// Diesel and Prisma order migration folders by name: the versions after `base` count on
-/// from its last run of digits (`2024-01-15-103000` -> `2024-01-15-103001`), keeping its
-/// width; the tools read the version as text, not as a time.
-fn folder_versions(base: &str, count: usize) -> Vec<String> {
+/// The versions after `base`, counting on from its last run of digits and keeping its
+/// width: `000009` -> `000010`, Diesel's `2024-01-15-103000` -> `2024-01-15-103001` (Diesel
+/// and Prisma read the version as text, not as a time).
+fn versions_after(base: &str, count: usize) -> Vec<String> {
     let digits_from = base
         .rfind(|c: char| !c.is_ascii_digit())
         .map_or(0, |i| i + 1);
