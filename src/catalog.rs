@@ -6,6 +6,7 @@
 //! live in the default schema (`public` on PostgreSQL, the current database on MySQL).
 
 use crate::dialect::Dialect;
+use crate::names;
 use crate::statement::{
     AlterAction, ColumnDef, ConstraintKind, DataType, Expr, Ident, IndexDef, ObjectName,
     Partitioning, Statement, StatementKind,
@@ -48,9 +49,9 @@ impl CatalogConstraint {
         match (&self.name, &self.kind) {
             (Some(name), _) => name == key,
             (None, ConstraintKind::ForeignKey { columns, .. }) => {
-                let columns: Vec<String> = columns.iter().map(Ident::key).collect();
-                let default = format!("{table}_{}_fkey", columns.join("_"));
-                default.len() <= 63 && default == key
+                let default =
+                    names::postgres_name(table, Some(&names::column_list_name(columns)), "fkey");
+                default.value == key
             }
             (None, _) => false,
         }
@@ -580,6 +581,7 @@ fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
             columns: vec![def.name.clone()],
             references: references.clone(),
             referred_columns: Vec::new(),
+            clauses: String::new(),
         });
     primary_key
         .into_iter()

@@ -21,6 +21,7 @@ pub mod input;
 pub mod layout;
 pub mod locks;
 pub mod mysql;
+pub mod names;
 pub mod parse;
 pub mod plan;
 pub mod report;

@@ -6,42 +6,92 @@
 
 use crate::span::Span;
 
-/// An identifier as written, with whether it was quoted (quoting disables case folding).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// An identifier as written, with the quote character it was written in, if any
+/// (quoting disables case folding in PostgreSQL). Two identifiers are equal when they
+/// are written alike up to the quote character: `` `a` `` and `"a"` name the same thing.
+#[derive(Clone, Debug)]
 pub struct Ident {
     pub value: String,
-    pub quoted: bool,
+    /// `"` (PostgreSQL, ANSI) or `` ` `` (MySQL) when the source quoted the name.
+    pub quote: Option<char>,
 }
 
 impl Ident {
     pub fn new(value: impl Into<String>) -> Ident {
         Ident {
             value: value.into(),
-            quoted: false,
+            quote: None,
         }
     }
 
+    /// A double-quoted identifier.
     pub fn quoted(value: impl Into<String>) -> Ident {
         Ident {
             value: value.into(),
-            quoted: true,
+            quote: Some('"'),
         }
+    }
+
+    pub fn is_quoted(&self) -> bool {
+        self.quote.is_some()
     }
 
     /// The catalogue key: unquoted names fold to lower case (PostgreSQL folds to lower;
     /// MySQL compares table names case-insensitively on the common configurations).
     pub fn key(&self) -> String {
-        if self.quoted {
+        if self.is_quoted() {
             self.value.clone()
         } else {
             self.value.to_lowercase()
         }
     }
+
+    /// Whether printing the name without its quotes would name something else or fail
+    /// to parse: a case PostgreSQL would fold, a character outside a plain name, or a
+    /// keyword. (With backquotes, MySQL's rules: case does not matter there.)
+    fn needs_its_quotes(&self, quote: char) -> bool {
+        let value = self.value.as_str();
+        let plain_char = |c: char| match quote {
+            '`' => c.is_ascii_alphanumeric() || c == '_' || c == '$',
+            _ => c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$',
+        };
+        let keyword = value.to_ascii_uppercase();
+        value.is_empty()
+            || value.starts_with(|c: char| c.is_ascii_digit() || c == '$')
+            || !value.chars().all(plain_char)
+            || sqlparser::keywords::ALL_KEYWORDS
+                .binary_search(&keyword.as_str())
+                .is_ok()
+    }
 }
 
+impl PartialEq for Ident {
+    fn eq(&self, other: &Ident) -> bool {
+        self.value == other.value && self.is_quoted() == other.is_quoted()
+    }
+}
+
+impl Eq for Ident {}
+
+impl std::hash::Hash for Ident {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
+        self.is_quoted().hash(state);
+    }
+}
+
+/// The identifier as SQL that names the same object: a quoted name keeps its quotes when
+/// it needs them (`"ProjectAlert"`, `` `order` ``), so SQL printed in help and fixes runs as
+/// shown.
 impl std::fmt::Display for Ident {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.value)
+        match self.quote {
+            Some(quote) if self.needs_its_quotes(quote) => {
+                let doubled = format!("{quote}{quote}");
+                write!(f, "{quote}{}{quote}", self.value.replace(quote, &doubled))
+            }
+            _ => f.write_str(&self.value),
+        }
     }
 }
 
@@ -211,6 +261,9 @@ pub enum ConstraintKind {
         columns: Vec<Ident>,
         references: ObjectName,
         referred_columns: Vec<Ident>,
+        /// What follows the referenced columns (`ON DELETE CASCADE DEFERRABLE`), so advice
+        /// and plans that rewrite the key keep it; empty when there is nothing.
+        clauses: String,
     },
     Check {
         expr: String,
@@ -555,5 +608,46 @@ impl StatementKind {
                 | StatementKind::Delete { .. }
                 | StatementKind::Insert { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(value: &str, quote: char) -> String {
+        Ident {
+            value: value.to_string(),
+            quote: Some(quote),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_quoted_name_keeps_the_quotes_it_needs_to_name_the_same_object() {
+        assert_eq!(written("ProjectAlert", '"'), "\"ProjectAlert\"");
+        assert_eq!(written("order", '"'), "\"order\"");
+        assert_eq!(written("with space", '"'), "\"with space\"");
+        assert_eq!(written("say \"hi\"", '"'), "\"say \"\"hi\"\"\"");
+        assert_eq!(written("1st", '"'), "\"1st\"");
+        // Quotes PostgreSQL would read the same without are dropped.
+        assert_eq!(written("orders", '"'), "orders");
+        // MySQL: case does not need backquotes, keywords and odd characters do.
+        assert_eq!(written("Orders", '`'), "Orders");
+        assert_eq!(written("order", '`'), "`order`");
+        assert_eq!(written("a`b", '`'), "`a``b`");
+        assert_eq!(Ident::new("Orders").to_string(), "Orders");
+    }
+
+    #[test]
+    fn the_quote_character_does_not_change_which_name_it_is() {
+        assert_eq!(
+            Ident {
+                value: "a".into(),
+                quote: Some('`')
+            },
+            Ident::quoted("a")
+        );
+        assert_ne!(Ident::new("a"), Ident::quoted("a"));
     }
 }

@@ -140,7 +140,7 @@ fn drop(
 fn ident(i: &ast::Ident) -> Ident {
     Ident {
         value: i.value.clone(),
-        quoted: i.quote_style.is_some(),
+        quote: i.quote_style,
     }
 }
 
@@ -273,6 +273,7 @@ fn constraint(c: &ast::TableConstraint) -> Option<Constraint> {
                 columns: f.columns.iter().map(ident).collect(),
                 references: object_name(&f.foreign_table)?,
                 referred_columns: f.referred_columns.iter().map(ident).collect(),
+                clauses: foreign_key_clauses(f),
             },
         ),
         T::Check(ch) => (
@@ -289,6 +290,25 @@ fn constraint(c: &ast::TableConstraint) -> Option<Constraint> {
         kind,
         not_valid: false,
     })
+}
+
+/// The clauses after a foreign key's referenced columns, in the order PostgreSQL and
+/// MySQL accept them.
+fn foreign_key_clauses(f: &ast::ForeignKeyConstraint) -> String {
+    let mut clauses = Vec::new();
+    if let Some(kind) = &f.match_kind {
+        clauses.push(kind.to_string());
+    }
+    if let Some(action) = &f.on_delete {
+        clauses.push(format!("ON DELETE {action}"));
+    }
+    if let Some(action) = &f.on_update {
+        clauses.push(format!("ON UPDATE {action}"));
+    }
+    if let Some(characteristics) = &f.characteristics {
+        clauses.push(characteristics.to_string());
+    }
+    clauses.join(" ")
 }
 
 fn position(p: &Option<ast::MySQLColumnPosition>) -> Option<ColumnPosition> {

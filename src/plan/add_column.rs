@@ -18,6 +18,7 @@ use super::{
 };
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
+use crate::names;
 use crate::statement::{ColumnDef, DataType, Expr, ObjectName, Volatility};
 
 /// `None` when adding this column needs no plan (or another recipe's).
@@ -134,7 +135,7 @@ fn serial(
     let integer = column.data_type.serial_storage().unwrap_or("integer");
     let sequence = ObjectName {
         schema: table.schema.clone(),
-        name: sql::postgres_name(&table.name.key(), Some(&column.name.key()), "seq"),
+        name: names::postgres_name(&table.name.key(), Some(&column.name.key()), "seq"),
     };
     let default = Expr {
         text: format!("nextval({})", sql::literal(&sql::object(&sequence))),

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::catalog::{Catalog, Table};
 use crate::diagnostic::LockMode;
+use crate::names;
 use crate::statement::{Constraint, ConstraintKind, Ident, ObjectName};
 
 /// `ALTER TABLE ... ALTER COLUMN ... SET NOT NULL`; `None` when it needs no plan.
@@ -175,7 +176,7 @@ fn constrain_then_validate(
 /// A constraint's name as PostgreSQL stores it (unquoted names fold to lower case), to
 /// be written quoted when it must be.
 pub fn stored_name(name: &Ident) -> Ident {
-    sql::named(name.key())
+    names::named(name.key())
 }
 
 /// The name PostgreSQL gives an unnamed constraint: `<table>_<columns>_fkey`;
@@ -184,7 +185,7 @@ fn default_name(table: &ObjectName, kind: &ConstraintKind, known: &Table) -> Ide
     let relation = table.name.key();
     match kind {
         ConstraintKind::ForeignKey { columns, .. } => {
-            sql::postgres_name(&relation, Some(&sql::column_list_name(columns)), "fkey")
+            names::postgres_name(&relation, Some(&names::column_list_name(columns)), "fkey")
         }
         ConstraintKind::Check { expr } => {
             let mut used: Vec<String> = sql::identifiers(expr)
@@ -194,11 +195,11 @@ fn default_name(table: &ObjectName, kind: &ConstraintKind, known: &Table) -> Ide
             used.sort();
             used.dedup();
             match used.as_slice() {
-                [column] => sql::postgres_name(&relation, Some(column), "check"),
-                _ => sql::postgres_name(&relation, None, "check"),
+                [column] => names::postgres_name(&relation, Some(column), "check"),
+                _ => names::postgres_name(&relation, None, "check"),
             }
         }
-        _ => sql::postgres_name(&relation, None, "check"),
+        _ => names::postgres_name(&relation, None, "check"),
     }
 }
 

@@ -14,6 +14,7 @@ use super::index::build_phase;
 use super::sql;
 use super::{Phase, PlanError, Step};
 use crate::catalog::{Catalog, Table};
+use crate::names;
 use crate::statement::{ConstraintKind, Ident, ObjectName};
 
 /// An index of the old column, built again on the new one.
@@ -141,7 +142,7 @@ pub fn carried_indexes(
             .map_or(String::new(), |m| format!(" USING {m}"));
         let unique = if index.unique { "UNIQUE " } else { "" };
         carried.push(CarriedIndex {
-            name: sql::named(name.name.clone()),
+            name: names::named(name.name.clone()),
             create: format!(
                 "CREATE {unique}INDEX CONCURRENTLY {} ON {}{method} ({})",
                 sql::ident(&temporary.name),

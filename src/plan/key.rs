@@ -17,6 +17,7 @@ use super::{
 };
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
+use crate::names;
 use crate::statement::{Constraint, ConstraintKind, Ident, ObjectName};
 
 /// `None` unless the constraint is a `UNIQUE` or `PRIMARY KEY` that builds its own index.
@@ -126,9 +127,9 @@ fn unique_index_then_attach(
 fn default_name(table: &ObjectName, columns: &[Ident], primary: bool) -> Ident {
     let relation = table.name.key();
     if primary {
-        sql::postgres_name(&relation, None, "pkey")
+        names::postgres_name(&relation, None, "pkey")
     } else {
-        sql::postgres_name(&relation, Some(&sql::column_list_name(columns)), "key")
+        names::postgres_name(&relation, Some(&names::column_list_name(columns)), "key")
     }
 }
 

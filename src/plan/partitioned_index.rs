@@ -20,6 +20,7 @@ use super::sql;
 use super::{Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
 use crate::catalog::Catalog;
 use crate::diagnostic::LockMode;
+use crate::names;
 use crate::statement::{IndexDef, ObjectName};
 
 pub fn plan(
@@ -51,7 +52,7 @@ pub fn plan(
     for partition in &partitions {
         let child = ObjectName {
             schema: partition.name.schema.clone(),
-            name: sql::named(sql::derived_ident(&[
+            name: names::named(sql::derived_ident(&[
                 &partition.name.name.key(),
                 &name.name.key(),
             ])),

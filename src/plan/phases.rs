@@ -5,6 +5,7 @@ use super::sql;
 use super::{Deploy, Note, Phase, PhaseKind, PhaseLock, PlanOptions, Rollback, Step, Verify};
 use crate::catalog::Column;
 use crate::diagnostic::LockMode;
+use crate::names;
 use crate::statement::{Ident, ObjectName};
 use std::time::Duration;
 
@@ -44,7 +45,7 @@ pub fn move_serial_sequence(table: &ObjectName, old: &Column, new: &Ident) -> Ve
     let t = sql::object(table);
     let sequence = ObjectName {
         schema: table.schema.clone(),
-        name: sql::postgres_name(&table.name.key(), Some(&old.name.key()), "seq"),
+        name: names::postgres_name(&table.name.key(), Some(&old.name.key()), "seq"),
     };
     let n = sql::ident(new);
     vec![
@@ -73,8 +74,8 @@ pub fn keep_not_null_name(
         return None;
     }
     let relation = table.name.key();
-    let current = sql::postgres_name(&relation, Some(&column.key()), "not_null");
-    let wanted = sql::postgres_name(&relation, Some(&named_after.key()), "not_null");
+    let current = names::postgres_name(&relation, Some(&column.key()), "not_null");
+    let wanted = names::postgres_name(&relation, Some(&named_after.key()), "not_null");
     Some(Step::strong(format!(
         "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
         sql::object(table),
@@ -93,7 +94,7 @@ pub fn keep_not_null_name(
 /// - PostgreSQL 11: the validated check only (its `SET NOT NULL` would scan anyway).
 pub fn not_null_phases(table: &ObjectName, column: &Ident, options: &PlanOptions) -> NotNull {
     if options.target.at_least(18, 0, 0) {
-        let name = sql::postgres_name(&table.name.key(), Some(&column.key()), "not_null");
+        let name = names::postgres_name(&table.name.key(), Some(&column.key()), "not_null");
         let mut constrain = constrain_not_null(table, column);
         let t = sql::object(table);
         constrain.summary = format!(

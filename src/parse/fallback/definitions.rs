@@ -121,7 +121,7 @@ fn column_option(c: &mut Cursor<'_>, column: &mut ColumnDef) {
         c.eat_kw("KEY");
         column.unique = true;
     } else if c.eat_kw("REFERENCES") {
-        column.references = references(c).map(|(table, _)| table);
+        column.references = references(c).map(|(table, ..)| table);
     } else if c.eat_kw("CHECK") {
         column.check = c.group().map(|g| g.full_text().to_string());
     } else if c.eat_kw("CONSTRAINT") {
@@ -177,21 +177,24 @@ fn generated(c: &mut Cursor<'_>) -> Option<Generated> {
 
 /// After `REFERENCES`: the table, its column list, and the `MATCH` / `ON DELETE` /
 /// `ON UPDATE` clauses (consumed so that `ON UPDATE` is not read as MySQL's column option).
-fn references(c: &mut Cursor<'_>) -> Option<(ObjectName, Vec<Ident>)> {
+/// `REFERENCES table (columns)` and the clauses after it (`MATCH`, `ON DELETE`, `ON UPDATE`,
+/// `DEFERRABLE`, `INITIALLY ...`), returned as written.
+fn references<'a>(c: &mut Cursor<'a>) -> Option<(ObjectName, Vec<Ident>, &'a str)> {
     let table = c.object_name()?;
     let columns = c.ident_list().unwrap_or_default();
+    let clauses = c.mark();
     loop {
-        if c.eat_kw("MATCH") {
+        if c.eat_kw("MATCH") || c.eat_kw("INITIALLY") {
             c.advance();
         } else if c.is_kw("ON") && (c.is_kw_at(1, "DELETE") || c.is_kw_at(1, "UPDATE")) {
             c.advance();
             c.advance();
             referential_action(c);
-        } else {
+        } else if !(c.eat_kw("DEFERRABLE") || c.eat_kws(&["NOT", "DEFERRABLE"])) {
             break;
         }
     }
-    Some((table, columns))
+    Some((table, columns, c.text_since(clauses)))
 }
 
 fn referential_action(c: &mut Cursor<'_>) {
@@ -258,11 +261,12 @@ pub(super) fn table_constraint(c: &mut Cursor<'_>) -> Option<Constraint> {
         if !c.eat_kw("REFERENCES") {
             return None;
         }
-        let (references, referred_columns) = references(c)?;
+        let (references, referred_columns, clauses) = references(c)?;
         ConstraintKind::ForeignKey {
             columns,
             references,
             referred_columns,
+            clauses: clauses.to_string(),
         }
     } else if c.eat_kw("CHECK") {
         let expr = c.group()?.full_text().to_string();

@@ -357,6 +357,7 @@ fn add_table_constraints() {
                 columns: vec![id("a"), id("b")],
                 references: name("s.p"),
                 referred_columns: vec![id("x"), id("y")],
+                clauses: "ON DELETE CASCADE".to_string(),
             },
             not_valid: true,
         })

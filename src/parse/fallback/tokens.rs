@@ -12,7 +12,7 @@ use crate::statement::{Ident, ObjectName};
 pub(super) enum Tok {
     Word {
         value: String,
-        quoted: bool,
+        quote: Option<char>,
         /// A keyword `sqlparser` knows (unquoted only).
         keyword: bool,
     },
@@ -68,7 +68,7 @@ fn convert(token: Token) -> Option<Tok> {
         Token::Whitespace(_) | Token::EOF => return None,
         Token::Word(word) => Tok::Word {
             keyword: word.quote_style.is_none() && word.keyword != Keyword::NoKeyword,
-            quoted: word.quote_style.is_some(),
+            quote: word.quote_style,
             value: word.value,
         },
         Token::Number(..) => Tok::Number,
@@ -175,7 +175,7 @@ impl<'a> Cursor<'a> {
 
     /// Whether the token `ahead` is the unquoted word `keyword` (any case).
     pub fn is_kw_at(&self, ahead: usize, keyword: &str) -> bool {
-        matches!(self.peek_at(ahead), Some(Tok::Word { value, quoted: false, .. })
+        matches!(self.peek_at(ahead), Some(Tok::Word { value, quote: None, .. })
             if value.eq_ignore_ascii_case(keyword))
     }
 
@@ -219,9 +219,7 @@ impl<'a> Cursor<'a> {
     pub fn keyword(&mut self) -> Option<String> {
         match self.peek()? {
             Tok::Word {
-                value,
-                quoted: false,
-                ..
+                value, quote: None, ..
             } => {
                 self.pos += 1;
                 Some(value.to_uppercase())
@@ -233,11 +231,11 @@ impl<'a> Cursor<'a> {
     /// The next word as an identifier (keywords are valid names in most positions).
     pub fn ident(&mut self) -> Option<Ident> {
         match self.peek()? {
-            Tok::Word { value, quoted, .. } => {
+            Tok::Word { value, quote, .. } => {
                 self.pos += 1;
                 Some(Ident {
                     value: value.clone(),
-                    quoted: *quoted,
+                    quote: *quote,
                 })
             }
             _ => None,
@@ -406,7 +404,7 @@ impl<'a> Cursor<'a> {
             match probe.advance() {
                 Some(Tok::Word {
                     value,
-                    quoted: false,
+                    quote: None,
                     keyword,
                 }) if words.is_empty() || *keyword => words.push(value.to_uppercase()),
                 _ => break,

@@ -24,6 +24,8 @@ pub struct ForeignKey<'a> {
     pub columns: &'a [Ident],
     pub references: &'a ObjectName,
     pub referred_columns: &'a [Ident],
+    /// `ON DELETE ...` and the like, as written: the key the plan adds is the same key.
+    pub clauses: &'a str,
 }
 
 pub fn plan(key: &ForeignKey, catalog: &Catalog, options: &PlanOptions) -> Result<Plan, PlanError> {
@@ -48,17 +50,22 @@ pub fn plan(key: &ForeignKey, catalog: &Catalog, options: &PlanOptions) -> Resul
     let index = sql::derived(&[&table.name.value, &columns.join("_"), "idx"]);
     let list =
         |cols: &[Ident]| -> String { cols.iter().map(sql::ident).collect::<Vec<_>>().join(", ") };
-    let add_key = format!(
-        "ADD CONSTRAINT {name} FOREIGN KEY ({}) REFERENCES {} ({})",
+    let name_sql = key.name.map_or_else(|| name.clone(), sql::ident);
+    let mut add_key = format!(
+        "ADD CONSTRAINT {name_sql} FOREIGN KEY ({}) REFERENCES {} ({})",
         list(key.columns),
         sql::object(key.references),
         list(&referred)
     );
+    if !key.clauses.is_empty() {
+        add_key.push(' ');
+        add_key.push_str(key.clauses);
+    }
     let unchecked = pin(Operation::AddForeignKeyUnchecked, &options.target)?;
     let mut steps = Vec::new();
     let mut rollback = vec![sql::pinned_alter(
         table,
-        &format!("DROP FOREIGN KEY {name}"),
+        &format!("DROP FOREIGN KEY {name_sql}"),
         pin(Operation::DropConstraint, &options.target)?,
     )];
     if needs_index {

@@ -91,6 +91,7 @@ fn recipe(
                         columns,
                         references,
                         referred_columns,
+                        clauses,
                     } => Some(add_foreign_key::plan(
                         &add_foreign_key::ForeignKey {
                             table: name,
@@ -98,6 +99,7 @@ fn recipe(
                             columns,
                             references,
                             referred_columns,
+                            clauses,
                         },
                         catalog,
                         options,

@@ -10,7 +10,7 @@ use crate::statement::{Ident, ObjectName};
 
 /// An identifier as MySQL SQL: backquoted when it was written quoted.
 pub fn ident(name: &Ident) -> String {
-    if name.quoted {
+    if name.is_quoted() {
         format!("`{}`", name.value.replace('`', "``"))
     } else {
         name.value.clone()

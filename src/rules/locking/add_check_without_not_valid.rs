@@ -1,4 +1,4 @@
-use super::{alter_of_existing_table, constraint_name};
+use super::{alter_of_existing_table, column_constraint_name, constraint_name};
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
@@ -52,7 +52,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                 let ConstraintKind::Check { expr } = &c.kind else {
                     continue;
                 };
-                (constraint_name(c, table, "check"), expr, None)
+                (constraint_name(c, table, None, "check"), expr, None)
             }
             AlterAction::AddColumn { column, .. } => {
                 let Some(expr) = &column.check else {
@@ -63,7 +63,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                     definition.push_str(&format!(" DEFAULT {}", default.text));
                 }
                 (
-                    format!("{}_{}_check", table.name, column.name),
+                    column_constraint_name(table, &column.name, "check"),
                     expr,
                     Some(definition),
                 )

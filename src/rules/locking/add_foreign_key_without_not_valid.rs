@@ -1,4 +1,4 @@
-use super::{alter_of_existing_table, constraint_name};
+use super::{alter_of_existing_table, column_constraint_name, constraint_name};
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::locks::inline_foreign_key_validates;
@@ -61,9 +61,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             ));
         }
         steps.push(format!(
-            "`ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({cols}) REFERENCES {references}{refcols} NOT VALID;`",
+            "`ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({cols}) REFERENCES {references}{refcols}{clauses} NOT VALID;`",
             cols = key.columns,
-            refcols = key.referred_columns
+            refcols = key.referred_columns,
+            clauses = key.clauses
         ));
         steps.push(format!(
             "in a separate transaction, `ALTER TABLE {table} VALIDATE CONSTRAINT {name};`"
@@ -83,11 +84,13 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 
 /// A foreign key that checks the existing rows when it is added.
 struct ValidatedKey<'a> {
-    name: String,
+    name: Ident,
     columns: String,
     references: &'a ObjectName,
     /// ` (id)`, or empty when the statement relies on the referenced primary key.
     referred_columns: String,
+    /// ` ON DELETE CASCADE` and the like, kept in the advice.
+    clauses: String,
     new_column: Option<String>,
     /// SHARE ROW EXCLUSIVE for the constraint; ADD COLUMN takes ACCESS EXCLUSIVE.
     table_mode: LockMode,
@@ -109,26 +112,28 @@ fn validated_foreign_key<'a>(
                 columns,
                 references,
                 referred_columns,
+                clauses,
             } = &c.kind
             else {
                 return None;
             };
-            let suffix = format!("{}_fkey", list(columns).replace(", ", "_"));
             Some(ValidatedKey {
-                name: constraint_name(c, table, &suffix),
+                name: constraint_name(c, table, Some(columns), "fkey"),
                 columns: list(columns),
                 references,
                 referred_columns: parenthesised(&list(referred_columns)),
+                clauses: spaced(clauses),
                 new_column: None,
                 table_mode: LockMode::ShareRowExclusive,
             })
         }
         AlterAction::AddColumn { column, .. } if inline_foreign_key_validates(column) => {
             Some(ValidatedKey {
-                name: format!("{}_{}_fkey", table.name, column.name),
+                name: column_constraint_name(table, &column.name, "fkey"),
                 columns: column.name.to_string(),
                 references: column.references.as_ref()?,
                 referred_columns: String::new(),
+                clauses: String::new(),
                 new_column: Some(format!(
                     "{} {} DEFAULT {}",
                     column.name,
@@ -139,6 +144,14 @@ fn validated_foreign_key<'a>(
             })
         }
         _ => None,
+    }
+}
+
+fn spaced(clauses: &str) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!(" {clauses}")
     }
 }
 
@@ -164,6 +177,18 @@ mod tests {
         lint_err(
             "ALTER TABLE billing.invoices ADD FOREIGN KEY (user_id) REFERENCES users;",
             &RULE,
+        );
+    }
+
+    #[test]
+    fn the_advice_keeps_the_keys_actions_and_quoted_names() {
+        let found = lint_err(
+            "ALTER TABLE \"ProjectAlert\" ADD FOREIGN KEY (\"projectId\") REFERENCES \"Project\" (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED;",
+            &RULE,
+        );
+        assert!(
+            found.contains("`ALTER TABLE \"ProjectAlert\" ADD CONSTRAINT \"ProjectAlert_projectId_fkey\" FOREIGN KEY (\"projectId\") REFERENCES \"Project\" (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED NOT VALID;`"),
+            "{found}"
         );
     }
 

@@ -1,6 +1,7 @@
-use super::{alter_of_existing_table, constraint_name};
+use super::{alter_of_existing_table, column_constraint_name, constraint_name};
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
+use crate::names;
 use crate::rules::{Ctx, Group, POSTGRES};
 use crate::statement::{AlterAction, ConstraintKind, Ident, ObjectName, Statement};
 
@@ -68,7 +69,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 /// A UNIQUE or PRIMARY KEY constraint that builds its own index.
 struct BuiltKey {
     kind: &'static str,
-    name: String,
+    name: Ident,
     columns: String,
     primary: bool,
     /// Added inline with a new column, which must be added first.
@@ -95,14 +96,13 @@ fn built_key(table: &ObjectName, action: &AlterAction) -> Option<BuiltKey> {
                 } => (true, columns),
                 _ => return None,
             };
-            let suffix = if primary {
-                "pkey".to_string()
-            } else {
-                format!("{}_key", list(columns).replace(", ", "_"))
-            };
             Some(BuiltKey {
                 kind: if primary { "PRIMARY KEY" } else { "UNIQUE" },
-                name: constraint_name(c, table, &suffix),
+                name: if primary {
+                    constraint_name(c, table, None, "pkey")
+                } else {
+                    constraint_name(c, table, Some(columns), "key")
+                },
                 columns: list(columns),
                 primary,
                 new_column: None,
@@ -113,9 +113,9 @@ fn built_key(table: &ObjectName, action: &AlterAction) -> Option<BuiltKey> {
             Some(BuiltKey {
                 kind: if primary { "PRIMARY KEY" } else { "UNIQUE" },
                 name: if primary {
-                    format!("{}_pkey", table.name)
+                    names::postgres_name(&table.name.key(), None, "pkey")
                 } else {
-                    format!("{}_{}_key", table.name, column.name)
+                    column_constraint_name(table, &column.name, "key")
                 },
                 columns: column.name.to_string(),
                 primary,

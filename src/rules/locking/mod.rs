@@ -23,8 +23,9 @@ pub mod trigger_on_existing_table;
 pub mod vacuum_full;
 
 use crate::diagnostic::TableLock;
+use crate::names;
 use crate::rules::Ctx;
-use crate::statement::{AlterAction, Constraint, ObjectName, Statement, StatementKind};
+use crate::statement::{AlterAction, Constraint, Ident, ObjectName, Statement, StatementKind};
 
 /// The table and actions of an ALTER TABLE on a table that existed before this change set.
 /// A table created in the change set is empty and read by nobody yet, so locking rules
@@ -39,12 +40,26 @@ fn alter_of_existing_table<'s>(
     (!ctx.is_new_table(name)).then_some((name, actions.as_slice()))
 }
 
-/// The constraint's own name, or the name PostgreSQL would give it (`users_email_key`).
-fn constraint_name(constraint: &Constraint, table: &ObjectName, suffix: &str) -> String {
+/// The constraint's own name, or the name PostgreSQL would give it (`users_email_key`):
+/// the table's and the columns' stored names, then `label`.
+fn constraint_name(
+    constraint: &Constraint,
+    table: &ObjectName,
+    columns: Option<&[Ident]>,
+    label: &str,
+) -> Ident {
     match &constraint.name {
-        Some(n) => n.to_string(),
-        None => format!("{}_{suffix}", table.name),
+        Some(n) => n.clone(),
+        None => {
+            let columns = columns.map(names::column_list_name);
+            names::postgres_name(&table.name.key(), columns.as_deref(), label)
+        }
     }
+}
+
+/// The name PostgreSQL gives a constraint it derives from one column (`orders_total_check`).
+fn column_constraint_name(table: &ObjectName, column: &Ident, label: &str) -> Ident {
+    names::postgres_name(&table.name.key(), Some(&column.key()), label)
 }
 
 /// The locked tables for a message: `` `users` ``, or a description such as "the table of

@@ -1,4 +1,4 @@
-use super::alter_of_existing_table;
+use super::{alter_of_existing_table, column_constraint_name};
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
@@ -59,12 +59,12 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         let help = if proven {
             "PostgreSQL 11 and older ignore the CHECK and scan anyway: keep the CHECK constraint instead of SET NOT NULL until you upgrade".to_string()
         } else if ctx.target.at_least(18, 0, 0) {
-            let constraint = format!("{}_{column}_not_null", table.name);
+            let constraint = column_constraint_name(table, column, "not_null");
             format!(
                 "add it without the scan: `ALTER TABLE {table} ADD CONSTRAINT {constraint} NOT NULL {column} NOT VALID;`, then in its own transaction `ALTER TABLE {table} VALIDATE CONSTRAINT {constraint};` (PostgreSQL 18+; the validation blocks no writes)"
             )
         } else {
-            let check = format!("{}_{column}_not_null", table.name);
+            let check = column_constraint_name(table, column, "not_null");
             format!(
                 "prove it first: `ALTER TABLE {table} ADD CONSTRAINT {check} CHECK ({column} IS NOT NULL) NOT VALID;`, then in its own transaction `ALTER TABLE {table} VALIDATE CONSTRAINT {check};`, then SET NOT NULL (PostgreSQL 12+ skips the scan) and drop the check"
             )
