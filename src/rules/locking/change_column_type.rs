@@ -2,6 +2,7 @@ use super::alter_of_existing_table;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::locks::{type_change_effect, TypeChange};
+use crate::names;
 use crate::rules::{Ctx, Group, POSTGRES};
 use crate::statement::{AlterAction, DataType, Ident, ObjectName, Statement};
 use crate::types::timestamp_time_zone_swap;
@@ -125,8 +126,9 @@ fn finding(
     let help = if effect == TableEffect::Scan {
         format!("drop the CHECK constraints on `{column}`, change the type, then re-add them NOT VALID and VALIDATE them in a separate transaction")
     } else {
+        let replacement = names::named(format!("{}_new", column.key()));
         format!(
-            "expand and contract: `ALTER TABLE {table} ADD COLUMN {column}_new {new};`, keep it in step with a trigger, backfill in batches, switch readers, then drop `{column}` and rename `{column}_new` in a later release"
+            "expand and contract: `ALTER TABLE {table} ADD COLUMN {replacement} {new};`, keep it in step with a trigger, backfill in batches, switch readers, then drop `{column}` and rename `{replacement}` in a later release"
         )
     };
     Some(
