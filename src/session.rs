@@ -3,6 +3,7 @@
 //! the open transaction already holds.
 
 use crate::diagnostic::{Blocks, TableLock};
+use crate::span::Span;
 use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -34,9 +35,16 @@ pub struct Session {
     pub foreign_key_checks_off: bool,
     /// The `timezone` set in this session, lower-case; `None` leaves the server default.
     pub time_zone: Option<String>,
-    /// The table the statement just before altered, when it was an ALTER TABLE that could
-    /// have been merged with a following one.
-    pub previous_alter: Option<ObjectName>,
+    /// The statement just before, when it was an ALTER TABLE that could have been merged
+    /// with a following one.
+    pub previous_alter: Option<PreviousAlter>,
+}
+
+/// An ALTER TABLE whose actions a following ALTER TABLE of the same table could join.
+#[derive(Clone, Debug)]
+pub struct PreviousAlter {
+    pub table: ObjectName,
+    pub span: Span,
 }
 
 impl Session {
@@ -78,7 +86,10 @@ impl Session {
             StatementKind::AlterTable { name, actions, .. }
                 if actions.iter().all(AlterAction::merges_with_others) =>
             {
-                Some(name.clone())
+                Some(PreviousAlter {
+                    table: name.clone(),
+                    span: statement.span,
+                })
             }
             _ => None,
         };

@@ -184,6 +184,10 @@ impl Advice {
     }
 }
 
+/// Rules whose advice replaces the statement before the flagged one as well (two ALTER
+/// TABLEs merged into one): that statement does not run first.
+const REPLACES_THE_PREVIOUS_STATEMENT: &[&str] = &["combinable-alter-table"];
+
 /// Help statements that are meant to be refused in the state the Example leaves, with
 /// the refusal the help promises: the schema still holds the tables the help says to
 /// drop first.
@@ -204,13 +208,17 @@ fn run_advice(
     statements: &[String],
 ) -> Result<(), String> {
     let db = server.fresh_db_from(template);
-    for before in split(&case.change, Dialect::Postgres)
+    let mut before: Vec<&str> = split(&case.change, Dialect::Postgres)
         .statements
         .iter()
         .filter(|s| s.kind == RawKind::Sql && s.span.end <= finding.statement.start)
         .map(|s| s.span.text(&case.change).trim())
         .filter(|text| !is_transaction_control(text))
-    {
+        .collect();
+    if REPLACES_THE_PREVIOUS_STATEMENT.contains(&finding.rule.id) {
+        before.pop();
+    }
+    for before in before {
         db.exec(&terminated(before))
             .map_err(|err| format!("the change before it does not run: `{before}`: {err}"))?;
     }

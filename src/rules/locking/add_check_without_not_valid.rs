@@ -59,6 +59,9 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                     continue;
                 };
                 let mut definition = format!("{} {}", column.name, column.data_type.text);
+                if column.not_null {
+                    definition.push_str(" NOT NULL");
+                }
                 if let Some(default) = &column.default {
                     definition.push_str(&format!(" DEFAULT {}", default.text));
                 }

@@ -46,19 +46,22 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     let Some(previous) = &ctx.session.previous_alter else {
         return;
     };
-    let same_table = ctx.catalog.key(previous) == ctx.catalog.key(name);
+    let same_table = ctx.catalog.key(&previous.table) == ctx.catalog.key(name);
     if !same_table || ctx.is_new_table(name) || !actions.iter().all(AlterAction::merges_with_others)
     {
         return;
     }
-    let text = ctx.text(statement);
-    let rest = text
+    // The previous statement as written, then this one's actions: `ALTER TABLE` and the
+    // name are the first three words.
+    let merged_into = previous
+        .span
+        .text(ctx.source)
         .trim_end()
         .trim_end_matches(';')
-        .splitn(4, char::is_whitespace)
-        .nth(3)
-        .unwrap_or_default()
-        .trim();
+        .trim_end();
+    let rest = after_words(ctx.text(statement), leading_words(ctx.text(statement)))
+        .trim_end()
+        .trim_end_matches(';');
     ctx.report(
         Finding::new(
             &RULE,
@@ -66,8 +69,35 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             format!("this ALTER TABLE on `{name}` follows another one on it: each waits for its own ACCESS EXCLUSIVE lock"),
         )
         .lock(name, LockMode::AccessExclusive, TableEffect::None)
-        .help(format!("append its actions to the previous statement: `ALTER TABLE {name} <previous actions>, {rest};`")),
+        .help(format!("replace both statements with one: `{merged_into}, {rest};`")),
     );
+}
+
+/// How many words `ALTER TABLE [IF EXISTS] [ONLY] name` takes.
+fn leading_words(text: &str) -> usize {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .take(6)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    let mut count = 2;
+    if words.get(count).is_some_and(|w| w == "IF") {
+        count += 2;
+    }
+    if words.get(count).is_some_and(|w| w == "ONLY") {
+        count += 1;
+    }
+    count + 1
+}
+
+/// `text` after its first `count` whitespace-separated words, as written.
+fn after_words(text: &str, count: usize) -> &str {
+    let mut rest = text.trim_start();
+    for _ in 0..count {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest = rest[end..].trim_start();
+    }
+    rest
 }
 
 #[cfg(test)]
@@ -81,6 +111,18 @@ mod tests {
             "ALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE public.users ALTER COLUMN score TYPE bigint;",
             &RULE
         ));
+    }
+
+    #[test]
+    fn the_advice_is_the_merged_statement() {
+        let found = lint_err(
+            "ALTER TABLE users ADD COLUMN nickname text DEFAULT 'a  b';\nALTER TABLE IF EXISTS ONLY users ADD COLUMN locale text;",
+            &RULE,
+        );
+        assert!(
+            found.contains("`ALTER TABLE users ADD COLUMN nickname text DEFAULT 'a  b', ADD COLUMN locale text;`"),
+            "{found}"
+        );
     }
 
     #[test]
