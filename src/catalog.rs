@@ -330,12 +330,18 @@ impl Catalog {
                 constraints,
                 charset,
                 partitioning,
+                if_not_exists,
                 ..
             } => {
                 let key = self.key(name);
-                if self.tables.contains_key(&key) {
-                    return; // CREATE TABLE IF NOT EXISTS on an existing table changes nothing.
+                // CREATE TABLE IF NOT EXISTS on an existing table changes nothing. Without
+                // IF NOT EXISTS it fails if the table exists, so once it has run the table
+                // is a new, empty one (projects that keep alternative upgrade paths create
+                // a table the replay already saw in another path).
+                if *if_not_exists && self.tables.contains_key(&key) {
+                    return;
                 }
+                self.indexes.retain(|_, i| i.table != key);
                 let mut table = Table {
                     name: name.clone(),
                     columns: columns.iter().map(|c| column(c, change_set)).collect(),

@@ -27,6 +27,11 @@ pub struct Session {
     pub strong_lock_held: Option<(String, crate::span::Span)>,
     /// Constraints added `NOT VALID` in the open transaction: `(table, constraint)` keys.
     pub not_valid_in_transaction: Vec<(String, String)>,
+    /// Tables a `TRUNCATE` emptied in the open transaction: it gave them new, empty files
+    /// and holds ACCESS EXCLUSIVE until the commit, so later work on them reads no rows and
+    /// blocks nobody who was not already blocked. (A `DELETE` without `WHERE` does not
+    /// count: its dead rows stay in the file, and a rewrite or scan still reads them.)
+    pub emptied_in_transaction: Vec<ObjectName>,
     /// The open transaction has changed a table definition.
     pub ddl_in_transaction: bool,
     /// The open transaction has changed rows.
@@ -58,6 +63,7 @@ impl Session {
             lock_timeout_set: false,
             strong_lock_held: None,
             not_valid_in_transaction: Vec::new(),
+            emptied_in_transaction: Vec::new(),
             ddl_in_transaction: false,
             data_change_in_transaction: false,
             foreign_key_checks_off: false,
@@ -129,6 +135,9 @@ impl Session {
                         self.strong_lock_held = Some((l.table.clone(), statement.span));
                     }
                 }
+                if let StatementKind::Truncate { tables, .. } = kind {
+                    self.emptied_in_transaction.extend(tables.iter().cloned());
+                }
                 if let StatementKind::AlterTable { name, actions, .. } = kind {
                     for a in actions {
                         if let AlterAction::AddConstraint(c) = a {
@@ -171,6 +180,7 @@ impl Session {
     fn end_transaction(&mut self) {
         self.strong_lock_held = None;
         self.not_valid_in_transaction.clear();
+        self.emptied_in_transaction.clear();
         self.ddl_in_transaction = false;
         self.data_change_in_transaction = false;
     }

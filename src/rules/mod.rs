@@ -275,6 +275,19 @@ impl<'a> Ctx<'a> {
         self.catalog.created_in(name, self.file.change_set)
     }
 
+    /// Whether the table holds no rows when the statement runs: created in this change set,
+    /// or emptied by a `TRUNCATE` earlier in the open transaction. A rewrite, scan or index
+    /// build then has nothing to do.
+    pub fn holds_no_rows(&self, name: &ObjectName) -> bool {
+        let key = self.catalog.key(name);
+        self.is_new_table(name)
+            || self
+                .session
+                .emptied_in_transaction
+                .iter()
+                .any(|emptied| self.catalog.key(emptied) == key)
+    }
+
     /// The table locks `statement` takes, from the lock model.
     pub fn locks(&self, statement: &Statement) -> Vec<TableLock> {
         statement_locks(statement, self.catalog, &self.target)

@@ -43,7 +43,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     let StatementKind::CreateIndex(index) = &statement.kind else {
         return;
     };
-    if index.concurrently || ctx.is_new_table(&index.table) {
+    if index.concurrently || ctx.holds_no_rows(&index.table) {
         return;
     }
     let partitioned = ctx
@@ -114,6 +114,42 @@ fn index_keyword_end(text: &str) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::rules::testing::{lint_err, lint_folder, lint_ok};
+
+    #[test]
+    fn quiet_on_a_table_that_holds_no_rows_yet() {
+        // A plain CREATE TABLE of a table an earlier file made fails unless it was gone:
+        // after it the table is new (an alternative upgrade path re-creates it).
+        let files = [
+            ("V1__orders.sql", "CREATE TABLE orders (id bigint, note text);\n"),
+            (
+                "V2__recreate.sql",
+                "CREATE TABLE orders (id bigint, note text);\nCREATE INDEX orders_note_idx ON orders (note);\n",
+            ),
+            (
+                "V3__truncate.sql",
+                "BEGIN;\nTRUNCATE orders;\nCREATE INDEX orders_id_idx ON orders (id);\nCOMMIT;\n",
+            ),
+        ];
+        assert!(lint_folder(&files, &RULE).is_empty());
+        // IF NOT EXISTS on a table that exists changes nothing, and a TRUNCATE committed
+        // before the index leaves the table open to writes in between.
+        let files = [
+            ("V1__orders.sql", "CREATE TABLE orders (id bigint, note text);\n"),
+            (
+                "V2__again.sql",
+                "CREATE TABLE IF NOT EXISTS orders (id bigint, note text);\nCREATE INDEX orders_note_idx ON orders (note);\n",
+            ),
+            (
+                "V3__truncate.sql",
+                "TRUNCATE orders;\nCOMMIT;\nCREATE INDEX orders_id_idx ON orders (id);\n",
+            ),
+        ];
+        let found: Vec<String> = lint_folder(&files, &RULE)
+            .into_iter()
+            .map(|(f, _)| f)
+            .collect();
+        assert_eq!(found, ["V2__again.sql", "V3__truncate.sql"]);
+    }
 
     #[test]
     fn flags_an_index_on_an_existing_table() {

@@ -28,8 +28,9 @@ use crate::rules::Ctx;
 use crate::statement::{AlterAction, Constraint, Ident, ObjectName, Statement, StatementKind};
 
 /// The table and actions of an ALTER TABLE on a table that existed before this change set.
-/// A table created in the change set is empty and read by nobody yet, so locking rules
-/// stay quiet on it.
+/// A table created in the change set is empty and read by nobody yet, and one emptied
+/// earlier in the transaction has no rows to rewrite or scan, so locking rules stay quiet
+/// on them.
 fn alter_of_existing_table<'s>(
     ctx: &Ctx,
     statement: &'s Statement,
@@ -37,7 +38,7 @@ fn alter_of_existing_table<'s>(
     let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
         return None;
     };
-    (!ctx.is_new_table(name)).then_some((name, actions.as_slice()))
+    (!ctx.holds_no_rows(name)).then_some((name, actions.as_slice()))
 }
 
 /// The constraint's own name, or the name PostgreSQL would give it (`users_email_key`):
