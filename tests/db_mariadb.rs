@@ -107,3 +107,23 @@ fn fresh_databases_are_isolated() {
     assert!(second.exec("SELECT * FROM only_here").is_err());
     assert_ne!(first.name(), second.name());
 }
+
+/// What `add-not-null-column-without-default` says on MySQL: in strict mode the ALTER
+/// itself succeeds (the rows that exist get the type's implicit default), and what fails is
+/// the running release's INSERT that does not name the new column (error 1364).
+#[test]
+fn a_not_null_column_without_default_is_added_and_breaks_old_inserts() {
+    let Some(db) = fresh_db() else { return };
+    db.exec(ACCOUNTS).expect("accounts");
+    db.exec("SET SESSION sql_mode = 'STRICT_TRANS_TABLES'; ALTER TABLE accounts ADD COLUMN score INT NOT NULL")
+        .expect("the ALTER succeeds on a table with rows, in strict mode");
+    let filled = db
+        .query("SELECT DISTINCT score FROM accounts")
+        .expect("query");
+    assert_eq!(filled, vec![vec!["0".to_string()]]);
+    let old_insert = db.exec(
+        "SET SESSION sql_mode = 'STRICT_TRANS_TABLES'; INSERT INTO accounts (id, balance, name) VALUES (4, 40, 'd')",
+    );
+    let err = old_insert.expect_err("the old release's INSERT fails");
+    assert!(err.contains("1364"), "{err}");
+}

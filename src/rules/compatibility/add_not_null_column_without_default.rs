@@ -11,9 +11,11 @@ declare_rule! {
     /// ## Why is this bad?
     /// Existing rows have no value for the new column. PostgreSQL refuses the statement as
     /// soon as the table holds one row (the column "`contains null values`"), so the migration
-    /// fails in production although it passed on an empty development database. MySQL either fails or, outside strict
-    /// mode, silently fills zeros and empty strings. The running application's INSERTs,
-    /// which do not know the column, fail as well.
+    /// fails in production although it passed on an empty development database. MySQL
+    /// adds the column and gives the rows that exist the type's implicit default (0, '');
+    /// there, what breaks is the running application: its INSERTs do not name the column,
+    /// and in strict mode each fails with error 1364 ("doesn't have a default value"). On
+    /// both, the running release's INSERTs fail once the column exists.
     ///
     /// ## Example
     /// ```sql
@@ -54,22 +56,28 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         if !needs_a_value(column) {
             continue;
         }
-        let consequence = match ctx.target.dialect {
-            Dialect::Postgres => "fails as soon as the table has a row",
-            Dialect::Mysql => "fails in strict mode, or fills zero values silently otherwise",
-        };
-        ctx.report(
-            Finding::new(
+        let col = &column.name;
+        let finding = match ctx.target.dialect {
+            Dialect::Postgres => Finding::new(
                 &RULE,
                 statement.span,
-                format!("adding NOT NULL column `{}` to `{name}` without a default {consequence}", column.name),
+                format!("adding NOT NULL column `{col}` to `{name}` without a default fails as soon as the table has a row"),
             )
             .lock(name, LockMode::AccessExclusive, TableEffect::Scan)
             .help(format!(
-                "add `{col}` as nullable (or with a constant DEFAULT), backfill it in batches, then add `CHECK ({col} IS NOT NULL) NOT VALID`, VALIDATE it and SET NOT NULL",
-                col = column.name
+                "add `{col}` as nullable (or with a constant DEFAULT), backfill it in batches, then add `CHECK ({col} IS NOT NULL) NOT VALID`, VALIDATE it and SET NOT NULL"
             )),
-        );
+            // The lock and the copy, if any, are the MySQL online-DDL rules' to report.
+            Dialect::Mysql => Finding::new(
+                &RULE,
+                statement.span,
+                format!("adding NOT NULL column `{col}` to `{name}` without a default gives the existing rows the type's implicit default, and in strict mode every INSERT of the running release, which does not name `{col}`, fails with error 1364"),
+            )
+            .help(format!(
+                "give `{col}` a DEFAULT in the same statement, so existing rows and the running release's INSERTs get a value you chose; or add it nullable, backfill it in batches, and make it NOT NULL in a later release (a table rebuild: run it with gh-ost or pt-online-schema-change) once every release writes it"
+            )),
+        };
+        ctx.report(finding);
     }
 }
 
@@ -93,10 +101,17 @@ mod tests {
             "ALTER TABLE products ADD COLUMN score numeric(5,2) NOT NULL;",
             &RULE
         ));
-        lint_err_in(
+        let mysql = lint_err_in(
             Dialect::Mysql,
             "ALTER TABLE products ADD COLUMN score INT NOT NULL;",
             &RULE,
+        );
+        // MySQL adds the column (tests/db_mariadb.rs proves it): the INSERTs break, and
+        // PostgreSQL's lock and CHECK ... NOT VALID advice do not apply there.
+        assert!(mysql.contains("error 1364"), "{mysql}");
+        assert!(
+            !mysql.contains("ACCESS EXCLUSIVE") && !mysql.contains("NOT VALID"),
+            "{mysql}"
         );
     }
 

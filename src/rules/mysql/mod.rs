@@ -92,11 +92,18 @@ pub fn copy_tools_help(ctx: &Ctx, statement: &Statement, table: &ObjectName) -> 
             "run it with an online schema-change tool that copies `{name}` in chunks while writes continue: pt-online-schema-change (triggers; handles foreign keys) or gh-ost (binlog; no foreign keys)"
         );
     };
-    let alter = alter.replace('"', "\\\"");
-    let gh_ost =
-        format!("gh-ost --database={database} --table={name} --alter=\"{alter}\" --execute");
+    // Names and clauses come from the migration: in single quotes the shell expands
+    // nothing (a backquoted name inside double quotes would run as a command).
+    let gh_ost = format!(
+        "gh-ost --database={} --table={} --alter={} --execute",
+        shell_word(&database),
+        shell_word(name),
+        shell_word(&alter)
+    );
     let pt_osc = format!(
-        "pt-online-schema-change --alter \"{alter}\" --alter-foreign-keys-method=auto D={database},t={name} --execute"
+        "pt-online-schema-change --alter {} --alter-foreign-keys-method=auto {} --execute",
+        shell_word(&alter),
+        shell_word(&format!("D={database},t={name}"))
     );
     if has_foreign_keys(ctx, table) {
         format!(
@@ -106,6 +113,17 @@ pub fn copy_tools_help(ctx: &Ctx, statement: &Statement, table: &ObjectName) -> 
         format!(
             "copy `{name}` online while writes continue: `{gh_ost}` (gh-ost, binlog-based, no foreign keys) or `{pt_osc}` (pt-online-schema-change, triggers, handles foreign keys)"
         )
+    }
+}
+
+/// `text` as one shell word: as it is when it holds only characters no shell treats
+/// specially, otherwise in single quotes (a `'` inside becomes `'\''`).
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-.,=/:".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -121,6 +139,18 @@ fn has_foreign_keys(ctx: &Ctx, table: &ObjectName) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_and_clauses_reach_the_shell_as_one_inert_word() {
+        assert_eq!(shell_word("orders"), "orders");
+        assert_eq!(shell_word("D=shop,t=orders"), "D=shop,t=orders");
+        assert_eq!(shell_word("<database>"), "'<database>'");
+        assert_eq!(
+            shell_word("ADD COLUMN `x` INT DEFAULT 'a'"),
+            "'ADD COLUMN `x` INT DEFAULT '\\''a'\\'''"
+        );
+        assert_eq!(shell_word("$(id)"), "'$(id)'");
+    }
 
     #[test]
     fn alter_clauses_drop_the_pins_and_keep_nested_commas() {
