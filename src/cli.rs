@@ -685,7 +685,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         include,
         exclude,
         fail_on: args.fail_on.or(options.fail_on).unwrap_or_default(),
-        rules: RuleLevels::resolve(&options.rules, &shown)?,
+        rules: RuleLevels::resolve(&options.rules, options.deploy.unwrap_or_default(), &shown)?,
         change_set: options.change_set.unwrap_or_default(),
         rollbacks: options.rollbacks.unwrap_or_default(),
         runner_sets_lock_timeout: options.session.sets_lock_timeout(),

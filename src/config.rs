@@ -28,6 +28,8 @@ pub struct Options {
     pub change_set: Option<ChangeSetMode>,
     /// How rollback code (down files and sections) is judged.
     pub rollbacks: Option<RollbackMode>,
+    /// Whether migrations run beside the live application or with it stopped.
+    pub deploy: Option<DeployMode>,
     /// SARIF `automationDetails.id`, so several runs can be uploaded side by side.
     #[serde(alias = "automation-id")]
     pub automation_id: Option<String>,
@@ -157,6 +159,22 @@ pub enum RollbackMode {
     Relaxed,
     /// Not reported.
     Skip,
+}
+
+/// How the project deploys its migrations.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeployMode {
+    /// Beside the running application: a lock blocks its traffic, and the previous release
+    /// keeps running against the new schema.
+    #[default]
+    Online,
+    /// With the application stopped (a maintenance window, a desktop or on-premise
+    /// upgrade): no release runs against a schema it does not know, so compatibility rules
+    /// are off, and no traffic waits on a lock, so locking rules are notes (the upgrade
+    /// still takes as long as the rewrites and scans they name). Data-loss and transaction
+    /// rules keep their levels. `[rules]` settings still win.
+    Stopped,
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -292,6 +310,16 @@ impl Options {
     }
 }
 
+/// A rule's level before any setting: its default, changed by how the project deploys.
+fn default_level(rule: &Rule, deploy: DeployMode) -> Option<Severity> {
+    let level = rule.enabled_by_default.then_some(rule.default_severity)?;
+    match (deploy, rule.group) {
+        (DeployMode::Stopped, Group::Compatibility) => None,
+        (DeployMode::Stopped, Group::Locking) => Some(Severity::Note),
+        _ => Some(level),
+    }
+}
+
 /// Which rules run, at which level.
 #[derive(Clone, Debug)]
 pub struct RuleLevels {
@@ -299,14 +327,16 @@ pub struct RuleLevels {
 }
 
 impl RuleLevels {
-    /// Defaults, then group settings, then rule settings, so a rule setting wins.
+    /// Defaults (for the deploy mode), then group settings, then rule settings, so a rule
+    /// setting wins.
     pub fn resolve(
         settings: &BTreeMap<String, Level>,
+        deploy: DeployMode,
         path: &Path,
     ) -> Result<RuleLevels, ConfigError> {
         let mut levels: BTreeMap<&'static str, Option<Severity>> = rules::ALL
             .iter()
-            .map(|r| (r.id, r.enabled_by_default.then_some(r.default_severity)))
+            .map(|r| (r.id, default_level(r, deploy)))
             .collect();
         let mut apply = |rule: &Rule, level: Level| {
             levels.insert(
@@ -368,9 +398,11 @@ impl RuleLevels {
 
 impl Default for RuleLevels {
     fn default() -> RuleLevels {
-        RuleLevels::resolve(&BTreeMap::new(), Path::new(FILE_NAME)).unwrap_or(RuleLevels {
-            levels: BTreeMap::new(),
-        })
+        RuleLevels::resolve(&BTreeMap::new(), DeployMode::Online, Path::new(FILE_NAME)).unwrap_or(
+            RuleLevels {
+                levels: BTreeMap::new(),
+            },
+        )
     }
 }
 
@@ -620,7 +652,7 @@ mod tests {
         let mut settings = BTreeMap::new();
         settings.insert("compatibility".to_string(), Level::Off);
         settings.insert("rename-column".to_string(), Level::Warning);
-        let levels = RuleLevels::resolve(&settings, Path::new("x")).unwrap();
+        let levels = RuleLevels::resolve(&settings, DeployMode::Online, Path::new("x")).unwrap();
         let rule = rules::find("rename-column").unwrap();
         assert_eq!(levels.level(rule), Some(Severity::Warning));
         let other = rules::ALL
@@ -628,6 +660,23 @@ mod tests {
             .find(|r| r.group == Group::Compatibility && r.id != rule.id)
             .unwrap();
         assert_eq!(levels.level(other), None);
+    }
+
+    #[test]
+    fn a_stopped_deploy_turns_compatibility_off_and_locking_into_notes() {
+        let mut settings = BTreeMap::new();
+        settings.insert("vacuum-full".to_string(), Level::Error);
+        let levels = RuleLevels::resolve(&settings, DeployMode::Stopped, Path::new("x")).unwrap();
+        let level = |id: &str| levels.level(rules::find(id).unwrap());
+        assert_eq!(level("rename-column"), None);
+        assert_eq!(level("create-index-non-concurrently"), Some(Severity::Note));
+        assert_eq!(level("drop-column"), Some(Severity::Error));
+        assert_eq!(level("concurrently-in-transaction"), Some(Severity::Error));
+        // A rule's own setting still wins.
+        assert_eq!(level("vacuum-full"), Some(Severity::Error));
+        let options: Options = toml::from_str("deploy = \"stopped\"").unwrap();
+        assert_eq!(options.deploy, Some(DeployMode::Stopped));
+        assert!(toml::from_str::<Options>("deploy = \"paused\"").is_err());
     }
 
     #[test]
@@ -704,6 +753,6 @@ mod tests {
     fn unknown_rule_names_are_an_error() {
         let mut settings = BTreeMap::new();
         settings.insert("no-such-rule".to_string(), Level::Off);
-        assert!(RuleLevels::resolve(&settings, Path::new("x")).is_err());
+        assert!(RuleLevels::resolve(&settings, DeployMode::Online, Path::new("x")).is_err());
     }
 }

@@ -79,6 +79,12 @@ pub fn json_schema() -> Value {
         strings(&["relaxed", "lint", "skip"]),
     );
     add(
+        "deploy",
+        false,
+        "online (default): migrations run beside the live application. stopped: the application is down while they run, so compatibility rules are off and locking rules are notes.",
+        strings(&["online", "stopped"]),
+    );
+    add(
         "automation_id",
         true,
         "SARIF automationDetails.id (the code scanning category).",
@@ -230,7 +236,12 @@ mod tests {
             let text = format!("[rules]\n{id} = \"off\"\n");
             let options = Options::parse(&text, Path::new("x")).unwrap();
             assert!(
-                crate::config::RuleLevels::resolve(&options.rules, Path::new("x")).is_ok(),
+                crate::config::RuleLevels::resolve(
+                    &options.rules,
+                    crate::config::DeployMode::Online,
+                    Path::new("x")
+                )
+                .is_ok(),
                 "{id}"
             );
         }

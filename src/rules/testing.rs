@@ -29,7 +29,11 @@ fn lint_postgres_at(version: &str, sql: &str) -> Vec<Finding> {
 fn findings_of(dialect: Dialect, sql: &str, rule: &Rule) -> Vec<Finding> {
     let mut settings = Settings::new(dialect);
     let turn_on = BTreeMap::from([(rule.id.to_string(), Level::On)]);
-    if let Ok(levels) = RuleLevels::resolve(&turn_on, Path::new("lockstep.toml")) {
+    if let Ok(levels) = RuleLevels::resolve(
+        &turn_on,
+        crate::config::DeployMode::Online,
+        Path::new("lockstep.toml"),
+    ) {
         settings.rules = levels;
     }
     only(lint_source(sql, &settings), rule)
