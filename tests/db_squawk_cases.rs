@@ -1,0 +1,153 @@
+//! The measurements behind docs/squawk-coverage.md: the statements squawk's safety rules flag
+//! and lockstep does not (or flags only for its lock timeout), run on every PostgreSQL major
+//! to show what the server does with them.
+
+mod support;
+
+use lockstep::config::Settings;
+use lockstep::diagnostic::Severity;
+use lockstep::dialect::Dialect;
+use support::postgres::{postgres_major, Measurement, MAJORS};
+
+const SCHEMA: &str = "\
+CREATE TYPE paper_status AS ENUM ('draft', 'submitted', 'approved', 'rejected');
+CREATE TABLE authors (id bigint PRIMARY KEY);
+CREATE TABLE papers (id bigint PRIMARY KEY, status paper_status, price numeric(15, 5));
+INSERT INTO authors SELECT g FROM generate_series(1, 2000) g;
+INSERT INTO papers SELECT g, (enum_range(NULL::paper_status))[1 + g % 4], g FROM generate_series(1, 2000) g;
+";
+
+/// What `change` did on a fresh database of PostgreSQL `major` holding `SCHEMA`.
+fn run(major: u32, change: &str) -> Option<Measurement> {
+    let server = postgres_major(major)?;
+    Some(
+        server
+            .fresh_db()
+            .measure(SCHEMA, change)
+            .unwrap_or_else(|err| panic!("PostgreSQL {major}: {change}: {err}")),
+    )
+}
+
+/// The rules lockstep reports at warning or above on `change`, linted after `SCHEMA`.
+fn warnings(change: &str) -> Vec<&'static str> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("1_schema.sql"), SCHEMA).expect("write schema");
+    std::fs::write(dir.path().join("2_change.sql"), change).expect("write change");
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.paths = vec![dir.path().to_path_buf()];
+    let report = lockstep::engine::check(&settings);
+    report
+        .files
+        .into_iter()
+        .filter(|f| f.path.ends_with("2_change.sql"))
+        .flat_map(|f| f.findings)
+        .filter(|f| f.severity >= Severity::Warning)
+        .map(|f| f.rule.id)
+        .collect()
+}
+
+/// squawk's ban-create-domain-with-constraint: creating a domain with a CHECK or NOT NULL
+/// locks no table and reads no row. The cost comes later, from statements lockstep judges
+/// on their own (`ALTER DOMAIN ... ADD CONSTRAINT` scans under SHARE).
+#[test]
+fn creating_a_domain_with_constraints_locks_and_reads_no_table() {
+    for change in [
+        "CREATE DOMAIN positive_price AS numeric(15, 5) CHECK (VALUE > 0)",
+        "CREATE DOMAIN required_price AS numeric(15, 5) CHECK (VALUE > 0) NOT NULL",
+    ] {
+        for major in MAJORS {
+            let Some(m) = run(major, change) else {
+                continue;
+            };
+            assert!(m.locks.is_empty(), "{major}: {change}: {m:?}");
+            assert!(
+                m.scanned.is_empty() && m.rewritten.is_empty(),
+                "{major}: {m:?}"
+            );
+        }
+        assert_eq!(warnings(change), Vec::<&str>::new(), "{change}");
+    }
+}
+
+/// squawk's require-enum-value-ordering: `ADD VALUE` without BEFORE / AFTER locks no table,
+/// reads no row, and changes no result over the values already stored; only where the new
+/// value sorts is left to the author.
+#[test]
+fn an_enum_value_added_last_locks_nothing_and_keeps_stored_values_in_order() {
+    let change = "ALTER TYPE paper_status ADD VALUE 'pending_review'";
+    let query = "SELECT count(*) FROM papers WHERE status < 'approved'";
+    for major in MAJORS {
+        let Some(m) = run(major, change) else {
+            continue;
+        };
+        assert!(m.locks.is_empty(), "{major}: {m:?}");
+        assert!(
+            m.scanned.is_empty() && m.rewritten.is_empty(),
+            "{major}: {m:?}"
+        );
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        let db = server.fresh_db();
+        db.exec(SCHEMA).expect("schema");
+        let before = db.query(query).expect("query before");
+        db.exec(change).expect("add value");
+        let after = db.query(query).expect("query after");
+        assert_eq!(before, after, "{major}: stored values compare as before");
+        let order = db
+            .query("SELECT enum_range(NULL::paper_status)::text")
+            .expect("range");
+        assert_eq!(
+            order,
+            vec![vec![
+                "{draft,submitted,approved,rejected,pending_review}".to_string()
+            ]],
+            "{major}"
+        );
+    }
+}
+
+/// squawk's adding-foreign-key-constraint on `ADD COLUMN ... REFERENCES`: the new column is
+/// all NULL, so no row is checked; the lock on the referenced table is SHARE ROW EXCLUSIVE,
+/// held briefly. lockstep reports it through missing-lock-timeout (the ACCESS EXCLUSIVE on
+/// the altered table) only.
+#[test]
+fn a_foreign_key_on_a_new_column_checks_no_row() {
+    let change = "ALTER TABLE papers ADD COLUMN author_id bigint REFERENCES authors (id)";
+    for major in MAJORS {
+        let Some(m) = run(major, change) else {
+            continue;
+        };
+        assert_eq!(
+            m.lock_on("authors"),
+            Some("ShareRowExclusiveLock"),
+            "{major}: {m:?}"
+        );
+        assert_eq!(m.lock_on("papers"), Some("AccessExclusiveLock"), "{major}");
+        assert!(
+            m.scanned.is_empty() && m.rewritten.is_empty(),
+            "{major}: {m:?}"
+        );
+    }
+    assert_eq!(warnings(change), vec!["missing-lock-timeout"]);
+}
+
+/// squawk's adding-field-with-default flags `DEFAULT now(123)` as a volatile default; the
+/// server refuses it (there is no `now(integer)`), so it never reaches a table.
+#[test]
+fn now_with_an_argument_is_refused() {
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        let db = server.fresh_db();
+        db.exec(SCHEMA).expect("schema");
+        let err = db
+            .exec("ALTER TABLE papers ADD COLUMN seen timestamptz DEFAULT now(123)")
+            .expect_err("refused");
+        assert!(
+            err.contains("function now(integer) does not exist"),
+            "{major}: {err}"
+        );
+    }
+}
