@@ -151,3 +151,44 @@ fn now_with_an_argument_is_refused() {
         );
     }
 }
+
+/// domain-constraint-without-not-valid's advice: `NOT VALID` checks no stored value, and the
+/// later `VALIDATE CONSTRAINT` scans under the same SHARE lock as the one-step form (so its
+/// docs say to run it when a pause in writes is acceptable).
+#[test]
+fn a_domain_constraint_not_valid_reads_nothing_and_its_validation_scans_under_share() {
+    let setup = "CREATE DOMAIN price AS numeric(15, 5);\n\
+                 CREATE TABLE offers (id bigint PRIMARY KEY, price price);\n\
+                 INSERT INTO offers SELECT g, g FROM generate_series(1, 2000) g;";
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        let db = server.fresh_db();
+        db.exec(SCHEMA).expect("schema");
+        let one_step = db
+            .measure(
+                setup,
+                "ALTER DOMAIN price ADD CONSTRAINT p1 CHECK (VALUE > 0)",
+            )
+            .expect("one step");
+        assert_eq!(one_step.lock_on("offers"), Some("ShareLock"), "{major}");
+        assert!(one_step.scanned("offers"), "{major}: {one_step:?}");
+        let not_valid = db
+            .measure(
+                "",
+                "ALTER DOMAIN price ADD CONSTRAINT p2 CHECK (VALUE > 0) NOT VALID",
+            )
+            .expect("not valid");
+        assert!(not_valid.locks.is_empty(), "{major}: {not_valid:?}");
+        assert!(not_valid.scanned.is_empty(), "{major}: {not_valid:?}");
+        let validate = db
+            .measure(
+                "ALTER DOMAIN price ADD CONSTRAINT p3 CHECK (VALUE > 0) NOT VALID",
+                "ALTER DOMAIN price VALIDATE CONSTRAINT p3",
+            )
+            .expect("validate");
+        assert_eq!(validate.lock_on("offers"), Some("ShareLock"), "{major}");
+        assert!(validate.scanned("offers"), "{major}: {validate:?}");
+    }
+}
