@@ -6,6 +6,7 @@ use crate::statement::{AlterAction, Statement, StatementKind};
 declare_rule! {
     /// ## What it does
     /// Flags `ALTER COLUMN ... DROP NOT NULL` on a column of a table that already exists.
+    /// Rollback code is left alone: it returns to the schema the older release expects.
     ///
     /// ## Why is this bad?
     /// Once the constraint is gone, the new release (or anything else writing to the table)
@@ -44,7 +45,8 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
         return;
     };
-    if ctx.is_new_table(name) {
+    // Rollback code returns to the schema the older release was written for, NULLs and all.
+    if ctx.is_new_table(name) || ctx.is_rollback() {
         return;
     }
     for action in actions {
@@ -75,7 +77,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_ok};
+    use crate::rules::testing::{lint_err, lint_folder, lint_ok};
 
     #[test]
     fn flags_drop_not_null_on_an_existing_table() {
@@ -95,5 +97,21 @@ mod tests {
             "ALTER TABLE s ADD COLUMN a int NOT NULL DEFAULT 0;\nALTER TABLE s ALTER COLUMN a DROP NOT NULL;",
             &RULE,
         );
+    }
+
+    #[test]
+    fn quiet_in_rollback_code() {
+        // A Flyway undo file returns to the schema of the release before V2.
+        let found = lint_folder(
+            &[
+                ("V1__t.sql", "CREATE TABLE t (a int);\n"),
+                ("V2__a.sql", "ALTER TABLE t ALTER COLUMN a SET NOT NULL;\n"),
+                ("U2__a.sql", "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;\n"),
+                ("V3__b.sql", "ALTER TABLE t ALTER COLUMN a DROP NOT NULL;\n"),
+            ],
+            &RULE,
+        );
+        let files: Vec<&str> = found.iter().map(|(file, _)| file.as_str()).collect();
+        assert_eq!(files, ["V3__b.sql"]);
     }
 }
