@@ -10,7 +10,9 @@ declare_rule! {
     /// Flags transaction control that does not pair up: a `BEGIN` while a transaction is
     /// already open (one the file opened, or the one the migration framework wraps around
     /// it), a `COMMIT` or `ROLLBACK` inside the framework's transaction or with no
-    /// transaction open, and a `BEGIN` the file never commits.
+    /// transaction open, and a `BEGIN` the file never commits. A `COMMIT` or `ROLLBACK`
+    /// inside the framework's transaction with statements after it is an error; the rest
+    /// are warnings.
     ///
     /// ## Why is this bad?
     /// PostgreSQL does not nest transactions. A second `BEGIN` only prints `WARNING: there
@@ -78,13 +80,22 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         .help("remove BEGIN and COMMIT from the file: the framework already runs it in one transaction"),
         (StatementKind::Commit | StatementKind::Rollback, Transaction::Implicit) if framework => {
             let word = control_word(statement);
-            Finding::new(
-                &RULE,
-                statement.span,
-                format!("{word} inside the transaction the migration framework wraps around this file ends it early: the rest of the file runs outside a transaction, and a failure there leaves half the migration applied"),
-            )
-            .severity(Severity::Error)
-            .help("remove it, or move the statements after it to a migration of their own")
+            if statements_follow(ctx, statement) {
+                Finding::new(
+                    &RULE,
+                    statement.span,
+                    format!("{word} inside the transaction the migration framework wraps around this file ends it early: the rest of the file runs outside a transaction, and a failure there leaves half the migration applied"),
+                )
+                .severity(Severity::Error)
+                .help("remove it, or move the statements after it to a migration of their own")
+            } else {
+                Finding::new(
+                    &RULE,
+                    statement.span,
+                    format!("{word} inside the transaction the migration framework wraps around this file ends it before the framework records the migration"),
+                )
+                .help(format!("remove this {word}: the framework commits the file itself"))
+            }
         }
         (StatementKind::Commit | StatementKind::Rollback, Transaction::None) => {
             let word = control_word(statement);
@@ -98,6 +109,17 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         _ => return,
     };
     ctx.report(finding);
+}
+
+/// Whether any statement follows `statement` in the file.
+fn statements_follow(ctx: &Ctx, statement: &Statement) -> bool {
+    let rest = ctx
+        .source
+        .get(statement.span.end as usize..)
+        .unwrap_or_default();
+    !crate::parse::parse_text(rest, ctx.target.dialect)
+        .statements
+        .is_empty()
 }
 
 /// `COMMIT` or `ROLLBACK`, as the statement spells it (`END`, `ABORT`).
@@ -161,6 +183,35 @@ mod tests {
         );
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].1.severity, Severity::Error);
+    }
+
+    #[test]
+    fn a_final_commit_inside_a_framework_transaction_is_a_warning() {
+        let findings = lint_folder(
+            &[
+                (
+                    "V1__a.sql",
+                    "ALTER TABLE t ADD COLUMN a int;\nCOMMIT;\n-- done\n",
+                ),
+                // The file's own BEGIN ... COMMIT: one warning, at the BEGIN.
+                (
+                    "V2__b.sql",
+                    "BEGIN;\nALTER TABLE t ADD COLUMN b int;\nCOMMIT;\n",
+                ),
+            ],
+            &RULE,
+        );
+        let found: Vec<(&str, Severity, u32)> = findings
+            .iter()
+            .map(|(file, f)| (file.as_str(), f.severity, f.span.start))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("V1__a.sql", Severity::Warning, 32),
+                ("V2__b.sql", Severity::Warning, 0)
+            ]
+        );
     }
 
     #[test]
