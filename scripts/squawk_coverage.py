@@ -14,6 +14,8 @@ and prints, per squawk rule, how many of those cases lockstep reports at warning
 The second count leaves out findings of missing-lock-timeout and statement-after-access-
 exclusive (reminders that come with any strong lock), except for squawk's timeout rules.
 --cases prints every case with lockstep's findings; --misses only the cases it does not flag.
+--leave-out RULE,RULE counts as if those lockstep rules did not exist (the figure before they
+were added).
 """
 
 import json
@@ -310,13 +312,19 @@ def run_lockstep(binary, sql, version, in_tx, workdir, opt_in=()):
 
 
 def main():
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    if len(args) != 1 and "--lockstep" not in sys.argv:
+    argv = sys.argv[1:]
+    options = {}
+    for name in ("--lockstep", "--leave-out"):
+        if name in argv:
+            at = argv.index(name)
+            options[name] = argv[at + 1]
+            del argv[at : at + 2]
+    args = [a for a in argv if not a.startswith("--")]
+    if len(args) != 1:
         sys.exit(__doc__)
     gitdir = args[0]
-    binary = "target/debug/lockstep"
-    if "--lockstep" in sys.argv:
-        binary = sys.argv[sys.argv.index("--lockstep") + 1]
+    binary = options.get("--lockstep", "target/debug/lockstep")
+    left_out = set(filter(None, options.get("--leave-out", "").split(",")))
     commit = git(gitdir, "rev-parse", "HEAD").strip()
     seen, per_rule = set(), {}
     with tempfile.TemporaryDirectory() as workdir:
@@ -330,7 +338,11 @@ def main():
             if key in seen:
                 continue
             seen.add(key)
-            findings = run_lockstep(binary, sql, version, in_tx, workdir, OPT_IN.get(rule_id, []))
+            findings = [
+                f
+                for f in run_lockstep(binary, sql, version, in_tx, workdir, OPT_IN.get(rule_id, []))
+                if f[0] not in left_out
+            ]
             hit = any(sev in ("warning", "error") for _, sev in findings)
             # Whether a rule about the problem itself flags it, not only the lock-timeout
             # reminder that accompanies any strong lock.
