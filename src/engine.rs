@@ -364,12 +364,20 @@ fn replay_file(
         if section.direction == Direction::Down {
             rollback.sections.push(section.span);
         }
-        let wrapped = transaction_override(settings, file).unwrap_or_else(|| {
-            (section.transactional
-                && !flyway_runs_outside_transaction(file, loaded, &section, &target))
-                || sent_as_one_query(file, &loaded.parsed, &section, &target)
-        });
+        let (wrapped, one_query) = match transaction_override(settings, file) {
+            Some(wrapped) => (wrapped, false),
+            None if section.transactional
+                && !flyway_runs_outside_transaction(file, loaded, &section, &target) =>
+            {
+                (true, false)
+            }
+            None => {
+                let one_query = sent_as_one_query(file, &loaded.parsed, &section, &target);
+                (one_query, one_query)
+            }
+        };
         let mut session = Session::new(wrapped);
+        session.one_query = one_query;
         session.lock_timeout_set = settings.runner_sets_lock_timeout;
         let facts = FileFacts {
             direction: section.direction,
@@ -452,6 +460,16 @@ fn replay_file(
             if block_ends {
                 open_block = None;
                 session.end_one_query();
+            }
+        }
+        if let Some(begin) = session.open_begin.filter(|_| file.report) {
+            if enabled
+                .iter()
+                .any(|r| r.id == rules::transaction::unbalanced_transaction::RULE.id)
+            {
+                findings.push(rules::transaction::unbalanced_transaction::never_committed(
+                    begin,
+                ));
             }
         }
     }

@@ -21,6 +21,8 @@ pub struct Session {
     pub transaction: Transaction,
     /// A non-zero `lock_timeout` (PostgreSQL) or `lock_wait_timeout` (MySQL) is set.
     pub lock_timeout_set: bool,
+    /// A non-zero `statement_timeout` (PostgreSQL) is set.
+    pub statement_timeout_set: bool,
     /// A table whose ACCESS EXCLUSIVE lock the open transaction holds, with the statement
     /// that took it. Only tables that existed before the change set count: the engine
     /// passes no locks on new tables, which nobody else is waiting for.
@@ -43,6 +45,12 @@ pub struct Session {
     /// The statement just before, when it was an ALTER TABLE that could have been merged
     /// with a following one.
     pub previous_alter: Option<PreviousAlter>,
+    /// The transaction is the implicit one PostgreSQL runs a multi-statement query string
+    /// in (golang-migrate, a goose StatementBegin block), where `BEGIN` and `COMMIT` are
+    /// allowed, rather than one a framework opened around the file.
+    pub one_query: bool,
+    /// The `BEGIN` that opened the explicit transaction still open, if one is.
+    pub open_begin: Option<Span>,
 }
 
 /// An ALTER TABLE whose actions a following ALTER TABLE of the same table could join.
@@ -61,6 +69,7 @@ impl Session {
                 Transaction::None
             },
             lock_timeout_set: false,
+            statement_timeout_set: false,
             strong_lock_held: None,
             not_valid_in_transaction: Vec::new(),
             emptied_in_transaction: Vec::new(),
@@ -69,6 +78,8 @@ impl Session {
             foreign_key_checks_off: false,
             time_zone: None,
             previous_alter: None,
+            one_query: false,
+            open_begin: None,
         }
     }
 
@@ -100,15 +111,22 @@ impl Session {
             _ => None,
         };
         match &statement.kind {
-            StatementKind::Begin => self.transaction = Transaction::Explicit,
+            StatementKind::Begin => {
+                self.transaction = Transaction::Explicit;
+                self.open_begin.get_or_insert(statement.span);
+            }
             StatementKind::Commit | StatementKind::Rollback => {
                 self.transaction = Transaction::None;
+                self.open_begin = None;
                 self.end_transaction();
             }
             StatementKind::Set { name, value, .. }
                 if name == "lock_timeout" || name == "lock_wait_timeout" =>
             {
                 self.lock_timeout_set = !is_zero(value);
+            }
+            StatementKind::Set { name, value, .. } if name == "statement_timeout" => {
+                self.statement_timeout_set = !is_zero(value);
             }
             StatementKind::Set { name, value, .. } if name == "foreign_key_checks" => {
                 self.foreign_key_checks_off = is_zero(value) || value == "off";
@@ -165,6 +183,7 @@ impl Session {
         let opened = self.transaction == Transaction::None;
         if opened {
             self.transaction = Transaction::Implicit;
+            self.one_query = true;
         }
         opened
     }
@@ -174,6 +193,7 @@ impl Session {
     /// [`begin_one_query`]: Session::begin_one_query
     pub fn end_one_query(&mut self) {
         self.transaction = Transaction::None;
+        self.one_query = false;
         self.end_transaction();
     }
 

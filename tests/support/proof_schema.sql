@@ -36,6 +36,9 @@ CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO (
 CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 -- Not a partition yet: attached by the example of attach-partition-without-check.
 CREATE TABLE events_2023 (id bigint, happened_at date NOT NULL, payload text);
+-- A domain stored in a table: domain-constraint-without-not-valid checks its values there.
+CREATE DOMAIN amount AS int;
+CREATE TABLE refunds (id bigint PRIMARY KEY, amount amount);
 CREATE SCHEMA billing;
 CREATE TABLE billing.invoices (id bigint PRIMARY KEY, number text, user_id bigint);
 -- 10,000 rows per table (events: 5,000 per partition), every column filled.
@@ -49,6 +52,7 @@ INSERT INTO accounts SELECT g, g % 1000, 'a' || g || '@example.com' FROM generat
 INSERT INTO labels SELECT g, 'label ' || g FROM generate_series(1, 10000) g;
 INSERT INTO events SELECT g, date '2024-01-01' + (g % 700), 'p' FROM generate_series(1, 10000) g;
 INSERT INTO events_2023 SELECT g, date '2023-01-01' + (g % 365), 'p' FROM generate_series(1, 10000) g;
+INSERT INTO refunds SELECT g, g % 500 + 1 FROM generate_series(1, 10000) g;
 INSERT INTO billing.invoices SELECT g, 'INV-' || g, 1 + g % 10000 FROM generate_series(1, 10000) g;
 CREATE MATERIALIZED VIEW order_totals AS SELECT user_id, sum(total) AS total FROM orders GROUP BY user_id;
 CREATE UNIQUE INDEX order_totals_user_id_idx ON order_totals (user_id);
