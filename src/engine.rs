@@ -126,6 +126,7 @@ fn check_discovered(
     report.files.sort_by(|a, b| {
         crate::discover::natural_cmp(&a.path.to_string_lossy(), &b.path.to_string_lossy())
     });
+    crate::project_findings::fold_timeout_findings(&mut report.files);
     report
 }
 

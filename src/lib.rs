@@ -24,6 +24,7 @@ pub mod mysql;
 pub mod names;
 pub mod parse;
 pub mod plan;
+pub mod project_findings;
 pub mod report;
 pub mod rules;
 pub mod session;

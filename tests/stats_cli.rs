@@ -253,7 +253,7 @@ fn a_table_name_with_control_characters_is_printed_escaped() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     assert!(!stdout.contains('\u{1b}'), "{stdout}");
     assert!(
-        stdout.contains("ACCESS EXCLUSIVE on evil\\u{1b}[31m for about 1 to 50 ms"),
+        stdout.contains("ACCESS EXCLUSIVE on \"evil\\u{1b}[31m\" for about 1 to 50 ms"),
         "{stdout}"
     );
 }
