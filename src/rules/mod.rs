@@ -7,7 +7,7 @@
 //! `rules[].help` and the README table all read [`ALL`].
 
 use crate::catalog::{Catalog, ChangeSet};
-use crate::diagnostic::{Finding, LockClaim, Severity, TableLock};
+use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableLock};
 use crate::dialect::{Dialect, Target};
 use crate::layout::Direction;
 use crate::locks::statement_locks;
@@ -290,6 +290,16 @@ impl<'a> Ctx<'a> {
                 .emptied_in_transaction
                 .iter()
                 .any(|emptied| self.catalog.key(emptied) == key)
+    }
+
+    /// The table lock of renaming or dropping a column: ACCESS EXCLUSIVE on PostgreSQL
+    /// (brief, no rewrite); on MySQL both run online (instant or in place) with reads and
+    /// writes going on, so `LOCK=NONE`.
+    pub fn column_change_lock(&self) -> LockMode {
+        match self.target.dialect {
+            Dialect::Postgres => LockMode::AccessExclusive,
+            Dialect::Mysql => LockMode::MysqlNone,
+        }
     }
 
     /// The table locks `statement` takes, from the lock model.

@@ -60,7 +60,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                 statement.span,
                 format!("renaming `{name}.{from}` to `{to}` breaks every running query that still uses `{from}`"),
             )
-            .lock(name, lock_mode(ctx), TableEffect::None)
+            .lock(name, ctx.column_change_lock(), TableEffect::None)
             .help(format!(
                 "expand and contract: add `{to}` beside `{from}`, sync them with a trigger and backfill, move the application to `{to}`, drop `{from}` in a later release"
             )),
@@ -75,13 +75,6 @@ fn is_new_column(ctx: &Ctx, table: &ObjectName, column: &Ident) -> bool {
             .catalog
             .column(table, column)
             .is_some_and(|c| c.added_in == Some(ctx.file.change_set))
-}
-
-fn lock_mode(ctx: &Ctx) -> LockMode {
-    match ctx.target.dialect {
-        crate::dialect::Dialect::Postgres => LockMode::AccessExclusive,
-        crate::dialect::Dialect::Mysql => LockMode::MysqlNone,
-    }
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                 statement.span,
                 format!("dropping `{name}.{column}` deletes its data and breaks running queries that use it"),
             )
-            .lock(name, LockMode::AccessExclusive, TableEffect::None)
+            .lock(name, ctx.column_change_lock(), TableEffect::None)
             .help(format!(
                 "drop `{column}` only in a contract phase, after every running release stops using it; then mark the drop with `-- lockstep:ignore drop-column -- <why it is safe now>`"
             )),
@@ -74,7 +74,20 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_ok};
+    use crate::rules::testing::{lint_err, lint_err_in, lint_ok};
+
+    #[test]
+    fn on_mysql_the_drop_claims_the_online_lock_not_postgres_one() {
+        let found = lint_err_in(
+            crate::dialect::Dialect::Mysql,
+            "ALTER TABLE users DROP COLUMN legacy;",
+            &RULE,
+        );
+        assert!(
+            found.contains("LOCK=NONE") && !found.contains("ACCESS EXCLUSIVE"),
+            "{found}"
+        );
+    }
 
     #[test]
     fn flags_dropping_an_existing_column() {
