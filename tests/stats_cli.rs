@@ -442,3 +442,42 @@ fn a_small_table_takes_fewer_batches() {
     // Without the stats: batches of 10,000 rows, three for 30,000 rows.
     assert_eq!(batch_limits(&plan(dir.path(), &["--line", "1"])), [10_000]);
 }
+
+/// InnoDB's rates are measured on MariaDB only: stats from MariaDB turn the rebuild of a
+/// 100-row table into a note, stats from MySQL state the same estimate and keep the rule's
+/// severity.
+#[test]
+fn mariadb_stats_judge_and_mysql_stats_only_inform() {
+    let severity_with = |product: &str| {
+        let mut file: serde_json::Value = serde_json::from_str(&stats_json()).unwrap();
+        file["server"] = serde_json::json!({ "product": product, "version": "10.11.9" });
+        file["tables"][1]["schema"] = "app".into();
+        let dir = project(&file.to_string(), Some("dialect = \"mysql\"\n"));
+        std::fs::write(
+            dir.path().join("V1__create.sql"),
+            "CREATE TABLE lookup (id INT PRIMARY KEY, n INT NOT NULL);\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("V2__widen.sql"),
+            "ALTER TABLE lookup MODIFY n BIGINT NOT NULL;\n",
+        )
+        .unwrap();
+        let output = check(dir.path(), &["--stats", "stats.json", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let finding = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "mysql-alter-blocks-writes")
+            .unwrap_or_else(|| panic!("{report:#}"))
+            .clone();
+        assert_eq!(
+            finding["lock_duration"]["status"], "estimated",
+            "{finding:#}"
+        );
+        finding["severity"].as_str().unwrap().to_string()
+    };
+    assert_eq!(severity_with("mariadb"), "note");
+    assert_eq!(severity_with("mysql"), "error");
+}
