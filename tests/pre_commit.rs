@@ -88,23 +88,28 @@ fn text(out: &Output) -> String {
     )
 }
 
-#[test]
-fn try_repo_fails_a_risky_migration_and_passes_a_safe_one() {
-    let Some(pre_commit) = pre_commit() else {
-        return;
-    };
+/// `run` (a hook run in the repository it is given) fails a repository staging a risky
+/// migration, naming the rule, and passes one staging a safe one.
+fn fails_risky_and_passes_safe(run: impl Fn(&Path) -> Output) {
     let risky = repository_with("db/V1__index.sql", RISKY);
-    let out = try_repo(&pre_commit, risky.path(), "lockstep");
+    let out = run(risky.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("create-index-non-concurrently"),
         "{}",
         text(&out)
     );
-
     let safe = repository_with("db/V1__orders.sql", SAFE);
-    let out = try_repo(&pre_commit, safe.path(), "lockstep");
+    let out = run(safe.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn try_repo_fails_a_risky_migration_and_passes_a_safe_one() {
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
+    fails_risky_and_passes_safe(|repo| try_repo(&pre_commit, repo, "lockstep"));
 
     // The `lockstep` hook takes the dialect from lockstep.toml: on MySQL the same index
     // build is online (a warning about its lock wait), so the commit may go through.
@@ -276,17 +281,7 @@ fn the_python_hook_installs_the_prebuilt_wheel_offline() {
             .env("CARGO", "/nonexistent/cargo");
         command.output().unwrap()
     };
-    let risky = repository_with("db/V1__index.sql", RISKY);
-    let out = run(risky.path());
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    assert!(
-        text(&out).contains("create-index-non-concurrently"),
-        "{}",
-        text(&out)
-    );
-    let safe = repository_with("db/V1__orders.sql", SAFE);
-    let out = run(safe.path());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    fails_risky_and_passes_safe(run);
 }
 
 /// The hook package pins the wheel of the crate's own version.
