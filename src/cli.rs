@@ -597,12 +597,13 @@ fn stats(args: &StatsArgs) -> Result<ExitStatus, String> {
         // Before connecting: a refusal costs no round trip to production.
         check_replaceable(output, args.force)?;
     }
-    let json = crate::stats::collect(&url)?.to_json();
+    let file = crate::stats::collect(&url)?;
+    let json = file.to_json();
     match &args.output {
         Some(output) => write_atomically(output, json.as_bytes(), args.force)?,
         None => write_stdout(&json)?,
     }
-    let calibration = &crate::stats::rates::MEASURED;
+    let calibration = crate::stats::rates::calibration(file.server.product);
     eprintln!(
         "lockstep: note: check --stats estimates with rates measured on {} ({}; {}); set [stats.rates] to your own hardware's",
         calibration.machine, calibration.server, calibration.method

@@ -250,8 +250,9 @@ impl StatsOptions {
                 thresholds.note_below_seconds, thresholds.warning_below_seconds
             )));
         }
-        let rates = crate::stats::rates::Rates::with(&self.rates).map_err(error)?;
         let file = crate::stats::StatsFile::load(file)?;
+        let rates =
+            crate::stats::rates::Rates::with(&self.rates, file.server.product).map_err(error)?;
         Ok(crate::stats::Estimator {
             sizes: crate::stats::TableSizes::new(file),
             rates,

@@ -347,7 +347,7 @@ fn bytes(amount: u64) -> String {
 }
 
 /// `1,200,000`.
-fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

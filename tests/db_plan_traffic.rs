@@ -1101,23 +1101,16 @@ fn a_failed_concurrent_build_is_detected_and_retried_as_the_header_says() {
     assert_eq!(query_one(&db, &build.verify), "t");
 }
 
-/// The header's "held at most N s at a time" of a backfill rests on every batch committing on
-/// its own, each holding its locks for one batch of rows. Counted, not timed: a statement
-/// trigger records each transaction's id and how many rows its UPDATEs changed.
-#[test]
-fn a_backfill_commits_every_batch_on_its_own() {
-    let Some(server) = postgres() else { return };
-    let scenario = &ADD_VOLATILE_NOT_NULL;
-    let phases = lockstep_plan(scenario);
-    let db = server.fresh_db();
-    db.exec(scenario.create).expect("create");
-    db.exec(scenario.load).expect("load");
+/// Runs `phases` on `db` (loaded with `scenario`'s rows) up to and including the backfill,
+/// counting its transactions: a statement trigger records each transaction's id and how
+/// many rows its UPDATEs changed. Returns (transactions, rows changed, most rows in one).
+fn backfill_transactions(db: &PgDb, scenario: &Scenario, phases: &[PhaseFiles]) -> (u64, u64, u64) {
     let backfill = phases
         .iter()
         .position(|phase| phase.kind == "backfill")
         .expect("the plan has a backfill phase");
     for phase in &phases[..backfill] {
-        migrate(&db, &phase.up).unwrap_or_else(|e| panic!("{}: {e}", phase.name));
+        migrate(db, &phase.up).unwrap_or_else(|e| panic!("{}: {e}", phase.name));
     }
     let table = scenario.table;
     db.exec(&format!(
@@ -1130,22 +1123,82 @@ fn a_backfill_commits_every_batch_on_its_own() {
          EXECUTE FUNCTION lockstep_count_batch();"
     ))
     .expect("install the batch counter");
-    migrate(&db, &phases[backfill].up).expect("backfill");
-    let batches = db
+    migrate(db, &phases[backfill].up).expect("backfill");
+    let counts = db
         .query(
             "SELECT count(*), sum(changed), max(changed) FROM \
              (SELECT txid, sum(changed) AS changed FROM lockstep_batches GROUP BY txid) per_tx",
         )
         .expect("count batches");
+    let number = |i: usize| -> u64 { counts[0][i].parse().expect("a count") };
+    (number(0), number(1), number(2))
+}
+
+/// The header's "held at most N s at a time" of a backfill rests on every batch committing on
+/// its own, each holding its locks for one batch of rows. Counted, not timed.
+#[test]
+fn a_backfill_commits_every_batch_on_its_own() {
+    let Some(server) = postgres() else { return };
+    let scenario = &ADD_VOLATILE_NOT_NULL;
+    let db = server.fresh_db();
+    db.exec(scenario.create).expect("create");
+    db.exec(scenario.load).expect("load");
     let batch_size: u64 = BATCH_SIZE.parse().expect("a number");
-    let expected_batches = ROWS.div_ceil(batch_size);
     assert_eq!(
-        batches,
-        vec![vec![
-            expected_batches.to_string(),
-            ROWS.to_string(),
-            batch_size.to_string()
-        ]],
+        backfill_transactions(&db, scenario, &lockstep_plan(scenario)),
+        (ROWS.div_ceil(batch_size), ROWS, batch_size),
+        "transactions, rows changed, most rows in one transaction"
+    );
+}
+
+/// `plan --stats` with the sizes `lockstep stats` read from the same server: the backfill
+/// runs in the batches its header states, sized from the calibrated rate (50,000 rows,
+/// about 0.2 s each at 250,000 rows/s) rather than the default 10,000.
+#[test]
+fn a_backfill_planned_from_stats_commits_the_batches_its_header_states() {
+    let Some(server) = postgres() else { return };
+    let scenario = &ADD_VOLATILE_NOT_NULL;
+    let db = server.fresh_db();
+    db.exec(scenario.create).expect("create");
+    db.exec(scenario.load).expect("load");
+    db.exec(&format!("ANALYZE {}", scenario.table))
+        .expect("analyze");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let stats = dir.path().join("stats.json");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .args([
+            "stats",
+            "--database-url",
+            &db.connection_string(),
+            "--output",
+        ])
+        .arg(&stats)
+        .status()
+        .expect("run lockstep stats");
+    assert!(status.success());
+    let stats = stats.to_string_lossy();
+    let phases = plan_files::plan(
+        scenario.create,
+        scenario.change,
+        &[
+            "--layout",
+            "golang-migrate",
+            "--stats",
+            &stats,
+            "--pause-ms",
+            "50",
+        ],
+    )
+    .unwrap_or_else(|e| panic!("lockstep plan failed: {e}"));
+    let backfill = phases.iter().find(|p| p.kind == "backfill").unwrap();
+    let expected = plan_files::header_line(&backfill.up, "-- Expected: ");
+    assert!(
+        expected.starts_with("2 batches of up to 50,000 rows (each about 0.2 s at 250,000 rows/s"),
+        "{expected}"
+    );
+    assert_eq!(
+        backfill_transactions(&db, scenario, &phases),
+        (2, ROWS, 50_000),
         "transactions, rows changed, most rows in one transaction"
     );
 }

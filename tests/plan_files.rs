@@ -451,3 +451,40 @@ fn flyway_keeps_the_projects_separator_and_warns_about_order() {
         "{stderr}"
     );
 }
+
+/// `plan --stats`: the backfill's batch size comes from the calibrated rate (50,000 rows,
+/// about 0.2 s each, where the default is 10,000) and its header says so, with the
+/// batches and the time they take on the table's 2 million rows.
+#[test]
+fn plans_with_stats_size_their_backfill_batches() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let stats = serde_json::json!({
+        "lockstep_stats": 1,
+        "server": { "product": "postgresql", "version": "15.8" },
+        "tables": [{
+            "schema": "public", "name": "shipments", "rows": 2_000_000,
+            "heap_bytes": 200_000_000u64, "index_bytes": 0, "toast_bytes": 0,
+            "partitions": [], "indexes": []
+        }],
+    });
+    std::fs::write(temp.path().join("stats.json"), stats.to_string()).expect("write");
+    let db = temp.path().join("db");
+    std::fs::create_dir(&db).expect("mkdir");
+    std::fs::write(db.join("V1__create.sql"), SHIPMENTS).expect("write");
+    std::fs::write(db.join("V2__change.sql"), CASES[0].change).expect("write");
+    let (code, _, stderr) = lockstep(
+        temp.path(),
+        &[
+            "plan",
+            "db/V2__change.sql",
+            "--stats",
+            "stats.json",
+            "--out",
+            "out",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let files = written_files(&temp.path().join("out"), &[]);
+    assert!(files.contains("LIMIT 50000"), "{files}");
+    insta::assert_snapshot!("rename_column__with_stats", files);
+}

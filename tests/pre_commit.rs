@@ -88,23 +88,28 @@ fn text(out: &Output) -> String {
     )
 }
 
-#[test]
-fn try_repo_fails_a_risky_migration_and_passes_a_safe_one() {
-    let Some(pre_commit) = pre_commit() else {
-        return;
-    };
+/// `run` (a hook run in the repository it is given) fails a repository staging a risky
+/// migration, naming the rule, and passes one staging a safe one.
+fn fails_risky_and_passes_safe(run: impl Fn(&Path) -> Output) {
     let risky = repository_with("db/V1__index.sql", RISKY);
-    let out = try_repo(&pre_commit, risky.path(), "lockstep");
+    let out = run(risky.path());
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(
         text(&out).contains("create-index-non-concurrently"),
         "{}",
         text(&out)
     );
-
     let safe = repository_with("db/V1__orders.sql", SAFE);
-    let out = try_repo(&pre_commit, safe.path(), "lockstep");
+    let out = run(safe.path());
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn try_repo_fails_a_risky_migration_and_passes_a_safe_one() {
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
+    fails_risky_and_passes_safe(|repo| try_repo(&pre_commit, repo, "lockstep"));
 
     // The `lockstep` hook takes the dialect from lockstep.toml: on MySQL the same index
     // build is online (a warning about its lock wait), so the commit may go through.
@@ -202,5 +207,95 @@ fn staged_files_named_like_options_are_paths() {
     assert!(
         !stdout.trim_start().starts_with('{'),
         "read as an option: {stdout}"
+    );
+}
+
+/// The prebuilt path, as ruff ships it: maturin builds the wheel that carries the binary
+/// (`pyproject.toml`, `bindings = "bin"`), and the `language: python` hook of
+/// `packaging/pre-commit` (its own repository once published) installs it. Offline: pip may
+/// read only a local wheelhouse holding that wheel and setuptools (for the hook's own empty
+/// package), so nothing is compiled or downloaded when the hook is installed.
+///
+/// The wheel's cargo build shares the `language: rust` hook's target folder and profile, so
+/// the dependencies compiled for one serve the other (cold, the wheel took 6 min 40 s at
+/// load 9 on 2 cores; warm, this whole test takes under a minute).
+#[test]
+fn the_python_hook_installs_the_prebuilt_wheel_offline() {
+    let Some(pre_commit) = pre_commit() else {
+        return;
+    };
+    let maturin = pre_commit.with_file_name("maturin");
+    assert!(
+        maturin.is_file(),
+        "maturin is missing: scripts/install-test-deps.sh installs it"
+    );
+    let wheelhouse = root().join("target/tools/wheelhouse");
+    let mut build = Command::new(&maturin);
+    build
+        .current_dir(root())
+        .args(["build", "--release", "--locked", "--quiet"])
+        // `warn`, not the default `repair`: repairing copies the libssl and libcrypto the
+        // binary links into the wheel and rewrites the binary with patchelf, in place, which
+        // also rewrites cargo's hard-linked build output, so the next build without a relink
+        // fails. This wheel runs on the machine that built it; a published one is built where
+        // it can be repaired (a manylinux container) or without native-tls.
+        .args(["--auditwheel", "warn", "--out"])
+        .arg(&wheelhouse);
+    with_env(&mut build, &pre_commit);
+    let built = build.output().unwrap();
+    assert!(built.status.success(), "{}", text(&built));
+    let version = env!("CARGO_PKG_VERSION");
+    let wheel = std::fs::read_dir(&wheelhouse)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with(&format!("lockstep_migrate-{version}-")));
+    assert!(wheel.is_some_and(|w| w.ends_with(".whl")));
+
+    // The hook repository as it is published: the folder's files, committed.
+    let hooks = tempfile::tempdir().unwrap();
+    for file in ["pyproject.toml", ".pre-commit-hooks.yaml"] {
+        std::fs::copy(
+            root().join("packaging/pre-commit").join(file),
+            hooks.path().join(file),
+        )
+        .unwrap();
+    }
+    git(hooks.path(), &["init", "-q"]);
+    git(hooks.path(), &["add", "."]);
+    git(hooks.path(), &["commit", "-q", "-m", "hooks"]);
+
+    let store = tempfile::tempdir().unwrap();
+    let run = |repo: &Path| {
+        let mut command = Command::new(&pre_commit);
+        command
+            .current_dir(repo)
+            .arg("try-repo")
+            .arg(hooks.path())
+            .args(["lockstep", "--verbose"]);
+        with_env(&mut command, &pre_commit);
+        command
+            .env("PRE_COMMIT_HOME", store.path())
+            .env("PIP_NO_INDEX", "1")
+            .env("PIP_FIND_LINKS", &wheelhouse)
+            // No Rust toolchain is needed: hide cargo.
+            .env("CARGO", "/nonexistent/cargo");
+        command.output().unwrap()
+    };
+    fails_risky_and_passes_safe(run);
+}
+
+/// The hook package pins the wheel of the crate's own version.
+#[test]
+fn the_python_hook_pins_the_crates_version() {
+    let pyproject =
+        std::fs::read_to_string(root().join("packaging/pre-commit/pyproject.toml")).unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        pyproject.contains(&format!("version = \"{version}\"")),
+        "{pyproject}"
+    );
+    assert!(
+        pyproject.contains(&format!("\"lockstep-migrate=={version}\"")),
+        "{pyproject}"
     );
 }

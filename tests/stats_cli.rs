@@ -297,15 +297,49 @@ fn a_foreign_key_is_estimated_on_the_larger_table_and_unknown_when_either_is() {
     );
 }
 
-/// `plan --stats`: the phases whose work grows with the table say how long they take on it
-/// (a backfill as batches, pauses included); a table the file does not know is said so.
-#[test]
-fn plan_phases_state_their_duration_from_the_stats_file() {
+/// `lockstep plan` in `dir` on `V2__widen.sql` with `args`: the script it prints.
+fn plan(dir: &Path, args: &[&str]) -> String {
+    let output = Command::cargo_bin("lockstep")
+        .unwrap()
+        .current_dir(dir)
+        .args(["plan", "V2__widen.sql"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// The `-- Expected:` header lines of a plan script.
+fn expected_lines(script: &str) -> Vec<&str> {
+    script
+        .lines()
+        .filter(|l| l.starts_with("-- Expected: "))
+        .collect()
+}
+
+/// The `LIMIT` of each batched backfill in a PostgreSQL plan script: its batch size.
+fn batch_limits(script: &str) -> Vec<u32> {
+    script
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("LIMIT "))
+        .filter_map(|l| l.trim_end_matches(") AS batch").parse().ok())
+        .collect()
+}
+
+/// A project where `orders` (300 million rows) and `elsewhere` (not in the stats file)
+/// each get a column type change, which plans a batched backfill.
+fn plan_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("stats.json"), stats_json()).unwrap();
     std::fs::write(
         dir.path().join("V1__create.sql"),
         "CREATE TABLE orders (id bigint PRIMARY KEY, n int NOT NULL);\n\
+         CREATE TABLE lookup (id bigint PRIMARY KEY, n int NOT NULL);\n\
          CREATE TABLE elsewhere (id bigint PRIMARY KEY, n int NOT NULL);\n",
     )
     .unwrap();
@@ -315,36 +349,23 @@ fn plan_phases_state_their_duration_from_the_stats_file() {
          ALTER TABLE elsewhere ALTER COLUMN n TYPE bigint;\n",
     )
     .unwrap();
-    let output = Command::cargo_bin("lockstep")
-        .unwrap()
-        .current_dir(dir.path())
-        .args([
-            "plan",
-            "V2__widen.sql",
-            "--stats",
-            "stats.json",
-            "--pause-ms",
-            "100",
-        ])
-        .output()
-        .unwrap();
+    dir
+}
+
+/// `plan --stats`: the phases whose work grows with the table say how long they take on it
+/// (a backfill as batches, pauses included, sized from the calibrated rate); a table the
+/// file does not know is said so and keeps the default batch size.
+#[test]
+fn plan_phases_state_their_duration_from_the_stats_file() {
+    let dir = plan_project();
+    let script = plan(dir.path(), &["--stats", "stats.json", "--pause-ms", "100"]);
+    let expected = expected_lines(&script);
+    // 300 million rows at 250,000 rows/s: 0.2 s would be 50,000 rows, the upper bound.
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let script = String::from_utf8_lossy(&output.stdout);
-    let expected: Vec<&str> = script
-        .lines()
-        .filter(|l| l.starts_with("-- Expected: "))
-        .collect();
-    // 300 million rows in batches of 10,000: 30,000 batches, each pausing 100 ms.
-    assert!(
-        expected
-            .iter()
-            .any(|l| l.contains("30000 batches of up to 10000 rows")
-                && l.contains("hours")
-                && l.contains("changes 300,000,000 rows")),
+        expected.iter().any(|l| l.contains(
+            "6,000 batches of up to 50,000 rows (each about 0.2 s at 250,000 rows/s, so its row locks are brief)"
+        ) && l.contains("minutes")
+            && l.contains("changes 300,000,000 rows")),
         "{expected:#?}"
     );
     assert!(
@@ -352,17 +373,111 @@ fn plan_phases_state_their_duration_from_the_stats_file() {
         "the validation of the NOT NULL check scans the heap: {expected:#?}"
     );
     assert!(
-        expected
-            .iter()
-            .any(|l| l.contains("elsewhere is not in the stats file")),
+        expected.iter().any(|l| l.contains(
+            "elsewhere is not in the stats file, so its duration is not estimated, and its batches keep the default 10,000 rows"
+        )),
         "{expected:#?}"
     );
-    // Without a stats file nothing is estimated.
-    let plain = Command::cargo_bin("lockstep")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["plan", "V2__widen.sql"])
-        .output()
+    // The backfills run what the headers say: orders first, then elsewhere.
+    assert_eq!(batch_limits(&script), [50_000, 10_000]);
+    // Without a stats file nothing is estimated and every batch has the default size.
+    let plain = plan(dir.path(), &[]);
+    assert!(!plain.contains("-- Expected:"));
+    assert_eq!(batch_limits(&plain), [10_000, 10_000]);
+}
+
+/// Bigger batches than the default only where the rate allows it: a team whose server
+/// backfills 20,000 rows/s gets batches of 4,000 rows (0.2 s each), fewer rows than the
+/// default; `--batch-size` overrides the choice and the header still counts its batches.
+#[test]
+fn batch_sizes_follow_the_rate_and_yield_to_the_flag() {
+    let dir = plan_project();
+    let stats = ["--stats", "stats.json"];
+    let fast = plan(dir.path(), &stats);
+    assert_eq!(batch_limits(&fast)[0], 50_000);
+    std::fs::write(
+        dir.path().join("lockstep.toml"),
+        "[stats.rates]\nbackfill_rows_per_s = 20000\n",
+    )
+    .unwrap();
+    let slow = plan(dir.path(), &stats);
+    assert_eq!(batch_limits(&slow), [4_000, 10_000]);
+    assert!(
+        expected_lines(&slow)
+            .iter()
+            .any(|l| l
+                .contains("75,000 batches of up to 4,000 rows (each about 0.2 s at 20,000 rows/s")),
+        "{slow}"
+    );
+    let given = plan(
+        dir.path(),
+        &["--stats", "stats.json", "--batch-size", "2500"],
+    );
+    assert_eq!(batch_limits(&given), [2_500, 2_500]);
+    assert!(
+        expected_lines(&given)
+            .iter()
+            .any(|l| l.contains("120,000 batches of up to 2,500 rows, ")),
+        "{given}"
+    );
+}
+
+/// A small table takes fewer batches with the stats than without: its 30,000 rows fit in
+/// one batch of the size chosen from the rate, where the default size takes three.
+#[test]
+fn a_small_table_takes_fewer_batches() {
+    let dir = plan_project();
+    let mut file: serde_json::Value = serde_json::from_str(&stats_json()).unwrap();
+    assert_eq!(file["tables"][0]["name"], "orders");
+    file["tables"][0]["rows"] = 30_000.into();
+    std::fs::write(dir.path().join("stats.json"), file.to_string()).unwrap();
+    let script = plan(dir.path(), &["--stats", "stats.json", "--line", "1"]);
+    assert!(
+        expected_lines(&script)
+            .iter()
+            .any(|l| l.contains("1 batch of up to 50,000 rows (")),
+        "{script}"
+    );
+    assert_eq!(batch_limits(&script), [50_000]);
+    // Without the stats: batches of 10,000 rows, three for 30,000 rows.
+    assert_eq!(batch_limits(&plan(dir.path(), &["--line", "1"])), [10_000]);
+}
+
+/// InnoDB's rates are measured on MariaDB only: stats from MariaDB turn the rebuild of a
+/// 100-row table into a note, stats from MySQL state the same estimate and keep the rule's
+/// severity.
+#[test]
+fn mariadb_stats_judge_and_mysql_stats_only_inform() {
+    let severity_with = |product: &str| {
+        let mut file: serde_json::Value = serde_json::from_str(&stats_json()).unwrap();
+        file["server"] = serde_json::json!({ "product": product, "version": "10.11.9" });
+        file["tables"][1]["schema"] = "app".into();
+        let dir = project(&file.to_string(), Some("dialect = \"mysql\"\n"));
+        std::fs::write(
+            dir.path().join("V1__create.sql"),
+            "CREATE TABLE lookup (id INT PRIMARY KEY, n INT NOT NULL);\n",
+        )
         .unwrap();
-    assert!(!String::from_utf8_lossy(&plain.stdout).contains("-- Expected:"));
+        std::fs::write(
+            dir.path().join("V2__widen.sql"),
+            "ALTER TABLE lookup MODIFY n BIGINT NOT NULL;\n",
+        )
+        .unwrap();
+        let output = check(dir.path(), &["--stats", "stats.json", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let finding = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "mysql-alter-blocks-writes")
+            .unwrap_or_else(|| panic!("{report:#}"))
+            .clone();
+        assert_eq!(
+            finding["lock_duration"]["status"], "estimated",
+            "{finding:#}"
+        );
+        finding["severity"].as_str().unwrap().to_string()
+    };
+    assert_eq!(severity_with("mariadb"), "note");
+    assert_eq!(severity_with("mysql"), "error");
 }

@@ -37,9 +37,10 @@ pub struct PlanArgs {
     /// Write the phase files next to FILE, in its convention.
     #[arg(long)]
     pub write: bool,
-    /// Rows per backfill batch; each batch commits on its own.
-    #[arg(long, default_value_t = crate::plan::DEFAULT_BATCH_SIZE, value_parser = clap::value_parser!(u32).range(1..))]
-    pub batch_size: u32,
+    /// Rows per backfill batch; each batch commits on its own (default: sized from the
+    /// stats file so a batch commits in about 0.2 s, else 10000).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_size: Option<u32>,
     /// Pause between backfill batches, in milliseconds.
     #[arg(long, default_value_t = crate::plan::DEFAULT_PAUSE_MS)]
     pub pause_ms: u32,
@@ -87,6 +88,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
         target: settings.target,
         batch_size: args.batch_size,
         pause_ms: args.pause_ms,
+        stats: settings.stats.as_deref(),
     };
     let plans = plans(&replay, args.line, &options)?;
     if plans.is_empty() {
@@ -109,7 +111,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
         // `V1_23__x.sql`: the phases keep the project's separator, `V1_23_1__`.
         versions = versions.iter().map(|v| v.replace('.', "_")).collect();
     }
-    let durations = expected::phase_durations(&plans, settings.stats.as_deref(), &options);
+    let durations = expected::phase_durations(&plans, &options);
     let files = match settings.target.dialect {
         Dialect::Postgres => render::files(&plans, convention, &versions, &durations),
         Dialect::Mysql => super::mysql::render::files(&plans, convention, &versions, &durations)?,

@@ -1,23 +1,21 @@
 //! How long each phase's work takes on the tables a stats file describes (`lockstep
 //! stats`): the same sizes and calibrated rates `check --stats` states lock hold times
 //! with, for the phases whose duration grows with the table: a batched backfill (its
-//! pauses included), a `CONCURRENTLY` index build and a validation scan. Printed in the
-//! phase's header; nothing is estimated without a stats file.
+//! pauses included, with the batch size and why: see [`super::batch`]), a `CONCURRENTLY`
+//! index build and a validation scan. Printed in the phase's header; nothing is estimated
+//! without a stats file.
 
-use super::{Phase, PhaseKind, Plan, PlanOptions};
-use crate::diagnostic::{seconds_range, Work};
+use super::batch::BatchSize;
+use super::{Phase, PhaseKind, Plan, PlanOptions, DEFAULT_BATCH_SIZE};
+use crate::diagnostic::{seconds_range, thousands, Work};
 use crate::stats::Estimator;
 
 /// One entry per phase, in the order of the plans' phases.
-pub fn phase_durations(
-    plans: &[Plan],
-    estimator: Option<&Estimator>,
-    options: &PlanOptions,
-) -> Vec<Option<String>> {
+pub fn phase_durations(plans: &[Plan], options: &PlanOptions) -> Vec<Option<String>> {
     plans
         .iter()
         .flat_map(|plan| &plan.phases)
-        .map(|phase| estimator.and_then(|e| duration(phase, e, options)))
+        .map(|phase| options.stats.and_then(|e| duration(phase, e, options)))
         .collect()
 }
 
@@ -31,8 +29,15 @@ fn duration(phase: &Phase, estimator: &Estimator, options: &PlanOptions) -> Opti
     let table = &phase.lock.table;
     let schema = table.schema.as_ref().map(|s| s.key());
     let Some(size) = estimator.sizes.size(schema.as_deref(), &table.name.key()) else {
+        let batches = match work {
+            Work::Backfill => format!(
+                ", and its batches keep the default {} rows",
+                thousands(DEFAULT_BATCH_SIZE.into())
+            ),
+            _ => String::new(),
+        };
         return Some(format!(
-            "{table} is not in the stats file, so its duration is not estimated"
+            "{table} is not in the stats file, so its duration is not estimated{batches}"
         ));
     };
     let amount = match work {
@@ -47,14 +52,29 @@ fn duration(phase: &Phase, estimator: &Estimator, options: &PlanOptions) -> Opti
             work.describe(amount)
         ));
     }
-    let batch = u64::from(options.batch_size.max(1));
+    let size = options.batch(table);
+    let batch = u64::from(size.rows().max(1));
     let batches = amount.div_ceil(batch).max(1);
     // Every batch pauses after committing.
     let pauses = batches as f64 * f64::from(options.pause_ms) / 1000.0;
     low += pauses;
     high += pauses;
+    let why = match size {
+        BatchSize::Sized {
+            rows_per_s,
+            seconds,
+            ..
+        } => format!(
+            " (each about {seconds:.1} s at {} rows/s, so its row locks are brief)",
+            thousands(rows_per_s as u64)
+        ),
+        BatchSize::Given(_) | BatchSize::Default => String::new(),
+    };
+    let noun = if batches == 1 { "batch" } else { "batches" };
     Some(format!(
-        "{batches} batches of up to {batch} rows, {} in all ({}, pauses included)",
+        "{} {noun} of up to {} rows{why}, {} in all ({}, pauses included)",
+        thousands(batches),
+        thousands(batch),
         seconds_range(low, high),
         work.describe(amount)
     ))

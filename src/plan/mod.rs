@@ -19,6 +19,7 @@
 //!   and only touch rows that still need it, so a re-run resumes where a failed run stopped.
 
 mod add_column;
+mod batch;
 mod change_type;
 pub mod command;
 mod constraint;
@@ -44,12 +45,15 @@ use std::time::Duration;
 
 /// Backfill tuning and the server the plan is for.
 #[derive(Copy, Clone, Debug)]
-pub struct PlanOptions {
+pub struct PlanOptions<'a> {
     pub target: Target,
-    /// Rows per backfill batch (each batch commits on its own).
-    pub batch_size: u32,
+    /// Rows per backfill batch (each batch commits on its own) when `--batch-size` gives
+    /// it; else chosen per table by [`PlanOptions::batch`].
+    pub batch_size: Option<u32>,
     /// Pause between backfill batches, in milliseconds.
     pub pause_ms: u32,
+    /// The stats file (`plan --stats`) that batch sizes are chosen from.
+    pub stats: Option<&'a crate::stats::Estimator>,
 }
 
 /// How long a strong-lock statement may wait for its lock before it gives up.
@@ -355,8 +359,9 @@ pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target:
     }
     let options = PlanOptions {
         target,
-        batch_size: DEFAULT_BATCH_SIZE,
+        batch_size: None,
         pause_ms: DEFAULT_PAUSE_MS,
+        stats: None,
     };
     matches!(
         plan_statement(statement, source, catalog, &options),
@@ -368,7 +373,7 @@ pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target:
 pub const PLANNED: &str =
     "table and column renames, column type changes that rewrite, NOT NULL, volatile-default and serial columns, index builds and drops, SET NOT NULL, CHECK, FOREIGN KEY, UNIQUE and PRIMARY KEY constraints, and column and table drops";
 
-/// Rows per backfill batch unless `--batch-size` says otherwise.
+/// Rows per backfill batch unless `--batch-size` or a stats file says otherwise.
 pub const DEFAULT_BATCH_SIZE: u32 = 10_000;
 /// Pause between backfill batches unless `--pause-ms` says otherwise.
 pub const DEFAULT_PAUSE_MS: u32 = 100;
@@ -417,8 +422,9 @@ mod tests {
         }
         let options = PlanOptions {
             target: Target::new(Dialect::Postgres),
-            batch_size: DEFAULT_BATCH_SIZE,
+            batch_size: None,
             pause_ms: DEFAULT_PAUSE_MS,
+            stats: None,
         };
         match plan_statement(last, sql, &catalog, &options) {
             Some(Err(e)) => e.0,

@@ -22,7 +22,8 @@ pub fn batch_lock(table: &ObjectName, options: &PlanOptions) -> PhaseLock {
         max_hold: Some(BATCH_HOLD),
         reason: format!(
             "one batch of {} rows at a time: each batch commits, releasing its locks, then pauses {} ms",
-            options.batch_size, options.pause_ms
+            options.batch_rows(table),
+            options.pause_ms
         ),
     }
 }

@@ -199,7 +199,7 @@ END
 ",
         start_list = starts.join(", "),
         end_list = ends.join(", "),
-        limit = options.batch_size,
+        limit = options.batch_rows(backfill.table),
         assignments = backfill.assignments,
         pending = backfill.pending,
     );

@@ -108,10 +108,11 @@ impl Estimator {
     /// scan or a rewrite) when the lock is held briefly (see [`Thresholds`]). Never raises
     /// one; leaves findings on unknown tables as the rules rated them, and findings about
     /// how a lock is waited for (`missing-lock-timeout`: a brief lock still queues every
-    /// session behind it while it waits) as they are. The rates are PostgreSQL's: on MySQL
-    /// and MariaDB the estimate is shown but judges nothing until InnoDB is measured.
+    /// session behind it while it waits) as they are. The rates are measured on PostgreSQL
+    /// and MariaDB (`rates`): on MySQL, whose InnoDB no test here measures, the estimate
+    /// (at MariaDB's rates) is shown but judges nothing.
     pub fn judge(&self, finding: &mut Finding) {
-        if self.sizes.product() != Product::Postgresql {
+        if self.sizes.product() == Product::Mysql {
             return;
         }
         let Some(LockDuration::Estimated { high_seconds, .. }) = finding.lock_duration else {
@@ -138,15 +139,17 @@ impl Estimator {
 /// The kind of work a statement does under a lock with `effect` (a scan or a rewrite).
 fn work(statement: &Statement, effect: TableEffect) -> Work {
     let builds_index = |action: &AlterAction| {
-        matches!(
-            action,
-            AlterAction::AddConstraint(constraint) if matches!(
-                constraint.kind,
-                ConstraintKind::PrimaryKey { using_index: None, .. }
-                    | ConstraintKind::Unique { using_index: None, .. }
-                    | ConstraintKind::Exclude
+        // MySQL's `ALTER TABLE ... ADD INDEX`, or a constraint that builds its index.
+        matches!(action, AlterAction::AddIndex(_))
+            || matches!(
+                action,
+                AlterAction::AddConstraint(constraint) if matches!(
+                    constraint.kind,
+                    ConstraintKind::PrimaryKey { using_index: None, .. }
+                        | ConstraintKind::Unique { using_index: None, .. }
+                        | ConstraintKind::Exclude
+                )
             )
-        )
     };
     match &statement.kind {
         StatementKind::Update { .. } | StatementKind::Delete { .. } => Work::Backfill,

@@ -60,7 +60,8 @@ pub fn batch_lock(table: &ObjectName, options: &PlanOptions) -> PhaseLock {
         max_hold: Some(BATCH_HOLD),
         reason: format!(
             "row locks on one batch of {} rows at a time: each batch commits, releasing them, then pauses {} ms",
-            options.batch_size, options.pause_ms
+            options.batch_rows(table),
+            options.pause_ms
         ),
     }
 }
@@ -124,7 +125,7 @@ pub fn backfill_body(backfill: &Backfill, options: &PlanOptions) -> String {
     SELECT MIN({key}) INTO batch_start FROM {table} WHERE {key} > batch_end;
   END WHILE;
 ",
-        limit = options.batch_size,
+        limit = options.batch_rows(backfill.table),
         assignments = backfill.assignments,
         pending = backfill.pending,
     )

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::diagnostic::{Finding, Severity};
+use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect, TableLock};
 use crate::rules::{Ctx, Group, MYSQL};
 use crate::statement::{Statement, StatementKind};
 
@@ -34,7 +34,9 @@ declare_rule! {
         dialects: MYSQL,
         versions: "all versions",
         summary: "UPDATE or DELETE of every row in one transaction",
-        lock: None,
+        // No table lock (LOCK=NONE): the rows' own locks, taken while every row is read,
+        // are what writers wait for; `check --stats` states how long from the row count.
+        lock: Some(LockClaim { mode: LockMode::MysqlNone, effect: TableEffect::Scan }),
         check: Some(check),
     };
 }
@@ -60,6 +62,8 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             statement.span,
             format!("{verb} without WHERE changes every row of `{table}` in one transaction, locking them all until it commits"),
         )
+        // With the table's name, which `check --stats` looks its size up by.
+        .locks([TableLock::on(table, LockMode::MysqlNone, TableEffect::Scan)])
         .help(format!("{verb} `{table}` in batches by primary-key range (`WHERE id BETWEEN ? AND ?`), one transaction per batch")),
     );
 }
