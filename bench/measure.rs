@@ -252,13 +252,40 @@ fn version_of(binary: &Path) -> String {
         .unwrap_or_else(|| "squawk".to_string())
 }
 
+/// The report's `summary.statements`, read from the end of lockstep's JSON without holding
+/// the report: a child spawned later starts from this process's peak RSS (Linux carries it
+/// over exec), so a bench that had parsed a 20 MB report would misstate every peak after it.
 fn count_statements(binary: &Path, dir: &Path) -> Result<u64, String> {
-    let out = lockstep_check(binary, dir, &[])
-        .output()
+    use std::io::Read;
+    let mut child = lockstep_check(binary, dir, &[])
+        .stdout(Stdio::piped())
+        .spawn()
         .map_err(|e| format!("run lockstep: {e}"))?;
-    let json: serde_json::Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("lockstep's json: {e}"))?;
-    Ok(json["summary"]["statements"].as_u64().unwrap_or(0))
+    let mut out = child.stdout.take().ok_or("no stdout")?;
+    let mut tail = Vec::new();
+    let mut chunk = vec![0; 1 << 16];
+    loop {
+        let n = out.read(&mut chunk).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        tail.extend_from_slice(&chunk[..n]);
+        if tail.len() > 1 << 17 {
+            tail.drain(..tail.len() - (1 << 16));
+        }
+    }
+    child.wait().map_err(|e| e.to_string())?;
+    // The summary closes the report.
+    let text = String::from_utf8_lossy(&tail);
+    let at = text
+        .rfind("\"statements\":")
+        .ok_or("no summary in lockstep's json")?;
+    let digits: String = text[at + "\"statements\":".len()..]
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().map_err(|e| format!("statements: {e}"))
 }
 
 // The child is reaped by `wait4` below, which std's `Child::wait` cannot replace: it
