@@ -83,6 +83,11 @@ impl Default for DiscoverRequest {
 pub struct Discovery {
     pub sets: Vec<MigrationSet>,
     pub errors: Vec<DiscoverError>,
+    /// The text of the files discovery read to recognise their framework (valid UTF-8
+    /// only), so that linting does not read them a second time. A file missing here is
+    /// read when linted, which also reports why it could not be read.
+    #[serde(skip)]
+    pub read: HashMap<PathBuf, String>,
 }
 
 /// The files of one migration folder, in replay order.
@@ -142,6 +147,7 @@ pub fn discover(request: &DiscoverRequest) -> Discovery {
     for file in &named.files {
         groups.entry(locate(file)).or_default().push(file.clone());
     }
+    let mut read = HashMap::new();
     let mut sets: Vec<MigrationSet> = groups
         .into_iter()
         .filter_map(|((root, shape), files)| {
@@ -150,11 +156,11 @@ pub fn discover(request: &DiscoverRequest) -> Discovery {
                 filters: &filters,
                 max_file_size: request.max_file_size,
             };
-            build_set(&root, shape, &files, &context, &mut errors)
+            build_set(&root, shape, &files, &context, &mut errors, &mut read)
         })
         .collect();
     sets.sort_by(|a, b| natural_cmp(&a.root.to_string_lossy(), &b.root.to_string_lossy()));
-    Discovery { sets, errors }
+    Discovery { sets, errors, read }
 }
 
 /// Compare two strings with digit runs compared as numbers: `9_a` < `10_a`, `1.1` < `1.10`.
@@ -513,6 +519,7 @@ fn build_set(
     named_here: &[PathBuf],
     context: &SetContext,
     errors: &mut Vec<DiscoverError>,
+    read: &mut HashMap<PathBuf, String>,
 ) -> Option<MigrationSet> {
     let SetContext { named, filters, .. } = *context;
     let mut confinement = Confinement::new(root, named);
@@ -529,7 +536,7 @@ fn build_set(
                     }
                 })
                 .collect();
-            flat_set(root, paths, context.max_file_size)
+            flat_set(root, paths, context.max_file_size, read)
         }
         Shape::Diesel => folder_set(root, Layout::Diesel, errors),
         Shape::Prisma => folder_set(root, Layout::Prisma, errors),
@@ -595,6 +602,8 @@ struct FlatEntry {
     path: PathBuf,
     name: String,
     text: String,
+    /// The text is the file's bytes (valid UTF-8), so linting may use it as read.
+    exact: bool,
 }
 
 /// Where a file sorts within its set: `group`, then `version` naturally, then `rank`
@@ -635,13 +644,23 @@ fn flat_paths(
     paths
 }
 
-fn flat_set(root: &Path, paths: Vec<PathBuf>, max_file_size: u64) -> (Layout, Vec<MigrationFile>) {
+/// The files of a flat folder in replay order; the texts read on the way go to `read`.
+fn flat_set(
+    root: &Path,
+    paths: Vec<PathBuf>,
+    max_file_size: u64,
+    read: &mut HashMap<PathBuf, String>,
+) -> (Layout, Vec<MigrationFile>) {
     let entries: Vec<FlatEntry> = paths
         .into_iter()
-        .map(|path| FlatEntry {
-            name: file_name(&path),
-            text: read_text(&path, max_file_size),
-            path,
+        .map(|path| {
+            let (text, exact) = read_text(&path, max_file_size);
+            FlatEntry {
+                name: file_name(&path),
+                text,
+                exact,
+                path,
+            }
         })
         .collect();
     let framework = detect_flat(root, &entries);
@@ -650,6 +669,12 @@ fn flat_set(root: &Path, paths: Vec<PathBuf>, max_file_size: u64) -> (Layout, Ve
         .map(|entry| describe_flat(framework, entry))
         .collect();
     keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    read.extend(
+        entries
+            .into_iter()
+            .filter(|entry| entry.exact)
+            .map(|entry| (entry.path, entry.text)),
+    );
     let layout = flat_layout(framework);
     (layout, keyed.into_iter().map(|(_, file)| file).collect())
 }
@@ -1124,12 +1149,18 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// The file's text; an unreadable file (or a FIFO, a device, one over the limit) reads
-/// as empty here: reading it for linting reports the problem.
-fn read_text(path: &Path, max_file_size: u64) -> String {
-    input::read_file(path, max_file_size)
-        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-        .unwrap_or_default()
+/// The file's text, and whether it is exactly the file's bytes; an unreadable file (or a
+/// FIFO, a device, one over the limit) reads as empty here: reading it for linting reports
+/// the problem.
+fn read_text(path: &Path, max_file_size: u64) -> (String, bool) {
+    match input::read_file(path, max_file_size).map(String::from_utf8) {
+        Ok(Ok(text)) => (text, true),
+        Ok(Err(invalid)) => (
+            String::from_utf8_lossy(invalid.as_bytes()).into_owned(),
+            false,
+        ),
+        Err(_) => (String::new(), false),
+    }
 }
 
 /// A Flyway `.conf`, Diesel `metadata.toml` or sqitch plan, when it can be read: such a

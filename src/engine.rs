@@ -19,7 +19,7 @@ use crate::session::Session;
 use crate::span::{LineIndex, Span};
 use crate::statement::StatementKind;
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 pub fn check(settings: &Settings) -> Report {
@@ -70,6 +70,7 @@ pub fn check_stdin(settings: &Settings, stdin: &StdinFile) -> Report {
                 files: vec![file],
             }],
             errors: Vec::new(),
+            read: HashMap::new(),
         }
     };
     let mut report = check_discovered(discovery, settings, Some(stdin));
@@ -115,9 +116,19 @@ fn check_discovered(
         runs.extend(by_dialect);
         report.files.extend(skipped);
     }
+    // Each file's text as discovery read it, taken so that it is not held twice.
+    let mut read = discovery.read;
+    let runs: Vec<(MigrationSet, Target, Vec<Option<String>>)> = runs
+        .into_iter()
+        .map(|(set, target)| {
+            let texts = set.files.iter().map(|f| read.remove(&f.path)).collect();
+            (set, target, texts)
+        })
+        .collect();
+    drop(read);
     let results: Vec<(Vec<FileReport>, Vec<InputError>)> = runs
-        .par_iter()
-        .map(|(set, target)| check_set(set, *target, settings, stdin))
+        .into_par_iter()
+        .map(|(set, target, texts)| check_set(&set, target, settings, stdin, texts))
         .collect();
     for (files, errors) in results {
         report.files.extend(files);
@@ -178,7 +189,16 @@ enum Loaded {
     Failed(String),
 }
 
-fn load(path: &Path, dialect: crate::dialect::Dialect, max_file_size: u64) -> Loaded {
+/// Reads and parses the file at `path`, unless discovery has already read its `text`.
+fn load(
+    path: &Path,
+    text: Option<String>,
+    dialect: crate::dialect::Dialect,
+    max_file_size: u64,
+) -> Loaded {
+    if let Some(text) = text {
+        return decode(text.into_bytes(), dialect);
+    }
     match crate::input::read_file(path, max_file_size) {
         Ok(bytes) => decode(bytes, dialect),
         Err(e) => Loaded::Failed(e.to_string()),
@@ -274,21 +294,24 @@ fn split_by_dialect(
     (runs, skipped)
 }
 
+/// Lints one migration set; `texts` holds, for each of its files, the text discovery read.
 fn check_set(
     set: &MigrationSet,
     target: Target,
     settings: &Settings,
     stdin: Option<&StdinFile>,
+    texts: Vec<Option<String>>,
 ) -> (Vec<FileReport>, Vec<InputError>) {
     let dialect = target.dialect;
     let loaded: Vec<Loaded> = set
         .files
         .par_iter()
-        .map(|f| match stdin {
+        .zip(texts)
+        .map(|(f, text)| match stdin {
             Some(stdin) if display_path(&stdin.path) == display_path(&f.path) => {
                 decode(stdin.bytes.clone(), dialect)
             }
-            _ => load(&f.path, dialect, settings.max_file_size),
+            _ => load(&f.path, text, dialect, settings.max_file_size),
         })
         .collect();
     let mut catalog = Catalog::new(dialect);
@@ -863,7 +886,7 @@ pub struct FileReplay {
 /// Replays every earlier file of `path`'s migration set into the catalogue, then records
 /// each forward statement of `path` with a copy of the catalogue it runs on.
 pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileReplay, String> {
-    let discovery = discover(&DiscoverRequest {
+    let mut discovery = discover(&DiscoverRequest {
         paths: vec![path.to_path_buf()],
         include: Vec::new(),
         exclude: Vec::new(),
@@ -872,10 +895,12 @@ pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileRepl
     if let Some(error) = discovery.errors.first() {
         return Err(error.to_string());
     }
-    let found = discovery.sets.into_iter().find_map(|set| {
-        let position = set.files.iter().rposition(|f| f.report)?;
-        Some((set, position))
-    });
+    let found = std::mem::take(&mut discovery.sets)
+        .into_iter()
+        .find_map(|set| {
+            let position = set.files.iter().rposition(|f| f.report)?;
+            Some((set, position))
+        });
     let Some((set, position)) = found else {
         return Err(format!("{}: not a migration file", path.display()));
     };
@@ -884,7 +909,8 @@ pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileRepl
     let mut statements = Vec::new();
     let mut text = String::new();
     for (index, file) in set.files.iter().enumerate().take(position + 1) {
-        let loaded = match load(&file.path, dialect, settings.max_file_size) {
+        let read = discovery.read.remove(&file.path);
+        let loaded = match load(&file.path, read, dialect, settings.max_file_size) {
             Loaded::File(loaded) => loaded,
             Loaded::Binary => continue,
             Loaded::Failed(message) => return Err(format!("{}: {message}", file.path.display())),

@@ -137,6 +137,9 @@ pub enum Origin {
     Fallback {
         parser_error: String,
     },
+    /// Read from tokens without asking `sqlparser`, whose tree would not change the kind
+    /// (`SELECT`, `INSERT INTO t`, `CREATE FUNCTION`; see `parse::shortcut`).
+    Tokens,
 }
 
 /// A column type, normalised to lower case with single spaces (`character varying(20)`

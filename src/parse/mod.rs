@@ -1,10 +1,12 @@
 //! Parsing: each statement alone with `sqlparser`, lowered into the statement model; the
 //! token fallback where `sqlparser` fails; `unparsed` where neither understands it.
+//! Statements whose kind the syntax tree cannot change skip `sqlparser` (`shortcut`).
 //! One bad statement never hides the rest of the file.
 
 pub mod fallback;
 pub mod lower;
 pub mod placeholders;
+mod shortcut;
 
 use crate::dialect::Dialect;
 use crate::span::{LineIndex, Span};
@@ -125,6 +127,18 @@ pub fn parse_statement(text: &str, span: Span, dialect: Dialect) -> Statement {
     let original = span.text(text);
     let masked = placeholders::mask(original);
     let sql = masked.as_deref().unwrap_or(original);
+    if let Some(kind) = shortcut::classify(sql, dialect) {
+        return Statement {
+            span,
+            kind,
+            origin: Origin::Tokens,
+        };
+    }
+    parse_fully(span, sql, dialect)
+}
+
+/// Parses `sql` (the masked text at `span`) with `sqlparser`, then the fallback.
+fn parse_fully(span: Span, sql: &str, dialect: Dialect) -> Statement {
     let sql_dialect = sqlparser_dialect(dialect);
     let parsed = if sql.len() > SQLPARSER_MAX_BYTES {
         // A statement this long is data (a huge VALUES list, a generated predicate): its

@@ -159,3 +159,37 @@ fn trailing_tokens_send_the_statement_to_the_fallback() {
         "{actions:?}"
     );
 }
+
+/// The shortcut is exact: on every statement of the fixtures and test files, both dialects, the
+/// kind it reads from tokens is the kind `sqlparser` and the fallback give.
+#[test]
+fn the_shortcut_gives_the_kind_a_full_parse_gives() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut pending = vec![root.join("fixtures"), root.join("tests")];
+    let mut decided = 0;
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for dialect in [Dialect::Postgres, Dialect::Mysql] {
+                for raw in split(&text, dialect).statements {
+                    let original = raw.span.text(&text);
+                    let masked = placeholders::mask(original);
+                    let sql = masked.as_deref().unwrap_or(original);
+                    if let Some(kind) = shortcut::classify(sql, dialect) {
+                        decided += 1;
+                        let full = parse_fully(raw.span, sql, dialect).kind;
+                        assert_eq!(kind, full, "{}: {sql}", path.display());
+                    }
+                }
+            }
+        }
+    }
+    assert!(decided > 100, "only {decided} statements took the shortcut");
+}

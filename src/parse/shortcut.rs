@@ -1,0 +1,149 @@
+//! Statements whose kind `sqlparser`'s syntax tree cannot change, read from their tokens
+//! alone: building the tree is most of the cost of parsing, and for these it is thrown away.
+//!
+//! [`super::parse_statement`] takes `lower(tree)`, else the token fallback's kind, else
+//! `Other`; where `sqlparser` fails, the fallback's kind, else `unparsed`. For a statement
+//! that `lower` never lowers (`SELECT`, `COMMENT ON`, `GRANT`, `DO`, `CREATE FUNCTION` and
+//! other objects no rule reads), a kind from the fallback is therefore the answer whether
+//! or not `sqlparser` would succeed. `INSERT INTO name` is lowered, but only to its target,
+//! which is the same name for both readers when it starts with a word `sqlparser` does not
+//! read as a keyword (not `TABLE`, `OVERWRITE`, `FUNCTION`, `LOCAL`, `OR ...`). Everything
+//! else (DDL, `UPDATE`, `DELETE`, transaction control, `SET`) still goes through `sqlparser`.
+
+use super::fallback;
+use crate::dialect::Dialect;
+use crate::statement::StatementKind;
+
+/// The statement's kind when its tokens decide it, `None` when `sqlparser` must be asked.
+/// `sql` is one statement, placeholders already masked.
+pub fn classify(sql: &str, dialect: Dialect) -> Option<StatementKind> {
+    let words = leading_words(sql);
+    let word = |at: usize| words.get(at).map_or("", String::as_str);
+    // A cheap look at the first words first, so statements that must be parsed anyway are
+    // not tokenized once more here.
+    let expected: fn(&StatementKind) -> bool = match word(0) {
+        "SELECT" | "COMMENT" | "GRANT" | "REVOKE" | "DO" => is_unlowered_other,
+        "CREATE" if CREATE_KINDS.contains(&word(1)) || word(1) == "OR" => is_unlowered_create,
+        "INSERT" if word(1) == "INTO" && !is_keyword(word(2)) && !word(2).is_empty() => {
+            |kind| matches!(kind, StatementKind::Insert { .. })
+        }
+        _ => return None,
+    };
+    fallback::recognise(sql, dialect).filter(expected)
+}
+
+/// The word after `CREATE` (or `CREATE OR REPLACE`) for objects `lower` has no model of.
+const CREATE_KINDS: &[&str] = &[
+    "FUNCTION",
+    "PROCEDURE",
+    "VIEW",
+    "MATERIALIZED",
+    "TRIGGER",
+    "EXTENSION",
+    "SEQUENCE",
+    "TYPE",
+];
+
+/// What the fallback says for the statements `lower` passes over whatever their syntax.
+fn is_unlowered_other(kind: &StatementKind) -> bool {
+    matches!(kind, StatementKind::Other { keyword }
+        if matches!(keyword.as_str(), "SELECT" | "COMMENT ON" | "GRANT" | "REVOKE" | "DO"))
+}
+
+/// `sqlparser` reads these as `CreateFunction`, `CreateView`, `CreateTrigger` and the like,
+/// never as the `CreateTable` or `CreateIndex` that `lower` lowers.
+fn is_unlowered_create(kind: &StatementKind) -> bool {
+    match kind {
+        StatementKind::CreateTrigger { .. } => true,
+        StatementKind::Other { keyword } => keyword
+            .strip_prefix("CREATE ")
+            .is_some_and(|object| CREATE_KINDS.contains(&object.split(' ').next().unwrap_or(""))),
+        _ => false,
+    }
+}
+
+/// A word `sqlparser`'s tokenizer marks as a keyword (its list is sorted for this search).
+fn is_keyword(word: &str) -> bool {
+    sqlparser::keywords::ALL_KEYWORDS
+        .binary_search(&word)
+        .is_ok()
+}
+
+/// The first three words, upper-cased, after whitespace and comments; a word ends at any
+/// character that cannot continue an unquoted name, so `"users"` or `t(` stop the list.
+fn leading_words(sql: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = sql;
+    while words.len() < 3 {
+        rest = rest.trim_start();
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment.split_once('\n').map_or("", |(_, after)| after);
+            continue;
+        }
+        if let Some(comment) = rest.strip_prefix("/*") {
+            // Nested comments are rare in a statement's first words: give up on them.
+            let Some((_, after)) = comment.split_once("*/") else {
+                break;
+            };
+            if comment
+                .split_once("*/")
+                .is_some_and(|(inside, _)| inside.contains("/*"))
+            {
+                break;
+            }
+            rest = after;
+            continue;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if end == 0 || rest.as_bytes()[0].is_ascii_digit() {
+            break;
+        }
+        words.push(rest[..end].to_ascii_uppercase());
+        rest = &rest[end..];
+        // A name followed by `.`, `(` or a quote is not a keyword sequence any more.
+        if !rest.starts_with(char::is_whitespace) {
+            break;
+        }
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leading_words_skip_comments_and_stop_at_names() {
+        assert_eq!(
+            leading_words("  -- x\n/* y */ insert into t (a)"),
+            ["INSERT", "INTO", "T"]
+        );
+        assert_eq!(
+            leading_words("INSERT INTO \"t\" VALUES"),
+            ["INSERT", "INTO"]
+        );
+        assert_eq!(
+            leading_words("INSERT INTO s.t VALUES"),
+            ["INSERT", "INTO", "S"]
+        );
+        assert!(leading_words("/* open").is_empty());
+    }
+
+    #[test]
+    fn only_statements_lower_passes_over_are_decided_by_tokens() {
+        let kind = |sql: &str| classify(sql, Dialect::Postgres);
+        assert!(kind("SELECT 1").is_some());
+        assert!(
+            kind("CREATE OR REPLACE FUNCTION f() RETURNS int AS $$ SELECT 1 $$ LANGUAGE sql")
+                .is_some()
+        );
+        assert!(kind("INSERT INTO users (id) VALUES (1)").is_some());
+        assert!(kind("CREATE TABLE t (id int)").is_none());
+        assert!(kind("CREATE OR REPLACE TABLE t (id int)").is_none());
+        assert!(kind("INSERT INTO TABLE t VALUES (1)").is_none());
+        assert!(kind("INSERT INTO \"T\" VALUES (1)").is_none());
+        assert!(kind("UPDATE t SET a = 1").is_none());
+    }
+}
