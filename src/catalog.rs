@@ -338,10 +338,12 @@ impl Catalog {
                 // IF NOT EXISTS it fails if the table exists, so once it has run the table
                 // is a new, empty one (projects that keep alternative upgrade paths create
                 // a table the replay already saw in another path).
-                if *if_not_exists && self.tables.contains_key(&key) {
-                    return;
+                if self.tables.contains_key(&key) {
+                    if *if_not_exists {
+                        return;
+                    }
+                    self.indexes.retain(|_, i| i.table != key);
                 }
-                self.indexes.retain(|_, i| i.table != key);
                 let mut table = Table {
                     name: name.clone(),
                     columns: columns.iter().map(|c| column(c, change_set)).collect(),
