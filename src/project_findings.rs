@@ -48,19 +48,36 @@ pub fn fold_timeout_findings(files: &mut [FileReport]) {
         let set_somewhere = files
             .iter()
             .any(|f| f.source.to_ascii_lowercase().contains(timeout.setting));
-        let [first, rest @ ..] = with_finding.as_slice() else {
+        if with_finding.len() < 2 || set_somewhere {
+            continue;
+        }
+        // The first file at the highest severity keeps it (a rollback's note must not
+        // stand for the deploys' warnings).
+        let severity_in = |i: usize| {
+            files[i]
+                .findings
+                .iter()
+                .filter(|x| x.rule.id == timeout.rule)
+                .map(|x| x.severity)
+                .max()
+        };
+        let highest = with_finding.iter().map(|&i| severity_in(i)).max().flatten();
+        let Some(first) = with_finding
+            .iter()
+            .copied()
+            .find(|&i| severity_in(i) == highest)
+        else {
             continue;
         };
-        if rest.is_empty() || set_somewhere {
-            continue;
-        }
-        for &i in rest {
+        let rest: Vec<usize> = with_finding.into_iter().filter(|&i| i != first).collect();
+        for &i in &rest {
             files[i].findings.retain(|x| x.rule.id != timeout.rule);
         }
-        if let Some(kept) = files[*first]
+        if let Some(kept) = files[first]
             .findings
             .iter_mut()
-            .find(|x| x.rule.id == timeout.rule)
+            .filter(|x| x.rule.id == timeout.rule)
+            .max_by_key(|x| x.severity)
         {
             let others = match rest.len() {
                 1 => "1 more file has".to_string(),
@@ -105,6 +122,23 @@ mod tests {
             message.contains("no migration sets lock_timeout; 2 more files"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_rollbacks_note_does_not_stand_for_the_deploys_warnings() {
+        let found = lint_folder(
+            &[
+                ("1_a.up.sql", ALTER),
+                ("1_a.down.sql", "ALTER TABLE users DROP COLUMN note;\n"),
+                ("2_b.up.sql", ALTER),
+            ],
+            &RULE,
+        );
+        let kept: Vec<(&str, crate::diagnostic::Severity)> = found
+            .iter()
+            .map(|(f, x)| (f.as_str(), x.severity))
+            .collect();
+        assert_eq!(kept, [("1_a.up.sql", crate::diagnostic::Severity::Warning)]);
     }
 
     #[test]
