@@ -74,7 +74,9 @@ fn every_help_and_fix_statement_runs_as_printed() {
                 .template(&case.schema)
                 .unwrap_or_else(|err| panic!("{}: the schema does not load: {err}", case.name))
         });
-        for finding in findings(case) {
+        for finding in
+            support::change_findings(&case.schema, &case.change, Settings::new(Dialect::Postgres))
+        {
             let advice = Advice::of(&finding, &case.change);
             described += advice.described;
             for statements in advice.alternatives() {
@@ -106,23 +108,6 @@ fn every_help_and_fix_statement_runs_as_printed() {
         quoted_names_ran >= 8,
         "only {quoted_names_ran} advice statements came from {QUOTED_NAMES}"
     );
-}
-
-/// Every finding of the change, with every PostgreSQL rule on (style included).
-fn findings(case: &Case) -> Vec<Finding> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("1_schema.sql"), &case.schema).expect("write schema");
-    std::fs::write(dir.path().join("2_change.sql"), &case.change).expect("write change");
-    let mut settings = Settings::new(Dialect::Postgres);
-    settings.paths = vec![dir.path().to_path_buf()];
-    let report = lockstep::engine::check(&settings);
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
-    report
-        .files
-        .into_iter()
-        .filter(|f| f.path.ends_with("2_change.sql"))
-        .flat_map(|f| f.findings)
-        .collect()
 }
 
 /// The runnable statements a finding prints: each list is one alternative, run on its own

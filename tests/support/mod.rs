@@ -283,11 +283,21 @@ pub fn findings_after(
     mut settings: lockstep::config::Settings,
 ) -> Vec<lockstep::diagnostic::Finding> {
     let rule = lockstep::rules::find(rule_id).unwrap_or_else(|| panic!("no rule {rule_id}"));
+    settings.rules = lockstep::config::RuleLevels::only(rule);
+    change_findings(schema, change, settings)
+}
+
+/// Every finding the rules of `settings` raise on `change`, linted as the migration after
+/// `schema` in one folder.
+pub fn change_findings(
+    schema: &str,
+    change: &str,
+    mut settings: lockstep::config::Settings,
+) -> Vec<lockstep::diagnostic::Finding> {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::write(dir.path().join("1_schema.sql"), schema).expect("write schema");
     std::fs::write(dir.path().join("2_change.sql"), change).expect("write change");
     settings.paths = vec![dir.path().to_path_buf()];
-    settings.rules = lockstep::config::RuleLevels::only(rule);
     let report = lockstep::engine::check(&settings);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
     report
