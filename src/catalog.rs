@@ -207,6 +207,18 @@ impl Catalog {
         found
     }
 
+    /// The tables of `schema` the replay knows, by name.
+    pub fn tables_in_schema(&self, schema: &Ident) -> Vec<&Table> {
+        let schema = schema.key();
+        let mut found: Vec<(&TableKey, &Table)> = self
+            .tables
+            .iter()
+            .filter(|(key, _)| key.schema == schema)
+            .collect();
+        found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+        found.into_iter().map(|(_, t)| t).collect()
+    }
+
     /// The partitions of `table` the replay saw created or attached, by name.
     pub fn partitions(&self, table: &ObjectName) -> Vec<&Table> {
         let key = self.key(table);

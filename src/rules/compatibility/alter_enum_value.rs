@@ -59,7 +59,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                 format!("renaming a value of enum `{name}` relabels every row holding it and breaks running code that uses the old label"),
             )
             .help(format!(
-                "add the new label with `ALTER TYPE {name} ADD VALUE '<new>';`, release code that accepts both, backfill the rows in batches, and stop using the old label"
+                "add the new label with `ALTER TYPE {name} ADD VALUE` and its text, release code that accepts both, backfill the rows in batches, and stop using the old label"
             )),
         ),
         AlterTypeAction::AddValue if !ctx.target.at_least(12, 0, 0) => {

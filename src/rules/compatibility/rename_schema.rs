@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{Statement, StatementKind};
+use crate::statement::{Ident, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
@@ -57,16 +57,48 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             statement.span,
             format!("renaming schema `{from}` to `{to}` breaks every running query that names an object in `{from}`"),
         )
-        .help(format!(
-            "expand and contract: `CREATE SCHEMA {to};`, move each table with `ALTER TABLE {from}.<table> SET SCHEMA {to};` plus `CREATE VIEW {from}.<table> AS SELECT * FROM {to}.<table>;` in one transaction, switch the application to `{to}`, then drop the views and `{from}` in a later release"
-        )),
+.help(help(ctx, from, to)),
     );
+}
+
+/// The expand-and-contract steps, with the statements for the tables the replay knows in
+/// `from` (or in words when it knows none: no placeholder is printed as SQL).
+fn help(ctx: &Ctx, from: &Ident, to: &Ident) -> String {
+    let tables = ctx.catalog.tables_in_schema(from);
+    let moves: Vec<String> = tables
+        .iter()
+        .map(|t| {
+            let name = &t.name.name;
+            format!("`ALTER TABLE {from}.{name} SET SCHEMA {to};` plus `CREATE VIEW {from}.{name} AS SELECT * FROM {to}.{name};`")
+        })
+        .collect();
+    let move_tables = if moves.is_empty() {
+        format!("move each of its tables with ALTER TABLE ... SET SCHEMA {to}, leaving an updatable view under its old name in `{from}`,")
+    } else {
+        format!("move its tables, {},", moves.join(", "))
+    };
+    format!(
+        "expand and contract: `CREATE SCHEMA {to};`, {move_tables} in one transaction, switch the application to `{to}`, then drop the views and `{from}` in a later release"
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::testing::{lint_err, lint_ok};
+
+    #[test]
+    fn the_advice_names_the_tables_the_replay_knows() {
+        let found = lint_err(
+            "CREATE TABLE billing.invoices (id int);\nCOMMIT;\nALTER SCHEMA billing RENAME TO finance;",
+            &RULE,
+        );
+        assert!(
+            found.contains("`ALTER TABLE billing.invoices SET SCHEMA finance;` plus `CREATE VIEW billing.invoices AS SELECT * FROM finance.invoices;`"),
+            "{found}"
+        );
+        assert!(!found.contains('<'), "{found}");
+    }
 
     #[test]
     fn flags_renaming_a_schema() {

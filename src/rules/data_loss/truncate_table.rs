@@ -64,7 +64,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         )
         .locks(emptied.iter().map(|t| TableLock::on(t, mode, TableEffect::Rewrite)))
         .help(format!(
-            "delete from {names} only in a contract phase, after a backup, in batches with a WHERE clause (`DELETE FROM {first} WHERE <key range>;`), naming every table instead of CASCADE",
+            "delete from {names} only in a contract phase, after a backup, in batches, each a `DELETE FROM {first}` with a WHERE clause on a range of its key, naming every table instead of CASCADE",
             first = emptied[0]
         )),
     );
