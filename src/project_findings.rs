@@ -45,10 +45,8 @@ pub fn fold_timeout_findings(files: &mut [FileReport]) {
             .filter(|(_, f)| f.findings.iter().any(|x| x.rule.id == timeout.rule))
             .map(|(i, _)| i)
             .collect();
-        let set_somewhere = files
-            .iter()
-            .any(|f| f.source.to_ascii_lowercase().contains(timeout.setting));
-        if with_finding.len() < 2 || set_somewhere {
+        // Only a project with the finding in several files needs the (whole-text) search.
+        if with_finding.len() < 2 || files.iter().any(|f| mentions(&f.source, timeout.setting)) {
             continue;
         }
         // The first file at the highest severity keeps it (a rollback's note must not
@@ -96,6 +94,13 @@ pub fn fold_timeout_findings(files: &mut [FileReport]) {
             }
         }
     }
+}
+
+/// Whether `text` holds `setting` in any case, without copying the text.
+fn mentions(text: &str, setting: &str) -> bool {
+    text.as_bytes()
+        .windows(setting.len())
+        .any(|window| window.eq_ignore_ascii_case(setting.as_bytes()))
 }
 
 #[cfg(test)]
