@@ -170,17 +170,22 @@ fn render_all(text: &str, findings: Vec<lockstep::diagnostic::Finding>) {
     }
 }
 
-#[test]
-fn mutated_fixtures_never_panic_in_any_dialect_or_format() {
+/// The text of every fixture.
+fn corpus_texts() -> Vec<String> {
     let mut corpus = Vec::new();
     sql_files(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
         &mut corpus,
     );
-    let texts: Vec<String> = corpus
+    corpus
         .iter()
         .filter_map(|path| std::fs::read_to_string(path).ok())
-        .collect();
+        .collect()
+}
+
+#[test]
+fn mutated_fixtures_never_panic_in_any_dialect_or_format() {
+    let texts = corpus_texts();
     assert!(
         texts.len() > 50,
         "the fixtures are the corpus: {}",
@@ -207,4 +212,262 @@ fn mutated_fixtures_never_panic_in_any_dialect_or_format() {
             input.escape_debug()
         );
     }
+}
+
+/// What one run of the lockstep binary cost: CPU time (user + system, every thread), its
+/// peak resident memory and the bytes of every report it wrote.
+struct RunCost {
+    cpu: std::time::Duration,
+    peak_kib: i64,
+    report_bytes: u64,
+}
+
+/// Runs `lockstep check` on `dir` in every report format at once and reads the child's own
+/// resource use from `wait4`: CPU time, unlike wall time, does not grow when the machine is
+/// busy with other work, so the comparison below holds on a loaded machine too.
+fn run_cost(dir: &Path, dialect: &str) -> RunCost {
+    let reports = tempfile::tempdir().expect("a temporary folder");
+    let out = |name: &str| reports.path().join(name);
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"));
+    command
+        .args([
+            "check",
+            "--dialect",
+            dialect,
+            "--fail-on",
+            "never",
+            "--allow-no-files",
+            "--output",
+        ])
+        .arg(out("report.txt"));
+    for format in ["json", "sarif", "github", "gitlab", "markdown"] {
+        command
+            .arg("--report")
+            .arg(format!("{format}={}", out(format).display()));
+    }
+    #[allow(clippy::zombie_processes, reason = "reaped by the wait4 below")]
+    let child = command
+        .arg(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(out("stderr")).expect("a file for stderr"))
+        .spawn()
+        .expect("lockstep starts");
+    let mut status = 0;
+    // SAFETY: `usage` is a plain C struct that wait4 fills; the pid is our own child, which
+    // std never waits for because the `Child` handle is not used again.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(waited, child.id() as libc::pid_t, "wait4 on lockstep");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "lockstep must finish cleanly on {} (status {status:#x}): {}",
+        dir.display(),
+        std::fs::read_to_string(out("stderr")).unwrap_or_default()
+    );
+    let time =
+        |t: libc::timeval| std::time::Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
+    let report_bytes = std::fs::read_dir(reports.path())
+        .expect("the report folder")
+        .flatten()
+        .filter(|entry| entry.file_name() != "stderr")
+        .map(|entry| entry.metadata().map_or(0, |meta| meta.len()))
+        .sum();
+    RunCost {
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
+        peak_kib: usage.ru_maxrss,
+        report_bytes,
+    }
+}
+
+/// An input that grows by repeating `unit` between a fixed `head` and `tail`.
+struct GrowthShape {
+    name: &'static str,
+    dialect: &'static str,
+    head: String,
+    unit: String,
+    tail: String,
+    /// Whether every unit is its own file in one folder instead of one more piece of one file.
+    files: bool,
+}
+
+impl GrowthShape {
+    fn new(name: &'static str, dialect: &'static str, parts: [&str; 3]) -> Self {
+        GrowthShape {
+            name,
+            dialect,
+            head: parts[0].to_string(),
+            unit: parts[1].to_string(),
+            tail: parts[2].to_string(),
+            files: false,
+        }
+    }
+
+    /// Writes the input of `units` units into a fresh folder and measures `runs` runs on it.
+    fn cost(&self, units: usize, runs: u32) -> RunCost {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        if self.files {
+            for index in 0..units {
+                let body = format!("{}{}{}", self.head, self.unit, self.tail);
+                let name = format!("V{}__step.sql", index + 1);
+                std::fs::write(
+                    dir.path().join(name),
+                    body.replace("{n}", &index.to_string()),
+                )
+                .expect("write a migration");
+            }
+        } else {
+            let text = format!("{}{}{}", self.head, self.unit.repeat(units), self.tail);
+            std::fs::write(dir.path().join("V1__grown.sql"), text).expect("write a migration");
+        }
+        let first = run_cost(dir.path(), self.dialect);
+        if runs < 2 {
+            return first;
+        }
+        // Cheapest of two runs: a busy machine can only add to a measurement.
+        let second = run_cost(dir.path(), self.dialect);
+        if second.cpu < first.cpu {
+            second
+        } else {
+            first
+        }
+    }
+}
+
+/// The shapes that grew faster than their input before (a long line, CR-only breaks, deep
+/// operator chains, one huge identifier, an unclosed quote that swallows the rest, a goose
+/// block, thousands of files in one folder), and spliced mutations of the corpus.
+fn growth_shapes(texts: &[String]) -> Vec<GrowthShape> {
+    let mut shapes = vec![
+        GrowthShape::new(
+            "statements on one line",
+            "postgres",
+            [
+                "",
+                "ALTER TABLE t ADD COLUMN c int NOT NULL DEFAULT 0; ",
+                "\n",
+            ],
+        ),
+        GrowthShape::new(
+            "statements on one line",
+            "mysql",
+            ["", "ALTER TABLE t ADD COLUMN c int NOT NULL; ", "\n"],
+        ),
+        GrowthShape::new(
+            "statements on their own lines",
+            "postgres",
+            [
+                "",
+                "CREATE INDEX i ON t (id);\nALTER TABLE t RENAME COLUMN id TO key;\n",
+                "",
+            ],
+        ),
+        GrowthShape::new(
+            "CR-only line breaks",
+            "postgres",
+            ["", "DROP TABLE t;\r", ""],
+        ),
+        GrowthShape::new(
+            "a chain of operators",
+            "postgres",
+            ["SELECT 1", " + 1", ";\n"],
+        ),
+        GrowthShape::new(
+            "a chain of ORs",
+            "mysql",
+            ["DELETE FROM t WHERE id = 0", " OR id = 1", ";\n"],
+        ),
+        GrowthShape::new("unclosed parentheses", "postgres", ["SELECT ", "(", "1;\n"]),
+        GrowthShape::new(
+            "an unclosed quote",
+            "postgres",
+            ["SELECT '", "x; DROP TABLE t;\n", ""],
+        ),
+        GrowthShape::new(
+            "an unclosed dollar quote",
+            "postgres",
+            ["DO $$", "BEGIN DROP TABLE t; END;\n", ""],
+        ),
+        GrowthShape::new(
+            "one long identifier",
+            "postgres",
+            ["ALTER TABLE \"", "a", "\" RENAME TO b;\n"],
+        ),
+        GrowthShape::new(
+            "one goose block",
+            "postgres",
+            [
+                "-- +goose Up\n-- +goose StatementBegin\n",
+                "CREATE INDEX i ON t (c);\n",
+                "-- +goose StatementEnd\n",
+            ],
+        ),
+        GrowthShape {
+            files: true,
+            ..GrowthShape::new(
+                "files in one folder",
+                "postgres",
+                ["", "CREATE INDEX i{n} ON t (c{n});\n", ""],
+            )
+        },
+    ];
+    for round in 0..3u64 {
+        let mut state = 0xD1B5_4A32_D192_ED03 ^ round.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let text = &texts[pick(&mut state, texts.len())];
+        let other = &texts[pick(&mut state, texts.len())];
+        let unit = mutate(text, other, &mut state);
+        shapes.push(GrowthShape::new(
+            "a repeated mutation of the corpus",
+            if round == 2 { "mysql" } else { "postgres" },
+            ["", &unit, ""],
+        ));
+    }
+    shapes
+}
+
+/// Work grows with input size, never faster: for each shape, the run on 16 times the input
+/// costs at most 64 times the CPU of the smaller run (linear work gives about 16, quadratic
+/// about 256; the margin absorbs a busy machine and cache effects), and writes at most 64
+/// times the report bytes. The smaller size is found by doubling until a run costs a
+/// measurable amount of CPU, so fixed start-up costs do not hide the growth.
+#[test]
+fn work_and_report_size_grow_linearly_with_the_input() {
+    let texts = corpus_texts();
+    const FACTOR: usize = 16;
+    const LIMIT: f64 = 64.0;
+    const MEASURABLE: std::time::Duration = std::time::Duration::from_millis(30);
+    let mut failures = Vec::new();
+    for shape in growth_shapes(&texts) {
+        let empty = shape.cost(0, 2);
+        let mut units = 1;
+        while shape.cost(units, 1).cpu.saturating_sub(empty.cpu) < MEASURABLE && units < 1 << 22 {
+            units *= 2;
+        }
+        let small = shape.cost(units, 2);
+        let large = shape.cost(units * FACTOR, 2);
+        let work = |cost: &RunCost| cost.cpu.saturating_sub(empty.cpu).as_secs_f64();
+        let cpu_ratio = work(&large) / work(&small).max(1e-3);
+        let report_ratio = large.report_bytes as f64 / small.report_bytes.max(1) as f64;
+        let memory_ratio = (large.peak_kib - empty.peak_kib).max(0) as f64
+            / ((small.peak_kib - empty.peak_kib).max(0) as f64).max(1024.0);
+        println!(
+            "{} ({}): {units} units {:.3}s, ×{FACTOR} {:.3}s: CPU ×{cpu_ratio:.1}, reports ×{report_ratio:.1}, memory ×{memory_ratio:.1} ({} → {} KiB)",
+            shape.name,
+            shape.dialect,
+            work(&small),
+            work(&large),
+            small.peak_kib,
+            large.peak_kib
+        );
+        if cpu_ratio > LIMIT || report_ratio > LIMIT || memory_ratio > LIMIT {
+            failures.push(format!(
+                "{} ({}): CPU ×{cpu_ratio:.1}, reports ×{report_ratio:.1}, memory ×{memory_ratio:.1} for ×{FACTOR} input",
+                shape.name, shape.dialect
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "superlinear growth:\n{}",
+        failures.join("\n")
+    );
 }

@@ -64,22 +64,42 @@ fn terminal_safe(source: &str) -> String {
     safe
 }
 
+/// Bytes of a long line shown on each side of a finding: the renderer trims a line to the
+/// terminal's width anyway, and handing it only this window keeps the work per finding
+/// bounded (thousands of findings on one generated line of megabytes).
+const LONG_LINE_MARGIN: usize = 256;
+
+/// The largest character boundary of `text` at or before `at`.
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 fn render(renderer: &Renderer, file: &FileReport, shown: &Shown, finding: &Finding) -> String {
     let (path, source) = (shown.path.as_str(), shown.source.as_str());
     // Underline the first line of the finding only: a long statement stays one line.
-    let start = (finding.span.start as usize).min(source.len());
-    let line_end = source[start..]
-        .find(['\n', '\r'])
-        .map_or(source.len(), |i| start + i);
-    let end = (finding.span.end as usize).clamp(start, line_end);
+    let position = file.line_col(finding.span.start);
+    let index = file.line_index();
+    let line_begin = index.line_start(position.line).unwrap_or(0) as usize;
+    let line = index.line_text(source, position.line);
+    let start = (finding.span.start as usize)
+        .saturating_sub(line_begin)
+        .min(line.len());
+    let end = (finding.span.end as usize)
+        .saturating_sub(line_begin)
+        .clamp(start, line.len());
+    let from = floor_boundary(line, start.saturating_sub(LONG_LINE_MARGIN));
+    let to = floor_boundary(line, end.max(start + LONG_LINE_MARGIN));
+    let snippet = Snippet::source(&line[from..to])
+        .line_start(position.line as usize)
+        .annotation(AnnotationKind::Primary.span(start - from..end.min(to) - from));
     let mut group = level(finding.severity)
         .primary_title(finding.message.as_str())
         .id(finding.rule.id)
-        .element(
-            Snippet::source(source)
-                .path(path)
-                .annotation(AnnotationKind::Primary.span(start..end)),
-        );
+        .element(snippet.path(path));
     let lock = finding.lock_summary();
     if let Some(lock) = &lock {
         group = group.element(Level::NOTE.message(lock.as_str()));
@@ -96,7 +116,24 @@ fn render(renderer: &Renderer, file: &FileReport, shown: &Shown, finding: &Findi
         group = group.element(Level::HELP.message(plan.as_str()));
     }
     let groups: [Group; 1] = [group];
-    renderer.render(&groups)
+    let rendered = renderer.render(&groups);
+    if from == 0 {
+        return rendered;
+    }
+    // The renderer counted the column from the window's start: state the line's own.
+    let counted = format!(
+        "{path}:{}:{}",
+        position.line,
+        line[from..start].chars().count() + 1
+    );
+    let stated = format!("{path}:{}:{}", position.line, position.column);
+    match rendered.find("-->") {
+        Some(arrow) => {
+            let (title, rest) = rendered.split_at(arrow);
+            format!("{title}{}", rest.replacen(&counted, &stated, 1))
+        }
+        None => rendered,
+    }
 }
 
 /// `2 errors, 1 warning, 3 notes in 4 files (25 statements)`.
