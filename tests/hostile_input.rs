@@ -517,6 +517,35 @@ fn sarif_stays_proportional_to_the_input_on_one_long_line() {
     assert!(per_result < 8_000, "{per_result} bytes of SARIF per result");
 }
 
+/// Text output on a long line shows a window around each finding (the renderer's work per
+/// finding stays bounded) but still states the line's own column, and the other findings
+/// on a short line are shown whole, as before.
+#[test]
+fn text_states_the_true_column_of_a_finding_deep_in_a_long_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let padding = "SELECT 1; ".repeat(100);
+    std::fs::write(
+        dir.path().join("V1__long_line.sql"),
+        format!("DROP TABLE a;\n{padding}DROP TABLE é;\n"),
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("lockstep")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("V1__long_line.sql:1:1\n"), "{stdout}");
+    assert!(stdout.contains("V1__long_line.sql:2:1001\n"), "{stdout}");
+    assert!(stdout.contains("1 | DROP TABLE a;\n"), "{stdout}");
+    assert!(stdout.contains("2 | ...ELECT 1;"), "{stdout}");
+    assert!(
+        stdout.contains("SELECT 1; SELECT 1; DROP TABLE é;\n"),
+        "{stdout}"
+    );
+}
+
 /// A dangling link or a link loop that is no migration (by name, or excluded) is not an input
 /// error; one named like a migration still is.
 #[cfg(unix)]
