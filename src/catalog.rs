@@ -11,14 +11,17 @@ use crate::statement::{
     AlterAction, ColumnDef, ConstraintKind, DataType, Expr, Ident, IndexDef, ObjectName,
     Partitioning, Statement, StatementKind,
 };
+use by_table::ByTable;
 use std::collections::HashMap;
+
+mod by_table;
 
 /// The files that will run together in one deploy. A table created in the current change
 /// set holds no rows yet and is read by no running application.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChangeSet(pub u32);
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TableKey {
     pub schema: String,
     pub name: String,
@@ -113,6 +116,7 @@ pub struct Catalog {
     dialect: Dialect,
     tables: HashMap<TableKey, Table>,
     indexes: HashMap<TableKey, Index>,
+    by_table: ByTable,
 }
 
 impl Catalog {
@@ -121,19 +125,12 @@ impl Catalog {
             dialect,
             tables: HashMap::new(),
             indexes: HashMap::new(),
+            by_table: ByTable::default(),
         }
     }
 
     pub fn key(&self, name: &ObjectName) -> TableKey {
-        let schema = match (&name.schema, self.dialect) {
-            (Some(s), _) => s.key(),
-            (None, Dialect::Postgres) => "public".to_string(),
-            (None, Dialect::Mysql) => String::new(),
-        };
-        TableKey {
-            schema,
-            name: name.name.key(),
-        }
+        table_key(self.dialect, name)
     }
 
     pub fn table(&self, name: &ObjectName) -> Option<&Table> {
@@ -199,9 +196,9 @@ impl Catalog {
     pub fn indexes_on(&self, table: &ObjectName) -> Vec<(&TableKey, &Index)> {
         let key = self.key(table);
         let mut found: Vec<(&TableKey, &Index)> = self
-            .indexes
-            .iter()
-            .filter(|(_, i)| i.table == key)
+            .by_table
+            .indexes(&key)
+            .filter_map(|index| self.indexes.get_key_value(index))
             .collect();
         found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         found
@@ -223,8 +220,9 @@ impl Catalog {
     pub fn partitions(&self, table: &ObjectName) -> Vec<&Table> {
         let key = self.key(table);
         let mut found: Vec<&Table> = self
-            .tables
-            .values()
+            .by_table
+            .partitions(&key)
+            .filter_map(|partition| self.tables.get(partition))
             .filter(|t| {
                 t.partition_of
                     .as_ref()
@@ -248,8 +246,9 @@ impl Catalog {
     pub fn foreign_keys_to(&self, table: &ObjectName) -> Vec<(&ObjectName, &CatalogConstraint)> {
         let key = self.key(table);
         let mut found: Vec<(&ObjectName, &CatalogConstraint)> = self
-            .tables
-            .values()
+            .by_table
+            .referencing(&key)
+            .filter_map(|referencing| self.tables.get(referencing))
             .flat_map(|t| t.constraints.iter().map(move |c| (&t.name, c)))
             .filter(|(_, c)| {
                 matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if self.key(references) == key)
@@ -328,9 +327,10 @@ impl Catalog {
     pub fn column_is_indexed(&self, table: &ObjectName, column: &Ident) -> bool {
         let key = self.key(table);
         let col = column.key();
-        self.indexes
-            .values()
-            .any(|i| i.table == key && i.columns.iter().any(|c| c == &col))
+        self.by_table
+            .indexes(&key)
+            .filter_map(|index| self.indexes.get(index))
+            .any(|i| i.columns.iter().any(|c| c == &col))
     }
 
     /// Applies one statement. `change_set` is the change set of the file it belongs to.
@@ -354,7 +354,7 @@ impl Catalog {
                     if *if_not_exists {
                         return;
                     }
-                    self.indexes.retain(|_, i| i.table != key);
+                    self.drop_indexes_on(&key);
                 }
                 let mut table = Table {
                     name: name.clone(),
@@ -371,6 +371,7 @@ impl Catalog {
                     if let Some(known) = self.tables.get(&parent) {
                         table.columns = known.columns.clone();
                     }
+                    self.by_table.add_partition(&parent, &key);
                     table.partition_of = Some((parent, *default));
                 }
                 for c in columns {
@@ -383,6 +384,7 @@ impl Catalog {
                         kind: c.kind.clone(),
                         validated: true,
                     }));
+                self.note_foreign_keys(&key, &table.constraints);
                 self.tables.insert(key, table);
             }
             StatementKind::AlterTable { name, actions, .. } => {
@@ -394,14 +396,16 @@ impl Catalog {
             StatementKind::DropIndex { names, .. } => {
                 for n in names {
                     let key = self.key(n);
-                    self.indexes.remove(&key);
+                    if let Some(dropped) = self.indexes.remove(&key) {
+                        self.by_table.remove_index(&dropped.table, &key);
+                    }
                 }
             }
             StatementKind::DropTable { names, .. } => {
                 for n in names {
                     let key = self.key(n);
                     self.tables.remove(&key);
-                    self.indexes.retain(|_, i| i.table != key);
+                    self.drop_indexes_on(&key);
                 }
             }
             StatementKind::RenameTables { pairs } => {
@@ -420,10 +424,15 @@ impl Catalog {
             name: name.clone(),
         };
         let key = self.key(&index_name);
+        let table = self.key(&index.table);
+        if let Some(replaced) = self.indexes.remove(&key) {
+            self.by_table.remove_index(&replaced.table, &key);
+        }
+        self.by_table.add_index(&table, &key);
         self.indexes.insert(
             key,
             Index {
-                table: self.key(&index.table),
+                table,
                 table_name: index.table.clone(),
                 columns: index.columns.iter().map(|c| c.to_lowercase()).collect(),
                 unique: index.unique,
@@ -431,6 +440,23 @@ impl Catalog {
                 created_in: change_set,
             },
         );
+    }
+
+    /// Removes the indexes of the table `key` (the table was dropped or replaced).
+    fn drop_indexes_on(&mut self, key: &TableKey) {
+        for index in self.by_table.take_indexes(key) {
+            self.indexes.remove(&index);
+        }
+    }
+
+    /// Lists `table` as referencing the tables its foreign keys among `constraints` name.
+    fn note_foreign_keys(&mut self, table: &TableKey, constraints: &[CatalogConstraint]) {
+        for constraint in constraints {
+            if let ConstraintKind::ForeignKey { references, .. } = &constraint.kind {
+                let referenced = self.key(references);
+                self.by_table.add_reference(referenced, table);
+            }
+        }
     }
 
     fn rename_table(&mut self, from: &ObjectName, to: &ObjectName) {
@@ -441,11 +467,18 @@ impl Catalog {
         }
         if let Some(mut table) = self.tables.remove(&old) {
             table.name = to.clone();
+            self.note_foreign_keys(&new, &table.constraints);
+            if let Some((parent, _)) = &table.partition_of {
+                self.by_table.add_partition(parent, &new);
+            }
             self.tables.insert(new.clone(), table);
         }
-        for index in self.indexes.values_mut().filter(|i| i.table == old) {
-            index.table = new.clone();
-            index.table_name = to.clone();
+        for key in self.by_table.take_indexes(&old) {
+            if let Some(index) = self.indexes.get_mut(&key) {
+                index.table = new.clone();
+                index.table_name = to.clone();
+            }
+            self.by_table.add_index(&new, &key);
         }
     }
 
@@ -464,8 +497,10 @@ impl Catalog {
                 default,
             } => {
                 let parent = self.key(name);
-                if let Some(t) = self.tables.get_mut(&self.key(partition)) {
-                    t.partition_of = Some((parent, *default));
+                let key = self.key(partition);
+                if let Some(t) = self.tables.get_mut(&key) {
+                    t.partition_of = Some((parent.clone(), *default));
+                    self.by_table.add_partition(&parent, &key);
                 }
                 return;
             }
@@ -482,7 +517,7 @@ impl Catalog {
         }
         let key = self.key(name);
         // A table created before the replayed range: track what this change adds to it.
-        let table = self.tables.entry(key).or_insert_with(|| Table {
+        let table = self.tables.entry(key.clone()).or_insert_with(|| Table {
             name: name.clone(),
             columns: Vec::new(),
             constraints: Vec::new(),
@@ -494,6 +529,10 @@ impl Catalog {
         match action {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
                 table.columns.push(column(c, change_set));
+                if let Some(references) = &c.references {
+                    let referenced = table_key(self.dialect, references);
+                    self.by_table.add_reference(referenced, &key);
+                }
                 table.constraints.extend(inline_constraints(c));
             }
             AlterAction::DropColumn { column, .. } => {
@@ -550,6 +589,10 @@ impl Catalog {
                         c.not_null = true;
                     }
                 }
+                if let ConstraintKind::ForeignKey { references, .. } = &constraint.kind {
+                    let referenced = table_key(self.dialect, references);
+                    self.by_table.add_reference(referenced, &key);
+                }
                 table.constraints.push(CatalogConstraint {
                     name: constraint.name.as_ref().map(Ident::key),
                     kind: constraint.kind.clone(),
@@ -571,6 +614,19 @@ impl Catalog {
             }
             _ => {}
         }
+    }
+}
+
+/// The key of `name` on a `dialect` server (see [`Catalog::key`]).
+fn table_key(dialect: Dialect, name: &ObjectName) -> TableKey {
+    let schema = match (&name.schema, dialect) {
+        (Some(s), _) => s.key(),
+        (None, Dialect::Postgres) => "public".to_string(),
+        (None, Dialect::Mysql) => String::new(),
+    };
+    TableKey {
+        schema,
+        name: name.name.key(),
     }
 }
 

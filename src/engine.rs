@@ -294,6 +294,11 @@ fn split_by_dialect(
     (runs, skipped)
 }
 
+/// Files parsed ahead of the replay at a time: the next batch is parsed while the replay,
+/// which must go file by file, works through this one, so a long folder keeps every core
+/// busy; small enough that the first batch, parsed with nothing to overlap, is a short wait.
+const PARSE_AHEAD: usize = 32;
+
 /// Lints one migration set; `texts` holds, for each of its files, the text discovery read.
 fn check_set(
     set: &MigrationSet,
@@ -303,33 +308,81 @@ fn check_set(
     texts: Vec<Option<String>>,
 ) -> (Vec<FileReport>, Vec<InputError>) {
     let dialect = target.dialect;
-    let loaded: Vec<Loaded> = set
-        .files
-        .par_iter()
-        .zip(texts)
-        .map(|(f, text)| match stdin {
-            Some(stdin) if display_path(&stdin.path) == display_path(&f.path) => {
-                decode(stdin.bytes.clone(), dialect)
-            }
-            _ => load(&f.path, text, dialect, settings.max_file_size),
-        })
-        .collect();
-    let mut catalog = Catalog::new(dialect);
-    let mut reports = Vec::new();
-    let mut errors = Vec::new();
-    let mut up_change_set = ChangeSet(0);
-    for (position, (file, loaded)) in set.files.iter().zip(loaded).enumerate() {
+    let parse = |files: &[MigrationFile], texts: Vec<Option<String>>| -> Vec<Loaded> {
+        files
+            .par_iter()
+            .zip(texts)
+            .map(|(f, text)| match stdin {
+                Some(stdin) if display_path(&stdin.path) == display_path(&f.path) => {
+                    decode(stdin.bytes.clone(), dialect)
+                }
+                _ => load(&f.path, text, dialect, settings.max_file_size),
+            })
+            .collect()
+    };
+    let mut replay = SetReplay {
+        catalog: Catalog::new(dialect),
+        reports: Vec::new(),
+        errors: Vec::new(),
+        up_change_set: ChangeSet(0),
+        target,
+        settings,
+    };
+    let mut texts = texts.into_iter();
+    let mut batches = set.files.chunks(PARSE_AHEAD);
+    let mut position = 0;
+    let mut current = batches.next().map(|files| {
+        (
+            files,
+            parse(files, texts.by_ref().take(files.len()).collect()),
+        )
+    });
+    while let Some((files, loaded)) = current {
+        let next = batches.next();
+        let next_texts: Vec<Option<String>> = next
+            .map(|files| texts.by_ref().take(files.len()).collect())
+            .unwrap_or_default();
+        let replay = &mut replay;
+        let first = position;
+        let ((), parsed) = rayon::join(
+            move || {
+                for (offset, (file, loaded)) in files.iter().zip(loaded).enumerate() {
+                    replay.add(first + offset, file, loaded);
+                }
+            },
+            || next.map(|files| (files, parse(files, next_texts))),
+        );
+        position += files.len();
+        current = parsed;
+    }
+    (replay.reports, replay.errors)
+}
+
+/// The replay of one migration set in file order, and what it has reported so far.
+struct SetReplay<'a> {
+    catalog: Catalog,
+    reports: Vec<FileReport>,
+    errors: Vec<InputError>,
+    /// The change set of the latest up migration, which rollback code belongs with.
+    up_change_set: ChangeSet,
+    target: Target,
+    settings: &'a Settings,
+}
+
+impl SetReplay<'_> {
+    /// Replays the file at `position` of the set, parsed into `loaded`.
+    fn add(&mut self, position: usize, file: &MigrationFile, loaded: Loaded) {
         let change_set = match file.direction {
             // Rollback code belongs with the migration it undoes.
-            Direction::Down | Direction::Verify => up_change_set,
-            Direction::Up => deploy_change_set(file, position, settings),
+            Direction::Down | Direction::Verify => self.up_change_set,
+            Direction::Up => deploy_change_set(file, position, self.settings),
         };
         if file.direction == Direction::Up {
-            up_change_set = change_set;
+            self.up_change_set = change_set;
         }
         let path = display_path(&file.path);
         match loaded {
-            Loaded::Failed(message) => errors.push(InputError { path, message }),
+            Loaded::Failed(message) => self.errors.push(InputError { path, message }),
             Loaded::Binary => {
                 if file.report {
                     let finding = Finding::new(
@@ -337,12 +390,19 @@ fn check_set(
                         Span::default(),
                         "binary file skipped: it contains NUL bytes",
                     );
-                    reports.push(FileReport::new(path, String::new(), 0, 0, vec![finding]));
+                    let report = FileReport::new(path, String::new(), 0, 0, vec![finding]);
+                    self.reports.push(report);
                 }
             }
             Loaded::File(loaded) => {
-                let findings =
-                    replay_file(&loaded, file, change_set, &mut catalog, target, settings);
+                let findings = replay_file(
+                    &loaded,
+                    file,
+                    change_set,
+                    &mut self.catalog,
+                    self.target,
+                    self.settings,
+                );
                 if file.report {
                     let unparsed = loaded
                         .parsed
@@ -350,7 +410,7 @@ fn check_set(
                         .iter()
                         .filter(|s| matches!(s.kind, StatementKind::Unparsed { .. }))
                         .count();
-                    reports.push(FileReport::new(
+                    self.reports.push(FileReport::new(
                         path,
                         loaded.text,
                         loaded.parsed.statements.len(),
@@ -361,7 +421,6 @@ fn check_set(
             }
         }
     }
-    (reports, errors)
 }
 
 /// Replays one file into the catalogue and, when the file is reported, returns what the

@@ -1,0 +1,176 @@
+//! The catalogue's lookups by table: the indexes on a table, and the tables that may hold a
+//! foreign key to it or be a partition of it. A long migration folder leaves thousands of
+//! tables and indexes in the replay, and rules and plans ask about one table for each
+//! flagged statement, so answering by scanning them all made a run quadratic in the folder.
+//!
+//! `indexes` is exact. `referencing` and `partitions` may also name tables that have since
+//! dropped the key, been renamed or detached: the catalogue checks each candidate against
+//! the table itself, so they only need to name every table that does qualify.
+
+use super::TableKey;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Clone, Debug, Default)]
+pub(super) struct ByTable {
+    /// Table -> the keys of the indexes on it.
+    indexes: HashMap<TableKey, BTreeSet<TableKey>>,
+    /// Referenced table -> the tables that have (had) a foreign key to it.
+    referencing: HashMap<TableKey, BTreeSet<TableKey>>,
+    /// Partitioned table -> the tables that were created or attached as its partitions.
+    partitions: HashMap<TableKey, BTreeSet<TableKey>>,
+}
+
+impl ByTable {
+    pub(super) fn add_index(&mut self, table: &TableKey, index: &TableKey) {
+        self.indexes
+            .entry(table.clone())
+            .or_default()
+            .insert(index.clone());
+    }
+
+    pub(super) fn remove_index(&mut self, table: &TableKey, index: &TableKey) {
+        if let Some(indexes) = self.indexes.get_mut(table) {
+            indexes.remove(index);
+        }
+    }
+
+    /// Forgets the indexes of `table` and returns their keys.
+    pub(super) fn take_indexes(&mut self, table: &TableKey) -> BTreeSet<TableKey> {
+        self.indexes.remove(table).unwrap_or_default()
+    }
+
+    pub(super) fn indexes(&self, table: &TableKey) -> impl Iterator<Item = &TableKey> {
+        self.indexes.get(table).into_iter().flatten()
+    }
+
+    pub(super) fn add_reference(&mut self, referenced: TableKey, from: &TableKey) {
+        self.referencing
+            .entry(referenced)
+            .or_default()
+            .insert(from.clone());
+    }
+
+    pub(super) fn referencing(&self, table: &TableKey) -> impl Iterator<Item = &TableKey> {
+        self.referencing.get(table).into_iter().flatten()
+    }
+
+    pub(super) fn add_partition(&mut self, parent: &TableKey, partition: &TableKey) {
+        self.partitions
+            .entry(parent.clone())
+            .or_default()
+            .insert(partition.clone());
+    }
+
+    pub(super) fn partitions(&self, parent: &TableKey) -> impl Iterator<Item = &TableKey> {
+        self.partitions.get(parent).into_iter().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{Catalog, ChangeSet, TableKey};
+    use crate::dialect::Dialect;
+    use crate::parse::parse_text;
+    use crate::statement::{ConstraintKind, Ident, ObjectName};
+
+    /// Every change that moves an index, a foreign key or a partition between tables.
+    const HISTORY: &str = "
+        CREATE TABLE users (id bigint PRIMARY KEY);
+        CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users);
+        CREATE INDEX orders_user_idx ON orders (user_id);
+        CREATE INDEX shared_idx ON users (id);
+        CREATE INDEX shared_idx ON orders (id);
+        ALTER TABLE orders ADD COLUMN buyer_id bigint REFERENCES users (id);
+        ALTER TABLE orders ADD CONSTRAINT orders_self_fk FOREIGN KEY (id) REFERENCES orders (id);
+        CREATE TABLE audit.events (id bigint, user_id bigint, FOREIGN KEY (user_id) REFERENCES users);
+        ALTER TABLE orders RENAME TO purchases;
+        CREATE INDEX purchases_buyer_idx ON purchases (buyer_id);
+        ALTER TABLE purchases DROP CONSTRAINT orders_self_fk;
+        DROP INDEX orders_user_idx;
+        CREATE TABLE measurements (id bigint, at date) PARTITION BY RANGE (at);
+        CREATE TABLE measurements_2026 PARTITION OF measurements FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+        CREATE TABLE measurements_default PARTITION OF measurements DEFAULT;
+        CREATE TABLE measurements_old (id bigint, at date);
+        ALTER TABLE measurements ATTACH PARTITION measurements_old FOR VALUES FROM ('2000-01-01') TO ('2026-01-01');
+        ALTER TABLE measurements_2026 RENAME TO measurements_this_year;
+        ALTER TABLE measurements DETACH PARTITION measurements_old;
+        CREATE INDEX measurements_at_idx ON measurements (at);
+        CREATE TABLE users (id bigint PRIMARY KEY, email text);
+        DROP TABLE purchases;
+        CREATE INDEX users_email_idx ON users (email);
+    ";
+
+    fn name(key: &TableKey) -> ObjectName {
+        ObjectName {
+            schema: Some(Ident::quoted(key.schema.clone())),
+            name: Ident::quoted(key.name.clone()),
+        }
+    }
+
+    #[test]
+    fn lookups_by_table_agree_with_a_scan_of_the_catalogue() {
+        let mut catalog = Catalog::new(Dialect::Postgres);
+        let statements = parse_text(HISTORY, Dialect::Postgres).statements;
+        assert_eq!(statements.len(), 23);
+        for statement in &statements {
+            catalog.apply(statement, ChangeSet(0));
+            let mut keys: Vec<TableKey> = catalog.tables.keys().cloned().collect();
+            keys.extend(catalog.indexes.values().map(|i| i.table.clone()));
+            for key in keys {
+                let table = name(&key);
+                let mut indexes: Vec<&TableKey> = catalog
+                    .indexes_on(&table)
+                    .into_iter()
+                    .map(|(k, _)| k)
+                    .collect();
+                let mut scanned: Vec<&TableKey> = catalog
+                    .indexes
+                    .iter()
+                    .filter(|(_, i)| i.table == key)
+                    .map(|(k, _)| k)
+                    .collect();
+                indexes.sort();
+                scanned.sort();
+                assert_eq!(indexes, scanned, "indexes on {key:?}");
+
+                let mut found: Vec<String> = catalog
+                    .foreign_keys_to(&table)
+                    .iter()
+                    .map(|(t, c)| format!("{t} {:?}", c.name))
+                    .collect();
+                let mut scanned: Vec<String> = catalog
+                    .tables
+                    .values()
+                    .flat_map(|t| t.constraints.iter().map(move |c| (&t.name, c)))
+                    .filter(|(_, c)| {
+                        matches!(&c.kind, ConstraintKind::ForeignKey { references, .. }
+                            if catalog.key(references) == key)
+                    })
+                    .map(|(t, c)| format!("{t} {:?}", c.name))
+                    .collect();
+                found.sort();
+                scanned.sort();
+                assert_eq!(found, scanned, "foreign keys to {key:?}");
+
+                let partitions: Vec<String> = catalog
+                    .partitions(&table)
+                    .iter()
+                    .map(|t| t.name.to_string())
+                    .collect();
+                let mut scanned: Vec<String> = catalog
+                    .tables
+                    .values()
+                    .filter(|t| t.partition_of.as_ref().is_some_and(|(p, _)| *p == key))
+                    .map(|t| t.name.to_string())
+                    .collect();
+                scanned.sort();
+                assert_eq!(partitions, scanned, "partitions of {key:?}");
+            }
+        }
+        // The history reached every case it is there for.
+        let users = name(&catalog.key(&ObjectName::bare("users")));
+        assert!(!catalog.indexes_on(&users).is_empty());
+        let parent = name(&catalog.key(&ObjectName::bare("measurements")));
+        assert_eq!(catalog.partitions(&parent).len(), 2);
+    }
+}
