@@ -32,6 +32,9 @@ pub struct Column {
     pub default: Option<Expr>,
     /// The change set that added the column; `None` when it came with an unknown table.
     pub added_in: Option<ChangeSet>,
+    /// The column an `UPDATE` copied every value of into this one, and in which change set
+    /// (a copy-and-swap rebuild copies the old column into its replacement).
+    pub copied_from: Option<(Ident, ChangeSet)>,
 }
 
 #[derive(Clone, Debug)]
@@ -113,6 +116,9 @@ pub struct Catalog {
     dialect: Dialect,
     tables: HashMap<TableKey, Table>,
     indexes: HashMap<TableKey, Index>,
+    /// PostgreSQL materialized views, with the change set that created them: indexes and
+    /// refreshes of one no release reads yet block nobody.
+    materialized_views: HashMap<TableKey, ChangeSet>,
 }
 
 impl Catalog {
@@ -121,6 +127,7 @@ impl Catalog {
             dialect,
             tables: HashMap::new(),
             indexes: HashMap::new(),
+            materialized_views: HashMap::new(),
         }
     }
 
@@ -168,10 +175,12 @@ impl Catalog {
         }
     }
 
-    /// Whether `name` was created in `change_set`.
+    /// Whether the table (or materialized view) `name` was created in `change_set`.
     pub fn created_in(&self, name: &ObjectName, change_set: ChangeSet) -> bool {
-        self.table(name)
-            .is_some_and(|t| t.created_in == Some(change_set))
+        match self.table(name) {
+            Some(t) => t.created_in == Some(change_set),
+            None => self.materialized_views.get(&self.key(name)) == Some(&change_set),
+        }
     }
 
     pub fn column(&self, table: &ObjectName, column: &Ident) -> Option<&Column> {
@@ -391,6 +400,20 @@ impl Catalog {
                 }
             }
             StatementKind::CreateIndex(index) => self.add_index(index, change_set),
+            StatementKind::Update { table, copies, .. } => {
+                let Some(known) = self.tables.get_mut(&self.key(table)) else {
+                    return;
+                };
+                for copy in copies {
+                    if let Some(c) = known.column_mut(&copy.to) {
+                        c.copied_from = Some((copy.from.clone(), change_set));
+                    }
+                }
+            }
+            StatementKind::CreateMaterializedView { name } => {
+                let key = self.key(name);
+                self.materialized_views.insert(key, change_set);
+            }
             StatementKind::DropIndex { names, .. } => {
                 for n in names {
                     let key = self.key(n);
@@ -582,6 +605,7 @@ fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
         not_null: def.not_null || def.primary_key || def.is_serial(),
         default: def.default.clone(),
         added_in: Some(change_set),
+        copied_from: None,
     }
 }
 

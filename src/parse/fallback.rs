@@ -228,6 +228,12 @@ fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     if c.eat_kw("TABLE") {
         return create_table(c, dialect);
     }
+    if c.eat_kws(&["MATERIALIZED", "VIEW"]) {
+        c.eat_kws(&["IF", "NOT", "EXISTS"]);
+        return Some(StatementKind::CreateMaterializedView {
+            name: c.object_name()?,
+        });
+    }
     plain_object(c, "CREATE")
 }
 
@@ -590,6 +596,7 @@ fn update(c: &mut Cursor<'_>) -> Option<StatementKind> {
     Some(StatementKind::Update {
         table,
         has_where: c.has_top_level_kw("WHERE"),
+        copies: Vec::new(),
     })
 }
 
