@@ -443,8 +443,15 @@ fn replay_file(
                 }
             }
             if !flagged.is_empty() {
-                let placeholders =
+                let mut placeholders =
                     crate::parse::placeholders::masked_names(statement.span.text(text));
+                // PostgreSQL folds an unquoted mask to lower case like any other name.
+                let folded: Vec<(String, String)> = placeholders
+                    .iter()
+                    .map(|(masked, written)| (masked.to_lowercase(), written.clone()))
+                    .filter(|(lower, _)| !placeholders.iter().any(|(m, _)| m == lower))
+                    .collect();
+                placeholders.extend(folded);
                 for finding in flagged.iter_mut() {
                     finding.unmask(&placeholders);
                     finding.escape_controls();
