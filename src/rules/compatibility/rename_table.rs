@@ -7,7 +7,10 @@ use crate::statement::{AlterAction, ObjectName, Statement, StatementKind};
 declare_rule! {
     /// ## What it does
     /// Flags renaming a table that already exists (`ALTER TABLE ... RENAME TO`), unless a
-    /// view gives the old name back in the same transaction. (MySQL: `mysql-rename-table`.)
+    /// view gives the old name back in the same transaction, or a new table takes the old
+    /// name in it (rename to a backup, `CREATE TABLE` under the old name, copy the rows
+    /// back): the running release then finds a table of that name at every moment.
+    /// (MySQL: `mysql-rename-table`.)
     ///
     /// ## Why is this bad?
     /// During a deploy the old application version keeps running. The moment the rename

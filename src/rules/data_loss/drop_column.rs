@@ -9,6 +9,15 @@ declare_rule! {
     /// ## What it does
     /// Flags dropping a column that existed before this change set.
     ///
+    /// When an `UPDATE` of this change set copied the column into another one
+    /// (`SET total_numeric = total::numeric`, reading no other column), the finding says so:
+    /// a copy-and-swap rebuild (add, copy, drop, rename the copy back) done in one PostgreSQL
+    /// transaction that locked the table before the copy loses nothing and keeps the name,
+    /// so it is a warning that the running release now reads the new definition; done
+    /// outside one transaction, writes after the copy are lost and the name is missing
+    /// until the rename (error); a copy without the rename back keeps the data, but the
+    /// running release still reads the dropped column (error).
+    ///
     /// ## Why is this bad?
     /// The data in the column is gone for good, and the application version still running
     /// fails on every query that names it (including `INSERT`s listing it). On PostgreSQL
