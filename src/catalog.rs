@@ -76,6 +76,28 @@ pub struct Table {
     /// PostgreSQL: the partitioned table this one is a partition of, and whether it is the
     /// `DEFAULT` partition.
     pub partition_of: Option<(TableKey, bool)>,
+    /// The name the table had before a rename, and the change set of the rename.
+    pub renamed_from: Option<(ObjectName, ChangeSet)>,
+    /// The table an `INSERT ... SELECT` copied every row of this one into, and the change
+    /// set of the copy.
+    pub rows_copied_to: Option<(TableKey, ChangeSet)>,
+}
+
+impl Table {
+    /// A table created before the replayed migrations, known only by name so far.
+    fn unknown(name: &ObjectName) -> Table {
+        Table {
+            name: name.clone(),
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            created_in: None,
+            charset: None,
+            partitioned: false,
+            partition_of: None,
+            renamed_from: None,
+            rows_copied_to: None,
+        }
+    }
 }
 
 impl Table {
@@ -373,6 +395,8 @@ impl Catalog {
                     charset: charset.clone(),
                     partitioned: *partitioning == Partitioning::Parent,
                     partition_of: None,
+                    renamed_from: None,
+                    rows_copied_to: None,
                 };
                 if let Partitioning::Of { parent, default } = partitioning {
                     let parent = self.key(parent);
@@ -429,7 +453,16 @@ impl Catalog {
             }
             StatementKind::RenameTables { pairs } => {
                 for (from, to) in pairs {
-                    self.rename_table(from, to);
+                    self.rename_table(from, to, change_set);
+                }
+            }
+            StatementKind::Insert {
+                table,
+                from: Some(from),
+            } => {
+                let into = self.key(table);
+                if let Some(source) = self.tables.get_mut(&self.key(from)) {
+                    source.rows_copied_to = Some((into, change_set));
                 }
             }
             _ => {}
@@ -456,16 +489,19 @@ impl Catalog {
         );
     }
 
-    fn rename_table(&mut self, from: &ObjectName, to: &ObjectName) {
+    fn rename_table(&mut self, from: &ObjectName, to: &ObjectName, change_set: ChangeSet) {
         let old = self.key(from);
         let mut new = self.key(to);
         if to.schema.is_none() {
             new.schema = old.schema.clone();
         }
-        if let Some(mut table) = self.tables.remove(&old) {
-            table.name = to.clone();
-            self.tables.insert(new.clone(), table);
-        }
+        let mut table = self
+            .tables
+            .remove(&old)
+            .unwrap_or_else(|| Table::unknown(from));
+        table.name = to.clone();
+        table.renamed_from = Some((from.clone(), change_set));
+        self.tables.insert(new.clone(), table);
         for index in self.indexes.values_mut().filter(|i| i.table == old) {
             index.table = new.clone();
             index.table_name = to.clone();
@@ -474,7 +510,7 @@ impl Catalog {
 
     fn apply_alter(&mut self, name: &ObjectName, action: &AlterAction, change_set: ChangeSet) {
         if let AlterAction::RenameTable { to } = action {
-            self.rename_table(name, to);
+            self.rename_table(name, to, change_set);
             return;
         }
         if let AlterAction::AddIndex(index) = action {
@@ -505,15 +541,10 @@ impl Catalog {
         }
         let key = self.key(name);
         // A table created before the replayed range: track what this change adds to it.
-        let table = self.tables.entry(key).or_insert_with(|| Table {
-            name: name.clone(),
-            columns: Vec::new(),
-            constraints: Vec::new(),
-            created_in: None,
-            charset: None,
-            partitioned: false,
-            partition_of: None,
-        });
+        let table = self
+            .tables
+            .entry(key)
+            .or_insert_with(|| Table::unknown(name));
         match action {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
                 table.columns.push(column(c, change_set));

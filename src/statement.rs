@@ -515,6 +515,9 @@ pub enum StatementKind {
     },
     Insert {
         table: ObjectName,
+        /// `INSERT INTO table [(...)] SELECT ... FROM from` reading every row of one table
+        /// (no WHERE, JOIN, GROUP BY, DISTINCT, LIMIT, set operation, ON CONFLICT).
+        from: Option<ObjectName>,
     },
     Begin,
     Commit,

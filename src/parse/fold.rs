@@ -59,10 +59,13 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
                 ident(&mut copy.from);
             }
         }
-        K::Delete { table, .. }
-        | K::Insert { table }
-        | K::CreateTrigger { table }
-        | K::DropTrigger { table } => object(table),
+        K::Insert { table, from } => {
+            object(table);
+            from.iter_mut().for_each(object);
+        }
+        K::Delete { table, .. } | K::CreateTrigger { table } | K::DropTrigger { table } => {
+            object(table)
+        }
         K::Reindex { target, .. } => target.iter_mut().for_each(object),
         K::Cluster { table } => table.iter_mut().for_each(object),
         K::CreateMaterializedView { name }

@@ -79,6 +79,7 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
         S::Insert(i) => match &i.table {
             ast::TableObject::TableName(n) => StatementKind::Insert {
                 table: object_name(n)?,
+                from: i.source.as_deref().and_then(whole_table_source),
             },
             _ => return None,
         },
@@ -224,6 +225,29 @@ fn columns_read(e: &ast::Expr, read: &mut Vec<Ident>) -> bool {
             ast::FunctionArguments::Subquery(_) => false,
         },
         _ => false,
+    }
+}
+
+/// The one table a `SELECT ... FROM t` reads every row of, as `Insert::from` describes.
+fn whole_table_source(query: &ast::Query) -> Option<ObjectName> {
+    let ast::SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let plain = query.limit_clause.is_none()
+        && query.fetch.is_none()
+        && select.selection.is_none()
+        && select.having.is_none()
+        && select.distinct.is_none()
+        && matches!(&select.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    match select.from.as_slice() {
+        [only] if plain && only.joins.is_empty() => match &only.relation {
+            // `FROM generate_series(1, 10) g` is a function, not a table.
+            ast::TableFactor::Table {
+                name, args: None, ..
+            } => object_name(name),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

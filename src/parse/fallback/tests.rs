@@ -1018,11 +1018,17 @@ fn data_changes() {
     );
     assert_eq!(
         recognise("INSERT IGNORE INTO t (a) VALUES (1)", MY),
-        Some(StatementKind::Insert { table: name("t") })
+        Some(StatementKind::Insert {
+            table: name("t"),
+            from: None
+        })
     );
     assert_eq!(
         recognise("REPLACE INTO t VALUES (1)", MY),
-        Some(StatementKind::Insert { table: name("t") })
+        Some(StatementKind::Insert {
+            table: name("t"),
+            from: None
+        })
     );
 }
 
@@ -1113,6 +1119,25 @@ fn a_materialized_view_is_recognised_by_its_name() {
         };
         assert_eq!(name.to_string(), "s.mv", "{sql}");
     }
+}
+
+#[test]
+fn an_insert_names_the_one_table_it_copies_every_row_of() {
+    let from = |sql: &str| match recognise(sql, PG) {
+        Some(StatementKind::Insert { from, .. }) => from.map(|f| f.to_string()),
+        other => panic!("{sql}: {other:?}"),
+    };
+    assert_eq!(
+        from("INSERT INTO t (a, b) SELECT a, b FROM s.src x").as_deref(),
+        Some("s.src")
+    );
+    assert_eq!(from("INSERT INTO t SELECT * FROM src WHERE a > 1"), None);
+    assert_eq!(from("INSERT INTO t SELECT * FROM a, b"), None);
+    assert_eq!(
+        from("INSERT INTO t SELECT * FROM a JOIN b ON a.id = b.id"),
+        None
+    );
+    assert_eq!(from("INSERT INTO t VALUES (1)"), None);
 }
 
 #[test]
