@@ -384,10 +384,18 @@ fn replay_file(
     let mut reported_once = HashSet::new();
     let plans_written = file.report && plan::command::writes_plans_for(file);
     let mut rollback = RollbackCode::default();
+    let mut rollback_catalog: Catalog;
     for section in layout::sections(text, file) {
-        if section.direction == Direction::Down {
+        // Rollback code runs on the schema its migration left, and what it does there is
+        // known to its own later statements (a copy-and-swap back), but never to the files
+        // that follow: they run after the migration, not after its rollback.
+        let catalog: &mut Catalog = if section.direction == Direction::Down {
             rollback.sections.push(section.span);
-        }
+            rollback_catalog = catalog.clone();
+            &mut rollback_catalog
+        } else {
+            &mut *catalog
+        };
         let (wrapped, one_query) = match transaction_override(settings, file) {
             Some(wrapped) => (wrapped, false),
             None if section.transactional
@@ -476,11 +484,15 @@ fn replay_file(
                 })
                 .collect();
             session.advance(statement, &contended);
-            if section.direction == Direction::Up {
-                catalog.apply(statement, change_set);
-            } else if section.direction == Direction::Down && catalog.undoes(statement, change_set)
-            {
-                rollback.undoing.push(statement.span);
+            match section.direction {
+                Direction::Up => catalog.apply(statement, change_set),
+                Direction::Down => {
+                    if catalog.undoes(statement, change_set) {
+                        rollback.undoing.push(statement.span);
+                    }
+                    catalog.apply(statement, change_set);
+                }
+                Direction::Verify => {}
             }
             // Statements come in file order: the block ends where the next one is outside it.
             let block_ends = open_block.is_some_and(|block| {

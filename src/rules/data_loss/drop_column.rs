@@ -271,6 +271,29 @@ mod tests {
     }
 
     #[test]
+    fn rollback_code_sees_its_own_copy_and_swap() {
+        let swap_back = "BEGIN;\nALTER TABLE m ADD COLUMN state_old integer;\nUPDATE m SET state_old = state::integer;\nALTER TABLE m DROP COLUMN state;\nALTER TABLE m RENAME COLUMN state_old TO state;\nCOMMIT;\n";
+        let found = crate::rules::testing::lint_folder(
+            &[
+                (
+                    "1_state.up.sql",
+                    "ALTER TABLE m ALTER COLUMN state TYPE text;\n",
+                ),
+                ("1_state.down.sql", swap_back),
+            ],
+            &RULE,
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        let (file, finding) = &found[0];
+        assert_eq!(file, "1_state.down.sql");
+        assert!(
+            finding.message.contains("keeps its data and its name"),
+            "{}",
+            finding.message
+        );
+    }
+
+    #[test]
     fn a_copy_that_reads_other_columns_is_no_copy() {
         let found = lint_err(
             "BEGIN;\nALTER TABLE t ADD COLUMN full_name text;\nUPDATE t SET full_name = first || last;\nALTER TABLE t DROP COLUMN first;\nCOMMIT;",
