@@ -73,7 +73,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                         format!("renaming table `{from}` to `{to}` commits before `{from}` is created again below: the running release's queries on `{from}` fail in between"),
                     )
                     .lock(&from, mode, TableEffect::None)
-                    .help(format!("run the rename, the new `CREATE TABLE {from}` and the copy of its rows in one transaction, so a table called `{from}` exists at every moment")),
+                    .help(format!("run the rename, the CREATE TABLE of the new `{from}` and the copy of its rows in one transaction, so a table called `{from}` exists at every moment")),
                 );
                 continue;
             }
