@@ -173,16 +173,23 @@ fn column_copies(update: &ast::Update) -> Vec<ColumnCopy> {
             return Vec::new();
         }
     }
-    update
-        .assignments
-        .iter()
-        .filter_map(|assignment| {
-            let ast::AssignmentTarget::ColumnName(target) = &assignment.target else {
-                return None;
-            };
+    // `SET a = x` and `SET (a, b) = (x, y)` alike, as (target, value) pairs.
+    let pairs = update.assignments.iter().flat_map(|assignment| {
+        match (&assignment.target, &assignment.value) {
+            (ast::AssignmentTarget::ColumnName(target), value) => vec![(target, value)],
+            (ast::AssignmentTarget::Tuple(targets), ast::Expr::Tuple(values))
+                if targets.len() == values.len() =>
+            {
+                targets.iter().zip(values).collect()
+            }
+            _ => Vec::new(),
+        }
+    });
+    pairs
+        .filter_map(|(target, value)| {
             let to = ident(target.0.last()?.as_ident()?);
             let mut read = Vec::new();
-            if !columns_read(&assignment.value, &mut read) {
+            if !columns_read(value, &mut read) {
                 return None;
             }
             let from = read.first()?.clone();
