@@ -35,6 +35,9 @@ pub struct Column {
     pub default: Option<Expr>,
     /// The change set that added the column; `None` when it came with an unknown table.
     pub added_in: Option<ChangeSet>,
+    /// The column an `UPDATE` copied every value of into this one, and in which change set
+    /// (a copy-and-swap rebuild copies the old column into its replacement).
+    pub copied_from: Option<(Ident, ChangeSet)>,
 }
 
 #[derive(Clone, Debug)]
@@ -76,6 +79,28 @@ pub struct Table {
     /// PostgreSQL: the partitioned table this one is a partition of, and whether it is the
     /// `DEFAULT` partition.
     pub partition_of: Option<(TableKey, bool)>,
+    /// The name the table had before a rename, and the change set of the rename.
+    pub renamed_from: Option<(ObjectName, ChangeSet)>,
+    /// The table an `INSERT ... SELECT` copied every row of this one into, and the change
+    /// set of the copy.
+    pub rows_copied_to: Option<(TableKey, ChangeSet)>,
+}
+
+impl Table {
+    /// A table created before the replayed migrations, known only by name so far.
+    fn unknown(name: &ObjectName) -> Table {
+        Table {
+            name: name.clone(),
+            columns: Vec::new(),
+            constraints: Vec::new(),
+            created_in: None,
+            charset: None,
+            partitioned: false,
+            partition_of: None,
+            renamed_from: None,
+            rows_copied_to: None,
+        }
+    }
 }
 
 impl Table {
@@ -117,6 +142,9 @@ pub struct Catalog {
     tables: HashMap<TableKey, Table>,
     indexes: HashMap<TableKey, Index>,
     by_table: ByTable,
+    /// PostgreSQL materialized views, with the change set that created them: indexes and
+    /// refreshes of one no release reads yet block nobody.
+    materialized_views: HashMap<TableKey, ChangeSet>,
 }
 
 impl Catalog {
@@ -126,6 +154,7 @@ impl Catalog {
             tables: HashMap::new(),
             indexes: HashMap::new(),
             by_table: ByTable::default(),
+            materialized_views: HashMap::new(),
         }
     }
 
@@ -165,10 +194,12 @@ impl Catalog {
         }
     }
 
-    /// Whether `name` was created in `change_set`.
+    /// Whether the table (or materialized view) `name` was created in `change_set`.
     pub fn created_in(&self, name: &ObjectName, change_set: ChangeSet) -> bool {
-        self.table(name)
-            .is_some_and(|t| t.created_in == Some(change_set))
+        match self.table(name) {
+            Some(t) => t.created_in == Some(change_set),
+            None => self.materialized_views.get(&self.key(name)) == Some(&change_set),
+        }
     }
 
     pub fn column(&self, table: &ObjectName, column: &Ident) -> Option<&Column> {
@@ -364,6 +395,8 @@ impl Catalog {
                     charset: charset.clone(),
                     partitioned: *partitioning == Partitioning::Parent,
                     partition_of: None,
+                    renamed_from: None,
+                    rows_copied_to: None,
                 };
                 if let Partitioning::Of { parent, default } = partitioning {
                     let parent = self.key(parent);
@@ -393,6 +426,20 @@ impl Catalog {
                 }
             }
             StatementKind::CreateIndex(index) => self.add_index(index, change_set),
+            StatementKind::Update { table, copies, .. } => {
+                let Some(known) = self.tables.get_mut(&self.key(table)) else {
+                    return;
+                };
+                for copy in copies {
+                    if let Some(c) = known.column_mut(&copy.to) {
+                        c.copied_from = Some((copy.from.clone(), change_set));
+                    }
+                }
+            }
+            StatementKind::CreateMaterializedView { name } => {
+                let key = self.key(name);
+                self.materialized_views.insert(key, change_set);
+            }
             StatementKind::DropIndex { names, .. } => {
                 for n in names {
                     let key = self.key(n);
@@ -410,7 +457,16 @@ impl Catalog {
             }
             StatementKind::RenameTables { pairs } => {
                 for (from, to) in pairs {
-                    self.rename_table(from, to);
+                    self.rename_table(from, to, change_set);
+                }
+            }
+            StatementKind::Insert {
+                table,
+                from: Some(from),
+            } => {
+                let into = self.key(table);
+                if let Some(source) = self.tables.get_mut(&self.key(from)) {
+                    source.rows_copied_to = Some((into, change_set));
                 }
             }
             _ => {}
@@ -459,20 +515,23 @@ impl Catalog {
         }
     }
 
-    fn rename_table(&mut self, from: &ObjectName, to: &ObjectName) {
+    fn rename_table(&mut self, from: &ObjectName, to: &ObjectName, change_set: ChangeSet) {
         let old = self.key(from);
         let mut new = self.key(to);
         if to.schema.is_none() {
             new.schema = old.schema.clone();
         }
-        if let Some(mut table) = self.tables.remove(&old) {
-            table.name = to.clone();
-            self.note_foreign_keys(&new, &table.constraints);
-            if let Some((parent, _)) = &table.partition_of {
-                self.by_table.add_partition(parent, &new);
-            }
-            self.tables.insert(new.clone(), table);
+        let mut table = self
+            .tables
+            .remove(&old)
+            .unwrap_or_else(|| Table::unknown(from));
+        table.name = to.clone();
+        table.renamed_from = Some((from.clone(), change_set));
+        self.note_foreign_keys(&new, &table.constraints);
+        if let Some((parent, _)) = &table.partition_of {
+            self.by_table.add_partition(parent, &new);
         }
+        self.tables.insert(new.clone(), table);
         for key in self.by_table.take_indexes(&old) {
             if let Some(index) = self.indexes.get_mut(&key) {
                 index.table = new.clone();
@@ -484,7 +543,7 @@ impl Catalog {
 
     fn apply_alter(&mut self, name: &ObjectName, action: &AlterAction, change_set: ChangeSet) {
         if let AlterAction::RenameTable { to } = action {
-            self.rename_table(name, to);
+            self.rename_table(name, to, change_set);
             return;
         }
         if let AlterAction::AddIndex(index) = action {
@@ -517,15 +576,10 @@ impl Catalog {
         }
         let key = self.key(name);
         // A table created before the replayed range: track what this change adds to it.
-        let table = self.tables.entry(key.clone()).or_insert_with(|| Table {
-            name: name.clone(),
-            columns: Vec::new(),
-            constraints: Vec::new(),
-            created_in: None,
-            charset: None,
-            partitioned: false,
-            partition_of: None,
-        });
+        let table = self
+            .tables
+            .entry(key.clone())
+            .or_insert_with(|| Table::unknown(name));
         match action {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
                 table.columns.push(column(c, change_set));
@@ -638,6 +692,7 @@ fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
         not_null: def.not_null || def.primary_key || def.is_serial(),
         default: def.default.clone(),
         added_in: Some(change_set),
+        copied_from: None,
     }
 }
 

@@ -443,10 +443,18 @@ fn replay_file(
     let mut reported_once = HashSet::new();
     let plans_written = file.report && plan::command::writes_plans_for(file);
     let mut rollback = RollbackCode::default();
+    let mut rollback_catalog: Catalog;
     for section in layout::sections(text, file) {
-        if section.direction == Direction::Down {
+        // Rollback code runs on the schema its migration left, and what it does there is
+        // known to its own later statements (a copy-and-swap back), but never to the files
+        // that follow: they run after the migration, not after its rollback.
+        let catalog: &mut Catalog = if section.direction == Direction::Down {
             rollback.sections.push(section.span);
-        }
+            rollback_catalog = catalog.clone();
+            &mut rollback_catalog
+        } else {
+            &mut *catalog
+        };
         let (wrapped, one_query) = match transaction_override(settings, file) {
             Some(wrapped) => (wrapped, false),
             None if section.transactional
@@ -502,8 +510,15 @@ fn replay_file(
                 }
             }
             if !flagged.is_empty() {
-                let placeholders =
+                let mut placeholders =
                     crate::parse::placeholders::masked_names(statement.span.text(text));
+                // PostgreSQL folds an unquoted mask to lower case like any other name.
+                let folded: Vec<(String, String)> = placeholders
+                    .iter()
+                    .map(|(masked, written)| (masked.to_lowercase(), written.clone()))
+                    .filter(|(lower, _)| !placeholders.iter().any(|(m, _)| m == lower))
+                    .collect();
+                placeholders.extend(folded);
                 for finding in flagged.iter_mut() {
                     finding.unmask(&placeholders);
                     finding.escape_controls();
@@ -528,11 +543,15 @@ fn replay_file(
                 })
                 .collect();
             session.advance(statement, &contended);
-            if section.direction == Direction::Up {
-                catalog.apply(statement, change_set);
-            } else if section.direction == Direction::Down && catalog.undoes(statement, change_set)
-            {
-                rollback.undoing.push(statement.span);
+            match section.direction {
+                Direction::Up => catalog.apply(statement, change_set),
+                Direction::Down => {
+                    if catalog.undoes(statement, change_set) {
+                        rollback.undoing.push(statement.span);
+                    }
+                    catalog.apply(statement, change_set);
+                }
+                Direction::Verify => {}
             }
             // Statements come in file order: the block ends where the next one is outside it.
             let block_ends = open_block.is_some_and(|block| {

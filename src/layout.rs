@@ -62,7 +62,7 @@ impl Layout {
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
-    /// Applied when migrating forward; the only code the schema replay runs.
+    /// Applied when migrating forward; the only code whose changes later files see.
     Up,
     /// Rollback code: golang-migrate `.down.sql`, Flyway `U` undo, sqitch `revert/`,
     /// goose/dbmate down sections, Diesel `down.sql`.

@@ -124,7 +124,7 @@ pub fn statement_locks(
                 locks.add(n, AccessExclusive, TableEffect::None);
             }
         }
-        K::Update { table, .. } | K::Delete { table, .. } | K::Insert { table } => {
+        K::Update { table, .. } | K::Delete { table, .. } | K::Insert { table, .. } => {
             locks.add(table, RowExclusive, TableEffect::None)
         }
         K::Reindex {

@@ -4,7 +4,7 @@
 
 use crate::diagnostic::{Blocks, TableLock};
 use crate::span::Span;
-use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
+use crate::statement::{AlterAction, ColumnCopy, Ident, ObjectName, Statement, StatementKind};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Transaction {
@@ -34,6 +34,12 @@ pub struct Session {
     /// blocks nobody who was not already blocked. (A `DELETE` without `WHERE` does not
     /// count: its dead rows stay in the file, and a rewrite or scan still reads them.)
     pub emptied_in_transaction: Vec<ObjectName>,
+    /// Tables the open transaction holds a lock on that blocks writes (taken before the
+    /// current statement), so nobody else has written to them since.
+    pub write_locked: Vec<ObjectName>,
+    /// Column copies (`UPDATE t SET new = old`) made in the open transaction on a table it
+    /// had already locked against writes: every row of `t` is in the copy until the commit.
+    pub copies_in_transaction: Vec<(ObjectName, ColumnCopy)>,
     /// The open transaction has changed a table definition.
     pub ddl_in_transaction: bool,
     /// The open transaction has changed rows.
@@ -73,6 +79,8 @@ impl Session {
             strong_lock_held: None,
             not_valid_in_transaction: Vec::new(),
             emptied_in_transaction: Vec::new(),
+            write_locked: Vec::new(),
+            copies_in_transaction: Vec::new(),
             ddl_in_transaction: false,
             data_change_in_transaction: false,
             foreign_key_checks_off: false,
@@ -153,6 +161,20 @@ impl Session {
                         self.strong_lock_held = Some((l.table.clone(), statement.span));
                     }
                 }
+                if let StatementKind::Update { table, copies, .. } = kind {
+                    // Compared by the name as written: the rule that reads these compares
+                    // with the catalogue's folding.
+                    if self.write_locked.iter().any(|t| same_table(t, table)) {
+                        self.copies_in_transaction
+                            .extend(copies.iter().map(|c| (table.clone(), c.clone())));
+                    }
+                }
+                self.write_locked.extend(
+                    locks
+                        .iter()
+                        .filter(|l| l.mode.blocks() != Blocks::Nothing)
+                        .filter_map(|l| l.object.clone()),
+                );
                 if let StatementKind::Truncate { tables, .. } = kind {
                     self.emptied_in_transaction.extend(tables.iter().cloned());
                 }
@@ -201,9 +223,19 @@ impl Session {
         self.strong_lock_held = None;
         self.not_valid_in_transaction.clear();
         self.emptied_in_transaction.clear();
+        self.write_locked.clear();
+        self.copies_in_transaction.clear();
         self.ddl_in_transaction = false;
         self.data_change_in_transaction = false;
     }
+}
+
+/// Whether two names written in one dialect name the same table: the same key, with an
+/// unqualified name taken for any schema (the session has no catalogue to resolve it).
+fn same_table(a: &ObjectName, b: &ObjectName) -> bool {
+    let schema = |n: &ObjectName| n.schema.as_ref().map(Ident::key);
+    a.name.key() == b.name.key()
+        && (schema(a).is_none() || schema(b).is_none() || schema(a) == schema(b))
 }
 
 /// `0`, `'0'`, `0s`, `0ms`: PostgreSQL and MySQL read these as "no timeout".

@@ -505,6 +505,9 @@ pub enum StatementKind {
     Update {
         table: ObjectName,
         has_where: bool,
+        /// The assignments that carry one column's every value into another (see
+        /// [`ColumnCopy`]); empty when the reader could not tell.
+        copies: Vec<ColumnCopy>,
     },
     Delete {
         table: ObjectName,
@@ -512,6 +515,9 @@ pub enum StatementKind {
     },
     Insert {
         table: ObjectName,
+        /// `INSERT INTO table [(...)] SELECT ... FROM from` reading every row of one table
+        /// (no WHERE, JOIN, GROUP BY, DISTINCT, LIMIT, set operation, ON CONFLICT).
+        from: Option<ObjectName>,
     },
     Begin,
     Commit,
@@ -537,6 +543,11 @@ pub enum StatementKind {
     LockTable {
         tables: Vec<ObjectName>,
         mode: String,
+    },
+    /// PostgreSQL `CREATE MATERIALIZED VIEW name ...`: a new relation no running release
+    /// reads yet.
+    CreateMaterializedView {
+        name: ObjectName,
     },
     RefreshMaterializedView {
         name: ObjectName,
@@ -571,6 +582,15 @@ pub enum StatementKind {
     },
 }
 
+/// `UPDATE t SET to = f(from)` where the value reads no column but `from`, and the WHERE,
+/// if any, reads no other column either (`WHERE from IS NOT NULL`): the data of `from` is
+/// carried into `to` for every row the statement sees, as in a copy-and-swap rebuild.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ColumnCopy {
+    pub to: Ident,
+    pub from: Ident,
+}
+
 /// What a `REINDEX` names: one index, one table's indexes, or many tables.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ReindexScope {
@@ -599,6 +619,7 @@ impl StatementKind {
                 | StatementKind::Commit
                 | StatementKind::Rollback
                 | StatementKind::Set { .. }
+                | StatementKind::CreateMaterializedView { .. }
                 | StatementKind::Other { .. }
                 | StatementKind::Unparsed { .. }
         )

@@ -228,6 +228,12 @@ fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     if c.eat_kw("TABLE") {
         return create_table(c, dialect);
     }
+    if c.eat_kws(&["MATERIALIZED", "VIEW"]) {
+        c.eat_kws(&["IF", "NOT", "EXISTS"]);
+        return Some(StatementKind::CreateMaterializedView {
+            name: c.object_name()?,
+        });
+    }
     plain_object(c, "CREATE")
 }
 
@@ -590,6 +596,7 @@ fn update(c: &mut Cursor<'_>) -> Option<StatementKind> {
     Some(StatementKind::Update {
         table,
         has_where: c.has_top_level_kw("WHERE"),
+        copies: Vec::new(),
     })
 }
 
@@ -616,9 +623,45 @@ fn insert(c: &mut Cursor<'_>) -> Option<StatementKind> {
     }
     c.eat_kw("IGNORE");
     c.eat_kw("INTO");
+    let table = c.object_name()?;
+    c.group();
     Some(StatementKind::Insert {
-        table: c.object_name()?,
+        table,
+        from: whole_table_source(c),
     })
+}
+
+/// `SELECT ... FROM t [alias]` reading every row of one table (see `Insert::from`).
+fn whole_table_source(c: &mut Cursor<'_>) -> Option<ObjectName> {
+    if !c.eat_kw("SELECT") {
+        return None;
+    }
+    let narrowing = [
+        "WHERE",
+        "JOIN",
+        "GROUP",
+        "HAVING",
+        "DISTINCT",
+        "LIMIT",
+        "OFFSET",
+        "FETCH",
+        "UNION",
+        "EXCEPT",
+        "INTERSECT",
+        "ON",
+    ];
+    if narrowing.iter().any(|kw| c.has_top_level_kw(kw)) {
+        return None;
+    }
+    c.skip_until(|c| c.is_kw("FROM"));
+    if !c.eat_kw("FROM") {
+        return None;
+    }
+    c.eat_kw("ONLY");
+    let source = c.object_name()?;
+    c.eat_kw("AS");
+    c.ident();
+    c.at_end().then_some(source)
 }
 
 /// `ROLLBACK [WORK]`; `ROLLBACK TO SAVEPOINT` does not end the transaction.

@@ -6,8 +6,8 @@
 
 use super::fallback::{classify_default, parse_data_type};
 use crate::statement::{
-    AlterAction, ColumnDef, ColumnPosition, Constraint, ConstraintKind, Expr, Generated, Ident,
-    IndexDef, ObjectName, StatementKind,
+    AlterAction, ColumnCopy, ColumnDef, ColumnPosition, Constraint, ConstraintKind, Expr,
+    Generated, Ident, IndexDef, ObjectName, StatementKind,
 };
 use sqlparser::ast;
 
@@ -65,6 +65,7 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
         S::Update(u) => StatementKind::Update {
             table: table_factor_name(&u.table.relation)?,
             has_where: u.selection.is_some(),
+            copies: column_copies(u),
         },
         S::Delete(d) => {
             let from = match &d.from {
@@ -78,6 +79,7 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
         S::Insert(i) => match &i.table {
             ast::TableObject::TableName(n) => StatementKind::Insert {
                 table: object_name(n)?,
+                from: i.source.as_deref().and_then(whole_table_source),
             },
             _ => return None,
         },
@@ -157,6 +159,103 @@ pub fn object_name(name: &ast::ObjectName) -> Option<ObjectName> {
         schema: rest.last().cloned(),
         name: last.clone(),
     })
+}
+
+/// The assignments of an `UPDATE` of one table that each carry one column into another,
+/// when the WHERE (if any) reads no other column: see [`ColumnCopy`].
+fn column_copies(update: &ast::Update) -> Vec<ColumnCopy> {
+    if !update.table.joins.is_empty() || update.from.is_some() {
+        return Vec::new();
+    }
+    let mut filter = Vec::new();
+    if let Some(selection) = &update.selection {
+        if !columns_read(selection, &mut filter) {
+            return Vec::new();
+        }
+    }
+    // `SET a = x` and `SET (a, b) = (x, y)` alike, as (target, value) pairs.
+    let pairs = update.assignments.iter().flat_map(|assignment| {
+        match (&assignment.target, &assignment.value) {
+            (ast::AssignmentTarget::ColumnName(target), value) => vec![(target, value)],
+            (ast::AssignmentTarget::Tuple(targets), ast::Expr::Tuple(values))
+                if targets.len() == values.len() =>
+            {
+                targets.iter().zip(values).collect()
+            }
+            _ => Vec::new(),
+        }
+    });
+    pairs
+        .filter_map(|(target, value)| {
+            let to = ident(target.0.last()?.as_ident()?);
+            let mut read = Vec::new();
+            if !columns_read(value, &mut read) {
+                return None;
+            }
+            let from = read.first()?.clone();
+            let one_column = read.iter().chain(&filter).all(|c| c.key() == from.key());
+            one_column.then_some(ColumnCopy { to, from })
+        })
+        .collect()
+}
+
+/// Adds the columns `e` reads to `read`; `false` when `e` holds anything whose reads this
+/// does not follow (a subquery, a `CASE`, a window), so no copy is claimed from it.
+fn columns_read(e: &ast::Expr, read: &mut Vec<Ident>) -> bool {
+    use ast::Expr as E;
+    match e {
+        E::Identifier(i) => {
+            read.push(ident(i));
+            true
+        }
+        E::CompoundIdentifier(parts) => match parts.last() {
+            Some(last) => {
+                read.push(ident(last));
+                true
+            }
+            None => false,
+        },
+        E::Value(_) | E::TypedString { .. } => true,
+        E::Cast { expr, .. }
+        | E::Nested(expr)
+        | E::UnaryOp { expr, .. }
+        | E::IsNull(expr)
+        | E::IsNotNull(expr)
+        | E::Collate { expr, .. } => columns_read(expr, read),
+        E::BinaryOp { left, right, .. } => columns_read(left, read) && columns_read(right, read),
+        E::Function(f) => match &f.args {
+            ast::FunctionArguments::None => true,
+            ast::FunctionArguments::List(list) => list.args.iter().all(|arg| match arg {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => columns_read(e, read),
+                _ => false,
+            }),
+            ast::FunctionArguments::Subquery(_) => false,
+        },
+        _ => false,
+    }
+}
+
+/// The one table a `SELECT ... FROM t` reads every row of, as `Insert::from` describes.
+fn whole_table_source(query: &ast::Query) -> Option<ObjectName> {
+    let ast::SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    let plain = query.limit_clause.is_none()
+        && query.fetch.is_none()
+        && select.selection.is_none()
+        && select.having.is_none()
+        && select.distinct.is_none()
+        && matches!(&select.group_by, ast::GroupByExpr::Expressions(e, _) if e.is_empty());
+    match select.from.as_slice() {
+        [only] if plain && only.joins.is_empty() => match &only.relation {
+            // `FROM generate_series(1, 10) g` is a function, not a table.
+            ast::TableFactor::Table {
+                name, args: None, ..
+            } => object_name(name),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn table_factor_name(factor: &ast::TableFactor) -> Option<ObjectName> {

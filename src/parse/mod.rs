@@ -4,6 +4,7 @@
 //! One bad statement never hides the rest of the file.
 
 pub mod fallback;
+mod fold;
 pub mod lower;
 pub mod placeholders;
 mod shortcut;
@@ -122,8 +123,16 @@ fn sqlparser_dialect(dialect: Dialect) -> Box<dyn sqlparser::dialect::Dialect> {
 /// The longest statement handed to `sqlparser`; see [`parse_statement`].
 const SQLPARSER_MAX_BYTES: usize = 4 << 20;
 
-/// Parses the statement at `span` of `text`.
+/// Parses the statement at `span` of `text`, its names folded as the server folds them.
 pub fn parse_statement(text: &str, span: Span, dialect: Dialect) -> Statement {
+    let mut statement = parse_unfolded(text, span, dialect);
+    if dialect == Dialect::Postgres {
+        fold::fold_unquoted_names(&mut statement.kind);
+    }
+    statement
+}
+
+fn parse_unfolded(text: &str, span: Span, dialect: Dialect) -> Statement {
     let original = span.text(text);
     let masked = placeholders::mask(original);
     let sql = masked.as_deref().unwrap_or(original);

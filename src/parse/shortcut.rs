@@ -54,7 +54,7 @@ fn is_unlowered_other(kind: &StatementKind) -> bool {
 /// never as the `CreateTable` or `CreateIndex` that `lower` lowers.
 fn is_unlowered_create(kind: &StatementKind) -> bool {
     match kind {
-        StatementKind::CreateTrigger { .. } => true,
+        StatementKind::CreateTrigger { .. } | StatementKind::CreateMaterializedView { .. } => true,
         StatementKind::Other { keyword } => keyword
             .strip_prefix("CREATE ")
             .is_some_and(|object| CREATE_KINDS.contains(&object.split(' ').next().unwrap_or(""))),

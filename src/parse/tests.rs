@@ -193,3 +193,32 @@ fn the_shortcut_gives_the_kind_a_full_parse_gives() {
     }
     assert!(decided > 100, "only {decided} statements took the shortcut");
 }
+
+#[test]
+fn an_update_names_the_columns_it_copies_whole() {
+    let copies = |sql: &str| match parse_text(sql, Dialect::Postgres).statements[0]
+        .kind
+        .clone()
+    {
+        StatementKind::Update { copies, .. } => copies
+            .iter()
+            .map(|c| format!("{}<-{}", c.to, c.from))
+            .collect::<Vec<_>>(),
+        other => panic!("{sql}: {other:?}"),
+    };
+    assert_eq!(
+        copies("UPDATE t SET a_new = a::bigint, b_new = lower(b), c = 1"),
+        ["a_new<-a", "b_new<-b"]
+    );
+    assert_eq!(
+        copies("UPDATE t SET (a_new, b_new) = (a, b)"),
+        ["a_new<-a", "b_new<-b"]
+    );
+    assert_eq!(
+        copies("UPDATE t SET a_new = a WHERE a IS NOT NULL"),
+        ["a_new<-a"]
+    );
+    assert!(copies("UPDATE t SET a_new = a WHERE id > 10").is_empty());
+    assert!(copies("UPDATE t SET a_new = a || b").is_empty());
+    assert!(copies("UPDATE t SET a_new = (SELECT a FROM u)").is_empty());
+}

@@ -987,7 +987,8 @@ fn data_changes() {
         ),
         Some(StatementKind::Update {
             table: name("t1"),
-            has_where: true
+            has_where: true,
+            copies: Vec::new(),
         })
     );
     assert_eq!(
@@ -997,7 +998,8 @@ fn data_changes() {
         ),
         Some(StatementKind::Update {
             table: name("t"),
-            has_where: false
+            has_where: false,
+            copies: Vec::new(),
         })
     );
     assert_eq!(
@@ -1016,11 +1018,17 @@ fn data_changes() {
     );
     assert_eq!(
         recognise("INSERT IGNORE INTO t (a) VALUES (1)", MY),
-        Some(StatementKind::Insert { table: name("t") })
+        Some(StatementKind::Insert {
+            table: name("t"),
+            from: None
+        })
     );
     assert_eq!(
         recognise("REPLACE INTO t VALUES (1)", MY),
-        Some(StatementKind::Insert { table: name("t") })
+        Some(StatementKind::Insert {
+            table: name("t"),
+            from: None
+        })
     );
 }
 
@@ -1101,15 +1109,43 @@ fn do_blocks() {
 }
 
 #[test]
+fn a_materialized_view_is_recognised_by_its_name() {
+    for sql in [
+        "CREATE MATERIALIZED VIEW s.mv AS SELECT 1",
+        "CREATE MATERIALIZED VIEW IF NOT EXISTS s.mv AS SELECT 1 WITH NO DATA",
+    ] {
+        let Some(StatementKind::CreateMaterializedView { name }) = recognise(sql, PG) else {
+            panic!("{sql}");
+        };
+        assert_eq!(name.to_string(), "s.mv", "{sql}");
+    }
+}
+
+#[test]
+fn an_insert_names_the_one_table_it_copies_every_row_of() {
+    let from = |sql: &str| match recognise(sql, PG) {
+        Some(StatementKind::Insert { from, .. }) => from.map(|f| f.to_string()),
+        other => panic!("{sql}: {other:?}"),
+    };
+    assert_eq!(
+        from("INSERT INTO t (a, b) SELECT a, b FROM s.src x").as_deref(),
+        Some("s.src")
+    );
+    assert_eq!(from("INSERT INTO t SELECT * FROM src WHERE a > 1"), None);
+    assert_eq!(from("INSERT INTO t SELECT * FROM a, b"), None);
+    assert_eq!(
+        from("INSERT INTO t SELECT * FROM a JOIN b ON a.id = b.id"),
+        None
+    );
+    assert_eq!(from("INSERT INTO t VALUES (1)"), None);
+}
+
+#[test]
 fn plainly_harmless_statements() {
     for (sql, keyword) in [
         (
             "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql COST 100 AS $$ SELECT 1 $$",
             "CREATE FUNCTION",
-        ),
-        (
-            "CREATE MATERIALIZED VIEW mv AS SELECT 1",
-            "CREATE MATERIALIZED VIEW",
         ),
         (
             "CREATE EXTENSION IF NOT EXISTS pgcrypto",

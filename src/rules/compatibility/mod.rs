@@ -46,6 +46,43 @@ pub(crate) fn old_name_kept_by_view(
     false
 }
 
+/// Where a table renamed away from `old` (to a backup name) is created again under `old`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Recreated {
+    /// Later in the same transaction: the rename and the new table commit together, so the
+    /// running application finds a table called `old` at every moment.
+    InTransaction,
+    /// Later in the file, after the rename has committed: queries on `old` fail in between.
+    AfterCommit,
+    NotInFile,
+}
+
+/// Whether a `CREATE TABLE old` follows `statement` in the file, and in which transaction.
+pub(crate) fn old_table_recreated(ctx: &Ctx, statement: &Statement, old: &ObjectName) -> Recreated {
+    let rest = ctx
+        .source
+        .get(statement.span.end as usize..)
+        .unwrap_or_default();
+    let old = ctx.catalog.key(old);
+    let mut same_transaction = ctx.session.in_transaction();
+    for later in parse_text(rest, ctx.target.dialect).statements {
+        match &later.kind {
+            StatementKind::Commit | StatementKind::Rollback | StatementKind::Begin => {
+                same_transaction = false;
+            }
+            StatementKind::CreateTable { name, .. } if ctx.catalog.key(name) == old => {
+                return if same_transaction {
+                    Recreated::InTransaction
+                } else {
+                    Recreated::AfterCommit
+                };
+            }
+            _ => {}
+        }
+    }
+    Recreated::NotInFile
+}
+
 /// `CREATE [OR REPLACE] VIEW a AS SELECT * FROM b` -> `(a, b)`; `None` for any other text.
 fn select_star_view(text: &str) -> Option<(ObjectName, ObjectName)> {
     let words: Vec<&str> = text.split_whitespace().collect();

@@ -1,13 +1,16 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
-use crate::rules::compatibility::old_name_kept_by_view;
+use crate::rules::compatibility::{old_name_kept_by_view, old_table_recreated, Recreated};
 use crate::rules::{Ctx, Group, POSTGRES};
 use crate::statement::{AlterAction, ObjectName, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
     /// Flags renaming a table that already exists (`ALTER TABLE ... RENAME TO`), unless a
-    /// view gives the old name back in the same transaction. (MySQL: `mysql-rename-table`.)
+    /// view gives the old name back in the same transaction, or a new table takes the old
+    /// name in it (rename to a backup, `CREATE TABLE` under the old name, copy the rows
+    /// back): the running release then finds a table of that name at every moment.
+    /// (MySQL: `mysql-rename-table`.)
     ///
     /// ## Why is this bad?
     /// During a deploy the old application version keeps running. The moment the rename
@@ -58,10 +61,27 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         if old_name_kept_by_view(ctx, statement, &from, &to) {
             continue;
         }
+        let mode = LockMode::AccessExclusive;
+        match old_table_recreated(ctx, statement, &from) {
+            // Rename to a backup and re-create: the new table takes the name at the commit.
+            Recreated::InTransaction => continue,
+            Recreated::AfterCommit => {
+                ctx.report(
+                    Finding::new(
+                        &RULE,
+                        statement.span,
+                        format!("renaming table `{from}` to `{to}` commits before `{from}` is created again below: the running release's queries on `{from}` fail in between"),
+                    )
+                    .lock(&from, mode, TableEffect::None)
+                    .help(format!("run the rename, the CREATE TABLE of the new `{from}` and the copy of its rows in one transaction, so a table called `{from}` exists at every moment")),
+                );
+                continue;
+            }
+            Recreated::NotInFile => {}
+        }
         let help = format!(
             "keep the old name working: in the same transaction, right after the rename, run `CREATE VIEW {from} AS SELECT * FROM {to};` (updatable), and drop the view once no release uses `{from}`"
         );
-        let mode = LockMode::AccessExclusive;
         ctx.report(
             Finding::new(
                 &RULE,
@@ -134,6 +154,16 @@ mod tests {
             "BEGIN;\nALTER TABLE billing.invoices RENAME TO bills;\nCREATE VIEW invoices AS SELECT * FROM bills;\nCOMMIT;",
             &RULE,
         );
+    }
+
+    #[test]
+    fn a_table_renamed_to_a_backup_and_recreated_is_quiet_only_in_one_transaction() {
+        let swap = "ALTER TABLE users RENAME TO users_old;\nCREATE TABLE users (id bigint, email text);\nINSERT INTO users SELECT id, email FROM users_old;\nDROP TABLE users_old;";
+        lint_ok(&format!("BEGIN;\n{swap}\nCOMMIT;"), &RULE);
+        let found = lint_err(swap, &RULE);
+        assert!(found.contains("fail in between"), "{found}");
+        let committed = "BEGIN;\nALTER TABLE users RENAME TO users_old;\nCOMMIT;\nCREATE TABLE users (id bigint);";
+        assert!(lint_err(committed, &RULE).contains("fail in between"));
     }
 
     #[test]

@@ -2,13 +2,15 @@ use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::data_loss::{existing_tables, list};
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{Statement, StatementKind};
+use crate::statement::{ObjectName, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
     /// Flags `DROP TABLE` of a table that existed before this change set. Dropping a table
     /// created in the same change set, or in a rollback file the table its migration
-    /// created, is not flagged.
+    /// created, is not flagged; nor is dropping, without `CASCADE`, the backup of a
+    /// rename-to-backup rebuild (the table was renamed away from a name this change set
+    /// created again, and an `INSERT ... SELECT` copied every row of it into the new table).
     ///
     /// ## Why is this bad?
     /// The rows are gone for good, and the application version still running fails on
@@ -49,7 +51,12 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     let StatementKind::DropTable { names, cascade, .. } = &statement.kind else {
         return;
     };
-    let dropped = existing_tables(ctx, names);
+    let dropped: Vec<_> = existing_tables(ctx, names)
+        .into_iter()
+        // Without CASCADE, a backup whose rows went to its replacement loses nothing; with
+        // it, the foreign keys and views that followed the rename go too.
+        .filter(|name| *cascade || !is_copied_backup(ctx, name))
+        .collect();
     if dropped.is_empty() {
         return;
     }
@@ -80,6 +87,27 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             "drop {tables} only in a contract phase: after no running release uses {them}, with a backup taken and dependants dropped explicitly (no CASCADE); then mark it with `-- lockstep:ignore drop-table -- <why it is safe now>`"
         )),
     );
+}
+
+/// Whether `name` is a table this change set renamed away from a name it then created
+/// again, copying every row of `name` into the new table: the rename-to-backup rebuild.
+/// No running release uses the backup's name, and its rows live on in the new table.
+fn is_copied_backup(ctx: &Ctx, name: &ObjectName) -> bool {
+    let change_set = ctx.file.change_set;
+    let Some(table) = ctx.catalog.table(name) else {
+        return false;
+    };
+    let Some((old, renamed_in)) = &table.renamed_from else {
+        return false;
+    };
+    *renamed_in == change_set
+        && ctx.catalog.created_in(old, change_set)
+        && table
+            .rows_copied_to
+            .as_ref()
+            .is_some_and(|(into, copied_in)| {
+                *copied_in == change_set && *into == ctx.catalog.key(old)
+            })
 }
 
 #[cfg(test)]
@@ -116,6 +144,17 @@ mod tests {
             found.contains("takes ACCESS EXCLUSIVE on children, parents"),
             "{found}"
         );
+    }
+
+    #[test]
+    fn a_backup_whose_rows_were_copied_back_is_quiet_unless_cascade_or_not_copied() {
+        let rebuild = "ALTER TABLE users RENAME TO users_old;\nCREATE TABLE users (id bigint, email text);\nINSERT INTO users (id, email) SELECT id, email FROM users_old;\n";
+        lint_ok(&format!("{rebuild}DROP TABLE users_old;"), &RULE);
+        lint_err(&format!("{rebuild}DROP TABLE users_old CASCADE;"), &RULE);
+        let partial = rebuild.replace("FROM users_old;", "FROM users_old WHERE id > 10;");
+        lint_err(&format!("{partial}DROP TABLE users_old;"), &RULE);
+        let not_recreated = "ALTER TABLE users RENAME TO users_old;\nINSERT INTO archive SELECT * FROM users_old;\nDROP TABLE users_old;";
+        lint_err(not_recreated, &RULE);
     }
 
     #[test]

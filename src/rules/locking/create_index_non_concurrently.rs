@@ -6,7 +6,8 @@ use crate::statement::{IndexDef, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
-    /// Flags `CREATE INDEX` without `CONCURRENTLY` on a table that already exists.
+    /// Flags `CREATE INDEX` without `CONCURRENTLY` on a table (or materialized view) that
+    /// already exists.
     ///
     /// ## Why is this bad?
     /// A plain `CREATE INDEX` holds a SHARE lock on the table for the whole build: reads

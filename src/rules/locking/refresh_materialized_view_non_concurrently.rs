@@ -45,6 +45,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     else {
         return;
     };
+    // A view this change set created has no readers yet to block.
+    if ctx.is_new_table(name) {
+        return;
+    }
     ctx.report(
         Finding::new(
             &RULE,
@@ -67,6 +71,14 @@ mod tests {
             "REFRESH MATERIALIZED VIEW reporting.order_totals;",
             &RULE
         ));
+    }
+
+    #[test]
+    fn quiet_on_a_view_created_in_this_change_set() {
+        lint_ok(
+            "CREATE MATERIALIZED VIEW order_totals AS SELECT 1 AS n WITH NO DATA;\nREFRESH MATERIALIZED VIEW order_totals;",
+            &RULE,
+        );
     }
 
     #[test]

@@ -46,6 +46,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         StatementKind::Update {
             table,
             has_where: false,
+            ..
         } => ("UPDATE", table),
         StatementKind::Delete {
             table,

@@ -81,7 +81,7 @@ fn changed_table(kind: &StatementKind) -> Option<&ObjectName> {
     match kind {
         StatementKind::Update { table, .. }
         | StatementKind::Delete { table, .. }
-        | StatementKind::Insert { table } => Some(table),
+        | StatementKind::Insert { table, .. } => Some(table),
         _ => None,
     }
 }
