@@ -556,3 +556,144 @@ fn a_failing_comment_api_is_a_warning_not_a_failure() {
     );
     assert!(calls.contains("--paginate"), "{calls}");
 }
+
+/// A committed file whose name holds a line break and workflow commands (`::error ...::`,
+/// `::stop-commands::`) and cannot be read: lockstep reports it, and neither what the lint
+/// step prints (annotations, its own log) nor lockstep's stderr, which the runner also
+/// parses, carries a line that starts a command from the name.
+#[test]
+fn a_hostile_file_name_forges_no_workflow_command() {
+    let runner = Runner::new();
+    let name = "V4__x\n::error file=forged.sql,line=1::forged\n::stop-commands::token\n.sql";
+    std::os::unix::fs::symlink(
+        "/nonexistent",
+        runner.workspace.path().join("db/migrations").join(name),
+    )
+    .unwrap();
+    // On push with nothing to compare with, every file is linted.
+    let out = runner.run_on(
+        serde_json::json!({}),
+        "run.sh",
+        &[("GITHUB_EVENT_NAME", "push")],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stdout.contains("V4__x"), "the file is reported: {stdout}");
+    for line in stdout.lines().chain(stderr.lines()) {
+        assert!(
+            !line.starts_with("::error file=forged") && !line.starts_with("::stop-commands"),
+            "forged command: {line:?}\n---- stdout:\n{stdout}\n---- stderr:\n{stderr}"
+        );
+    }
+}
+
+/// `since` comes from the workflow (or a pull request's payload): `git fetch` must take it
+/// as a revision, never as an option such as `--upload-pack=COMMAND`, which git would run.
+#[test]
+fn since_reaches_git_fetch_as_a_revision_never_an_option() {
+    let runner = Runner::new();
+    // A shallow clone with an origin, as actions/checkout leaves one: the script fetches.
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", runner.workspace.path().display());
+    let status = Command::new("git")
+        .args(["clone", "-q", "--depth", "1", &url])
+        .arg(clone.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        git(clone.path(), &["rev-parse", "--is-shallow-repository"]),
+        "true"
+    );
+    let pwned = runner.file("pwned");
+    let since = format!("--upload-pack=touch {}", pwned.display());
+    let out = runner.run(
+        "run.sh",
+        &[
+            ("GITHUB_WORKSPACE", clone.path().to_str().unwrap()),
+            ("INPUT_SINCE", &since),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("fetching --upload-pack="),
+        "the script tried to fetch: {stderr}"
+    );
+    assert!(
+        !pwned.exists(),
+        "git ran the since input as a command: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(2), "not a revision: {stderr}");
+}
+
+/// Anyone can post a comment starting with the marker: `comment.sh` updates only a marked
+/// comment the token's own user (a GITHUB_TOKEN's: github-actions[bot]) wrote, and posts a
+/// new one when only strangers' carry the marker. The stand-in `gh` applies the script's
+/// `--jq` filter to a list of comments with jq, as gh does.
+#[test]
+fn a_marker_pasted_by_someone_else_is_never_the_comment_updated() {
+    if Command::new("jq").arg("--version").output().is_err() {
+        eprintln!("jq not installed: skipped");
+        return;
+    }
+    let runner = Runner::new();
+    assert_eq!(runner.run("run.sh", &[]).status.code(), Some(1));
+    let markdown = runner.output("markdown-file");
+    let bin = runner.temp.path().join("jq-bin");
+    let calls = runner.file("jq-gh-calls.txt");
+    let comments = runner.file("comments.json");
+    write(
+        &bin.join("gh"),
+        "#!/usr/bin/env bash\nprintf '%s\\n' \"$*\" >> \"$GH_CALLS\"\n\
+         if [[ \"$1 $2\" == 'api user' ]]; then exit 1; fi\n\
+         if [[ \"$*\" == *--paginate* ]]; then\n\
+           while [[ $# -gt 0 && \"$1\" != --jq ]]; do shift; done\n\
+           jq -r \"$2\" \"$GH_COMMENTS\"\n\
+         fi\n",
+    );
+    make_executable(&bin.join("gh"));
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let comment = |list: serde_json::Value| {
+        write(&comments, &list.to_string());
+        let _ = std::fs::remove_file(&calls);
+        let out = Command::new("bash")
+            .arg(root().join("scripts/action/comment.sh"))
+            .env("PATH", &path)
+            .env("GH_CALLS", &calls)
+            .env("GH_COMMENTS", &comments)
+            .env("GITHUB_REPOSITORY", "octo/shop")
+            .env("GITHUB_EVENT_PATH", runner.file("event.json"))
+            .env("LOCKSTEP_MARKDOWN", &markdown)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(&calls).unwrap()
+    };
+    let marked = |id: u64, login: &str| {
+        serde_json::json!({
+            "id": id,
+            "user": {"login": login},
+            "body": "<!-- lockstep-report -->\nold report",
+        })
+    };
+    let calls_made = comment(serde_json::json!([
+        marked(11, "mallory"),
+        marked(12, "github-actions[bot]"),
+    ]));
+    assert!(
+        calls_made.contains("api --method PATCH repos/octo/shop/issues/comments/12"),
+        "{calls_made}"
+    );
+    assert!(!calls_made.contains("comments/11"), "{calls_made}");
+    let calls_made = comment(serde_json::json!([marked(11, "mallory")]));
+    assert!(
+        calls_made.contains("api --method POST repos/octo/shop/issues/7/comments"),
+        "{calls_made}"
+    );
+    assert!(!calls_made.contains("comments/11"), "{calls_made}");
+}

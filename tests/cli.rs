@@ -342,6 +342,35 @@ fn a_bad_dialect_glob_is_a_config_error() {
     assert!(stderr.contains("[dialects]: `db/[mysql`"), "{stderr}");
 }
 
+/// A `[transactions]` key that is neither a framework nor a valid glob stops the run
+/// (exit 2, naming the key) instead of being ignored: a misspelt framework would otherwise
+/// leave the files it meant linted under the wrong transaction mode.
+#[test]
+fn a_bad_transactions_key_is_a_config_error() {
+    for (key, says) in [
+        ("gooose", "`gooose` is neither a framework"),
+        ("\"db/[a.sql\"", "`db/[a.sql` is not a glob"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("lockstep.toml"),
+            format!("[transactions]\n{key} = \"none\"\n"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("V1__a.sql"), "CREATE TABLE a (id int);\n").unwrap();
+        let out = Command::cargo_bin("lockstep")
+            .unwrap()
+            .arg("check")
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{key}: {stderr}");
+        assert!(stderr.contains("[transactions]"), "{key}: {stderr}");
+        assert!(stderr.contains(says), "{key}: {stderr}");
+    }
+}
+
 /// Style rules are off by default; `[rules] style = "on"` turns the whole group on.
 #[test]
 fn config_turns_the_style_group_on() {

@@ -578,3 +578,40 @@ fn broken_links_that_are_no_migrations_do_not_fail_the_run() {
         Some(0)
     );
 }
+
+/// Discovery reads a flat folder's files to recognise their framework; linting then uses
+/// that text instead of reading each file a second time. Counted with strace (skipped where
+/// it is missing or not permitted): every migration is opened exactly once.
+#[test]
+fn every_migration_file_is_opened_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    std::fs::create_dir(&db).unwrap();
+    std::fs::write(db.join("V1__create.sql"), CREATE).unwrap();
+    std::fs::write(db.join("V2__index.sql"), RISKY).unwrap();
+    std::fs::write(db.join("V3__rename.sql"), "ALTER TABLE t RENAME a TO b;\n").unwrap();
+    let trace = dir.path().join("trace.txt");
+    let out = std::process::Command::new("strace")
+        .args(["-f", "-qq", "-e", "trace=open,openat", "-o"])
+        .arg(&trace)
+        .arg(assert_cmd::cargo::cargo_bin("lockstep"))
+        .current_dir(dir.path())
+        .args(["check", "db"])
+        .output();
+    let Ok(out) = out else {
+        eprintln!("strace not installed: skipped");
+        return;
+    };
+    if !trace.exists() || out.status.code() != Some(1) {
+        eprintln!("strace cannot trace here: skipped ({})", stderr(&out));
+        return;
+    }
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    for name in ["V1__create.sql", "V2__index.sql", "V3__rename.sql"] {
+        let opens = trace
+            .lines()
+            .filter(|line| line.contains(&format!("db/{name}\"")))
+            .count();
+        assert_eq!(opens, 1, "{name} opened {opens} times:\n{trace}");
+    }
+}

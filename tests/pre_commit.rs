@@ -188,26 +188,40 @@ fn readme_config_blocks_a_risky_commit() {
 /// staged file whose name starts with `-` is read as a path; lockstep reads it so.
 #[test]
 fn staged_files_named_like_options_are_paths() {
-    let hooks = std::fs::read_to_string(root().join(".pre-commit-hooks.yaml")).unwrap();
-    let ids = hooks.matches("- id:").count();
-    assert_eq!(hooks.matches("args: [\"--\"]").count(), ids, "{hooks}");
+    // The compiled hooks and the prebuilt (python) hook alike.
+    for file in [
+        ".pre-commit-hooks.yaml",
+        "packaging/pre-commit/.pre-commit-hooks.yaml",
+    ] {
+        let hooks = std::fs::read_to_string(root().join(file)).unwrap();
+        let ids = hooks.matches("- id:").count();
+        assert!(ids > 0, "{file}");
+        assert_eq!(
+            hooks.matches("args: [\"--\"]").count(),
+            ids,
+            "{file}: {hooks}"
+        );
+    }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("--format=sarif.sql"),
-        "ALTER TABLE users ADD COLUMN note text;\n",
-    )
-    .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_lockstep"))
-        .current_dir(dir.path())
-        .args(["check", "--dialect", "postgres", "--", "--format=sarif.sql"])
-        .output()
+    for name in ["--format=sarif.sql", "-rf.sql"] {
+        std::fs::write(
+            dir.path().join(name),
+            "ALTER TABLE users ADD COLUMN note text;\n",
+        )
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("missing-lock-timeout"), "{stdout}");
-    assert!(
-        !stdout.trim_start().starts_with('{'),
-        "read as an option: {stdout}"
-    );
+        let out = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+            .current_dir(dir.path())
+            .args(["check", "--dialect", "postgres", "--", name])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out));
+        assert!(stdout.contains("missing-lock-timeout"), "{name}: {stdout}");
+        assert!(
+            !stdout.trim_start().starts_with('{'),
+            "{name} read as an option: {stdout}"
+        );
+    }
 }
 
 /// The prebuilt path, as ruff ships it: maturin builds the wheel that carries the binary
