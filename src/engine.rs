@@ -494,6 +494,7 @@ fn replay_file(
                     &session,
                     &facts,
                     text,
+                    &loaded.parsed.statements,
                     &mut findings,
                     &mut reported_once,
                 );

@@ -237,6 +237,10 @@ pub struct Ctx<'a> {
     pub file: &'a FileFacts,
     /// The whole file's text; statement spans index it.
     pub source: &'a str,
+    /// Every statement of the file, in order: what comes before or after a statement is
+    /// read here, never parsed again (a rule re-parsing the rest of the file on each
+    /// statement made the check quadratic in the file's length).
+    statements: &'a [Statement],
     findings: &'a mut Vec<Finding>,
     reported_once: &'a mut HashSet<&'static str>,
 }
@@ -248,6 +252,7 @@ impl<'a> Ctx<'a> {
         session: &'a Session,
         file: &'a FileFacts,
         source: &'a str,
+        statements: &'a [Statement],
         findings: &'a mut Vec<Finding>,
         reported_once: &'a mut HashSet<&'static str>,
     ) -> Ctx<'a> {
@@ -257,9 +262,26 @@ impl<'a> Ctx<'a> {
             session,
             file,
             source,
+            statements,
             findings,
             reported_once,
         }
+    }
+
+    /// The file's statements that start after `statement`, in order.
+    pub fn statements_after(&self, statement: &Statement) -> &'a [Statement] {
+        let from = self
+            .statements
+            .partition_point(|s| s.span.start <= statement.span.start);
+        &self.statements[from..]
+    }
+
+    /// The file's statements that start before `statement`, in order.
+    pub fn statements_before(&self, statement: &Statement) -> &'a [Statement] {
+        let to = self
+            .statements
+            .partition_point(|s| s.span.start < statement.span.start);
+        &self.statements[..to]
     }
 
     pub fn report(&mut self, finding: Finding) {

@@ -7,7 +7,6 @@ pub mod rename_schema;
 pub mod rename_table;
 pub mod set_schema;
 
-use crate::parse::parse_text;
 use crate::rules::Ctx;
 use crate::statement::{Ident, ObjectName, Statement, StatementKind};
 
@@ -24,16 +23,12 @@ pub(crate) fn old_name_kept_by_view(
     if !ctx.session.in_transaction() {
         return false;
     }
-    let rest = ctx
-        .source
-        .get(statement.span.end as usize..)
-        .unwrap_or_default();
     let (old, new) = (ctx.catalog.key(old), ctx.catalog.key(new));
-    for later in parse_text(rest, ctx.target.dialect).statements {
+    for later in ctx.statements_after(statement) {
         match &later.kind {
             StatementKind::Commit | StatementKind::Rollback | StatementKind::Begin => return false,
             StatementKind::Other { keyword } if keyword.starts_with("CREATE") => {
-                let text = later.span.text(rest);
+                let text = later.span.text(ctx.source);
                 if let Some((view, source)) = select_star_view(text) {
                     if ctx.catalog.key(&view) == old && ctx.catalog.key(&source) == new {
                         return true;
@@ -59,13 +54,9 @@ pub(crate) enum Recreated {
 
 /// Whether a `CREATE TABLE old` follows `statement` in the file, and in which transaction.
 pub(crate) fn old_table_recreated(ctx: &Ctx, statement: &Statement, old: &ObjectName) -> Recreated {
-    let rest = ctx
-        .source
-        .get(statement.span.end as usize..)
-        .unwrap_or_default();
     let old = ctx.catalog.key(old);
     let mut same_transaction = ctx.session.in_transaction();
-    for later in parse_text(rest, ctx.target.dialect).statements {
+    for later in ctx.statements_after(statement) {
         match &later.kind {
             StatementKind::Commit | StatementKind::Rollback | StatementKind::Begin => {
                 same_transaction = false;

@@ -1,7 +1,6 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::dialect::Dialect;
-use crate::parse::parse_text;
 use crate::rules::{Ctx, Group, BOTH};
 use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
 
@@ -137,13 +136,9 @@ fn renamed_back(
     from: &Ident,
     to: &Ident,
 ) -> RenamedBack {
-    let rest = ctx
-        .source
-        .get(statement.span.end as usize..)
-        .unwrap_or_default();
     let key = ctx.catalog.key(table);
     let mut same_transaction = ctx.session.in_transaction();
-    for later in parse_text(rest, ctx.target.dialect).statements {
+    for later in ctx.statements_after(statement) {
         match &later.kind {
             StatementKind::Commit | StatementKind::Rollback | StatementKind::Begin => {
                 same_transaction = false;

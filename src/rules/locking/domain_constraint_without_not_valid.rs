@@ -81,19 +81,12 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 
 /// A domain this file created holds no stored values yet (no existing table uses it).
 fn created_earlier_in_file(ctx: &Ctx, statement: &Statement, domain: &str) -> bool {
-    let before = ctx
-        .source
-        .get(..statement.span.start as usize)
-        .unwrap_or_default();
-    crate::parse::parse_text(before, ctx.target.dialect)
-        .statements
-        .iter()
-        .any(|earlier| {
-            matches!(&earlier.kind, StatementKind::Other { keyword } if keyword == "CREATE DOMAIN")
-                && words(earlier.span.text(before))
-                    .get(2)
-                    .is_some_and(|name| name.to_lowercase() == domain)
-        })
+    ctx.statements_before(statement).iter().any(|earlier| {
+        matches!(&earlier.kind, StatementKind::Other { keyword } if keyword == "CREATE DOMAIN")
+            && words(earlier.span.text(ctx.source))
+                .get(2)
+                .is_some_and(|name| name.to_lowercase() == domain)
+    })
 }
 
 /// The statement's words outside comments and quoted literals, upper-cased; `(`, `)`, `,`

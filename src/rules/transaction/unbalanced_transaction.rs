@@ -113,13 +113,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 
 /// Whether any statement follows `statement` in the file.
 fn statements_follow(ctx: &Ctx, statement: &Statement) -> bool {
-    let rest = ctx
-        .source
-        .get(statement.span.end as usize..)
-        .unwrap_or_default();
-    !crate::parse::parse_text(rest, ctx.target.dialect)
-        .statements
-        .is_empty()
+    !ctx.statements_after(statement).is_empty()
 }
 
 /// `COMMIT` or `ROLLBACK`, as the statement spells it (`END`, `ABORT`).
