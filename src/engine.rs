@@ -14,7 +14,7 @@ use crate::locks::statement_locks;
 use crate::parse::{parse_text, ParsedText};
 use crate::plan;
 use crate::report::{FileReport, InputError, Report};
-use crate::rules::{self, meta, Ctx, FileFacts};
+use crate::rules::{self, meta, Ctx, FileFacts, FileSource};
 use crate::session::Session;
 use crate::span::{LineIndex, Span};
 use crate::statement::StatementKind;
@@ -493,8 +493,10 @@ fn replay_file(
                     catalog,
                     &session,
                     &facts,
-                    text,
-                    &loaded.parsed.statements,
+                    FileSource {
+                        text,
+                        statements: &loaded.parsed.statements,
+                    },
                     &mut findings,
                     &mut reported_once,
                 );

@@ -228,6 +228,13 @@ pub struct FileFacts {
 }
 
 /// What a rule sees: the statement's context before it runs, and a place to report.
+/// A file's text and its statements, in order.
+#[derive(Clone, Copy)]
+pub struct FileSource<'a> {
+    pub text: &'a str,
+    pub statements: &'a [Statement],
+}
+
 pub struct Ctx<'a> {
     pub target: Target,
     /// The schema as it stands just before this statement.
@@ -251,8 +258,7 @@ impl<'a> Ctx<'a> {
         catalog: &'a Catalog,
         session: &'a Session,
         file: &'a FileFacts,
-        source: &'a str,
-        statements: &'a [Statement],
+        source: FileSource<'a>,
         findings: &'a mut Vec<Finding>,
         reported_once: &'a mut HashSet<&'static str>,
     ) -> Ctx<'a> {
@@ -261,8 +267,8 @@ impl<'a> Ctx<'a> {
             catalog,
             session,
             file,
-            source,
-            statements,
+            source: source.text,
+            statements: source.statements,
             findings,
             reported_once,
         }
