@@ -225,7 +225,7 @@ struct RunCost {
 /// Runs `lockstep check` on `dir` in every report format at once and reads the child's own
 /// resource use from `wait4`: CPU time, unlike wall time, does not grow when the machine is
 /// busy with other work, so the comparison below holds on a loaded machine too.
-fn run_cost(dir: &Path, dialect: &str) -> RunCost {
+fn run_cost(paths: &[PathBuf], dialect: &str) -> RunCost {
     let reports = tempfile::tempdir().expect("a temporary folder");
     let out = |name: &str| reports.path().join(name);
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"));
@@ -247,7 +247,7 @@ fn run_cost(dir: &Path, dialect: &str) -> RunCost {
     }
     #[allow(clippy::zombie_processes, reason = "reaped by the wait4 below")]
     let child = command
-        .arg(dir)
+        .args(paths)
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(out("stderr")).expect("a file for stderr"))
         .spawn()
@@ -260,8 +260,7 @@ fn run_cost(dir: &Path, dialect: &str) -> RunCost {
     assert_eq!(waited, child.id() as libc::pid_t, "wait4 on lockstep");
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "lockstep must finish cleanly on {} (status {status:#x}): {}",
-        dir.display(),
+        "lockstep must finish cleanly on {paths:?} (status {status:#x}): {}",
         std::fs::read_to_string(out("stderr")).unwrap_or_default()
     );
     let time =
@@ -286,8 +285,18 @@ struct GrowthShape {
     head: String,
     unit: String,
     tail: String,
-    /// Whether every unit is its own file in one folder instead of one more piece of one file.
-    files: bool,
+    input: GrowthInput,
+}
+
+/// Where the units go and how lockstep is pointed at them.
+#[derive(Clone, Copy, PartialEq)]
+enum GrowthInput {
+    /// One more piece of one file; lockstep is given the folder.
+    OneFile,
+    /// One file per unit in one folder; lockstep is given the folder.
+    FilesInFolder,
+    /// One file per unit, each named on the command line, as pre-commit passes staged files.
+    FilesNamed,
 }
 
 impl GrowthShape {
@@ -298,33 +307,37 @@ impl GrowthShape {
             head: parts[0].to_string(),
             unit: parts[1].to_string(),
             tail: parts[2].to_string(),
-            files: false,
+            input: GrowthInput::OneFile,
         }
     }
 
     /// Writes the input of `units` units into a fresh folder and measures `runs` runs on it.
     fn cost(&self, units: usize, runs: u32) -> RunCost {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        if self.files {
-            for index in 0..units {
-                let body = format!("{}{}{}", self.head, self.unit, self.tail);
-                let name = format!("V{}__step.sql", index + 1);
-                std::fs::write(
-                    dir.path().join(name),
-                    body.replace("{n}", &index.to_string()),
-                )
-                .expect("write a migration");
-            }
-        } else {
+        let mut named = Vec::new();
+        if self.input == GrowthInput::OneFile {
             let text = format!("{}{}{}", self.head, self.unit.repeat(units), self.tail);
             std::fs::write(dir.path().join("V1__grown.sql"), text).expect("write a migration");
+        } else {
+            for index in 0..units {
+                let body = format!("{}{}{}", self.head, self.unit, self.tail);
+                let path = dir.path().join(format!("V{}__step.sql", index + 1));
+                std::fs::write(&path, body.replace("{n}", &index.to_string()))
+                    .expect("write a migration");
+                named.push(path);
+            }
         }
-        let first = run_cost(dir.path(), self.dialect);
+        let paths = if self.input == GrowthInput::FilesNamed && !named.is_empty() {
+            named
+        } else {
+            vec![dir.path().to_path_buf()]
+        };
+        let first = run_cost(&paths, self.dialect);
         if runs < 2 {
             return first;
         }
         // Cheapest of two runs: a busy machine can only add to a measurement.
-        let second = run_cost(dir.path(), self.dialect);
+        let second = run_cost(&paths, self.dialect);
         if second.cpu < first.cpu {
             second
         } else {
@@ -402,9 +415,17 @@ fn growth_shapes(texts: &[String]) -> Vec<GrowthShape> {
             ],
         ),
         GrowthShape {
-            files: true,
+            input: GrowthInput::FilesInFolder,
             ..GrowthShape::new(
                 "files in one folder",
+                "postgres",
+                ["", "CREATE INDEX i{n} ON t (c{n});\n", ""],
+            )
+        },
+        GrowthShape {
+            input: GrowthInput::FilesNamed,
+            ..GrowthShape::new(
+                "files named one by one",
                 "postgres",
                 ["", "CREATE INDEX i{n} ON t (c{n});\n", ""],
             )
