@@ -28,6 +28,7 @@ pub mod project_findings;
 pub mod report;
 pub mod rules;
 pub mod session;
+pub mod shell;
 pub mod span;
 pub mod split;
 pub mod statement;

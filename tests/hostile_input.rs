@@ -546,6 +546,49 @@ fn text_states_the_true_column_of_a_finding_deep_in_a_long_line() {
     );
 }
 
+/// A file name that is not UTF-8 is shown lossily, but the `lockstep plan` command printed
+/// for its finding names the file itself: bash, given the printed word, finds it.
+#[cfg(unix)]
+#[test]
+fn the_plan_command_for_a_file_named_in_no_encoding_names_that_file() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"V2__caf\xe9 it's.sql");
+    std::fs::write(
+        dir.path().join("V1__orders.sql"),
+        "CREATE TABLE orders (id bigint PRIMARY KEY, placed timestamptz);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join(name),
+        "ALTER TABLE orders RENAME COLUMN placed TO placed_at;\n",
+    )
+    .unwrap();
+    let out = assert_cmd::Command::cargo_bin("lockstep")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "."])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let command = stdout
+        .lines()
+        .find_map(|line| line.split("phased plan: `").nth(1))
+        .and_then(|rest| rest.split('`').next())
+        .unwrap_or_else(|| panic!("no plan command in:\n{stdout}"));
+    let word = command
+        .strip_prefix("lockstep plan ")
+        .and_then(|rest| rest.rsplit_once(" --line "))
+        .map(|(word, _)| word)
+        .unwrap_or_else(|| panic!("unexpected command {command}"));
+    let found = std::process::Command::new("bash")
+        .current_dir(dir.path())
+        .args(["-c", &format!("test -f {word}")])
+        .status()
+        .unwrap();
+    assert!(found.success(), "bash finds no file named {word}");
+}
+
 /// A dangling link or a link loop that is no migration (by name, or excluded) is not an input
 /// error; one named like a migration still is.
 #[cfg(unix)]

@@ -65,23 +65,10 @@ pub fn plan_command(file: &FileReport, finding: &Finding) -> Option<String> {
     finding.planned.then(|| {
         format!(
             "lockstep plan {} --line {}",
-            shell_word(&file.path.to_string_lossy()),
+            crate::shell::shell_path(&file.path),
             file.line_col(finding.statement.start).line
         )
     })
-}
-
-/// A path as one shell word: as it is when it has no special characters, else quoted.
-fn shell_word(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_./-+,:@".contains(c));
-    if plain {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
 }
 
 /// A path as a relative URI reference: `/` between segments, every byte but the unreserved

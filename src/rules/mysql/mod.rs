@@ -15,6 +15,7 @@ pub mod whole_table_dml;
 use crate::mysql::clauses::{table_changes, TableChange};
 use crate::mysql::online_ddl::Verdict;
 use crate::rules::Ctx;
+use crate::shell::shell_word;
 use crate::statement::{ConstraintKind, ObjectName, Statement};
 
 /// The online-DDL changes of `statement` with their verdicts on the target server.
@@ -113,17 +114,6 @@ pub fn copy_tools_help(ctx: &Ctx, statement: &Statement, table: &ObjectName) -> 
         format!(
             "copy `{name}` online while writes continue: `{gh_ost}` (gh-ost, binlog-based, no foreign keys) or `{pt_osc}` (pt-online-schema-change, triggers, handles foreign keys)"
         )
-    }
-}
-
-/// `text` as one shell word: as it is when it holds only characters no shell treats
-/// specially, otherwise in single quotes (a `'` inside becomes `'\''`).
-fn shell_word(text: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-.,=/:".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        text.to_string()
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
