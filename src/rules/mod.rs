@@ -12,7 +12,7 @@ use crate::dialect::{Dialect, Target};
 use crate::layout::Direction;
 use crate::locks::statement_locks;
 use crate::session::Session;
-use crate::statement::{ObjectName, Statement};
+use crate::statement::{ObjectName, Statement, StatementKind};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -228,6 +228,16 @@ pub struct FileFacts {
 }
 
 /// What a rule sees: the statement's context before it runs, and a place to report.
+/// Where a later statement runs relative to the transaction open now ([`Ctx::follows`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Follows {
+    /// In the same transaction: it commits together with the statement being judged.
+    InTransaction,
+    /// After the statement being judged has committed.
+    AfterCommit,
+    NotInFile,
+}
+
 /// A file's text and its statements, in order.
 #[derive(Clone, Copy)]
 pub struct FileSource<'a> {
@@ -280,6 +290,28 @@ impl<'a> Ctx<'a> {
             .statements
             .partition_point(|s| s.span.start <= statement.span.start);
         &self.statements[from..]
+    }
+
+    /// Where the first later statement of the file that `wanted` accepts runs: in the
+    /// transaction open at `statement`, after a transaction boundary, or nowhere.
+    pub fn follows(&self, statement: &Statement, wanted: impl Fn(&Statement) -> bool) -> Follows {
+        let mut same_transaction = self.session.in_transaction();
+        for later in self.statements_after(statement) {
+            match &later.kind {
+                StatementKind::Commit | StatementKind::Rollback | StatementKind::Begin => {
+                    same_transaction = false;
+                }
+                _ if wanted(later) => {
+                    return if same_transaction {
+                        Follows::InTransaction
+                    } else {
+                        Follows::AfterCommit
+                    };
+                }
+                _ => {}
+            }
+        }
+        Follows::NotInFile
     }
 
     /// The file's statements that start before `statement`, in order.

@@ -7,7 +7,7 @@ pub mod rename_schema;
 pub mod rename_table;
 pub mod set_schema;
 
-use crate::rules::Ctx;
+use crate::rules::{Ctx, Follows};
 use crate::statement::{Ident, ObjectName, Statement, StatementKind};
 
 /// Whether, later in the same transaction as `statement`, a view gives the old name back:
@@ -41,37 +41,15 @@ pub(crate) fn old_name_kept_by_view(
     false
 }
 
-/// Where a table renamed away from `old` (to a backup name) is created again under `old`.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Recreated {
-    /// Later in the same transaction: the rename and the new table commit together, so the
-    /// running application finds a table called `old` at every moment.
-    InTransaction,
-    /// Later in the file, after the rename has committed: queries on `old` fail in between.
-    AfterCommit,
-    NotInFile,
-}
-
-/// Whether a `CREATE TABLE old` follows `statement` in the file, and in which transaction.
-pub(crate) fn old_table_recreated(ctx: &Ctx, statement: &Statement, old: &ObjectName) -> Recreated {
+/// Where a `CREATE TABLE old` follows `statement` in the file (a table renamed away from
+/// `old`, to a backup name, created again): in the same transaction the running
+/// application finds a table called `old` at every moment; after a commit, its queries on
+/// `old` fail in between.
+pub(crate) fn old_table_recreated(ctx: &Ctx, statement: &Statement, old: &ObjectName) -> Follows {
     let old = ctx.catalog.key(old);
-    let mut same_transaction = ctx.session.in_transaction();
-    for later in ctx.statements_after(statement) {
-        match &later.kind {
-            StatementKind::Commit | StatementKind::Rollback | StatementKind::Begin => {
-                same_transaction = false;
-            }
-            StatementKind::CreateTable { name, .. } if ctx.catalog.key(name) == old => {
-                return if same_transaction {
-                    Recreated::InTransaction
-                } else {
-                    Recreated::AfterCommit
-                };
-            }
-            _ => {}
-        }
-    }
-    Recreated::NotInFile
+    ctx.follows(statement, |later| {
+        matches!(&later.kind, StatementKind::CreateTable { name, .. } if ctx.catalog.key(name) == old)
+    })
 }
 
 /// `CREATE [OR REPLACE] VIEW a AS SELECT * FROM b` -> `(a, b)`; `None` for any other text.

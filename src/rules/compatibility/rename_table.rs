@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
-use crate::rules::compatibility::{old_name_kept_by_view, old_table_recreated, Recreated};
-use crate::rules::{Ctx, Group, POSTGRES};
+use crate::rules::compatibility::{old_name_kept_by_view, old_table_recreated};
+use crate::rules::{Ctx, Follows, Group, POSTGRES};
 use crate::statement::{AlterAction, ObjectName, Statement, StatementKind};
 
 declare_rule! {
@@ -64,8 +64,8 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         let mode = LockMode::AccessExclusive;
         match old_table_recreated(ctx, statement, &from) {
             // Rename to a backup and re-create: the new table takes the name at the commit.
-            Recreated::InTransaction => continue,
-            Recreated::AfterCommit => {
+            Follows::InTransaction => continue,
+            Follows::AfterCommit => {
                 ctx.report(
                     Finding::new(
                         &RULE,
@@ -77,7 +77,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                 );
                 continue;
             }
-            Recreated::NotInFile => {}
+            Follows::NotInFile => {}
         }
         let help = format!(
             "keep the old name working: in the same transaction, right after the rename, run `CREATE VIEW {from} AS SELECT * FROM {to};` (updatable), and drop the view once no release uses `{from}`"

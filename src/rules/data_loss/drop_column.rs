@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::dialect::Dialect;
-use crate::rules::{Ctx, Group, BOTH};
+use crate::rules::{Ctx, Follows, Group, BOTH};
 use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
 
 declare_rule! {
@@ -90,14 +90,7 @@ struct Rebuild {
     /// so no write the copy missed can reach the dropped column before the commit.
     copy_is_complete: bool,
     /// The replacement is renamed to the dropped column's name later in the file.
-    renamed_back: RenamedBack,
-}
-
-#[derive(Copy, Clone, PartialEq, Eq)]
-enum RenamedBack {
-    InTransaction,
-    AfterCommit,
-    No,
+    renamed_back: Follows,
 }
 
 /// The column the change set copied `column` into (`UPDATE t SET new = old`), if any.
@@ -127,39 +120,24 @@ fn replacement(
     })
 }
 
-/// Whether `ALTER TABLE table RENAME COLUMN from TO to` follows in the file, and in which
-/// transaction.
+/// Where `ALTER TABLE table RENAME COLUMN from TO to` follows in the file.
 fn renamed_back(
     ctx: &Ctx,
     statement: &Statement,
     table: &ObjectName,
     from: &Ident,
     to: &Ident,
-) -> RenamedBack {
+) -> Follows {
     let key = ctx.catalog.key(table);
-    let mut same_transaction = ctx.session.in_transaction();
-    for later in ctx.statements_after(statement) {
-        match &later.kind {
-            StatementKind::Commit | StatementKind::Rollback | StatementKind::Begin => {
-                same_transaction = false;
-            }
-            StatementKind::AlterTable { name, actions, .. } if ctx.catalog.key(name) == key => {
-                let renames = actions.iter().any(|a| {
-                    matches!(a, AlterAction::RenameColumn { from: f, to: t }
-                        if f.key() == from.key() && t.key() == to.key())
-                });
-                if renames {
-                    return if same_transaction {
-                        RenamedBack::InTransaction
-                    } else {
-                        RenamedBack::AfterCommit
-                    };
-                }
-            }
-            _ => {}
+    ctx.follows(statement, |later| match &later.kind {
+        StatementKind::AlterTable { name, actions, .. } if ctx.catalog.key(name) == key => {
+            actions.iter().any(|a| {
+                matches!(a, AlterAction::RenameColumn { from: f, to: t }
+                    if f.key() == from.key() && t.key() == to.key())
+            })
         }
-    }
-    RenamedBack::No
+        _ => false,
+    })
 }
 
 impl Rebuild {
@@ -171,7 +149,7 @@ impl Rebuild {
         column: &Ident,
     ) -> Finding {
         let new = &self.replacement;
-        let atomic = self.copy_is_complete && self.renamed_back == RenamedBack::InTransaction;
+        let atomic = self.copy_is_complete && self.renamed_back == Follows::InTransaction;
         if atomic {
             // Nothing is lost and the name never goes missing: what is left is that the
             // running release gets the replacement's definition under the old name.
@@ -196,7 +174,7 @@ impl Rebuild {
             " (except rows the running release writes after the copy)"
         };
         let message = match self.renamed_back {
-            RenamedBack::No => format!(
+            Follows::NotInFile => format!(
                 "`{table}.{column}` was copied into `{new}`{lost}, so its data is kept, but the running release still reads and writes `{column}`, and its queries fail once it is dropped"
             ),
             _ => format!(
@@ -204,7 +182,7 @@ impl Rebuild {
             ),
         };
         let help = match self.renamed_back {
-            RenamedBack::No => format!(
+            Follows::NotInFile => format!(
                 "drop `{column}` only in a contract phase, after every running release reads `{new}` instead; then mark the drop with `-- lockstep:ignore drop-column -- <why it is safe now>`"
             ),
             _ => format!(
