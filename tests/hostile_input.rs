@@ -450,12 +450,7 @@ fn control_characters_from_input_are_escaped_in_text_output() {
     let dir = tempfile::tempdir().unwrap();
     let sql = "ALTER TABLE \"a\nerror[forged]: b\" RENAME COLUMN x TO \"y\x1b[31mred\";\n";
     std::fs::write(dir.path().join("V1__x.sql"), sql).unwrap();
-    let out = assert_cmd::Command::cargo_bin("lockstep")
-        .unwrap()
-        .arg("check")
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let out = lockstep().arg("check").arg(dir.path()).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.contains('\x1b'), "{stdout}");
     assert!(
@@ -477,8 +472,7 @@ fn a_statement_of_35000_chained_operators_does_not_take_the_run_down() {
         predicate.join(" OR ")
     );
     std::fs::write(dir.path().join("V1__deep.sql"), sql).unwrap();
-    let out = assert_cmd::Command::cargo_bin("lockstep")
-        .unwrap()
+    let out = lockstep()
         .args(["check", "--format", "json"])
         .arg(dir.path())
         .output()
@@ -500,8 +494,7 @@ fn sarif_stays_proportional_to_the_input_on_one_long_line() {
     let dir = tempfile::tempdir().unwrap();
     let line: String = (0..3_000).map(|i| format!("DROP TABLE t{i}; ")).collect();
     std::fs::write(dir.path().join("V1__one_line.sql"), format!("{line}\n")).unwrap();
-    let out = assert_cmd::Command::cargo_bin("lockstep")
-        .unwrap()
+    let out = lockstep()
         .args(["check", "--format", "sarif"])
         .arg(dir.path())
         .output()
@@ -529,8 +522,7 @@ fn text_states_the_true_column_of_a_finding_deep_in_a_long_line() {
         format!("DROP TABLE a;\n{padding}DROP TABLE é;\n"),
     )
     .unwrap();
-    let out = assert_cmd::Command::cargo_bin("lockstep")
-        .unwrap()
+    let out = lockstep()
         .current_dir(dir.path())
         .args(["check", "."])
         .output()
@@ -564,8 +556,7 @@ fn the_plan_command_for_a_file_named_in_no_encoding_names_that_file() {
         "ALTER TABLE orders RENAME COLUMN placed TO placed_at;\n",
     )
     .unwrap();
-    let out = assert_cmd::Command::cargo_bin("lockstep")
-        .unwrap()
+    let out = lockstep()
         .current_dir(dir.path())
         .args(["check", "."])
         .output()
@@ -602,8 +593,7 @@ fn broken_links_that_are_no_migrations_do_not_fail_the_run() {
     std::os::unix::fs::symlink("loop_b", db.join("loop_a")).unwrap();
     std::os::unix::fs::symlink("loop_a", db.join("loop_b")).unwrap();
     let run = |extra: &[&str]| {
-        assert_cmd::Command::cargo_bin("lockstep")
-            .unwrap()
+        lockstep()
             .current_dir(dir.path())
             .arg("check")
             .arg(".")
