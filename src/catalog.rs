@@ -366,7 +366,11 @@ impl Catalog {
 
     /// Applies one statement. `change_set` is the change set of the file it belongs to.
     pub fn apply(&mut self, statement: &Statement, change_set: ChangeSet) {
-        match &statement.kind {
+        self.apply_kind(&statement.kind, change_set);
+    }
+
+    fn apply_kind(&mut self, kind: &StatementKind, change_set: ChangeSet) {
+        match kind {
             StatementKind::CreateTable {
                 name,
                 columns,
@@ -541,6 +545,45 @@ impl Catalog {
         }
     }
 
+    /// PostgreSQL 19's MERGE PARTITIONS and SPLIT PARTITION: the old partitions are dropped
+    /// and the new ones created with the parent's columns, holding the old ones' rows. They
+    /// count as new tables only when every old one was new (and so held no rows).
+    fn replace_partitions(
+        &mut self,
+        parent: &ObjectName,
+        old: &[ObjectName],
+        new: &[(ObjectName, bool)],
+        change_set: ChangeSet,
+    ) {
+        let empty = old.iter().all(|p| self.created_in(p, change_set));
+        let drop = StatementKind::DropTable {
+            names: old.to_vec(),
+            if_exists: false,
+            cascade: false,
+        };
+        self.apply_kind(&drop, change_set);
+        for (name, default) in new {
+            let create = StatementKind::CreateTable {
+                name: name.clone(),
+                columns: Vec::new(),
+                constraints: Vec::new(),
+                if_not_exists: false,
+                from_query: false,
+                charset: None,
+                partitioning: Partitioning::Of {
+                    parent: parent.clone(),
+                    default: *default,
+                },
+            };
+            self.apply_kind(&create, change_set);
+            if !empty {
+                if let Some(t) = self.tables.get_mut(&self.key(name)) {
+                    t.created_in = None;
+                }
+            }
+        }
+    }
+
     fn apply_alter(&mut self, name: &ObjectName, action: &AlterAction, change_set: ChangeSet) {
         if let AlterAction::RenameTable { to } = action {
             self.rename_table(name, to, change_set);
@@ -570,6 +613,20 @@ impl Catalog {
                 if let Some(t) = self.tables.get_mut(&self.key(partition)) {
                     t.partition_of = None;
                 }
+                return;
+            }
+            AlterAction::MergePartitions { partitions, into } => {
+                let default = partitions.iter().any(|p| {
+                    self.table(p)
+                        .and_then(|t| t.partition_of.as_ref())
+                        .is_some_and(|(_, default)| *default)
+                });
+                let merged = [(into.clone(), default)];
+                self.replace_partitions(name, partitions, &merged, change_set);
+                return;
+            }
+            AlterAction::SplitPartition { partition, into } => {
+                self.replace_partitions(name, std::slice::from_ref(partition), into, change_set);
                 return;
             }
             _ => {}

@@ -158,6 +158,20 @@ pub fn statement_locks(
             }
         }
         K::Cluster { table: Some(t) } => locks.add(t, AccessExclusive, TableEffect::Rewrite),
+        K::Repack {
+            table: Some(t),
+            concurrently,
+        } => {
+            // CONCURRENTLY copies under SHARE UPDATE EXCLUSIVE and takes ACCESS EXCLUSIVE
+            // only to swap the files at the end (PostgreSQL 19 release notes and REPACK page):
+            // that moment waits for, and queues readers behind, every open transaction.
+            let effect = if *concurrently {
+                TableEffect::None
+            } else {
+                TableEffect::Rewrite
+            };
+            locks.add(t, AccessExclusive, effect)
+        }
         K::LockTable { tables, mode } => {
             let mode = lock_table_mode(mode);
             for t in tables {
@@ -293,6 +307,18 @@ fn alter_action_locks(
             if let Some(p) = partition {
                 locks.add(p, AccessExclusive, TableEffect::None);
             }
+        }
+        AlterAction::MergePartitions { partitions, .. } => {
+            // PostgreSQL 19 holds ACCESS EXCLUSIVE on the parent while it copies every row of
+            // the old partitions into the new one, and drops the old ones.
+            locks.add(table, AccessExclusive, TableEffect::None);
+            for p in partitions {
+                locks.add(p, AccessExclusive, TableEffect::Rewrite);
+            }
+        }
+        AlterAction::SplitPartition { partition, .. } => {
+            locks.add(table, AccessExclusive, TableEffect::None);
+            locks.add(partition, AccessExclusive, TableEffect::Rewrite);
         }
         AlterAction::DropConstraint { name, .. } => {
             locks.add(table, AccessExclusive, TableEffect::None);

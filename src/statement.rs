@@ -378,6 +378,17 @@ pub enum AlterAction {
         /// `CONCURRENTLY`, or `FINALIZE` (which completes an interrupted concurrent detach).
         concurrently: bool,
     },
+    /// PostgreSQL 19 `MERGE PARTITIONS (a, b, ...) INTO merged`.
+    MergePartitions {
+        partitions: Vec<ObjectName>,
+        into: ObjectName,
+    },
+    /// PostgreSQL 19 `SPLIT PARTITION p INTO (PARTITION a FOR VALUES ..., PARTITION b ...)`.
+    SplitPartition {
+        partition: ObjectName,
+        /// Each new partition, and whether it is the `DEFAULT` one.
+        into: Vec<(ObjectName, bool)>,
+    },
     /// A setting of how the table is stored, vacuumed, clustered or planned, not of its rows
     /// or columns: storage parameters (`SET (fillfactor = 70)`, `RESET (...)`), a column's
     /// statistics target or options (`ALTER COLUMN c SET STATISTICS 500`, `SET (n_distinct
@@ -539,6 +550,13 @@ pub enum StatementKind {
     },
     Cluster {
         table: Option<ObjectName>,
+    },
+    /// PostgreSQL 19 `REPACK [(options)] [table [USING INDEX [index]]]`, which replaces
+    /// `VACUUM FULL` and `CLUSTER`; `CONCURRENTLY` copies the table while reads and writes go
+    /// on.
+    Repack {
+        table: Option<ObjectName>,
+        concurrently: bool,
     },
     LockTable {
         tables: Vec<ObjectName>,

@@ -279,3 +279,60 @@ fn partition_statements_lock_what_the_model_says() {
     ];
     assert_the_model_matches_every_major(setup, &cases);
 }
+
+/// PostgreSQL 19: REPACK without CONCURRENTLY rewrites under ACCESS EXCLUSIVE as VACUUM FULL
+/// does, and MERGE PARTITIONS / SPLIT PARTITION hold ACCESS EXCLUSIVE on the parent and the
+/// old partitions while they move the rows. No package of 19 can be installed yet: this runs
+/// when `LOCKSTEP_PG19_BIN` names its binaries, and is skipped with that reason otherwise.
+#[test]
+fn repack_and_partition_reshaping_lock_what_the_model_says_on_19() {
+    let Some(server) = support::postgres::postgres_unpackaged(19) else {
+        return;
+    };
+    let setup = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n\
+                 INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 2000) g;\n\
+                 CREATE TABLE m (id bigint NOT NULL, v int) PARTITION BY RANGE (id);\n\
+                 CREATE TABLE m_a PARTITION OF m FOR VALUES FROM (0) TO (1000);\n\
+                 CREATE TABLE m_b PARTITION OF m FOR VALUES FROM (1000) TO (2000);\n\
+                 INSERT INTO m SELECT g, g FROM generate_series(0, 1999) g;\n";
+    let cases = [
+        ("REPACK users", Some("users")),
+        ("REPACK users USING INDEX users_pkey", Some("users")),
+        ("ALTER TABLE m MERGE PARTITIONS (m_a, m_b) INTO m_ab", None),
+        (
+            "ALTER TABLE m SPLIT PARTITION m_a INTO (PARTITION m_a1 FOR VALUES FROM (0) TO (500), \
+             PARTITION m_a2 FOR VALUES FROM (500) TO (1000))",
+            None,
+        ),
+    ];
+    for (sql, rewritten) in cases {
+        let measured = server
+            .fresh_db()
+            .measure(setup, sql)
+            .unwrap_or_else(|err| panic!("19: {sql}: {err}"));
+        let mut visible = measured.locks.clone();
+        visible.retain(|table, _| !measured.created.contains(table));
+        assert_eq!(
+            modelled_locks(&format!("{setup}\n{sql};"), 19),
+            visible,
+            "19: {sql}"
+        );
+        if let Some(table) = rewritten {
+            assert!(measured.rewrote(table), "19: {sql}: {measured:?}");
+        }
+    }
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.target.version = "19".parse().expect("a version");
+    for (sql, rule) in [
+        ("REPACK users;", "repack-non-concurrently"),
+        (
+            "ALTER TABLE m MERGE PARTITIONS (m_a, m_b) INTO m_ab;",
+            "merge-or-split-partitions",
+        ),
+    ] {
+        assert!(
+            !support::findings_after(setup, sql, rule, settings.clone()).is_empty(),
+            "{rule} must flag {sql}"
+        );
+    }
+}

@@ -35,6 +35,7 @@ pub fn recognise(text: &str, dialect: Dialect) -> Option<StatementKind> {
         "REINDEX" => reindex(&mut c),
         "VACUUM" => vacuum(&mut c),
         "CLUSTER" => cluster(&mut c),
+        "REPACK" => repack(&mut c),
         "LOCK" => lock(&mut c, dialect),
         "REFRESH" => refresh(&mut c),
         "OPTIMIZE" => optimize(&mut c),
@@ -514,6 +515,24 @@ fn cluster(c: &mut Cursor<'_>) -> Option<StatementKind> {
         first
     };
     Some(StatementKind::Cluster { table: Some(table) })
+}
+
+/// PostgreSQL 19 `[(options)] [table [(columns)] [USING INDEX [index]]]`.
+fn repack(c: &mut Cursor<'_>) -> Option<StatementKind> {
+    let concurrently = c.peek() == Some(&Tok::LParen) && option_enabled(c, "CONCURRENTLY");
+    let table = if c.is_kw("USING") {
+        None
+    } else {
+        c.object_name()
+    };
+    c.group();
+    if c.eat_kws(&["USING", "INDEX"]) {
+        c.ident();
+    }
+    c.at_end().then_some(StatementKind::Repack {
+        table,
+        concurrently,
+    })
 }
 
 /// PostgreSQL `LOCK [TABLE] [ONLY] t [, ...] [IN mode MODE] [NOWAIT]` (the mode defaults to

@@ -67,7 +67,7 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
             object(table)
         }
         K::Reindex { target, .. } => target.iter_mut().for_each(object),
-        K::Cluster { table } => table.iter_mut().for_each(object),
+        K::Cluster { table } | K::Repack { table, .. } => table.iter_mut().for_each(object),
         K::CreateMaterializedView { name }
         | K::RefreshMaterializedView { name, .. }
         | K::AlterType { name, .. } => object(name),
@@ -175,6 +175,14 @@ fn action(a: &mut AlterAction) {
         A::AddIndex(index) => index_def(index),
         A::AttachPartition { partition, .. } | A::DetachPartition { partition, .. } => {
             partition.iter_mut().for_each(object)
+        }
+        A::MergePartitions { partitions, into } => {
+            partitions.iter_mut().for_each(object);
+            object(into);
+        }
+        A::SplitPartition { partition, into } => {
+            object(partition);
+            into.iter_mut().for_each(|(name, _)| object(name));
         }
         A::DropPrimaryKey
         | A::SetLogged

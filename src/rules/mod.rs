@@ -122,6 +122,14 @@ impl Rule {
     pub fn applies_to(&self, dialect: Dialect) -> bool {
         self.dialects.contains(&dialect)
     }
+
+    /// The first PostgreSQL major the rule's statements exist in, when `versions` starts
+    /// `PostgreSQL N+` (`PostgreSQL 19+` for REPACK): older servers refuse its examples.
+    pub fn first_postgres_major(&self) -> Option<u32> {
+        let rest = self.versions.strip_prefix("PostgreSQL ")?;
+        let number = rest.split_whitespace().next()?.strip_suffix('+')?;
+        number.split('.').next()?.parse().ok()
+    }
 }
 
 /// Declares a rule: `///` documentation, then `pub static NAME = Rule { .. }` without
@@ -174,6 +182,7 @@ pub static ALL: &[&Rule] = &[
     &style::identifier_too_long::RULE,
     &meta::input_encoding::RULE,
     &locking::lock_table::RULE,
+    &locking::merge_or_split_partitions::RULE,
     &locking::missing_lock_timeout::RULE,
     &locking::missing_statement_timeout::RULE,
     &mysql::alter_blocks_writes::RULE,
@@ -197,6 +206,7 @@ pub static ALL: &[&Rule] = &[
     &compatibility::rename_column::RULE,
     &compatibility::rename_schema::RULE,
     &compatibility::rename_table::RULE,
+    &locking::repack_non_concurrently::RULE,
     &locking::set_logged_unlogged_or_tablespace::RULE,
     &locking::set_not_null_without_check::RULE,
     &compatibility::set_schema::RULE,

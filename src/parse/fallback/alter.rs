@@ -92,6 +92,38 @@ fn known_action(c: &mut Cursor<'_>, table: &ObjectName, dialect: Dialect) -> Opt
                 concurrently: c.eat_kw("CONCURRENTLY") || c.eat_kw("FINALIZE"),
             })
         }
+        "MERGE" => {
+            if !c.eat_kw("PARTITIONS") {
+                return None;
+            }
+            let partitions = c.group()?.object_names(|_| {});
+            if partitions.is_empty() || !c.eat_kw("INTO") {
+                return None;
+            }
+            Some(AlterAction::MergePartitions {
+                partitions,
+                into: c.object_name()?,
+            })
+        }
+        "SPLIT" => {
+            if !c.eat_kw("PARTITION") {
+                return None;
+            }
+            let partition = c.object_name()?;
+            if !c.eat_kw("INTO") {
+                return None;
+            }
+            let into = c
+                .group()?
+                .split_commas()
+                .into_iter()
+                .filter_map(|mut new| {
+                    new.eat_kw("PARTITION");
+                    Some((new.object_name()?, new.is_kw("DEFAULT")))
+                })
+                .collect();
+            Some(AlterAction::SplitPartition { partition, into })
+        }
         "ALGORITHM" => {
             c.eat(&Tok::Eq);
             Some(AlterAction::Algorithm(c.keyword()?))

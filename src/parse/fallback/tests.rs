@@ -896,6 +896,59 @@ fn maintenance_statements() {
     );
 }
 
+/// PostgreSQL 19's REPACK, which `sqlparser` does not know, with its options and index.
+#[test]
+fn repack_statements() {
+    let repack = |table: Option<&str>, concurrently: bool| {
+        Some(StatementKind::Repack {
+            table: table.map(name),
+            concurrently,
+        })
+    };
+    assert_eq!(recognise("REPACK t", PG), repack(Some("t"), false));
+    assert_eq!(
+        recognise("REPACK (CONCURRENTLY) t USING INDEX t_pkey", PG),
+        repack(Some("t"), true)
+    );
+    assert_eq!(
+        recognise("REPACK (VERBOSE, CONCURRENTLY true, ANALYZE) t (a, b)", PG),
+        repack(Some("t"), true)
+    );
+    assert_eq!(
+        recognise("REPACK (CONCURRENTLY off) t", PG),
+        repack(Some("t"), false)
+    );
+    assert_eq!(recognise("REPACK", PG), repack(None, false));
+    assert_eq!(recognise("REPACK USING INDEX", PG), repack(None, false));
+    assert_eq!(recognise("REPACK t garbage here", PG), None);
+}
+
+/// PostgreSQL 19's MERGE PARTITIONS and SPLIT PARTITION.
+#[test]
+fn merge_and_split_partitions() {
+    assert_eq!(
+        one_action("ALTER TABLE t MERGE PARTITIONS (a, s.b) INTO ab", PG),
+        AlterAction::MergePartitions {
+            partitions: vec![name("a"), name("s.b")],
+            into: name("ab"),
+        }
+    );
+    assert_eq!(
+        one_action(
+            "ALTER TABLE t SPLIT PARTITION ab INTO (PARTITION a FOR VALUES FROM (1) TO (5), PARTITION rest DEFAULT)",
+            PG
+        ),
+        AlterAction::SplitPartition {
+            partition: name("ab"),
+            into: vec![(name("a"), false), (name("rest"), true)],
+        }
+    );
+    assert!(matches!(
+        one_action("ALTER TABLE t MERGE PARTITIONS INTO ab", PG),
+        AlterAction::Other(_)
+    ));
+}
+
 #[test]
 fn lock_statements() {
     assert_eq!(

@@ -1,3 +1,4 @@
+use super::repack_non_concurrently::online_repack;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
@@ -23,7 +24,9 @@ declare_rule! {
     /// -- outside the migration, online: pg_repack --table=users --order-by=id
     /// ```
     /// `pg_repack` reorders the table while reads and writes continue, taking an ACCESS
-    /// EXCLUSIVE lock only for a moment at the start and the end. There is no online SQL form.
+    /// EXCLUSIVE lock only for a moment at the start and the end. Before PostgreSQL 19 there
+    /// is no online SQL form; on 19, `REPACK (CONCURRENTLY) users USING INDEX users_pkey` in
+    /// a migration of its own is one (see `repack-non-concurrently` for what it needs).
     pub static RULE = Rule {
         id: "cluster-table",
         group: Group::Locking,
@@ -49,7 +52,11 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             format!("CLUSTER rewrites `{t}` in index order under ACCESS EXCLUSIVE, blocking reads and writes until it ends"),
         )
         .lock(t, LockMode::AccessExclusive, TableEffect::Rewrite)
-        .help(format!("reorder `{t}` online with pg_repack (`--table={t}`) outside the migration, or run CLUSTER in a maintenance window")),
+        .help(if ctx.target.at_least(19, 0, 0) {
+            format!("{}; add `USING INDEX index` to keep the index order", online_repack(&t.to_string()))
+        } else {
+            format!("reorder `{t}` online with pg_repack (`--table={t}`) outside the migration, or run CLUSTER in a maintenance window")
+        }),
         None => Finding::new(
             &RULE,
             statement.span,
@@ -63,12 +70,17 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_ok};
+    use crate::rules::testing::{lint_err, lint_err_at, lint_ok};
 
     #[test]
     fn flags_cluster() {
         insta::assert_snapshot!(lint_err("CLUSTER users USING users_pkey;", &RULE));
         lint_err("CLUSTER;", &RULE);
+    }
+
+    #[test]
+    fn advises_repack_concurrently_from_19() {
+        insta::assert_snapshot!(lint_err_at("19", "CLUSTER users USING users_pkey;", &RULE));
     }
 
     #[test]

