@@ -182,12 +182,12 @@ fn skip_reason(rule: &Rule, major: u32) -> Option<String> {
         Some("a finding about the input itself; its example is not meant to run".into())
     } else if rule.section_sql("Example").is_none() {
         Some("no ```sql block under `## Example`".into())
-    } else if let Some(first) = rule.first_postgres_major().filter(|first| *first > major) {
-        Some(format!(
-            "its statements exist from PostgreSQL {first}; this server is {major}"
-        ))
     } else {
-        None
+        rule.first_postgres_major()
+            .filter(|first| *first > major)
+            .map(|first| {
+                format!("its statements exist from PostgreSQL {first}; this server is {major}")
+            })
     }
 }
 
