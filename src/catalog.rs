@@ -758,6 +758,12 @@ fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
         columns: vec![def.name.clone()],
         using_index: None,
     });
+    // An inline UNIQUE is a unique constraint like a table-level one: plans must carry it
+    // and a foreign key may reference it.
+    let unique = def.unique.then(|| ConstraintKind::Unique {
+        columns: vec![def.name.clone()],
+        using_index: None,
+    });
     let check = def
         .check
         .iter()
@@ -773,6 +779,7 @@ fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
         });
     primary_key
         .into_iter()
+        .chain(unique)
         .chain(check)
         .chain(foreign_key)
         .map(|kind| CatalogConstraint {

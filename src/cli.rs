@@ -102,7 +102,7 @@ pub struct CheckArgs {
     pub stdin_filename: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub dialect: Option<Dialect>,
-    /// The server version the migrations will run on (postgres default 15, mysql 8.0.35).
+    /// The server version the migrations will run on (postgres default 15, mysql 8.4).
     #[arg(long)]
     pub target_version: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]

@@ -744,7 +744,7 @@ mod tests {
             DialectGlob::resolve(&entries, settings.target, Path::new("x")).unwrap();
         let mysql = settings.target_for(Path::new("db/mysql/V1__a.sql"));
         assert_eq!(mysql.dialect, Dialect::Mysql);
-        assert_eq!(mysql.version, Version::new(8, 0, 35));
+        assert_eq!(mysql.version, Version::new(8, 4, 0));
         assert_eq!(mysql.flavor, MysqlFlavor::Mariadb);
         let postgres = settings.target_for(Path::new("db/pg/V1__a.sql"));
         assert_eq!(postgres, settings.target);

@@ -22,7 +22,7 @@ impl Dialect {
     pub fn default_version(self) -> Version {
         match self {
             Dialect::Postgres => Version::new(15, 0, 0),
-            Dialect::Mysql => Version::new(8, 0, 35),
+            Dialect::Mysql => Version::new(8, 4, 0),
         }
     }
 }

@@ -175,7 +175,7 @@ fn render(folders: &[Folder], votes: &DialectVotes, chosen: Option<Dialect>) -> 
     out += &format!("# The server the migrations run on ({why}).\n");
     out += &format!("dialect = \"{dialect}\"\n");
     out += &format!(
-        "# target_version = \"{}\"   # the version in production (mysql: 5.7, 8.0.N, 8.4)\n\n",
+        "# target_version = \"{}\"   # the version in production (mysql: 5.7, 8.0.N, 8.4, 9.N)\n\n",
         dialect.default_version()
     );
     if folders.is_empty() {

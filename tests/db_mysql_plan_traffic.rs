@@ -16,7 +16,7 @@
 //!   irreversible phase's rollback refuses;
 //! - at the end the table holds exactly the last acknowledged write of every row.
 //!
-//! The plans are written for the default target, MySQL 8.0.35, and run on MariaDB 10.11.
+//! The plans are written for the default target, MySQL 8.4, and run on MariaDB 10.11.
 //! Where the two differ, the test says so next to the line that depends on it.
 //! Every loop is bounded in iterations and in time; traffic "settles" until every release
 //! thread has run a number of statements, not for a number of milliseconds.
@@ -305,7 +305,7 @@ fn add_foreign_key_with_mariadb_pins_under_traffic() {
 // ---------------------------------------------------------------------------------------
 // The plan's files and what their headers claim.
 
-/// Which server the plan is written for: `mysql` (8.0.35, the default target) or `mariadb`
+/// Which server the plan is written for: `mysql` (8.4, the default target) or `mariadb`
 /// (`mysql-flavor = "mariadb"`). MariaDB runs both: the MySQL 8.0 pins are ones it honours
 /// too, and where the matrix says MariaDB does better (ADD FOREIGN KEY with the checks off
 /// is INSTANT on MariaDB, INPLACE on MySQL 8.0) the MariaDB plan pins that.

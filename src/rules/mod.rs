@@ -190,6 +190,7 @@ pub static ALL: &[&Rule] = &[
     &mysql::alter_rebuilds_table::RULE,
     &mysql::alter_unpinned_instant::RULE,
     &mysql::drop_table::RULE,
+    &mysql::foreign_key_to_non_unique_key::RULE,
     &mysql::missing_lock_wait_timeout::RULE,
     &mysql::rename_table::RULE,
     &mysql::truncate_table::RULE,

@@ -15,9 +15,9 @@ pub fn lint(dialect: Dialect, sql: &str) -> Vec<Finding> {
     lint_source(sql, &Settings::new(dialect))
 }
 
-/// Lints `sql` for a PostgreSQL server of `version` (`"10"`, `"12.4"`).
-fn lint_postgres_at(version: &str, sql: &str) -> Vec<Finding> {
-    let mut settings = Settings::new(Dialect::Postgres);
+/// Lints `sql` for a `dialect` server of `version` (`"10"`, `"12.4"`, `"8.0.35"`).
+fn lint_at(dialect: Dialect, version: &str, sql: &str) -> Vec<Finding> {
+    let mut settings = Settings::new(dialect);
     settings.target.version = version
         .parse()
         .unwrap_or_else(|e| panic!("test version: {e}"));
@@ -48,22 +48,35 @@ fn only(findings: Vec<Finding>, rule: &Rule) -> Vec<Finding> {
 
 /// Asserts `rule` reports nothing on `sql` for PostgreSQL `version`.
 pub fn lint_ok_at(version: &str, sql: &str, rule: &Rule) {
-    let found = only(lint_postgres_at(version, sql), rule);
-    assert!(
-        found.is_empty(),
-        "`{}` fired on PostgreSQL {version}:\n{sql}\n{}",
-        rule.id,
-        describe(sql, &found)
-    );
+    lint_ok_in_at(Dialect::Postgres, version, sql, rule)
 }
 
 /// Asserts `rule` reports on `sql` for PostgreSQL `version`; returns the findings as text.
 pub fn lint_err_at(version: &str, sql: &str, rule: &Rule) -> String {
-    let found = only(lint_postgres_at(version, sql), rule);
+    lint_err_in_at(Dialect::Postgres, version, sql, rule)
+}
+
+/// Asserts `rule` reports nothing on `sql` for a `dialect` server of `version`.
+pub fn lint_ok_in_at(dialect: Dialect, version: &str, sql: &str, rule: &Rule) {
+    let found = only(lint_at(dialect, version, sql), rule);
+    assert!(
+        found.is_empty(),
+        "`{}` fired on {} {version}:\n{sql}\n{}",
+        rule.id,
+        dialect.name(),
+        describe(sql, &found)
+    );
+}
+
+/// Asserts `rule` reports on `sql` for a `dialect` server of `version`; returns the
+/// findings as text.
+pub fn lint_err_in_at(dialect: Dialect, version: &str, sql: &str, rule: &Rule) -> String {
+    let found = only(lint_at(dialect, version, sql), rule);
     assert!(
         !found.is_empty(),
-        "`{}` did not fire on PostgreSQL {version}:\n{sql}",
-        rule.id
+        "`{}` did not fire on {} {version}:\n{sql}",
+        rule.id,
+        dialect.name()
     );
     describe(sql, &found)
 }

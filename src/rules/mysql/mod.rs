@@ -7,6 +7,7 @@ pub mod alter_pin_refused;
 pub mod alter_rebuilds_table;
 pub mod alter_unpinned_instant;
 pub mod drop_table;
+pub mod foreign_key_to_non_unique_key;
 pub mod missing_lock_wait_timeout;
 pub mod rename_table;
 pub mod truncate_table;
