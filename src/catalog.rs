@@ -8,8 +8,8 @@
 use crate::dialect::Dialect;
 use crate::names;
 use crate::statement::{
-    AlterAction, ColumnDef, ConstraintKind, DataType, Expr, Ident, IndexDef, ObjectName,
-    Partitioning, Statement, StatementKind,
+    AlterAction, ColumnDef, ConstraintKind, DataType, DomainChange, Expr, Ident, IndexDef,
+    ObjectName, Partitioning, Statement, StatementKind,
 };
 use by_table::ByTable;
 use std::collections::HashMap;
@@ -145,6 +145,15 @@ pub struct Catalog {
     /// PostgreSQL materialized views, with the change set that created them: indexes and
     /// refreshes of one no release reads yet block nobody.
     materialized_views: HashMap<TableKey, ChangeSet>,
+    /// PostgreSQL domains: how many constraints (`CHECK`, `NOT NULL`) each has, and the
+    /// change set that created it.
+    domains: HashMap<TableKey, Domain>,
+}
+
+#[derive(Clone, Debug)]
+struct Domain {
+    constraints: u32,
+    created_in: ChangeSet,
 }
 
 impl Catalog {
@@ -155,7 +164,37 @@ impl Catalog {
             indexes: HashMap::new(),
             by_table: ByTable::default(),
             materialized_views: HashMap::new(),
+            domains: HashMap::new(),
         }
+    }
+
+    /// Whether `data_type` names a domain the replay knows to carry a constraint.
+    pub fn is_constrained_domain(&self, data_type: &DataType) -> bool {
+        if data_type.array {
+            return false;
+        }
+        // The base is already folded: an unquoted name is lower case, a quoted one as written.
+        let name = match data_type.base.rsplit_once('.') {
+            Some((schema, name)) => ObjectName {
+                schema: Some(Ident::quoted(schema)),
+                name: Ident::quoted(name),
+            },
+            None => ObjectName {
+                schema: None,
+                name: Ident::quoted(data_type.base.as_str()),
+            },
+        };
+        self.domains
+            .get(&self.key(&name))
+            .is_some_and(|domain| domain.constraints > 0)
+    }
+
+    /// Whether the domain `name` was created in `change_set` (no stored value uses it yet
+    /// from an earlier release).
+    pub fn domain_created_in(&self, name: &ObjectName, change_set: ChangeSet) -> bool {
+        self.domains
+            .get(&self.key(name))
+            .is_some_and(|domain| domain.created_in == change_set)
     }
 
     pub fn key(&self, name: &ObjectName) -> TableKey {
@@ -443,6 +482,28 @@ impl Catalog {
             StatementKind::CreateMaterializedView { name } => {
                 let key = self.key(name);
                 self.materialized_views.insert(key, change_set);
+            }
+            StatementKind::CreateDomain { name, constraints } => {
+                let domain = Domain {
+                    constraints: *constraints,
+                    created_in: change_set,
+                };
+                self.domains.insert(self.key(name), domain);
+            }
+            StatementKind::AlterDomain { name, change } => {
+                let key = self.key(name);
+                let Some(domain) = self.domains.get_mut(&key) else {
+                    return;
+                };
+                match change {
+                    DomainChange::AddConstraint { .. } | DomainChange::SetNotNull => {
+                        domain.constraints += 1
+                    }
+                    DomainChange::DropConstraint | DomainChange::DropNotNull => {
+                        domain.constraints = domain.constraints.saturating_sub(1)
+                    }
+                    DomainChange::Other => {}
+                }
             }
             StatementKind::DropIndex { names, .. } => {
                 for n in names {

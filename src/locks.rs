@@ -204,7 +204,12 @@ fn alter_action_locks(
     use LockMode::*;
     match action {
         AlterAction::AddColumn { column, .. } => {
-            locks.add(table, AccessExclusive, add_column_effect(column, target));
+            let domain = catalog.is_constrained_domain(&column.data_type);
+            locks.add(
+                table,
+                AccessExclusive,
+                add_column_effect(column, domain, target),
+            );
             if let Some(r) = &column.references {
                 let effect = if inline_foreign_key_validates(column) {
                     TableEffect::Scan
@@ -350,8 +355,16 @@ pub fn fills_every_row(generated: &Generated, target: &Target) -> bool {
 }
 
 /// Adding a column rewrites the table when every existing row needs a computed value.
-pub fn add_column_effect(column: &ColumnDef, target: &Target) -> TableEffect {
+/// What adding `column` does to the rows. `constrained_domain`: its type is a domain with a
+/// constraint, which PostgreSQL before 19 checks by rewriting every row (19 checks the
+/// default once, unless it is volatile).
+pub fn add_column_effect(
+    column: &ColumnDef,
+    constrained_domain: bool,
+    target: &Target,
+) -> TableEffect {
     let rewrites = column.is_serial()
+        || (constrained_domain && !target.at_least(19, 0, 0))
         || column
             .generated
             .as_ref()

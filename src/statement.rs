@@ -578,6 +578,17 @@ pub enum StatementKind {
     DropTrigger {
         table: ObjectName,
     },
+    /// PostgreSQL `CREATE DOMAIN name [AS] type ...`.
+    CreateDomain {
+        name: ObjectName,
+        /// How many `CHECK` and `NOT NULL` constraints it is created with.
+        constraints: u32,
+    },
+    /// PostgreSQL `ALTER DOMAIN name ...`.
+    AlterDomain {
+        name: ObjectName,
+        change: DomainChange,
+    },
     /// `ALTER TYPE name ADD VALUE ...` and other `ALTER TYPE` forms.
     AlterType {
         name: ObjectName,
@@ -618,6 +629,20 @@ pub enum ReindexScope {
     Many,
 }
 
+/// What an `ALTER DOMAIN` does to the domain's constraints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DomainChange {
+    /// `ADD [CONSTRAINT name] CHECK (...) [NOT VALID]`.
+    AddConstraint {
+        not_valid: bool,
+    },
+    SetNotNull,
+    DropConstraint,
+    DropNotNull,
+    /// Defaults, renames, owners, `VALIDATE CONSTRAINT`: no constraint added or dropped.
+    Other,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AlterTypeAction {
     AddValue,
@@ -638,6 +663,7 @@ impl StatementKind {
                 | StatementKind::Rollback
                 | StatementKind::Set { .. }
                 | StatementKind::CreateMaterializedView { .. }
+                | StatementKind::CreateDomain { .. }
                 | StatementKind::Other { .. }
                 | StatementKind::Unparsed { .. }
         )

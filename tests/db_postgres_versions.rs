@@ -336,3 +336,47 @@ fn repack_and_partition_reshaping_lock_what_the_model_says_on_19() {
         );
     }
 }
+
+/// A new column of a domain with a constraint rewrites the table on every major before 19
+/// (the domain is checked row by row), with or without a default; a domain without one
+/// takes the fast path like its base type. The lock model and the rule must say so.
+#[test]
+fn a_column_of_a_constrained_domain_rewrites_before_19() {
+    let domains = "CREATE DOMAIN positive_amount AS numeric CHECK (VALUE > 0);\n\
+                   CREATE DOMAIN code AS text;\n";
+    let setup = format!("{SCHEMA}{domains}");
+    let rule = "add-column-constrained-domain";
+    let cases = [
+        ("ALTER TABLE users ADD COLUMN refund positive_amount", true),
+        (
+            "ALTER TABLE users ADD COLUMN refund positive_amount DEFAULT 1",
+            true,
+        ),
+        ("ALTER TABLE users ADD COLUMN tag code", false),
+        ("ALTER TABLE users ADD COLUMN tag code DEFAULT 'x'", false),
+    ];
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        let mut settings = Settings::new(Dialect::Postgres);
+        settings.target.version = major.to_string().parse().expect("a version");
+        for (sql, rewrites) in cases {
+            let measured = server
+                .fresh_db()
+                .measure(&setup, sql)
+                .unwrap_or_else(|err| panic!("{major}: {sql}: {err}"));
+            assert_eq!(
+                measured.rewrote("users"),
+                rewrites,
+                "{major}: {sql}: {measured:?}"
+            );
+            let flagged =
+                !support::findings_after(&setup, &format!("{sql};"), rule, settings.clone())
+                    .is_empty();
+            assert_eq!(flagged, rewrites, "{major}: {rule} on {sql}");
+            let modelled = modelled_locks(&format!("{setup}\n{sql};"), major);
+            assert_eq!(modelled, measured.locks, "PostgreSQL {major}: {sql}");
+        }
+    }
+}

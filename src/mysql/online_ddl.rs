@@ -342,6 +342,18 @@ impl Operation {
     }
 }
 
+/// How many row versions a MySQL table has for INSTANT `ADD COLUMN` / `DROP COLUMN`
+/// (each uses one until the table is rebuilt): 64 from 8.0.29, when INSTANT began to count
+/// them, and 255 from 9.1. `None` where nothing counts them (older MySQL, MariaDB).
+pub fn instant_row_versions(target: &Target) -> Option<u32> {
+    match target.flavor {
+        MysqlFlavor::Mariadb => None,
+        MysqlFlavor::Mysql if target.at_least(9, 1, 0) => Some(255),
+        MysqlFlavor::Mysql if target.at_least(8, 0, 29) => Some(64),
+        MysqlFlavor::Mysql => None,
+    }
+}
+
 /// MariaDB 10.4+ has INSTANT for the rows MySQL 8.0 has it, with no version gates: ADD
 /// COLUMN anywhere and DROP COLUMN included.
 fn mariadb_instant(operation: Operation) -> bool {
@@ -594,6 +606,18 @@ mod tests {
         let labels: std::collections::HashSet<&str> =
             OPERATIONS.iter().map(|o| o.row().label).collect();
         assert_eq!(labels.len(), OPERATIONS.len());
+    }
+
+    #[test]
+    fn the_row_version_limit_rises_in_9_1() {
+        assert_eq!(instant_row_versions(&mysql("8.0.28")), None);
+        assert_eq!(instant_row_versions(&mysql("8.0.29")), Some(64));
+        assert_eq!(instant_row_versions(&mysql("8.4")), Some(64));
+        assert_eq!(instant_row_versions(&mysql("9.0")), Some(64));
+        assert_eq!(instant_row_versions(&mysql("9.1")), Some(255));
+        let mut mariadb = mysql("11.4");
+        mariadb.flavor = MysqlFlavor::Mariadb;
+        assert_eq!(instant_row_versions(&mariadb), None);
     }
 
     #[test]

@@ -17,7 +17,9 @@ mod types;
 pub use types::{classify_default, parse_data_type};
 
 use crate::dialect::Dialect;
-use crate::statement::{AlterTypeAction, ObjectName, Partitioning, ReindexScope, StatementKind};
+use crate::statement::{
+    AlterTypeAction, DomainChange, ObjectName, Partitioning, ReindexScope, StatementKind,
+};
 use definitions::{column_def, index_columns, starts_constraint, table_constraint};
 use tokens::{tokenize, Cursor, Tok};
 
@@ -166,6 +168,9 @@ fn alter(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
             to: c.ident()?,
         });
     }
+    if c.eat_kw("DOMAIN") {
+        return alter_domain(c);
+    }
     if c.eat_kw("TYPE") {
         let name = c.object_name()?;
         let action = if c.eat_kws(&["ADD", "VALUE"]) {
@@ -235,7 +240,49 @@ fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
             name: c.object_name()?,
         });
     }
+    if c.eat_kw("DOMAIN") {
+        return create_domain(c);
+    }
     plain_object(c, "CREATE")
+}
+
+/// `name [AS] type [COLLATE c] [DEFAULT e] [[CONSTRAINT n] {NOT NULL | NULL | CHECK (e)}] ...`:
+/// the name, and how many constraints (`CHECK`, `NOT NULL`) values of it must meet.
+fn create_domain(c: &mut Cursor<'_>) -> Option<StatementKind> {
+    let name = c.object_name()?;
+    let mut constraints = 0;
+    while !c.at_end() {
+        if c.eat_kw("CHECK") || c.eat_kws(&["NOT", "NULL"]) {
+            constraints += 1;
+        } else {
+            c.skip_one();
+        }
+    }
+    Some(StatementKind::CreateDomain { name, constraints })
+}
+
+/// `name {ADD ... | SET NOT NULL | DROP CONSTRAINT ... | DROP NOT NULL | ...}`.
+fn alter_domain(c: &mut Cursor<'_>) -> Option<StatementKind> {
+    let name = c.object_name()?;
+    let change = if c.eat_kw("ADD") {
+        let mut not_valid = false;
+        while !c.at_end() {
+            not_valid = c.eat_kws(&["NOT", "VALID"]);
+            if !not_valid {
+                c.skip_one();
+            }
+        }
+        DomainChange::AddConstraint { not_valid }
+    } else if c.eat_kws(&["SET", "NOT", "NULL"]) {
+        DomainChange::SetNotNull
+    } else if c.eat_kws(&["DROP", "CONSTRAINT"]) {
+        DomainChange::DropConstraint
+    } else if c.eat_kws(&["DROP", "NOT", "NULL"]) {
+        DomainChange::DropNotNull
+    } else {
+        DomainChange::Other
+    };
+    Some(StatementKind::AlterDomain { name, change })
 }
 
 /// `[UNIQUE|FULLTEXT|SPATIAL] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] [USING m] ON [ONLY]

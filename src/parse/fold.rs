@@ -69,6 +69,8 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
         K::Reindex { target, .. } => target.iter_mut().for_each(object),
         K::Cluster { table } | K::Repack { table, .. } => table.iter_mut().for_each(object),
         K::CreateMaterializedView { name }
+        | K::CreateDomain { name, .. }
+        | K::AlterDomain { name, .. }
         | K::RefreshMaterializedView { name, .. }
         | K::AlterType { name, .. } => object(name),
         K::Begin

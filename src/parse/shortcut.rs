@@ -42,6 +42,7 @@ const CREATE_KINDS: &[&str] = &[
     "EXTENSION",
     "SEQUENCE",
     "TYPE",
+    "DOMAIN",
 ];
 
 /// What the fallback says for the statements `lower` passes over whatever their syntax.
@@ -54,7 +55,9 @@ fn is_unlowered_other(kind: &StatementKind) -> bool {
 /// never as the `CreateTable` or `CreateIndex` that `lower` lowers.
 fn is_unlowered_create(kind: &StatementKind) -> bool {
     match kind {
-        StatementKind::CreateTrigger { .. } | StatementKind::CreateMaterializedView { .. } => true,
+        StatementKind::CreateTrigger { .. }
+        | StatementKind::CreateMaterializedView { .. }
+        | StatementKind::CreateDomain { .. } => true,
         StatementKind::Other { keyword } => keyword
             .strip_prefix("CREATE ")
             .is_some_and(|object| CREATE_KINDS.contains(&object.split(' ').next().unwrap_or(""))),

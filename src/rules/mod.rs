@@ -123,12 +123,25 @@ impl Rule {
         self.dialects.contains(&dialect)
     }
 
-    /// The first PostgreSQL major the rule's statements exist in, when `versions` starts
-    /// `PostgreSQL N+` (`PostgreSQL 19+` for REPACK): older servers refuse its examples.
-    pub fn first_postgres_major(&self) -> Option<u32> {
-        let rest = self.versions.strip_prefix("PostgreSQL ")?;
-        let number = rest.split_whitespace().next()?.strip_suffix('+')?;
-        number.split('.').next()?.parse().ok()
+    /// Whether the rule's claims hold on PostgreSQL `major`, as its `versions` says:
+    /// `PostgreSQL N+` (REPACK exists from 19) or `PostgreSQL before N` (a rewrite that 19
+    /// no longer does); any other wording covers every major.
+    pub fn holds_on_postgres(&self, major: u32) -> bool {
+        let Some(rest) = self.versions.strip_prefix("PostgreSQL ") else {
+            return true;
+        };
+        let number = |text: &str| text.split(['.', ' ', ';', ',']).next()?.parse::<u32>().ok();
+        if let Some(before) = rest.strip_prefix("before ").and_then(number) {
+            return major < before;
+        }
+        match rest
+            .split_whitespace()
+            .next()
+            .and_then(|w| w.strip_suffix('+'))
+        {
+            Some(first) => number(first).is_none_or(|first| major >= first),
+            None => true,
+        }
     }
 }
 
@@ -155,6 +168,7 @@ pub const BOTH: &[Dialect] = &[Dialect::Postgres, Dialect::Mysql];
 /// Every rule, sorted by id.
 pub static ALL: &[&Rule] = &[
     &locking::add_check_without_not_valid::RULE,
+    &locking::add_column_constrained_domain::RULE,
     &locking::add_column_volatile_default::RULE,
     &locking::add_exclusion_constraint::RULE,
     &locking::add_foreign_key_without_not_valid::RULE,
@@ -394,3 +408,27 @@ impl<'a> Ctx<'a> {
 
 #[cfg(test)]
 pub(crate) mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_says_which_postgres_majors_its_claims_hold_on() {
+        let repack = find("repack-non-concurrently").unwrap();
+        assert!(!repack.holds_on_postgres(18) && repack.holds_on_postgres(19));
+        let domain = find("add-column-constrained-domain").unwrap();
+        assert!(domain.holds_on_postgres(18) && !domain.holds_on_postgres(19));
+        for id in [
+            "vacuum-full",
+            "attach-partition-without-check",
+            "drop-table",
+        ] {
+            let rule = find(id).unwrap();
+            assert!(
+                rule.holds_on_postgres(14) && rule.holds_on_postgres(19),
+                "{id}"
+            );
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! With a constant default, MySQL 8.0.12+ (and MariaDB 10.3+) adds the column INSTANTly:
 //! existing rows read the default from the data dictionary, nothing is rewritten. The plan
 //! is the statement pinned `ALGORITHM=INSTANT` behind a `lock_wait_timeout`, so a server
-//! that would rebuild instead (MySQL 5.7, or a table past MySQL's 64 row versions) refuses
+//! that would rebuild instead (MySQL 5.7, or a table past MySQL's 64 row versions, 255 from 9.1) refuses
 //! it rather than blocking. Without a default MySQL fills existing rows with the type's
 //! implicit zero value, which is rarely what anyone wants: the plan asks for a default.
 

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{Statement, StatementKind};
+use crate::statement::{DomainChange, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
@@ -44,97 +44,26 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
-    let StatementKind::Other { keyword } = &statement.kind else {
+    let StatementKind::AlterDomain { name, change } = &statement.kind else {
         return;
     };
-    if keyword != "ALTER DOMAIN" {
-        return;
-    }
-    let words = words(ctx.text(statement));
-    let Some(domain) = words.get(2) else {
-        return;
-    };
-    let action = &words[3.min(words.len())..];
-    let what = match action {
-        [add, ..] if add == "ADD" => {
-            if action.ends_with(&["NOT".to_string(), "VALID".to_string()]) {
-                return;
-            }
-            "adding a constraint to"
-        }
-        [set, not, null, ..] if set == "SET" && not == "NOT" && null == "NULL" => "SET NOT NULL on",
+    let what = match change {
+        DomainChange::AddConstraint { not_valid: false } => "adding a constraint to",
+        DomainChange::SetNotNull => "SET NOT NULL on",
         _ => return,
     };
-    let domain = domain.to_lowercase();
-    if created_earlier_in_file(ctx, statement, &domain) {
+    // A domain created in this change holds no stored values of an earlier release.
+    if ctx.catalog.domain_created_in(name, ctx.file.change_set) {
         return;
     }
     ctx.report(
         Finding::new(
             &RULE,
             statement.span,
-            format!("{what} domain `{domain}` checks every stored value: each table with a column of that domain is scanned under a SHARE lock, which blocks its writes"),
+            format!("{what} domain `{name}` checks every stored value: each table with a column of that domain is scanned under a SHARE lock, which blocks its writes"),
         )
         .help("add the constraint as `CHECK (...) NOT VALID` (for NOT NULL: `CHECK (VALUE IS NOT NULL) NOT VALID`); it then applies to new and changed values without a scan"),
     );
-}
-
-/// A domain this file created holds no stored values yet (no existing table uses it).
-fn created_earlier_in_file(ctx: &Ctx, statement: &Statement, domain: &str) -> bool {
-    ctx.statements_before(statement).iter().any(|earlier| {
-        matches!(&earlier.kind, StatementKind::Other { keyword } if keyword == "CREATE DOMAIN")
-            && words(earlier.span.text(ctx.source))
-                .get(2)
-                .is_some_and(|name| name.to_lowercase() == domain)
-    })
-}
-
-/// The statement's words outside comments and quoted literals, upper-cased; `(`, `)`, `,`
-/// and `;` separate words.
-fn words(text: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut chars = text.chars().peekable();
-    let flush = |word: &mut String, words: &mut Vec<String>| {
-        if !word.is_empty() {
-            words.push(std::mem::take(word).to_uppercase());
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '-' if chars.peek() == Some(&'-') => {
-                flush(&mut word, &mut words);
-                for c in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'*') => {
-                flush(&mut word, &mut words);
-                let mut last = ' ';
-                for c in chars.by_ref() {
-                    if last == '*' && c == '/' {
-                        break;
-                    }
-                    last = c;
-                }
-            }
-            '\'' => {
-                flush(&mut word, &mut words);
-                for c in chars.by_ref() {
-                    if c == '\'' {
-                        break;
-                    }
-                }
-                words.push("'...'".to_string());
-            }
-            c if c.is_whitespace() || "(),;".contains(c) => flush(&mut word, &mut words),
-            c => word.push(c),
-        }
-    }
-    flush(&mut word, &mut words);
-    words
 }
 
 #[cfg(test)]
@@ -150,6 +79,11 @@ mod tests {
         ));
         lint_err("ALTER DOMAIN amount ADD CHECK (VALUE <> '');", &RULE);
         lint_err("ALTER DOMAIN amount SET NOT NULL;", &RULE);
+        // Another domain was created in this change, not this one.
+        lint_err(
+            "CREATE DOMAIN \"Amount\" AS int;\nALTER DOMAIN amount SET NOT NULL;",
+            &RULE,
+        );
     }
 
     #[test]
@@ -163,6 +97,10 @@ mod tests {
         lint_ok("ALTER DOMAIN amount RENAME TO money;", &RULE);
         lint_ok(
             "CREATE DOMAIN amount AS int;\nALTER DOMAIN amount ADD CHECK (VALUE > 0);",
+            &RULE,
+        );
+        lint_ok(
+            "CREATE DOMAIN \"Amount\" AS int;\nALTER DOMAIN \"Amount\" SET NOT NULL;",
             &RULE,
         );
     }

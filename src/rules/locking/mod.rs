@@ -1,5 +1,6 @@
 //! Statements that take locks blocking reads or writes, or rewrite or scan a table.
 pub mod add_check_without_not_valid;
+pub mod add_column_constrained_domain;
 pub mod add_column_volatile_default;
 pub mod add_exclusion_constraint;
 pub mod add_foreign_key_without_not_valid;

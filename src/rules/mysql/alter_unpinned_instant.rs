@@ -1,8 +1,7 @@
 use super::judged_changes;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
-use crate::dialect::MysqlFlavor;
-use crate::mysql::online_ddl::{labels, Algorithm, Operation};
+use crate::mysql::online_ddl::{instant_row_versions, labels, Algorithm, Operation};
 use crate::rules::{Ctx, Group, MYSQL};
 use crate::statement::Statement;
 
@@ -14,7 +13,8 @@ declare_rule! {
     /// ## Why is this bad?
     /// Nothing is wrong today: INSTANT changes only metadata, under a brief exclusive
     /// metadata lock. But MySQL chooses the algorithm silently. A table allows at most 64
-    /// row versions (instant ADD/DROP COLUMN each add one, MySQL 8.0.29+); past that, and on
+    /// row versions (255 from MySQL 9.1; instant ADD/DROP COLUMN each add one, MySQL
+    /// 8.0.29+, and a rebuild starts again from none); past that, and on
     /// ROW_FORMAT=COMPRESSED tables, tables with a FULLTEXT index, or an older server, the
     /// same statement quietly falls back to a rebuild or a copy. With the pin the server
     /// refuses instead, and the migration fails fast rather than locking a table for hours.
@@ -35,7 +35,7 @@ declare_rule! {
         default_severity: Severity::Note,
         enabled_by_default: true,
         dialects: MYSQL,
-        versions: "MySQL 8.0.12+ (row-version limit from 8.0.29); MariaDB with mysql-flavor",
+        versions: "MySQL 8.0.12+ (64 row versions from 8.0.29, 255 from 9.1); MariaDB with mysql-flavor",
         summary: "an instant ALTER without ALGORITHM=INSTANT, which may silently fall back to a copy",
         lock: Some(LockClaim { mode: LockMode::MysqlNone, effect: TableEffect::None }),
         check: Some(check),
@@ -57,13 +57,9 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                 Operation::AddColumnLast | Operation::AddColumnPositioned | Operation::DropColumn
             )
         });
-        let limit = if adds_row_version
-            && ctx.target.flavor == MysqlFlavor::Mysql
-            && ctx.target.at_least(8, 0, 29)
-        {
-            format!(" (each instant ADD/DROP COLUMN uses one of the 64 row versions of `{table}`; past them MySQL rebuilds)")
-        } else {
-            String::new()
+        let limit = match instant_row_versions(&ctx.target) {
+            Some(versions) if adds_row_version => format!(" (each instant ADD/DROP COLUMN uses one of the {versions} row versions of `{table}`; past them MySQL rebuilds)"),
+            _ => String::new(),
         };
         ctx.report(
             Finding::new(
@@ -81,7 +77,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 mod tests {
     use super::*;
     use crate::dialect::Dialect::Mysql;
-    use crate::rules::testing::{lint_err_in, lint_ok_in};
+    use crate::rules::testing::{lint_err_in, lint_err_in_at, lint_ok_in};
 
     #[test]
     fn notes_unpinned_instant_changes() {
@@ -91,6 +87,14 @@ mod tests {
              ALTER TABLE users RENAME COLUMN name TO full_name;",
             &RULE
         ));
+    }
+
+    #[test]
+    fn states_the_row_version_limit_of_the_target() {
+        let add = "ALTER TABLE users ADD COLUMN nickname VARCHAR(40);";
+        assert!(lint_err_in_at(Mysql, "8.4", add, &RULE).contains("one of the 64 row versions"));
+        assert!(lint_err_in_at(Mysql, "9.1", add, &RULE).contains("one of the 255 row versions"));
+        assert!(!lint_err_in_at(Mysql, "8.0.20", add, &RULE).contains("row versions"));
     }
 
     #[test]
