@@ -9,10 +9,10 @@ use crate::dialect::Dialect;
 use crate::names;
 use crate::statement::{
     AlterAction, ColumnDef, ConstraintKind, DataType, DomainChange, Expr, Ident, IndexDef,
-    ObjectName, Partitioning, Statement, StatementKind,
+    ObjectChange, ObjectKind, ObjectName, Partitioning, Statement, StatementKind,
 };
 use by_table::ByTable;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 mod by_table;
 
@@ -148,6 +148,11 @@ pub struct Catalog {
     /// PostgreSQL domains: how many constraints (`CHECK`, `NOT NULL`) each has, and the
     /// change set that created it.
     domains: HashMap<TableKey, Domain>,
+    /// Views, functions, types, sequences and extensions created in the replayed
+    /// migrations, with the change set that created them.
+    objects: HashMap<(ObjectKind, TableKey), ChangeSet>,
+    /// The functions among `objects` that return `trigger`.
+    trigger_functions: HashSet<TableKey>,
 }
 
 #[derive(Clone, Debug)]
@@ -165,6 +170,29 @@ impl Catalog {
             by_table: ByTable::default(),
             materialized_views: HashMap::new(),
             domains: HashMap::new(),
+            objects: HashMap::new(),
+            trigger_functions: HashSet::new(),
+        }
+    }
+
+    /// Whether the replay saw `name` created as a function that returns `trigger`.
+    pub fn is_trigger_function(&self, name: &ObjectName) -> bool {
+        self.trigger_functions.contains(&self.key(name))
+    }
+
+    /// Whether the object `name` of `kind` was created in `change_set`: no release before
+    /// this change uses it.
+    pub fn object_created_in(
+        &self,
+        kind: ObjectKind,
+        name: &ObjectName,
+        change_set: ChangeSet,
+    ) -> bool {
+        let key = self.key(name);
+        match kind {
+            ObjectKind::MaterializedView => self.materialized_views.get(&key) == Some(&change_set),
+            ObjectKind::Domain => self.domain_created_in(name, change_set),
+            _ => self.objects.get(&(kind, key)) == Some(&change_set),
         }
     }
 
@@ -219,6 +247,12 @@ impl Catalog {
             }
             StatementKind::DropTable { names, .. } => {
                 !names.is_empty() && names.iter().all(|n| self.created_in(n, change_set))
+            }
+            StatementKind::DropObject { kind, names, .. } => {
+                !names.is_empty()
+                    && names
+                        .iter()
+                        .all(|n| self.object_created_in(*kind, n, change_set))
             }
             StatementKind::AlterTable { name, actions, .. } => {
                 !actions.is_empty()
@@ -482,6 +516,66 @@ impl Catalog {
             StatementKind::CreateMaterializedView { name } => {
                 let key = self.key(name);
                 self.materialized_views.insert(key, change_set);
+            }
+            StatementKind::CreateObject { kind, name, .. } => {
+                let key = self.key(name);
+                let kind = if *kind == ObjectKind::TriggerFunction {
+                    self.trigger_functions.insert(key.clone());
+                    ObjectKind::Function
+                } else {
+                    *kind
+                };
+                // CREATE OR REPLACE of an older object keeps its age.
+                self.objects.entry((kind, key)).or_insert(change_set);
+            }
+            StatementKind::DropObject { kind, names, .. } => {
+                for name in names {
+                    let key = self.key(name);
+                    match kind {
+                        ObjectKind::MaterializedView => {
+                            self.materialized_views.remove(&key);
+                        }
+                        ObjectKind::Domain => {
+                            self.domains.remove(&key);
+                        }
+                        _ => {
+                            self.trigger_functions.remove(&key);
+                            self.objects.remove(&(*kind, key));
+                        }
+                    }
+                }
+            }
+            StatementKind::AlterObject { kind, name, change } => {
+                let renamed = match change {
+                    ObjectChange::RenameTo(to) => ObjectName {
+                        schema: name.schema.clone(),
+                        name: to.clone(),
+                    },
+                    ObjectChange::SetSchema(schema) => ObjectName {
+                        schema: Some(schema.clone()),
+                        name: name.name.clone(),
+                    },
+                    ObjectChange::RenameColumn { .. } | ObjectChange::Other => return,
+                };
+                let renamed = self.key(&renamed);
+                let key = self.key(name);
+                match kind {
+                    ObjectKind::MaterializedView => {
+                        if let Some(created) = self.materialized_views.remove(&key) {
+                            self.materialized_views.insert(renamed, created);
+                        }
+                    }
+                    ObjectKind::Domain => {
+                        if let Some(domain) = self.domains.remove(&key) {
+                            self.domains.insert(renamed, domain);
+                        }
+                    }
+                    _ => {
+                        if let Some(created) = self.objects.remove(&(*kind, key)) {
+                            self.objects.insert((*kind, renamed), created);
+                        }
+                    }
+                }
             }
             StatementKind::CreateDomain { name, constraints } => {
                 let domain = Domain {

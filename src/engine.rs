@@ -476,7 +476,8 @@ fn replay_file(
         };
         let one_query_blocks = goose_one_query_blocks(&loaded.parsed, &section, &target);
         let mut open_block: Option<Span> = None;
-        let mut statements = statements_in(&loaded.parsed, &section).peekable();
+        let section_statements = statements_in(&loaded.parsed, &section);
+        let mut statements = section_statements.iter().peekable();
         while let Some(statement) = statements.next() {
             if open_block.is_none() {
                 open_block = one_query_blocks
@@ -493,9 +494,11 @@ fn replay_file(
                     catalog,
                     &session,
                     &facts,
+                    // What comes before or after a statement, for the rules, is what runs with
+                    // it: an up migration's later statements, not its rollback's.
                     FileSource {
                         text,
-                        statements: &loaded.parsed.statements,
+                        statements: section_statements,
                     },
                     &mut findings,
                     &mut reported_once,
@@ -633,14 +636,17 @@ impl RollbackCode {
     }
 }
 
+/// The statements that start in `section`, in file order (a section is one stretch of it).
 fn statements_in<'a>(
     parsed: &'a ParsedText,
-    section: &'a Section,
-) -> impl Iterator<Item = &'a crate::statement::Statement> {
-    parsed.statements.iter().filter(move |s| {
-        section.span.start <= s.span.start
-            && s.span.start < section.span.end.max(section.span.start + 1)
-    })
+    section: &Section,
+) -> &'a [crate::statement::Statement] {
+    let end = section.span.end.max(section.span.start + 1);
+    let from = parsed
+        .statements
+        .partition_point(|s| s.span.start < section.span.start);
+    let to = parsed.statements.partition_point(|s| s.span.start < end);
+    &parsed.statements[from..to.max(from)]
 }
 
 /// golang-migrate sends a whole PostgreSQL migration file as one query, and PostgreSQL runs
@@ -654,7 +660,7 @@ fn sent_as_one_query(
 ) -> bool {
     file.layout == layout::Layout::GolangMigrate
         && target.dialect == crate::dialect::Dialect::Postgres
-        && statements_in(parsed, section).take(2).count() > 1
+        && statements_in(parsed, section).len() > 1
 }
 
 /// Flyway's PostgreSQL support runs a script outside a transaction by itself when it holds
@@ -735,6 +741,7 @@ fn goose_one_query_blocks(parsed: &ParsedText, section: &Section, target: &Targe
         .iter()
         .filter(|block| {
             statements_in(parsed, section)
+                .iter()
                 .filter(|s| block.contains(s.span))
                 .take(2)
                 .count()

@@ -153,7 +153,9 @@ impl Session {
                 if kind.is_data_change() {
                     self.data_change_in_transaction = true;
                 }
-                if self.strong_lock_held.is_none() {
+                // Tables only: a view or sequence dropped or renamed is locked too, but
+                // the work after it in the transaction holds up no table.
+                if self.strong_lock_held.is_none() && (kind.is_ddl() || kind.is_data_change()) {
                     if let Some(l) = locks
                         .iter()
                         .find(|l| l.mode.blocks() == Blocks::ReadsAndWrites)

@@ -578,6 +578,24 @@ pub enum StatementKind {
     DropTrigger {
         table: ObjectName,
     },
+    /// `CREATE [OR REPLACE] {VIEW | FUNCTION | PROCEDURE | TYPE | SEQUENCE | EXTENSION} name`.
+    CreateObject {
+        kind: ObjectKind,
+        name: ObjectName,
+        or_replace: bool,
+    },
+    /// `DROP {VIEW | MATERIALIZED VIEW | FUNCTION | ...} [IF EXISTS] name [, ...] [CASCADE]`.
+    DropObject {
+        kind: ObjectKind,
+        names: Vec<ObjectName>,
+        cascade: bool,
+    },
+    /// `ALTER {VIEW | FUNCTION | TYPE | ...} name ...`: a rename, a move to another schema.
+    AlterObject {
+        kind: ObjectKind,
+        name: ObjectName,
+        change: ObjectChange,
+    },
     /// PostgreSQL `CREATE DOMAIN name [AS] type ...`.
     CreateDomain {
         name: ObjectName,
@@ -629,6 +647,60 @@ pub enum ReindexScope {
     Many,
 }
 
+/// Objects besides tables and indexes that an application names in its queries.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    View,
+    MaterializedView,
+    Function,
+    /// A function that `RETURNS trigger`: triggers call it, the application never does.
+    /// Only `CREATE FUNCTION` tells; `DROP` and `ALTER` name it a [`ObjectKind::Function`].
+    TriggerFunction,
+    Procedure,
+    Type,
+    Sequence,
+    Domain,
+    Extension,
+}
+
+impl ObjectKind {
+    /// Views, materialized views and sequences live in `pg_class` and are locked like tables.
+    pub fn is_relation(self) -> bool {
+        matches!(
+            self,
+            ObjectKind::View | ObjectKind::MaterializedView | ObjectKind::Sequence
+        )
+    }
+
+    /// The kind as SQL writes it after `CREATE` / `DROP`, lower-case for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ObjectKind::View => "view",
+            ObjectKind::MaterializedView => "materialized view",
+            ObjectKind::Function => "function",
+            ObjectKind::TriggerFunction => "trigger function",
+            ObjectKind::Procedure => "procedure",
+            ObjectKind::Type => "type",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::Domain => "domain",
+            ObjectKind::Extension => "extension",
+        }
+    }
+}
+
+/// What an `ALTER` of an [`ObjectKind`] does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ObjectChange {
+    RenameTo(Ident),
+    SetSchema(Ident),
+    /// `ALTER VIEW v RENAME [COLUMN] a TO b`.
+    RenameColumn {
+        from: Ident,
+        to: Ident,
+    },
+    Other,
+}
+
 /// What an `ALTER DOMAIN` does to the domain's constraints.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DomainChange {
@@ -651,7 +723,8 @@ pub enum AlterTypeAction {
 }
 
 impl StatementKind {
-    /// Tables this statement writes rows into or changes the definition of.
+    /// Whether this statement changes the definition of a table (views, functions, types,
+    /// sequences and domains are not tables).
     pub fn is_ddl(&self) -> bool {
         !matches!(
             self,
@@ -664,9 +737,27 @@ impl StatementKind {
                 | StatementKind::Set { .. }
                 | StatementKind::CreateMaterializedView { .. }
                 | StatementKind::CreateDomain { .. }
+                | StatementKind::AlterDomain { .. }
+                | StatementKind::CreateObject { .. }
+                | StatementKind::DropObject { .. }
+                | StatementKind::AlterObject { .. }
                 | StatementKind::Other { .. }
                 | StatementKind::Unparsed { .. }
         )
+    }
+
+    /// Whether this changes the schema in any way: tables, or the objects beside them.
+    pub fn is_schema_change(&self) -> bool {
+        self.is_ddl()
+            || matches!(
+                self,
+                StatementKind::CreateMaterializedView { .. }
+                    | StatementKind::CreateDomain { .. }
+                    | StatementKind::AlterDomain { .. }
+                    | StatementKind::CreateObject { .. }
+                    | StatementKind::DropObject { .. }
+                    | StatementKind::AlterObject { .. }
+            )
     }
 
     pub fn is_data_change(&self) -> bool {

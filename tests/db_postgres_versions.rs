@@ -388,3 +388,61 @@ fn a_column_of_a_constrained_domain_rewrites_before_19() {
         }
     }
 }
+
+/// Views and sequences are relations that the statement harness (tables only) does not
+/// watch: the locks a statement holds on them are read from `pg_locks` in its own open
+/// transaction, by OID, so a dropped one keeps its name. Dropping, replacing or renaming a
+/// view waits for its readers and blocks them until commit; `ALTER SEQUENCE ... AS bigint`
+/// blocks `nextval()`. The model must say so on every major.
+#[test]
+fn views_and_sequences_lock_what_the_model_says() {
+    let setup = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n\
+                 CREATE VIEW active_users AS SELECT id, email FROM users;\n\
+                 CREATE MATERIALIZED VIEW user_count AS SELECT count(*) FROM users;\n\
+                 CREATE SEQUENCE invoice_numbers AS integer;\n";
+    let cases = [
+        "DROP VIEW active_users",
+        "CREATE OR REPLACE VIEW active_users AS SELECT id, email, 1 AS flag FROM users",
+        "ALTER VIEW active_users RENAME TO current_users",
+        "ALTER VIEW active_users RENAME COLUMN email TO mail",
+        "DROP MATERIALIZED VIEW user_count",
+        "ALTER SEQUENCE invoice_numbers AS bigint",
+        "ALTER SEQUENCE invoice_numbers RENAME TO invoice_ids",
+        "DROP SEQUENCE invoice_numbers",
+    ];
+    let objects = ["active_users", "user_count", "invoice_numbers"];
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        for sql in cases {
+            let db = server.fresh_db();
+            db.exec(setup)
+                .unwrap_or_else(|err| panic!("{major}: setup: {err}"));
+            let mut session = db.session("lockstep-objects").expect("a session");
+            let oids = session
+                .run("SELECT oid::text, relname FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+                .expect("the relations");
+            session.run("BEGIN").expect("BEGIN");
+            session
+                .run(sql)
+                .unwrap_or_else(|err| panic!("{major}: {sql}: {err}"));
+            let held = session
+                .run("SELECT relation::text, mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = 'relation'")
+                .expect("the locks");
+            session.run("ROLLBACK").expect("ROLLBACK");
+            let mut measured = BTreeMap::new();
+            for row in held {
+                let Some(name) = oids.iter().find(|o| o[0] == row[0]).map(|o| o[1].as_str()) else {
+                    continue;
+                };
+                if objects.contains(&name) {
+                    support::postgres::keep_strongest(&mut measured, name, &row[1]);
+                }
+            }
+            let mut modelled = modelled_locks(&format!("{setup}\n{sql};"), major);
+            modelled.retain(|name, _| objects.contains(&name.as_str()));
+            assert_eq!(modelled, measured, "PostgreSQL {major}: {sql}");
+        }
+    }
+}

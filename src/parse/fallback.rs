@@ -18,7 +18,8 @@ pub use types::{classify_default, parse_data_type};
 
 use crate::dialect::Dialect;
 use crate::statement::{
-    AlterTypeAction, DomainChange, ObjectName, Partitioning, ReindexScope, StatementKind,
+    AlterTypeAction, DomainChange, ObjectChange, ObjectKind, ObjectName, Partitioning,
+    ReindexScope, StatementKind,
 };
 use definitions::{column_def, index_columns, starts_constraint, table_constraint};
 use tokens::{tokenize, Cursor, Tok};
@@ -169,10 +170,26 @@ fn alter(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         });
     }
     if c.eat_kw("DOMAIN") {
-        return alter_domain(c);
+        let name = c.object_name()?;
+        return Some(match object_change(c) {
+            ObjectChange::Other => alter_domain(c, name),
+            change => StatementKind::AlterObject {
+                kind: ObjectKind::Domain,
+                name,
+                change,
+            },
+        });
     }
     if c.eat_kw("TYPE") {
         let name = c.object_name()?;
+        if let change @ (ObjectChange::RenameTo(_) | ObjectChange::SetSchema(_)) = object_change(c)
+        {
+            return Some(StatementKind::AlterObject {
+                kind: ObjectKind::Type,
+                name,
+                change,
+            });
+        }
         let action = if c.eat_kws(&["ADD", "VALUE"]) {
             AlterTypeAction::AddValue
         } else if c.eat_kws(&["RENAME", "VALUE"]) {
@@ -182,7 +199,58 @@ fn alter(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         };
         return Some(StatementKind::AlterType { name, action });
     }
+    if let Some(kind) = named_object_kind(c) {
+        c.eat_kws(&["IF", "EXISTS"]);
+        let name = c.object_name()?;
+        c.group();
+        let change = object_change(c);
+        return Some(StatementKind::AlterObject { kind, name, change });
+    }
     plain_object(c, "ALTER")
+}
+
+/// The kinds of [`ObjectKind`] that `CREATE` / `DROP` / `ALTER` name here (a domain's
+/// `CREATE` and `ALTER ... ADD` are read on their own).
+fn named_object_kind(c: &mut Cursor<'_>) -> Option<ObjectKind> {
+    let kind = match c.peek_keyword()?.as_str() {
+        "VIEW" => ObjectKind::View,
+        "MATERIALIZED" if c.is_kw_at(1, "VIEW") => {
+            c.advance();
+            ObjectKind::MaterializedView
+        }
+        "FUNCTION" => ObjectKind::Function,
+        "PROCEDURE" => ObjectKind::Procedure,
+        "TYPE" => ObjectKind::Type,
+        "SEQUENCE" => ObjectKind::Sequence,
+        "DOMAIN" => ObjectKind::Domain,
+        "EXTENSION" => ObjectKind::Extension,
+        _ => return None,
+    };
+    c.advance();
+    Some(kind)
+}
+
+/// After an object's name: `RENAME TO n`, `SET SCHEMA s`, `RENAME [COLUMN] a TO b`. Consumes
+/// nothing when it is none of these.
+fn object_change(c: &mut Cursor<'_>) -> ObjectChange {
+    let start = c.mark();
+    let change = if c.eat_kws(&["RENAME", "TO"]) {
+        c.ident().map(ObjectChange::RenameTo)
+    } else if c.eat_kws(&["SET", "SCHEMA"]) {
+        c.ident().map(ObjectChange::SetSchema)
+    } else if c.eat_kw("RENAME") {
+        c.eat_kw("COLUMN");
+        let from = c.ident();
+        c.eat_kw("TO");
+        from.zip(c.ident())
+            .map(|(from, to)| ObjectChange::RenameColumn { from, to })
+    } else {
+        None
+    };
+    change.unwrap_or_else(|| {
+        c.rewind(start);
+        ObjectChange::Other
+    })
 }
 
 /// `CREATE` modifiers before the object kind: `OR REPLACE`, `TEMPORARY`, MySQL `DEFINER = u`,
@@ -220,6 +288,7 @@ fn skip_create_modifiers(c: &mut Cursor<'_>) {
 }
 
 fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
+    let or_replace = c.is_kw("OR") && c.is_kw_at(1, "REPLACE");
     skip_create_modifiers(c);
     if c.is_any_kw(&["UNIQUE", "FULLTEXT", "SPATIAL", "INDEX"]) {
         return create_index(c, dialect);
@@ -243,6 +312,25 @@ fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     if c.eat_kw("DOMAIN") {
         return create_domain(c);
     }
+    if let Some(mut kind) = named_object_kind(c) {
+        c.eat_kws(&["IF", "NOT", "EXISTS"]);
+        let name = c.object_name();
+        c.group();
+        if kind == ObjectKind::Function
+            && c.eat_kw("RETURNS")
+            && c.is_any_kw(&["TRIGGER", "EVENT_TRIGGER"])
+        {
+            kind = ObjectKind::TriggerFunction;
+        }
+        return Some(match name {
+            Some(name) => StatementKind::CreateObject {
+                kind,
+                name,
+                or_replace,
+            },
+            None => other(&format!("CREATE {}", kind.name().to_uppercase())),
+        });
+    }
     plain_object(c, "CREATE")
 }
 
@@ -261,9 +349,9 @@ fn create_domain(c: &mut Cursor<'_>) -> Option<StatementKind> {
     Some(StatementKind::CreateDomain { name, constraints })
 }
 
-/// `name {ADD ... | SET NOT NULL | DROP CONSTRAINT ... | DROP NOT NULL | ...}`.
-fn alter_domain(c: &mut Cursor<'_>) -> Option<StatementKind> {
-    let name = c.object_name()?;
+/// After `ALTER DOMAIN name`: `ADD ... | SET NOT NULL | DROP CONSTRAINT ... | DROP NOT NULL
+/// | ...`.
+fn alter_domain(c: &mut Cursor<'_>, name: ObjectName) -> StatementKind {
     let change = if c.eat_kw("ADD") {
         let mut not_valid = false;
         while !c.at_end() {
@@ -282,7 +370,7 @@ fn alter_domain(c: &mut Cursor<'_>) -> Option<StatementKind> {
     } else {
         DomainChange::Other
     };
-    Some(StatementKind::AlterDomain { name, change })
+    StatementKind::AlterDomain { name, change }
 }
 
 /// `[UNIQUE|FULLTEXT|SPATIAL] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] [USING m] ON [ONLY]
@@ -421,6 +509,22 @@ fn drop(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         c.advance();
         c.eat_kws(&["IF", "EXISTS"]);
         return Some(StatementKind::DropDatabase { name: c.ident()? });
+    }
+    if let Some(kind) = named_object_kind(c) {
+        c.eat_kws(&["IF", "EXISTS"]);
+        // A function or procedure may be named with its argument types.
+        let names = c.object_names(|c| {
+            c.group();
+        });
+        return Some(if names.is_empty() {
+            other(&format!("DROP {}", kind.name().to_uppercase()))
+        } else {
+            StatementKind::DropObject {
+                kind,
+                names,
+                cascade: c.eat_kw("CASCADE"),
+            }
+        });
     }
     plain_object(c, "DROP")
 }

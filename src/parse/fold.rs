@@ -5,7 +5,7 @@
 
 use crate::statement::{
     AlterAction, ColumnDef, ColumnPosition, Constraint, ConstraintKind, Ident, IndexDef,
-    ObjectName, Partitioning, StatementKind,
+    ObjectChange, ObjectName, Partitioning, StatementKind,
 };
 
 /// Folds every unquoted identifier of `kind` to lower case.
@@ -68,7 +68,20 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
         }
         K::Reindex { target, .. } => target.iter_mut().for_each(object),
         K::Cluster { table } | K::Repack { table, .. } => table.iter_mut().for_each(object),
+        K::DropObject { names, .. } => names.iter_mut().for_each(object),
+        K::AlterObject { name, change, .. } => {
+            object(name);
+            match change {
+                ObjectChange::RenameTo(to) | ObjectChange::SetSchema(to) => ident(to),
+                ObjectChange::RenameColumn { from, to } => {
+                    ident(from);
+                    ident(to);
+                }
+                ObjectChange::Other => {}
+            }
+        }
         K::CreateMaterializedView { name }
+        | K::CreateObject { name, .. }
         | K::CreateDomain { name, .. }
         | K::AlterDomain { name, .. }
         | K::RefreshMaterializedView { name, .. }

@@ -57,7 +57,8 @@ fn is_unlowered_create(kind: &StatementKind) -> bool {
     match kind {
         StatementKind::CreateTrigger { .. }
         | StatementKind::CreateMaterializedView { .. }
-        | StatementKind::CreateDomain { .. } => true,
+        | StatementKind::CreateDomain { .. }
+        | StatementKind::CreateObject { .. } => true,
         StatementKind::Other { keyword } => keyword
             .strip_prefix("CREATE ")
             .is_some_and(|object| CREATE_KINDS.contains(&object.split(' ').next().unwrap_or(""))),

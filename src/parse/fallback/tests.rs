@@ -1197,24 +1197,13 @@ fn an_insert_names_the_one_table_it_copies_every_row_of() {
 fn plainly_harmless_statements() {
     for (sql, keyword) in [
         (
-            "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql COST 100 AS $$ SELECT 1 $$",
-            "CREATE FUNCTION",
-        ),
-        (
-            "CREATE EXTENSION IF NOT EXISTS pgcrypto",
-            "CREATE EXTENSION",
-        ),
-        ("CREATE TYPE mood AS ENUM ('a')", "CREATE TYPE"),
-        ("CREATE SEQUENCE s", "CREATE SEQUENCE"),
-        ("ALTER SEQUENCE s RESTART", "ALTER SEQUENCE"),
-        (
             "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO r",
             "ALTER DEFAULT PRIVILEGES",
         ),
-        ("DROP FUNCTION IF EXISTS f()", "DROP FUNCTION"),
         ("COMMENT ON COLUMN t.c IS 'x'", "COMMENT ON"),
         ("GRANT SELECT ON t TO r", "GRANT"),
         ("REVOKE ALL ON t FROM r", "REVOKE"),
+        ("CREATE POLICY p ON t USING (true)", "CREATE POLICY"),
     ] {
         assert_eq!(recognise(sql, PG), Some(other(keyword)), "{sql}");
     }
@@ -1222,13 +1211,140 @@ fn plainly_harmless_statements() {
         recognise("ALTER DATABASE d COLLATE utf8mb4_bin", MY),
         Some(other("ALTER DATABASE"))
     );
-    assert_eq!(
-        recognise(
-            "CREATE DEFINER=`a`@`%` SQL SECURITY DEFINER VIEW v AS SELECT 1",
-            MY
+}
+
+/// Views, functions, types, sequences, domains and extensions: what is created, dropped or
+/// renamed, by name.
+#[test]
+fn named_objects() {
+    let create = |kind, n: &str| {
+        Some(StatementKind::CreateObject {
+            kind,
+            name: name(n),
+            or_replace: false,
+        })
+    };
+    for (sql, dialect, expected) in [
+        (
+            "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql COST 100 AS $$ SELECT 1 $$",
+            PG,
+            Some(StatementKind::CreateObject {
+                kind: ObjectKind::Function,
+                name: name("f"),
+                or_replace: true,
+            }),
         ),
-        Some(other("CREATE VIEW"))
-    );
+        (
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto",
+            PG,
+            create(ObjectKind::Extension, "pgcrypto"),
+        ),
+        (
+            "CREATE FUNCTION s.sync() RETURNS TRIGGER LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+            PG,
+            create(ObjectKind::TriggerFunction, "s.sync"),
+        ),
+        (
+            "CREATE TYPE mood AS ENUM ('a')",
+            PG,
+            create(ObjectKind::Type, "mood"),
+        ),
+        (
+            "CREATE SEQUENCE s.seq",
+            PG,
+            create(ObjectKind::Sequence, "s.seq"),
+        ),
+        (
+            "CREATE DEFINER=`a`@`%` SQL SECURITY DEFINER VIEW v AS SELECT 1",
+            MY,
+            create(ObjectKind::View, "v"),
+        ),
+        (
+            "DROP FUNCTION IF EXISTS f(int, text), g() CASCADE",
+            PG,
+            Some(StatementKind::DropObject {
+                kind: ObjectKind::Function,
+                names: vec![name("f"), name("g")],
+                cascade: true,
+            }),
+        ),
+        (
+            "DROP MATERIALIZED VIEW m",
+            PG,
+            Some(StatementKind::DropObject {
+                kind: ObjectKind::MaterializedView,
+                names: vec![name("m")],
+                cascade: false,
+            }),
+        ),
+        (
+            "ALTER VIEW IF EXISTS v RENAME TO w",
+            PG,
+            Some(StatementKind::AlterObject {
+                kind: ObjectKind::View,
+                name: name("v"),
+                change: ObjectChange::RenameTo(id("w")),
+            }),
+        ),
+        (
+            "ALTER VIEW v RENAME COLUMN a TO b",
+            PG,
+            Some(StatementKind::AlterObject {
+                kind: ObjectKind::View,
+                name: name("v"),
+                change: ObjectChange::RenameColumn {
+                    from: id("a"),
+                    to: id("b"),
+                },
+            }),
+        ),
+        (
+            "ALTER FUNCTION f(int) SET SCHEMA archive",
+            PG,
+            Some(StatementKind::AlterObject {
+                kind: ObjectKind::Function,
+                name: name("f"),
+                change: ObjectChange::SetSchema(id("archive")),
+            }),
+        ),
+        (
+            "ALTER SEQUENCE s RESTART",
+            PG,
+            Some(StatementKind::AlterObject {
+                kind: ObjectKind::Sequence,
+                name: name("s"),
+                change: ObjectChange::Other,
+            }),
+        ),
+        (
+            "ALTER TYPE mood RENAME TO feeling",
+            PG,
+            Some(StatementKind::AlterObject {
+                kind: ObjectKind::Type,
+                name: name("mood"),
+                change: ObjectChange::RenameTo(id("feeling")),
+            }),
+        ),
+        (
+            "ALTER DOMAIN amount RENAME TO money",
+            PG,
+            Some(StatementKind::AlterObject {
+                kind: ObjectKind::Domain,
+                name: name("amount"),
+                change: ObjectChange::RenameTo(id("money")),
+            }),
+        ),
+        (
+            "ALTER DOMAIN amount SET NOT NULL",
+            PG,
+            Some(StatementKind::AlterDomain {
+                name: name("amount"),
+                change: DomainChange::SetNotNull,
+            }),
+        ),
+    ] {
+        assert_eq!(recognise(sql, dialect), expected, "{sql}");
+    }
 }
 
 #[test]

@@ -215,6 +215,16 @@ impl<'a> Cursor<'a> {
         found
     }
 
+    /// The next unquoted word, upper-cased, not consumed.
+    pub fn peek_keyword(&self) -> Option<String> {
+        match self.peek()? {
+            Tok::Word {
+                value, quote: None, ..
+            } => Some(value.to_uppercase()),
+            _ => None,
+        }
+    }
+
     /// The next unquoted word, upper-cased, consumed.
     pub fn keyword(&mut self) -> Option<String> {
         match self.peek()? {
@@ -361,6 +371,11 @@ impl<'a> Cursor<'a> {
     /// A position to measure text from with [`Cursor::text_since`].
     pub fn mark(&self) -> usize {
         self.pos
+    }
+
+    /// Back to a position taken with [`Cursor::mark`].
+    pub fn rewind(&mut self, mark: usize) {
+        self.pos = mark;
     }
 
     /// The source text of the tokens consumed since `mark` (comments between them included).

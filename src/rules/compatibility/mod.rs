@@ -2,13 +2,15 @@
 pub mod add_not_null_column_without_default;
 pub mod alter_enum_value;
 pub mod drop_not_null;
+pub mod drop_object;
 pub mod rename_column;
+pub mod rename_object;
 pub mod rename_schema;
 pub mod rename_table;
 pub mod set_schema;
 
 use crate::rules::{Ctx, Follows};
-use crate::statement::{Ident, ObjectName, Statement, StatementKind};
+use crate::statement::{Ident, ObjectKind, ObjectName, Statement, StatementKind};
 
 /// Whether, later in the same transaction as `statement`, a view gives the old name back:
 /// `CREATE [OR REPLACE] VIEW old AS SELECT * FROM new`. Such a view is updatable, so the
@@ -27,7 +29,10 @@ pub(crate) fn old_name_kept_by_view(
     for later in ctx.statements_after(statement) {
         match &later.kind {
             StatementKind::Commit | StatementKind::Rollback | StatementKind::Begin => return false,
-            StatementKind::Other { keyword } if keyword.starts_with("CREATE") => {
+            StatementKind::CreateObject {
+                kind: ObjectKind::View,
+                ..
+            } => {
                 let text = later.span.text(ctx.source);
                 if let Some((view, source)) = select_star_view(text) {
                     if ctx.catalog.key(&view) == old && ctx.catalog.key(&source) == new {

@@ -52,7 +52,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         StatementKind::Other { keyword } => ["CREATE", "ALTER", "DROP", "COMMENT"]
             .iter()
             .any(|word| keyword.starts_with(word)),
-        kind => kind.is_ddl(),
+        kind => kind.is_schema_change(),
     };
     if !schema_change {
         return;
