@@ -128,7 +128,9 @@ pub struct Index {
     pub table: TableKey,
     /// The table as the CREATE INDEX named it, for tables the replay never saw created.
     pub table_name: ObjectName,
-    pub columns: Vec<String>,
+    /// As the CREATE INDEX wrote them: a quoted `"UserId"` is another column than `userid`,
+    /// so lookups compare catalogue keys (`Ident::key`), never folded text.
+    pub columns: Vec<Ident>,
     pub unique: bool,
     /// `USING method` when the index was created with one.
     pub method: Option<String>,
@@ -361,7 +363,7 @@ impl Catalog {
         self.by_table
             .indexes(&key)
             .filter_map(|index| self.indexes.get(index))
-            .any(|i| i.columns.iter().any(|c| c == &col))
+            .any(|i| i.columns.iter().any(|c| c.key() == col))
     }
 
     /// Applies one statement. `change_set` is the change set of the file it belongs to.
@@ -490,7 +492,7 @@ impl Catalog {
             Index {
                 table,
                 table_name: index.table.clone(),
-                columns: index.columns.iter().map(|c| c.to_lowercase()).collect(),
+                columns: index.columns.clone(),
                 unique: index.unique,
                 method: index.method.clone(),
                 created_in: change_set,
