@@ -81,6 +81,9 @@ pub struct Table {
     pub partition_of: Option<(TableKey, bool)>,
     /// The name the table had before a rename, and the change set of the rename.
     pub renamed_from: Option<(ObjectName, ChangeSet)>,
+    /// Column renames as `(old, new, change set)`, kept even for columns the replay never
+    /// saw added: a rollback renaming `new` back to `old` undoes its own migration.
+    pub renamed_columns: Vec<(Ident, Ident, ChangeSet)>,
     /// The table an `INSERT ... SELECT` copied every row of this one into, and the change
     /// set of the copy.
     pub rows_copied_to: Option<(TableKey, ChangeSet)>,
@@ -99,6 +102,7 @@ impl Table {
             partition_of: None,
             renamed_from: None,
             rows_copied_to: None,
+            renamed_columns: Vec::new(),
         }
     }
 }
@@ -169,7 +173,8 @@ impl Catalog {
     }
 
     /// Whether `statement`, in rollback code of `change_set`, only removes what that change
-    /// set added: indexes it built, tables it created, columns it added.
+    /// set added (indexes it built, tables it created, columns it added) or renames back what
+    /// it renamed.
     pub fn undoes(&self, statement: &Statement, change_set: ChangeSet) -> bool {
         match &statement.kind {
             StatementKind::DropIndex { names, .. } => {
@@ -189,11 +194,34 @@ impl Catalog {
                         AlterAction::DropColumn { column, .. } => self
                             .column(name, column)
                             .is_some_and(|c| c.added_in == Some(change_set)),
+                        AlterAction::RenameColumn { from, to } => {
+                            self.table(name).is_some_and(|t| {
+                                t.renamed_columns.iter().any(|(old, new, set)| {
+                                    *set == change_set
+                                        && new.key() == from.key()
+                                        && old.key() == to.key()
+                                })
+                            })
+                        }
+                        AlterAction::RenameTable { to } => self.renames_back(name, to, change_set),
                         _ => false,
                     })
             }
+            StatementKind::RenameTables { pairs } => {
+                !pairs.is_empty()
+                    && pairs
+                        .iter()
+                        .all(|(from, to)| self.renames_back(from, to, change_set))
+            }
             _ => false,
         }
+    }
+
+    /// Whether renaming `from` to `to` restores the name `change_set` renamed it from.
+    fn renames_back(&self, from: &ObjectName, to: &ObjectName, change_set: ChangeSet) -> bool {
+        self.table(from)
+            .and_then(|t| t.renamed_from.as_ref())
+            .is_some_and(|(old, set)| *set == change_set && self.key(old) == self.key(to))
     }
 
     /// Whether the table (or materialized view) `name` was created in `change_set`.
@@ -399,6 +427,7 @@ impl Catalog {
                     partition_of: None,
                     renamed_from: None,
                     rows_copied_to: None,
+                    renamed_columns: Vec::new(),
                 };
                 if let Partitioning::Of { parent, default } = partitioning {
                     let parent = self.key(parent);
@@ -599,6 +628,9 @@ impl Catalog {
                 if let Some(c) = table.column_mut(from) {
                     c.name = to.clone();
                 }
+                table
+                    .renamed_columns
+                    .push((from.clone(), to.clone(), change_set));
             }
             AlterAction::AlterColumnType {
                 column, data_type, ..

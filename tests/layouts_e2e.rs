@@ -259,6 +259,59 @@ fn rollback_code_is_relaxed_by_default_and_can_be_linted_or_skipped() {
     assert_eq!(down_findings(RollbackMode::Skip), []);
 }
 
+/// `(line, rule, severity)` of the findings in the fixture's rename down file under `mode`.
+fn renames_back_findings(mode: RollbackMode) -> Vec<(usize, &'static str, Severity)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/layouts/diesel-rollback-renames-back/migrations");
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.paths = vec![root];
+    settings.rollbacks = mode;
+    let report = check(&settings);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    let down = Path::new("2024-03-02-100000_rename_mail_and_ledger").join("down.sql");
+    report
+        .files
+        .iter()
+        .filter(|file| file.path.ends_with(&down))
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(&file.path).unwrap();
+            file.findings
+                .iter()
+                .map(|f| {
+                    let line = text[..f.span.start as usize].matches('\n').count() + 1;
+                    (line, f.rule.id, f.severity)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[test]
+fn a_rollback_renaming_back_what_its_migration_renamed_is_relaxed() {
+    let linted = renames_back_findings(RollbackMode::Lint);
+    // (The table rename back is quiet in either mode: rename-table already knows `journal`
+    // got its name in this change set.)
+    for expected in [(2, "rename-column"), (5, "rename-column")] {
+        assert!(
+            linted
+                .iter()
+                .any(|(line, rule, _)| (*line, *rule) == expected),
+            "{linted:?}"
+        );
+    }
+    // Line 2 restores the name the release rolled back to uses.
+    let relaxed = renames_back_findings(RollbackMode::Relaxed);
+    let renames: Vec<_> = relaxed
+        .iter()
+        .filter(|(_, rule, _)| rule.starts_with("rename-"))
+        .collect();
+    assert_eq!(
+        renames,
+        [&(5, "rename-column", Severity::Error)],
+        "{relaxed:?}"
+    );
+}
+
 /// pop/fizz keep one migration's files for every database side by side:
 /// `NAME.postgres.up.sql`, `NAME.mysql.up.sql`, `NAME.cockroach.up.sql`, `NAME.sqlite3.up.sql`.
 fn pop_folder() -> tempfile::TempDir {
