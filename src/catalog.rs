@@ -195,13 +195,10 @@ impl Catalog {
                             .column(name, column)
                             .is_some_and(|c| c.added_in == Some(change_set)),
                         AlterAction::RenameColumn { from, to } => {
-                            self.table(name).is_some_and(|t| {
-                                t.renamed_columns.iter().any(|(old, new, set)| {
-                                    *set == change_set
-                                        && new.key() == from.key()
-                                        && old.key() == to.key()
-                                })
-                            })
+                            self.renames_column_back(name, from, to, change_set)
+                        }
+                        AlterAction::RedefineColumn { old, column, .. } => {
+                            self.renames_column_back(name, old, &column.name, change_set)
                         }
                         AlterAction::RenameTable { to } => self.renames_back(name, to, change_set),
                         _ => false,
@@ -215,6 +212,22 @@ impl Catalog {
             }
             _ => false,
         }
+    }
+
+    /// Whether renaming column `from` of `table` to `to` restores the name `change_set`
+    /// renamed it from.
+    fn renames_column_back(
+        &self,
+        table: &ObjectName,
+        from: &Ident,
+        to: &Ident,
+        change_set: ChangeSet,
+    ) -> bool {
+        self.table(table).is_some_and(|t| {
+            t.renamed_columns.iter().any(|(old, new, set)| {
+                *set == change_set && new.key() == from.key() && old.key() == to.key()
+            })
+        })
     }
 
     /// Whether renaming `from` to `to` restores the name `change_set` renamed it from.
@@ -648,6 +661,12 @@ impl Catalog {
                         added_in,
                         ..column(def, change_set)
                     };
+                }
+                // MySQL `CHANGE old new ...` renames as it redefines.
+                if old.key() != def.name.key() {
+                    table
+                        .renamed_columns
+                        .push((old.clone(), def.name.clone(), change_set));
                 }
             }
             AlterAction::SetNotNull { column } => {

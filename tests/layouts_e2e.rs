@@ -259,20 +259,26 @@ fn rollback_code_is_relaxed_by_default_and_can_be_linted_or_skipped() {
     assert_eq!(down_findings(RollbackMode::Skip), []);
 }
 
-/// `(line, rule, severity)` of the findings in the fixture's rename down file under `mode`.
-fn renames_back_findings(mode: RollbackMode) -> Vec<(usize, &'static str, Severity)> {
+/// `(line, rule, severity)` of the findings in file `down` of the layout fixture `fixture`
+/// under `mode`.
+fn down_file_findings(
+    fixture: &str,
+    dialect: Dialect,
+    down: &Path,
+    mode: RollbackMode,
+) -> Vec<(usize, &'static str, Severity)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/layouts/diesel-rollback-renames-back/migrations");
-    let mut settings = Settings::new(Dialect::Postgres);
+        .join("fixtures/layouts")
+        .join(fixture);
+    let mut settings = Settings::new(dialect);
     settings.paths = vec![root];
     settings.rollbacks = mode;
     let report = check(&settings);
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    let down = Path::new("2024-03-02-100000_rename_mail_and_ledger").join("down.sql");
     report
         .files
         .iter()
-        .filter(|file| file.path.ends_with(&down))
+        .filter(|file| file.path.ends_with(down))
         .flat_map(|file| {
             let text = std::fs::read_to_string(&file.path).unwrap();
             file.findings
@@ -284,6 +290,15 @@ fn renames_back_findings(mode: RollbackMode) -> Vec<(usize, &'static str, Severi
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+fn renames_back_findings(mode: RollbackMode) -> Vec<(usize, &'static str, Severity)> {
+    down_file_findings(
+        "diesel-rollback-renames-back",
+        Dialect::Postgres,
+        &Path::new("2024-03-02-100000_rename_mail_and_ledger").join("down.sql"),
+        mode,
+    )
 }
 
 #[test]
@@ -310,6 +325,27 @@ fn a_rollback_renaming_back_what_its_migration_renamed_is_relaxed() {
         [&(5, "rename-column", Severity::Error)],
         "{relaxed:?}"
     );
+}
+
+#[test]
+fn a_mysql_rollback_changing_a_column_back_to_its_old_name_is_relaxed() {
+    let findings = |mode| {
+        down_file_findings(
+            "golang-migrate-mysql-rollback-changes-back",
+            Dialect::Mysql,
+            Path::new("000002_rename_handle.down.sql"),
+            mode,
+        )
+        .into_iter()
+        .filter(|(_, rule, _)| *rule == "rename-column")
+        .map(|(line, _, severity)| (line, severity))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        findings(RollbackMode::Lint),
+        [(2, Severity::Error), (4, Severity::Error)]
+    );
+    assert_eq!(findings(RollbackMode::Relaxed), [(4, Severity::Error)]);
 }
 
 /// pop/fizz keep one migration's files for every database side by side:
