@@ -81,6 +81,9 @@ pub struct Table {
     pub partition_of: Option<(TableKey, bool)>,
     /// The name the table had before a rename, and the change set of the rename.
     pub renamed_from: Option<(ObjectName, ChangeSet)>,
+    /// Column renames as `(old, new, change set)`, kept even for columns the replay never
+    /// saw added: a rollback renaming `new` back to `old` undoes its own migration.
+    pub renamed_columns: Vec<(Ident, Ident, ChangeSet)>,
     /// The table an `INSERT ... SELECT` copied every row of this one into, and the change
     /// set of the copy.
     pub rows_copied_to: Option<(TableKey, ChangeSet)>,
@@ -99,6 +102,7 @@ impl Table {
             partition_of: None,
             renamed_from: None,
             rows_copied_to: None,
+            renamed_columns: Vec::new(),
         }
     }
 }
@@ -128,7 +132,9 @@ pub struct Index {
     pub table: TableKey,
     /// The table as the CREATE INDEX named it, for tables the replay never saw created.
     pub table_name: ObjectName,
-    pub columns: Vec<String>,
+    /// As the CREATE INDEX wrote them: a quoted `"UserId"` is another column than `userid`,
+    /// so lookups compare catalogue keys (`Ident::key`), never folded text.
+    pub columns: Vec<Ident>,
     pub unique: bool,
     /// `USING method` when the index was created with one.
     pub method: Option<String>,
@@ -234,7 +240,8 @@ impl Catalog {
     }
 
     /// Whether `statement`, in rollback code of `change_set`, only removes what that change
-    /// set added: indexes it built, tables it created, columns it added.
+    /// set added (indexes it built, tables it created, columns it added) or renames back what
+    /// it renamed.
     pub fn undoes(&self, statement: &Statement, change_set: ChangeSet) -> bool {
         match &statement.kind {
             StatementKind::DropIndex { names, .. } => {
@@ -260,11 +267,47 @@ impl Catalog {
                         AlterAction::DropColumn { column, .. } => self
                             .column(name, column)
                             .is_some_and(|c| c.added_in == Some(change_set)),
+                        AlterAction::RenameColumn { from, to } => {
+                            self.renames_column_back(name, from, to, change_set)
+                        }
+                        AlterAction::RedefineColumn { old, column, .. } => {
+                            self.renames_column_back(name, old, &column.name, change_set)
+                        }
+                        AlterAction::RenameTable { to } => self.renames_back(name, to, change_set),
                         _ => false,
                     })
             }
+            StatementKind::RenameTables { pairs } => {
+                !pairs.is_empty()
+                    && pairs
+                        .iter()
+                        .all(|(from, to)| self.renames_back(from, to, change_set))
+            }
             _ => false,
         }
+    }
+
+    /// Whether renaming column `from` of `table` to `to` restores the name `change_set`
+    /// renamed it from.
+    fn renames_column_back(
+        &self,
+        table: &ObjectName,
+        from: &Ident,
+        to: &Ident,
+        change_set: ChangeSet,
+    ) -> bool {
+        self.table(table).is_some_and(|t| {
+            t.renamed_columns.iter().any(|(old, new, set)| {
+                *set == change_set && new.key() == from.key() && old.key() == to.key()
+            })
+        })
+    }
+
+    /// Whether renaming `from` to `to` restores the name `change_set` renamed it from.
+    fn renames_back(&self, from: &ObjectName, to: &ObjectName, change_set: ChangeSet) -> bool {
+        self.table(from)
+            .and_then(|t| t.renamed_from.as_ref())
+            .is_some_and(|(old, set)| *set == change_set && self.key(old) == self.key(to))
     }
 
     /// Whether the table (or materialized view) `name` was created in `change_set`.
@@ -434,7 +477,7 @@ impl Catalog {
         self.by_table
             .indexes(&key)
             .filter_map(|index| self.indexes.get(index))
-            .any(|i| i.columns.iter().any(|c| c == &col))
+            .any(|i| i.columns.iter().any(|c| c.key() == col))
     }
 
     /// Applies one statement. `change_set` is the change set of the file it belongs to.
@@ -474,6 +517,7 @@ impl Catalog {
                     partition_of: None,
                     renamed_from: None,
                     rows_copied_to: None,
+                    renamed_columns: Vec::new(),
                 };
                 if let Partitioning::Of { parent, default } = partitioning {
                     let parent = self.key(parent);
@@ -649,7 +693,7 @@ impl Catalog {
             Index {
                 table,
                 table_name: index.table.clone(),
-                columns: index.columns.iter().map(|c| c.to_lowercase()).collect(),
+                columns: index.columns.clone(),
                 unique: index.unique,
                 method: index.method.clone(),
                 created_in: change_set,
@@ -809,6 +853,9 @@ impl Catalog {
                 if let Some(c) = table.column_mut(from) {
                     c.name = to.clone();
                 }
+                table
+                    .renamed_columns
+                    .push((from.clone(), to.clone(), change_set));
             }
             AlterAction::AlterColumnType {
                 column, data_type, ..
@@ -826,6 +873,12 @@ impl Catalog {
                         added_in,
                         ..column(def, change_set)
                     };
+                }
+                // MySQL `CHANGE old new ...` renames as it redefines.
+                if old.key() != def.name.key() {
+                    table
+                        .renamed_columns
+                        .push((old.clone(), def.name.clone(), change_set));
                 }
             }
             AlterAction::SetNotNull { column } => {

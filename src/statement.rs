@@ -440,7 +440,9 @@ impl AlterAction {
 pub struct IndexDef {
     pub name: Option<Ident>,
     pub table: ObjectName,
-    pub columns: Vec<String>,
+    /// A plain column as written (its quotes decide its catalogue key); an expression as
+    /// an unquoted `Ident` holding its text.
+    pub columns: Vec<Ident>,
     pub unique: bool,
     pub concurrently: bool,
     pub if_not_exists: bool,

@@ -259,6 +259,95 @@ fn rollback_code_is_relaxed_by_default_and_can_be_linted_or_skipped() {
     assert_eq!(down_findings(RollbackMode::Skip), []);
 }
 
+/// `(line, rule, severity)` of the findings in file `down` of the layout fixture `fixture`
+/// under `mode`.
+fn down_file_findings(
+    fixture: &str,
+    dialect: Dialect,
+    down: &Path,
+    mode: RollbackMode,
+) -> Vec<(usize, &'static str, Severity)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/layouts")
+        .join(fixture);
+    let mut settings = Settings::new(dialect);
+    settings.paths = vec![root];
+    settings.rollbacks = mode;
+    let report = check(&settings);
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    report
+        .files
+        .iter()
+        .filter(|file| file.path.ends_with(down))
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(&file.path).unwrap();
+            file.findings
+                .iter()
+                .map(|f| {
+                    let line = text[..f.span.start as usize].matches('\n').count() + 1;
+                    (line, f.rule.id, f.severity)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn renames_back_findings(mode: RollbackMode) -> Vec<(usize, &'static str, Severity)> {
+    down_file_findings(
+        "diesel-rollback-renames-back",
+        Dialect::Postgres,
+        &Path::new("2024-03-02-100000_rename_mail_and_ledger").join("down.sql"),
+        mode,
+    )
+}
+
+#[test]
+fn a_rollback_renaming_back_what_its_migration_renamed_is_relaxed() {
+    let linted = renames_back_findings(RollbackMode::Lint);
+    // (The table rename back is quiet in either mode: rename-table already knows `journal`
+    // got its name in this change set.)
+    for expected in [(2, "rename-column"), (5, "rename-column")] {
+        assert!(
+            linted
+                .iter()
+                .any(|(line, rule, _)| (*line, *rule) == expected),
+            "{linted:?}"
+        );
+    }
+    // Line 2 restores the name the release rolled back to uses.
+    let relaxed = renames_back_findings(RollbackMode::Relaxed);
+    let renames: Vec<_> = relaxed
+        .iter()
+        .filter(|(_, rule, _)| rule.starts_with("rename-"))
+        .collect();
+    assert_eq!(
+        renames,
+        [&(5, "rename-column", Severity::Error)],
+        "{relaxed:?}"
+    );
+}
+
+#[test]
+fn a_mysql_rollback_changing_a_column_back_to_its_old_name_is_relaxed() {
+    let findings = |mode| {
+        down_file_findings(
+            "golang-migrate-mysql-rollback-changes-back",
+            Dialect::Mysql,
+            Path::new("000002_rename_handle.down.sql"),
+            mode,
+        )
+        .into_iter()
+        .filter(|(_, rule, _)| *rule == "rename-column")
+        .map(|(line, _, severity)| (line, severity))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        findings(RollbackMode::Lint),
+        [(2, Severity::Error), (4, Severity::Error)]
+    );
+    assert_eq!(findings(RollbackMode::Relaxed), [(4, Severity::Error)]);
+}
+
 /// pop/fizz keep one migration's files for every database side by side:
 /// `NAME.postgres.up.sql`, `NAME.mysql.up.sql`, `NAME.cockroach.up.sql`, `NAME.sqlite3.up.sql`.
 fn pop_folder() -> tempfile::TempDir {

@@ -422,8 +422,18 @@ fn every_fixture_layout_is_recognised_in_one_walk() {
         found,
         vec![
             (fixture("dbmate/db/migrations"), Layout::Dbmate, 3),
+            (
+                fixture("diesel-rollback-renames-back/migrations"),
+                Layout::Diesel,
+                4
+            ),
             (fixture("diesel/migrations"), Layout::Diesel, 6),
             (fixture("flyway/db/migration"), Layout::Flyway, 8),
+            (
+                fixture("golang-migrate-mysql-rollback-changes-back/migrations"),
+                Layout::GolangMigrate,
+                4
+            ),
             (
                 fixture("golang-migrate/migrations"),
                 Layout::GolangMigrate,

@@ -570,7 +570,7 @@ fn mysql_index(
     AlterAction::AddIndex(IndexDef {
         name: name.map(ident),
         table: object_name(table).unwrap_or_else(|| ObjectName::bare("")),
-        columns: columns(cols).into_iter().map(|c| c.value).collect(),
+        columns: columns(cols),
         unique: false,
         concurrently: false,
         if_not_exists: false,
@@ -605,14 +605,7 @@ fn index_def(i: &ast::CreateIndex) -> Option<IndexDef> {
     Some(IndexDef {
         name: i.name.as_ref().and_then(object_name).map(|n| n.name),
         table: object_name(&i.table_name)?,
-        columns: i
-            .columns
-            .iter()
-            .map(|c| match &c.column.expr {
-                ast::Expr::Identifier(id) => id.value.clone(),
-                other => other.to_string(),
-            })
-            .collect(),
+        columns: columns(&i.columns),
         unique: i.unique,
         concurrently: i.concurrently,
         if_not_exists: i.if_not_exists,

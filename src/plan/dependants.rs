@@ -10,7 +10,7 @@
 //! functions and grants created outside the migrations are invisible to the replay; the
 //! contract checklist asks for them.
 
-use super::index::build_phase;
+use super::index::{build_phase, index_item};
 use super::sql;
 use super::{Phase, PlanError, Step};
 use crate::catalog::{Catalog, Table};
@@ -97,23 +97,22 @@ pub fn carried_indexes(
         if known.partitioned {
             // Built partition by partition: a plan of its own (`lockstep plan` on a
             // CREATE INDEX of the new column).
-            if index.columns.iter().any(|c| *c == key.to_lowercase()) {
+            if index.columns.iter().any(|c| c.key() == key) {
                 blockers.push(format!("the index {} of the partitioned table", name.name));
             }
             continue;
         }
-        // The replay keeps index columns folded to lower case, expressions as written.
-        let folded = key.to_lowercase();
-        let mentions = |item: &String| {
-            *item == folded
-                || sql::identifiers(item)
-                    .iter()
-                    .any(|i| i.key().to_lowercase() == folded)
+        // An index item is the column itself (same catalogue key), or an expression whose
+        // text names it; a quoted item is a name, never an expression to search.
+        let mentions = |item: &Ident| {
+            item.key() == key
+                || (!item.is_quoted()
+                    && sql::identifiers(&item.value).iter().any(|i| i.key() == key))
         };
         if !index.columns.iter().any(mentions) {
             continue;
         }
-        if index.columns.iter().any(|c| *c != folded && mentions(c)) {
+        if index.columns.iter().any(|c| c.key() != key && mentions(c)) {
             blockers.push(format!("the expression index {}", name.name));
             continue;
         }
@@ -121,14 +120,10 @@ pub fn carried_indexes(
             .columns
             .iter()
             .map(|c| {
-                if c == &folded {
+                if c.key() == key {
                     sql::ident(replacement)
                 } else {
-                    known
-                        .columns
-                        .iter()
-                        .find(|k| k.name.key().to_lowercase() == *c)
-                        .map_or_else(|| c.clone(), |k| sql::ident(&k.name))
+                    index_item(c, Some(known))
                 }
             })
             .collect();

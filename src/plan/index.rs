@@ -10,9 +10,9 @@
 
 use super::sql;
 use super::{Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
-use crate::catalog::{Catalog, Column, Table};
+use crate::catalog::{Catalog, Table};
 use crate::diagnostic::LockMode;
-use crate::statement::{IndexDef, ObjectName};
+use crate::statement::{Ident, IndexDef, ObjectName};
 
 /// `CREATE INDEX` without `CONCURRENTLY`.
 pub fn build(index: &IndexDef, text: &str, catalog: &Catalog) -> Result<Plan, PlanError> {
@@ -179,26 +179,21 @@ pub fn drop(names: &[ObjectName], if_exists: bool, catalog: &Catalog) -> Result<
     })
 }
 
-/// An index's columns as SQL: the replay keeps them folded to lower case, so a column of
-/// the table spelled that way is written as the table spells it (`"Status"` stays quoted);
-/// an expression is written as the replay kept it.
-fn index_columns(columns: &[String], table: Option<&Table>) -> String {
+/// An index's columns as SQL, each as [`index_item`] writes it.
+fn index_columns(columns: &[Ident], table: Option<&Table>) -> String {
     columns
         .iter()
-        .map(|column| {
-            let spelled: Vec<&Column> = table
-                .map(|t| {
-                    t.columns
-                        .iter()
-                        .filter(|c| c.name.key().to_lowercase() == *column)
-                        .collect()
-                })
-                .unwrap_or_default();
-            match spelled.as_slice() {
-                [known] => sql::ident(&known.name),
-                _ => column.clone(),
-            }
-        })
+        .map(|column| index_item(column, table))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// One item of an index as SQL: a column of the table as the table spells it (`"Status"`
+/// stays quoted), any other quoted name quoted, an expression as the CREATE INDEX wrote it.
+pub(super) fn index_item(item: &Ident, table: Option<&Table>) -> String {
+    match table.and_then(|t| t.column(item)) {
+        Some(known) => sql::ident(&known.name),
+        None if item.is_quoted() => sql::ident(item),
+        None => item.value.clone(),
+    }
 }

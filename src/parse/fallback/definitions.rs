@@ -355,16 +355,18 @@ pub(super) fn mysql_index(c: &mut Cursor<'_>, table: &ObjectName) -> Option<Inde
 
 /// The items of an index's column list: a plain column's name (without `ASC`, operator class,
 /// MySQL prefix length, ...), otherwise the expression as written.
-pub(super) fn index_columns(group: Cursor<'_>, dialect: Dialect) -> Vec<String> {
+pub(super) fn index_columns(group: Cursor<'_>, dialect: Dialect) -> Vec<Ident> {
     group
         .split_commas()
         .into_iter()
         .filter(|item| !item.at_end())
-        .map(|item| plain_column(item, dialect).unwrap_or_else(|| collapse(item.full_text())))
+        .map(|item| {
+            plain_column(item, dialect).unwrap_or_else(|| Ident::new(collapse(item.full_text())))
+        })
         .collect()
 }
 
-fn plain_column(mut item: Cursor<'_>, dialect: Dialect) -> Option<String> {
+fn plain_column(mut item: Cursor<'_>, dialect: Dialect) -> Option<Ident> {
     let name = item.ident()?;
     let is_plain = match item.peek() {
         None | Some(Tok::Word { .. }) => true,
@@ -378,7 +380,7 @@ fn plain_column(mut item: Cursor<'_>, dialect: Dialect) -> Option<String> {
         }
         _ => false,
     };
-    is_plain.then_some(name.value)
+    is_plain.then_some(name)
 }
 
 fn collapse(text: &str) -> String {

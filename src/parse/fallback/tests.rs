@@ -572,7 +572,7 @@ fn mysql_indexes_and_keys() {
         AlterAction::AddIndex(IndexDef {
             name: Some(id("uk_email")),
             table: name("t"),
-            columns: vec!["email".into(), "tenant_id".into()],
+            columns: vec![Ident::new("email"), Ident::new("tenant_id")],
             unique: true,
             concurrently: false,
             if_not_exists: false,
@@ -585,7 +585,7 @@ fn mysql_indexes_and_keys() {
         AlterAction::AddIndex(IndexDef {
             name: Some(id("ft")),
             table: name("t"),
-            columns: vec!["body".into()],
+            columns: vec![Ident::new("body")],
             unique: false,
             concurrently: false,
             if_not_exists: false,
@@ -598,7 +598,7 @@ fn mysql_indexes_and_keys() {
         AlterAction::AddIndex(IndexDef {
             name: None,
             table: name("t"),
-            columns: vec!["a".into()],
+            columns: vec![Ident::new("a")],
             unique: false,
             concurrently: false,
             if_not_exists: false,
@@ -678,7 +678,7 @@ fn create_index_postgres() {
         Some(StatementKind::CreateIndex(IndexDef {
             name: Some(id("idx")),
             table: name("s.t"),
-            columns: vec!["lower(email)".into(), "tags".into()],
+            columns: vec![Ident::new("lower(email)"), Ident::new("tags")],
             unique: true,
             concurrently: true,
             if_not_exists: true,
@@ -691,7 +691,7 @@ fn create_index_postgres() {
         Some(StatementKind::CreateIndex(IndexDef {
             name: None,
             table: name("t"),
-            columns: vec!["a".into()],
+            columns: vec![Ident::new("a")],
             unique: false,
             concurrently: false,
             if_not_exists: false,
@@ -711,7 +711,7 @@ fn create_index_mysql() {
         Some(StatementKind::CreateIndex(IndexDef {
             name: Some(id("ft")),
             table: name("posts"),
-            columns: vec!["title".into(), "body".into()],
+            columns: vec![Ident::new("title"), Ident::new("body")],
             unique: false,
             concurrently: false,
             if_not_exists: false,
@@ -1449,7 +1449,7 @@ fn sqlparser_gap_examples() {
         Some(StatementKind::CreateIndex(IndexDef {
             name: Some(id("idx")),
             table: name("x__index__Options__Namespace____.users"),
-            columns: vec!["email".into()],
+            columns: vec![Ident::new("email")],
             unique: false,
             concurrently: false,
             if_not_exists: true,
@@ -1567,7 +1567,7 @@ fn quoted_names_collations_and_positions() {
                 schema: Some(Ident::quoted("public")),
                 name: Ident::quoted("T")
             },
-            columns: vec!["A".into()],
+            columns: vec![Ident::quoted("A")],
             unique: true,
             concurrently: true,
             if_not_exists: false,

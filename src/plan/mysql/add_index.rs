@@ -16,7 +16,7 @@ pub fn plan(index: &IndexDef, catalog: &Catalog, options: &PlanOptions) -> Resul
     let name = match &index.name {
         Some(name) => name.value.clone(),
         None => {
-            let columns: Vec<&str> = index.columns.iter().map(String::as_str).collect();
+            let columns: Vec<&str> = index.columns.iter().map(|c| c.value.as_str()).collect();
             sql::derived(&[&table.name.value, &columns.join("_"), "idx"])
         }
     };
@@ -31,7 +31,12 @@ pub fn plan(index: &IndexDef, catalog: &Catalog, options: &PlanOptions) -> Resul
         Some("spatial") => Operation::AddSpatialIndex,
         _ => Operation::AddIndex,
     };
-    let columns = index.columns.join(", ");
+    let columns = index
+        .columns
+        .iter()
+        .map(|c| c.value.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
     let change = format!("ADD {kind}INDEX {name} ({columns})");
     let add = pin(operation, &options.target).map_err(|e| {
         PlanError(format!(

@@ -157,7 +157,8 @@ fn time_zone_note(old: &DataType, new: &DataType, using: bool) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_err_at, lint_ok, lint_ok_at};
+    use crate::dialect::Dialect;
+    use crate::rules::testing::{lint_err, lint_err_after, lint_err_at, lint_ok, lint_ok_at};
 
     const USERS: &str = "CREATE TABLE users (id bigint, score int, name varchar(100), email text, \
         amount numeric(10,2), net cidr, created_at timestamp, seen timestamptz(3), status text CHECK (status <> ''));\n";
@@ -194,6 +195,30 @@ mod tests {
             "BEGIN;\nCREATE TABLE app.\"Users\" (id int);\nALTER TABLE app.\"Users\" ALTER COLUMN id TYPE bigint;\nCOMMIT;",
             &RULE,
         );
+    }
+
+    #[test]
+    fn a_quoted_mixed_case_index_column_counts_as_indexed() {
+        // The index keeps `"UserId"` as written; folding it to `userid` made the column
+        // look unindexed, and a plain `userid` beside it must not count for it.
+        let history = "CREATE TABLE \"Orders\" (\"Id\" bigint PRIMARY KEY, \"UserId\" integer NOT NULL, userid integer);\n\
+                       CREATE INDEX \"Orders_UserId_idx\" ON \"Orders\" (\"UserId\");\n\
+                       CREATE TABLE \"Carts\" (\"UserId\" integer, userid integer);\n\
+                       CREATE INDEX carts_userid_idx ON \"Carts\" (userid);";
+        let indexed = lint_err_after(
+            Dialect::Postgres,
+            history,
+            "ALTER TABLE \"Orders\" ALTER COLUMN \"UserId\" TYPE bigint;",
+            &RULE,
+        );
+        assert!(indexed.contains("rebuilds its indexes"), "{indexed}");
+        let other = lint_err_after(
+            Dialect::Postgres,
+            history,
+            "ALTER TABLE \"Carts\" ALTER COLUMN \"UserId\" TYPE bigint;",
+            &RULE,
+        );
+        assert!(!other.contains("rebuilds its indexes"), "{other}");
     }
 
     /// A file whose first part replays `USERS` as if an earlier release had created it.
