@@ -148,13 +148,7 @@ fn known_keys(catalog: &Catalog, table: &ObjectName) -> Option<Vec<Vec<String>>>
             .indexes_on(table)
             .into_iter()
             .filter(|(_, index)| index.unique)
-            .map(|(_, index)| {
-                index
-                    .columns
-                    .iter()
-                    .map(|c| c.trim_matches(|q| q == '`' || q == '"').to_lowercase())
-                    .collect()
-            }),
+            .map(|(_, index)| index.columns.iter().map(column_key).collect()),
     );
     Some(keys)
 }

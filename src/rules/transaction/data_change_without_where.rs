@@ -6,7 +6,8 @@ use crate::statement::{Statement, StatementKind};
 declare_rule! {
     /// ## What it does
     /// Flags `UPDATE` and `DELETE` without a `WHERE` clause on a table that existed before
-    /// this change set.
+    /// this change set and, as a note, an `INSERT ... SELECT` that copies every row of such
+    /// a table in one statement.
     ///
     /// ## Why is this bad?
     /// The statement scans the whole table and changes every row in one transaction. Each
@@ -15,7 +16,9 @@ declare_rule! {
     /// writers of the table continue), but a large table keeps the transaction open for
     /// minutes, holds
     /// back vacuum and writes a burst of WAL that replicas must replay. A `DELETE` without
-    /// `WHERE` also loses every row. This holds on every PostgreSQL version.
+    /// `WHERE` also loses every row. A whole-table `INSERT ... SELECT` locks no row the
+    /// application writes, but it is the same long transaction and the same burst of WAL.
+    /// This holds on every PostgreSQL version.
     ///
     /// ## Example
     /// ```sql
@@ -43,6 +46,27 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
+    if let StatementKind::Insert {
+        table: into,
+        from: Some(from),
+    } = &statement.kind
+    {
+        if !ctx.holds_no_rows(from) {
+            ctx.report(
+                Finding::new(
+                    &RULE,
+                    statement.span,
+                    format!("INSERT ... SELECT copies every row of `{from}` into `{into}` in one transaction: on a large table it runs long, holds back vacuum and sends its WAL to replicas at once"),
+                )
+                .severity(Severity::Note)
+                .lock(from, LockMode::AccessShare, TableEffect::Scan)
+                .help(format!(
+                    "copy in batches by key range, each committed on its own: `INSERT INTO {into} SELECT ... FROM {from} WHERE id BETWEEN <from> AND <to>`"
+                )),
+            );
+        }
+        return;
+    }
     let (verb, table) = match &statement.kind {
         StatementKind::Update {
             table,
@@ -94,6 +118,22 @@ mod tests {
         lint_ok("DELETE FROM users WHERE status = 'gone';", &RULE);
         lint_ok(
             "CREATE TABLE staging (id bigint, done boolean);\nUPDATE staging SET done = true;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn notes_a_whole_table_copy_of_an_existing_table() {
+        insta::assert_snapshot!(lint_err(
+            "CREATE TABLE users_archive (LIKE users);\nINSERT INTO users_archive SELECT * FROM users;",
+            &RULE
+        ));
+        lint_ok(
+            "INSERT INTO users_archive SELECT * FROM users WHERE id < 1000;",
+            &RULE,
+        );
+        lint_ok(
+            "CREATE TABLE staging (id bigint);\nINSERT INTO archive SELECT * FROM staging;",
             &RULE,
         );
     }
