@@ -915,7 +915,7 @@ impl Catalog {
                 table.constraints.push(CatalogConstraint {
                     name: constraint.name.as_ref().map(Ident::key),
                     kind: constraint.kind.clone(),
-                    validated: !constraint.not_valid,
+                    validated: constraint.checks_existing_rows(),
                 });
             }
             AlterAction::ValidateConstraint { name } => {

@@ -270,10 +270,10 @@ fn alter_action_locks(
             locks.add(table, AccessExclusive, effect);
         }
         AlterAction::AddConstraint(constraint) => {
-            let effect = if constraint.not_valid {
-                TableEffect::None
-            } else {
+            let effect = if constraint.checks_existing_rows() {
                 TableEffect::Scan
+            } else {
+                TableEffect::None
             };
             match &constraint.kind {
                 // Validation joins the two tables, reading the referenced one as well.

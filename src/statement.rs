@@ -284,6 +284,16 @@ pub struct Constraint {
     pub name: Option<Ident>,
     pub kind: ConstraintKind,
     pub not_valid: bool,
+    /// PostgreSQL 18 (CHECK, FOREIGN KEY) and MySQL (CHECK) `NOT ENFORCED`: recorded, never
+    /// checked, until `ALTER CONSTRAINT ... ENFORCED`.
+    pub not_enforced: bool,
+}
+
+impl Constraint {
+    /// Whether adding the constraint reads the rows already in the table.
+    pub fn checks_existing_rows(&self) -> bool {
+        !self.not_valid && !self.not_enforced
+    }
 }
 
 /// Where MySQL places a column (`FIRST` / `AFTER col`).

@@ -446,3 +446,62 @@ fn views_and_sequences_lock_what_the_model_says() {
         }
     }
 }
+
+/// PostgreSQL 18's `NOT ENFORCED` CHECK and FOREIGN KEY read no row (older majors refuse
+/// the syntax): the model claims no scan and the constraint rules stay quiet, while the
+/// enforced forms still scan and are flagged.
+#[test]
+fn a_not_enforced_constraint_reads_nothing_from_18() {
+    let setup = "CREATE TABLE parents (id bigint PRIMARY KEY);\n\
+                 INSERT INTO parents SELECT g FROM generate_series(1, 1000) g;\n\
+                 CREATE TABLE items (id bigint PRIMARY KEY, amount int, parent_id bigint);\n\
+                 INSERT INTO items SELECT g, g, g FROM generate_series(1, 1000) g;\n";
+    let cases = [
+        (
+            "ALTER TABLE items ADD CONSTRAINT items_amount_positive CHECK (amount > 0) NOT ENFORCED",
+            "add-check-without-not-valid",
+        ),
+        (
+            "ALTER TABLE items ADD CONSTRAINT items_parent_fk FOREIGN KEY (parent_id) REFERENCES parents (id) NOT ENFORCED",
+            "add-foreign-key-without-not-valid",
+        ),
+    ];
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        let mut settings = Settings::new(Dialect::Postgres);
+        settings.target.version = major.to_string().parse().expect("a version");
+        for (sql, rule) in cases {
+            let measured = server.fresh_db().measure(setup, sql);
+            if major < 18 {
+                assert!(
+                    measured.is_err(),
+                    "{major} refuses NOT ENFORCED: {measured:?}"
+                );
+                continue;
+            }
+            let measured = measured.unwrap_or_else(|err| panic!("{major}: {sql}: {err}"));
+            assert!(
+                !measured.scanned("items") && !measured.scanned("parents"),
+                "{major}: {sql}: {measured:?}"
+            );
+            assert_eq!(
+                modelled_locks(&format!("{setup}\n{sql};"), major),
+                measured.locks,
+                "PostgreSQL {major}: {sql}"
+            );
+            let quiet = support::findings_after(setup, &format!("{sql};"), rule, settings.clone());
+            assert!(quiet.is_empty(), "{major}: {rule} on {sql}");
+            let enforced = sql.replace(" NOT ENFORCED", "");
+            let flagged =
+                support::findings_after(setup, &format!("{enforced};"), rule, settings.clone());
+            assert!(!flagged.is_empty(), "{major}: {rule} on {enforced}");
+            let scanned = server
+                .fresh_db()
+                .measure(setup, &enforced)
+                .unwrap_or_else(|err| panic!("{major}: {enforced}: {err}"));
+            assert!(scanned.scanned("items"), "{major}: {enforced}: {scanned:?}");
+        }
+    }
+}

@@ -384,10 +384,19 @@ fn constraint(c: &ast::TableConstraint) -> Option<Constraint> {
         T::Exclude(_) => (None, ConstraintKind::Exclude),
         T::Index(_) | T::FulltextOrSpatial(_) => return None,
     };
+    let not_enforced = match c {
+        T::Check(ch) => ch.enforced == Some(false),
+        T::ForeignKey(f) => f
+            .characteristics
+            .as_ref()
+            .is_some_and(|traits| traits.enforced == Some(false)),
+        _ => false,
+    };
     Some(Constraint {
         name: name.map(ident),
         kind,
         not_valid: false,
+        not_enforced,
     })
 }
 

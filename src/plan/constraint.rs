@@ -86,7 +86,7 @@ pub fn add_validated(
     text: &str,
     catalog: &Catalog,
 ) -> Option<Result<Plan, PlanError>> {
-    if constraint.not_valid {
+    if !constraint.checks_existing_rows() {
         return None;
     }
     let (keyword, references) = match &constraint.kind {

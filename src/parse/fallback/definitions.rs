@@ -278,12 +278,14 @@ pub(super) fn table_constraint(c: &mut Cursor<'_>) -> Option<Constraint> {
     } else {
         return None;
     };
-    let not_valid = has_not_valid(c);
+    let not_valid = has_trailing(c, &["NOT", "VALID"]);
+    let not_enforced = has_trailing(c, &["NOT", "ENFORCED"]);
     c.skip_until(|_| false);
     Some(Constraint {
         name,
         kind,
         not_valid,
+        not_enforced,
     })
 }
 
@@ -299,10 +301,11 @@ fn key_columns(c: &mut Cursor<'_>) -> (Vec<Ident>, Option<Ident>) {
     (c.ident_list().unwrap_or_default(), None)
 }
 
-fn has_not_valid(c: &Cursor<'_>) -> bool {
+/// Whether `words` follow at the top level of the rest (`NOT VALID`, `NOT ENFORCED`).
+fn has_trailing(c: &Cursor<'_>, words: &[&str]) -> bool {
     let mut probe = *c;
     while !probe.at_end() {
-        if probe.eat_kws(&["NOT", "VALID"]) {
+        if probe.eat_kws(words) {
             return true;
         }
         probe.skip_one();

@@ -293,6 +293,7 @@ fn alter_column_forms() {
             name: Some(id("t_c_not_null")),
             kind: ConstraintKind::NotNull { column: id("c") },
             not_valid: true,
+            not_enforced: false,
         })
     );
     assert_eq!(
@@ -344,6 +345,29 @@ fn alter_column_forms() {
     );
 }
 
+/// PostgreSQL 18 and MySQL `NOT ENFORCED`: recorded, never checked.
+#[test]
+fn not_enforced_constraints() {
+    for sql in [
+        "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT ENFORCED",
+        "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (a) REFERENCES p (id) NOT ENFORCED",
+    ] {
+        let AlterAction::AddConstraint(constraint) = one_action(sql, PG) else {
+            panic!("{sql}");
+        };
+        assert!(
+            constraint.not_enforced && !constraint.checks_existing_rows(),
+            "{sql}"
+        );
+    }
+    let AlterAction::AddConstraint(enforced) =
+        one_action("ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) ENFORCED", PG)
+    else {
+        panic!("a constraint");
+    };
+    assert!(enforced.checks_existing_rows());
+}
+
 #[test]
 fn add_table_constraints() {
     assert_eq!(
@@ -360,6 +384,7 @@ fn add_table_constraints() {
                 clauses: "ON DELETE CASCADE".to_string(),
             },
             not_valid: true,
+            not_enforced: false,
         })
     );
     assert_eq!(
@@ -374,6 +399,7 @@ fn add_table_constraints() {
                 using_index: Some(id("t_id_idx"))
             },
             not_valid: false,
+            not_enforced: false,
         })
     );
     assert_eq!(
@@ -385,6 +411,7 @@ fn add_table_constraints() {
                 using_index: None
             },
             not_valid: false,
+            not_enforced: false,
         })
     );
     assert_eq!(
@@ -398,6 +425,7 @@ fn add_table_constraints() {
                 expr: "amount > 0".into()
             },
             not_valid: true,
+            not_enforced: false,
         })
     );
     assert_eq!(
@@ -409,6 +437,7 @@ fn add_table_constraints() {
             name: Some(id("no_overlap")),
             kind: ConstraintKind::Exclude,
             not_valid: false,
+            not_enforced: false,
         })
     );
     assert_eq!(
@@ -420,6 +449,7 @@ fn add_table_constraints() {
                 using_index: None
             },
             not_valid: false,
+            not_enforced: false,
         })
     );
 }
@@ -1386,6 +1416,7 @@ fn create_table() {
                     using_index: None
                 },
                 not_valid: false,
+                not_enforced: false,
             }],
             if_not_exists: true,
             from_query: false,
@@ -1418,6 +1449,7 @@ fn create_table() {
                     using_index: None
                 },
                 not_valid: false,
+                not_enforced: false,
             }],
             if_not_exists: false,
             from_query: false,

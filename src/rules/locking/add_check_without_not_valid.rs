@@ -48,7 +48,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     };
     for action in actions {
         let (name, expr, add_column) = match action {
-            AlterAction::AddConstraint(c) if !c.not_valid => {
+            AlterAction::AddConstraint(c) if c.checks_existing_rows() => {
                 let ConstraintKind::Check { expr } = &c.kind else {
                     continue;
                 };

@@ -107,7 +107,7 @@ fn validated_foreign_key<'a>(
             .join(", ")
     };
     match action {
-        AlterAction::AddConstraint(c) if !c.not_valid => {
+        AlterAction::AddConstraint(c) if c.checks_existing_rows() => {
             let ConstraintKind::ForeignKey {
                 columns,
                 references,
