@@ -2,7 +2,7 @@
 //! in order through the catalogue while the enabled rules check every statement, then
 //! apply levels and ignore comments.
 
-use crate::catalog::{Catalog, ChangeSet};
+use crate::catalog::{Catalog, ChangeSet, Scratch};
 use crate::config::{ChangeSetMode, RollbackMode, Settings, TransactionMode};
 use crate::diagnostic::{Finding, Severity};
 use crate::dialect::Target;
@@ -443,14 +443,14 @@ fn replay_file(
     let mut reported_once = HashSet::new();
     let plans_written = file.report && plan::command::writes_plans_for(file);
     let mut rollback = RollbackCode::default();
-    let mut rollback_catalog: Catalog;
     for section in layout::sections(text, file) {
         // Rollback code runs on the schema its migration left, and what it does there is
         // known to its own later statements (a copy-and-swap back), but never to the files
         // that follow: they run after the migration, not after its rollback.
+        let mut rollback_catalog: Scratch;
         let catalog: &mut Catalog = if section.direction == Direction::Down {
             rollback.sections.push(section.span);
-            rollback_catalog = catalog.clone();
+            rollback_catalog = catalog.scratch();
             &mut rollback_catalog
         } else {
             &mut *catalog
