@@ -434,6 +434,15 @@ fn replay_file(
     settings: &Settings,
 ) -> Vec<Finding> {
     let text = &loaded.text;
+    if !file.report {
+        // Replayed only for the schema it leaves (a file before the changed ones of
+        // `--since`): no rule, lock or session result of it is shown, and its rollback code
+        // leaves no trace, so applying its forward statements is all there is to do.
+        for statement in forward_statements(loaded, file) {
+            catalog.apply(statement, change_set);
+        }
+        return Vec::new();
+    }
     let enabled: Vec<&rules::Rule> = rules::ALL
         .iter()
         .copied()
@@ -633,14 +642,32 @@ impl RollbackCode {
     }
 }
 
+/// The statements of the file's migration, not of its rollback or verify code, in order:
+/// what a later file runs after.
+fn forward_statements<'a>(
+    loaded: &'a LoadedFile,
+    file: &MigrationFile,
+) -> impl Iterator<Item = &'a crate::statement::Statement> {
+    layout::sections(&loaded.text, file)
+        .into_iter()
+        .filter(|section| section.direction == Direction::Up)
+        .flat_map(|section| {
+            let parsed = &loaded.parsed;
+            parsed
+                .statements
+                .iter()
+                .filter(move |s| section.holds(s.span))
+        })
+}
+
 fn statements_in<'a>(
     parsed: &'a ParsedText,
     section: &'a Section,
 ) -> impl Iterator<Item = &'a crate::statement::Statement> {
-    parsed.statements.iter().filter(move |s| {
-        section.span.start <= s.span.start
-            && s.span.start < section.span.end.max(section.span.start + 1)
-    })
+    parsed
+        .statements
+        .iter()
+        .filter(move |s| section.holds(s.span))
 }
 
 /// golang-migrate sends a whole PostgreSQL migration file as one query, and PostgreSQL runs
@@ -997,16 +1024,11 @@ pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileRepl
             Loaded::Failed(message) => return Err(format!("{}: {message}", file.path.display())),
         };
         let change_set = ChangeSet(index as u32);
-        for section in layout::sections(&loaded.text, file) {
-            if section.direction != Direction::Up {
-                continue;
+        for statement in forward_statements(&loaded, file) {
+            if index == position {
+                statements.push((statement.clone(), catalog.clone()));
             }
-            for statement in statements_in(&loaded.parsed, &section) {
-                if index == position {
-                    statements.push((statement.clone(), catalog.clone()));
-                }
-                catalog.apply(statement, change_set);
-            }
+            catalog.apply(statement, change_set);
         }
         if index == position {
             text = loaded.text;
