@@ -11,7 +11,7 @@ use crate::git::ChangeScope;
 use crate::ignore::{self, Ignore};
 use crate::layout::{self, Direction, Section};
 use crate::locks::statement_locks;
-use crate::parse::{parse_text, ParsedText};
+use crate::parse::{parse_text, parse_text_for, ParsedText, Reader};
 use crate::plan;
 use crate::report::{FileReport, InputError, Report};
 use crate::rules::{self, meta, Ctx, FileFacts, FileSource};
@@ -194,18 +194,28 @@ fn load(
     path: &Path,
     text: Option<String>,
     dialect: crate::dialect::Dialect,
+    reader: Reader,
     max_file_size: u64,
 ) -> Loaded {
     if let Some(text) = text {
-        return decode(text.into_bytes(), dialect);
+        return decode(text.into_bytes(), dialect, reader);
     }
     match crate::input::read_file(path, max_file_size) {
-        Ok(bytes) => decode(bytes, dialect),
+        Ok(bytes) => decode(bytes, dialect, reader),
         Err(e) => Loaded::Failed(e.to_string()),
     }
 }
 
-fn decode(bytes: Vec<u8>, dialect: crate::dialect::Dialect) -> Loaded {
+/// Who reads a file's statements: only the replay when nothing of the file is reported.
+fn reader_of(file: &MigrationFile) -> Reader {
+    if file.report {
+        Reader::Rules
+    } else {
+        Reader::Replay
+    }
+}
+
+fn decode(bytes: Vec<u8>, dialect: crate::dialect::Dialect, reader: Reader) -> Loaded {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Loaded::Binary;
     }
@@ -213,7 +223,7 @@ fn decode(bytes: Vec<u8>, dialect: crate::dialect::Dialect) -> Loaded {
         Ok(t) => (t, false),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
     };
-    let parsed = parse_text(&text, dialect);
+    let parsed = parse_text_for(&text, dialect, reader);
     Loaded::File(LoadedFile {
         text,
         parsed,
@@ -314,9 +324,9 @@ fn check_set(
             .zip(texts)
             .map(|(f, text)| match stdin {
                 Some(stdin) if display_path(&stdin.path) == display_path(&f.path) => {
-                    decode(stdin.bytes.clone(), dialect)
+                    decode(stdin.bytes.clone(), dialect, reader_of(f))
                 }
-                _ => load(&f.path, text, dialect, settings.max_file_size),
+                _ => load(&f.path, text, dialect, reader_of(f), settings.max_file_size),
             })
             .collect()
     };
@@ -1018,7 +1028,13 @@ pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileRepl
     let mut text = String::new();
     for (index, file) in set.files.iter().enumerate().take(position + 1) {
         let read = discovery.read.remove(&file.path);
-        let loaded = match load(&file.path, read, dialect, settings.max_file_size) {
+        // Earlier files only build the schema the planned file runs on.
+        let reader = if index == position {
+            Reader::Rules
+        } else {
+            Reader::Replay
+        };
+        let loaded = match load(&file.path, read, dialect, reader, settings.max_file_size) {
             Loaded::File(loaded) => loaded,
             Loaded::Binary => continue,
             Loaded::Failed(message) => return Err(format!("{}: {message}", file.path.display())),
