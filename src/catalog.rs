@@ -12,9 +12,11 @@ use crate::statement::{
     ObjectChange, ObjectKind, ObjectName, Partitioning, Statement, StatementKind,
 };
 use by_table::ByTable;
-use std::collections::{HashMap, HashSet};
+use journaled::Journaled;
+use std::ops::{Deref, DerefMut};
 
 mod by_table;
+mod journaled;
 
 /// The files that will run together in one deploy. A table created in the current change
 /// set holds no rows yet and is read by no running application.
@@ -145,20 +147,20 @@ pub struct Index {
 #[derive(Clone, Debug)]
 pub struct Catalog {
     dialect: Dialect,
-    tables: HashMap<TableKey, Table>,
-    indexes: HashMap<TableKey, Index>,
+    tables: Journaled<TableKey, Table>,
+    indexes: Journaled<TableKey, Index>,
     by_table: ByTable,
     /// PostgreSQL materialized views, with the change set that created them: indexes and
     /// refreshes of one no release reads yet block nobody.
-    materialized_views: HashMap<TableKey, ChangeSet>,
+    materialized_views: Journaled<TableKey, ChangeSet>,
     /// PostgreSQL domains: how many constraints (`CHECK`, `NOT NULL`) each has, and the
     /// change set that created it.
-    domains: HashMap<TableKey, Domain>,
+    domains: Journaled<TableKey, Domain>,
     /// Views, functions, types, sequences and extensions created in the replayed
     /// migrations, with the change set that created them.
-    objects: HashMap<(ObjectKind, TableKey), ChangeSet>,
+    objects: Journaled<(ObjectKind, TableKey), ChangeSet>,
     /// The functions among `objects` that return `trigger`.
-    trigger_functions: HashSet<TableKey>,
+    trigger_functions: Journaled<TableKey, ()>,
 }
 
 #[derive(Clone, Debug)]
@@ -171,19 +173,32 @@ impl Catalog {
     pub fn new(dialect: Dialect) -> Catalog {
         Catalog {
             dialect,
-            tables: HashMap::new(),
-            indexes: HashMap::new(),
+            tables: Journaled::default(),
+            indexes: Journaled::default(),
             by_table: ByTable::default(),
-            materialized_views: HashMap::new(),
-            domains: HashMap::new(),
-            objects: HashMap::new(),
-            trigger_functions: HashSet::new(),
+            materialized_views: Journaled::default(),
+            domains: Journaled::default(),
+            objects: Journaled::default(),
+            trigger_functions: Journaled::default(),
         }
+    }
+
+    /// The catalogue for a replay that must leave no trace (rollback code): every change
+    /// made through the returned guard is undone when it is dropped.
+    pub fn scratch(&mut self) -> Scratch<'_> {
+        self.tables.open_journal();
+        self.indexes.open_journal();
+        self.by_table.open_journal();
+        self.materialized_views.open_journal();
+        self.domains.open_journal();
+        self.objects.open_journal();
+        self.trigger_functions.open_journal();
+        Scratch(self)
     }
 
     /// Whether the replay saw `name` created as a function that returns `trigger`.
     pub fn is_trigger_function(&self, name: &ObjectName) -> bool {
-        self.trigger_functions.contains(&self.key(name))
+        self.trigger_functions.contains_key(&self.key(name))
     }
 
     /// Whether the object `name` of `kind` was created in `change_set`: no release before
@@ -564,13 +579,13 @@ impl Catalog {
             StatementKind::CreateObject { kind, name, .. } => {
                 let key = self.key(name);
                 let kind = if *kind == ObjectKind::TriggerFunction {
-                    self.trigger_functions.insert(key.clone());
+                    self.trigger_functions.insert(key.clone(), ());
                     ObjectKind::Function
                 } else {
                     *kind
                 };
                 // CREATE OR REPLACE of an older object keeps its age.
-                self.objects.entry((kind, key)).or_insert(change_set);
+                self.objects.get_or_insert_with((kind, key), || change_set);
             }
             StatementKind::DropObject { kind, names, .. } => {
                 for name in names {
@@ -834,8 +849,7 @@ impl Catalog {
         // A table created before the replayed range: track what this change adds to it.
         let table = self
             .tables
-            .entry(key.clone())
-            .or_insert_with(|| Table::unknown(name));
+            .get_or_insert_with(key.clone(), || Table::unknown(name));
         match action {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
                 table.columns.push(column(c, change_set));
@@ -936,6 +950,36 @@ impl Catalog {
     }
 }
 
+/// A catalogue whose changes are undone when this is dropped (see [`Catalog::scratch`]).
+pub struct Scratch<'a>(&'a mut Catalog);
+
+impl Deref for Scratch<'_> {
+    type Target = Catalog;
+
+    fn deref(&self) -> &Catalog {
+        self.0
+    }
+}
+
+impl DerefMut for Scratch<'_> {
+    fn deref_mut(&mut self) -> &mut Catalog {
+        self.0
+    }
+}
+
+impl Drop for Scratch<'_> {
+    fn drop(&mut self) {
+        let catalog = &mut *self.0;
+        catalog.tables.undo();
+        catalog.indexes.undo();
+        catalog.by_table.undo();
+        catalog.materialized_views.undo();
+        catalog.domains.undo();
+        catalog.objects.undo();
+        catalog.trigger_functions.undo();
+    }
+}
+
 /// The key of `name` on a `dialect` server (see [`Catalog::key`]).
 fn table_key(dialect: Dialect, name: &ObjectName) -> TableKey {
     let schema = match (&name.schema, dialect) {
@@ -1010,4 +1054,85 @@ fn normalise_check(expr: &str) -> String {
         .map(|w| w.trim_matches('"').to_lowercase())
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Catalog, ChangeSet};
+    use crate::dialect::Dialect;
+    use crate::parse::parse_text;
+    use crate::statement::{Ident, ObjectName};
+
+    fn replay(catalog: &mut Catalog, sql: &str, change_set: ChangeSet) {
+        for statement in parse_text(sql, Dialect::Postgres).statements {
+            catalog.apply(&statement, change_set);
+        }
+    }
+
+    #[test]
+    fn a_scratch_replay_leaves_the_catalogue_as_it_was() {
+        let mut catalog = Catalog::new(Dialect::Postgres);
+        replay(
+            &mut catalog,
+            "CREATE TABLE users (id bigint PRIMARY KEY, email text);
+             CREATE TABLE orders (id bigint, user_id bigint REFERENCES users);
+             CREATE INDEX orders_user_idx ON orders (user_id);
+             CREATE TABLE events (at date) PARTITION BY RANGE (at);
+             CREATE MATERIALIZED VIEW totals AS SELECT 1;
+             CREATE DOMAIN amount AS int CHECK (VALUE > 0);
+             CREATE FUNCTION sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+             CREATE VIEW active AS SELECT 1;",
+            ChangeSet(0),
+        );
+        let before = format!("{catalog:?}");
+        let users = ObjectName::bare("users");
+        let orders = ObjectName::bare("orders");
+        let email = Ident::new("email");
+        {
+            let mut rollback = catalog.scratch();
+            // Every kind of change: tables, columns, indexes, foreign keys, partitions,
+            // materialized views, created, altered, renamed and dropped.
+            replay(
+                &mut rollback,
+                "ALTER TABLE users DROP COLUMN email;
+                 ALTER TABLE users ADD COLUMN name text;
+                 UPDATE users SET name = id::text;
+                 DROP INDEX orders_user_idx;
+                 CREATE INDEX users_name_idx ON users (name);
+                 ALTER TABLE orders RENAME TO purchases;
+                 CREATE TABLE audit (user_id bigint REFERENCES users);
+                 CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+                 CREATE MATERIALIZED VIEW per_day AS SELECT 1;
+                 ALTER DOMAIN amount DROP CONSTRAINT amount_check;
+                 CREATE DOMAIN code AS text NOT NULL;
+                 DROP FUNCTION sync();
+                 ALTER VIEW active RENAME TO current;
+                 DROP TABLE users;",
+                ChangeSet(0),
+            );
+            // The rollback's own later statements see what it did.
+            assert!(rollback.table(&users).is_none());
+            assert!(rollback.table(&orders).is_none());
+            assert!(rollback.table(&ObjectName::bare("purchases")).is_some());
+            assert!(rollback
+                .index(&ObjectName::bare("orders_user_idx"))
+                .is_none());
+            assert_eq!(rollback.partitions(&ObjectName::bare("events")).len(), 1);
+        }
+        assert_eq!(format!("{catalog:?}"), before);
+        assert!(catalog.column(&users, &email).is_some());
+        assert!(catalog.table(&ObjectName::bare("purchases")).is_none());
+        assert!(catalog.table(&ObjectName::bare("audit")).is_none());
+        assert!(catalog
+            .index(&ObjectName::bare("orders_user_idx"))
+            .is_some());
+        assert!(catalog.index(&ObjectName::bare("users_name_idx")).is_none());
+        assert_eq!(catalog.foreign_keys_to(&users).len(), 1);
+        assert!(catalog.partitions(&ObjectName::bare("events")).is_empty());
+        assert!(!catalog.created_in(&ObjectName::bare("per_day"), ChangeSet(0)));
+
+        // Changes made after the scratch replay are kept.
+        replay(&mut catalog, "DROP TABLE users;", ChangeSet(1));
+        assert!(catalog.table(&users).is_none());
+    }
 }

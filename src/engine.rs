@@ -2,7 +2,7 @@
 //! in order through the catalogue while the enabled rules check every statement, then
 //! apply levels and ignore comments.
 
-use crate::catalog::{Catalog, ChangeSet};
+use crate::catalog::{Catalog, ChangeSet, Scratch};
 use crate::config::{ChangeSetMode, RollbackMode, Settings, TransactionMode};
 use crate::diagnostic::{Finding, Severity};
 use crate::dialect::Target;
@@ -11,7 +11,7 @@ use crate::git::ChangeScope;
 use crate::ignore::{self, Ignore};
 use crate::layout::{self, Direction, Section};
 use crate::locks::statement_locks;
-use crate::parse::{parse_text, ParsedText};
+use crate::parse::{parse_text, parse_text_for, ParsedText, Reader};
 use crate::plan;
 use crate::report::{FileReport, InputError, Report};
 use crate::rules::{self, meta, Ctx, FileFacts, FileSource};
@@ -194,18 +194,28 @@ fn load(
     path: &Path,
     text: Option<String>,
     dialect: crate::dialect::Dialect,
+    reader: Reader,
     max_file_size: u64,
 ) -> Loaded {
     if let Some(text) = text {
-        return decode(text.into_bytes(), dialect);
+        return decode(text.into_bytes(), dialect, reader);
     }
     match crate::input::read_file(path, max_file_size) {
-        Ok(bytes) => decode(bytes, dialect),
+        Ok(bytes) => decode(bytes, dialect, reader),
         Err(e) => Loaded::Failed(e.to_string()),
     }
 }
 
-fn decode(bytes: Vec<u8>, dialect: crate::dialect::Dialect) -> Loaded {
+/// Who reads a file's statements: only the replay when nothing of the file is reported.
+fn reader_of(file: &MigrationFile) -> Reader {
+    if file.report {
+        Reader::Rules
+    } else {
+        Reader::Replay
+    }
+}
+
+fn decode(bytes: Vec<u8>, dialect: crate::dialect::Dialect, reader: Reader) -> Loaded {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Loaded::Binary;
     }
@@ -213,7 +223,7 @@ fn decode(bytes: Vec<u8>, dialect: crate::dialect::Dialect) -> Loaded {
         Ok(t) => (t, false),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
     };
-    let parsed = parse_text(&text, dialect);
+    let parsed = parse_text_for(&text, dialect, reader);
     Loaded::File(LoadedFile {
         text,
         parsed,
@@ -314,9 +324,9 @@ fn check_set(
             .zip(texts)
             .map(|(f, text)| match stdin {
                 Some(stdin) if display_path(&stdin.path) == display_path(&f.path) => {
-                    decode(stdin.bytes.clone(), dialect)
+                    decode(stdin.bytes.clone(), dialect, reader_of(f))
                 }
-                _ => load(&f.path, text, dialect, settings.max_file_size),
+                _ => load(&f.path, text, dialect, reader_of(f), settings.max_file_size),
             })
             .collect()
     };
@@ -434,6 +444,15 @@ fn replay_file(
     settings: &Settings,
 ) -> Vec<Finding> {
     let text = &loaded.text;
+    if !file.report {
+        // Replayed only for the schema it leaves (a file before the changed ones of
+        // `--since`): no rule, lock or session result of it is shown, and its rollback code
+        // leaves no trace, so applying its forward statements is all there is to do.
+        for statement in forward_statements(loaded, file) {
+            catalog.apply(statement, change_set);
+        }
+        return Vec::new();
+    }
     let enabled: Vec<&rules::Rule> = rules::ALL
         .iter()
         .copied()
@@ -443,14 +462,14 @@ fn replay_file(
     let mut reported_once = HashSet::new();
     let plans_written = file.report && plan::command::writes_plans_for(file);
     let mut rollback = RollbackCode::default();
-    let mut rollback_catalog: Catalog;
     for section in layout::sections(text, file) {
         // Rollback code runs on the schema its migration left, and what it does there is
         // known to its own later statements (a copy-and-swap back), but never to the files
         // that follow: they run after the migration, not after its rollback.
+        let mut rollback_catalog: Scratch;
         let catalog: &mut Catalog = if section.direction == Direction::Down {
             rollback.sections.push(section.span);
-            rollback_catalog = catalog.clone();
+            rollback_catalog = catalog.scratch();
             &mut rollback_catalog
         } else {
             &mut *catalog
@@ -636,17 +655,28 @@ impl RollbackCode {
     }
 }
 
-/// The statements that start in `section`, in file order (a section is one stretch of it).
+/// The statements of the file's migration, not of its rollback or verify code, in order:
+/// what a later file runs after.
+fn forward_statements<'a>(
+    loaded: &'a LoadedFile,
+    file: &MigrationFile,
+) -> impl Iterator<Item = &'a crate::statement::Statement> {
+    layout::sections(&loaded.text, file)
+        .into_iter()
+        .filter(|section| section.direction == Direction::Up)
+        .flat_map(|section| statements_in(&loaded.parsed, &section))
+}
+
+/// The statements [`Section::holds`], in file order: one stretch of the file's statements,
+/// which are sorted by where they start.
 fn statements_in<'a>(
     parsed: &'a ParsedText,
     section: &Section,
 ) -> &'a [crate::statement::Statement] {
-    let end = section.span.end.max(section.span.start + 1);
-    let from = parsed
-        .statements
-        .partition_point(|s| s.span.start < section.span.start);
-    let to = parsed.statements.partition_point(|s| s.span.start < end);
-    &parsed.statements[from..to.max(from)]
+    let statements = &parsed.statements;
+    let from = statements.partition_point(|s| s.span.start < section.span.start);
+    let to = from + statements[from..].partition_point(|s| section.holds(s.span));
+    &statements[from..to]
 }
 
 /// golang-migrate sends a whole PostgreSQL migration file as one query, and PostgreSQL runs
@@ -998,22 +1028,23 @@ pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileRepl
     let mut text = String::new();
     for (index, file) in set.files.iter().enumerate().take(position + 1) {
         let read = discovery.read.remove(&file.path);
-        let loaded = match load(&file.path, read, dialect, settings.max_file_size) {
+        // Earlier files only build the schema the planned file runs on.
+        let reader = if index == position {
+            Reader::Rules
+        } else {
+            Reader::Replay
+        };
+        let loaded = match load(&file.path, read, dialect, reader, settings.max_file_size) {
             Loaded::File(loaded) => loaded,
             Loaded::Binary => continue,
             Loaded::Failed(message) => return Err(format!("{}: {message}", file.path.display())),
         };
         let change_set = ChangeSet(index as u32);
-        for section in layout::sections(&loaded.text, file) {
-            if section.direction != Direction::Up {
-                continue;
+        for statement in forward_statements(&loaded, file) {
+            if index == position {
+                statements.push((statement.clone(), catalog.clone()));
             }
-            for statement in statements_in(&loaded.parsed, &section) {
-                if index == position {
-                    statements.push((statement.clone(), catalog.clone()));
-                }
-                catalog.apply(statement, change_set);
-            }
+            catalog.apply(statement, change_set);
         }
         if index == position {
             text = loaded.text;

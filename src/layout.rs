@@ -79,6 +79,15 @@ pub struct Section {
     pub transactional: bool,
 }
 
+impl Section {
+    /// Whether the statement at `statement` belongs to the section: it starts inside it
+    /// (an empty section still holds a statement starting where it starts).
+    pub fn holds(&self, statement: Span) -> bool {
+        self.span.start <= statement.start
+            && statement.start < self.span.end.max(self.span.start + 1)
+    }
+}
+
 /// Split a file's text into its up/down sections with their transaction mode.
 /// Files without sections give one section spanning the whole text with the file's own direction.
 pub fn sections(text: &str, file: &MigrationFile) -> Vec<Section> {

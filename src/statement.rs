@@ -660,7 +660,7 @@ pub enum ReindexScope {
 }
 
 /// Objects besides tables and indexes that an application names in its queries.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ObjectKind {
     View,
     MaterializedView,

@@ -7,24 +7,24 @@
 //! dropped the key, been renamed or detached: the catalogue checks each candidate against
 //! the table itself, so they only need to name every table that does qualify.
 
+use super::journaled::Journaled;
 use super::TableKey;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct ByTable {
     /// Table -> the keys of the indexes on it.
-    indexes: HashMap<TableKey, BTreeSet<TableKey>>,
+    indexes: Journaled<TableKey, BTreeSet<TableKey>>,
     /// Referenced table -> the tables that have (had) a foreign key to it.
-    referencing: HashMap<TableKey, BTreeSet<TableKey>>,
+    referencing: Journaled<TableKey, BTreeSet<TableKey>>,
     /// Partitioned table -> the tables that were created or attached as its partitions.
-    partitions: HashMap<TableKey, BTreeSet<TableKey>>,
+    partitions: Journaled<TableKey, BTreeSet<TableKey>>,
 }
 
 impl ByTable {
     pub(super) fn add_index(&mut self, table: &TableKey, index: &TableKey) {
         self.indexes
-            .entry(table.clone())
-            .or_default()
+            .get_or_insert_with(table.clone(), BTreeSet::new)
             .insert(index.clone());
     }
 
@@ -45,8 +45,7 @@ impl ByTable {
 
     pub(super) fn add_reference(&mut self, referenced: TableKey, from: &TableKey) {
         self.referencing
-            .entry(referenced)
-            .or_default()
+            .get_or_insert_with(referenced, BTreeSet::new)
             .insert(from.clone());
     }
 
@@ -56,13 +55,24 @@ impl ByTable {
 
     pub(super) fn add_partition(&mut self, parent: &TableKey, partition: &TableKey) {
         self.partitions
-            .entry(parent.clone())
-            .or_default()
+            .get_or_insert_with(parent.clone(), BTreeSet::new)
             .insert(partition.clone());
     }
 
     pub(super) fn partitions(&self, parent: &TableKey) -> impl Iterator<Item = &TableKey> {
         self.partitions.get(parent).into_iter().flatten()
+    }
+
+    pub(super) fn open_journal(&mut self) {
+        self.indexes.open_journal();
+        self.referencing.open_journal();
+        self.partitions.open_journal();
+    }
+
+    pub(super) fn undo(&mut self) {
+        self.indexes.undo();
+        self.referencing.undo();
+        self.partitions.undo();
     }
 }
 
@@ -114,8 +124,8 @@ mod tests {
         assert_eq!(statements.len(), 23);
         for statement in &statements {
             catalog.apply(statement, ChangeSet(0));
-            let mut keys: Vec<TableKey> = catalog.tables.keys().cloned().collect();
-            keys.extend(catalog.indexes.values().map(|i| i.table.clone()));
+            let mut keys: Vec<TableKey> = catalog.tables.iter().map(|(k, _)| k.clone()).collect();
+            keys.extend(catalog.indexes.iter().map(|(_, i)| i.table.clone()));
             for key in keys {
                 let table = name(&key);
                 let mut indexes: Vec<&TableKey> = catalog
@@ -140,8 +150,8 @@ mod tests {
                     .collect();
                 let mut scanned: Vec<String> = catalog
                     .tables
-                    .values()
-                    .flat_map(|t| t.constraints.iter().map(move |c| (&t.name, c)))
+                    .iter()
+                    .flat_map(|(_, t)| t.constraints.iter().map(move |c| (&t.name, c)))
                     .filter(|(_, c)| {
                         matches!(&c.kind, ConstraintKind::ForeignKey { references, .. }
                             if catalog.key(references) == key)
@@ -159,7 +169,8 @@ mod tests {
                     .collect();
                 let mut scanned: Vec<String> = catalog
                     .tables
-                    .values()
+                    .iter()
+                    .map(|(_, t)| t)
                     .filter(|t| t.partition_of.as_ref().is_some_and(|(p, _)| *p == key))
                     .map(|t| t.name.to_string())
                     .collect();

@@ -27,9 +27,26 @@ pub struct ParsedText {
     pub goose_blocks: Vec<Span>,
 }
 
+/// Who reads the parsed statements.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Reader {
+    /// The rules (and the replay): every statement is parsed.
+    Rules,
+    /// Only the schema replay, for a file nothing of which is reported: statements that
+    /// cannot change the schema the replay tracks (`SELECT`, `DELETE`, `SET`, transaction
+    /// control, `COMMENT`, `GRANT`, ...) are labelled by their first words and not parsed.
+    Replay,
+}
+
 /// Splits and parses `text`. Statements inside a PostgreSQL `DO` block follow the block,
 /// with spans into the same text, so rules see the DDL the block runs.
 pub fn parse_text(text: &str, dialect: Dialect) -> ParsedText {
+    parse_text_for(text, dialect, Reader::Rules)
+}
+
+/// [`parse_text`] for `reader`: the statements and their spans are the same, only kinds
+/// the replay ignores may be left as `Other`.
+pub fn parse_text_for(text: &str, dialect: Dialect, reader: Reader) -> ParsedText {
     let split = split(text, dialect);
     let mut parsed = ParsedText {
         problems: split.problems,
@@ -39,6 +56,17 @@ pub fn parse_text(text: &str, dialect: Dialect) -> ParsedText {
     for raw in split.statements {
         match raw.kind {
             RawKind::Sql => {
+                let sql = raw.span.text(text);
+                if reader == Reader::Replay && shortcut::replay_ignores(sql) {
+                    parsed.statements.push(Statement {
+                        span: raw.span,
+                        kind: StatementKind::Other {
+                            keyword: leading_keywords(sql),
+                        },
+                        origin: Origin::Tokens,
+                    });
+                    continue;
+                }
                 let statement = parse_statement(text, raw.span, dialect);
                 let body = match statement.kind {
                     StatementKind::Other { ref keyword } if keyword == "DO" => {

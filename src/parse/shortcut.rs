@@ -32,6 +32,19 @@ pub fn classify(sql: &str, dialect: Dialect) -> Option<StatementKind> {
     fallback::recognise(sql, dialect).filter(expected)
 }
 
+/// Whether the schema replay ignores the statement whatever its syntax: the catalogue
+/// applies only `CREATE`, `ALTER`, `DROP`, `RENAME`, `UPDATE` and `INSERT` (also after `WITH`,
+/// or as MySQL's `REPLACE`), and a `DO` block's body is read for the DDL it runs. A
+/// statement whose first word cannot be read (a comment left open, a parenthesis) is parsed.
+pub fn replay_ignores(sql: &str) -> bool {
+    const READ_BY_REPLAY: &[&str] = &[
+        "CREATE", "ALTER", "DROP", "RENAME", "UPDATE", "INSERT", "REPLACE", "WITH", "DO",
+    ];
+    leading_words(sql)
+        .first()
+        .is_some_and(|word| !READ_BY_REPLAY.contains(&word.as_str()))
+}
+
 /// The word after `CREATE` (or `CREATE OR REPLACE`) for objects `lower` has no model of.
 const CREATE_KINDS: &[&str] = &[
     "FUNCTION",
@@ -133,6 +146,36 @@ mod tests {
             ["INSERT", "INTO", "S"]
         );
         assert!(leading_words("/* open").is_empty());
+    }
+
+    #[test]
+    fn the_replay_ignores_statements_that_cannot_change_the_schema() {
+        for ignored in [
+            "SELECT 1",
+            "BEGIN",
+            "commit",
+            "SET lock_timeout = '2s'",
+            "DELETE FROM t",
+            "COMMENT ON TABLE t IS 'x'",
+            "FROBNICATE TABLE t",
+        ] {
+            assert!(replay_ignores(ignored), "{ignored}");
+        }
+        for read in [
+            "CREATE TABLE t (id int)",
+            "/* c */ alter table t add column a int",
+            "DROP TABLE t",
+            "RENAME TABLE a TO b",
+            "UPDATE t SET a = b",
+            "INSERT INTO t SELECT * FROM u",
+            "REPLACE INTO t SELECT * FROM u",
+            "WITH s AS (SELECT 1) INSERT INTO t SELECT * FROM s",
+            "DO $$ BEGIN CREATE INDEX i ON t (a); END $$",
+            "(SELECT 1)",
+            "/* open",
+        ] {
+            assert!(!replay_ignores(read), "{read}");
+        }
     }
 
     #[test]

@@ -35,6 +35,9 @@ impl FileReport {
         mut findings: Vec<Finding>,
     ) -> FileReport {
         findings.sort_by_key(|f| (f.span.start, std::cmp::Reverse(f.severity), f.rule.id));
+        // The report holds every file's findings until it is printed: the room a vector
+        // grew by while they were collected would be held that long too.
+        findings.shrink_to_fit();
         let index = LineIndex::new(&source);
         FileReport {
             path,
