@@ -8,8 +8,8 @@
 use crate::dialect::Dialect;
 use crate::names;
 use crate::statement::{
-    AlterAction, ColumnDef, ConstraintKind, DataType, DomainChange, Expr, Ident, IndexDef,
-    ObjectChange, ObjectKind, ObjectName, Partitioning, Statement, StatementKind,
+    AlterAction, ColumnDef, ConstraintKind, DataType, DomainChange, Expr, Generated, Ident,
+    IndexDef, ObjectChange, ObjectKind, ObjectName, Partitioning, Statement, StatementKind,
 };
 use by_table::ByTable;
 use journaled::Journaled;
@@ -40,6 +40,8 @@ pub struct Column {
     /// The column an `UPDATE` copied every value of into this one, and in which change set
     /// (a copy-and-swap rebuild copies the old column into its replacement).
     pub copied_from: Option<(Ident, ChangeSet)>,
+    /// How the column is generated, when it is.
+    pub generated: Option<Generated>,
 }
 
 #[derive(Clone, Debug)]
@@ -932,7 +934,7 @@ impl Catalog {
                     validated: constraint.checks_existing_rows(),
                 });
             }
-            AlterAction::ValidateConstraint { name } => {
+            AlterAction::ValidateConstraint { name } | AlterAction::EnforceConstraint { name } => {
                 let k = name.key();
                 for c in &mut table.constraints {
                     if c.name.as_deref() == Some(k.as_str()) {
@@ -1002,6 +1004,7 @@ fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
         default: def.default.clone(),
         added_in: Some(change_set),
         copied_from: None,
+        generated: def.generated.clone(),
     }
 }
 

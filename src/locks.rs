@@ -295,6 +295,31 @@ fn alter_action_locks(
         AlterAction::ValidateConstraint { .. } => {
             locks.add(table, ShareUpdateExclusive, TableEffect::Scan)
         }
+        AlterAction::EnforceConstraint { name } => {
+            // Unlike VALIDATE, enforcing a NOT ENFORCED foreign key checks every row under
+            // ACCESS EXCLUSIVE (measured on 18), reading the referenced table as well.
+            locks.add(table, AccessExclusive, TableEffect::Scan);
+            if let Some(referenced) = catalog.foreign_key_target(table, name) {
+                locks.add(referenced, ShareRowExclusive, TableEffect::Scan);
+            }
+        }
+        AlterAction::SetExpression { column } => {
+            // A stored column is computed again for every row; a virtual one (18+) is not.
+            let generated = catalog
+                .column(table, column)
+                .and_then(|c| c.generated.clone());
+            let virtual_column = match generated {
+                Some(Generated::Virtual) => true,
+                Some(Generated::Unspecified) => target.at_least(18, 0, 0),
+                _ => false,
+            };
+            let effect = if virtual_column {
+                TableEffect::None
+            } else {
+                TableEffect::Rewrite
+            };
+            locks.add(table, AccessExclusive, effect);
+        }
         AlterAction::SetLogged | AlterAction::SetUnlogged | AlterAction::SetTablespace => {
             locks.add(table, AccessExclusive, TableEffect::Rewrite)
         }

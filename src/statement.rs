@@ -388,6 +388,14 @@ pub enum AlterAction {
         /// `CONCURRENTLY`, or `FINALIZE` (which completes an interrupted concurrent detach).
         concurrently: bool,
     },
+    /// PostgreSQL 18 `ALTER CONSTRAINT name ENFORCED` (foreign keys): checks every row.
+    EnforceConstraint {
+        name: Ident,
+    },
+    /// PostgreSQL 17+ `ALTER COLUMN c SET EXPRESSION AS (...)` of a generated column.
+    SetExpression {
+        column: Ident,
+    },
     /// PostgreSQL 19 `MERGE PARTITIONS (a, b, ...) INTO merged`.
     MergePartitions {
         partitions: Vec<ObjectName>,

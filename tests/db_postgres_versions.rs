@@ -505,3 +505,104 @@ fn a_not_enforced_constraint_reads_nothing_from_18() {
         }
     }
 }
+
+/// PostgreSQL 18: turning a `NOT ENFORCED` foreign key on checks every row under ACCESS
+/// EXCLUSIVE (and reads the referenced table); the advised replacement, the key added again
+/// `NOT VALID` and validated apart, reads nothing under ACCESS EXCLUSIVE.
+#[test]
+fn enforcing_a_foreign_key_checks_every_row_under_access_exclusive_on_18() {
+    let Some(server) = postgres_major(18) else {
+        return;
+    };
+    let setup = "CREATE TABLE parents (id bigint PRIMARY KEY);\n\
+                 INSERT INTO parents SELECT g FROM generate_series(1, 1000) g;\n\
+                 CREATE TABLE items (id bigint PRIMARY KEY, parent_id bigint);\n\
+                 INSERT INTO items SELECT g, g FROM generate_series(1, 1000) g;\n\
+                 ALTER TABLE items ADD CONSTRAINT items_parent_fk FOREIGN KEY (parent_id) \
+                 REFERENCES parents (id) ON DELETE CASCADE NOT ENFORCED;\n";
+    let enforce = "ALTER TABLE items ALTER CONSTRAINT items_parent_fk ENFORCED";
+    let measured = server
+        .fresh_db()
+        .measure(setup, enforce)
+        .unwrap_or_else(|err| panic!("{enforce}: {err}"));
+    assert!(
+        measured.scanned("items") && measured.scanned("parents"),
+        "{measured:?}"
+    );
+    assert_eq!(
+        modelled_locks(&format!("{setup}{enforce};"), 18),
+        measured.locks
+    );
+    let mut settings = Settings::new(Dialect::Postgres);
+    settings.target.version = "18".parse().expect("a version");
+    let rule = "add-foreign-key-without-not-valid";
+    let findings = support::findings_after(setup, &format!("{enforce};"), rule, settings);
+    let help = findings
+        .first()
+        .and_then(|f| f.help.clone())
+        .expect("enforcing is flagged with advice");
+    let advised: Vec<&str> = help.split('`').skip(1).step_by(2).collect();
+    assert_eq!(advised.len(), 2, "{help}");
+    let replaced = server
+        .fresh_db()
+        .measure(setup, advised[0])
+        .unwrap_or_else(|err| panic!("{}: {err}", advised[0]));
+    assert!(
+        !replaced.scanned("items") && !replaced.scanned("parents"),
+        "{replaced:?}"
+    );
+    let validated = server
+        .fresh_db()
+        .measure(&format!("{setup}{}\n", advised[0]), advised[1])
+        .unwrap_or_else(|err| panic!("{}: {err}", advised[1]));
+    assert_eq!(
+        validated.lock_on("items"),
+        Some("ShareUpdateExclusiveLock"),
+        "{validated:?}"
+    );
+}
+
+/// `SET EXPRESSION` (17+) computes a stored generated column again for every row; on 18 a
+/// virtual one changes without a rewrite. Model and rule agree with the server.
+#[test]
+fn a_new_generation_expression_rewrites_a_stored_column() {
+    let rule = "set-generated-expression";
+    for major in MAJORS.into_iter().filter(|major| *major >= 17) {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        let mut settings = Settings::new(Dialect::Postgres);
+        settings.target.version = major.to_string().parse().expect("a version");
+        let mut cases = vec![(
+            "ALTER TABLE users ADD COLUMN doubled int GENERATED ALWAYS AS (score * 2) STORED;\n",
+            true,
+        )];
+        if major >= 18 {
+            cases.push((
+                "ALTER TABLE users ADD COLUMN doubled int GENERATED ALWAYS AS (score * 2) VIRTUAL;\n",
+                false,
+            ));
+        }
+        let change = "ALTER TABLE users ALTER COLUMN doubled SET EXPRESSION AS (score * 3)";
+        for (column, rewrites) in cases {
+            let setup = format!("{SCHEMA}{column}");
+            let measured = server
+                .fresh_db()
+                .measure(&setup, change)
+                .unwrap_or_else(|err| panic!("{major}: {change}: {err}"));
+            assert_eq!(
+                measured.rewrote("users"),
+                rewrites,
+                "{major}: {column}{measured:?}"
+            );
+            assert_eq!(
+                modelled_locks(&format!("{setup}{change};"), major),
+                measured.locks
+            );
+            let flagged =
+                !support::findings_after(&setup, &format!("{change};"), rule, settings.clone())
+                    .is_empty();
+            assert_eq!(flagged, rewrites, "{major}: {rule} after {column}");
+        }
+    }
+}

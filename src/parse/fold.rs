@@ -184,9 +184,11 @@ fn action(a: &mut AlterAction) {
         A::RenameTable { to } => object(to),
         A::SetSchema { schema } => ident(schema),
         A::AddConstraint(c) => constraint(c),
-        A::ValidateConstraint { name } | A::DropConstraint { name, .. } | A::DropIndex { name } => {
-            ident(name)
-        }
+        A::ValidateConstraint { name }
+        | A::EnforceConstraint { name }
+        | A::DropConstraint { name, .. }
+        | A::DropIndex { name }
+        | A::SetExpression { column: name } => ident(name),
         A::AddIndex(index) => index_def(index),
         A::AttachPartition { partition, .. } | A::DetachPartition { partition, .. } => {
             partition.iter_mut().for_each(object)

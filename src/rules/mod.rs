@@ -224,6 +224,7 @@ pub static ALL: &[&Rule] = &[
     &compatibility::rename_schema::RULE,
     &compatibility::rename_table::RULE,
     &locking::repack_non_concurrently::RULE,
+    &locking::set_generated_expression::RULE,
     &locking::set_logged_unlogged_or_tablespace::RULE,
     &locking::set_not_null_without_check::RULE,
     &compatibility::set_schema::RULE,

@@ -211,11 +211,29 @@ fn rename(c: &mut Cursor<'_>) -> Option<AlterAction> {
 
 /// `ALTER [COLUMN] c ...`; an unknown column change is named `ALTER COLUMN <its words>`.
 fn alter_column(c: &mut Cursor<'_>) -> Option<AlterAction> {
-    if c.is_any_kw(&["INDEX", "CONSTRAINT"]) {
+    if c.eat_kw("CONSTRAINT") {
+        let name = c.ident()?;
+        // `[NOT] ENFORCED` among deferrability clauses: only turning it on checks rows.
+        let mut after_not = false;
+        while !c.at_end() {
+            if c.eat_kw("ENFORCED") {
+                return (!after_not).then_some(AlterAction::EnforceConstraint { name });
+            }
+            after_not = c.eat_kw("NOT");
+            if !after_not {
+                c.skip_one();
+            }
+        }
+        return None;
+    }
+    if c.is_kw("INDEX") {
         return None;
     }
     c.eat_kw("COLUMN");
     let column = c.ident()?;
+    if c.eat_kws(&["SET", "EXPRESSION"]) {
+        return Some(AlterAction::SetExpression { column });
+    }
     if c.eat_kws(&["SET", "DATA", "TYPE"]) || c.eat_kw("TYPE") {
         let data_type = column_type(c)?;
         if c.eat_kw("COLLATE") {

@@ -50,6 +50,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         return;
     };
     for action in actions {
+        if let AlterAction::EnforceConstraint { name } = action {
+            report_enforce(ctx, statement, table, name);
+            continue;
+        }
         let Some(key) = validated_foreign_key(table, action) else {
             continue;
         };
@@ -80,6 +84,70 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             .help(steps.join(", then ")),
         );
     }
+}
+
+/// PostgreSQL 18's `ALTER CONSTRAINT name ENFORCED` on a `NOT ENFORCED` foreign key: it
+/// checks every row under ACCESS EXCLUSIVE, where `VALIDATE` would take SHARE UPDATE
+/// EXCLUSIVE. The way round is to add the key again `NOT VALID` and validate it.
+fn report_enforce(ctx: &mut Ctx, statement: &Statement, table: &ObjectName, name: &Ident) {
+    let key = name.key();
+    let definition = ctx.catalog.table(table).and_then(|known| {
+        known.constraints.iter().find_map(|c| match &c.kind {
+            ConstraintKind::ForeignKey {
+                columns,
+                references,
+                referred_columns,
+                clauses,
+            } if c.name.as_deref() == Some(key.as_str()) => {
+                Some((columns, references, referred_columns, clauses))
+            }
+            _ => None,
+        })
+    });
+    let list = |cols: &[Ident]| {
+        cols.iter()
+            .map(Ident::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut finding = Finding::new(
+        &RULE,
+        statement.span,
+        format!("enforcing foreign key `{name}` checks every row of `{table}` under ACCESS EXCLUSIVE: reads and writes of `{table}` wait until it ends"),
+    )
+    .lock(table, LockMode::AccessExclusive, TableEffect::Scan);
+    let help = match definition {
+        Some((columns, references, referred_columns, clauses)) => {
+            finding = finding.lock(references, LockMode::ShareRowExclusive, TableEffect::Scan);
+            format!(
+                "replace it with a key that is checked later: `ALTER TABLE {table} DROP CONSTRAINT {name}, ADD CONSTRAINT {name} FOREIGN KEY ({}) REFERENCES {references}{}{} NOT VALID;`, then in a separate transaction `ALTER TABLE {table} VALIDATE CONSTRAINT {name};`",
+                list(columns),
+                parenthesised(&list(referred_columns)),
+                spaced(&without_not_enforced(clauses))
+            )
+        }
+        None => format!("drop `{name}` and add it again with NOT VALID, then VALIDATE CONSTRAINT it in a separate transaction"),
+    };
+    ctx.report(finding.help(help));
+}
+
+/// The key's clauses (`ON DELETE CASCADE DEFERRABLE ...`) without `NOT ENFORCED`.
+fn without_not_enforced(clauses: &str) -> String {
+    let words: Vec<&str> = clauses.split_whitespace().collect();
+    let mut kept = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let pair = words
+            .get(i..i + 2)
+            .map(|w| w.join(" ").to_ascii_uppercase());
+        if pair.as_deref() == Some("NOT ENFORCED") {
+            i += 2;
+        } else {
+            kept.push(words[i]);
+            i += 1;
+        }
+    }
+    kept.join(" ")
 }
 
 /// A foreign key that checks the existing rows when it is added.
@@ -166,7 +234,7 @@ fn parenthesised(columns: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::testing::{lint_err, lint_ok};
+    use crate::rules::testing::{lint_err, lint_err_at, lint_ok, lint_ok_at};
 
     #[test]
     fn flags_a_validating_foreign_key() {
@@ -216,6 +284,21 @@ mod tests {
         );
         lint_ok(
             "BEGIN;\nCREATE TABLE app.\"Orders\" (id int, user_id int);\nALTER TABLE app.\"Orders\" ADD FOREIGN KEY (user_id) REFERENCES users (id);\nCOMMIT;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn flags_enforcing_a_not_enforced_key() {
+        insta::assert_snapshot!(lint_err_at(
+            "18",
+            "ALTER TABLE orders ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE NOT ENFORCED;\n\
+             ALTER TABLE orders ALTER CONSTRAINT orders_user_fk ENFORCED;",
+            &RULE
+        ));
+        lint_ok_at(
+            "18",
+            "ALTER TABLE orders ALTER CONSTRAINT orders_user_fk NOT ENFORCED;\nALTER TABLE orders ALTER CONSTRAINT orders_user_fk DEFERRABLE;",
             &RULE,
         );
     }

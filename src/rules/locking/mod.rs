@@ -21,6 +21,7 @@ pub mod missing_statement_timeout;
 pub mod refresh_materialized_view_non_concurrently;
 pub mod reindex_non_concurrently;
 pub mod repack_non_concurrently;
+pub mod set_generated_expression;
 pub mod set_logged_unlogged_or_tablespace;
 pub mod set_not_null_without_check;
 pub mod statement_after_access_exclusive;
