@@ -816,10 +816,13 @@ impl Catalog {
             } => {
                 let parent = self.key(name);
                 let key = self.key(partition);
-                if let Some(t) = self.tables.get_mut(&key) {
-                    t.partition_of = Some((parent.clone(), *default));
-                    self.by_table.add_partition(&parent, &key);
-                }
+                // A table created before the replayed range is known from here on as the
+                // partition it became (a DEFAULT partition matters to later partitions).
+                let t = self
+                    .tables
+                    .get_or_insert_with(key.clone(), || Table::unknown(partition));
+                t.partition_of = Some((parent.clone(), *default));
+                self.by_table.add_partition(&parent, &key);
                 return;
             }
             AlterAction::DetachPartition {

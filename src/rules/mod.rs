@@ -211,6 +211,7 @@ pub static ALL: &[&Rule] = &[
     &mysql::truncate_table::RULE,
     &mysql::whole_table_dml::RULE,
     &meta::other_dialect_file::RULE,
+    &locking::partition_beside_default::RULE,
     &style::prefer_bigint::RULE,
     &style::prefer_identity::RULE,
     &style::prefer_jsonb::RULE,

@@ -18,6 +18,7 @@ pub mod lock_table;
 pub mod merge_or_split_partitions;
 pub mod missing_lock_timeout;
 pub mod missing_statement_timeout;
+pub mod partition_beside_default;
 pub mod refresh_materialized_view_non_concurrently;
 pub mod reindex_non_concurrently;
 pub mod repack_non_concurrently;
