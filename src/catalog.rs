@@ -631,9 +631,13 @@ impl Catalog {
                             self.domains.insert(renamed, domain);
                         }
                     }
+                    // No release named a view, function or type by its new name before
+                    // this change: the name is as new as a created object's.
                     _ => {
-                        if let Some(created) = self.objects.remove(&(*kind, key)) {
-                            self.objects.insert((*kind, renamed), created);
+                        self.objects.remove(&(*kind, key.clone()));
+                        self.objects.insert((*kind, renamed.clone()), change_set);
+                        if self.trigger_functions.remove(&key).is_some() {
+                            self.trigger_functions.insert(renamed, ());
                         }
                     }
                 }

@@ -1,3 +1,4 @@
+use super::creates_object;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
 use crate::rules::{Ctx, Follows, Group, BOTH};
@@ -53,7 +54,8 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         .filter(|n| !ctx.catalog.object_created_in(*kind, n, ctx.file.change_set))
         .filter(|n| !(*kind == ObjectKind::Function && ctx.catalog.is_trigger_function(n)))
         .filter(|n| {
-            ctx.follows(statement, |later| creates(ctx, later, *kind, n)) == Follows::NotInFile
+            ctx.follows(statement, |later| creates_object(ctx, later, *kind, n))
+                == Follows::NotInFile
         })
         .collect();
     if existing.is_empty() {
@@ -71,22 +73,6 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             "drop it in a release after the last one that uses it, and say so: `-- lockstep:ignore drop-object -- <which release stopped using the {what}>`"
         )),
     );
-}
-
-/// Whether `later` creates the object `name` of `kind` (again).
-fn creates(ctx: &Ctx, later: &Statement, kind: ObjectKind, name: &ObjectName) -> bool {
-    let created = match &later.kind {
-        StatementKind::CreateObject {
-            kind: ObjectKind::TriggerFunction,
-            name,
-            ..
-        } => (ObjectKind::Function, name),
-        StatementKind::CreateObject { kind, name, .. } => (*kind, name),
-        StatementKind::CreateDomain { name, .. } => (ObjectKind::Domain, name),
-        StatementKind::CreateMaterializedView { name } => (ObjectKind::MaterializedView, name),
-        _ => return false,
-    };
-    created.0 == kind && ctx.catalog.key(created.1) == ctx.catalog.key(name)
 }
 
 #[cfg(test)]
@@ -116,6 +102,16 @@ mod tests {
         );
         lint_ok(
             "CREATE DOMAIN d AS int;\nALTER DOMAIN d RENAME TO e;\nDROP DOMAIN e;",
+            &RULE,
+        );
+    }
+
+    /// The enum rebuild idiom: the old type renamed aside, then dropped once the columns use
+    /// the new one. No release ever named the aside name.
+    #[test]
+    fn quiet_on_a_name_this_change_gave_by_renaming() {
+        lint_ok(
+            "ALTER TYPE sort_type RENAME TO sort_type__;\nCREATE TYPE sort_type AS ENUM ('new');\nDROP TYPE sort_type__;",
             &RULE,
         );
     }

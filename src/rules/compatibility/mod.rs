@@ -57,6 +57,28 @@ pub(crate) fn old_table_recreated(ctx: &Ctx, statement: &Statement, old: &Object
     })
 }
 
+/// Whether `later` creates the object `name` of `kind` (again): a view, function, type,
+/// sequence, extension, domain or materialized view of that name.
+pub(crate) fn creates_object(
+    ctx: &Ctx,
+    later: &Statement,
+    kind: ObjectKind,
+    name: &ObjectName,
+) -> bool {
+    let created = match &later.kind {
+        StatementKind::CreateObject {
+            kind: ObjectKind::TriggerFunction,
+            name,
+            ..
+        } => (ObjectKind::Function, name),
+        StatementKind::CreateObject { kind, name, .. } => (*kind, name),
+        StatementKind::CreateDomain { name, .. } => (ObjectKind::Domain, name),
+        StatementKind::CreateMaterializedView { name } => (ObjectKind::MaterializedView, name),
+        _ => return false,
+    };
+    created.0 == kind && ctx.catalog.key(created.1) == ctx.catalog.key(name)
+}
+
 /// `CREATE [OR REPLACE] VIEW a AS SELECT * FROM b` -> `(a, b)`; `None` for any other text.
 fn select_star_view(text: &str) -> Option<(ObjectName, ObjectName)> {
     let words: Vec<&str> = text.split_whitespace().collect();

@@ -1,6 +1,7 @@
+use super::creates_object;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, Severity};
-use crate::rules::{Ctx, Group, BOTH};
+use crate::rules::{Ctx, Follows, Group, BOTH};
 use crate::statement::{ObjectChange, ObjectKind, Statement, StatementKind};
 
 declare_rule! {
@@ -13,7 +14,9 @@ declare_rule! {
     /// The application version still running names these objects in its queries (a view
     /// it reads, a function it calls, a type it casts to, a sequence it draws from). The
     /// moment the rename commits those queries fail, until every instance runs the new
-    /// release. The statement itself is quick; the outage is in the application.
+    /// release. The statement itself is quick; the outage is in the application. A
+    /// sequence rename is a warning: column defaults hold their sequence by identity and go
+    /// on working; only code that names the sequence breaks.
     ///
     /// ## Example
     /// ```sql
@@ -51,6 +54,18 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     {
         return;
     }
+    // Triggers call their function by its identity, the application never.
+    if *kind == ObjectKind::Function && ctx.catalog.is_trigger_function(name) {
+        return;
+    }
+    // Renamed aside and created again under its name in the same transaction (an enum
+    // rebuilt with new values): the running release finds the name at every moment.
+    if matches!(change, ObjectChange::RenameTo(_))
+        && ctx.follows(statement, |later| creates_object(ctx, later, *kind, name))
+            == Follows::InTransaction
+    {
+        return;
+    }
     let what = kind.name();
     let (message, help) = match change {
         ObjectChange::RenameTo(to) => {
@@ -82,7 +97,14 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         ),
         ObjectChange::Other => return,
     };
-    ctx.report(Finding::new(&RULE, statement.span, message).help(help));
+    let finding = Finding::new(&RULE, statement.span, message).help(help);
+    // A column default holds its sequence by identity, so inserts go on; only code that
+    // names the sequence (`nextval('...')` in a query, an ORM's sequence generator) breaks.
+    ctx.report(if *kind == ObjectKind::Sequence {
+        finding.severity(Severity::Warning)
+    } else {
+        finding
+    });
 }
 
 #[cfg(test)]
@@ -102,6 +124,18 @@ mod tests {
         ));
         lint_err("ALTER SEQUENCE order_seq RENAME TO order_id_seq;", &RULE);
         lint_err("ALTER DOMAIN amount RENAME TO money;", &RULE);
+    }
+
+    #[test]
+    fn quiet_when_the_name_is_created_again_in_the_same_transaction() {
+        lint_ok(
+            "BEGIN;\nALTER TYPE sort_type RENAME TO sort_type__;\nCREATE TYPE sort_type AS ENUM ('new', 'old');\nALTER TABLE posts ALTER COLUMN sort TYPE sort_type USING sort::text::sort_type;\nDROP TYPE sort_type__;\nCOMMIT;",
+            &RULE,
+        );
+        lint_err(
+            "BEGIN;\nALTER TYPE sort_type RENAME TO sort_type__;\nCOMMIT;\nCREATE TYPE sort_type AS ENUM ('new', 'old');",
+            &RULE,
+        );
     }
 
     #[test]
@@ -129,5 +163,23 @@ mod tests {
         );
         let names: Vec<&str> = found.iter().map(|(file, _)| file.as_str()).collect();
         assert_eq!(names, ["1_rename.up.sql"]);
+    }
+
+    #[test]
+    fn quiet_on_trigger_functions() {
+        let found = lint_folder(
+            &[
+                (
+                    "1_create.sql",
+                    "CREATE FUNCTION user_delete ()\n    RETURNS TRIGGER\n    LANGUAGE plpgsql\n    AS $$\nBEGIN\n    RETURN NULL;\nEND\n$$;\n",
+                ),
+                (
+                    "2_rename.sql",
+                    "ALTER FUNCTION user_delete () RENAME TO person_delete;",
+                ),
+            ],
+            &RULE,
+        );
+        assert!(found.is_empty(), "{found:?}");
     }
 }
