@@ -198,6 +198,25 @@ impl Catalog {
         Scratch(self)
     }
 
+    /// Whether the replay saw the type or domain `name` created, and no column of a table
+    /// it knows has that type any more: what used it is gone.
+    pub fn type_unused(&self, kind: ObjectKind, name: &ObjectName) -> bool {
+        let key = self.key(name);
+        let known = match kind {
+            ObjectKind::Type => self.objects.contains_key(&(kind, key.clone())),
+            ObjectKind::Domain => self.domains.contains_key(&key),
+            _ => false,
+        };
+        known
+            && !self.tables.iter().any(|(_, table)| {
+                table.columns.iter().any(|c| {
+                    let base = c.data_type.base.as_str();
+                    let bare = base.rsplit_once('.').map_or(base, |(_, bare)| bare);
+                    bare == key.name
+                })
+            })
+    }
+
     /// Whether the replay saw `name` created as a function that returns `trigger`.
     pub fn is_trigger_function(&self, name: &ObjectName) -> bool {
         self.trigger_functions.contains_key(&self.key(name))

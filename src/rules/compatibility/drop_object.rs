@@ -8,8 +8,10 @@ declare_rule! {
     /// ## What it does
     /// Flags dropping a view, materialized view, function, procedure, type, sequence,
     /// domain or extension that existed before this change. A function the migrations
-    /// created as `RETURNS trigger` is left alone (only triggers call it), and so is an
-    /// object the same file creates again (it is replaced, not removed).
+    /// created as `RETURNS trigger` is left alone (only triggers call it), and so are an
+    /// object the same file creates again (it is replaced, not removed) and a type or
+    /// domain the migrations created that no column uses any more (dropping the columns was
+    /// the breaking change, and their rules said so).
     ///
     /// ## Why is this bad?
     /// If the application version still running uses the object, its queries fail from
@@ -53,6 +55,8 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         .iter()
         .filter(|n| !ctx.catalog.object_created_in(*kind, n, ctx.file.change_set))
         .filter(|n| !(*kind == ObjectKind::Function && ctx.catalog.is_trigger_function(n)))
+        // A type whose columns are all gone: their drops were the breaking change.
+        .filter(|n| !ctx.catalog.type_unused(*kind, n))
         .filter(|n| {
             ctx.follows(statement, |later| creates_object(ctx, later, *kind, n))
                 == Follows::NotInFile
@@ -113,6 +117,28 @@ mod tests {
         lint_ok(
             "ALTER TYPE sort_type RENAME TO sort_type__;\nCREATE TYPE sort_type AS ENUM ('new');\nDROP TYPE sort_type__;",
             &RULE,
+        );
+    }
+
+    #[test]
+    fn quiet_on_a_type_no_column_uses_any_more() {
+        let found = lint_folder(
+            &[
+                (
+                    "1_create.sql",
+                    "CREATE TYPE \"Status\" AS ENUM ('A');\nCREATE TYPE mood AS ENUM ('happy');\nCREATE TABLE jobs (id int, status \"Status\", feeling mood);",
+                ),
+                (
+                    "2_drop.sql",
+                    "ALTER TABLE jobs DROP COLUMN status;\nDROP TYPE \"Status\";\nDROP TYPE mood;",
+                ),
+            ],
+            &RULE,
+        );
+        let messages: Vec<&str> = found.iter().map(|(_, f)| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["dropping type `mood` breaks every running query that still uses it"]
         );
     }
 

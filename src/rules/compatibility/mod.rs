@@ -10,7 +10,7 @@ pub mod rename_table;
 pub mod set_schema;
 
 use crate::rules::{Ctx, Follows};
-use crate::statement::{Ident, ObjectKind, ObjectName, Statement, StatementKind};
+use crate::statement::{Ident, ObjectChange, ObjectKind, ObjectName, Statement, StatementKind};
 
 /// Whether, later in the same transaction as `statement`, a view gives the old name back:
 /// `CREATE [OR REPLACE] VIEW old AS SELECT * FROM new`. Such a view is updatable, so the
@@ -57,26 +57,39 @@ pub(crate) fn old_table_recreated(ctx: &Ctx, statement: &Statement, old: &Object
     })
 }
 
-/// Whether `later` creates the object `name` of `kind` (again): a view, function, type,
-/// sequence, extension, domain or materialized view of that name.
+/// Whether `later` gives the name `name` to an object of `kind` (again): creates it, or
+/// renames another object to it (Prisma's enum swap renames `X_new` to `X`).
 pub(crate) fn creates_object(
     ctx: &Ctx,
     later: &Statement,
     kind: ObjectKind,
     name: &ObjectName,
 ) -> bool {
-    let created = match &later.kind {
+    let (created_kind, created) = match &later.kind {
         StatementKind::CreateObject {
             kind: ObjectKind::TriggerFunction,
             name,
             ..
-        } => (ObjectKind::Function, name),
-        StatementKind::CreateObject { kind, name, .. } => (*kind, name),
-        StatementKind::CreateDomain { name, .. } => (ObjectKind::Domain, name),
-        StatementKind::CreateMaterializedView { name } => (ObjectKind::MaterializedView, name),
+        } => (ObjectKind::Function, name.clone()),
+        StatementKind::CreateObject { kind, name, .. } => (*kind, name.clone()),
+        StatementKind::CreateDomain { name, .. } => (ObjectKind::Domain, name.clone()),
+        StatementKind::CreateMaterializedView { name } => {
+            (ObjectKind::MaterializedView, name.clone())
+        }
+        StatementKind::AlterObject {
+            kind,
+            name,
+            change: ObjectChange::RenameTo(to),
+        } => (
+            *kind,
+            ObjectName {
+                schema: name.schema.clone(),
+                name: to.clone(),
+            },
+        ),
         _ => return false,
     };
-    created.0 == kind && ctx.catalog.key(created.1) == ctx.catalog.key(name)
+    created_kind == kind && ctx.catalog.key(&created) == ctx.catalog.key(name)
 }
 
 /// `CREATE [OR REPLACE] VIEW a AS SELECT * FROM b` -> `(a, b)`; `None` for any other text.

@@ -136,6 +136,11 @@ mod tests {
             "BEGIN;\nALTER TYPE sort_type RENAME TO sort_type__;\nCOMMIT;\nCREATE TYPE sort_type AS ENUM ('new', 'old');",
             &RULE,
         );
+        // Prisma's enum swap: the new type takes the name by a rename.
+        lint_ok(
+            "BEGIN;\nCREATE TYPE \"Status_new\" AS ENUM ('A');\nALTER TABLE \"Job\" ALTER COLUMN \"status\" TYPE \"Status_new\" USING (\"status\"::text::\"Status_new\");\nALTER TYPE \"Status\" RENAME TO \"Status_old\";\nALTER TYPE \"Status_new\" RENAME TO \"Status\";\nDROP TYPE \"Status_old\";\nCOMMIT;",
+            &RULE,
+        );
     }
 
     #[test]
