@@ -104,12 +104,6 @@ fn report_enforce(ctx: &mut Ctx, statement: &Statement, table: &ObjectName, name
             _ => None,
         })
     });
-    let list = |cols: &[Ident]| {
-        cols.iter()
-            .map(Ident::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut finding = Finding::new(
         &RULE,
         statement.span,
@@ -121,8 +115,8 @@ fn report_enforce(ctx: &mut Ctx, statement: &Statement, table: &ObjectName, name
             finding = finding.lock(references, LockMode::ShareRowExclusive, TableEffect::Scan);
             format!(
                 "replace it with a key that is checked later: `ALTER TABLE {table} DROP CONSTRAINT {name}, ADD CONSTRAINT {name} FOREIGN KEY ({}) REFERENCES {references}{}{} NOT VALID;`, then in a separate transaction `ALTER TABLE {table} VALIDATE CONSTRAINT {name};`",
-                list(columns),
-                parenthesised(&list(referred_columns)),
+                column_list(columns),
+                parenthesised(&column_list(referred_columns)),
                 spaced(&without_not_enforced(clauses))
             )
         }
@@ -168,12 +162,6 @@ fn validated_foreign_key<'a>(
     table: &ObjectName,
     action: &'a AlterAction,
 ) -> Option<ValidatedKey<'a>> {
-    let list = |cols: &[Ident]| {
-        cols.iter()
-            .map(Ident::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     match action {
         AlterAction::AddConstraint(c) if c.checks_existing_rows() => {
             let ConstraintKind::ForeignKey {
@@ -187,9 +175,9 @@ fn validated_foreign_key<'a>(
             };
             Some(ValidatedKey {
                 name: constraint_name(c, table, Some(columns), "fkey"),
-                columns: list(columns),
+                columns: column_list(columns),
                 references,
-                referred_columns: parenthesised(&list(referred_columns)),
+                referred_columns: parenthesised(&column_list(referred_columns)),
                 clauses: spaced(clauses),
                 new_column: None,
                 table_mode: LockMode::ShareRowExclusive,
@@ -213,6 +201,15 @@ fn validated_foreign_key<'a>(
         }
         _ => None,
     }
+}
+
+/// Columns as SQL writes them in a key: `a, b`.
+fn column_list(columns: &[Ident]) -> String {
+    columns
+        .iter()
+        .map(Ident::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn spaced(clauses: &str) -> String {

@@ -87,7 +87,8 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         let self_reference = ctx.catalog.key(references) == ctx.catalog.key(table);
         let keys = match (self_reference, created, &statement.kind) {
             (true, Some(own), StatementKind::CreateTable { columns, .. }) => {
-                let mut keys: Vec<Vec<String>> = own.iter().filter_map(unique_columns).collect();
+                let mut keys: Vec<Vec<String>> =
+                    own.iter().filter_map(|c| unique_columns(&c.kind)).collect();
                 keys.extend(
                     columns
                         .iter()
@@ -136,12 +137,7 @@ fn known_keys(catalog: &Catalog, table: &ObjectName) -> Option<Vec<Vec<String>>>
     let mut keys: Vec<Vec<String>> = known
         .constraints
         .iter()
-        .filter_map(|c| match &c.kind {
-            ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } => {
-                Some(columns.iter().map(column_key).collect())
-            }
-            _ => None,
-        })
+        .filter_map(|c| unique_columns(&c.kind))
         .collect();
     keys.extend(
         catalog
@@ -153,8 +149,9 @@ fn known_keys(catalog: &Catalog, table: &ObjectName) -> Option<Vec<Vec<String>>>
     Some(keys)
 }
 
-fn unique_columns(constraint: &Constraint) -> Option<Vec<String>> {
-    match &constraint.kind {
+/// The columns of a PRIMARY KEY or UNIQUE constraint, as MySQL compares them.
+fn unique_columns(kind: &ConstraintKind) -> Option<Vec<String>> {
+    match kind {
         ConstraintKind::PrimaryKey { columns, .. } | ConstraintKind::Unique { columns, .. } => {
             Some(columns.iter().map(column_key).collect())
         }
