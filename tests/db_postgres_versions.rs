@@ -286,7 +286,7 @@ fn partition_statements_lock_what_the_model_says() {
 /// when `LOCKSTEP_PG19_BIN` names its binaries, and is skipped with that reason otherwise.
 #[test]
 fn repack_and_partition_reshaping_lock_what_the_model_says_on_19() {
-    let Some(server) = support::postgres::postgres_unpackaged(19) else {
+    let Some(server) = postgres_major(19) else {
         return;
     };
     let setup = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n\

