@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs the whole test suite: installs the database servers the tests need when missing, then
-# every test target (`cargo test --all-targets`). With arguments, they are passed through to
-# that one `cargo test` run as they are.
+# Runs the whole test suite: installs the database servers the tests need when missing, builds
+# every test target (`cargo test --all-targets --no-run`), then runs the test binaries. With
+# arguments, they are passed through to one `cargo test --all-targets` run as they are.
 #
-# Without arguments, the pre-commit hook test runs beside the others: it spends its minutes
-# in a cold cargo build of its own (its own target folder), while the database tests spend
-# theirs waiting on servers, so on two cores the two overlap instead of adding up.
+# Without arguments the test binaries run several at a time (LOCKSTEP_TEST_JOBS, default 3),
+# the slowest first: most of a database test's time is spent waiting on its servers, and the
+# pre-commit test spends its minutes in a cargo build of its own, so one binary at a time
+# leaves the cores idle. Each binary's output is printed whole when it ends.
+# LOCKSTEP_TEST_BESIDE, when set, is a shell command run in the same pool (CI's clippy).
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,32 +18,86 @@ if [ "$#" -gt 0 ]; then
     exec cargo test --all-targets "$@"
 fi
 
-beside=pre_commit
-cargo test --all-targets --no-run
-executable="$(cargo test --test "$beside" --no-run --message-format=json \
-    | grep "\"name\":\"$beside\"" | grep -o '"executable":"[^"]*"' | cut -d'"' -f4)"
-if [ ! -x "$executable" ]; then
-    echo "test.sh: no test executable found for tests/$beside.rs" >&2
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# One line per test binary: its source file (as cargo names it when running it) and path.
+cargo test --all-targets --no-run --message-format=json-render-diagnostics >"$work/artifacts"
+# A test build has `"profile":{..."test":true}`; the binary the tests run has `false` there.
+grep '"executable":"/' "$work/artifacts" | grep '"profile":{[^}]*"test":true' | while IFS= read -r line; do
+    source="$(grep -o '"src_path":"[^"]*"' <<<"$line" | cut -d'"' -f4)"
+    executable="$(grep -o '"executable":"[^"]*"' <<<"$line" | cut -d'"' -f4)"
+    printf '%s\t%s\n' "${source#"$repo_root"/}" "$executable"
+done | sort >"$work/targets"
+if [ ! -s "$work/targets" ]; then
+    echo "test.sh: cargo reported no test binaries" >&2
     exit 2
 fi
-log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
-# cargo runs a test binary from the package root; so does this.
-"$executable" >"$log" 2>&1 &
-beside_pid=$!
 
-others=()
-for file in tests/*.rs; do
-    name="$(basename "$file" .rs)"
-    [ "$name" = "$beside" ] || others+=(--test "$name")
-done
-status=0
-cargo test --lib --bins --examples --benches "${others[@]}" || status=$?
-beside_status=0
-wait "$beside_pid" || beside_status=$?
-echo "     Running tests/$beside.rs ($executable), beside the others"
-cat "$log"
-if [ "$beside_status" -ne 0 ]; then
-    echo "test.sh: tests/$beside.rs failed (exit $beside_status)" >&2
+# Longest first (measured on two cores), so no long binary starts last; the rest follow in
+# name order. A binary missing from this list still runs.
+slowest=(tests/pre_commit.rs tests/db_plan_grid.rs tests/db_plan_traffic.rs
+    tests/db_rule_claims.rs tests/db_mysql_plan_traffic.rs tests/mutation_fuzz.rs
+    tests/db_stats.rs tests/db_postgres_versions.rs tests/db_help_sql.rs tests/action.rs)
+awk -F'\t' 'NR == FNR { rank[$0] = NR; next }
+    { print (($1 in rank) ? rank[$1] : 1000) "\t" $0 }' \
+    <(printf '%s\n' "${slowest[@]}") "$work/targets" \
+    | sort -t$'\t' -k1,1n -k2,2 | cut -f2- >"$work/order"
+if [ -n "${LOCKSTEP_TEST_BESIDE:-}" ]; then
+    # A command to run in the pool too (CI's lint), after the slowest binaries have started.
+    # It may use cargo: the build above holds no lock any more, and no test binary runs cargo
+    # on this target folder.
+    {
+        head -n "${#slowest[@]}" "$work/order"
+        printf '%s\t%s\n' "$LOCKSTEP_TEST_BESIDE" "-"
+        tail -n +"$((${#slowest[@]} + 1))" "$work/order"
+    } >"$work/order.beside"
+    mv "$work/order.beside" "$work/order"
 fi
-[ "$status" -eq 0 ] && [ "$beside_status" -eq 0 ]
+
+run_one() {
+    local index="$1" source="$2" executable="$3"
+    local started=$SECONDS status=0
+    if [ "$executable" = - ]; then
+        bash -c "$source" >"$work/$index.log" 2>&1 || status=$?
+    else
+        # cargo runs a test binary from the package root; so does this.
+        "$executable" >"$work/$index.log" 2>&1 || status=$?
+    fi
+    echo "$status" >"$work/$index.status"
+    echo "test.sh: $source finished (exit $status) after $((SECONDS - started)) s"
+}
+
+jobs="${LOCKSTEP_TEST_JOBS:-3}"
+running=0
+index=0
+while IFS=$'\t' read -r source executable; do
+    if [ "$running" -ge "$jobs" ]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+    index=$((index + 1))
+    run_one "$index" "$source" "$executable" &
+    running=$((running + 1))
+done <"$work/order"
+wait
+
+failed=()
+index=0
+while IFS=$'\t' read -r source executable; do
+    index=$((index + 1))
+    echo
+    if [ "$executable" = - ]; then
+        echo "     Running $source"
+    else
+        echo "     Running $source ($executable)"
+    fi
+    cat "$work/$index.log"
+    [ "$(cat "$work/$index.status")" = 0 ] || failed+=("$source")
+done <"$work/order"
+
+if [ "${#failed[@]}" -gt 0 ]; then
+    echo "test.sh: failed: ${failed[*]}" >&2
+    exit 1
+fi
+echo "test.sh: all $index passed"

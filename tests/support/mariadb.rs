@@ -59,6 +59,14 @@ impl MariaServer {
         let account = ServerAccount::resolve()?;
         let dir = private_dir("lockstep-maria-", &account)?;
         let data_dir = dir.join("data");
+        // A server deletes every `#sql*` file in its tmpdir when it starts: with the shared
+        // /tmp, a server starting in another test process removes the temporary tables of
+        // this one's bootstrap.
+        let tmp_dir = dir.join("tmp");
+        std::fs::create_dir(&tmp_dir)
+            .map_err(|err| format!("cannot create {}: {err}", tmp_dir.display()))?;
+        account.take_ownership(&tmp_dir)?;
+        let tmp_dir_arg = format!("--tmpdir={}", tmp_dir.display());
         let pid_file = dir.join("mariadbd.pid");
         let mut reaper = Reaper::start(&dir, &pid_file, "TERM")?;
 
@@ -66,6 +74,7 @@ impl MariaServer {
         install
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data_dir.display()))
+            .arg(&tmp_dir_arg)
             // Root with an empty password instead of unix_socket auth: the client may run as
             // any OS user.
             .args(["--auth-root-authentication-method=normal", "--skip-test-db"])
@@ -83,6 +92,7 @@ impl MariaServer {
             .arg(format!("--datadir={}", data_dir.display()))
             .arg(format!("--socket={}", socket.display()))
             .arg(format!("--pid-file={}", pid_file.display()))
+            .arg(&tmp_dir_arg)
             .arg(format!("--log-error={}", log_path.display()))
             .arg("--skip-networking")
             // Durability is worthless for a throwaway server; speed is not.
