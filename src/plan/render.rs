@@ -9,6 +9,7 @@
 //! | sqlx | yes | the file starts with `-- no-transaction` | `.down.sql` |
 //! | dbmate | yes, per block | `-- migrate:up transaction:false` | `-- migrate:down` block |
 //! | goose | yes | `-- +goose NO TRANSACTION` | `-- +goose Down` section |
+//! | sqitch | no (psql runs each statement) | none needed | `revert/<change>.sql` |
 //! | plain | no (psql runs each statement) | none needed | `.rollback.sql` beside it |
 //!
 //! A transactional phase in a framework that does not wrap gets an explicit
@@ -34,6 +35,9 @@ pub enum Convention {
     /// A folder per migration, `<version>_<name>/migration.sql`; Prisma has no down
     /// migrations, so the rollback is a `rollback.sql` beside it, run by hand.
     Prisma,
+    /// A sqitch change per phase: `deploy/`, `revert/` and `verify/` scripts and a line
+    /// in `sqitch.plan` (see [`super::sqitch`]).
+    Sqitch,
     Plain,
 }
 
@@ -47,6 +51,7 @@ impl Convention {
             Convention::Goose => "goose",
             Convention::Diesel => "diesel",
             Convention::Prisma => "prisma",
+            Convention::Sqitch => "sqitch",
             Convention::Plain => "plain",
         }
     }
@@ -60,6 +65,7 @@ impl Convention {
             Convention::Goose,
             Convention::Diesel,
             Convention::Prisma,
+            Convention::Sqitch,
             Convention::Plain,
         ]
         .into_iter()
@@ -74,8 +80,12 @@ impl Convention {
             | Convention::Dbmate
             | Convention::Goose
             | Convention::Diesel => true,
-            // Prisma sends the script as one query string, as golang-migrate does.
-            Convention::GolangMigrate | Convention::Prisma | Convention::Plain => false,
+            // Prisma sends the script as one query string, as golang-migrate does; sqitch
+            // hands it to psql in autocommit mode.
+            Convention::GolangMigrate
+            | Convention::Prisma
+            | Convention::Sqitch
+            | Convention::Plain => false,
         }
     }
 
@@ -94,6 +104,10 @@ pub enum Role {
     Down,
     /// Flyway's per-script configuration.
     Config,
+    /// A sqitch change's verify script.
+    Verify,
+    /// A line to append to `sqitch.plan` (never a whole file to write).
+    PlanEntry,
 }
 
 /// One file to write, named relative to the migration folder.
@@ -112,6 +126,10 @@ pub fn versions(
     base: &str,
     count: usize,
 ) -> Result<Vec<String>, PlanError> {
+    if convention == Convention::Sqitch {
+        // Changes are named, not numbered: the plan file orders them.
+        return Ok((1..=count).map(|i| i.to_string()).collect());
+    }
     // Diesel versions are dates and times: `2024-01-15-103000`.
     let separators: &[char] = if convention == Convention::Diesel {
         &['.', '-']
@@ -163,7 +181,7 @@ pub fn files(
     convention: Convention,
     versions: &[String],
     expected: &[Option<String>],
-) -> Vec<OutFile> {
+) -> Result<Vec<OutFile>, PlanError> {
     files_with(plans, convention, versions, expected, phase_files)
 }
 
@@ -173,8 +191,8 @@ pub(super) fn files_with(
     convention: Convention,
     versions: &[String],
     expected: &[Option<String>],
-    phase_files: fn(&PhaseContext, &Names, usize) -> Vec<OutFile>,
-) -> Vec<OutFile> {
+    phase_files: fn(&PhaseContext, &Names, usize) -> Result<Vec<OutFile>, PlanError>,
+) -> Result<Vec<OutFile>, PlanError> {
     let phases: Vec<(&Plan, usize, &Phase)> = plans
         .iter()
         .flat_map(|plan| {
@@ -196,13 +214,15 @@ pub(super) fn files_with(
             rollback_at: &names.rollback_at,
             expected: expected.get(index).and_then(Option::as_deref),
         };
-        out.extend(phase_files(&context, &names, index));
+        out.extend(phase_files(&context, &names, index)?);
     }
-    out
+    Ok(out)
 }
 
 /// The files of one phase and where its rollback lives.
 pub(super) struct Names {
+    /// `<kind>_<slug>`: the name after the version, and a sqitch change's whole name.
+    pub(super) stem: String,
     pub(super) up: String,
     pub(super) down: Option<String>,
     pub(super) config: Option<String>,
@@ -233,6 +253,10 @@ impl Names {
                 format!("{version}_{stem}/migration.sql"),
                 Some(format!("{version}_{stem}/rollback.sql")),
             ),
+            Convention::Sqitch => (
+                format!("deploy/{stem}.sql"),
+                Some(format!("revert/{stem}.sql")),
+            ),
         };
         let rollback_at = match (&down, convention) {
             (Some(down), _) => down.clone(),
@@ -245,6 +269,7 @@ impl Names {
             _ => None,
         };
         Names {
+            stem: stem.to_string(),
             up,
             down,
             config,
@@ -263,7 +288,11 @@ pub(super) struct PhaseContext<'a> {
     pub(super) expected: Option<&'a str>,
 }
 
-fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFile> {
+fn phase_files(
+    context: &PhaseContext,
+    names: &Names,
+    index: usize,
+) -> Result<Vec<OutFile>, PlanError> {
     let phase = context.phase;
     let file = |name: &str, text: String, role: Role| OutFile {
         name: name.to_string(),
@@ -331,7 +360,11 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
             out.push(no_transaction(&format!("{down}.conf")));
         }
     }
-    out
+    if context.convention == Convention::Sqitch {
+        let change = super::sqitch::change_name(&names.stem)?;
+        out.extend(super::sqitch::change_files(context, &change, index)?);
+    }
+    Ok(out)
 }
 
 const SQLX_NO_TRANSACTION: &str = "-- no-transaction\n";
@@ -490,10 +523,6 @@ fn statements(steps: &[Step], transactional: bool, convention: Convention) -> St
     body
 }
 
-/// Appends `line`, a `--` comment, and a newline. Names and expressions from the input
-/// may hold newlines or other control characters: written raw, a newline would end the
-/// comment and turn the rest of a stranger's identifier into a live statement, so they
-/// are written as escapes (`\n`, `\u{7}`).
 /// The first header lines of every phase file, whatever the dialect: the plan, the phase and
 /// when to deploy it.
 pub(super) fn phase_opening(context: &PhaseContext) -> String {
@@ -517,6 +546,10 @@ pub(super) fn phase_opening(context: &PhaseContext) -> String {
     h
 }
 
+/// Appends `line`, a `--` comment, and a newline. Names and expressions from the input
+/// may hold newlines or other control characters: written raw, a newline would end the
+/// comment and turn the rest of a stranger's identifier into a live statement, so they
+/// are written as escapes (`\n`, `\u{7}`).
 pub fn comment_line(out: &mut String, line: std::fmt::Arguments) {
     for c in line.to_string().chars() {
         if c.is_control() {

@@ -36,22 +36,20 @@ pub fn files(
 ) -> Result<Vec<OutFile>, PlanError> {
     if matches!(
         convention,
-        Convention::Sqlx | Convention::Diesel | Convention::Prisma
+        Convention::Sqlx | Convention::Diesel | Convention::Prisma | Convention::Sqitch
     ) {
         return Err(PlanError(
             "lockstep plan writes MySQL plans for flyway, golang-migrate, dbmate, goose and plain; use one of those with --layout".into(),
         ));
     }
-    Ok(files_with(
-        plans,
-        convention,
-        versions,
-        expected,
-        phase_files,
-    ))
+    files_with(plans, convention, versions, expected, phase_files)
 }
 
-fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFile> {
+fn phase_files(
+    context: &PhaseContext,
+    names: &Names,
+    index: usize,
+) -> Result<Vec<OutFile>, PlanError> {
     let file = |name: &str, text: String, role: Role| OutFile {
         name: name.to_string(),
         text,
@@ -75,7 +73,7 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
             Role::Down,
         ));
     }
-    out
+    Ok(out)
 }
 
 fn header(context: &PhaseContext) -> String {
