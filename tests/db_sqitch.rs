@@ -1,0 +1,259 @@
+//! sqitch runs `lockstep plan --write`'s changes: in a sqitch project, a risky change is
+//! planned, then real `sqitch deploy --verify`, `sqitch verify`, `lockstep release` and
+//! `sqitch revert` run against a throwaway PostgreSQL, with the schema checked after
+//! each:
+//! - the phases that may ship now deploy (a batched backfill bare in psql's autocommit,
+//!   the transactional ones inside their own `BEGIN`/`COMMIT`) and pass their verify;
+//! - reverting them puts the schema and the rows back;
+//! - the contract phase, released later, deploys and leaves the schema the plain statement
+//!   gives; `sqitch verify` passes over every phase afterwards (an early phase's check
+//!   steps aside once a later phase is deployed);
+//! - an irreversible contract's revert fails, as its header says, and changes nothing.
+//!
+//! Skipped, with the reason, when sqitch or the server is missing; never in CI.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use support::postgres::{postgres, PgDb};
+
+const ROWS: u32 = 2500;
+
+struct Scenario {
+    name: &'static str,
+    /// The statement `lockstep plan` replaces, in the change `change_orders`.
+    statement: &'static str,
+}
+
+const RENAME: Scenario = Scenario {
+    name: "rename column",
+    statement: "ALTER TABLE orders RENAME COLUMN code TO sku;",
+};
+
+const ADD_NOT_NULL: Scenario = Scenario {
+    name: "add NOT NULL column with a volatile default",
+    statement: "ALTER TABLE orders ADD COLUMN token text NOT NULL DEFAULT md5(random()::text);",
+};
+
+const CREATE: &str = "CREATE TABLE orders (id bigint PRIMARY KEY, code text NOT NULL, qty int);\n";
+
+fn load() -> String {
+    format!("INSERT INTO orders SELECT g, 'c' || g, g % 7 FROM generate_series(1, {ROWS}) g;\n")
+}
+
+/// The `sqitch` command, or why the test cannot run.
+fn sqitch() -> Option<&'static str> {
+    let found = Command::new("sqitch")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some("sqitch");
+    }
+    let reason = "sqitch is not installed (scripts/install-test-deps.sh installs it)";
+    assert!(!support::is_ci(), "{reason} (CI=true)");
+    eprintln!("skipping: {reason}");
+    None
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+/// A sqitch project with two changes: the table, and the change holding `statement`.
+fn project(dir: &Path, statement: &str) {
+    write(
+        dir,
+        "sqitch.plan",
+        "%syntax-version=1.0.0\n%project=shop\n\ncreate_orders 2024-01-01T00:00:00Z Tess <tess@example.com> # Orders.\nchange_orders [create_orders] 2024-01-02T00:00:00Z Tess <tess@example.com> # The risky change.\n",
+    );
+    write(
+        dir,
+        "deploy/create_orders.sql",
+        &format!("BEGIN;\n{CREATE}{}COMMIT;\n", load()),
+    );
+    write(
+        dir,
+        "revert/create_orders.sql",
+        "BEGIN;\nDROP TABLE orders;\nCOMMIT;\n",
+    );
+    write(
+        dir,
+        "verify/create_orders.sql",
+        "SELECT id FROM orders WHERE FALSE;\n",
+    );
+    write(dir, "deploy/change_orders.sql", statement);
+    write(dir, "revert/change_orders.sql", "-- nothing yet\n");
+}
+
+/// Runs `sqitch ARGS` in `dir` against `db`; its output, or its error output.
+fn run_sqitch(dir: &Path, db: &PgDb, args: &[&str]) -> Result<String, String> {
+    let home = dir.join(".home");
+    std::fs::create_dir_all(&home).expect("home");
+    let mut command = Command::new("sqitch");
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("HOME", &home)
+        .env("SQITCH_USER_CONFIG", home.join("sqitch.conf"))
+        .env("SQITCH_SYSTEM_CONFIG", home.join("system.conf"))
+        .env("SQITCH_FULLNAME", "Lockstep Test")
+        .env("SQITCH_EMAIL", "test@example.com")
+        .arg("--target")
+        .arg(format!("db:pg:{}", db.name()));
+    for (name, value) in db.libpq_env() {
+        command.env(name, value);
+    }
+    let output = command.output().map_err(|e| format!("run sqitch: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(text)
+    }
+}
+
+fn lockstep(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .current_dir(dir)
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1704112496")
+        .output()
+        .expect("run lockstep");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "lockstep {args:?}: {stderr}");
+    stderr
+}
+
+/// Columns (name, type, NOT NULL, default), constraints and indexes of `orders`, and a
+/// checksum of its rows by column name: what a plan must leave as the statement would.
+fn schema(db: &PgDb) -> String {
+    let rows = db
+        .query(
+            "SELECT string_agg(format('%s %s %s %s', attname, format_type(atttypid, atttypmod), attnotnull, pg_get_expr(adbin, adrelid) IS NOT NULL), ', ' ORDER BY attname)
+             FROM pg_attribute LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum
+             WHERE attrelid = 'orders'::regclass AND attnum > 0 AND NOT attisdropped;
+             SELECT coalesce(string_agg(pg_get_constraintdef(oid), ', ' ORDER BY conname), '') FROM pg_constraint WHERE conrelid = 'orders'::regclass;
+             SELECT coalesce(string_agg(indexdef, ', ' ORDER BY indexname), '') FROM pg_indexes WHERE tablename = 'orders';
+             SELECT count(*) FROM pg_trigger WHERE tgrelid = 'orders'::regclass AND NOT tgisinternal;",
+        )
+        .expect("schema");
+    rows.iter()
+        .map(|row| row.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn query_one(db: &PgDb, sql: &str) -> String {
+    db.query(sql).expect("query")[0][0].clone()
+}
+
+/// The plain statement's result on a database of its own.
+fn expected_schema(scenario: &Scenario) -> String {
+    let server = postgres().expect("server");
+    let db = server.fresh_db();
+    db.exec(&format!("{CREATE}{}{}", load(), scenario.statement))
+        .expect("plain statement");
+    schema(&db)
+}
+
+fn prove(scenario: &Scenario) {
+    let Some(_) = sqitch() else { return };
+    let Some(server) = postgres() else { return };
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    project(dir, scenario.statement);
+    let written = lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
+    assert!(written.contains("wrote sqitch.plan"), "{written}");
+    // As `--write` asks: the phases replace the planned statement.
+    write(
+        dir,
+        "deploy/change_orders.sql",
+        "-- replaced by the lockstep phases\n",
+    );
+
+    let db = server.fresh_db();
+    run_sqitch(dir, &db, &["deploy", "create_orders"]).expect("deploy the table");
+    let before = schema(&db);
+    let deployed = run_sqitch(dir, &db, &["deploy", "--verify"])
+        .unwrap_or_else(|e| panic!("{}: sqitch deploy: {e}", scenario.name));
+    let now_phases = deployed.matches("+ ").count();
+    assert!(now_phases >= 2, "{}: {deployed}", scenario.name);
+    assert_eq!(
+        query_one(&db, "SELECT count(*) FROM orders"),
+        ROWS.to_string()
+    );
+    run_sqitch(dir, &db, &["verify"])
+        .unwrap_or_else(|e| panic!("{}: sqitch verify: {e}", scenario.name));
+
+    // Every phase deployed so far reverts, last first, to the schema before them.
+    run_sqitch(dir, &db, &["revert", "-y", "--to", "create_orders"])
+        .unwrap_or_else(|e| panic!("{}: sqitch revert: {e}", scenario.name));
+    assert_eq!(schema(&db), before, "{}: reverted", scenario.name);
+    assert_eq!(
+        query_one(&db, "SELECT count(*) FROM orders"),
+        ROWS.to_string()
+    );
+
+    run_sqitch(dir, &db, &["deploy", "--verify"])
+        .unwrap_or_else(|e| panic!("{}: deploy again: {e}", scenario.name));
+    let pending: Vec<_> = std::fs::read_dir(dir.join(".lockstep-pending"))
+        .map(|d| d.map(|e| e.expect("entry").path()).collect())
+        .unwrap_or_default();
+    for kept in &pending {
+        lockstep(dir, &["release", &kept.to_string_lossy()]);
+    }
+    let released = run_sqitch(dir, &db, &["deploy", "--verify"])
+        .unwrap_or_else(|e| panic!("{}: deploy the released phases: {e}", scenario.name));
+    assert_eq!(
+        released.matches("+ ").count(),
+        usize::from(!pending.is_empty()),
+        "{}: {released}",
+        scenario.name
+    );
+    assert_eq!(
+        schema(&db),
+        expected_schema(scenario),
+        "{}: the schema after every phase",
+        scenario.name
+    );
+    run_sqitch(dir, &db, &["verify"])
+        .unwrap_or_else(|e| panic!("{}: sqitch verify after all: {e}", scenario.name));
+
+    let after = schema(&db);
+    let plan = std::fs::read_to_string(dir.join("sqitch.plan")).expect("plan");
+    let last = plan
+        .lines()
+        .last()
+        .and_then(|l| l.split_whitespace().next())
+        .expect("last change");
+    let revert_last =
+        std::fs::read_to_string(dir.join(format!("revert/{last}.sql"))).expect("revert script");
+    let irreversible = revert_last.contains("RAISE EXCEPTION 'irreversible");
+    let reverted = run_sqitch(dir, &db, &["revert", "-y", "--to", "create_orders"]);
+    if irreversible {
+        let error = reverted.expect_err("an irreversible contract's revert fails");
+        assert!(error.contains("irreversible"), "{}: {error}", scenario.name);
+        assert_eq!(schema(&db), after, "{}: a failed revert", scenario.name);
+    } else {
+        reverted.unwrap_or_else(|e| panic!("{}: revert all: {e}", scenario.name));
+        assert_eq!(schema(&db), before, "{}: reverted all", scenario.name);
+    }
+}
+
+#[test]
+fn sqitch_runs_a_rename_column_plan() {
+    prove(&RENAME);
+}
+
+#[test]
+fn sqitch_runs_an_add_not_null_column_plan() {
+    prove(&ADD_NOT_NULL);
+}
