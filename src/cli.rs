@@ -571,6 +571,9 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
             down.display()
         );
     }
+    if let Some(by_hand) = &output.rollbacks_by_hand {
+        eprintln!("lockstep: {by_hand}");
+    }
     if let Some(out_of_order) = &output.out_of_order {
         eprintln!("lockstep: warning: {out_of_order}");
     }
@@ -697,6 +700,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
             .max_file_size
             .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE),
         stats,
+        flyway_undo: options.flyway_undo.unwrap_or(false),
     })
 }
 

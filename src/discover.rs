@@ -11,7 +11,8 @@
 //! Framework conventions this module relies on, checked against each tool's documentation
 //! or source:
 //!
-//! - Flyway: `V<version>__<desc>.sql` versioned, `U<version>__<desc>.sql` undo,
+//! - Flyway: `V<version>__<desc>.sql` versioned, `U<version>__<desc>.sql` undo (and the
+//!   `V<version>__<desc>.sql.rollback` that `lockstep plan` writes instead, run by hand),
 //!   `R__<desc>.sql` repeatable (run after all versioned ones). Version parts are separated
 //!   by `.` or `_` (the same thing) and compared numerically. Flyway runs each script in a
 //!   transaction (`executeInTransaction` defaults to true) unless a script configuration
@@ -632,7 +633,11 @@ fn flat_paths(
     errors: &mut Vec<DiscoverError>,
 ) -> Vec<PathBuf> {
     let mut paths = list_dir(root, errors, |path, is_dir| {
-        !is_dir && path.extension().is_some_and(|ext| ext == "sql")
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        !is_dir && (name.ends_with(".sql") || name.ends_with(FLYWAY_ROLLBACK_SUFFIX))
     });
     let listed: HashSet<PathBuf> = paths.iter().cloned().collect();
     paths.extend(
@@ -664,6 +669,11 @@ fn flat_set(
         })
         .collect();
     let framework = detect_flat(root, &entries);
+    let mut entries = entries;
+    // Only Flyway folders have `.sql.rollback` files (`lockstep plan` writes them).
+    entries.retain(|e| {
+        framework == FlatFramework::Flyway || !e.name.ends_with(FLYWAY_ROLLBACK_SUFFIX)
+    });
     let mut keyed: Vec<(SortKey, MigrationFile)> = entries
         .iter()
         .map(|entry| describe_flat(framework, entry))
@@ -752,6 +762,8 @@ fn describe_flat(framework: FlatFramework, entry: &FlatEntry) -> (SortKey, Migra
         FlatFramework::Plain => plain_position(&entry.name),
     };
     let transactional = match framework {
+        // psql, run by hand, opens no transaction.
+        FlatFramework::Flyway if entry.name.ends_with(FLYWAY_ROLLBACK_SUFFIX) => false,
         FlatFramework::Flyway => flyway_transactional(&entry.path),
         FlatFramework::Sqlx => !without_bom(&entry.text).starts_with(SQLX_NO_TRANSACTION),
         FlatFramework::Dbmate => layout::dbmate_up_transactional(&entry.text),
@@ -862,7 +874,25 @@ enum FlywayName {
     Repeatable,
 }
 
+/// The rollback `lockstep plan` writes beside a Flyway script when Flyway's `U` undo files
+/// (Teams only) are not wanted: `V<version>__<x>.sql.rollback`, run by hand. Not `.sql`, so
+/// Flyway never reads it as a migration.
+const FLYWAY_ROLLBACK_SUFFIX: &str = ".sql.rollback";
+
 fn parse_flyway(name: &str) -> Option<FlywayName> {
+    if let Some(script) = name.strip_suffix(".rollback") {
+        // `V<version>__<x>.sql.rollback` undoes `V<version>__<x>.sql`, as a `U` file would.
+        return match parse_flyway(script)? {
+            FlywayName::Versioned {
+                version,
+                undo: false,
+            } => Some(FlywayName::Versioned {
+                version,
+                undo: true,
+            }),
+            _ => None,
+        };
+    }
     let stem = name.strip_suffix(".sql")?;
     let (prefix, rest) = stem.split_at_checked(1)?;
     match prefix {

@@ -452,6 +452,65 @@ fn flyway_keeps_the_projects_separator_and_warns_about_order() {
     );
 }
 
+/// Flyway Community ignores `U` undo files: by default each rollback is a `.sql.rollback`
+/// file that Flyway never reads (not `.sql`), with its own BEGIN/COMMIT for psql, and
+/// `--write` says so; `--flyway-undo` or `flyway_undo = true` writes `U` files instead.
+#[test]
+fn flyway_undo_files_are_opt_in() {
+    let undo = "U2.1__expand_shipments_co2_kg_to_emissions_kg.sql";
+    let by_hand = "V2.1__expand_shipments_co2_kg_to_emissions_kg.sql.rollback";
+    for (config, flag, wants_undo) in [
+        (None, None, false),
+        (None, Some("--flyway-undo"), true),
+        (Some("flyway_undo = true\n"), None, true),
+        (Some("flyway-undo = false\n"), None, false),
+    ] {
+        let temp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(temp.path().join("V1__create.sql"), SHIPMENTS).expect("write");
+        std::fs::write(
+            temp.path().join("V2__rename.sql"),
+            "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+        )
+        .expect("write");
+        if let Some(config) = config {
+            std::fs::write(temp.path().join("lockstep.toml"), config).expect("write");
+        }
+        let mut args = vec!["plan", "V2__rename.sql", "--write"];
+        args.extend(flag);
+        let (code, _, stderr) = lockstep(temp.path(), &args);
+        assert_eq!(code, 0, "{stderr}");
+        let case = format!("{config:?} {flag:?}");
+        assert_eq!(temp.path().join(undo).is_file(), wants_undo, "{case}");
+        assert_eq!(temp.path().join(by_hand).is_file(), !wants_undo, "{case}");
+        assert_eq!(
+            stderr.contains("Flyway does not run them"),
+            !wants_undo,
+            "{case}: {stderr}"
+        );
+        if !wants_undo {
+            let text = std::fs::read_to_string(temp.path().join(by_hand)).expect("read");
+            assert!(
+                text.contains("\nBEGIN;\n") && text.contains("\nCOMMIT;\n"),
+                "{text}"
+            );
+            // lockstep reads it as the phase's rollback, which psql runs without a
+            // transaction of its own.
+            let discovery = lockstep::discover::discover(&lockstep::discover::DiscoverRequest {
+                paths: vec![temp.path().to_path_buf()],
+                ..Default::default()
+            });
+            let found = discovery
+                .sets
+                .iter()
+                .flat_map(|set| &set.files)
+                .find(|f| f.path.ends_with(by_hand))
+                .expect("the rollback is discovered");
+            assert_eq!(found.direction, lockstep::layout::Direction::Down);
+            assert!(!found.transactional);
+        }
+    }
+}
+
 /// `plan --stats`: the backfill's batch size comes from the calibrated rate (50,000 rows,
 /// about 0.2 s each, where the default is 10,000) and its header says so, with the
 /// batches and the time they take on the table's 2 million rows.

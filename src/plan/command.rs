@@ -49,6 +49,10 @@ pub struct PlanArgs {
     /// Replace files that already exist.
     #[arg(long)]
     pub force: bool,
+    /// Write Flyway rollbacks as `U` undo files, which only Flyway Teams runs (default:
+    /// `.sql.rollback` files beside the phases, run by hand; `flyway_undo` in the config).
+    #[arg(long)]
+    pub flyway_undo: bool,
     /// A stats file (`lockstep stats`): each backfill, index build and validation phase
     /// says how long it takes on the table's size (default: `stats` in the config).
     #[arg(long, value_name = "FILE")]
@@ -82,6 +86,8 @@ pub struct Output {
     pub down_migration: Option<PathBuf>,
     /// With `--write`: why the new files come before a migration the tool may have run.
     pub out_of_order: Option<String>,
+    /// Where the rollbacks are when no tool runs them (Flyway without undo files).
+    pub rollbacks_by_hand: Option<String>,
 }
 
 pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
@@ -119,13 +125,21 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
         versions = versions.iter().map(|v| v.replace('.', "_")).collect();
     }
     let durations = expected::phase_durations(&plans, &options);
+    let flyway_undo = args.flyway_undo || settings.flyway_undo;
     let files = match settings.target.dialect {
-        Dialect::Postgres => render::files(&plans, convention, &versions, &durations)?,
-        Dialect::Mysql => super::mysql::render::files(&plans, convention, &versions, &durations)?,
+        Dialect::Postgres => render::files(&plans, convention, &versions, &durations, flyway_undo)?,
+        Dialect::Mysql => {
+            let files = super::mysql::render::files;
+            files(&plans, convention, &versions, &durations, flyway_undo)?
+        }
     };
+    let rollbacks_by_hand = (convention == Convention::Flyway && !flyway_undo).then(|| {
+        "the Flyway rollbacks are the `.sql.rollback` files beside the phases: Flyway does not run them; run one by hand (psql or the mysql client) to undo its phase. Flyway Teams users: --flyway-undo (or `flyway_undo = true` in lockstep.toml) writes `U` undo files instead".to_string()
+    });
     match (&args.out, args.write) {
         (Some(dir), _) => Ok(Output {
             written: write_files(dir, &files, args.force)?,
+            rollbacks_by_hand,
             ..Output::default()
         }),
         (None, true) => {
@@ -144,6 +158,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
                 Output {
                     down_migration: down_migration(file),
                     out_of_order,
+                    rollbacks_by_hand,
                     ..output
                 }
             })

@@ -4,7 +4,7 @@
 //!
 //! | framework | wraps a file in a transaction | no-transaction marker | rollback |
 //! |---|---|---|---|
-//! | Flyway | yes | `<script>.sql.conf` holding `executeInTransaction=false` | `U<version>__` undo file |
+//! | Flyway | yes | `<script>.sql.conf` holding `executeInTransaction=false` | `<script>.sql.rollback` run by hand, or (`flyway_undo`) a `U<version>__` undo file |
 //! | golang-migrate | no (the file is one query string) | none needed | `.down.sql` |
 //! | sqlx | yes | the file starts with `-- no-transaction` | `.down.sql` |
 //! | dbmate | yes, per block | `-- migrate:up transaction:false` | `-- migrate:down` block |
@@ -17,6 +17,12 @@
 //! are digits and dots: the phases of a plan for `V8__x.sql` are `V8.1__`, `V8.2__`, ...
 //! (a letter suffix such as `V8A` is not a Flyway version); integer-versioned frameworks
 //! number the phases after the file's own version, keeping its zero padding.
+//!
+//! Flyway runs `U` undo files only in its Teams edition; Community ignores them. So by
+//! default a Flyway rollback is a `<script>.sql.rollback` beside the script, to run by hand
+//! with psql (with its own `BEGIN`/`COMMIT`): not `.sql`, since Flyway would read a
+//! `V<version>__<x>.rollback.sql` as a second migration of the same version, and one named
+//! without the prefix fails `validateMigrationNaming`. `flyway_undo` writes `U` files.
 
 use super::{Phase, Plan, PlanError, Rollback, Step, LOCK_TIMEOUT};
 use std::fmt::Write;
@@ -175,20 +181,28 @@ fn versions_after(base: &str, count: usize) -> Vec<String> {
         .collect()
 }
 
-/// Every file of the plans, phase after phase, numbered from `versions`.
+/// Every file of the plans, phase after phase, numbered from `versions`; Flyway rollbacks
+/// as `U` undo files when `flyway_undo`.
 pub fn files(
     plans: &[Plan],
     convention: Convention,
     versions: &[String],
     expected: &[Option<String>],
+    flyway_undo: bool,
 ) -> Result<Vec<OutFile>, PlanError> {
-    files_with(plans, convention, versions, expected, phase_files)
+    files_with(
+        plans,
+        (convention, flyway_undo),
+        versions,
+        expected,
+        phase_files,
+    )
 }
 
 /// The files of every phase, named and numbered, with `phase_files` writing one phase's.
 pub(super) fn files_with(
     plans: &[Plan],
-    convention: Convention,
+    (convention, flyway_undo): (Convention, bool),
     versions: &[String],
     expected: &[Option<String>],
     phase_files: fn(&PhaseContext, &Names, usize) -> Result<Vec<OutFile>, PlanError>,
@@ -205,7 +219,7 @@ pub(super) fn files_with(
     let mut out = Vec::new();
     for (index, ((plan, position, phase), version)) in phases.iter().zip(versions).enumerate() {
         let stem = format!("{}_{}", phase.kind.name(), plan.slug);
-        let names = Names::new(convention, version, &stem);
+        let names = Names::new(convention, version, &stem, flyway_undo);
         let context = PhaseContext {
             plan,
             position: *position,
@@ -227,14 +241,21 @@ pub(super) struct Names {
     pub(super) down: Option<String>,
     pub(super) config: Option<String>,
     pub(super) rollback_at: String,
+    /// The rollback is run by hand with psql (or the mysql client), not by the tool.
+    pub(super) down_by_hand: bool,
 }
 
 impl Names {
-    fn new(convention: Convention, version: &str, stem: &str) -> Names {
+    fn new(convention: Convention, version: &str, stem: &str, flyway_undo: bool) -> Names {
+        let down_by_hand = convention == Convention::Flyway && !flyway_undo;
         let (up, down) = match convention {
-            Convention::Flyway => (
+            Convention::Flyway if flyway_undo => (
                 format!("V{version}__{stem}.sql"),
                 Some(format!("U{version}__{stem}.sql")),
+            ),
+            Convention::Flyway => (
+                format!("V{version}__{stem}.sql"),
+                Some(format!("V{version}__{stem}.sql.rollback")),
             ),
             Convention::GolangMigrate | Convention::Sqlx => (
                 format!("{version}_{stem}.up.sql"),
@@ -259,6 +280,9 @@ impl Names {
             ),
         };
         let rollback_at = match (&down, convention) {
+            (Some(down), _) if down_by_hand => format!(
+                "{down}, run by hand (Flyway runs `U` undo files only in its Teams edition; `--flyway-undo` writes one instead)"
+            ),
             (Some(down), _) => down.clone(),
             (None, Convention::Dbmate) => "the `-- migrate:down` block below".into(),
             (None, _) => "the `-- +goose Down` section below".into(),
@@ -274,6 +298,7 @@ impl Names {
             down,
             config,
             rollback_at,
+            down_by_hand,
         }
     }
 }
@@ -302,7 +327,13 @@ fn phase_files(
     };
     let header = header(context);
     let up_body = up_body(context);
-    let down_body = rollback_body(context);
+    // psql opens no transaction: a rollback run by hand carries its own BEGIN/COMMIT.
+    let down_runner = if names.down_by_hand {
+        Convention::Plain
+    } else {
+        context.convention
+    };
+    let down_body = rollback_body(context, down_runner);
     let mut out = Vec::new();
     match context.convention {
         Convention::Dbmate => {
@@ -343,7 +374,11 @@ fn phase_files(
             Convention::Sqlx if !rollback_transactional(phase) => SQLX_NO_TRANSACTION,
             _ => "",
         };
-        let text = format!("{marker}{}\n{down_body}", rollback_header(context));
+        let mut header = rollback_header(context);
+        if names.down_by_hand {
+            by_hand_line(&mut header, "psql -v ON_ERROR_STOP=1 -f", down);
+        }
+        let text = format!("{marker}{header}\n{down_body}");
         out.push(file(down, text, Role::Down));
     }
     if let (Some(config), Convention::Diesel) = (&names.config, context.convention) {
@@ -356,7 +391,8 @@ fn phase_files(
         if !phase.transactional {
             out.push(no_transaction(config));
         }
-        if let (Some(down), false) = (&names.down, rollback_transactional(phase)) {
+        let tool_runs_down = !names.down_by_hand && !rollback_transactional(phase);
+        if let (Some(down), true) = (&names.down, tool_runs_down) {
             out.push(no_transaction(&format!("{down}.conf")));
         }
     }
@@ -470,13 +506,19 @@ fn up_body(context: &PhaseContext) -> String {
     statements(&phase.steps, phase.transactional, context.convention)
 }
 
-fn rollback_body(context: &PhaseContext) -> String {
+/// The header line of a rollback that no tool runs; `command` runs a file with the
+/// database's client.
+pub(super) fn by_hand_line(header: &mut String, command: &str, name: &str) {
+    comment_line(
+        header,
+        format_args!("-- Run by hand: {command} {name} (Flyway does not run this file)."),
+    );
+}
+
+/// The rollback's statements, as `runner` runs them.
+fn rollback_body(context: &PhaseContext, runner: Convention) -> String {
     match &context.phase.rollback {
-        Rollback::Steps(steps) => statements(
-            steps,
-            rollback_transactional(context.phase),
-            context.convention,
-        ),
+        Rollback::Steps(steps) => statements(steps, rollback_transactional(context.phase), runner),
         Rollback::Nothing(why) => {
             let mut text = String::new();
             comment_line(&mut text, format_args!("-- Nothing to undo: {why}."));
@@ -488,7 +530,7 @@ fn rollback_body(context: &PhaseContext) -> String {
                 "DO {}",
                 super::sql::dollar_quoted(&format!("\nBEGIN\n  RAISE EXCEPTION {message};\nEND\n"))
             ));
-            statements(&[step], true, context.convention)
+            statements(&[step], true, runner)
         }
     }
 }
