@@ -230,6 +230,18 @@ impl Filters {
     }
 }
 
+impl Filters {
+    /// Whether an include glob takes `relative`; a Flyway `.sql.rollback` goes with the
+    /// script it undoes, as a `U` file would.
+    fn included(&self, relative: &Path) -> bool {
+        let script = relative
+            .to_str()
+            .and_then(|p| p.strip_suffix(".rollback"))
+            .filter(|p| p.ends_with(".sql"));
+        self.include.is_match(relative) || script.is_some_and(|p| self.include.is_match(p))
+    }
+}
+
 /// An `--include` / `--exclude` glob, compiled as discovery matches it: `*` stays within
 /// one path component; `**` crosses folders.
 pub fn compile_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
@@ -306,7 +318,7 @@ impl Named {
                 Ok(entry) if entry.file_type().is_file() => {
                     let path = clean(entry.path());
                     let relative = path.strip_prefix(root).unwrap_or(&path);
-                    if filters.include.is_match(relative) && !filters.exclude.is_match(relative) {
+                    if filters.included(relative) && !filters.exclude.is_match(relative) {
                         self.files.insert(path);
                     }
                 }
@@ -669,11 +681,6 @@ fn flat_set(
         })
         .collect();
     let framework = detect_flat(root, &entries);
-    let mut entries = entries;
-    // Only Flyway folders have `.sql.rollback` files (`lockstep plan` writes them).
-    entries.retain(|e| {
-        framework == FlatFramework::Flyway || !e.name.ends_with(FLYWAY_ROLLBACK_SUFFIX)
-    });
     let mut keyed: Vec<(SortKey, MigrationFile)> = entries
         .iter()
         .map(|entry| describe_flat(framework, entry))
@@ -763,17 +770,19 @@ fn describe_flat(framework: FlatFramework, entry: &FlatEntry) -> (SortKey, Migra
     };
     let transactional = match framework {
         // psql, run by hand, opens no transaction.
-        FlatFramework::Flyway if entry.name.ends_with(FLYWAY_ROLLBACK_SUFFIX) => false,
+        _ if entry.name.ends_with(FLYWAY_ROLLBACK_SUFFIX) => false,
         FlatFramework::Flyway => flyway_transactional(&entry.path),
         FlatFramework::Sqlx => !without_bom(&entry.text).starts_with(SQLX_NO_TRANSACTION),
         FlatFramework::Dbmate => layout::dbmate_up_transactional(&entry.text),
         FlatFramework::Goose => !layout::goose_no_transaction(&entry.text),
         FlatFramework::GolangMigrate | FlatFramework::Plain => false,
     };
+    // A `.sql.rollback` (Flyway's, run by hand) is a rollback in any folder.
+    let by_hand = entry.name.ends_with(FLYWAY_ROLLBACK_SUFFIX);
     let file = MigrationFile {
         path: entry.path.clone(),
         layout: flat_layout(framework),
-        direction,
+        direction: if by_hand { Direction::Down } else { direction },
         // A plain file's sort key holds its name, which is no version.
         version: version
             .map(str::to_string)
