@@ -452,6 +452,86 @@ fn flyway_keeps_the_projects_separator_and_warns_about_order() {
     );
 }
 
+/// A newer migration already in the folder: every layout's `--write` warns what its tool
+/// does with phases numbered before it (issue 12: out of order).
+#[test]
+fn write_warns_when_later_versions_exist() {
+    for (names, tool_says) in [
+        (
+            [
+                "000001_create.up.sql",
+                "000002_rename.up.sql",
+                "000009_later.up.sql",
+            ],
+            "golang-migrate only migrates up from the database's version",
+        ),
+        (
+            ["00001_create.sql", "00002_rename.sql", "00009_later.sql"],
+            "goose refuses to migrate past missing (out-of-order) migrations",
+        ),
+    ] {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let goose = !names[0].ends_with(".up.sql");
+        let text = |sql: &str| {
+            if goose {
+                format!("-- +goose Up\n{sql}")
+            } else {
+                sql.to_string()
+            }
+        };
+        std::fs::write(temp.path().join(names[0]), text(SHIPMENTS)).expect("write");
+        let rename = "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n";
+        std::fs::write(temp.path().join(names[1]), text(rename)).expect("write");
+        std::fs::write(temp.path().join(names[2]), text("SELECT 1;\n")).expect("write");
+        let (code, _, stderr) = lockstep(temp.path(), &["plan", names[1], "--write"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains(&format!("{} is newer than these phases", names[2]))
+                && stderr.contains(tool_says),
+            "{stderr}"
+        );
+        // No newer migration, no warning.
+        let temp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(temp.path().join(names[0]), text(SHIPMENTS)).expect("write");
+        std::fs::write(temp.path().join(names[1]), text(rename)).expect("write");
+        let (code, _, stderr) = lockstep(temp.path(), &["plan", names[1], "--write"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(!stderr.contains("newer than these phases"), "{stderr}");
+    }
+}
+
+/// goose: a planned statement inside a `StatementBegin` block with others is planned on
+/// its own; none of the block's other statements, nor its markers, reach the phases
+/// (issue 12).
+#[test]
+fn goose_plans_only_the_statement_of_its_block() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        temp.path().join("00001_create.sql"),
+        format!("-- +goose Up\n{SHIPMENTS}"),
+    )
+    .expect("write");
+    std::fs::write(
+        temp.path().join("00002_change.sql"),
+        "-- +goose Up\n-- +goose StatementBegin\nUPDATE shipments SET origin = 'x' WHERE origin = '';\nALTER TABLE shipments ADD CONSTRAINT co2_positive CHECK (co2_kg > 0);\nDELETE FROM shipments WHERE origin = 'gone';\n-- +goose StatementEnd\n",
+    )
+    .expect("write");
+    let (code, stdout, stderr) = lockstep(temp.path(), &["plan", "00002_change.sql"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("ADD CONSTRAINT co2_positive CHECK (co2_kg > 0) NOT VALID;"),
+        "{stdout}"
+    );
+    for other in [
+        "UPDATE shipments",
+        "DELETE FROM",
+        "StatementBegin",
+        "StatementEnd",
+    ] {
+        assert!(!stdout.contains(other), "{other} in {stdout}");
+    }
+}
+
 /// Flyway Community ignores `U` undo files: by default each rollback is a `.sql.rollback`
 /// file that Flyway never reads (not `.sql`), with its own BEGIN/COMMIT for psql, and
 /// `--write` says so; `--flyway-undo` or `flyway_undo = true` writes `U` files instead.

@@ -149,11 +149,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
             } else {
                 check_versions_free(&dir, &base, &versions, &files)?
             };
-            let out_of_order = later.filter(|_| convention == Convention::Flyway).map(|newer| {
-                format!(
-                    "{newer} is newer than these phases: Flyway applies them only with outOfOrder=true once it has run that one; otherwise plan the change in a new migration after it"
-                )
-            });
+            let out_of_order = later.map(|newer| out_of_order(convention, &newer));
             write_beside(&dir, &plans, convention, &versions, &files, args.force).map(|output| {
                 Output {
                     down_migration: down_migration(file),
@@ -229,6 +225,19 @@ fn write_beside(
         pending: Some(pending_dir),
         ..Output::default()
     })
+}
+
+/// What the tool does with phases numbered before `newer`, a migration already in the
+/// folder, on a database that has run it.
+fn out_of_order(convention: Convention, newer: &str) -> String {
+    let consequence = match convention {
+        Convention::Flyway => "Flyway applies them only with outOfOrder=true once it has run that one".to_string(),
+        Convention::GolangMigrate => "golang-migrate only migrates up from the database's version, so once it has run that one it never applies them".to_string(),
+        Convention::Goose => "goose refuses to migrate past missing (out-of-order) migrations unless run with -allow-missing once it has run that one".to_string(),
+        Convention::Plain => "a database that has run that one needs them run by hand".to_string(),
+        other => format!("once {} has run that one, it applies them after it, out of the order the files say", other.name()),
+    };
+    format!("{newer} is newer than these phases: {consequence}; otherwise plan the change in a new migration after it")
 }
 
 /// The folder `--write` writes into: FILE's own; the one above its folder for a
