@@ -384,6 +384,21 @@ fn pending_beside(paths: &[PathBuf], report: &report::Report) -> Vec<PathBuf> {
         .filter_map(|f| f.parent().map(Path::to_path_buf))
         .collect();
     folders.extend(grandparents);
+    // `.` and the empty parent of `deploy` are one folder: say its pending folders once.
+    let mut folders: Vec<PathBuf> = folders
+        .iter()
+        .map(|f| {
+            let clean: PathBuf = f
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
+            if clean.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                clean
+            }
+        })
+        .collect();
     folders.sort();
     folders.dedup();
     let mut waiting: Vec<PathBuf> = folders

@@ -532,6 +532,115 @@ fn goose_plans_only_the_statement_of_its_block() {
     }
 }
 
+/// sqitch: `--write` adds the phases as changes, appending to `sqitch.plan` and keeping every
+/// byte the user wrote (a last line without its newline included); a change planned
+/// already is refused, and `--force` keeps its line; the contract's change waits with its
+/// plan line until `lockstep release` appends it; `check` names the pending folder once.
+#[test]
+fn sqitch_changes_are_appended_to_the_plan() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    let plan = "%syntax-version=1.0.0\n%project=shop\n\n# a comment of the user's\nshipments 2024-01-01T00:00:00Z Tess <tess@example.com> # Shipments.\nrename [shipments] 2024-01-02T00:00:00Z Tess <tess@example.com> # Rename.";
+    for sub in ["deploy", "revert", "verify"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+    }
+    std::fs::write(dir.join("sqitch.plan"), plan).expect("write");
+    // The index gives the plan a CONCURRENTLY phase, which must run bare.
+    let create = format!("{SHIPMENTS}CREATE INDEX shipments_co2 ON shipments (co2_kg);\n");
+    std::fs::write(dir.join("deploy/shipments.sql"), create).expect("write");
+    std::fs::write(
+        dir.join("deploy/rename.sql"),
+        "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = lockstep(dir, &["plan", "deploy/rename.sql", "--write"]);
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read_to_string(dir.join("sqitch.plan")).expect("read");
+    let added = written
+        .strip_prefix(plan)
+        .expect("the user's bytes are kept");
+    let lines: Vec<&str> = added.strip_prefix('\n').expect("newline").lines().collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "expand_shipments_co2_kg_to_emissions_kg",
+            "backfill_shipments_co2_kg_to_emissions_kg",
+            "build_index_shipments_co2_kg_to_emissions_kg"
+        ],
+        "{added}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{} [{}] ", names[1], names[0])),
+        "each phase requires the one before: {added}"
+    );
+    for name in &names {
+        for sub in ["deploy", "revert", "verify"] {
+            assert!(
+                dir.join(format!("{sub}/{name}.sql")).is_file(),
+                "{sub}/{name}"
+            );
+        }
+    }
+    let expand =
+        std::fs::read_to_string(dir.join(format!("deploy/{}.sql", names[0]))).expect("read");
+    assert!(
+        expand.contains("\nBEGIN;\n") && expand.contains("\nCOMMIT;\n"),
+        "{expand}"
+    );
+    let build =
+        std::fs::read_to_string(dir.join(format!("deploy/{}.sql", names[2]))).expect("read");
+    assert!(
+        build.contains("CONCURRENTLY") && !build.contains("BEGIN;"),
+        "{build}"
+    );
+
+    // Planned already: refused, the plan untouched; `--force` keeps the lines there.
+    let (code, _, stderr) = lockstep(dir, &["plan", "deploy/rename.sql", "--write"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("already exists") || stderr.contains("is planned already"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = lockstep(dir, &["plan", "deploy/rename.sql", "--write", "--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sqitch.plan")).expect("read"),
+        written
+    );
+
+    std::fs::write(dir.join("deploy/rename.sql"), "-- moved into the phases\n").expect("write");
+    let (_, _, stderr) = lockstep(dir, &["check", "."]);
+    assert_eq!(
+        stderr
+            .matches("holds phases of a plan for a later release")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let pending = dir.join(".lockstep-pending/shipments_co2_kg_to_emissions_kg");
+    let (code, _, stderr) = lockstep(dir, &["release", &pending.to_string_lossy()]);
+    assert_eq!(code, 0, "{stderr}");
+    let released = std::fs::read_to_string(dir.join("sqitch.plan")).expect("read");
+    let last = released
+        .strip_prefix(&written)
+        .expect("appended")
+        .trim_end();
+    assert!(
+        last.starts_with(&format!(
+            "contract_shipments_co2_kg_to_emissions_kg [{}] ",
+            names[2]
+        )),
+        "{last}"
+    );
+    assert!(dir
+        .join("deploy/contract_shipments_co2_kg_to_emissions_kg.sql")
+        .is_file());
+}
+
 /// Flyway Community ignores `U` undo files: by default each rollback is a `.sql.rollback`
 /// file that Flyway never reads (not `.sql`), with its own BEGIN/COMMIT for psql, and
 /// `--write` says so; `--flyway-undo` or `flyway_undo = true` writes `U` files instead.
