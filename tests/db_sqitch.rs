@@ -8,7 +8,9 @@
 //! - the contract phase, released later, deploys and leaves the schema the plain statement
 //!   gives; `sqitch verify` passes over every phase afterwards (an early phase's check
 //!   steps aside once a later phase is deployed);
-//! - an irreversible contract's revert fails, as its header says, and changes nothing.
+//! - an irreversible contract's revert fails, as its header says, and changes nothing;
+//! - names from hostile input (`#`, `@`, `\`, newlines) give a plan sqitch reads back with
+//!   exactly the changes lockstep added.
 //!
 //! Skipped, with the reason, when sqitch or the server is missing; never in CI.
 
@@ -256,4 +258,71 @@ fn sqitch_runs_a_rename_column_plan() {
 #[test]
 fn sqitch_runs_an_add_not_null_column_plan() {
     prove(&ADD_NOT_NULL);
+}
+
+/// Hostile identifiers and planner settings: sqitch reads the plan back with the changes
+/// lockstep added and no others (no line of the input became a plan line).
+#[test]
+fn sqitch_reads_the_plan_written_for_hostile_names() {
+    if sqitch().is_none() {
+        return;
+    }
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    write(
+        dir,
+        "sqitch.plan",
+        "%syntax-version=1.0.0\n%project=shop\n\nc1 2024-01-01T00:00:00Z T <t@x> # c\nc2 [c1] 2024-01-01T00:00:00Z T <t@x> # c\n",
+    );
+    write(dir, "sqitch.conf", "[core]\n\tengine = pg\n");
+    write(
+        dir,
+        "deploy/c1.sql",
+        "CREATE TABLE \"ev#il\n@x\\\" (id bigint PRIMARY KEY, \"co\nde\" text);\n",
+    );
+    write(
+        dir,
+        "deploy/c2.sql",
+        "ALTER TABLE \"ev#il\n@x\\\" RENAME COLUMN \"co\nde\" TO \"n#ew\";\n",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .current_dir(dir)
+        .args(["plan", "deploy/c2.sql", "--write"])
+        .env("SQITCH_FULLNAME", "Eve <x> # @\nc3")
+        .env("SQITCH_EMAIL", "e>v@x")
+        .output()
+        .expect("run lockstep");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed = Command::new("sqitch")
+        .current_dir(dir)
+        .args(["plan", "--format", "format:%n"])
+        .env("HOME", dir)
+        .env("SQITCH_USER_CONFIG", dir.join("none.conf"))
+        .env("SQITCH_SYSTEM_CONFIG", dir.join("none.conf"))
+        .output()
+        .expect("run sqitch plan");
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let changes: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "c1",
+            "c2",
+            "expand_ev_il__x__co_de_to_n_ew",
+            "backfill_ev_il__x__co_de_to_n_ew"
+        ],
+        "{stdout}"
+    );
 }
