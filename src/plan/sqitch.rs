@@ -251,6 +251,8 @@ fn planned_changes(plan: &str) -> Vec<&str> {
 /// already planned there, unless `force` (which keeps the plan's own line for it and
 /// leaves that change out of the append).
 pub fn lines_to_append(path: &Path, entries: &str, force: bool) -> Result<String, PlanError> {
+    // A link planted at the plan's name is neither read nor written through.
+    crate::write_file::check_replaceable(path, true).map_err(PlanError)?;
     let existing = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -331,6 +333,19 @@ mod tests {
         assert_eq!(utc_timestamp(0), "1970-01-01T00:00:00Z");
         assert_eq!(utc_timestamp(951_782_400), "2000-02-29T00:00:00Z");
         assert_eq!(utc_timestamp(1_704_112_496), "2024-01-01T12:34:56Z");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_plan_that_is_a_link_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere");
+        std::fs::write(&target, "precious").unwrap();
+        let plan = dir.path().join(PLAN_FILE);
+        std::os::unix::fs::symlink(&target, &plan).unwrap();
+        assert!(lines_to_append(&plan, "x 2024-01-01T00:00:00Z a <a@b> # n\n", true).is_err());
+        assert!(append(&plan, "x 2024-01-01T00:00:00Z a <a@b> # n\n").is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
     }
 
     #[test]
