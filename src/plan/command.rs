@@ -1,6 +1,7 @@
 //! `lockstep plan FILE`: replay FILE's folder, plan its risky statements, then print the
 //! phase files or write them (atomically, never over an existing file without `--force`).
 
+use super::mysql::render as mysql_render;
 use super::render::{self, Convention, OutFile, Role};
 use super::{
     expected, pending, plan_statement, sqitch, Deploy, Plan, PlanError, PlanOptions, PLANNED,
@@ -129,8 +130,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
     let files = match settings.target.dialect {
         Dialect::Postgres => render::files(&plans, convention, &versions, &durations, flyway_undo)?,
         Dialect::Mysql => {
-            let files = super::mysql::render::files;
-            files(&plans, convention, &versions, &durations, flyway_undo)?
+            mysql_render::files(&plans, convention, &versions, &durations, flyway_undo)?
         }
     };
     let rollbacks_by_hand = (convention == Convention::Flyway && !flyway_undo).then(|| {
@@ -237,7 +237,7 @@ fn out_of_order(convention: Convention, newer: &str) -> String {
         Convention::Plain => "a database that has run that one needs them run by hand".to_string(),
         other => format!("once {} has run that one, it applies them after it, out of the order the files say", other.name()),
     };
-    format!("{newer} is newer than these phases: {consequence}; otherwise plan the change in a new migration after it")
+    format!("{newer} is newer than these phases: {consequence}; to keep the order, plan the change in a new migration after it")
 }
 
 /// The folder `--write` writes into: FILE's own; the one above its folder for a
