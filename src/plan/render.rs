@@ -21,8 +21,9 @@
 //! Flyway runs `U` undo files only in its Teams edition; Community ignores them. So by
 //! default a Flyway rollback is a `<script>.sql.rollback` beside the script, to run by hand
 //! with psql (with its own `BEGIN`/`COMMIT`): not `.sql`, since Flyway would read a
-//! `V<version>__<x>.rollback.sql` as a second migration of the same version, and one named
-//! without the prefix fails `validateMigrationNaming`. `flyway_undo` writes `U` files.
+//! `V<version>__<x>.rollback.sql` as a second migration of the same version, and a `.sql`
+//! named without the prefix fails a run with `validateMigrationNaming` on. `flyway_undo`
+//! writes `U` files.
 
 use super::{Phase, Plan, PlanError, Rollback, Step, LOCK_TIMEOUT};
 use std::fmt::Write;
