@@ -38,6 +38,16 @@ const ADD_NOT_NULL: Scenario = Scenario {
     statement: "ALTER TABLE orders ADD COLUMN token text NOT NULL DEFAULT md5(random()::text);",
 };
 
+const CREATE_INDEX: Scenario = Scenario {
+    name: "create index",
+    statement: "CREATE INDEX orders_code ON orders (code);",
+};
+
+const SET_NOT_NULL: Scenario = Scenario {
+    name: "set NOT NULL",
+    statement: "ALTER TABLE orders ALTER COLUMN qty SET NOT NULL;",
+};
+
 const CREATE: &str = "CREATE TABLE orders (id bigint PRIMARY KEY, code text NOT NULL, qty int);\n";
 
 fn load() -> String {
@@ -172,8 +182,7 @@ fn prove(scenario: &Scenario) {
     let temp = tempfile::tempdir().expect("tempdir");
     let dir = temp.path();
     project(dir, scenario.statement);
-    let written = lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
-    assert!(written.contains("wrote sqitch.plan"), "{written}");
+    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
     // As `--write` asks: the phases replace the planned statement.
     write(
         dir,
@@ -186,8 +195,18 @@ fn prove(scenario: &Scenario) {
     let before = schema(&db);
     let deployed = run_sqitch(dir, &db, &["deploy", "--verify"])
         .unwrap_or_else(|e| panic!("{}: sqitch deploy: {e}", scenario.name));
-    let now_phases = deployed.matches("+ ").count();
-    assert!(now_phases >= 2, "{}: {deployed}", scenario.name);
+    // change_orders, then every phase `--write` put in the plan.
+    let planned = std::fs::read_to_string(dir.join("sqitch.plan")).expect("plan");
+    let phases_now = planned
+        .lines()
+        .filter(|l| l.contains("lockstep plan:"))
+        .count();
+    assert_eq!(
+        deployed.matches("+ ").count(),
+        1 + phases_now,
+        "{}: {deployed}",
+        scenario.name
+    );
     assert_eq!(
         query_one(&db, "SELECT count(*) FROM orders"),
         ROWS.to_string()
@@ -214,9 +233,16 @@ fn prove(scenario: &Scenario) {
     }
     let released = run_sqitch(dir, &db, &["deploy", "--verify"])
         .unwrap_or_else(|e| panic!("{}: deploy the released phases: {e}", scenario.name));
+    // Exactly the phases `lockstep release` appended.
+    let planned = std::fs::read_to_string(dir.join("sqitch.plan")).expect("plan");
+    let phases_all = planned
+        .lines()
+        .filter(|l| l.contains("lockstep plan:"))
+        .count();
+    assert!(phases_all > phases_now || pending.is_empty(), "{planned}");
     assert_eq!(
         released.matches("+ ").count(),
-        usize::from(!pending.is_empty()),
+        phases_all - phases_now,
         "{}: {released}",
         scenario.name
     );
@@ -258,6 +284,18 @@ fn sqitch_runs_a_rename_column_plan() {
 #[test]
 fn sqitch_runs_an_add_not_null_column_plan() {
     prove(&ADD_NOT_NULL);
+}
+
+/// The index is built `CONCURRENTLY`, which psql runs only outside a transaction block.
+#[test]
+fn sqitch_runs_a_create_index_plan() {
+    prove(&CREATE_INDEX);
+}
+
+/// Every phase waits for the new release: `--write` puts none in the plan yet.
+#[test]
+fn sqitch_runs_a_set_not_null_plan() {
+    prove(&SET_NOT_NULL);
 }
 
 /// Hostile identifiers and planner settings: sqitch reads the plan back with the changes
