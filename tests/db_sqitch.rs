@@ -9,6 +9,8 @@
 //!   gives; `sqitch verify` passes over every phase afterwards (an early phase's check
 //!   steps aside once a later phase is deployed);
 //! - an irreversible contract's revert fails, as its header says, and changes nothing;
+//! - a phase's `SET LOCAL lock_timeout` holds under sqitch (its own `BEGIN`): behind a
+//!   long transaction the expand phase gives up with a lock timeout and changes nothing;
 //! - names from hostile input (`#`, `@`, `\`, newlines) give a plan sqitch reads back with
 //!   exactly the changes lockstep added.
 //!
@@ -103,6 +105,16 @@ fn project(dir: &Path, statement: &str) {
 
 /// Runs `sqitch ARGS` in `dir` against `db`; its output, or its error output.
 fn run_sqitch(dir: &Path, db: &PgDb, args: &[&str]) -> Result<String, String> {
+    run_sqitch_with(dir, db, args, &[])
+}
+
+/// [`run_sqitch`] with more environment.
+fn run_sqitch_with(
+    dir: &Path,
+    db: &PgDb,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<String, String> {
     let home = dir.join(".home");
     std::fs::create_dir_all(&home).expect("home");
     let mut command = Command::new("sqitch");
@@ -119,6 +131,7 @@ fn run_sqitch(dir: &Path, db: &PgDb, args: &[&str]) -> Result<String, String> {
     for (name, value) in db.libpq_env() {
         command.env(name, value);
     }
+    command.envs(env.iter().copied());
     let output = command.output().map_err(|e| format!("run sqitch: {e}"))?;
     let text = format!(
         "{}{}",
@@ -363,4 +376,44 @@ fn sqitch_reads_the_plan_written_for_hostile_names() {
         ],
         "{stdout}"
     );
+}
+
+/// Behind a transaction that holds a lock on the table, the expand phase's ALTER waits at
+/// most its `SET LOCAL lock_timeout` (which holds only inside the phase's own BEGIN, sqitch
+/// opening none), fails with SQLSTATE 55P03, and leaves nothing of the phase behind; once
+/// the transaction ends, the same deploy goes through. A server-side statement_timeout far
+/// above the lock timeout turns a lock_timeout that did not apply into a different error
+/// instead of a hang.
+#[test]
+fn sqitch_deploy_gives_up_on_a_busy_table_as_the_header_says() {
+    if sqitch().is_none() {
+        return;
+    }
+    let Some(server) = postgres() else { return };
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    project(dir, RENAME.statement);
+    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
+    write(
+        dir,
+        "deploy/change_orders.sql",
+        "-- replaced by the lockstep phases\n",
+    );
+    let db = server.fresh_db();
+    run_sqitch(dir, &db, &["deploy", "change_orders"]).expect("deploy up to the change");
+    let before = schema(&db);
+
+    let mut reader = db.session("long_reader").expect("session");
+    reader.run("BEGIN").expect("begin");
+    reader.run("SELECT count(*) FROM orders").expect("read");
+    let guard = [("PGOPTIONS", "-c statement_timeout=30s")];
+    let error = run_sqitch_with(dir, &db, &["deploy", "--verify"], &guard)
+        .expect_err("the expand phase waits behind the reader, then gives up");
+    assert!(error.contains("lock timeout"), "{error}");
+    assert_eq!(schema(&db), before, "the failed phase left nothing");
+
+    reader.run("COMMIT").expect("commit");
+    run_sqitch_with(dir, &db, &["deploy", "--verify"], &guard)
+        .unwrap_or_else(|e| panic!("deploy once the reader is done: {e}"));
+    assert_ne!(schema(&db), before);
 }
