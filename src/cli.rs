@@ -384,6 +384,21 @@ fn pending_beside(paths: &[PathBuf], report: &report::Report) -> Vec<PathBuf> {
         .filter_map(|f| f.parent().map(Path::to_path_buf))
         .collect();
     folders.extend(grandparents);
+    // `.` and the empty parent of `deploy` are one folder: say its pending folders once.
+    let mut folders: Vec<PathBuf> = folders
+        .iter()
+        .map(|f| {
+            let clean: PathBuf = f
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
+            if clean.as_os_str().is_empty() {
+                PathBuf::from(".")
+            } else {
+                clean
+            }
+        })
+        .collect();
     folders.sort();
     folders.dedup();
     let mut waiting: Vec<PathBuf> = folders
@@ -571,6 +586,9 @@ fn plan(args: &PlanArgs) -> Result<ExitStatus, String> {
             down.display()
         );
     }
+    if let Some(by_hand) = &output.rollbacks_by_hand {
+        eprintln!("lockstep: {by_hand}");
+    }
     if let Some(out_of_order) = &output.out_of_order {
         eprintln!("lockstep: warning: {out_of_order}");
     }
@@ -697,6 +715,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
             .max_file_size
             .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE),
         stats,
+        flyway_undo: options.flyway_undo.unwrap_or(false),
     })
 }
 

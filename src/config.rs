@@ -51,6 +51,10 @@ pub struct Options {
     /// `stats = "FILE"`, or a `[stats]` table: the stats file `check` judges lock hold
     /// times by, its thresholds and rates.
     pub stats: Option<StatsSetting>,
+    /// `lockstep plan` writes Flyway rollbacks as `U` undo files (Flyway Teams) instead
+    /// of `.sql.rollback` files run by hand.
+    #[serde(alias = "flyway-undo")]
+    pub flyway_undo: Option<bool>,
 }
 
 /// The `stats` key, a path or a table.
@@ -430,6 +434,8 @@ pub struct Settings {
     pub max_file_size: u64,
     /// `--stats` / `stats`: table sizes to estimate lock hold times by.
     pub stats: Option<std::sync::Arc<crate::stats::Estimator>>,
+    /// `flyway_undo`: plans write Flyway rollbacks as `U` undo files.
+    pub flyway_undo: bool,
 }
 
 /// A `[dialects]` entry: files matching `glob` run on `target`.
@@ -554,6 +560,7 @@ impl Settings {
             dialects: Vec::new(),
             max_file_size: crate::input::DEFAULT_MAX_FILE_SIZE,
             stats: None,
+            flyway_undo: false,
         }
     }
 

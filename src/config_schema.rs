@@ -131,6 +131,12 @@ pub fn json_schema() -> Value {
             },
         }),
     );
+    add(
+        "flyway_undo",
+        true,
+        "lockstep plan writes Flyway rollbacks as U undo files, which only Flyway Teams runs (default false: .sql.rollback files beside the phases, run by hand).",
+        json!({ "type": "boolean" }),
+    );
     let seconds =
         |description: &str| json!({ "type": "number", "minimum": 0, "description": description });
     let rate = |description: &str| json!({ "type": "number", "exclusiveMinimum": 0, "description": description });
@@ -194,6 +200,7 @@ mod tests {
             Some("number") => "2.5".to_string(),
             Some("array") => "[\"db\"]".to_string(),
             Some("object") => "{}".to_string(),
+            Some("boolean") => "true".to_string(),
             other => panic!("no sample for {other:?}"),
         }
     }

@@ -11,7 +11,8 @@
 //! Framework conventions this module relies on, checked against each tool's documentation
 //! or source:
 //!
-//! - Flyway: `V<version>__<desc>.sql` versioned, `U<version>__<desc>.sql` undo,
+//! - Flyway: `V<version>__<desc>.sql` versioned, `U<version>__<desc>.sql` undo (and the
+//!   `V<version>__<desc>.sql.rollback` that `lockstep plan` writes instead, run by hand),
 //!   `R__<desc>.sql` repeatable (run after all versioned ones). Version parts are separated
 //!   by `.` or `_` (the same thing) and compared numerically. Flyway runs each script in a
 //!   transaction (`executeInTransaction` defaults to true) unless a script configuration
@@ -229,6 +230,18 @@ impl Filters {
     }
 }
 
+impl Filters {
+    /// Whether an include glob takes `relative`; a Flyway `.sql.rollback` goes with the
+    /// script it undoes, as a `U` file would.
+    fn included(&self, relative: &Path) -> bool {
+        let script = relative
+            .to_str()
+            .and_then(|p| p.strip_suffix(".rollback"))
+            .filter(|p| p.ends_with(".sql"));
+        self.include.is_match(relative) || script.is_some_and(|p| self.include.is_match(p))
+    }
+}
+
 /// An `--include` / `--exclude` glob, compiled as discovery matches it: `*` stays within
 /// one path component; `**` crosses folders.
 pub fn compile_glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
@@ -305,7 +318,7 @@ impl Named {
                 Ok(entry) if entry.file_type().is_file() => {
                     let path = clean(entry.path());
                     let relative = path.strip_prefix(root).unwrap_or(&path);
-                    if filters.include.is_match(relative) && !filters.exclude.is_match(relative) {
+                    if filters.included(relative) && !filters.exclude.is_match(relative) {
                         self.files.insert(path);
                     }
                 }
@@ -632,7 +645,11 @@ fn flat_paths(
     errors: &mut Vec<DiscoverError>,
 ) -> Vec<PathBuf> {
     let mut paths = list_dir(root, errors, |path, is_dir| {
-        !is_dir && path.extension().is_some_and(|ext| ext == "sql")
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        !is_dir && (name.ends_with(".sql") || name.ends_with(FLYWAY_ROLLBACK_SUFFIX))
     });
     let listed: HashSet<PathBuf> = paths.iter().cloned().collect();
     paths.extend(
@@ -752,16 +769,20 @@ fn describe_flat(framework: FlatFramework, entry: &FlatEntry) -> (SortKey, Migra
         FlatFramework::Plain => plain_position(&entry.name),
     };
     let transactional = match framework {
+        // psql, run by hand, opens no transaction.
+        _ if entry.name.ends_with(FLYWAY_ROLLBACK_SUFFIX) => false,
         FlatFramework::Flyway => flyway_transactional(&entry.path),
         FlatFramework::Sqlx => !without_bom(&entry.text).starts_with(SQLX_NO_TRANSACTION),
         FlatFramework::Dbmate => layout::dbmate_up_transactional(&entry.text),
         FlatFramework::Goose => !layout::goose_no_transaction(&entry.text),
         FlatFramework::GolangMigrate | FlatFramework::Plain => false,
     };
+    // A `.sql.rollback` (Flyway's, run by hand) is a rollback in any folder.
+    let by_hand = entry.name.ends_with(FLYWAY_ROLLBACK_SUFFIX);
     let file = MigrationFile {
         path: entry.path.clone(),
         layout: flat_layout(framework),
-        direction,
+        direction: if by_hand { Direction::Down } else { direction },
         // A plain file's sort key holds its name, which is no version.
         version: version
             .map(str::to_string)
@@ -862,7 +883,25 @@ enum FlywayName {
     Repeatable,
 }
 
+/// The rollback `lockstep plan` writes beside a Flyway script when Flyway's `U` undo files
+/// (Teams only) are not wanted: `V<version>__<x>.sql.rollback`, run by hand. Not `.sql`, so
+/// Flyway never reads it as a migration.
+const FLYWAY_ROLLBACK_SUFFIX: &str = ".sql.rollback";
+
 fn parse_flyway(name: &str) -> Option<FlywayName> {
+    if let Some(script) = name.strip_suffix(".rollback") {
+        // `V<version>__<x>.sql.rollback` undoes `V<version>__<x>.sql`, as a `U` file would.
+        return match parse_flyway(script)? {
+            FlywayName::Versioned {
+                version,
+                undo: false,
+            } => Some(FlywayName::Versioned {
+                version,
+                undo: true,
+            }),
+            _ => None,
+        };
+    }
     let stem = name.strip_suffix(".sql")?;
     let (prefix, rest) = stem.split_at_checked(1)?;
     match prefix {

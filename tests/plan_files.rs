@@ -452,6 +452,258 @@ fn flyway_keeps_the_projects_separator_and_warns_about_order() {
     );
 }
 
+/// A newer migration already in the folder: every layout's `--write` warns what its tool
+/// does with phases numbered before it (issue 12: out of order).
+#[test]
+fn write_warns_when_later_versions_exist() {
+    for (names, tool_says) in [
+        (
+            [
+                "000001_create.up.sql",
+                "000002_rename.up.sql",
+                "000009_later.up.sql",
+            ],
+            "golang-migrate only migrates up from the database's version",
+        ),
+        (
+            ["00001_create.sql", "00002_rename.sql", "00009_later.sql"],
+            "goose refuses to migrate past missing (out-of-order) migrations",
+        ),
+    ] {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let goose = !names[0].ends_with(".up.sql");
+        let text = |sql: &str| {
+            if goose {
+                format!("-- +goose Up\n{sql}")
+            } else {
+                sql.to_string()
+            }
+        };
+        std::fs::write(temp.path().join(names[0]), text(SHIPMENTS)).expect("write");
+        let rename = "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n";
+        std::fs::write(temp.path().join(names[1]), text(rename)).expect("write");
+        std::fs::write(temp.path().join(names[2]), text("SELECT 1;\n")).expect("write");
+        let (code, _, stderr) = lockstep(temp.path(), &["plan", names[1], "--write"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(
+            stderr.contains(&format!("{} is newer than these phases", names[2]))
+                && stderr.contains(tool_says),
+            "{stderr}"
+        );
+        // No newer migration, no warning.
+        let temp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(temp.path().join(names[0]), text(SHIPMENTS)).expect("write");
+        std::fs::write(temp.path().join(names[1]), text(rename)).expect("write");
+        let (code, _, stderr) = lockstep(temp.path(), &["plan", names[1], "--write"]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(!stderr.contains("newer than these phases"), "{stderr}");
+    }
+}
+
+/// goose: a planned statement inside a `StatementBegin` block with others is planned on
+/// its own; none of the block's other statements, nor its markers, reach the phases
+/// (issue 12).
+#[test]
+fn goose_plans_only_the_statement_of_its_block() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        temp.path().join("00001_create.sql"),
+        format!("-- +goose Up\n{SHIPMENTS}"),
+    )
+    .expect("write");
+    std::fs::write(
+        temp.path().join("00002_change.sql"),
+        "-- +goose Up\n-- +goose StatementBegin\nUPDATE shipments SET origin = 'x' WHERE origin = '';\nALTER TABLE shipments ADD CONSTRAINT co2_positive CHECK (co2_kg > 0);\nDELETE FROM shipments WHERE origin = 'gone';\n-- +goose StatementEnd\n",
+    )
+    .expect("write");
+    let (code, stdout, stderr) = lockstep(temp.path(), &["plan", "00002_change.sql"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("ADD CONSTRAINT co2_positive CHECK (co2_kg > 0) NOT VALID;"),
+        "{stdout}"
+    );
+    for other in [
+        "UPDATE shipments",
+        "DELETE FROM",
+        "StatementBegin",
+        "StatementEnd",
+    ] {
+        assert!(!stdout.contains(other), "{other} in {stdout}");
+    }
+}
+
+/// sqitch: `--write` adds the phases as changes, appending to `sqitch.plan` and keeping every
+/// byte the user wrote (a last line without its newline included); a change planned
+/// already is refused, and `--force` keeps its line; the contract's change waits with its
+/// plan line until `lockstep release` appends it; `check` names the pending folder once.
+#[test]
+fn sqitch_changes_are_appended_to_the_plan() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    let plan = "%syntax-version=1.0.0\n%project=shop\n\n# a comment of the user's\nshipments 2024-01-01T00:00:00Z Tess <tess@example.com> # Shipments.\nrename [shipments] 2024-01-02T00:00:00Z Tess <tess@example.com> # Rename.";
+    for sub in ["deploy", "revert", "verify"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+    }
+    std::fs::write(dir.join("sqitch.plan"), plan).expect("write");
+    // The index gives the plan a CONCURRENTLY phase, which must run bare.
+    let create = format!("{SHIPMENTS}CREATE INDEX shipments_co2 ON shipments (co2_kg);\n");
+    std::fs::write(dir.join("deploy/shipments.sql"), create).expect("write");
+    std::fs::write(
+        dir.join("deploy/rename.sql"),
+        "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = lockstep(dir, &["plan", "deploy/rename.sql", "--write"]);
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read_to_string(dir.join("sqitch.plan")).expect("read");
+    let added = written
+        .strip_prefix(plan)
+        .expect("the user's bytes are kept");
+    let lines: Vec<&str> = added.strip_prefix('\n').expect("newline").lines().collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "expand_shipments_co2_kg_to_emissions_kg",
+            "backfill_shipments_co2_kg_to_emissions_kg",
+            "build_index_shipments_co2_kg_to_emissions_kg"
+        ],
+        "{added}"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{} [{}] ", names[1], names[0])),
+        "each phase requires the one before: {added}"
+    );
+    for name in &names {
+        for sub in ["deploy", "revert", "verify"] {
+            assert!(
+                dir.join(format!("{sub}/{name}.sql")).is_file(),
+                "{sub}/{name}"
+            );
+        }
+    }
+    let expand =
+        std::fs::read_to_string(dir.join(format!("deploy/{}.sql", names[0]))).expect("read");
+    assert!(
+        expand.contains("\nBEGIN;\n") && expand.contains("\nCOMMIT;\n"),
+        "{expand}"
+    );
+    let build =
+        std::fs::read_to_string(dir.join(format!("deploy/{}.sql", names[2]))).expect("read");
+    assert!(
+        build.contains("CONCURRENTLY") && !build.contains("BEGIN;"),
+        "{build}"
+    );
+
+    // Planned already: refused, the plan untouched; `--force` keeps the lines there.
+    let (code, _, stderr) = lockstep(dir, &["plan", "deploy/rename.sql", "--write"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("already exists") || stderr.contains("is planned already"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = lockstep(dir, &["plan", "deploy/rename.sql", "--write", "--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sqitch.plan")).expect("read"),
+        written
+    );
+
+    std::fs::write(dir.join("deploy/rename.sql"), "-- moved into the phases\n").expect("write");
+    let (_, _, stderr) = lockstep(dir, &["check", "."]);
+    assert_eq!(
+        stderr
+            .matches("holds phases of a plan for a later release")
+            .count(),
+        1,
+        "{stderr}"
+    );
+    let pending = dir.join(".lockstep-pending/shipments_co2_kg_to_emissions_kg");
+    let (code, _, stderr) = lockstep(dir, &["release", &pending.to_string_lossy()]);
+    assert_eq!(code, 0, "{stderr}");
+    let released = std::fs::read_to_string(dir.join("sqitch.plan")).expect("read");
+    let last = released
+        .strip_prefix(&written)
+        .expect("appended")
+        .trim_end();
+    assert!(
+        last.starts_with(&format!(
+            "contract_shipments_co2_kg_to_emissions_kg [{}] ",
+            names[2]
+        )),
+        "{last}"
+    );
+    assert!(dir
+        .join("deploy/contract_shipments_co2_kg_to_emissions_kg.sql")
+        .is_file());
+}
+
+/// Flyway Community ignores `U` undo files: by default each rollback is a `.sql.rollback`
+/// file that Flyway never reads (not `.sql`), with its own BEGIN/COMMIT for psql, and
+/// `--write` says so; `--flyway-undo` or `flyway_undo = true` writes `U` files instead.
+#[test]
+fn flyway_undo_files_are_opt_in() {
+    let undo = "U2.1__expand_shipments_co2_kg_to_emissions_kg.sql";
+    let by_hand = "V2.1__expand_shipments_co2_kg_to_emissions_kg.sql.rollback";
+    for (config, flag, wants_undo) in [
+        (None, None, false),
+        (None, Some("--flyway-undo"), true),
+        (Some("flyway_undo = true\n"), None, true),
+        (Some("flyway-undo = false\n"), None, false),
+    ] {
+        let temp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(temp.path().join("V1__create.sql"), SHIPMENTS).expect("write");
+        std::fs::write(
+            temp.path().join("V2__rename.sql"),
+            "ALTER TABLE shipments RENAME COLUMN co2_kg TO emissions_kg;\n",
+        )
+        .expect("write");
+        if let Some(config) = config {
+            std::fs::write(temp.path().join("lockstep.toml"), config).expect("write");
+        }
+        let mut args = vec!["plan", "V2__rename.sql", "--write"];
+        args.extend(flag);
+        let (code, _, stderr) = lockstep(temp.path(), &args);
+        assert_eq!(code, 0, "{stderr}");
+        let case = format!("{config:?} {flag:?}");
+        assert_eq!(temp.path().join(undo).is_file(), wants_undo, "{case}");
+        assert_eq!(temp.path().join(by_hand).is_file(), !wants_undo, "{case}");
+        assert_eq!(
+            stderr.contains("Flyway does not run them"),
+            !wants_undo,
+            "{case}: {stderr}"
+        );
+        if !wants_undo {
+            let text = std::fs::read_to_string(temp.path().join(by_hand)).expect("read");
+            assert!(
+                text.contains("\nBEGIN;\n") && text.contains("\nCOMMIT;\n"),
+                "{text}"
+            );
+            // lockstep reads it as the phase's rollback, which psql runs without a
+            // transaction of its own.
+            let discovery = lockstep::discover::discover(&lockstep::discover::DiscoverRequest {
+                paths: vec![temp.path().to_path_buf()],
+                ..Default::default()
+            });
+            let rollbacks: Vec<_> = discovery
+                .sets
+                .iter()
+                .flat_map(|set| &set.files)
+                .filter(|f| f.path.to_string_lossy().ends_with(".sql.rollback"))
+                .collect();
+            // Both phases' that deploy now, the last one's included.
+            assert_eq!(rollbacks.len(), 2, "{rollbacks:?}");
+            for found in rollbacks {
+                assert_eq!(found.direction, lockstep::layout::Direction::Down);
+                assert!(!found.transactional && found.report, "{found:?}");
+            }
+        }
+    }
+}
+
 /// `plan --stats`: the backfill's batch size comes from the calibrated rate (50,000 rows,
 /// about 0.2 s each, where the default is 10,000) and its header says so, with the
 /// batches and the time they take on the table's 2 million rows.

@@ -1,8 +1,11 @@
 //! `lockstep plan FILE`: replay FILE's folder, plan its risky statements, then print the
 //! phase files or write them (atomically, never over an existing file without `--force`).
 
-use super::render::{self, Convention, OutFile};
-use super::{expected, pending, plan_statement, Deploy, Plan, PlanError, PlanOptions, PLANNED};
+use super::mysql::render as mysql_render;
+use super::render::{self, Convention, OutFile, Role};
+use super::{
+    expected, pending, plan_statement, sqitch, Deploy, Plan, PlanError, PlanOptions, PLANNED,
+};
 use crate::config::Settings;
 use crate::dialect::Dialect;
 use crate::discover::{discover, DiscoverRequest, MigrationFile};
@@ -47,6 +50,10 @@ pub struct PlanArgs {
     /// Replace files that already exist.
     #[arg(long)]
     pub force: bool,
+    /// Write Flyway rollbacks as `U` undo files, which only Flyway Teams runs (default:
+    /// `.sql.rollback` files beside the phases, run by hand; `flyway_undo` in the config).
+    #[arg(long)]
+    pub flyway_undo: bool,
     /// A stats file (`lockstep stats`): each backfill, index build and validation phase
     /// says how long it takes on the table's size (default: `stats` in the config).
     #[arg(long, value_name = "FILE")]
@@ -80,6 +87,8 @@ pub struct Output {
     pub down_migration: Option<PathBuf>,
     /// With `--write`: why the new files come before a migration the tool may have run.
     pub out_of_order: Option<String>,
+    /// Where the rollbacks are when no tool runs them (Flyway without undo files).
+    pub rollbacks_by_hand: Option<String>,
 }
 
 pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
@@ -100,50 +109,52 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
     let file = &replay.set.files[replay.position];
     let convention = convention(args.layout, file)?;
     let phase_count = plans.iter().map(|p| p.phases.len()).sum();
-    let base = file.version.clone().ok_or_else(|| {
-        PlanError(format!(
-            "{}: its name has no version to number the phase files after",
-            args.file.display()
-        ))
-    })?;
+    let base = match (convention, &file.version) {
+        // sqitch names its changes; `sqitch.plan` orders them.
+        (Convention::Sqitch, _) => String::new(),
+        (_, Some(version)) => version.clone(),
+        (_, None) => {
+            return Err(PlanError(format!(
+                "{}: its name has no version to number the phase files after",
+                args.file.display()
+            )))
+        }
+    };
     let mut versions = render::versions(convention, &base, phase_count)?;
     if convention == Convention::Flyway && flyway_underscores(file) {
         // `V1_23__x.sql`: the phases keep the project's separator, `V1_23_1__`.
         versions = versions.iter().map(|v| v.replace('.', "_")).collect();
     }
     let durations = expected::phase_durations(&plans, &options);
+    let flyway_undo = args.flyway_undo || settings.flyway_undo;
     let files = match settings.target.dialect {
-        Dialect::Postgres => render::files(&plans, convention, &versions, &durations),
-        Dialect::Mysql => super::mysql::render::files(&plans, convention, &versions, &durations)?,
+        Dialect::Postgres => render::files(&plans, convention, &versions, &durations, flyway_undo)?,
+        Dialect::Mysql => {
+            mysql_render::files(&plans, convention, &versions, &durations, flyway_undo)?
+        }
     };
+    let rollbacks_by_hand = (convention == Convention::Flyway && !flyway_undo).then(|| {
+        "the Flyway rollbacks are the `.sql.rollback` files beside the phases: Flyway does not run them; run one by hand (psql or the mysql client) to undo its phase. Flyway Teams users: --flyway-undo (or `flyway_undo = true` in lockstep.toml) writes `U` undo files instead".to_string()
+    });
     match (&args.out, args.write) {
         (Some(dir), _) => Ok(Output {
             written: write_files(dir, &files, args.force)?,
+            rollbacks_by_hand,
             ..Output::default()
         }),
         (None, true) => {
-            // A folder-per-migration layout writes beside FILE's folder, not into it.
-            let folders_up = if convention.folder_per_migration() {
-                2
+            let dir = migrations_folder(&args.file, convention)?;
+            let later = if convention == Convention::Sqitch {
+                None
             } else {
-                1
+                check_versions_free(&dir, &base, &versions, &files)?
             };
-            let dir = args
-                .file
-                .ancestors()
-                .nth(folders_up)
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            let later = check_versions_free(&dir, &base, &versions, &files)?;
-            let out_of_order = later.filter(|_| convention == Convention::Flyway).map(|newer| {
-                format!(
-                    "{newer} is newer than these phases: Flyway applies them only with outOfOrder=true once it has run that one; otherwise plan the change in a new migration after it"
-                )
-            });
+            let out_of_order = later.map(|newer| out_of_order(convention, &newer));
             write_beside(&dir, &plans, convention, &versions, &files, args.force).map(|output| {
                 Output {
                     down_migration: down_migration(file),
                     out_of_order,
+                    rollbacks_by_hand,
                     ..output
                 }
             })
@@ -201,7 +212,11 @@ fn write_beside(
     }
     // Released already: the same phase must not wait a second time.
     for file in &kept {
-        check_replaceable(&dir.join(&file.name), force).map_err(PlanError)?;
+        if file.role == Role::PlanEntry {
+            sqitch::lines_to_append(&dir.join(&file.name), &file.text, force)?;
+        } else {
+            check_replaceable(&dir.join(&file.name), force).map_err(PlanError)?;
+        }
     }
     let mut written = write_files(dir, &now, force)?;
     written.extend(write_files(&pending_dir, &pending_files, force)?);
@@ -212,9 +227,70 @@ fn write_beside(
     })
 }
 
+/// What the tool does with phases numbered before `newer`, a migration already in the
+/// folder, on a database that has run it.
+fn out_of_order(convention: Convention, newer: &str) -> String {
+    let consequence = match convention {
+        Convention::Flyway => "Flyway applies them only with outOfOrder=true once it has run that one".to_string(),
+        Convention::GolangMigrate => "golang-migrate only migrates up from the database's version, so once it has run that one it never applies them".to_string(),
+        Convention::Goose => "goose refuses to migrate past missing (out-of-order) migrations unless run with -allow-missing once it has run that one".to_string(),
+        Convention::Plain => "a database that has run that one needs them run by hand".to_string(),
+        other => format!("once {} has run that one, it applies them after it, out of the order the files say", other.name()),
+    };
+    format!("{newer} is newer than these phases: {consequence}; to keep the order, plan the change in a new migration after it")
+}
+
+/// The folder `--write` writes into: FILE's own; the one above its folder for a
+/// folder-per-migration layout; the sqitch project (beside `deploy/`, which must hold
+/// `sqitch.plan`) for sqitch.
+fn migrations_folder(file: &Path, convention: Convention) -> Result<PathBuf, PlanError> {
+    if convention != Convention::Sqitch {
+        let folders_up = if convention.folder_per_migration() {
+            2
+        } else {
+            1
+        };
+        return Ok(file
+            .ancestors()
+            .nth(folders_up)
+            .map(Path::to_path_buf)
+            .unwrap_or_default());
+    }
+    let project = file
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.file_name().is_some_and(|name| name == "deploy"))
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            PlanError(format!(
+                "{}: not in a sqitch `deploy/` folder; use --out DIR with --layout sqitch",
+                file.display()
+            ))
+        })?;
+    let plan = project.join(sqitch::PLAN_FILE);
+    if !plan.is_file() {
+        return Err(PlanError(format!(
+            "{}: no sqitch.plan beside deploy/ to add the changes to (a plan above it, with a top_dir, is not written to); use --out DIR with --layout sqitch",
+            plan.display()
+        )));
+    }
+    Ok(project)
+}
+
 /// The down migration beside `file` in its convention (golang-migrate's and sqlx's
-/// `.down.sql`, Flyway's `U` file), when there is one.
+/// `.down.sql`, Flyway's `U` file, sqitch's `revert/` script), when there is one.
 fn down_migration(file: &MigrationFile) -> Option<PathBuf> {
+    if file.layout == Layout::Sqitch {
+        // `<project>/deploy/<change>.sql` -> `<project>/revert/<change>.sql`.
+        let deploy = file
+            .path
+            .ancestors()
+            .find(|dir| dir.file_name().is_some_and(|name| name == "deploy"))?;
+        let change = file.path.strip_prefix(deploy).ok()?;
+        let path = deploy.parent()?.join("revert").join(change);
+        return path.is_file().then_some(path);
+    }
     let name = file.path.file_name()?.to_str()?;
     let down = if name == "up.sql" {
         // Diesel: the folder's down.sql.
@@ -273,7 +349,8 @@ fn plans(
 /// Whether `lockstep plan FILE` writes plans for this file as it is named: it needs a
 /// version to number the phases after and a convention it writes.
 pub fn writes_plans_for(file: &MigrationFile) -> bool {
-    file.version.is_some() && convention(PlanLayout::Auto, file).is_ok()
+    (file.version.is_some() || file.layout == Layout::Sqitch)
+        && convention(PlanLayout::Auto, file).is_ok()
 }
 
 /// The convention to write in: the one asked for, else the file's own.
@@ -287,7 +364,7 @@ fn convention(layout: PlanLayout, file: &MigrationFile) -> Result<Convention, Pl
         PlanLayout::Diesel => Convention::Diesel,
         PlanLayout::Prisma => Convention::Prisma,
         PlanLayout::Plain => Convention::Plain,
-        PlanLayout::Sqitch => return Err(unsupported("sqitch")),
+        PlanLayout::Sqitch => Convention::Sqitch,
         PlanLayout::Auto => match file.layout {
             Layout::Flyway => Convention::Flyway,
             // sqlx shares golang-migrate's names; only sqlx wraps files in a transaction.
@@ -298,16 +375,10 @@ fn convention(layout: PlanLayout, file: &MigrationFile) -> Result<Convention, Pl
             Layout::Diesel => Convention::Diesel,
             Layout::Prisma => Convention::Prisma,
             Layout::Plain => Convention::Plain,
-            Layout::Sqitch => return Err(unsupported(Layout::Sqitch.name())),
+            Layout::Sqitch => Convention::Sqitch,
         },
     };
     Ok(chosen)
-}
-
-fn unsupported(name: &str) -> PlanError {
-    PlanError(format!(
-        "lockstep plan does not write {name} migrations yet; use --out DIR with --layout plain (or flyway, golang-migrate, sqlx, dbmate, goose, diesel, prisma)"
-    ))
 }
 
 /// Whether a Flyway file writes its version with `_` between the parts (`V1_23__`).
@@ -360,12 +431,27 @@ fn check_versions_free(
     Ok(newer.map(|(_, path)| path.display().to_string()))
 }
 
-/// Writes every file into `dir`; refuses (before writing anything) when one exists.
+/// Writes every file into `dir`, then appends the plan entries (sqitch) to their plan;
+/// refuses (before writing anything) when a file exists or a change is planned already.
 fn write_files(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>, PlanError> {
+    let (entries, files): (Vec<&OutFile>, Vec<&OutFile>) =
+        files.iter().partition(|f| f.role == Role::PlanEntry);
     let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
     for path in &paths {
         check_replaceable(path, force).map_err(PlanError)?;
     }
+    let mut appends: Vec<(PathBuf, String)> = Vec::new();
+    for entry in entries {
+        let path = dir.join(&entry.name);
+        match appends.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, text)) => text.push_str(&entry.text),
+            None => appends.push((path, entry.text.clone())),
+        }
+    }
+    let appends = appends
+        .into_iter()
+        .map(|(path, text)| Ok((sqitch::lines_to_append(&path, &text, force)?, path)))
+        .collect::<Result<Vec<_>, PlanError>>()?;
     for path in &paths {
         // A folder-per-migration layout names files inside a folder of their own.
         let parent = path.parent().unwrap_or(dir);
@@ -375,7 +461,13 @@ fn write_files(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf
     for (path, file) in paths.iter().zip(files) {
         write_atomically(path, file.text.as_bytes(), force).map_err(PlanError)?;
     }
-    Ok(paths)
+    // Last: the plan names only changes whose scripts are written.
+    let mut written = paths;
+    for (lines, path) in appends {
+        sqitch::append(&path, &lines)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

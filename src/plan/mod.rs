@@ -35,6 +35,7 @@ mod phases;
 mod rename_column;
 mod rename_table;
 pub mod render;
+mod sqitch;
 mod sql;
 
 use crate::catalog::Catalog;

@@ -35,6 +35,10 @@ struct Manifest {
     versions: Vec<String>,
     /// The files' names once released, in phase order.
     files: Vec<String>,
+    /// Those of `files` whose lines are appended to the file of that name when released
+    /// (sqitch's plan), not written as files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    append: Vec<String>,
 }
 
 /// Where the pending phases of a plan named `slug` for `folder` are kept.
@@ -49,19 +53,39 @@ pub fn pending_files(
     versions: &[String],
     files: &[&OutFile],
 ) -> Result<Vec<OutFile>, PlanError> {
+    // The plan lines of every kept phase wait in one file, in phase order.
+    let mut kept: Vec<OutFile> = Vec::new();
+    for file in files {
+        match kept
+            .iter_mut()
+            .find(|k| k.role == render::Role::PlanEntry && k.name == file.name)
+        {
+            Some(entries) if file.role == render::Role::PlanEntry => {
+                entries.text.push_str(&file.text)
+            }
+            _ => kept.push((*file).clone()),
+        }
+    }
     let manifest = Manifest {
         // From `<folder>/.lockstep-pending/<slug>` back to `<folder>`.
         folder: MIGRATIONS_FOLDER.to_string(),
         convention: convention.name().to_string(),
         versions: versions.to_vec(),
-        files: files.iter().map(|f| f.name.clone()).collect(),
+        files: kept.iter().map(|f| f.name.clone()).collect(),
+        append: kept
+            .iter()
+            .filter(|f| f.role == render::Role::PlanEntry)
+            .map(|f| f.name.clone())
+            .collect(),
     };
     let text = toml::to_string(&manifest).map_err(|e| PlanError(e.to_string()))?;
-    let mut out: Vec<OutFile> = files
-        .iter()
+    let mut out: Vec<OutFile> = kept
+        .into_iter()
         .map(|f| OutFile {
             name: format!("{}{SUFFIX}", f.name),
-            ..(*f).clone()
+            // Kept as a file of its own until released.
+            role: render::Role::Up,
+            ..f
         })
         .collect();
     out.push(OutFile {
@@ -135,10 +159,15 @@ pub fn release(dir: &Path) -> Result<(PathBuf, Vec<OutFile>), PlanError> {
         let path = dir.join(format!("{name}{SUFFIX}"));
         let text = std::fs::read_to_string(&path)
             .map_err(|e| PlanError(format!("{}: {e}", path.display())))?;
+        let role = if manifest.append.contains(name) {
+            render::Role::PlanEntry
+        } else {
+            render::Role::Up
+        };
         files.push(OutFile {
             name: renamed(name, &manifest.versions, &renumbered),
             text: rename(&text),
-            role: render::Role::Up,
+            role,
             phase: 0,
         });
     }

@@ -4,11 +4,12 @@
 //!
 //! | framework | wraps a file in a transaction | no-transaction marker | rollback |
 //! |---|---|---|---|
-//! | Flyway | yes | `<script>.sql.conf` holding `executeInTransaction=false` | `U<version>__` undo file |
+//! | Flyway | yes | `<script>.sql.conf` holding `executeInTransaction=false` | `<script>.sql.rollback` run by hand, or (`flyway_undo`) a `U<version>__` undo file |
 //! | golang-migrate | no (the file is one query string) | none needed | `.down.sql` |
 //! | sqlx | yes | the file starts with `-- no-transaction` | `.down.sql` |
 //! | dbmate | yes, per block | `-- migrate:up transaction:false` | `-- migrate:down` block |
 //! | goose | yes | `-- +goose NO TRANSACTION` | `-- +goose Down` section |
+//! | sqitch | no (psql runs each statement) | none needed | `revert/<change>.sql` |
 //! | plain | no (psql runs each statement) | none needed | `.rollback.sql` beside it |
 //!
 //! A transactional phase in a framework that does not wrap gets an explicit
@@ -16,6 +17,13 @@
 //! are digits and dots: the phases of a plan for `V8__x.sql` are `V8.1__`, `V8.2__`, ...
 //! (a letter suffix such as `V8A` is not a Flyway version); integer-versioned frameworks
 //! number the phases after the file's own version, keeping its zero padding.
+//!
+//! Flyway runs `U` undo files only in its Teams edition; Community ignores them. So by
+//! default a Flyway rollback is a `<script>.sql.rollback` beside the script, to run by hand
+//! with psql (with its own `BEGIN`/`COMMIT`): not `.sql`, since Flyway would read a
+//! `V<version>__<x>.rollback.sql` as a second migration of the same version, and a `.sql`
+//! named without the prefix fails a run with `validateMigrationNaming` on. `flyway_undo`
+//! writes `U` files.
 
 use super::{Phase, Plan, PlanError, Rollback, Step, LOCK_TIMEOUT};
 use std::fmt::Write;
@@ -34,6 +42,9 @@ pub enum Convention {
     /// A folder per migration, `<version>_<name>/migration.sql`; Prisma has no down
     /// migrations, so the rollback is a `rollback.sql` beside it, run by hand.
     Prisma,
+    /// A sqitch change per phase: `deploy/`, `revert/` and `verify/` scripts and a line
+    /// in `sqitch.plan` (see [`super::sqitch`]).
+    Sqitch,
     Plain,
 }
 
@@ -47,6 +58,7 @@ impl Convention {
             Convention::Goose => "goose",
             Convention::Diesel => "diesel",
             Convention::Prisma => "prisma",
+            Convention::Sqitch => "sqitch",
             Convention::Plain => "plain",
         }
     }
@@ -60,6 +72,7 @@ impl Convention {
             Convention::Goose,
             Convention::Diesel,
             Convention::Prisma,
+            Convention::Sqitch,
             Convention::Plain,
         ]
         .into_iter()
@@ -74,8 +87,12 @@ impl Convention {
             | Convention::Dbmate
             | Convention::Goose
             | Convention::Diesel => true,
-            // Prisma sends the script as one query string, as golang-migrate does.
-            Convention::GolangMigrate | Convention::Prisma | Convention::Plain => false,
+            // Prisma sends the script as one query string, as golang-migrate does; sqitch
+            // hands it to psql in autocommit mode.
+            Convention::GolangMigrate
+            | Convention::Prisma
+            | Convention::Sqitch
+            | Convention::Plain => false,
         }
     }
 
@@ -94,6 +111,10 @@ pub enum Role {
     Down,
     /// Flyway's per-script configuration.
     Config,
+    /// A sqitch change's verify script.
+    Verify,
+    /// A line to append to `sqitch.plan` (never a whole file to write).
+    PlanEntry,
 }
 
 /// One file to write, named relative to the migration folder.
@@ -112,6 +133,10 @@ pub fn versions(
     base: &str,
     count: usize,
 ) -> Result<Vec<String>, PlanError> {
+    if convention == Convention::Sqitch {
+        // Changes are named, not numbered: the plan file orders them.
+        return Ok((1..=count).map(|i| i.to_string()).collect());
+    }
     // Diesel versions are dates and times: `2024-01-15-103000`.
     let separators: &[char] = if convention == Convention::Diesel {
         &['.', '-']
@@ -157,24 +182,32 @@ fn versions_after(base: &str, count: usize) -> Vec<String> {
         .collect()
 }
 
-/// Every file of the plans, phase after phase, numbered from `versions`.
+/// Every file of the plans, phase after phase, numbered from `versions`; Flyway rollbacks
+/// as `U` undo files when `flyway_undo`.
 pub fn files(
     plans: &[Plan],
     convention: Convention,
     versions: &[String],
     expected: &[Option<String>],
-) -> Vec<OutFile> {
-    files_with(plans, convention, versions, expected, phase_files)
+    flyway_undo: bool,
+) -> Result<Vec<OutFile>, PlanError> {
+    files_with(
+        plans,
+        (convention, flyway_undo),
+        versions,
+        expected,
+        phase_files,
+    )
 }
 
 /// The files of every phase, named and numbered, with `phase_files` writing one phase's.
 pub(super) fn files_with(
     plans: &[Plan],
-    convention: Convention,
+    (convention, flyway_undo): (Convention, bool),
     versions: &[String],
     expected: &[Option<String>],
-    phase_files: fn(&PhaseContext, &Names, usize) -> Vec<OutFile>,
-) -> Vec<OutFile> {
+    phase_files: fn(&PhaseContext, &Names, usize) -> Result<Vec<OutFile>, PlanError>,
+) -> Result<Vec<OutFile>, PlanError> {
     let phases: Vec<(&Plan, usize, &Phase)> = plans
         .iter()
         .flat_map(|plan| {
@@ -187,7 +220,7 @@ pub(super) fn files_with(
     let mut out = Vec::new();
     for (index, ((plan, position, phase), version)) in phases.iter().zip(versions).enumerate() {
         let stem = format!("{}_{}", phase.kind.name(), plan.slug);
-        let names = Names::new(convention, version, &stem);
+        let names = Names::new(convention, version, &stem, flyway_undo);
         let context = PhaseContext {
             plan,
             position: *position,
@@ -196,25 +229,34 @@ pub(super) fn files_with(
             rollback_at: &names.rollback_at,
             expected: expected.get(index).and_then(Option::as_deref),
         };
-        out.extend(phase_files(&context, &names, index));
+        out.extend(phase_files(&context, &names, index)?);
     }
-    out
+    Ok(out)
 }
 
 /// The files of one phase and where its rollback lives.
 pub(super) struct Names {
+    /// `<kind>_<slug>`: the name after the version, and a sqitch change's whole name.
+    pub(super) stem: String,
     pub(super) up: String,
     pub(super) down: Option<String>,
     pub(super) config: Option<String>,
     pub(super) rollback_at: String,
+    /// The rollback is run by hand with psql (or the mysql client), not by the tool.
+    pub(super) down_by_hand: bool,
 }
 
 impl Names {
-    fn new(convention: Convention, version: &str, stem: &str) -> Names {
+    fn new(convention: Convention, version: &str, stem: &str, flyway_undo: bool) -> Names {
+        let down_by_hand = convention == Convention::Flyway && !flyway_undo;
         let (up, down) = match convention {
-            Convention::Flyway => (
+            Convention::Flyway if flyway_undo => (
                 format!("V{version}__{stem}.sql"),
                 Some(format!("U{version}__{stem}.sql")),
+            ),
+            Convention::Flyway => (
+                format!("V{version}__{stem}.sql"),
+                Some(format!("V{version}__{stem}.sql.rollback")),
             ),
             Convention::GolangMigrate | Convention::Sqlx => (
                 format!("{version}_{stem}.up.sql"),
@@ -233,8 +275,15 @@ impl Names {
                 format!("{version}_{stem}/migration.sql"),
                 Some(format!("{version}_{stem}/rollback.sql")),
             ),
+            Convention::Sqitch => (
+                format!("deploy/{stem}.sql"),
+                Some(format!("revert/{stem}.sql")),
+            ),
         };
         let rollback_at = match (&down, convention) {
+            (Some(down), _) if down_by_hand => format!(
+                "{down}, run by hand (Flyway runs `U` undo files only in its Teams edition; `--flyway-undo` writes one instead)"
+            ),
             (Some(down), _) => down.clone(),
             (None, Convention::Dbmate) => "the `-- migrate:down` block below".into(),
             (None, _) => "the `-- +goose Down` section below".into(),
@@ -245,10 +294,12 @@ impl Names {
             _ => None,
         };
         Names {
+            stem: stem.to_string(),
             up,
             down,
             config,
             rollback_at,
+            down_by_hand,
         }
     }
 }
@@ -263,7 +314,11 @@ pub(super) struct PhaseContext<'a> {
     pub(super) expected: Option<&'a str>,
 }
 
-fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFile> {
+fn phase_files(
+    context: &PhaseContext,
+    names: &Names,
+    index: usize,
+) -> Result<Vec<OutFile>, PlanError> {
     let phase = context.phase;
     let file = |name: &str, text: String, role: Role| OutFile {
         name: name.to_string(),
@@ -273,7 +328,13 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
     };
     let header = header(context);
     let up_body = up_body(context);
-    let down_body = rollback_body(context);
+    // psql opens no transaction: a rollback run by hand carries its own BEGIN/COMMIT.
+    let down_runner = if names.down_by_hand {
+        Convention::Plain
+    } else {
+        context.convention
+    };
+    let down_body = rollback_body(context, down_runner);
     let mut out = Vec::new();
     match context.convention {
         Convention::Dbmate => {
@@ -314,7 +375,11 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
             Convention::Sqlx if !rollback_transactional(phase) => SQLX_NO_TRANSACTION,
             _ => "",
         };
-        let text = format!("{marker}{}\n{down_body}", rollback_header(context));
+        let mut header = rollback_header(context);
+        if names.down_by_hand {
+            by_hand_line(&mut header, "psql -v ON_ERROR_STOP=1 -f", down);
+        }
+        let text = format!("{marker}{header}\n{down_body}");
         out.push(file(down, text, Role::Down));
     }
     if let (Some(config), Convention::Diesel) = (&names.config, context.convention) {
@@ -327,11 +392,16 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
         if !phase.transactional {
             out.push(no_transaction(config));
         }
-        if let (Some(down), false) = (&names.down, rollback_transactional(phase)) {
+        let tool_runs_down = !names.down_by_hand && !rollback_transactional(phase);
+        if let (Some(down), true) = (&names.down, tool_runs_down) {
             out.push(no_transaction(&format!("{down}.conf")));
         }
     }
-    out
+    if context.convention == Convention::Sqitch {
+        let change = super::sqitch::change_name(&names.stem)?;
+        out.extend(super::sqitch::change_files(context, &change, index)?);
+    }
+    Ok(out)
 }
 
 const SQLX_NO_TRANSACTION: &str = "-- no-transaction\n";
@@ -437,13 +507,19 @@ fn up_body(context: &PhaseContext) -> String {
     statements(&phase.steps, phase.transactional, context.convention)
 }
 
-fn rollback_body(context: &PhaseContext) -> String {
+/// The header line of a rollback that no tool runs; `command` runs a file with the
+/// database's client.
+pub(super) fn by_hand_line(header: &mut String, command: &str, name: &str) {
+    comment_line(
+        header,
+        format_args!("-- Run by hand: {command} {name} (Flyway does not run this file)."),
+    );
+}
+
+/// The rollback's statements, as `runner` runs them.
+fn rollback_body(context: &PhaseContext, runner: Convention) -> String {
     match &context.phase.rollback {
-        Rollback::Steps(steps) => statements(
-            steps,
-            rollback_transactional(context.phase),
-            context.convention,
-        ),
+        Rollback::Steps(steps) => statements(steps, rollback_transactional(context.phase), runner),
         Rollback::Nothing(why) => {
             let mut text = String::new();
             comment_line(&mut text, format_args!("-- Nothing to undo: {why}."));
@@ -455,7 +531,7 @@ fn rollback_body(context: &PhaseContext) -> String {
                 "DO {}",
                 super::sql::dollar_quoted(&format!("\nBEGIN\n  RAISE EXCEPTION {message};\nEND\n"))
             ));
-            statements(&[step], true, context.convention)
+            statements(&[step], true, runner)
         }
     }
 }
@@ -490,10 +566,6 @@ fn statements(steps: &[Step], transactional: bool, convention: Convention) -> St
     body
 }
 
-/// Appends `line`, a `--` comment, and a newline. Names and expressions from the input
-/// may hold newlines or other control characters: written raw, a newline would end the
-/// comment and turn the rest of a stranger's identifier into a live statement, so they
-/// are written as escapes (`\n`, `\u{7}`).
 /// The first header lines of every phase file, whatever the dialect: the plan, the phase and
 /// when to deploy it.
 pub(super) fn phase_opening(context: &PhaseContext) -> String {
@@ -517,6 +589,10 @@ pub(super) fn phase_opening(context: &PhaseContext) -> String {
     h
 }
 
+/// Appends `line`, a `--` comment, and a newline. Names and expressions from the input
+/// may hold newlines or other control characters: written raw, a newline would end the
+/// comment and turn the rest of a stranger's identifier into a live statement, so they
+/// are written as escapes (`\n`, `\u{7}`).
 pub fn comment_line(out: &mut String, line: std::fmt::Arguments) {
     for c in line.to_string().chars() {
         if c.is_control() {

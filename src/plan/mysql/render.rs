@@ -20,8 +20,8 @@
 //! backfill's `COMMIT` per batch ends whichever transaction is open.
 
 use super::super::render::{
-    comment_line, expected_line, files_with, notes_about, phase_opening, rollback_header,
-    Convention, Names, OutFile, PhaseContext, Role,
+    by_hand_line, comment_line, expected_line, files_with, notes_about, phase_opening,
+    rollback_header, Convention, Names, OutFile, PhaseContext, Role,
 };
 use super::super::{Plan, PlanError, Rollback, Step};
 use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
@@ -33,25 +33,30 @@ pub fn files(
     convention: Convention,
     versions: &[String],
     expected: &[Option<String>],
+    flyway_undo: bool,
 ) -> Result<Vec<OutFile>, PlanError> {
     if matches!(
         convention,
-        Convention::Sqlx | Convention::Diesel | Convention::Prisma
+        Convention::Sqlx | Convention::Diesel | Convention::Prisma | Convention::Sqitch
     ) {
         return Err(PlanError(
             "lockstep plan writes MySQL plans for flyway, golang-migrate, dbmate, goose and plain; use one of those with --layout".into(),
         ));
     }
-    Ok(files_with(
+    files_with(
         plans,
-        convention,
+        (convention, flyway_undo),
         versions,
         expected,
         phase_files,
-    ))
+    )
 }
 
-fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFile> {
+fn phase_files(
+    context: &PhaseContext,
+    names: &Names,
+    index: usize,
+) -> Result<Vec<OutFile>, PlanError> {
     let file = |name: &str, text: String, role: Role| OutFile {
         name: name.to_string(),
         text,
@@ -69,13 +74,13 @@ fn phase_files(context: &PhaseContext, names: &Names, index: usize) -> Vec<OutFi
     };
     out.push(file(&names.up, text, Role::Up));
     if let Some(down_name) = &names.down {
-        out.push(file(
-            down_name,
-            format!("{}\n{down}", rollback_header(context)),
-            Role::Down,
-        ));
+        let mut header = rollback_header(context);
+        if names.down_by_hand {
+            by_hand_line(&mut header, "mysql --database=DB <", down_name);
+        }
+        out.push(file(down_name, format!("{header}\n{down}"), Role::Down));
     }
-    out
+    Ok(out)
 }
 
 fn header(context: &PhaseContext) -> String {

@@ -591,6 +591,17 @@ impl PgDb {
         )
     }
 
+    /// The libpq environment that reaches this database, for clients started without a
+    /// connection string (sqitch's psql and DBD::Pg both read it).
+    pub fn libpq_env(&self) -> [(&'static str, String); 4] {
+        [
+            ("PGHOST", self.server.socket_dir.display().to_string()),
+            ("PGPORT", SOCKET_PORT.to_string()),
+            ("PGUSER", "postgres".to_string()),
+            ("PGDATABASE", self.name.clone()),
+        ]
+    }
+
     /// What `psql -XAt -f FILE` prints for `sql`: unaligned rows without headers, as a
     /// user saves a report query's output to a file.
     pub fn unaligned_output(&self, sql: &str) -> Result<String, String> {

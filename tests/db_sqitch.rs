@@ -1,0 +1,419 @@
+//! sqitch runs `lockstep plan --write`'s changes: in a sqitch project, a risky change is
+//! planned, then real `sqitch deploy --verify`, `sqitch verify`, `lockstep release` and
+//! `sqitch revert` run against a throwaway PostgreSQL, with the schema checked after
+//! each:
+//! - the phases that may ship now deploy (a batched backfill bare in psql's autocommit,
+//!   the transactional ones inside their own `BEGIN`/`COMMIT`) and pass their verify;
+//! - reverting them puts the schema and the rows back;
+//! - the contract phase, released later, deploys and leaves the schema the plain statement
+//!   gives; `sqitch verify` passes over every phase afterwards (an early phase's check
+//!   steps aside once a later phase is deployed);
+//! - an irreversible contract's revert fails, as its header says, and changes nothing;
+//! - a phase's `SET LOCAL lock_timeout` holds under sqitch (its own `BEGIN`): behind a
+//!   long transaction the expand phase gives up with a lock timeout and changes nothing;
+//! - names from hostile input (`#`, `@`, `\`, newlines) give a plan sqitch reads back with
+//!   exactly the changes lockstep added.
+//!
+//! Skipped, with the reason, when sqitch or the server is missing; never in CI.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use support::postgres::{postgres, PgDb};
+
+const ROWS: u32 = 2500;
+
+struct Scenario {
+    name: &'static str,
+    /// The statement `lockstep plan` replaces, in the change `change_orders`.
+    statement: &'static str,
+}
+
+const RENAME: Scenario = Scenario {
+    name: "rename column",
+    statement: "ALTER TABLE orders RENAME COLUMN code TO sku;",
+};
+
+const ADD_NOT_NULL: Scenario = Scenario {
+    name: "add NOT NULL column with a volatile default",
+    statement: "ALTER TABLE orders ADD COLUMN token text NOT NULL DEFAULT md5(random()::text);",
+};
+
+const CREATE_INDEX: Scenario = Scenario {
+    name: "create index",
+    statement: "CREATE INDEX orders_code ON orders (code);",
+};
+
+const SET_NOT_NULL: Scenario = Scenario {
+    name: "set NOT NULL",
+    statement: "ALTER TABLE orders ALTER COLUMN qty SET NOT NULL;",
+};
+
+const CREATE: &str = "CREATE TABLE orders (id bigint PRIMARY KEY, code text NOT NULL, qty int);\n";
+
+fn load() -> String {
+    format!("INSERT INTO orders SELECT g, 'c' || g, g % 7 FROM generate_series(1, {ROWS}) g;\n")
+}
+
+/// The `sqitch` command, or why the test cannot run.
+fn sqitch() -> Option<&'static str> {
+    let found = Command::new("sqitch")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some("sqitch");
+    }
+    let reason = "sqitch is not installed (scripts/install-test-deps.sh installs it)";
+    assert!(!support::is_ci(), "{reason} (CI=true)");
+    eprintln!("skipping: {reason}");
+    None
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+/// A sqitch project with two changes: the table, and the change holding `statement`.
+fn project(dir: &Path, statement: &str) {
+    write(
+        dir,
+        "sqitch.plan",
+        "%syntax-version=1.0.0\n%project=shop\n\ncreate_orders 2024-01-01T00:00:00Z Tess <tess@example.com> # Orders.\nchange_orders [create_orders] 2024-01-02T00:00:00Z Tess <tess@example.com> # The risky change.\n",
+    );
+    write(
+        dir,
+        "deploy/create_orders.sql",
+        &format!("BEGIN;\n{CREATE}{}COMMIT;\n", load()),
+    );
+    write(
+        dir,
+        "revert/create_orders.sql",
+        "BEGIN;\nDROP TABLE orders;\nCOMMIT;\n",
+    );
+    write(
+        dir,
+        "verify/create_orders.sql",
+        "SELECT id FROM orders WHERE FALSE;\n",
+    );
+    write(dir, "deploy/change_orders.sql", statement);
+    write(dir, "revert/change_orders.sql", "-- nothing yet\n");
+}
+
+/// Runs `sqitch ARGS` in `dir` against `db`; its output, or its error output.
+fn run_sqitch(dir: &Path, db: &PgDb, args: &[&str]) -> Result<String, String> {
+    run_sqitch_with(dir, db, args, &[])
+}
+
+/// [`run_sqitch`] with more environment.
+fn run_sqitch_with(
+    dir: &Path,
+    db: &PgDb,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<String, String> {
+    let home = dir.join(".home");
+    std::fs::create_dir_all(&home).expect("home");
+    let mut command = Command::new("sqitch");
+    command
+        .current_dir(dir)
+        .args(args)
+        .env("HOME", &home)
+        .env("SQITCH_USER_CONFIG", home.join("sqitch.conf"))
+        .env("SQITCH_SYSTEM_CONFIG", home.join("system.conf"))
+        .env("SQITCH_FULLNAME", "Lockstep Test")
+        .env("SQITCH_EMAIL", "test@example.com")
+        .arg("--target")
+        .arg(format!("db:pg:{}", db.name()));
+    for (name, value) in db.libpq_env() {
+        command.env(name, value);
+    }
+    command.envs(env.iter().copied());
+    let output = command.output().map_err(|e| format!("run sqitch: {e}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(text)
+    }
+}
+
+fn lockstep(dir: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .current_dir(dir)
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1704112496")
+        .output()
+        .expect("run lockstep");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "lockstep {args:?}: {stderr}");
+    stderr
+}
+
+/// Columns (name, type, NOT NULL, default), constraints and indexes of `orders`, and a
+/// checksum of its rows by column name: what a plan must leave as the statement would.
+fn schema(db: &PgDb) -> String {
+    let rows = db
+        .query(
+            "SELECT string_agg(format('%s %s %s %s', attname, format_type(atttypid, atttypmod), attnotnull, pg_get_expr(adbin, adrelid) IS NOT NULL), ', ' ORDER BY attname)
+             FROM pg_attribute LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum
+             WHERE attrelid = 'orders'::regclass AND attnum > 0 AND NOT attisdropped;
+             SELECT coalesce(string_agg(pg_get_constraintdef(oid), ', ' ORDER BY conname), '') FROM pg_constraint WHERE conrelid = 'orders'::regclass;
+             SELECT coalesce(string_agg(indexdef, ', ' ORDER BY indexname), '') FROM pg_indexes WHERE tablename = 'orders';
+             SELECT count(*) FROM pg_trigger WHERE tgrelid = 'orders'::regclass AND NOT tgisinternal;",
+        )
+        .expect("schema");
+    rows.iter()
+        .map(|row| row.join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn query_one(db: &PgDb, sql: &str) -> String {
+    db.query(sql).expect("query")[0][0].clone()
+}
+
+/// The plain statement's result on a database of its own.
+fn expected_schema(scenario: &Scenario) -> String {
+    let server = postgres().expect("server");
+    let db = server.fresh_db();
+    db.exec(&format!("{CREATE}{}{}", load(), scenario.statement))
+        .expect("plain statement");
+    schema(&db)
+}
+
+fn prove(scenario: &Scenario) {
+    let Some(_) = sqitch() else { return };
+    let Some(server) = postgres() else { return };
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    project(dir, scenario.statement);
+    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
+    // As `--write` asks: the phases replace the planned statement.
+    write(
+        dir,
+        "deploy/change_orders.sql",
+        "-- replaced by the lockstep phases\n",
+    );
+
+    let db = server.fresh_db();
+    run_sqitch(dir, &db, &["deploy", "create_orders"]).expect("deploy the table");
+    let before = schema(&db);
+    let deployed = run_sqitch(dir, &db, &["deploy", "--verify"])
+        .unwrap_or_else(|e| panic!("{}: sqitch deploy: {e}", scenario.name));
+    // change_orders, then every phase `--write` put in the plan.
+    let planned = std::fs::read_to_string(dir.join("sqitch.plan")).expect("plan");
+    let phases_now = planned
+        .lines()
+        .filter(|l| l.contains("lockstep plan:"))
+        .count();
+    assert_eq!(
+        deployed.matches("+ ").count(),
+        1 + phases_now,
+        "{}: {deployed}",
+        scenario.name
+    );
+    assert_eq!(
+        query_one(&db, "SELECT count(*) FROM orders"),
+        ROWS.to_string()
+    );
+    run_sqitch(dir, &db, &["verify"])
+        .unwrap_or_else(|e| panic!("{}: sqitch verify: {e}", scenario.name));
+
+    // Every phase deployed so far reverts, last first, to the schema before them.
+    run_sqitch(dir, &db, &["revert", "-y", "--to", "create_orders"])
+        .unwrap_or_else(|e| panic!("{}: sqitch revert: {e}", scenario.name));
+    assert_eq!(schema(&db), before, "{}: reverted", scenario.name);
+    assert_eq!(
+        query_one(&db, "SELECT count(*) FROM orders"),
+        ROWS.to_string()
+    );
+
+    run_sqitch(dir, &db, &["deploy", "--verify"])
+        .unwrap_or_else(|e| panic!("{}: deploy again: {e}", scenario.name));
+    let pending: Vec<_> = std::fs::read_dir(dir.join(".lockstep-pending"))
+        .map(|d| d.map(|e| e.expect("entry").path()).collect())
+        .unwrap_or_default();
+    for kept in &pending {
+        lockstep(dir, &["release", &kept.to_string_lossy()]);
+    }
+    let released = run_sqitch(dir, &db, &["deploy", "--verify"])
+        .unwrap_or_else(|e| panic!("{}: deploy the released phases: {e}", scenario.name));
+    // Exactly the phases `lockstep release` appended.
+    let planned = std::fs::read_to_string(dir.join("sqitch.plan")).expect("plan");
+    let phases_all = planned
+        .lines()
+        .filter(|l| l.contains("lockstep plan:"))
+        .count();
+    assert!(phases_all > phases_now || pending.is_empty(), "{planned}");
+    assert_eq!(
+        released.matches("+ ").count(),
+        phases_all - phases_now,
+        "{}: {released}",
+        scenario.name
+    );
+    assert_eq!(
+        schema(&db),
+        expected_schema(scenario),
+        "{}: the schema after every phase",
+        scenario.name
+    );
+    run_sqitch(dir, &db, &["verify"])
+        .unwrap_or_else(|e| panic!("{}: sqitch verify after all: {e}", scenario.name));
+
+    let after = schema(&db);
+    let plan = std::fs::read_to_string(dir.join("sqitch.plan")).expect("plan");
+    let last = plan
+        .lines()
+        .last()
+        .and_then(|l| l.split_whitespace().next())
+        .expect("last change");
+    let revert_last =
+        std::fs::read_to_string(dir.join(format!("revert/{last}.sql"))).expect("revert script");
+    let irreversible = revert_last.contains("RAISE EXCEPTION 'irreversible");
+    let reverted = run_sqitch(dir, &db, &["revert", "-y", "--to", "create_orders"]);
+    if irreversible {
+        let error = reverted.expect_err("an irreversible contract's revert fails");
+        assert!(error.contains("irreversible"), "{}: {error}", scenario.name);
+        assert_eq!(schema(&db), after, "{}: a failed revert", scenario.name);
+    } else {
+        reverted.unwrap_or_else(|e| panic!("{}: revert all: {e}", scenario.name));
+        assert_eq!(schema(&db), before, "{}: reverted all", scenario.name);
+    }
+}
+
+#[test]
+fn sqitch_runs_a_rename_column_plan() {
+    prove(&RENAME);
+}
+
+#[test]
+fn sqitch_runs_an_add_not_null_column_plan() {
+    prove(&ADD_NOT_NULL);
+}
+
+/// The index is built `CONCURRENTLY`, which psql runs only outside a transaction block.
+#[test]
+fn sqitch_runs_a_create_index_plan() {
+    prove(&CREATE_INDEX);
+}
+
+/// Every phase waits for the new release: `--write` puts none in the plan yet.
+#[test]
+fn sqitch_runs_a_set_not_null_plan() {
+    prove(&SET_NOT_NULL);
+}
+
+/// Hostile identifiers and planner settings: sqitch reads the plan back with the changes
+/// lockstep added and no others (no line of the input became a plan line).
+#[test]
+fn sqitch_reads_the_plan_written_for_hostile_names() {
+    if sqitch().is_none() {
+        return;
+    }
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    write(
+        dir,
+        "sqitch.plan",
+        "%syntax-version=1.0.0\n%project=shop\n\nc1 2024-01-01T00:00:00Z T <t@x> # c\nc2 [c1] 2024-01-01T00:00:00Z T <t@x> # c\n",
+    );
+    write(dir, "sqitch.conf", "[core]\n\tengine = pg\n");
+    write(
+        dir,
+        "deploy/c1.sql",
+        "CREATE TABLE \"ev#il\n@x\\\" (id bigint PRIMARY KEY, \"co\nde\" text);\n",
+    );
+    write(
+        dir,
+        "deploy/c2.sql",
+        "ALTER TABLE \"ev#il\n@x\\\" RENAME COLUMN \"co\nde\" TO \"n#ew\";\n",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .current_dir(dir)
+        .args(["plan", "deploy/c2.sql", "--write"])
+        .env("SQITCH_FULLNAME", "Eve <x> # @\nc3")
+        .env("SQITCH_EMAIL", "e>v@x")
+        .output()
+        .expect("run lockstep");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let listed = Command::new("sqitch")
+        .current_dir(dir)
+        .args(["plan", "--format", "format:%n"])
+        .env("HOME", dir)
+        .env("SQITCH_USER_CONFIG", dir.join("none.conf"))
+        .env("SQITCH_SYSTEM_CONFIG", dir.join("none.conf"))
+        .output()
+        .expect("run sqitch plan");
+    let stdout = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&listed.stderr)
+    );
+    let changes: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "c1",
+            "c2",
+            "expand_ev_il__x__co_de_to_n_ew",
+            "backfill_ev_il__x__co_de_to_n_ew"
+        ],
+        "{stdout}"
+    );
+}
+
+/// Behind a transaction that holds a lock on the table, the expand phase's ALTER waits at
+/// most its `SET LOCAL lock_timeout` (which holds only inside the phase's own BEGIN, sqitch
+/// opening none), fails with SQLSTATE 55P03, and leaves nothing of the phase behind; once
+/// the transaction ends, the same deploy goes through. A server-side statement_timeout far
+/// above the lock timeout turns a lock_timeout that did not apply into a different error
+/// instead of a hang.
+#[test]
+fn sqitch_deploy_gives_up_on_a_busy_table_as_the_header_says() {
+    if sqitch().is_none() {
+        return;
+    }
+    let Some(server) = postgres() else { return };
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    project(dir, RENAME.statement);
+    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
+    write(
+        dir,
+        "deploy/change_orders.sql",
+        "-- replaced by the lockstep phases\n",
+    );
+    let db = server.fresh_db();
+    run_sqitch(dir, &db, &["deploy", "change_orders"]).expect("deploy up to the change");
+    let before = schema(&db);
+
+    let mut reader = db.session("long_reader").expect("session");
+    reader.run("BEGIN").expect("begin");
+    reader.run("SELECT count(*) FROM orders").expect("read");
+    let guard = [("PGOPTIONS", "-c statement_timeout=30s")];
+    let error = run_sqitch_with(dir, &db, &["deploy", "--verify"], &guard)
+        .expect_err("the expand phase waits behind the reader, then gives up");
+    assert!(error.contains("lock timeout"), "{error}");
+    assert_eq!(schema(&db), before, "the failed phase left nothing");
+
+    reader.run("COMMIT").expect("commit");
+    run_sqitch_with(dir, &db, &["deploy", "--verify"], &guard)
+        .unwrap_or_else(|e| panic!("deploy once the reader is done: {e}"));
+    assert_ne!(schema(&db), before);
+}
