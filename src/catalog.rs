@@ -470,6 +470,25 @@ impl Catalog {
         })
     }
 
+    /// The columns of the index `index` of `table` that the replay knows to be nullable,
+    /// which a primary key attached to the index makes NOT NULL. A column the replay never
+    /// saw may well be NOT NULL already (a key is usually attached to an `id NOT NULL`), so
+    /// it is left out.
+    pub fn nullable_index_columns(&self, table: &ObjectName, index: &Ident) -> Vec<&Ident> {
+        let index = ObjectName {
+            schema: table.schema.clone(),
+            name: index.clone(),
+        };
+        let Some(known) = self.index(&index) else {
+            return Vec::new();
+        };
+        known
+            .columns
+            .iter()
+            .filter(|column| self.column(table, column).is_some_and(|c| !c.not_null))
+            .collect()
+    }
+
     /// Whether a CHECK constraint of the table mentions `column`; changing the column's type
     /// re-checks it against every row.
     pub fn column_has_check(&self, table: &ObjectName, column: &Ident) -> bool {
@@ -574,6 +593,14 @@ impl Catalog {
                         kind: c.kind.clone(),
                         validated: true,
                     }));
+                // A table-level primary key makes its columns NOT NULL.
+                if let Some(columns) = table.primary_key().map(<[Ident]>::to_vec) {
+                    for column in &columns {
+                        if let Some(c) = table.column_mut(column) {
+                            c.not_null = true;
+                        }
+                    }
+                }
                 self.note_foreign_keys(&key, &table.constraints);
                 self.tables.insert(key, table);
             }
@@ -944,19 +971,44 @@ impl Catalog {
                 }
             }
             AlterAction::AddConstraint(constraint) => {
-                // Enforced for every row written from now on, even NOT VALID.
-                if let ConstraintKind::NotNull { column } = &constraint.kind {
+                let mut kind = constraint.kind.clone();
+                // A key attached to an index built beforehand has the index's columns.
+                if let ConstraintKind::PrimaryKey {
+                    columns,
+                    using_index: Some(index),
+                }
+                | ConstraintKind::Unique {
+                    columns,
+                    using_index: Some(index),
+                } = &mut kind
+                {
+                    let index = ObjectName {
+                        schema: name.schema.clone(),
+                        name: index.clone(),
+                    };
+                    if let Some(known) = self.indexes.get(&table_key(self.dialect, &index)) {
+                        columns.clone_from(&known.columns);
+                    }
+                }
+                // A primary key makes its columns NOT NULL; a NOT NULL constraint is enforced
+                // for every row written from now on, even NOT VALID.
+                let made_not_null = match &kind {
+                    ConstraintKind::PrimaryKey { columns, .. } => columns.as_slice(),
+                    ConstraintKind::NotNull { column } => std::slice::from_ref(column),
+                    _ => &[],
+                };
+                for column in made_not_null {
                     if let Some(c) = table.column_mut(column) {
                         c.not_null = true;
                     }
                 }
-                if let ConstraintKind::ForeignKey { references, .. } = &constraint.kind {
+                if let ConstraintKind::ForeignKey { references, .. } = &kind {
                     let referenced = table_key(self.dialect, references);
                     self.by_table.add_reference(referenced, &key);
                 }
                 table.constraints.push(CatalogConstraint {
                     name: constraint.name.as_ref().map(Ident::key),
-                    kind: constraint.kind.clone(),
+                    kind,
                     validated: constraint.checks_existing_rows(),
                 });
             }

@@ -5,6 +5,7 @@
 mod support;
 
 use lockstep::config::Settings;
+use lockstep::diagnostic::{TableEffect, TableLock};
 use lockstep::dialect::Dialect;
 use std::collections::BTreeMap;
 use support::postgres::{postgres_major, Measurement, MAJORS};
@@ -157,15 +158,7 @@ fn assert_the_model_matches_every_major(setup: &str, cases: &[&str]) {
 /// Every table lock lockstep's model gives the last statement of `sql`, after replaying the
 /// ones before it, by table name.
 fn modelled_locks(sql: &str, major: u32) -> BTreeMap<String, String> {
-    let parsed = lockstep::parse::parse_text(sql, Dialect::Postgres);
-    let (last, history) = parsed.statements.split_last().expect("a statement");
-    let mut catalog = lockstep::catalog::Catalog::new(Dialect::Postgres);
-    for statement in history {
-        catalog.apply(statement, lockstep::catalog::ChangeSet(0));
-    }
-    let mut target = lockstep::dialect::Target::new(Dialect::Postgres);
-    target.version = major.to_string().parse().expect("a version");
-    lockstep::locks::statement_locks(last, &catalog, &target)
+    modelled_table_locks(sql, major)
         .into_iter()
         .filter_map(|lock| {
             // The harness names tables as pg_class does: without their schema.
@@ -178,6 +171,20 @@ fn modelled_locks(sql: &str, major: u32) -> BTreeMap<String, String> {
             Some((table, lock.mode.pg_locks_name()?.to_string()))
         })
         .collect()
+}
+
+/// The table locks, with their effect on rows, that lockstep's model gives the last
+/// statement of `sql`, after replaying the ones before it.
+fn modelled_table_locks(sql: &str, major: u32) -> Vec<TableLock> {
+    let parsed = lockstep::parse::parse_text(sql, Dialect::Postgres);
+    let (last, history) = parsed.statements.split_last().expect("a statement");
+    let mut catalog = lockstep::catalog::Catalog::new(Dialect::Postgres);
+    for statement in history {
+        catalog.apply(statement, lockstep::catalog::ChangeSet(0));
+    }
+    let mut target = lockstep::dialect::Target::new(Dialect::Postgres);
+    target.version = major.to_string().parse().expect("a version");
+    lockstep::locks::statement_locks(last, &catalog, &target)
 }
 
 /// Dropping a foreign key, or a table that has one, also takes ACCESS EXCLUSIVE on the table
@@ -603,6 +610,63 @@ fn a_new_generation_expression_rewrites_a_stored_column() {
                 !support::findings_after(&setup, &format!("{change};"), rule, settings.clone())
                     .is_empty();
             assert_eq!(flagged, rewrites, "{major}: {rule} after {column}");
+        }
+    }
+}
+
+/// A primary key attached to an index built beforehand (`PRIMARY KEY USING INDEX`) makes its
+/// columns NOT NULL: on a nullable column the server reads every row under ACCESS EXCLUSIVE,
+/// as `SET NOT NULL` does. It reads nothing when the column is NOT NULL already, or when a
+/// validated `CHECK (col IS NOT NULL)` proves it. lockstep must flag exactly the first.
+#[test]
+fn a_primary_key_using_an_index_scans_only_a_nullable_column() {
+    let table = |id: &str| {
+        format!(
+            "CREATE TABLE users (id {id}, email text);\n\
+             INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 2000) g;\n\
+             CREATE UNIQUE INDEX users_id_key ON users (id);\n"
+        )
+    };
+    let checked = format!(
+        "{}ALTER TABLE users ADD CONSTRAINT users_id_not_null CHECK (id IS NOT NULL);\n",
+        table("bigint")
+    );
+    let cases = [
+        (table("bigint"), true),
+        (table("bigint NOT NULL"), false),
+        (checked, false),
+    ];
+    let attach = "ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_key";
+    let rule = "set-not-null-without-check";
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        let mut settings = Settings::new(Dialect::Postgres);
+        settings.target.version = major.to_string().parse().expect("a version");
+        for (setup, scans) in &cases {
+            let measured = server
+                .fresh_db()
+                .measure(setup, attach)
+                .unwrap_or_else(|err| panic!("{major}: {attach}: {err}"));
+            assert_eq!(
+                measured.scanned("users"),
+                *scans,
+                "{major}: after {setup}: {measured:?}"
+            );
+            assert_eq!(measured.lock_on("users"), Some("AccessExclusiveLock"));
+            let modelled = modelled_table_locks(&format!("{setup}\n{attach};"), major);
+            let effects: Vec<TableEffect> = modelled.iter().map(|lock| lock.effect).collect();
+            let scan = if *scans {
+                TableEffect::Scan
+            } else {
+                TableEffect::None
+            };
+            assert_eq!(effects, [scan], "{major}: the model after {setup}");
+            let flagged =
+                !support::findings_after(setup, &format!("{attach};"), rule, settings.clone())
+                    .is_empty();
+            assert_eq!(flagged, *scans, "{major}: {rule} after {setup}");
         }
     }
 }
