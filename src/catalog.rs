@@ -37,6 +37,8 @@ pub struct Column {
     pub default: Option<Expr>,
     /// The change set that added the column; `None` when it came with an unknown table.
     pub added_in: Option<ChangeSet>,
+    /// The change set that gave the column its current default, when it has one.
+    pub default_set_in: Option<ChangeSet>,
     /// The column an `UPDATE` copied every value of into this one, and in which change set
     /// (a copy-and-swap rebuild copies the old column into its replacement).
     pub copied_from: Option<(Ident, ChangeSet)>,
@@ -963,11 +965,13 @@ impl Catalog {
             AlterAction::SetDefault { column, default } => {
                 if let Some(c) = table.column_mut(column) {
                     c.default = Some(default.clone());
+                    c.default_set_in = Some(change_set);
                 }
             }
             AlterAction::DropDefault { column } => {
                 if let Some(c) = table.column_mut(column) {
                     c.default = None;
+                    c.default_set_in = None;
                 }
             }
             AlterAction::AddConstraint(constraint) => {
@@ -1081,6 +1085,7 @@ fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
         not_null: def.not_null || def.primary_key || def.is_serial(),
         default: def.default.clone(),
         added_in: Some(change_set),
+        default_set_in: def.default.as_ref().map(|_| change_set),
         copied_from: None,
         generated: def.generated.clone(),
     }

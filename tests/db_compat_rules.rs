@@ -7,9 +7,11 @@
 
 mod support;
 
+use lockstep::config::Settings;
 use lockstep::diagnostic::{LockMode, TableEffect};
+use lockstep::dialect::Dialect;
 use lockstep::rules::{self, Rule};
-use support::postgres::{postgres, Measurement};
+use support::postgres::{postgres, postgres_major, Measurement, MAJORS};
 
 /// The proof schema's tables this file touches, filled with rows.
 const SCHEMA: &str = "CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped'); \
@@ -241,4 +243,69 @@ fn concurrent_forms_are_refused_inside_a_transaction() {
             "{statement}: {err}"
         );
     }
+}
+
+/// What the running release's `app` statement answers on every major's server after `setup`,
+/// before and after `change` (by major): the first row's first value, or the server's error.
+fn app_before_and_after(
+    setup: &str,
+    change: &str,
+    app: &str,
+) -> Vec<(u32, Result<String, String>, Result<String, String>)> {
+    let first_value = |rows: Result<Vec<Vec<String>>, String>| {
+        rows.map(|rows| rows.into_iter().flatten().next().unwrap_or_default())
+    };
+    let mut seen = Vec::new();
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        let db = server.fresh_db();
+        db.exec(setup).expect("setup");
+        let before = first_value(db.query(&format!("BEGIN;\n{app};\nROLLBACK;")));
+        db.exec(change)
+            .unwrap_or_else(|err| panic!("{major}: {change}: {err}"));
+        let after = first_value(db.query(&format!("BEGIN;\n{app};\nROLLBACK;")));
+        seen.push((major, before, after));
+    }
+    seen
+}
+
+/// The messages of `rule_id` on `change`, linted as the migration after `setup`.
+fn messages(setup: &str, change: &str, rule_id: &str) -> Vec<String> {
+    support::findings_after(setup, change, rule_id, Settings::new(Dialect::Postgres))
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
+}
+
+/// An insert of the running release that leaves a column out gets its default; once the
+/// default is dropped, it fails on a NOT NULL column and stores NULL in a nullable one, as
+/// drop-default says. A default this change set gave is dropped without a finding.
+#[test]
+fn dropping_a_default_breaks_inserts_that_leave_the_column_out() {
+    let setup = "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int NOT NULL DEFAULT 0, note text DEFAULT 'none');";
+    let insert = "INSERT INTO accounts (id) VALUES (1) RETURNING note";
+    let balance = "ALTER TABLE accounts ALTER COLUMN balance DROP DEFAULT;";
+    for (major, before, after) in app_before_and_after(setup, balance, insert) {
+        assert_eq!(before.as_deref(), Ok("none"), "{major}");
+        let refusal = after.expect_err("the insert must fail");
+        assert!(
+            refusal.contains("null value in column \"balance\""),
+            "{major}: {refusal}"
+        );
+    }
+    assert!(
+        messages(setup, balance, "drop-default")[0].ends_with("now fail: the column is NOT NULL")
+    );
+
+    let note = "ALTER TABLE accounts ALTER COLUMN note DROP DEFAULT;";
+    for (major, before, after) in app_before_and_after(setup, note, insert) {
+        assert_eq!(before.as_deref(), Ok("none"), "{major}");
+        assert_eq!(after.as_deref(), Ok("NULL"), "{major}");
+    }
+    assert!(messages(setup, note, "drop-default")[0].ends_with("now store NULL in it"));
+
+    let own = "ALTER TABLE accounts ADD COLUMN tier int NOT NULL DEFAULT 1;\nALTER TABLE accounts ALTER COLUMN tier DROP DEFAULT;";
+    assert!(messages(setup, own, "drop-default").is_empty());
 }

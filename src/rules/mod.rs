@@ -188,6 +188,7 @@ pub static ALL: &[&Rule] = &[
     &locking::domain_constraint_without_not_valid::RULE,
     &data_loss::drop_column::RULE,
     &data_loss::drop_database::RULE,
+    &compatibility::drop_default::RULE,
     &locking::drop_index_non_concurrently::RULE,
     &compatibility::drop_not_null::RULE,
     &compatibility::drop_object::RULE,
