@@ -9,7 +9,8 @@ use crate::dialect::Dialect;
 use crate::names;
 use crate::statement::{
     AlterAction, ColumnDef, ConstraintKind, DataType, DomainChange, Expr, Generated, Ident,
-    IndexDef, ObjectChange, ObjectKind, ObjectName, Partitioning, Statement, StatementKind,
+    IdentityChange, IndexDef, ObjectChange, ObjectKind, ObjectName, Partitioning, Statement,
+    StatementKind,
 };
 use by_table::ByTable;
 use journaled::Journaled;
@@ -972,6 +973,21 @@ impl Catalog {
                 if let Some(c) = table.column_mut(column) {
                     c.default = None;
                     c.default_set_in = None;
+                }
+            }
+            AlterAction::ChangeIdentity { column, change } => {
+                if let Some(c) = table.column_mut(column) {
+                    let identity = matches!(c.generated, Some(Generated::Identity { .. }));
+                    c.generated = match change {
+                        IdentityChange::Add { always } => {
+                            Some(Generated::Identity { always: *always })
+                        }
+                        IdentityChange::Set { always } if identity => {
+                            Some(Generated::Identity { always: *always })
+                        }
+                        IdentityChange::Drop if identity => None,
+                        _ => c.generated.clone(),
+                    };
                 }
             }
             AlterAction::AddConstraint(constraint) => {

@@ -407,7 +407,7 @@ fn alter_action_locks(
 /// computed on read. PostgreSQL 18 made virtual the default; before it only STORED exists.
 pub fn fills_every_row(generated: &Generated, target: &Target) -> bool {
     match generated {
-        Generated::Stored | Generated::Identity => true,
+        Generated::Stored | Generated::Identity { .. } => true,
         Generated::Virtual => false,
         Generated::Unspecified => target.dialect == Dialect::Postgres && !target.at_least(18, 0, 0),
     }

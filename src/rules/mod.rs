@@ -176,6 +176,7 @@ pub static ALL: &[&Rule] = &[
     &locking::add_serial_or_generated_column::RULE,
     &locking::add_unique_constraint_without_index::RULE,
     &compatibility::alter_enum_value::RULE,
+    &compatibility::alter_identity::RULE,
     &locking::attach_partition_without_check::RULE,
     &locking::change_column_type::RULE,
     &locking::cluster::RULE,

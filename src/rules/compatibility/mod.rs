@@ -1,6 +1,7 @@
 //! Changes that break the application version still running during a deploy.
 pub mod add_not_null_column_without_default;
 pub mod alter_enum_value;
+pub mod alter_identity;
 pub mod drop_default;
 pub mod drop_not_null;
 pub mod drop_object;
