@@ -52,12 +52,15 @@ pub struct CatalogConstraint {
     pub name: Option<String>,
     pub kind: ConstraintKind,
     pub validated: bool,
+    /// The change set that added the constraint (or renamed it to its name).
+    pub added_in: ChangeSet,
 }
 
 impl CatalogConstraint {
     /// Whether the constraint is called `key` on table `table` (both folded): its own name,
-    /// or for an unnamed foreign key the name PostgreSQL gives it, `<table>_<columns>_fkey`
-    /// (when that fits the 63-byte identifier limit, past which PostgreSQL shortens it).
+    /// or for an unnamed foreign key or primary key the name PostgreSQL gives it,
+    /// `<table>_<columns>_fkey` or `<table>_pkey` (when that fits the 63-byte identifier
+    /// limit, past which PostgreSQL shortens it).
     fn is_named(&self, table: &str, key: &str) -> bool {
         match (&self.name, &self.kind) {
             (Some(name), _) => name == key,
@@ -65,6 +68,9 @@ impl CatalogConstraint {
                 let default =
                     names::postgres_name(table, Some(&names::column_list_name(columns)), "fkey");
                 default.value == key
+            }
+            (None, ConstraintKind::PrimaryKey { .. }) => {
+                names::postgres_name(table, None, "pkey").value == key
             }
             (None, _) => false,
         }
@@ -361,6 +367,23 @@ impl Catalog {
         self.table(table)?.column(column)
     }
 
+    /// Whether the constraint `constraint` of `table` got its name in `change_set`: added or
+    /// renamed to it there, so no running release names it.
+    pub fn constraint_named_in(
+        &self,
+        table: &ObjectName,
+        constraint: &Ident,
+        change_set: ChangeSet,
+    ) -> bool {
+        self.table(table).is_some_and(|known| {
+            let (table_key, key) = (known.name.name.key(), constraint.key());
+            known
+                .constraints
+                .iter()
+                .any(|c| c.added_in == change_set && c.is_named(&table_key, &key))
+        })
+    }
+
     /// The table a foreign key of `table` called `constraint` references, when the replay
     /// saw it created.
     pub fn foreign_key_target(
@@ -587,7 +610,7 @@ impl Catalog {
                     table.partition_of = Some((parent, *default));
                 }
                 for c in columns {
-                    table.constraints.extend(inline_constraints(c));
+                    table.constraints.extend(inline_constraints(c, change_set));
                 }
                 table
                     .constraints
@@ -595,6 +618,7 @@ impl Catalog {
                         name: c.name.as_ref().map(Ident::key),
                         kind: c.kind.clone(),
                         validated: true,
+                        added_in: change_set,
                     }));
                 // A table-level primary key makes its columns NOT NULL.
                 if let Some(columns) = table.primary_key().map(<[Ident]>::to_vec) {
@@ -915,7 +939,7 @@ impl Catalog {
                     let referenced = table_key(self.dialect, references);
                     self.by_table.add_reference(referenced, &key);
                 }
-                table.constraints.extend(inline_constraints(c));
+                table.constraints.extend(inline_constraints(c, change_set));
             }
             AlterAction::DropColumn { column, .. } => {
                 let k = column.key();
@@ -1030,6 +1054,7 @@ impl Catalog {
                     name: constraint.name.as_ref().map(Ident::key),
                     kind,
                     validated: constraint.checks_existing_rows(),
+                    added_in: change_set,
                 });
             }
             AlterAction::ValidateConstraint { name } | AlterAction::EnforceConstraint { name } => {
@@ -1044,6 +1069,16 @@ impl Catalog {
                 let k = name.key();
                 let table_name = table.name.name.key();
                 table.constraints.retain(|c| !c.is_named(&table_name, &k));
+            }
+            // No release named the constraint by its new name before this change.
+            AlterAction::RenameConstraint { from, to } => {
+                let (from, table_name) = (from.key(), table.name.name.key());
+                for c in &mut table.constraints {
+                    if c.is_named(&table_name, &from) {
+                        c.name = Some(to.key());
+                        c.added_in = change_set;
+                    }
+                }
             }
             _ => {}
         }
@@ -1107,7 +1142,7 @@ fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
     }
 }
 
-fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
+fn inline_constraints(def: &ColumnDef, change_set: ChangeSet) -> Vec<CatalogConstraint> {
     let primary_key = def.primary_key.then(|| ConstraintKind::PrimaryKey {
         columns: vec![def.name.clone()],
         using_index: None,
@@ -1140,6 +1175,7 @@ fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
             name: None,
             kind,
             validated: true,
+            added_in: change_set,
         })
         .collect()
 }

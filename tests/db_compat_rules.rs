@@ -360,3 +360,23 @@ fn identity_changes_break_the_inserts_alter_identity_names() {
         assert_eq!(flagged, refusal.is_some(), "alter-identity on {change}");
     }
 }
+
+/// `ON CONFLICT ON CONSTRAINT` of the running release fails once the constraint it names is
+/// renamed, as rename-constraint says.
+#[test]
+fn renaming_a_constraint_breaks_statements_that_name_it() {
+    let setup = "CREATE TABLE users (id bigint PRIMARY KEY, email text, CONSTRAINT users_email_key UNIQUE (email));";
+    let change = "ALTER TABLE users RENAME CONSTRAINT users_email_key TO users_email_unique;";
+    let upsert = "INSERT INTO users VALUES (1, 'a@example.com') ON CONFLICT ON CONSTRAINT users_email_key DO NOTHING RETURNING id";
+    for (major, before, after) in app_before_and_after(setup, change, upsert) {
+        assert_eq!(before.as_deref(), Ok("1"), "{major}");
+        let refused = after.expect_err("the upsert must fail");
+        assert!(
+            refused.contains("constraint \"users_email_key\" for table \"users\" does not exist"),
+            "{major}: {refused}"
+        );
+    }
+    assert_eq!(messages(setup, change, "rename-constraint").len(), 1);
+    let own = "ALTER TABLE users ADD CONSTRAINT users_id_positive CHECK (id > 0);\nALTER TABLE users RENAME CONSTRAINT users_id_positive TO users_id_check;";
+    assert!(messages(setup, own, "rename-constraint").is_empty());
+}

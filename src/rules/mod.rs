@@ -223,6 +223,7 @@ pub static ALL: &[&Rule] = &[
     &locking::refresh_materialized_view_non_concurrently::RULE,
     &locking::reindex_non_concurrently::RULE,
     &compatibility::rename_column::RULE,
+    &compatibility::rename_constraint::RULE,
     &compatibility::rename_object::RULE,
     &compatibility::rename_schema::RULE,
     &compatibility::rename_table::RULE,

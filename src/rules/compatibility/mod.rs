@@ -6,6 +6,7 @@ pub mod drop_default;
 pub mod drop_not_null;
 pub mod drop_object;
 pub mod rename_column;
+pub mod rename_constraint;
 pub mod rename_object;
 pub mod rename_schema;
 pub mod rename_table;
