@@ -1,9 +1,8 @@
+use super::{alters_column, default_set};
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Follows, Group, POSTGRES};
-use crate::statement::{
-    AlterAction, Generated, Ident, IdentityChange, ObjectName, Statement, StatementKind,
-};
+use crate::statement::{AlterAction, Generated, Ident, IdentityChange, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
@@ -90,8 +89,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
                 continue
             }
         };
-        let changed_again =
-            |later: &Statement| changes_identity_or_default(ctx, later, name, column);
+        let changed_again = |later: &Statement| {
+            alters_column(ctx, later, name, column, identity_changed)
+                || alters_column(ctx, later, name, column, default_set)
+        };
         if ctx.follows(statement, changed_again) == Follows::InTransaction {
             continue;
         }
@@ -103,26 +104,12 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     }
 }
 
-/// Whether `statement` changes the identity or the default of `table.column`.
-fn changes_identity_or_default(
-    ctx: &Ctx,
-    statement: &Statement,
-    table: &ObjectName,
-    column: &Ident,
-) -> bool {
-    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
-        return false;
-    };
-    ctx.catalog.key(name) == ctx.catalog.key(table)
-        && actions.iter().any(|action| match action {
-            AlterAction::ChangeIdentity {
-                column: changed, ..
-            }
-            | AlterAction::SetDefault {
-                column: changed, ..
-            } => changed.key() == column.key(),
-            _ => false,
-        })
+/// The column whose identity `action` changes.
+fn identity_changed(action: &AlterAction) -> Option<&Ident> {
+    match action {
+        AlterAction::ChangeIdentity { column, .. } => Some(column),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -1,14 +1,16 @@
+use super::{alters_column, default_set};
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Follows, Group, POSTGRES};
-use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
+use crate::statement::{AlterAction, Ident, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
     /// Flags `ALTER COLUMN ... DROP DEFAULT` on a column of a table that already exists.
     /// Left alone: a default this change set gave (the temporary default of a backfill), a
     /// column the replayed schema shows without a default, a default set again later in the
-    /// same transaction, and rollback code.
+    /// same transaction, a column the same file renames or drops later (that change breaks
+    /// the running release's inserts anyway), and rollback code.
     ///
     /// ## Why is this bad?
     /// The application version still running may leave the column out of its inserts and
@@ -61,15 +63,24 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         });
         // A default set earlier in the file (a backfill's, on a column the replay never saw)
         // was not there for the running release; one set again later in the transaction
-        // means inserts never meet the column without one.
-        let sets_default = |other: &Statement| sets_default(ctx, other, name, column);
+        // means inserts never meet the column without one. A column renamed or dropped later
+        // breaks the running release's inserts anyway, and rename-column or drop-column
+        // says so.
+        let sets_default = |other: &Statement| alters_column(ctx, other, name, column, default_set);
+        let renames_or_drops =
+            |later: &Statement| alters_column(ctx, later, name, column, renamed_or_dropped);
         if !relied_on
             || ctx.statements_before(statement).iter().any(sets_default)
             || ctx.follows(statement, sets_default) == Follows::InTransaction
+            || ctx.follows(statement, renames_or_drops) != Follows::NotInFile
         {
             continue;
         }
-        let outcome = if known.is_some_and(|c| c.not_null) {
+        // `DROP NOT NULL` in the same statement leaves the column nullable.
+        let drops_not_null = actions.iter().any(
+            |other| matches!(other, AlterAction::DropNotNull { column: c } if c.key() == column.key()),
+        );
+        let outcome = if known.is_some_and(|c| c.not_null) && !drops_not_null {
             "fail: the column is NOT NULL"
         } else {
             "store NULL in it"
@@ -88,15 +99,14 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
     }
 }
 
-/// Whether `statement` gives `table.column` a default.
-fn sets_default(ctx: &Ctx, statement: &Statement, table: &ObjectName, column: &Ident) -> bool {
-    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
-        return false;
-    };
-    ctx.catalog.key(name) == ctx.catalog.key(table)
-        && actions.iter().any(|action| {
-            matches!(action, AlterAction::SetDefault { column: set, .. } if set.key() == column.key())
-        })
+/// The column `action` renames or drops.
+fn renamed_or_dropped(action: &AlterAction) -> Option<&Ident> {
+    match action {
+        AlterAction::RenameColumn { from: column, .. } | AlterAction::DropColumn { column, .. } => {
+            Some(column)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -118,11 +128,12 @@ mod tests {
             &[
                 (
                     "1_accounts.sql",
-                    "CREATE TABLE accounts (id bigserial PRIMARY KEY, balance int NOT NULL DEFAULT 0, note text DEFAULT '');",
+                    "CREATE TABLE accounts (id bigserial PRIMARY KEY, balance int NOT NULL DEFAULT 0, note text DEFAULT '', score int NOT NULL DEFAULT 0);",
                 ),
                 (
                     "2_drop.sql",
-                    "ALTER TABLE accounts ALTER COLUMN balance DROP DEFAULT, ALTER COLUMN note DROP DEFAULT, ALTER COLUMN id DROP DEFAULT;",
+                    "ALTER TABLE accounts ALTER COLUMN balance DROP DEFAULT, ALTER COLUMN note DROP DEFAULT, ALTER COLUMN id DROP DEFAULT;\n\
+                     ALTER TABLE accounts ALTER COLUMN score DROP NOT NULL, ALTER COLUMN score DROP DEFAULT;",
                 ),
             ],
             &RULE,
@@ -134,6 +145,7 @@ mod tests {
                 "dropping the default of `accounts.balance`: inserts of the running release that leave `balance` out now fail: the column is NOT NULL",
                 "dropping the default of `accounts.note`: inserts of the running release that leave `note` out now store NULL in it",
                 "dropping the default of `accounts.id`: inserts of the running release that leave `id` out now fail: the column is NOT NULL",
+                "dropping the default of `accounts.score`: inserts of the running release that leave `score` out now store NULL in it",
             ]
         );
     }
@@ -175,6 +187,15 @@ mod tests {
         );
         lint_err(
             "BEGIN;\nALTER TABLE accounts ALTER COLUMN balance DROP DEFAULT;\nCOMMIT;\nALTER TABLE accounts ALTER COLUMN balance SET DEFAULT 10;",
+            &RULE,
+        );
+    }
+
+    #[test]
+    fn quiet_when_the_file_renames_the_column_later() {
+        // Lemmy turns a boolean into an enum: the default cannot be cast, the column is renamed.
+        lint_ok(
+            "ALTER TABLE community_follower ALTER COLUMN pending DROP DEFAULT;\nALTER TABLE community_follower ALTER COLUMN pending TYPE follower_state USING f(pending);\nALTER TABLE community_follower RENAME COLUMN pending TO state;",
             &RULE,
         );
     }

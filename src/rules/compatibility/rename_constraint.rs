@@ -1,14 +1,15 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{AlterAction, ObjectName, Statement, StatementKind};
+use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
     /// Flags `ALTER TABLE ... RENAME CONSTRAINT` on a table that already exists. Left alone:
     /// a constraint this change set added or named, a table this change set created or
-    /// renamed (its constraints follow the table's new name; the table rename is the breaking
-    /// change, and rename-table says so), and rollback code.
+    /// renamed and a constraint named after a column this change set renamed (the names
+    /// follow the table's or column's new name; that rename is the breaking change, and
+    /// rename-table or rename-column says so), and rollback code.
     ///
     /// ## Why is this bad?
     /// The application version still running can name constraints: `INSERT ... ON CONFLICT
@@ -57,6 +58,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         if ctx
             .catalog
             .constraint_named_in(name, from, ctx.file.change_set)
+            || names_a_renamed_column(ctx, name, from)
         {
             continue;
         }
@@ -72,6 +74,19 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             )),
         );
     }
+}
+
+/// Whether the constraint's name carries the old name of a column this change set renamed
+/// (`comment_like_user_id_fkey` after `user_id` became `person_id`): the column rename broke
+/// the running release already, and rename-column says so.
+fn names_a_renamed_column(ctx: &Ctx, table: &ObjectName, constraint: &Ident) -> bool {
+    let Some(known) = ctx.catalog.table(table) else {
+        return false;
+    };
+    let name = format!("_{}_", constraint.key());
+    known.renamed_columns.iter().any(|(old, _, change_set)| {
+        *change_set == ctx.file.change_set && name.contains(&format!("_{}_", old.key()))
+    })
 }
 
 /// Whether this change set renamed the table to `name`.
@@ -107,6 +122,14 @@ mod tests {
         );
         lint_ok(
             "CREATE TABLE t (id int PRIMARY KEY);\nALTER TABLE t RENAME CONSTRAINT t_pkey TO t_id_pkey;",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE post_like RENAME COLUMN user_id TO person_id;\nALTER TABLE post_like RENAME CONSTRAINT post_like_user_id_fkey TO post_like_person_id_fkey;",
+            &RULE,
+        );
+        lint_err(
+            "ALTER TABLE post_like RENAME COLUMN user_id TO person_id;\nALTER TABLE post_like RENAME CONSTRAINT post_like_user_idx_fkey TO post_like_person_idx_fkey;",
             &RULE,
         );
         // Prisma renames a table's constraints after the table.
