@@ -245,13 +245,12 @@ fn concurrent_forms_are_refused_inside_a_transaction() {
     }
 }
 
+/// What one statement answered: the first row's first value, or the server's error.
+type Answer = Result<String, String>;
+
 /// What the running release's `app` statement answers on every major's server after `setup`,
-/// before and after `change` (by major): the first row's first value, or the server's error.
-fn app_before_and_after(
-    setup: &str,
-    change: &str,
-    app: &str,
-) -> Vec<(u32, Result<String, String>, Result<String, String>)> {
+/// before and after `change`, by major.
+fn app_before_and_after(setup: &str, change: &str, app: &str) -> Vec<(u32, Answer, Answer)> {
     let first_value = |rows: Result<Vec<Vec<String>>, String>| {
         rows.map(|rows| rows.into_iter().flatten().next().unwrap_or_default())
     };

@@ -686,3 +686,43 @@ fn a_primary_key_using_an_index_scans_only_a_nullable_column() {
         }
     }
 }
+
+/// `ADD PRIMARY KEY (col)` reads the table once to build its index, and once more to check a
+/// nullable column for NULLs (counted by `pg_stat_get_xact_numscans` in the statement's own
+/// transaction), as add-unique-constraint-without-index's advice says: make the column NOT
+/// NULL first only when it is not already.
+#[test]
+fn a_plain_primary_key_reads_a_nullable_column_once_more() {
+    let add = "ALTER TABLE users ADD PRIMARY KEY (id)";
+    let rule = "add-unique-constraint-without-index";
+    for (id, reads) in [("bigint", "2"), ("bigint NOT NULL", "1")] {
+        let setup = format!(
+            "CREATE TABLE users (id {id}, email text);\n\
+             INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 2000) g;\n"
+        );
+        let help = support::findings_after(
+            &setup,
+            &format!("{add};"),
+            rule,
+            Settings::new(Dialect::Postgres),
+        )
+        .into_iter()
+        .filter_map(|f| f.help)
+        .collect::<String>();
+        assert_eq!(help.contains("NOT NULL"), reads == "2", "{id}: {help}");
+        for major in MAJORS {
+            let Some(server) = postgres_major(major) else {
+                continue;
+            };
+            let db = server.fresh_db();
+            db.exec(&setup).expect("setup");
+            let rows = db
+                .query(&format!(
+                    "BEGIN;\n{add};\nSELECT pg_stat_get_xact_numscans('users'::regclass);\nROLLBACK;"
+                ))
+                .unwrap_or_else(|err| panic!("{major}: {add}: {err}"));
+            let counted: Vec<String> = rows.into_iter().flatten().collect();
+            assert_eq!(counted, [reads], "{major}: {id}");
+        }
+    }
+}
