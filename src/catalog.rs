@@ -496,6 +496,19 @@ impl Catalog {
         })
     }
 
+    /// Whether the replay shows `column` NOT NULL, with no `NOT VALID` NOT NULL constraint on
+    /// it waiting for validation (PostgreSQL 18): `SET NOT NULL` then reads no row.
+    pub fn column_is_not_null(&self, table: &ObjectName, column: &Ident) -> bool {
+        let Some(t) = self.table(table) else {
+            return false;
+        };
+        let unvalidated = t.constraints.iter().any(|c| {
+            !c.validated
+                && matches!(&c.kind, ConstraintKind::NotNull { column: n } if n.key() == column.key())
+        });
+        t.column(column).is_some_and(|c| c.not_null) && !unvalidated
+    }
+
     /// The columns of the index `index` of `table` that the replay knows to be nullable,
     /// which a primary key attached to the index makes NOT NULL. A column the replay never
     /// saw may well be NOT NULL already (a key is usually attached to an `id NOT NULL`), so

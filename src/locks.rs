@@ -490,10 +490,11 @@ pub fn type_change_effect(change: &TypeChange, target: &Target) -> TableEffect {
     }
 }
 
-/// Whether making `column` NOT NULL reads no row because PostgreSQL 12+ trusts a validated
-/// `CHECK (column IS NOT NULL)` instead.
+/// Whether making `column` NOT NULL reads no row: it is NOT NULL already, or PostgreSQL 12+
+/// trusts a validated `CHECK (column IS NOT NULL)` instead.
 fn not_null_proven(catalog: &Catalog, table: &ObjectName, column: &Ident, target: &Target) -> bool {
-    target.at_least(12, 0, 0) && catalog.has_validated_not_null_check(table, column)
+    catalog.column_is_not_null(table, column)
+        || target.at_least(12, 0, 0) && catalog.has_validated_not_null_check(table, column)
 }
 
 fn lock_table_mode(mode: &str) -> LockMode {

@@ -203,6 +203,19 @@ fn modelled_table_locks(sql: &str, major: u32) -> Vec<TableLock> {
     lockstep::locks::statement_locks(last, &catalog, &target)
 }
 
+/// Asserts lockstep's model says `sql`, run after `setup`, scans its one table exactly when
+/// the server did.
+fn assert_model_scans(setup: &str, sql: &str, major: u32, scans: bool) {
+    let modelled = modelled_table_locks(&format!("{setup}\n{sql};"), major);
+    let effects: Vec<TableEffect> = modelled.iter().map(|lock| lock.effect).collect();
+    let scan = if scans {
+        TableEffect::Scan
+    } else {
+        TableEffect::None
+    };
+    assert_eq!(effects, [scan], "{major}: the model of {sql} after {setup}");
+}
+
 /// Dropping a foreign key, or a table that has one, also takes ACCESS EXCLUSIVE on the table
 /// it references (its triggers live there); unnamed keys are found by PostgreSQL's name.
 #[test]
@@ -671,14 +684,7 @@ fn a_primary_key_using_an_index_scans_only_a_nullable_column() {
                 "{major}: after {setup}: {measured:?}"
             );
             assert_eq!(measured.lock_on("users"), Some("AccessExclusiveLock"));
-            let modelled = modelled_table_locks(&format!("{setup}\n{attach};"), major);
-            let effects: Vec<TableEffect> = modelled.iter().map(|lock| lock.effect).collect();
-            let scan = if *scans {
-                TableEffect::Scan
-            } else {
-                TableEffect::None
-            };
-            assert_eq!(effects, [scan], "{major}: the model after {setup}");
+            assert_model_scans(setup, attach, major, *scans);
             let flagged =
                 !support::findings_after(setup, &format!("{attach};"), rule, settings.clone())
                     .is_empty();
@@ -723,6 +729,48 @@ fn a_plain_primary_key_reads_a_nullable_column_once_more() {
                 .unwrap_or_else(|err| panic!("{major}: {add}: {err}"));
             let counted: Vec<String> = rows.into_iter().flatten().collect();
             assert_eq!(counted, [reads], "{major}: {id}");
+        }
+    }
+}
+
+/// `SET NOT NULL` of a column that is NOT NULL already reads no row on any major, and
+/// lockstep leaves it alone; on 18 a `NOT VALID` NOT NULL constraint on the column is
+/// validated by it, reading every row, and lockstep flags it.
+#[test]
+fn set_not_null_of_a_not_null_column_reads_nothing() {
+    let set = "ALTER TABLE users ALTER COLUMN id SET NOT NULL";
+    let rule = "set-not-null-without-check";
+    let table = |id: &str| {
+        format!(
+            "CREATE TABLE users (id {id}, email text);\n\
+             INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 2000) g;\n"
+        )
+    };
+    let not_valid = format!(
+        "{}ALTER TABLE users ADD CONSTRAINT users_id_not_null NOT NULL id NOT VALID;\n",
+        table("bigint")
+    );
+    for major in MAJORS {
+        let Some(server) = postgres_major(major) else {
+            continue;
+        };
+        let mut settings = Settings::new(Dialect::Postgres);
+        settings.target.version = major.to_string().parse().expect("a version");
+        let mut cases = vec![(table("bigint NOT NULL"), false)];
+        if major >= 18 {
+            cases.push((not_valid.clone(), true));
+        }
+        for (setup, scans) in cases {
+            let measured = server
+                .fresh_db()
+                .measure(&setup, set)
+                .unwrap_or_else(|err| panic!("{major}: {set}: {err}"));
+            assert_eq!(measured.scanned("users"), scans, "{major}: {setup}");
+            let flagged =
+                !support::findings_after(&setup, &format!("{set};"), rule, settings.clone())
+                    .is_empty();
+            assert_eq!(flagged, scans, "{major}: {rule} after {setup}");
+            assert_model_scans(&setup, set, major, scans);
         }
     }
 }

@@ -10,8 +10,9 @@ declare_rule! {
     /// PRIMARY KEY USING INDEX` when the replayed schema shows a key column nullable (the
     /// key makes it NOT NULL), unless a validated `CHECK (col IS NOT NULL)` on the column
     /// exists (added in this change set or earlier) and the target is PostgreSQL 12 or
-    /// later. (`ADD PRIMARY KEY (col)` builds its index under the same lock and is flagged by
-    /// `add-unique-constraint-without-index`.)
+    /// later. `SET NOT NULL` of a column the replayed schema shows NOT NULL already reads
+    /// nothing and is left alone. (`ADD PRIMARY KEY (col)` builds its index under the same
+    /// lock and is flagged by `add-unique-constraint-without-index`.)
     ///
     /// ## Why is this bad?
     /// PostgreSQL reads every row to prove there is no NULL while it holds an ACCESS
@@ -53,7 +54,12 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         return;
     };
     for action in actions {
-        if let Some(column) = action.validates_not_null() {
+        // SET NOT NULL of a column that is NOT NULL already changes nothing.
+        let already = |column| {
+            matches!(action, AlterAction::SetNotNull { .. })
+                && ctx.catalog.column_is_not_null(table, column)
+        };
+        if let Some(column) = action.validates_not_null().filter(|c| !already(c)) {
             let message = format!("setting `{table}.{column}` NOT NULL reads every row of `{table}` under ACCESS EXCLUSIVE, blocking reads and writes");
             report_unless_proven(
                 ctx,
@@ -212,6 +218,25 @@ mod tests {
         }
         // Neither the index nor the column is known: most likely an `id NOT NULL`.
         lint_ok(attach, &RULE);
+    }
+
+    #[test]
+    fn quiet_on_a_column_that_is_not_null_already() {
+        let history = "CREATE TABLE users (id bigint NOT NULL, email text);";
+        let settings = Settings::new(Dialect::Postgres);
+        let found = crate::engine::lint_source_after(
+            history,
+            "ALTER TABLE users ALTER COLUMN id SET NOT NULL;",
+            &settings,
+        );
+        assert!(found.iter().all(|f| f.rule.id != RULE.id), "{found:?}");
+        // A NOT VALID NOT NULL constraint (PostgreSQL 18) is validated by SET NOT NULL.
+        lint_err_after(
+            Dialect::Postgres,
+            "CREATE TABLE users (id bigint, email text);\nALTER TABLE users ADD CONSTRAINT users_email_nn NOT NULL email NOT VALID;",
+            "ALTER TABLE users ALTER COLUMN email SET NOT NULL;",
+            &RULE,
+        );
     }
 
     #[test]
