@@ -603,7 +603,10 @@ impl Catalog {
                 }
                 let mut table = Table {
                     name: name.clone(),
-                    columns: columns.iter().map(|c| column(c, change_set)).collect(),
+                    columns: columns
+                        .iter()
+                        .map(|c| column(self.dialect, c, change_set))
+                        .collect(),
                     constraints: Vec::new(),
                     created_in: Some(change_set),
                     charset: charset.clone(),
@@ -947,7 +950,7 @@ impl Catalog {
             .get_or_insert_with(key.clone(), || Table::unknown(name));
         match action {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
-                table.columns.push(column(c, change_set));
+                table.columns.push(column(self.dialect, c, change_set));
                 if let Some(references) = &c.references {
                     let referenced = table_key(self.dialect, references);
                     self.by_table.add_reference(referenced, &key);
@@ -980,7 +983,7 @@ impl Catalog {
                     let added_in = c.added_in;
                     *c = Column {
                         added_in,
-                        ..column(def, change_set)
+                        ..column(self.dialect, def, change_set)
                     };
                 }
                 // MySQL `CHANGE old new ...` renames as it redefines.
@@ -1141,12 +1144,15 @@ fn table_key(dialect: Dialect, name: &ObjectName) -> TableKey {
     }
 }
 
-fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
+fn column(dialect: Dialect, def: &ColumnDef, change_set: ChangeSet) -> Column {
+    // PostgreSQL makes serial and identity columns NOT NULL (MySQL's AUTO_INCREMENT, also
+    // read as an identity, may stay nullable).
+    let identity =
+        dialect == Dialect::Postgres && matches!(def.generated, Some(Generated::Identity { .. }));
     Column {
         name: def.name.clone(),
         data_type: def.data_type.clone(),
-        // A serial column is NOT NULL, as PostgreSQL makes it.
-        not_null: def.not_null || def.primary_key || def.is_serial(),
+        not_null: def.not_null || def.primary_key || def.is_serial() || identity,
         default: def.default.clone(),
         added_in: Some(change_set),
         default_set_in: def.default.as_ref().map(|_| change_set),
