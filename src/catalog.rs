@@ -9,7 +9,8 @@ use crate::dialect::Dialect;
 use crate::names;
 use crate::statement::{
     AlterAction, ColumnDef, ConstraintKind, DataType, DomainChange, Expr, Generated, Ident,
-    IndexDef, ObjectChange, ObjectKind, ObjectName, Partitioning, Statement, StatementKind,
+    IdentityChange, IndexDef, ObjectChange, ObjectKind, ObjectName, Partitioning, Statement,
+    StatementKind,
 };
 use by_table::ByTable;
 use journaled::Journaled;
@@ -37,6 +38,8 @@ pub struct Column {
     pub default: Option<Expr>,
     /// The change set that added the column; `None` when it came with an unknown table.
     pub added_in: Option<ChangeSet>,
+    /// The change set that gave the column its current default, when it has one.
+    pub default_set_in: Option<ChangeSet>,
     /// The column an `UPDATE` copied every value of into this one, and in which change set
     /// (a copy-and-swap rebuild copies the old column into its replacement).
     pub copied_from: Option<(Ident, ChangeSet)>,
@@ -49,12 +52,15 @@ pub struct CatalogConstraint {
     pub name: Option<String>,
     pub kind: ConstraintKind,
     pub validated: bool,
+    /// The change set that added the constraint (or renamed it to its name).
+    pub added_in: ChangeSet,
 }
 
 impl CatalogConstraint {
     /// Whether the constraint is called `key` on table `table` (both folded): its own name,
-    /// or for an unnamed foreign key the name PostgreSQL gives it, `<table>_<columns>_fkey`
-    /// (when that fits the 63-byte identifier limit, past which PostgreSQL shortens it).
+    /// or for an unnamed foreign key or primary key the name PostgreSQL gives it,
+    /// `<table>_<columns>_fkey` or `<table>_pkey` (when that fits the 63-byte identifier
+    /// limit, past which PostgreSQL shortens it).
     fn is_named(&self, table: &str, key: &str) -> bool {
         match (&self.name, &self.kind) {
             (Some(name), _) => name == key,
@@ -62,6 +68,9 @@ impl CatalogConstraint {
                 let default =
                     names::postgres_name(table, Some(&names::column_list_name(columns)), "fkey");
                 default.value == key
+            }
+            (None, ConstraintKind::PrimaryKey { .. }) => {
+                names::postgres_name(table, None, "pkey").value == key
             }
             (None, _) => false,
         }
@@ -358,6 +367,23 @@ impl Catalog {
         self.table(table)?.column(column)
     }
 
+    /// Whether the constraint `constraint` of `table` got its name in `change_set`: added or
+    /// renamed to it there, so no running release names it.
+    pub fn constraint_named_in(
+        &self,
+        table: &ObjectName,
+        constraint: &Ident,
+        change_set: ChangeSet,
+    ) -> bool {
+        self.table(table).is_some_and(|known| {
+            let (table_key, key) = (known.name.name.key(), constraint.key());
+            known
+                .constraints
+                .iter()
+                .any(|c| c.added_in == change_set && c.is_named(&table_key, &key))
+        })
+    }
+
     /// The table a foreign key of `table` called `constraint` references, when the replay
     /// saw it created.
     pub fn foreign_key_target(
@@ -470,6 +496,38 @@ impl Catalog {
         })
     }
 
+    /// Whether the replay shows `column` NOT NULL, with no `NOT VALID` NOT NULL constraint on
+    /// it waiting for validation (PostgreSQL 18): `SET NOT NULL` then reads no row.
+    pub fn column_is_not_null(&self, table: &ObjectName, column: &Ident) -> bool {
+        let Some(t) = self.table(table) else {
+            return false;
+        };
+        let unvalidated = t.constraints.iter().any(|c| {
+            !c.validated
+                && matches!(&c.kind, ConstraintKind::NotNull { column: n } if n.key() == column.key())
+        });
+        t.column(column).is_some_and(|c| c.not_null) && !unvalidated
+    }
+
+    /// The columns of the index `index` of `table` that the replay knows to be nullable,
+    /// which a primary key attached to the index makes NOT NULL. A column the replay never
+    /// saw may well be NOT NULL already (a key is usually attached to an `id NOT NULL`), so
+    /// it is left out.
+    pub fn nullable_index_columns(&self, table: &ObjectName, index: &Ident) -> Vec<&Ident> {
+        let index = ObjectName {
+            schema: table.schema.clone(),
+            name: index.clone(),
+        };
+        let Some(known) = self.index(&index) else {
+            return Vec::new();
+        };
+        known
+            .columns
+            .iter()
+            .filter(|column| self.column(table, column).is_some_and(|c| !c.not_null))
+            .collect()
+    }
+
     /// Whether a CHECK constraint of the table mentions `column`; changing the column's type
     /// re-checks it against every row.
     pub fn column_has_check(&self, table: &ObjectName, column: &Ident) -> bool {
@@ -545,7 +603,10 @@ impl Catalog {
                 }
                 let mut table = Table {
                     name: name.clone(),
-                    columns: columns.iter().map(|c| column(c, change_set)).collect(),
+                    columns: columns
+                        .iter()
+                        .map(|c| column(self.dialect, c, change_set))
+                        .collect(),
                     constraints: Vec::new(),
                     created_in: Some(change_set),
                     charset: charset.clone(),
@@ -565,7 +626,7 @@ impl Catalog {
                     table.partition_of = Some((parent, *default));
                 }
                 for c in columns {
-                    table.constraints.extend(inline_constraints(c));
+                    table.constraints.extend(inline_constraints(c, change_set));
                 }
                 table
                     .constraints
@@ -573,7 +634,16 @@ impl Catalog {
                         name: c.name.as_ref().map(Ident::key),
                         kind: c.kind.clone(),
                         validated: true,
+                        added_in: change_set,
                     }));
+                // A table-level primary key makes its columns NOT NULL.
+                if let Some(columns) = table.primary_key().map(<[Ident]>::to_vec) {
+                    for column in &columns {
+                        if let Some(c) = table.column_mut(column) {
+                            c.not_null = true;
+                        }
+                    }
+                }
                 self.note_foreign_keys(&key, &table.constraints);
                 self.tables.insert(key, table);
             }
@@ -880,12 +950,12 @@ impl Catalog {
             .get_or_insert_with(key.clone(), || Table::unknown(name));
         match action {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
-                table.columns.push(column(c, change_set));
+                table.columns.push(column(self.dialect, c, change_set));
                 if let Some(references) = &c.references {
                     let referenced = table_key(self.dialect, references);
                     self.by_table.add_reference(referenced, &key);
                 }
-                table.constraints.extend(inline_constraints(c));
+                table.constraints.extend(inline_constraints(c, change_set));
             }
             AlterAction::DropColumn { column, .. } => {
                 let k = column.key();
@@ -913,7 +983,7 @@ impl Catalog {
                     let added_in = c.added_in;
                     *c = Column {
                         added_in,
-                        ..column(def, change_set)
+                        ..column(self.dialect, def, change_set)
                     };
                 }
                 // MySQL `CHANGE old new ...` renames as it redefines.
@@ -936,28 +1006,71 @@ impl Catalog {
             AlterAction::SetDefault { column, default } => {
                 if let Some(c) = table.column_mut(column) {
                     c.default = Some(default.clone());
+                    c.default_set_in = Some(change_set);
                 }
             }
             AlterAction::DropDefault { column } => {
                 if let Some(c) = table.column_mut(column) {
                     c.default = None;
+                    c.default_set_in = None;
+                }
+            }
+            AlterAction::ChangeIdentity { column, change } => {
+                if let Some(c) = table.column_mut(column) {
+                    let identity = matches!(c.generated, Some(Generated::Identity { .. }));
+                    c.generated = match change {
+                        IdentityChange::Add { always } => {
+                            Some(Generated::Identity { always: *always })
+                        }
+                        IdentityChange::Set { always } if identity => {
+                            Some(Generated::Identity { always: *always })
+                        }
+                        IdentityChange::Drop if identity => None,
+                        _ => c.generated.clone(),
+                    };
                 }
             }
             AlterAction::AddConstraint(constraint) => {
-                // Enforced for every row written from now on, even NOT VALID.
-                if let ConstraintKind::NotNull { column } = &constraint.kind {
+                let mut kind = constraint.kind.clone();
+                // A key attached to an index built beforehand has the index's columns.
+                if let ConstraintKind::PrimaryKey {
+                    columns,
+                    using_index: Some(index),
+                }
+                | ConstraintKind::Unique {
+                    columns,
+                    using_index: Some(index),
+                } = &mut kind
+                {
+                    let index = ObjectName {
+                        schema: name.schema.clone(),
+                        name: index.clone(),
+                    };
+                    if let Some(known) = self.indexes.get(&table_key(self.dialect, &index)) {
+                        columns.clone_from(&known.columns);
+                    }
+                }
+                // A primary key makes its columns NOT NULL; a NOT NULL constraint is enforced
+                // for every row written from now on, even NOT VALID.
+                let made_not_null = match &kind {
+                    ConstraintKind::PrimaryKey { columns, .. } => columns.as_slice(),
+                    ConstraintKind::NotNull { column } => std::slice::from_ref(column),
+                    _ => &[],
+                };
+                for column in made_not_null {
                     if let Some(c) = table.column_mut(column) {
                         c.not_null = true;
                     }
                 }
-                if let ConstraintKind::ForeignKey { references, .. } = &constraint.kind {
+                if let ConstraintKind::ForeignKey { references, .. } = &kind {
                     let referenced = table_key(self.dialect, references);
                     self.by_table.add_reference(referenced, &key);
                 }
                 table.constraints.push(CatalogConstraint {
                     name: constraint.name.as_ref().map(Ident::key),
-                    kind: constraint.kind.clone(),
+                    kind,
                     validated: constraint.checks_existing_rows(),
+                    added_in: change_set,
                 });
             }
             AlterAction::ValidateConstraint { name } | AlterAction::EnforceConstraint { name } => {
@@ -972,6 +1085,16 @@ impl Catalog {
                 let k = name.key();
                 let table_name = table.name.name.key();
                 table.constraints.retain(|c| !c.is_named(&table_name, &k));
+            }
+            // No release named the constraint by its new name before this change.
+            AlterAction::RenameConstraint { from, to } => {
+                let (from, table_name) = (from.key(), table.name.name.key());
+                for c in &mut table.constraints {
+                    if c.is_named(&table_name, &from) {
+                        c.name = Some(to.key());
+                        c.added_in = change_set;
+                    }
+                }
             }
             _ => {}
         }
@@ -1021,20 +1144,24 @@ fn table_key(dialect: Dialect, name: &ObjectName) -> TableKey {
     }
 }
 
-fn column(def: &ColumnDef, change_set: ChangeSet) -> Column {
+fn column(dialect: Dialect, def: &ColumnDef, change_set: ChangeSet) -> Column {
+    // PostgreSQL makes serial and identity columns NOT NULL (MySQL's AUTO_INCREMENT, also
+    // read as an identity, may stay nullable).
+    let identity =
+        dialect == Dialect::Postgres && matches!(def.generated, Some(Generated::Identity { .. }));
     Column {
         name: def.name.clone(),
         data_type: def.data_type.clone(),
-        // A serial column is NOT NULL, as PostgreSQL makes it.
-        not_null: def.not_null || def.primary_key || def.is_serial(),
+        not_null: def.not_null || def.primary_key || def.is_serial() || identity,
         default: def.default.clone(),
         added_in: Some(change_set),
+        default_set_in: def.default.as_ref().map(|_| change_set),
         copied_from: None,
         generated: def.generated.clone(),
     }
 }
 
-fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
+fn inline_constraints(def: &ColumnDef, change_set: ChangeSet) -> Vec<CatalogConstraint> {
     let primary_key = def.primary_key.then(|| ConstraintKind::PrimaryKey {
         columns: vec![def.name.clone()],
         using_index: None,
@@ -1067,6 +1194,7 @@ fn inline_constraints(def: &ColumnDef) -> Vec<CatalogConstraint> {
             name: None,
             kind,
             validated: true,
+            added_in: change_set,
         })
         .collect()
 }

@@ -9,7 +9,7 @@ use crate::catalog::Catalog;
 use crate::diagnostic::{LockMode, TableEffect, TableLock};
 use crate::dialect::{Dialect, Target};
 use crate::statement::{
-    AlterAction, ColumnDef, ConstraintKind, DataType, Generated, ObjectChange, ObjectKind,
+    AlterAction, ColumnDef, ConstraintKind, DataType, Generated, Ident, ObjectChange, ObjectKind,
     ObjectName, Partitioning, ReindexScope, Statement, StatementKind, Volatility,
 };
 
@@ -260,9 +260,7 @@ fn alter_action_locks(
             locks.add(table, AccessExclusive, type_change_effect(&change, target));
         }
         AlterAction::SetNotNull { column } => {
-            let proven =
-                target.at_least(12, 0, 0) && catalog.has_validated_not_null_check(table, column);
-            let effect = if proven {
+            let effect = if not_null_proven(catalog, table, column, target) {
                 TableEffect::None
             } else {
                 TableEffect::Scan
@@ -281,11 +279,23 @@ fn alter_action_locks(
                     locks.add(table, ShareRowExclusive, effect);
                     locks.add(references, ShareRowExclusive, effect);
                 }
+                // Its nullable columns become NOT NULL, read as SET NOT NULL reads them.
                 ConstraintKind::PrimaryKey {
-                    using_index: Some(_),
+                    using_index: Some(index),
                     ..
+                } => {
+                    let scans = catalog
+                        .nullable_index_columns(table, index)
+                        .into_iter()
+                        .any(|column| !not_null_proven(catalog, table, column, target));
+                    let effect = if scans {
+                        TableEffect::Scan
+                    } else {
+                        TableEffect::None
+                    };
+                    locks.add(table, AccessExclusive, effect)
                 }
-                | ConstraintKind::Unique {
+                ConstraintKind::Unique {
                     using_index: Some(_),
                     ..
                 } => locks.add(table, AccessExclusive, TableEffect::None),
@@ -397,7 +407,7 @@ fn alter_action_locks(
 /// computed on read. PostgreSQL 18 made virtual the default; before it only STORED exists.
 pub fn fills_every_row(generated: &Generated, target: &Target) -> bool {
     match generated {
-        Generated::Stored | Generated::Identity => true,
+        Generated::Stored | Generated::Identity { .. } => true,
         Generated::Virtual => false,
         Generated::Unspecified => target.dialect == Dialect::Postgres && !target.at_least(18, 0, 0),
     }
@@ -478,6 +488,13 @@ pub fn type_change_effect(change: &TypeChange, target: &Target) -> TableEffect {
     } else {
         TableEffect::None
     }
+}
+
+/// Whether making `column` NOT NULL reads no row: it is NOT NULL already, or PostgreSQL 12+
+/// trusts a validated `CHECK (column IS NOT NULL)` instead.
+fn not_null_proven(catalog: &Catalog, table: &ObjectName, column: &Ident, target: &Target) -> bool {
+    catalog.column_is_not_null(table, column)
+        || target.at_least(12, 0, 0) && catalog.has_validated_not_null_check(table, column)
 }
 
 fn lock_table_mode(mode: &str) -> LockMode {

@@ -177,8 +177,10 @@ pub enum Generated {
     /// `GENERATED ALWAYS AS (...)` with neither `STORED` nor `VIRTUAL`: virtual on MySQL and
     /// on PostgreSQL 18+, refused by PostgreSQL before 18 (which only has stored ones).
     Unspecified,
-    /// `GENERATED ... AS IDENTITY` or MySQL `AUTO_INCREMENT`.
-    Identity,
+    /// `GENERATED ... AS IDENTITY` or MySQL `AUTO_INCREMENT`. `always` for `GENERATED ALWAYS`,
+    /// which refuses a value an insert supplies (unless it says `OVERRIDING SYSTEM VALUE`);
+    /// `BY DEFAULT` and `AUTO_INCREMENT` take it.
+    Identity { always: bool },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -296,6 +298,15 @@ impl Constraint {
     }
 }
 
+/// What an `ALTER COLUMN` does to the column's identity. `always` is `GENERATED ALWAYS`
+/// (see [`Generated::Identity`]), else `BY DEFAULT`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IdentityChange {
+    Add { always: bool },
+    Set { always: bool },
+    Drop,
+}
+
 /// Where MySQL places a column (`FIRST` / `AFTER col`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ColumnPosition {
@@ -391,6 +402,12 @@ pub enum AlterAction {
     /// PostgreSQL 18 `ALTER CONSTRAINT name ENFORCED` (foreign keys): checks every row.
     EnforceConstraint {
         name: Ident,
+    },
+    /// PostgreSQL `ALTER COLUMN c ADD GENERATED ... AS IDENTITY`, `SET GENERATED ...` or
+    /// `DROP IDENTITY [IF EXISTS]`.
+    ChangeIdentity {
+        column: Ident,
+        change: IdentityChange,
     },
     /// PostgreSQL 17+ `ALTER COLUMN c SET EXPRESSION AS (...)` of a generated column.
     SetExpression {

@@ -205,7 +205,7 @@ fn add_column(column: &ColumnDef, positioned: bool, replaces_primary_key: bool) 
     let mut operations = vec![match column.generated {
         Some(Generated::Stored) => Operation::AddStoredColumn,
         Some(Generated::Virtual | Generated::Unspecified) => Operation::AddVirtualColumn,
-        Some(Generated::Identity) => Operation::AddAutoIncrementColumn,
+        Some(Generated::Identity { .. }) => Operation::AddAutoIncrementColumn,
         None if positioned => Operation::AddColumnPositioned,
         None => Operation::AddColumnLast,
     }];

@@ -176,7 +176,8 @@ fn action(a: &mut AlterAction) {
         | A::SetNotNull { column }
         | A::DropNotNull { column }
         | A::SetDefault { column, .. }
-        | A::DropDefault { column } => ident(column),
+        | A::DropDefault { column }
+        | A::ChangeIdentity { column, .. } => ident(column),
         A::RenameColumn { from, to } | A::RenameConstraint { from, to } => {
             ident(from);
             ident(to);

@@ -7,7 +7,7 @@
 use super::fallback::{classify_default, parse_data_type};
 use crate::statement::{
     AlterAction, ColumnCopy, ColumnDef, ColumnPosition, Constraint, ConstraintKind, Expr,
-    Generated, Ident, IndexDef, ObjectName, StatementKind,
+    Generated, Ident, IdentityChange, IndexDef, ObjectName, StatementKind,
 };
 use sqlparser::ast;
 
@@ -301,25 +301,28 @@ fn apply_column_option(def: &mut ColumnDef, option: &ast::ColumnOption) {
                 parse_data_type(&format!("{} character set {charset}", def.data_type.text))
         }
         O::Generated {
+            generated_as,
             generation_expr,
             generation_expr_mode,
             ..
         } => {
             def.generated = Some(match (generation_expr, generation_expr_mode) {
-                (None, _) => Generated::Identity,
+                (None, _) => Generated::Identity {
+                    always: *generated_as == ast::GeneratedAs::Always,
+                },
                 (Some(_), Some(ast::GeneratedExpressionMode::Virtual)) => Generated::Virtual,
                 (Some(_), Some(ast::GeneratedExpressionMode::Stored)) => Generated::Stored,
                 (Some(_), None) => Generated::Unspecified,
             })
         }
-        O::Identity(_) => def.generated = Some(Generated::Identity),
+        O::Identity(_) => def.generated = Some(Generated::Identity { always: false }),
         O::DialectSpecific(tokens) => {
             let words: String = tokens
                 .iter()
                 .map(|t| t.to_string().to_uppercase())
                 .collect();
             if words.contains("AUTO_INCREMENT") {
-                def.generated = Some(Generated::Identity);
+                def.generated = Some(Generated::Identity { always: false });
             }
         }
         _ => {}
@@ -605,7 +608,12 @@ fn alter_column(column: Ident, op: &ast::AlterColumnOperation) -> AlterAction {
             data_type: parse_data_type(&data_type.to_string()),
             using: using.as_ref().map(|u| u.to_string()),
         },
-        C::AddGenerated { .. } => AlterAction::Other("ADD GENERATED".into()),
+        C::AddGenerated { generated_as, .. } => AlterAction::ChangeIdentity {
+            column,
+            change: IdentityChange::Add {
+                always: *generated_as == Some(ast::GeneratedAs::Always),
+            },
+        },
         C::GenericOptions { .. } => AlterAction::Other("OPTIONS".into()),
     }
 }

@@ -56,7 +56,10 @@ fn identity_and_generated_columns_are_told_apart() {
         .collect();
     assert_eq!(
         generated,
-        [Some(Generated::Identity), Some(Generated::Stored)]
+        [
+            Some(Generated::Identity { always: true }),
+            Some(Generated::Stored)
+        ]
     );
 }
 

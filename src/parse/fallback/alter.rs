@@ -7,7 +7,7 @@ use super::definitions::{
 };
 use super::tokens::{Cursor, Tok};
 use crate::dialect::Dialect;
-use crate::statement::{AlterAction, ObjectName, StatementKind};
+use crate::statement::{AlterAction, IdentityChange, ObjectName, StatementKind};
 
 /// After `ALTER TABLE`: `[IF EXISTS] [ONLY] name [*] action [, action ...]`.
 pub(super) fn alter_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
@@ -259,6 +259,9 @@ fn alter_column(c: &mut Cursor<'_>) -> Option<AlterAction> {
     if c.eat_kws(&["DROP", "DEFAULT"]) {
         return Some(AlterAction::DropDefault { column });
     }
+    if let Some(change) = identity_change(c) {
+        return Some(AlterAction::ChangeIdentity { column, change });
+    }
     // A column's planner settings: statistics target, n_distinct and friends.
     if c.eat_kws(&["SET", "STATISTICS"])
         || c.is_any_kw(&["SET", "RESET"]) && c.peek_at(1) == Some(&Tok::LParen)
@@ -271,6 +274,25 @@ fn alter_column(c: &mut Cursor<'_>) -> Option<AlterAction> {
     Some(AlterAction::Other(
         format!("ALTER COLUMN {words}").trim_end().to_string(),
     ))
+}
+
+/// `ADD GENERATED {ALWAYS|BY DEFAULT} AS IDENTITY`, `SET GENERATED {ALWAYS|BY DEFAULT}`,
+/// `DROP IDENTITY`; sequence options after them change no identity.
+fn identity_change(c: &mut Cursor<'_>) -> Option<IdentityChange> {
+    if c.eat_kws(&["DROP", "IDENTITY"]) {
+        return Some(IdentityChange::Drop);
+    }
+    if c.eat_kws(&["ADD", "GENERATED"]) {
+        return Some(IdentityChange::Add {
+            always: c.eat_kw("ALWAYS"),
+        });
+    }
+    if c.eat_kws(&["SET", "GENERATED"]) {
+        return Some(IdentityChange::Set {
+            always: c.eat_kw("ALWAYS"),
+        });
+    }
+    None
 }
 
 /// `SET (...)` / `RESET (...)` of storage parameters, after the `SET` or `RESET`.

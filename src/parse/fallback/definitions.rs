@@ -127,7 +127,7 @@ fn column_option(c: &mut Cursor<'_>, column: &mut ColumnDef) {
     } else if c.eat_kw("CONSTRAINT") {
         c.ident();
     } else if c.eat_kw("AUTO_INCREMENT") {
-        column.generated = Some(Generated::Identity);
+        column.generated = Some(Generated::Identity { always: false });
     } else if c.is_kw("GENERATED") || c.is_kw("AS") {
         column.generated = generated(c);
     } else if c.eat_kws(&["ON", "UPDATE"]) {
@@ -155,15 +155,13 @@ pub(super) fn expression(c: &mut Cursor<'_>) -> Option<Expr> {
 /// `[GENERATED ALWAYS] AS (e) [VIRTUAL|STORED]`; without a keyword it is virtual on MySQL
 /// and PostgreSQL 18+ (see [`Generated::Unspecified`]).
 fn generated(c: &mut Cursor<'_>) -> Option<Generated> {
-    if c.eat_kw("GENERATED") && !c.eat_kw("ALWAYS") {
-        c.eat_kws(&["BY", "DEFAULT"]);
-    }
+    let always = c.eat_kw("GENERATED") && !c.eat_kws(&["BY", "DEFAULT"]) && c.eat_kw("ALWAYS");
     if !c.eat_kw("AS") {
         return None;
     }
     if c.eat_kw("IDENTITY") {
         c.group();
-        return Some(Generated::Identity);
+        return Some(Generated::Identity { always });
     }
     c.group();
     if c.eat_kw("STORED") {

@@ -1,16 +1,48 @@
 //! Changes that break the application version still running during a deploy.
 pub mod add_not_null_column_without_default;
 pub mod alter_enum_value;
+pub mod alter_identity;
+pub mod drop_default;
 pub mod drop_not_null;
 pub mod drop_object;
 pub mod rename_column;
+pub mod rename_constraint;
 pub mod rename_object;
 pub mod rename_schema;
 pub mod rename_table;
 pub mod set_schema;
 
 use crate::rules::{Ctx, Follows};
-use crate::statement::{Ident, ObjectChange, ObjectKind, ObjectName, Statement, StatementKind};
+use crate::statement::{
+    AlterAction, Ident, ObjectChange, ObjectKind, ObjectName, Statement, StatementKind,
+};
+
+/// Whether `statement` alters `table.column` in a way `touched` sees: `touched` gives the
+/// column an action changes in that way, if any.
+pub(crate) fn alters_column(
+    ctx: &Ctx,
+    statement: &Statement,
+    table: &ObjectName,
+    column: &Ident,
+    touched: fn(&AlterAction) -> Option<&Ident>,
+) -> bool {
+    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
+        return false;
+    };
+    ctx.catalog.key(name) == ctx.catalog.key(table)
+        && actions
+            .iter()
+            .filter_map(touched)
+            .any(|changed| changed.key() == column.key())
+}
+
+/// The column whose default `action` sets.
+pub(crate) fn default_set(action: &AlterAction) -> Option<&Ident> {
+    match action {
+        AlterAction::SetDefault { column, .. } => Some(column),
+        _ => None,
+    }
+}
 
 /// Whether, later in the same transaction as `statement`, a view gives the old name back:
 /// `CREATE [OR REPLACE] VIEW old AS SELECT * FROM new`. Such a view is updatable, so the

@@ -80,7 +80,7 @@ fn computed_kind(column: &ColumnDef, target: &Target) -> Option<&'static str> {
         return Some("serial");
     }
     match &column.generated {
-        Some(Generated::Identity) => Some("identity"),
+        Some(Generated::Identity { .. }) => Some("identity"),
         Some(generated) if fills_every_row(generated, target) => Some("stored generated"),
         _ => None,
     }

@@ -1,4 +1,5 @@
 use super::{alter_of_existing_table, column_constraint_name, constraint_name};
+use crate::catalog::Catalog;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::names;
@@ -48,7 +49,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         return;
     };
     for action in actions {
-        let Some(key) = built_key(table, action) else {
+        let Some(key) = built_key(ctx.catalog, table, action) else {
             continue;
         };
         ctx.report(
@@ -71,12 +72,14 @@ struct BuiltKey {
     kind: &'static str,
     name: Ident,
     columns: String,
-    primary: bool,
+    /// A primary key on columns the replay does not show NOT NULL: they must be made NOT NULL
+    /// first, or the key reads the table again to check them.
+    not_null_first: bool,
     /// Added inline with a new column, which must be added first.
     new_column: Option<String>,
 }
 
-fn built_key(table: &ObjectName, action: &AlterAction) -> Option<BuiltKey> {
+fn built_key(catalog: &Catalog, table: &ObjectName, action: &AlterAction) -> Option<BuiltKey> {
     let list = |cols: &[Ident]| {
         cols.iter()
             .map(Ident::to_string)
@@ -104,7 +107,10 @@ fn built_key(table: &ObjectName, action: &AlterAction) -> Option<BuiltKey> {
                     constraint_name(c, table, Some(columns), "key")
                 },
                 columns: list(columns),
-                primary,
+                not_null_first: primary
+                    && columns
+                        .iter()
+                        .any(|c| catalog.column(table, c).is_none_or(|known| !known.not_null)),
                 new_column: None,
             })
         }
@@ -118,7 +124,7 @@ fn built_key(table: &ObjectName, action: &AlterAction) -> Option<BuiltKey> {
                     column_constraint_name(table, &column.name, "key")
                 },
                 columns: column.name.to_string(),
-                primary,
+                not_null_first: primary,
                 new_column: Some(format!("{} {}", column.name, column.data_type.text)),
             })
         }
@@ -132,7 +138,7 @@ impl BuiltKey {
         if let Some(column) = &self.new_column {
             steps.push(format!("`ALTER TABLE {table} ADD COLUMN {column};`"));
         }
-        if self.primary {
+        if self.not_null_first {
             steps.push(format!(
                 "set `{}` NOT NULL through a validated CHECK (col IS NOT NULL)",
                 self.columns
@@ -165,6 +171,21 @@ mod tests {
             "ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE (email);\nALTER TABLE accounts ADD PRIMARY KEY (id);",
             &RULE
         ));
+    }
+
+    #[test]
+    fn a_primary_key_on_not_null_columns_needs_no_not_null_step() {
+        let found = crate::engine::lint_source_after(
+            "CREATE TABLE accounts (id bigint NOT NULL, ref bigint);",
+            "ALTER TABLE accounts ADD PRIMARY KEY (id);\nALTER TABLE accounts ADD PRIMARY KEY (ref);",
+            &crate::config::Settings::new(crate::dialect::Dialect::Postgres),
+        );
+        let helps: Vec<bool> = found
+            .iter()
+            .filter(|f| f.rule.id == RULE.id)
+            .map(|f| f.help.as_deref().unwrap_or_default().contains("NOT NULL"))
+            .collect();
+        assert_eq!(helps, [false, true]);
     }
 
     #[test]
