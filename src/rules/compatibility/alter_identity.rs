@@ -1,8 +1,8 @@
-use super::{alters_column, default_set};
+use super::{alter_of_released_table, alters_column, default_set};
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Follows, Group, POSTGRES};
-use crate::statement::{AlterAction, Generated, Ident, IdentityChange, Statement, StatementKind};
+use crate::statement::{AlterAction, Generated, Ident, IdentityChange, Statement};
 
 declare_rule! {
     /// ## What it does
@@ -50,12 +50,9 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
-    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
+    let Some((name, actions)) = alter_of_released_table(ctx, statement) else {
         return;
     };
-    if ctx.is_new_table(name) || ctx.is_rollback() {
-        return;
-    }
     for action in actions {
         let AlterAction::ChangeIdentity { column, change } = action else {
             continue;

@@ -1,8 +1,8 @@
-use super::{alters_column, default_set};
+use super::{alter_of_released_table, alters_column, default_set};
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Follows, Group, POSTGRES};
-use crate::statement::{AlterAction, Ident, Statement, StatementKind};
+use crate::statement::{AlterAction, Ident, Statement};
 
 declare_rule! {
     /// ## What it does
@@ -44,13 +44,9 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
-    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
+    let Some((name, actions)) = alter_of_released_table(ctx, statement) else {
         return;
     };
-    // Rollback code returns to the schema the older release was written for.
-    if ctx.is_new_table(name) || ctx.is_rollback() {
-        return;
-    }
     for action in actions {
         let AlterAction::DropDefault { column } = action else {
             continue;

@@ -1,7 +1,8 @@
+use super::alter_of_released_table;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{AlterAction, Statement, StatementKind};
+use crate::statement::{AlterAction, Statement};
 
 declare_rule! {
     /// ## What it does
@@ -42,13 +43,9 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
-    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
+    let Some((name, actions)) = alter_of_released_table(ctx, statement) else {
         return;
     };
-    // Rollback code returns to the schema the older release was written for, NULLs and all.
-    if ctx.is_new_table(name) || ctx.is_rollback() {
-        return;
-    }
     for action in actions {
         let AlterAction::DropNotNull { column } = action else {
             continue;

@@ -17,6 +17,19 @@ use crate::statement::{
     AlterAction, Ident, ObjectChange, ObjectKind, ObjectName, Statement, StatementKind,
 };
 
+/// The table and actions of an `ALTER TABLE` on a table the running release already uses:
+/// not one this change created, and not in rollback code, which returns to the schema the
+/// older release was written for.
+pub(crate) fn alter_of_released_table<'s>(
+    ctx: &Ctx,
+    statement: &'s Statement,
+) -> Option<(&'s ObjectName, &'s [AlterAction])> {
+    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
+        return None;
+    };
+    (!ctx.is_new_table(name) && !ctx.is_rollback()).then_some((name, actions.as_slice()))
+}
+
 /// Whether `statement` alters `table.column` in a way `touched` sees: `touched` gives the
 /// column an action changes in that way, if any.
 pub(crate) fn alters_column(

@@ -1,7 +1,8 @@
+use super::alter_of_released_table;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
+use crate::statement::{AlterAction, Ident, ObjectName, Statement};
 
 declare_rule! {
     /// ## What it does
@@ -45,10 +46,10 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
-    let StatementKind::AlterTable { name, actions, .. } = &statement.kind else {
+    let Some((name, actions)) = alter_of_released_table(ctx, statement) else {
         return;
     };
-    if ctx.is_new_table(name) || ctx.is_rollback() || renamed_in_this_change(ctx, name) {
+    if renamed_in_this_change(ctx, name) {
         return;
     }
     for action in actions {
