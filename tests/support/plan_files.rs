@@ -21,7 +21,11 @@ pub fn fill_placeholders(template: &str, name: impl Fn(&str) -> String) -> Strin
 pub fn mixed_case(word: &str, quote: char) -> String {
     let mut chars = word.chars();
     let first = chars.next().map(|c| c.to_ascii_uppercase());
-    format!("{quote}{}{}{quote}", first.unwrap_or_default(), chars.as_str())
+    format!(
+        "{quote}{}{}{quote}",
+        first.unwrap_or_default(),
+        chars.as_str()
+    )
 }
 
 /// One phase: its files and the header's claims.

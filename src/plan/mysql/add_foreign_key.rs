@@ -47,10 +47,11 @@ pub fn plan(key: &ForeignKey, catalog: &Catalog, options: &PlanOptions) -> Resul
         .columns
         .first()
         .is_some_and(|c| catalog.column_is_indexed(table, c));
-    let index = sql::derived(&[&table.name.value, &columns.join("_"), "idx"]);
     let list =
         |cols: &[Ident]| -> String { cols.iter().map(sql::ident).collect::<Vec<_>>().join(", ") };
     let name_sql = key.name.map_or_else(|| name.clone(), sql::ident);
+    // The index the plain statement would create is named after the constraint.
+    let index = name_sql.clone();
     let mut add_key = format!(
         "ADD CONSTRAINT {name_sql} FOREIGN KEY ({}) REFERENCES {} ({})",
         list(key.columns),

@@ -17,10 +17,11 @@
 //! Until the contract phase every write must also fit the old type (the old column still
 //! receives it); values only the new type can hold belong to the release after it.
 
+use super::super::dependants::refuse_dependants;
 use super::super::{
     Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
-use super::rename_column::key_column;
+use super::rename_column::key_columns;
 use super::sql::{self, Backfill};
 use super::{pin, Pin};
 use crate::catalog::{Catalog, Column};
@@ -198,7 +199,8 @@ fn copy_plan(
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let known = super::super::sql::known_table(catalog, table)?;
-    let key = key_column(known)?;
+    let key = key_columns(known)?;
+    refuse_dependants(catalog, known, &current.name)?;
     let target = &options.target;
     let names = Names::new(table, &column.name);
     for taken in [&names.new_column, &names.old_column] {
@@ -277,8 +279,7 @@ fn copy_plan(
             &sql::backfill_body(
                 &Backfill {
                     table,
-                    key: &key.name,
-                    key_type: &key.data_type.text,
+                    key: &key,
                     assignments: format!("{new} = {c}"),
                     pending: pending.clone(),
                 },
