@@ -30,6 +30,9 @@ use crate::dialect::{MysqlFlavor, Target};
 use crate::mysql::online_ddl::{judge, Algorithm, Clause, Operation, Pins};
 use crate::statement::{AlterAction, ConstraintKind, Statement, StatementKind};
 
+/// MySQL refuses a name longer than this (it never truncates one).
+pub const MAX_IDENT_CHARS: usize = 64;
+
 /// How long a DDL statement may wait for its metadata lock, in seconds.
 pub const LOCK_WAIT_TIMEOUT_SECS: u32 = 5;
 
