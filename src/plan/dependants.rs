@@ -137,7 +137,7 @@ pub fn refuse_dependants(
     refuse_if_used(&known.name, column, &blockers)
 }
 
-fn refuse_if_used(
+pub fn refuse_if_used(
     table: &ObjectName,
     column: &Ident,
     blockers: &[String],
@@ -158,7 +158,7 @@ fn refuse_if_used(
 
 /// The keys and constraints of the table, and the foreign keys of other tables, that use
 /// `column`.
-fn constraints_using(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<String> {
+pub fn constraints_using(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<String> {
     let table = &known.name;
     let key = column.key();
     let mut blockers = Vec::new();

@@ -19,6 +19,7 @@
 mod add_column;
 mod add_foreign_key;
 mod add_index;
+mod carried_index;
 mod change_type;
 mod rename_column;
 pub mod render;

@@ -11,11 +11,11 @@
 //! phase: a default earlier would look like a write from the new release on every insert
 //! from the old one.
 
-use super::super::dependants::refuse_dependants;
 use super::super::sql::known_table;
 use super::super::{
     Deploy, Note, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
+use super::carried_index::{carried_indexes, CarriedIndex};
 use super::sql::{self, Backfill};
 use super::{pin, Pin};
 use crate::catalog::{Catalog, Column, Table};
@@ -39,12 +39,17 @@ pub fn plan(
         return Err(PlanError(format!("`{table}` already has a column `{to}`")));
     }
     let key = key_columns(known)?;
-    refuse_dependants(catalog, known, from)?;
+    let carried = carried_indexes(catalog, known, from, to)?;
     let names = Names::new(table, from, to);
-    let t = Target { table, from, to };
+    let t = Target {
+        table,
+        from,
+        to,
+        carried: &carried,
+    };
     let phases = vec![
         expand(&t, old, &names, options)?,
-        backfill(&t, &key, &names, options),
+        backfill(&t, &key, &names, options)?,
         contract(&t, old, &names, options)?,
     ];
     Ok(Plan {
@@ -56,7 +61,7 @@ pub fn plan(
                 "Deploy the release that uses `{to}` only once the backfill verify query returns 0: before that, it reads NULL from rows not copied yet."
             )),
             Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
-                "Views and triggers that use `{from}` are not moved (lockstep refuses a column that an index or a foreign key uses): recreate them on `{to}` before the contract phase."
+                "Views and triggers that use `{from}` are not moved (its indexes are; lockstep refuses a column that a key or a foreign key uses): recreate them on `{to}` before the contract phase."
             )),
         ],
     })
@@ -114,6 +119,8 @@ struct Target<'a> {
     table: &'a ObjectName,
     from: &'a Ident,
     to: &'a Ident,
+    /// The indexes of `from`, built again on `to`.
+    carried: &'a [CarriedIndex],
 }
 
 /// The objects the plan creates.
@@ -201,7 +208,12 @@ END",
     })
 }
 
-fn backfill(t: &Target, key: &[&Column], names: &Names, options: &PlanOptions) -> Phase {
+fn backfill(
+    t: &Target,
+    key: &[&Column],
+    names: &Names,
+    options: &PlanOptions,
+) -> Result<Phase, PlanError> {
     let (f, n) = (sql::ident(t.from), sql::ident(t.to));
     let pending = format!("NOT ({n} <=> {f})");
     let body = sql::backfill_body(
@@ -213,11 +225,31 @@ fn backfill(t: &Target, key: &[&Column], names: &Names, options: &PlanOptions) -
         },
         options,
     );
-    Phase {
+    let mut steps = sql::run_procedure(&names.procedure, &body);
+    let mut rollback = Vec::new();
+    for index in t.carried {
+        steps.push(index.build(t.table, options)?);
+        rollback.push(index.drop_built(t.table, options)?);
+    }
+    let rollback = if rollback.is_empty() {
+        Rollback::Nothing(format!(
+            "the copied values go away with {} when the expand phase is rolled back",
+            t.to
+        ))
+    } else {
+        Rollback::Steps(rollback)
+    };
+    Ok(Phase {
         kind: PhaseKind::Backfill,
         summary: format!(
-            "copy {} into {} for existing rows, in committed batches",
-            t.from, t.to
+            "copy {} into {} for existing rows, in committed batches{}",
+            t.from,
+            t.to,
+            if t.carried.is_empty() {
+                ""
+            } else {
+                ", then build its indexes on it"
+            }
         ),
         deploy: Deploy::BeforeRelease,
         transactional: false,
@@ -226,13 +258,10 @@ fn backfill(t: &Target, key: &[&Column], names: &Names, options: &PlanOptions) -
             query: sql::pending_rows(t.table, &pending),
             expected: "0".into(),
         },
-        steps: sql::run_procedure(&names.procedure, &body),
-        rollback: Rollback::Nothing(format!(
-            "the copied values go away with {} when the expand phase is rolled back",
-            t.to
-        )),
+        steps,
+        rollback,
         checklist: Vec::new(),
-    }
+    })
 }
 
 fn contract(
@@ -267,6 +296,9 @@ fn contract(
             pin(Operation::SetDefault, &options.target)?,
         ));
     }
+    for index in t.carried {
+        steps.push(index.drop_old(t.table, options)?);
+    }
     steps.push(Step {
         ignore: Some(format!(
             "-- lockstep:ignore drop-column -- contract phase: every instance uses {}, which holds a copy of {}",
@@ -278,6 +310,9 @@ fn contract(
             pin(Operation::DropColumn, &options.target)?,
         )
     });
+    for index in t.carried {
+        steps.push(index.take_name(t.table, options)?);
+    }
     Ok(Phase {
         kind: PhaseKind::Contract,
         summary: format!("drop the triggers and {}", t.from),
