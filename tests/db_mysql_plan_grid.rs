@@ -235,7 +235,6 @@ const REFUSED_LAYOUTS: &[&str] = &["sqlx", "diesel", "prisma", "sqitch"];
 const REFUSALS: &[(&str, &str, &str)] = &[
     ("no_key", "rename_column", "ADD PRIMARY KEY"),
     ("no_key", "change_type", "ADD PRIMARY KEY"),
-    ("indexed_column", "change_type", "the index amount_idx"),
     (
         "referenced_column",
         "rename_column",

@@ -120,23 +120,7 @@ pub fn carried_indexes(
     refuse_if_used(table, column, &blockers).map(|()| carried)
 }
 
-/// For a plan that moves no index (MySQL's): refuses when a key, constraint, index or
-/// another table's foreign key uses `column`, naming each.
-pub fn refuse_dependants(
-    catalog: &Catalog,
-    known: &Table,
-    column: &Ident,
-) -> Result<(), PlanError> {
-    let key = column.key();
-    let mut blockers = constraints_using(catalog, known, column);
-    for (name, index) in catalog.indexes_on(&known.name) {
-        if index.columns.iter().any(|c| c.key() == key) {
-            blockers.push(format!("the index {}", name.name));
-        }
-    }
-    refuse_if_used(&known.name, column, &blockers)
-}
-
+/// Refuses when `blockers` is not empty, naming each.
 pub fn refuse_if_used(
     table: &ObjectName,
     column: &Ident,

@@ -5,7 +5,7 @@
 //! an index whose items are not plain columns makes the plan refuse, naming each.
 
 use super::super::dependants::{constraints_using, refuse_if_used};
-use super::super::{PlanError, PlanOptions, Step};
+use super::super::{PlanError, PlanOptions, Rollback, Step};
 use super::{pin, sql};
 use crate::catalog::{Catalog, Table};
 use crate::mysql::online_ddl::Operation;
@@ -90,4 +90,26 @@ impl CarriedIndex {
             pin(Operation::RenameIndex, &options.target)?,
         ))
     }
+}
+
+/// A backfill phase's `steps` followed by the builds of `carried`, and its rollback: the
+/// builds dropped, or nothing to undo (`copied_values` says where the copies go).
+pub fn then_build(
+    carried: &[CarriedIndex],
+    table: &ObjectName,
+    mut steps: Vec<Step>,
+    copied_values: String,
+    options: &PlanOptions,
+) -> Result<(Vec<Step>, Rollback), PlanError> {
+    let mut rollback = Vec::new();
+    for index in carried {
+        steps.push(index.build(table, options)?);
+        rollback.push(index.drop_built(table, options)?);
+    }
+    let rollback = if rollback.is_empty() {
+        Rollback::Nothing(copied_values)
+    } else {
+        Rollback::Steps(rollback)
+    };
+    Ok((steps, rollback))
 }

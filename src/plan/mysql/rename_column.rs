@@ -15,7 +15,7 @@ use super::super::sql::known_table;
 use super::super::{
     Deploy, Note, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
-use super::carried_index::{carried_indexes, CarriedIndex};
+use super::carried_index::{carried_indexes, then_build, CarriedIndex};
 use super::sql::{self, Backfill};
 use super::{pin, Pin};
 use crate::catalog::{Catalog, Column, Table};
@@ -225,20 +225,16 @@ fn backfill(
         },
         options,
     );
-    let mut steps = sql::run_procedure(&names.procedure, &body);
-    let mut rollback = Vec::new();
-    for index in t.carried {
-        steps.push(index.build(t.table, options)?);
-        rollback.push(index.drop_built(t.table, options)?);
-    }
-    let rollback = if rollback.is_empty() {
-        Rollback::Nothing(format!(
+    let (steps, rollback) = then_build(
+        t.carried,
+        t.table,
+        sql::run_procedure(&names.procedure, &body),
+        format!(
             "the copied values go away with {} when the expand phase is rolled back",
             t.to
-        ))
-    } else {
-        Rollback::Steps(rollback)
-    };
+        ),
+        options,
+    )?;
     Ok(Phase {
         kind: PhaseKind::Backfill,
         summary: format!(
