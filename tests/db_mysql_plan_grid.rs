@@ -37,12 +37,15 @@ struct Shape {
     key: &'static str,
     /// Key columns an insert gives and their values' SQL from a number, when the key has
     /// no AUTO_INCREMENT.
-    key_insert: Option<(&'static str, fn(&str) -> String)>,
+    key_insert: Option<KeyInsert>,
     /// Statements after the table's: an index, a table that refers to it.
     extra: &'static str,
     /// Names are back-quoted mixed case (`Amount`).
     quoted: bool,
 }
+
+/// Key columns an insert gives, and their values' SQL from a number's SQL.
+type KeyInsert = (&'static str, fn(&str) -> String);
 
 fn plain_number(n: &str) -> String {
     n.to_string()
@@ -300,7 +303,7 @@ fn run_scenario(shape: &Shape, change: &Change) -> Result<Outcome, String> {
             let outcome = |ok: bool| if ok { "planned" } else { "refused" };
             return Err(format!(
                 "the {layout} layout is {} where golang-migrate is {}",
-                outcome(!planned.is_ok()),
+                outcome(planned.is_err()),
                 outcome(planned.is_ok())
             ));
         }
