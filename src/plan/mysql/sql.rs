@@ -275,3 +275,26 @@ pub fn online_tools(table: &ObjectName, alter: &str) -> String {
         table = table.name.value
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_composite_key_is_bounded_one_range_per_prefix() {
+        let columns = ["tenant_id".to_string(), "line_no".to_string()];
+        let vars = ["s_1".to_string(), "s_2".to_string()];
+        assert_eq!(
+            key_bound(&columns, &vars, ">", true),
+            "(tenant_id > s_1) OR (tenant_id = s_1 AND line_no >= s_2)"
+        );
+        assert_eq!(
+            key_bound(&columns, &vars, "<", false),
+            "(tenant_id < s_1) OR (tenant_id = s_1 AND line_no < s_2)"
+        );
+        assert_eq!(
+            key_bound(&columns[..1], &vars[..1], ">", true),
+            "tenant_id >= s_1"
+        );
+    }
+}
