@@ -175,28 +175,14 @@ const SHAPES: &[Shape] = &[
 impl Shape {
     /// `{t}`, `{t2}` and `{name}` placeholders spelled the shape's way.
     fn fill(&self, template: &str) -> String {
-        let mut out = String::new();
-        let mut rest = template;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let close = open + rest[open..].find('}').expect("closed placeholder");
-            let word = &rest[open + 1..close];
-            out.push_str(&match word {
-                "t" => self.table.to_string(),
-                "t2" => format!("{}{}", self.schema, self.renamed),
-                "t2name" => self.renamed.to_string(),
-                "s" => self.schema.to_string(),
-                _ if self.quoted => {
-                    let mut chars = word.chars();
-                    let first = chars.next().map(|c| c.to_ascii_uppercase());
-                    format!("\"{}{}\"", first.unwrap_or_default(), chars.as_str())
-                }
-                _ => word.to_string(),
-            });
-            rest = &rest[close + 1..];
-        }
-        out.push_str(rest);
-        out
+        plan_files::fill_placeholders(template, |word| match word {
+            "t" => self.table.to_string(),
+            "t2" => format!("{}{}", self.schema, self.renamed),
+            "t2name" => self.renamed.to_string(),
+            "s" => self.schema.to_string(),
+            _ if self.quoted => plan_files::mixed_case(word, '"'),
+            _ => word.to_string(),
+        })
     }
 
     fn create(&self, extra: &str) -> String {

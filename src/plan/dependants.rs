@@ -60,38 +60,7 @@ pub fn carried_indexes(
 ) -> Result<Vec<CarriedIndex>, PlanError> {
     let table = &known.name;
     let key = column.key();
-    let mut blockers = Vec::new();
-    for constraint in &known.constraints {
-        let uses = match &constraint.kind {
-            ConstraintKind::PrimaryKey { columns, .. }
-            | ConstraintKind::Unique { columns, .. }
-            | ConstraintKind::ForeignKey { columns, .. } => columns.iter().any(|c| c.key() == key),
-            ConstraintKind::Check { expr } => sql::identifiers(expr).iter().any(|c| c.key() == key),
-            // The plan gives the new column its NOT NULL itself.
-            ConstraintKind::Exclude | ConstraintKind::NotNull { .. } => false,
-        };
-        if uses {
-            blockers.push(describe(&constraint.kind, constraint.name.as_deref()));
-        }
-    }
-    let is_primary_key = known
-        .primary_key()
-        .is_some_and(|k| k.iter().any(|c| c.key() == key));
-    for (referencing, constraint) in catalog.foreign_keys_to(table) {
-        if let ConstraintKind::ForeignKey {
-            referred_columns, ..
-        } = &constraint.kind
-        {
-            let refers = referred_columns.iter().any(|c| c.key() == key)
-                || (referred_columns.is_empty() && is_primary_key);
-            if refers {
-                blockers.push(match constraint.name.as_deref() {
-                    Some(name) => format!("the foreign key {name} of {referencing}"),
-                    None => format!("a foreign key of {referencing}"),
-                });
-            }
-        }
-    }
+    let mut blockers = constraints_using(catalog, known, column);
     let mut carried = Vec::new();
     for (name, index) in catalog.indexes_on(table) {
         if known.partitioned {
@@ -148,19 +117,67 @@ pub fn carried_indexes(
             unique: index.unique,
         });
     }
+    refuse_if_used(table, column, &blockers).map(|()| carried)
+}
+
+/// Refuses when `blockers` is not empty, naming each.
+pub fn refuse_if_used(
+    table: &ObjectName,
+    column: &Ident,
+    blockers: &[String],
+) -> Result<(), PlanError> {
     if blockers.is_empty() {
-        Ok(carried)
-    } else {
-        let (what, verb) = if blockers.len() == 1 {
-            ("one object", "uses")
-        } else {
-            ("objects", "use")
-        };
-        Err(PlanError(format!(
-            "{what} of `{table}` {verb} `{column}`, and the contract phase would drop it with the old column: {}. lockstep does not move these yet; change them in a plan of their own first (or make this change by hand)",
-            blockers.join(", ")
-        )))
+        return Ok(());
     }
+    let (what, verb) = if blockers.len() == 1 {
+        ("one object", "uses")
+    } else {
+        ("objects", "use")
+    };
+    Err(PlanError(format!(
+        "{what} of `{table}` {verb} `{column}`, and the contract phase would drop it with the old column: {}. lockstep does not move these yet; change them in a plan of their own first (or make this change by hand)",
+        blockers.join(", ")
+    )))
+}
+
+/// The keys and constraints of the table, and the foreign keys of other tables, that use
+/// `column`.
+pub fn constraints_using(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<String> {
+    let table = &known.name;
+    let key = column.key();
+    let mut blockers = Vec::new();
+    for constraint in &known.constraints {
+        let uses = match &constraint.kind {
+            ConstraintKind::PrimaryKey { columns, .. }
+            | ConstraintKind::Unique { columns, .. }
+            | ConstraintKind::ForeignKey { columns, .. } => columns.iter().any(|c| c.key() == key),
+            ConstraintKind::Check { expr } => sql::identifiers(expr).iter().any(|c| c.key() == key),
+            // The plan gives the new column its NOT NULL itself.
+            ConstraintKind::Exclude | ConstraintKind::NotNull { .. } => false,
+        };
+        if uses {
+            blockers.push(describe(&constraint.kind, constraint.name.as_deref()));
+        }
+    }
+    let is_primary_key = known
+        .primary_key()
+        .is_some_and(|k| k.iter().any(|c| c.key() == key));
+    for (referencing, constraint) in catalog.foreign_keys_to(table) {
+        if let ConstraintKind::ForeignKey {
+            referred_columns, ..
+        } = &constraint.kind
+        {
+            let refers = referred_columns.iter().any(|c| c.key() == key)
+                || (referred_columns.is_empty() && is_primary_key);
+            if refers {
+                blockers.push(match constraint.name.as_deref() {
+                    Some(name) => format!("the foreign key {name} of {referencing}"),
+                    None => format!("a foreign key of {referencing}"),
+                });
+            }
+        }
+    }
+    blockers
 }
 
 fn describe(kind: &ConstraintKind, name: Option<&str>) -> String {

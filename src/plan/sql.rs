@@ -86,7 +86,15 @@ pub fn derived_ident(parts: &[&str]) -> String {
             }
         })
         .collect();
-    name.truncate(crate::names::MAX_IDENT_BYTES);
+    // The last part tells the derived names of one object apart (`_ins`, `_upd`): a long
+    // name is cut before it, not through it.
+    let max = crate::names::MAX_IDENT_BYTES;
+    if name.len() > max {
+        let last = parts.last().map_or(0, |p| p.len() + 1).min(max);
+        let tail = name.split_off(name.len() - last);
+        name.truncate(max - last);
+        name.push_str(&tail);
+    }
     name
 }
 
@@ -351,6 +359,22 @@ pub fn relation_gone(relation: &ObjectName) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_derived_names_keep_their_last_part() {
+        let base = "shipment_carbon_emission_measurements_by_region_and_day_v2_amount";
+        let insert = derived_ident(&[base, "ins"]);
+        let update = derived_ident(&[base, "upd"]);
+        assert_eq!(insert.len(), crate::names::MAX_IDENT_BYTES);
+        assert!(
+            insert.ends_with("_ins") && update.ends_with("_upd"),
+            "{insert}"
+        );
+        assert_eq!(
+            derived_ident(&["Orders", "amount", "idx"]),
+            "orders_amount_idx"
+        );
+    }
 
     #[test]
     fn keyword_offsets_follow_the_leading_words_only() {

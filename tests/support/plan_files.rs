@@ -2,6 +2,32 @@
 
 use std::path::{Path, PathBuf};
 
+/// `template` with every `{word}` replaced by `name(word)`: the grids write statements once
+/// and let each table shape spell its names.
+pub fn fill_placeholders(template: &str, name: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = open + rest[open..].find('}').expect("closed placeholder");
+        out.push_str(&name(&rest[open + 1..close]));
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `word` as a quoted mixed-case name, `Word` between `quote`s.
+pub fn mixed_case(word: &str, quote: char) -> String {
+    let mut chars = word.chars();
+    let first = chars.next().map(|c| c.to_ascii_uppercase());
+    format!(
+        "{quote}{}{}{quote}",
+        first.unwrap_or_default(),
+        chars.as_str()
+    )
+}
+
 /// One phase: its files and the header's claims.
 pub struct PhaseFiles {
     pub name: String,

@@ -13,9 +13,9 @@ use super::super::{
     Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use super::{pin, sql};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, CatalogConstraint};
 use crate::mysql::online_ddl::Operation;
-use crate::statement::{Ident, ObjectName};
+use crate::statement::{ConstraintKind, Ident, ObjectName};
 
 /// The foreign key as the statement declares it.
 pub struct ForeignKey<'a> {
@@ -26,6 +26,41 @@ pub struct ForeignKey<'a> {
     pub referred_columns: &'a [Ident],
     /// `ON DELETE ...` and the like, as written: the key the plan adds is the same key.
     pub clauses: &'a str,
+}
+
+/// The name InnoDB gives an unnamed foreign key, `<table>_ibfk_<n>`: one past the highest
+/// such number of the table's keys (an unnamed key of the replay counts as one).
+fn innodb_name(table: &ObjectName, catalog: &Catalog) -> Result<String, PlanError> {
+    let prefix = format!("{}_ibfk_", table.name.value);
+    let keys: Vec<&CatalogConstraint> = catalog
+        .table(table)
+        .map(|t| {
+            t.constraints
+                .iter()
+                .filter(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. }))
+                .collect()
+        })
+        .unwrap_or_default();
+    let highest = keys
+        .iter()
+        .filter_map(|c| {
+            c.name
+                .as_deref()?
+                .strip_prefix(&prefix)?
+                .parse::<usize>()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0);
+    let unnamed = keys.iter().filter(|c| c.name.is_none()).count();
+    let name = format!("{prefix}{}", highest.max(unnamed) + 1);
+    if name.chars().count() > super::MAX_IDENT_CHARS {
+        return Err(PlanError(format!(
+            "the name MySQL would give this foreign key, `{name}`, is longer than {} characters and the server refuses it: name the constraint (`ADD CONSTRAINT <name> FOREIGN KEY ...`) and plan again",
+            super::MAX_IDENT_CHARS
+        )));
+    }
+    Ok(name)
 }
 
 pub fn plan(key: &ForeignKey, catalog: &Catalog, options: &PlanOptions) -> Result<Plan, PlanError> {
@@ -39,18 +74,27 @@ pub fn plan(key: &ForeignKey, catalog: &Catalog, options: &PlanOptions) -> Resul
         )));
     }
     let columns: Vec<&str> = key.columns.iter().map(|c| c.value.as_str()).collect();
-    let name = key
-        .name
-        .map(|n| n.value.clone())
-        .unwrap_or_else(|| sql::derived(&[&table.name.value, &columns.join("_"), "fkey"]));
+    let name = match key.name {
+        Some(name) => name.value.clone(),
+        None => innodb_name(table, catalog)?,
+    };
     let needs_index = !key
         .columns
         .first()
         .is_some_and(|c| catalog.column_is_indexed(table, c));
-    let index = sql::derived(&[&table.name.value, &columns.join("_"), "idx"]);
     let list =
         |cols: &[Ident]| -> String { cols.iter().map(sql::ident).collect::<Vec<_>>().join(", ") };
-    let name_sql = key.name.map_or_else(|| name.clone(), sql::ident);
+    let name_sql = match key.name {
+        Some(given) => sql::ident(given),
+        None if table.name.is_quoted() => sql::ident(&Ident::quoted(name.clone())),
+        None => name.clone(),
+    };
+    // The index the plain statement would create: named after the constraint, or after
+    // the first column when the constraint has no name of its own.
+    let index = match (key.name, key.columns.first()) {
+        (None, Some(first)) => sql::ident(first),
+        _ => name_sql.clone(),
+    };
     let mut add_key = format!(
         "ADD CONSTRAINT {name_sql} FOREIGN KEY ({}) REFERENCES {} ({})",
         list(key.columns),

@@ -20,7 +20,8 @@
 use super::super::{
     Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
-use super::rename_column::key_column;
+use super::carried_index::{carried_indexes, then_build};
+use super::rename_column::key_columns;
 use super::sql::{self, Backfill};
 use super::{pin, Pin};
 use crate::catalog::{Catalog, Column};
@@ -198,9 +199,10 @@ fn copy_plan(
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let known = super::super::sql::known_table(catalog, table)?;
-    let key = key_column(known)?;
+    let key = key_columns(known)?;
     let target = &options.target;
     let names = Names::new(table, &column.name);
+    let carried = carried_indexes(catalog, known, &current.name, &names.new_column)?;
     for taken in [&names.new_column, &names.old_column] {
         if known.column(taken).is_some() {
             return Err(PlanError(format!(
@@ -259,6 +261,27 @@ fn copy_plan(
     };
 
     let pending = format!("NOT ({new} <=> {c})");
+    let (backfill_steps, backfill_rollback) = then_build(
+        &carried,
+        table,
+        sql::run_procedure(
+            &names.procedure,
+            &sql::backfill_body(
+                &Backfill {
+                    table,
+                    key: &key,
+                    assignments: format!("{new} = {c}"),
+                    pending: pending.clone(),
+                },
+                options,
+            ),
+        ),
+        format!(
+            "the copied values go away with {} when the expand phase is rolled back",
+            names.new_column
+        ),
+        options,
+    )?;
     let backfill = Phase {
         kind: PhaseKind::Backfill,
         summary: format!(
@@ -272,23 +295,8 @@ fn copy_plan(
             query: sql::pending_rows(table, &pending),
             expected: "0".into(),
         },
-        steps: sql::run_procedure(
-            &names.procedure,
-            &sql::backfill_body(
-                &Backfill {
-                    table,
-                    key: &key.name,
-                    key_type: &key.data_type.text,
-                    assignments: format!("{new} = {c}"),
-                    pending: pending.clone(),
-                },
-                options,
-            ),
-        ),
-        rollback: Rollback::Nothing(format!(
-            "the copied values go away with {} when the expand phase is rolled back",
-            names.new_column
-        )),
+        steps: backfill_steps,
+        rollback: backfill_rollback,
         checklist: Vec::new(),
     };
 
@@ -338,6 +346,9 @@ fn copy_plan(
         ));
         cost = not_null;
     }
+    for index in &carried {
+        contract_steps.push(index.drop_old(table, options)?);
+    }
     contract_steps.push(Step {
         ignore: Some(format!(
             "-- lockstep:ignore drop-column -- contract phase: {name} holds every value of {} in the new type",
@@ -345,6 +356,9 @@ fn copy_plan(
         )),
         ..sql::pinned_alter(table, &format!("DROP COLUMN {old}"), drop)
     });
+    for index in &carried {
+        contract_steps.push(index.take_name(table, options)?);
+    }
     let contract = Phase {
         kind: PhaseKind::Contract,
         summary: format!("drop the triggers and {}", names.old_column),

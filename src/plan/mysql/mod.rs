@@ -19,6 +19,7 @@
 mod add_column;
 mod add_foreign_key;
 mod add_index;
+mod carried_index;
 mod change_type;
 mod rename_column;
 pub mod render;
@@ -29,6 +30,9 @@ use crate::catalog::Catalog;
 use crate::dialect::{MysqlFlavor, Target};
 use crate::mysql::online_ddl::{judge, Algorithm, Clause, Operation, Pins};
 use crate::statement::{AlterAction, ConstraintKind, Statement, StatementKind};
+
+/// MySQL refuses a name longer than this (it never truncates one).
+pub const MAX_IDENT_CHARS: usize = 64;
 
 /// How long a DDL statement may wait for its metadata lock, in seconds.
 pub const LOCK_WAIT_TIMEOUT_SECS: u32 = 5;

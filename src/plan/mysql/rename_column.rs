@@ -11,10 +11,11 @@
 //! phase: a default earlier would look like a write from the new release on every insert
 //! from the old one.
 
-use super::super::sql::{batch_key, known_table};
+use super::super::sql::known_table;
 use super::super::{
     Deploy, Note, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
+use super::carried_index::{carried_indexes, then_build, CarriedIndex};
 use super::sql::{self, Backfill};
 use super::{pin, Pin};
 use crate::catalog::{Catalog, Column, Table};
@@ -37,12 +38,18 @@ pub fn plan(
     if known.column(to).is_some() {
         return Err(PlanError(format!("`{table}` already has a column `{to}`")));
     }
-    let key = key_column(known)?;
+    let key = key_columns(known)?;
+    let carried = carried_indexes(catalog, known, from, to)?;
     let names = Names::new(table, from, to);
-    let t = Target { table, from, to };
+    let t = Target {
+        table,
+        from,
+        to,
+        carried: &carried,
+    };
     let phases = vec![
         expand(&t, old, &names, options)?,
-        backfill(&t, key, &names, options),
+        backfill(&t, &key, &names, options)?,
         contract(&t, old, &names, options)?,
     ];
     Ok(Plan {
@@ -54,7 +61,7 @@ pub fn plan(
                 "Deploy the release that uses `{to}` only once the backfill verify query returns 0: before that, it reads NULL from rows not copied yet."
             )),
             Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
-                "Indexes, foreign keys and views that use `{from}` are not moved: recreate them on `{to}` before the contract phase."
+                "Views and triggers that use `{from}` are not moved (its indexes are; lockstep refuses a column that a key or a foreign key uses): recreate them on `{to}` before the contract phase."
             )),
         ],
     })
@@ -86,26 +93,34 @@ pub fn plan_change(
     plan(table, old, &column.name, catalog, options)
 }
 
-/// The batch key and its type, which the backfill procedure declares its variables with.
-pub fn key_column(table: &Table) -> Result<&Column, PlanError> {
-    let [key] = batch_key(table)?.try_into().map_err(|_| {
-        PlanError(format!(
-            "`{}` has a composite primary key; the MySQL backfill walks a single-column key",
-            table.name
-        ))
-    })?;
-    table.column(&key).ok_or_else(|| {
-        PlanError(format!(
-            "the primary key `{key}` of `{}` is not among its columns",
-            table.name
-        ))
-    })
+/// The primary key's columns, whose types the backfill procedure declares its variables
+/// with.
+pub fn key_columns(table: &Table) -> Result<Vec<&Column>, PlanError> {
+    let Some(key) = table.primary_key().filter(|k| !k.is_empty()) else {
+        return Err(PlanError(format!(
+            "`{}` has no primary key in the replayed migrations, and the batched backfill walks the rows in key order; add one first (`ALTER TABLE {} ADD PRIMARY KEY (...), ALGORITHM=INPLACE, LOCK=NONE` rebuilds the table while writes continue), then plan this change",
+            table.name,
+            sql::object(&table.name)
+        )));
+    };
+    key.iter()
+        .map(|column| {
+            table.column(column).ok_or_else(|| {
+                PlanError(format!(
+                    "the primary key `{column}` of `{}` is not among its columns",
+                    table.name
+                ))
+            })
+        })
+        .collect()
 }
 
 struct Target<'a> {
     table: &'a ObjectName,
     from: &'a Ident,
     to: &'a Ident,
+    /// The indexes of `from`, built again on `to`.
+    carried: &'a [CarriedIndex],
 }
 
 /// The objects the plan creates.
@@ -193,24 +208,44 @@ END",
     })
 }
 
-fn backfill(t: &Target, key: &Column, names: &Names, options: &PlanOptions) -> Phase {
+fn backfill(
+    t: &Target,
+    key: &[&Column],
+    names: &Names,
+    options: &PlanOptions,
+) -> Result<Phase, PlanError> {
     let (f, n) = (sql::ident(t.from), sql::ident(t.to));
     let pending = format!("NOT ({n} <=> {f})");
     let body = sql::backfill_body(
         &Backfill {
             table: t.table,
-            key: &key.name,
-            key_type: &key.data_type.text,
+            key,
             assignments: format!("{n} = {f}"),
             pending: pending.clone(),
         },
         options,
     );
-    Phase {
+    let (steps, rollback) = then_build(
+        t.carried,
+        t.table,
+        sql::run_procedure(&names.procedure, &body),
+        format!(
+            "the copied values go away with {} when the expand phase is rolled back",
+            t.to
+        ),
+        options,
+    )?;
+    Ok(Phase {
         kind: PhaseKind::Backfill,
         summary: format!(
-            "copy {} into {} for existing rows, in committed batches",
-            t.from, t.to
+            "copy {} into {} for existing rows, in committed batches{}",
+            t.from,
+            t.to,
+            if t.carried.is_empty() {
+                ""
+            } else {
+                ", then build its indexes on it"
+            }
         ),
         deploy: Deploy::BeforeRelease,
         transactional: false,
@@ -219,13 +254,10 @@ fn backfill(t: &Target, key: &Column, names: &Names, options: &PlanOptions) -> P
             query: sql::pending_rows(t.table, &pending),
             expected: "0".into(),
         },
-        steps: sql::run_procedure(&names.procedure, &body),
-        rollback: Rollback::Nothing(format!(
-            "the copied values go away with {} when the expand phase is rolled back",
-            t.to
-        )),
+        steps,
+        rollback,
         checklist: Vec::new(),
-    }
+    })
 }
 
 fn contract(
@@ -260,6 +292,9 @@ fn contract(
             pin(Operation::SetDefault, &options.target)?,
         ));
     }
+    for index in t.carried {
+        steps.push(index.drop_old(t.table, options)?);
+    }
     steps.push(Step {
         ignore: Some(format!(
             "-- lockstep:ignore drop-column -- contract phase: every instance uses {}, which holds a copy of {}",
@@ -271,6 +306,9 @@ fn contract(
             pin(Operation::DropColumn, &options.target)?,
         )
     });
+    for index in t.carried {
+        steps.push(index.take_name(t.table, options)?);
+    }
     Ok(Phase {
         kind: PhaseKind::Contract,
         summary: format!("drop the triggers and {}", t.from),
@@ -293,7 +331,7 @@ fn contract(
             ),
             "the backfill verify query returned 0 after that release went out".to_string(),
             format!(
-                "indexes, foreign keys and views on {} are recreated on {}",
+                "views and triggers on {} are recreated on {}",
                 t.from, t.to
             ),
             "a backup taken after the backfill is restorable".into(),

@@ -5,6 +5,7 @@
 use super::super::phases::{BATCH_HOLD, BRIEF};
 use super::super::{PhaseLock, PlanOptions, Step};
 use super::{Pin, LOCK_WAIT_TIMEOUT_SECS};
+use crate::catalog::Column;
 use crate::diagnostic::LockMode;
 use crate::statement::{Ident, ObjectName};
 
@@ -91,44 +92,97 @@ pub fn run_procedure(name: &str, body: &str) -> Vec<Step> {
 /// What a batched backfill writes, to which rows.
 pub struct Backfill<'a> {
     pub table: &'a ObjectName,
-    pub key: &'a Ident,
-    /// The key column's type, for the procedure's variables.
-    pub key_type: &'a str,
+    /// The primary key's columns, whose types the procedure's variables take.
+    pub key: &'a [&'a Column],
     /// The `SET` list, e.g. `emissions_kg = co2_kg`.
     pub assignments: String,
     /// The rows that still need it, e.g. `NOT (emissions_kg <=> co2_kg)`.
     pub pending: String,
 }
 
-/// The body of a procedure that walks the key in `LIMIT` batches, commits each batch and
-/// pauses between them.
+/// The body of a procedure that walks the key in `LIMIT` batches (keyset pagination, any
+/// number of key columns of any ordered type), commits each batch and pauses between them.
+/// A batch runs from the first key not yet walked to the last of the next `LIMIT` keys;
+/// `SELECT ... INTO` that finds no row ends the walk through the `NOT FOUND` handler.
 pub fn backfill_body(backfill: &Backfill, options: &PlanOptions) -> String {
     let table = object(backfill.table);
-    let key = ident(backfill.key);
-    let key_type = backfill.key_type;
+    let columns: Vec<String> = backfill.key.iter().map(|c| ident(&c.name)).collect();
+    let vars = |prefix: &str| -> Vec<String> {
+        (1..=columns.len())
+            .map(|i| format!("{prefix}_{i}"))
+            .collect()
+    };
+    let (start, end) = (vars("batch_start"), vars("batch_end"));
+    let declarations: String = backfill
+        .key
+        .iter()
+        .zip(start.iter().zip(&end))
+        .map(|(column, (s, e))| {
+            let key_type = &column.data_type.text;
+            format!("  DECLARE {s} {key_type};\n  DECLARE {e} {key_type};\n")
+        })
+        .collect();
+    let key = columns.join(", ");
+    let descending: Vec<String> = columns.iter().map(|c| format!("{c} DESC")).collect();
     let pause = format!("{:.3}", f64::from(options.pause_ms) / 1000.0);
     format!(
-        "  DECLARE batch_start {key_type};
-  DECLARE batch_end {key_type};
-  SELECT MIN({key}) INTO batch_start FROM {table};
-  WHILE batch_start IS NOT NULL DO
-    SELECT MAX({key}) INTO batch_end
+        "{declarations}  DECLARE rows_left BOOLEAN DEFAULT TRUE;
+  DECLARE CONTINUE HANDLER FOR NOT FOUND SET rows_left = FALSE;
+  SELECT {key} INTO {start_list} FROM {table} ORDER BY {key} LIMIT 1;
+  WHILE rows_left DO
+    SELECT {key} INTO {end_list}
       FROM (SELECT {key} FROM {table}
-             WHERE {key} >= batch_start
+             WHERE {from_start}
              ORDER BY {key}
-             LIMIT {limit}) AS batch;
+             LIMIT {limit}) AS batch
+     ORDER BY {descending} LIMIT 1;
     UPDATE {table} SET {assignments}
-     WHERE {key} BETWEEN batch_start AND batch_end
+     WHERE ({from_start}) AND ({to_end})
        AND ({pending});
     COMMIT;
     DO SLEEP({pause});
-    SELECT MIN({key}) INTO batch_start FROM {table} WHERE {key} > batch_end;
+    SELECT {key} INTO {start_list} FROM {table} WHERE {past_end} ORDER BY {key} LIMIT 1;
   END WHILE;
 ",
+        start_list = start.join(", "),
+        end_list = end.join(", "),
+        from_start = key_bound(&columns, &start, ">", true),
+        to_end = key_bound(&columns, &end, "<", true),
+        past_end = key_bound(&columns, &end, ">", false),
+        descending = descending.join(", "),
         limit = options.batch_rows(backfill.table),
         assignments = backfill.assignments,
         pending = backfill.pending,
     )
+}
+
+/// The keys after (`>`) or before (`<`) the key in `vars`, written as the OR of one range
+/// per key prefix (`a > x OR (a = x AND b >= y)`), which the range optimizer reads off the
+/// key's index, unlike a row comparison.
+fn key_bound(columns: &[String], vars: &[String], direction: &str, inclusive: bool) -> String {
+    let terms: Vec<String> = (0..columns.len())
+        .map(|i| {
+            let last = i + 1 == columns.len();
+            let op = if last && inclusive {
+                format!("{direction}=")
+            } else {
+                direction.to_string()
+            };
+            let mut parts: Vec<String> = (0..i)
+                .map(|j| format!("{} = {}", columns[j], vars[j]))
+                .collect();
+            parts.push(format!("{} {op} {}", columns[i], vars[i]));
+            parts.join(" AND ")
+        })
+        .collect();
+    match terms.as_slice() {
+        [single] => single.clone(),
+        _ => terms
+            .iter()
+            .map(|t| format!("({t})"))
+            .collect::<Vec<_>>()
+            .join(" OR "),
+    }
 }
 
 /// The name of a trigger, procedure or column the plan creates, cut to 64 characters.
@@ -220,4 +274,27 @@ pub fn online_tools(table: &ObjectName, alter: &str) -> String {
         "gh-ost (binlog-based; refuses tables with foreign keys or triggers): `gh-ost --host=<host> --user=<user> --ask-pass --database={database} --table={table} --alter=\"{quoted}\" --execute`; pt-online-schema-change (trigger-based; handles foreign keys): `pt-online-schema-change --alter \"{quoted}\" --alter-foreign-keys-method=auto D={database},t={table} --ask-pass --execute`",
         table = table.name.value
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_composite_key_is_bounded_one_range_per_prefix() {
+        let columns = ["tenant_id".to_string(), "line_no".to_string()];
+        let vars = ["s_1".to_string(), "s_2".to_string()];
+        assert_eq!(
+            key_bound(&columns, &vars, ">", true),
+            "(tenant_id > s_1) OR (tenant_id = s_1 AND line_no >= s_2)"
+        );
+        assert_eq!(
+            key_bound(&columns, &vars, "<", false),
+            "(tenant_id < s_1) OR (tenant_id = s_1 AND line_no < s_2)"
+        );
+        assert_eq!(
+            key_bound(&columns[..1], &vars[..1], ">", true),
+            "tenant_id >= s_1"
+        );
+    }
 }

@@ -1,0 +1,640 @@
+//! The MySQL plan grid: every statement `lockstep plan --dialect mysql` covers, planned on
+//! every table shape users have (auto-increment, uuid, composite and varchar keys, a table
+//! without a key, back-quoted mixed-case names, an indexed column, a column another table's
+//! foreign key points at, names near MySQL's 64-character limit), in every layout, and
+//! applied to a real MariaDB the way golang-migrate runs the files (each file one query
+//! string), with writes from the old and the new release between phases:
+//! - every phase runs, and its verify query gives the answer its header promises;
+//! - every rollback runs on the data that exists then, puts the schema back, and the old
+//!   release still works after it;
+//! - at the end every row holds its last write, whichever release made it, and every
+//!   table's `SHOW CREATE TABLE` (column order aside) is the one the plain statement gives;
+//! - where the plain statement fails, the plan is refused; a scenario lockstep cannot plan
+//!   is refused with a message, and only the ones listed in [`REFUSALS`] may be.
+//!
+//! Writes are sequential and each is checked (one row acknowledged): the grid proves the
+//! recipes' SQL on every shape; `db_mysql_plan_traffic` proves them under concurrent
+//! traffic.
+
+mod support;
+
+use std::collections::HashMap;
+use support::mariadb::{mariadb, MariaDb};
+use support::plan_files::{self, PhaseFiles};
+
+/// Rows loaded before the plan; several backfill batches' worth.
+const ROWS: u64 = 2000;
+const BATCH_SIZE: &str = "300";
+
+/// A table shape. Names in templates: `{t}` the table, and any other `{word}` a column,
+/// index or table name, spelled as the shape spells names.
+struct Shape {
+    name: &'static str,
+    table: &'static str,
+    /// The key's column definitions and constraint, first in the table.
+    key_ddl: &'static str,
+    /// The columns that identify a row for the test's model (a key or not).
+    key: &'static str,
+    /// Key columns an insert gives and their values' SQL from a number, when the key has
+    /// no AUTO_INCREMENT.
+    key_insert: Option<KeyInsert>,
+    /// Statements after the table's: an index, a table that refers to it.
+    extra: &'static str,
+    /// Names are back-quoted mixed case (`Amount`).
+    quoted: bool,
+}
+
+/// Key columns an insert gives, and their values' SQL from a number's SQL.
+type KeyInsert = (&'static str, fn(&str) -> String);
+
+fn plain_number(n: &str) -> String {
+    n.to_string()
+}
+
+/// A uuid-formatted key whose order is not the insertion order.
+fn uuid_text(n: &str) -> String {
+    format!("CONCAT(LPAD(HEX(({n}) * 2654435761 % 4294967296), 8, '0'), '-0000-4000-8000-', LPAD({n}, 12, '0'))")
+}
+
+fn tenant_line(n: &str) -> String {
+    format!("({n}) % 7, {n}")
+}
+
+fn text_code(n: &str) -> String {
+    format!("CONCAT('k', LPAD({n}, 8, '0'))")
+}
+
+const AUTO_KEY: &str = "id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY";
+
+const PLAIN: Shape = Shape {
+    name: "",
+    table: "orders",
+    key_ddl: AUTO_KEY,
+    key: "id",
+    key_insert: None,
+    extra: "",
+    quoted: false,
+};
+
+const SHAPES: &[Shape] = &[
+    Shape {
+        name: "auto_increment_key",
+        ..PLAIN
+    },
+    Shape {
+        name: "uuid_key",
+        table: "shipments",
+        key_ddl: "shipment_id CHAR(36) NOT NULL PRIMARY KEY",
+        key: "shipment_id",
+        key_insert: Some(("shipment_id", uuid_text)),
+        ..PLAIN
+    },
+    Shape {
+        name: "composite_key",
+        table: "order_lines",
+        key_ddl: "tenant_id INT NOT NULL, line_no BIGINT NOT NULL, PRIMARY KEY (tenant_id, line_no)",
+        key: "tenant_id, line_no",
+        key_insert: Some(("tenant_id, line_no", tenant_line)),
+        ..PLAIN
+    },
+    Shape {
+        name: "varchar_key",
+        table: "products",
+        key_ddl: "sku VARCHAR(40) NOT NULL PRIMARY KEY",
+        key: "sku",
+        key_insert: Some(("sku", text_code)),
+        ..PLAIN
+    },
+    Shape {
+        name: "no_key",
+        table: "events",
+        key_ddl: "event_no BIGINT NOT NULL",
+        key: "event_no",
+        key_insert: Some(("event_no", plain_number)),
+        ..PLAIN
+    },
+    Shape {
+        name: "quoted_mixed_case",
+        table: "`Orders`",
+        key_ddl: "`OrderId` BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        key: "`OrderId`",
+        quoted: true,
+        ..PLAIN
+    },
+    Shape {
+        name: "indexed_column",
+        extra: "CREATE INDEX {amount_idx} ON {t} ({amount});\n",
+        ..PLAIN
+    },
+    Shape {
+        name: "referenced_column",
+        extra: "CREATE UNIQUE INDEX {amount_key} ON {t} ({amount});\n\
+                CREATE TABLE {refunds} (id BIGINT NOT NULL PRIMARY KEY, {amount} INT NOT NULL,\n    \
+                FOREIGN KEY ({amount}) REFERENCES {t} ({amount}) ON UPDATE CASCADE) ENGINE=InnoDB;\n",
+        ..PLAIN
+    },
+    Shape {
+        name: "long_names",
+        table: "shipment_carbon_emission_measurements_by_region_and_day_v2",
+        key_ddl: "measurement_identifier_within_the_region_and_day BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        key: "measurement_identifier_within_the_region_and_day",
+        ..PLAIN
+    },
+];
+
+impl Shape {
+    fn fill(&self, template: &str) -> String {
+        plan_files::fill_placeholders(template, |word| match word {
+            "t" => self.table.to_string(),
+            _ if self.quoted => plan_files::mixed_case(word, '`'),
+            _ => word.to_string(),
+        })
+    }
+
+    fn create(&self) -> String {
+        self.fill(&format!(
+            "CREATE TABLE {{customers}} ({{id}} BIGINT NOT NULL PRIMARY KEY) ENGINE=InnoDB;\n\
+             CREATE TABLE {{t}} (\n    {},\n    {{amount}} INT NOT NULL DEFAULT 0,\n    \
+             {{note}} VARCHAR(100),\n    {{customer_id}} BIGINT\n) ENGINE=InnoDB;\n{}",
+            self.key_ddl, self.extra
+        ))
+    }
+
+    fn load(&self) -> String {
+        let (columns, values) = match self.key_insert {
+            Some((columns, values)) => (format!("{columns}, "), format!("{}, ", values("seq"))),
+            None => (String::new(), String::new()),
+        };
+        let refunds = if self.extra.contains("{refunds}") {
+            "INSERT INTO {refunds} (id, {amount}) SELECT seq, seq FROM seq_1_to_5;\n"
+        } else {
+            ""
+        };
+        self.fill(&format!(
+            "INSERT INTO {{customers}} ({{id}}) SELECT seq FROM seq_1_to_10;\n\
+             INSERT INTO {{t}} ({columns}{{amount}}, {{note}}, {{customer_id}}) \
+             SELECT {values}seq, CONCAT('n', seq), seq % 10 + 1 FROM seq_1_to_{ROWS};\n{refunds}"
+        ))
+    }
+}
+
+/// A statement to plan, and the column each release writes around it.
+struct Change {
+    name: &'static str,
+    change: &'static str,
+    old_value: &'static str,
+    new_value: &'static str,
+}
+
+const CHANGES: &[Change] = &[
+    Change {
+        name: "rename_column",
+        change: "ALTER TABLE {t} RENAME COLUMN {amount} TO {amount_total};\n",
+        old_value: "{amount}",
+        new_value: "{amount_total}",
+    },
+    Change {
+        name: "change_type",
+        change: "ALTER TABLE {t} MODIFY {amount} BIGINT NOT NULL DEFAULT 0;\n",
+        old_value: "{amount}",
+        new_value: "{amount}",
+    },
+    Change {
+        name: "add_not_null_column",
+        change: "ALTER TABLE {t} ADD COLUMN {score} DECIMAL(5,2) NOT NULL DEFAULT 50.00;\n",
+        old_value: "{amount}",
+        new_value: "{amount}",
+    },
+    Change {
+        name: "add_index",
+        change: "CREATE INDEX {note_idx} ON {t} ({note});\n",
+        old_value: "{amount}",
+        new_value: "{amount}",
+    },
+    Change {
+        name: "add_foreign_key",
+        change: "ALTER TABLE {t} ADD CONSTRAINT {customer_fk} FOREIGN KEY ({customer_id}) REFERENCES {customers} ({id});\n",
+        old_value: "{amount}",
+        new_value: "{amount}",
+    },
+    Change {
+        name: "add_unnamed_foreign_key",
+        change: "ALTER TABLE {t} ADD FOREIGN KEY ({customer_id}) REFERENCES {customers} ({id});\n",
+        old_value: "{amount}",
+        new_value: "{amount}",
+    },
+];
+
+/// The layouts `plan` writes MySQL plans in: each must plan (or refuse) the scenario alike.
+const LAYOUTS: &[&str] = &["flyway", "golang-migrate", "dbmate", "goose", "plain"];
+
+/// The layouts it refuses for MySQL, naming the ones it writes.
+const REFUSED_LAYOUTS: &[&str] = &["sqlx", "diesel", "prisma", "sqitch"];
+
+/// Scenarios lockstep refuses, with a word the message must hold: a batched backfill needs
+/// a key to walk; the plans that copy a column into a new one do not move the indexes and
+/// foreign keys on it yet (they name them); the foreign key name InnoDB derives from a long
+/// table name is too long for MySQL 8, the plans' default target (MariaDB takes it).
+const REFUSALS: &[(&str, &str, &str)] = &[
+    ("no_key", "rename_column", "ADD PRIMARY KEY"),
+    ("no_key", "change_type", "ADD PRIMARY KEY"),
+    (
+        "referenced_column",
+        "rename_column",
+        "a foreign key of refunds",
+    ),
+    (
+        "long_names",
+        "add_unnamed_foreign_key",
+        "name the constraint",
+    ),
+];
+
+fn expected_refusal(shape: &Shape, change: &Change) -> Option<&'static str> {
+    REFUSALS
+        .iter()
+        .find(|(s, c, _)| *s == shape.name && *c == change.name)
+        .map(|(_, _, word)| *word)
+}
+
+enum Outcome {
+    Passed,
+    Refused,
+}
+
+/// The test's record of every row's last acknowledged value, by key.
+struct Model {
+    values: HashMap<String, String>,
+    next: u64,
+}
+
+/// What one release writes: the value column of the scenario's change.
+struct Writer<'a> {
+    shape: &'a Shape,
+    value: String,
+}
+
+fn plan_in(shape: &Shape, statement: &str, layout: &str) -> Result<Vec<PhaseFiles>, String> {
+    plan_files::plan(
+        &shape.create(),
+        statement,
+        &[
+            "--dialect",
+            "mysql",
+            "--layout",
+            layout,
+            "--batch-size",
+            BATCH_SIZE,
+            "--pause-ms",
+            "0",
+        ],
+    )
+}
+
+/// One scenario: `Ok` when it passed or was refused as expected, the first failure
+/// otherwise.
+fn run_scenario(shape: &Shape, change: &Change) -> Result<Outcome, String> {
+    let server = mariadb().ok_or("no MariaDB")?;
+    let create = shape.create();
+    let statement = shape.fill(change.change);
+    let planned = plan_in(shape, &statement, "golang-migrate");
+    for layout in LAYOUTS {
+        if plan_in(shape, &statement, layout).is_ok() != planned.is_ok() {
+            let outcome = |ok: bool| if ok { "planned" } else { "refused" };
+            return Err(format!(
+                "the {layout} layout is {} where golang-migrate is {}",
+                outcome(planned.is_err()),
+                outcome(planned.is_ok())
+            ));
+        }
+    }
+    let plain = server.fresh_db();
+    let plain_result = plain
+        .exec(&create)
+        .and_then(|()| plain.exec(&shape.load()))
+        .and_then(|()| plain.exec(&statement));
+    let phases = match (planned, expected_refusal(shape, change), &plain_result) {
+        (Err(message), Some(word), _) if message.contains(word) => return Ok(Outcome::Refused),
+        (Err(message), _, Err(plain_error)) => {
+            eprintln!(
+                "{}/{}: the statement fails ({}) and the plan is refused: {}",
+                shape.name,
+                change.name,
+                plain_error.trim(),
+                message.trim()
+            );
+            return Ok(Outcome::Refused);
+        }
+        (Err(message), _, Ok(())) => return Err(format!("refused: {}", message.trim())),
+        (Ok(_), _, Err(plain_error)) => {
+            return Err(format!(
+                "the plain statement fails ({}), but the plan goes through",
+                plain_error.trim()
+            ))
+        }
+        (Ok(_), Some(word), _) => {
+            return Err(format!("planned, but the grid expects a refusal ({word})"))
+        }
+        (Ok(phases), None, Ok(())) => phases,
+    };
+    let db = server.fresh_db();
+    db.exec(&create).map_err(|e| format!("create: {e}"))?;
+    db.exec(&shape.load()).map_err(|e| format!("load: {e}"))?;
+    let old = Writer {
+        shape,
+        value: shape.fill(change.old_value),
+    };
+    let new = Writer {
+        shape,
+        value: shape.fill(change.new_value),
+    };
+    let mut model = Model {
+        values: old.read_rows(&db)?,
+        next: ROWS * 10,
+    };
+    let mut old_running = true;
+    let mut new_running = false;
+    old.write(&db, &mut model, "before the plan")?;
+    for (index, phase) in phases.iter().enumerate() {
+        if phase.after_all_instances {
+            if !new_running {
+                new_running = true;
+                new.write(&db, &mut model, "the new release")?;
+            }
+            old_running = false;
+        }
+        let before = schema(&db)?;
+        apply(&db, phase)?;
+        if phases[index + 1..].iter().all(|p| !p.before_release) {
+            new_running = true;
+        }
+        let when = format!("after {}", phase.name);
+        if old_running {
+            old.write(&db, &mut model, &when)?;
+        }
+        if phase.has_rollback_steps {
+            migrate(&db, &phase.down).map_err(|e| format!("rollback of {}: {e}", phase.name))?;
+            let after = schema(&db)?;
+            if after != before {
+                return Err(format!(
+                    "the rollback of {} did not restore the schema:\n before: {before}\n after:  {after}",
+                    phase.name
+                ));
+            }
+            if old_running {
+                old.write(
+                    &db,
+                    &mut model,
+                    &format!("after rolling back {}", phase.name),
+                )?;
+            }
+            apply(&db, phase).map_err(|e| format!("again after its rollback: {e}"))?;
+        }
+        if new_running {
+            new.write(&db, &mut model, &when)?;
+        }
+    }
+    let final_rows = new.read_rows(&db)?;
+    if final_rows != model.values {
+        let wrong: Vec<String> = model
+            .values
+            .iter()
+            .filter(|(key, value)| final_rows.get(*key) != Some(value))
+            .take(3)
+            .map(|(key, value)| format!("{key}: wrote {value}, holds {:?}", final_rows.get(key)))
+            .collect();
+        return Err(format!(
+            "rows differ from the last writes ({} rows, {} expected): {wrong:?}",
+            final_rows.len(),
+            model.values.len()
+        ));
+    }
+    let planned_schema = schema(&db)?;
+    let plain_schema = schema(&plain)?;
+    if planned_schema != plain_schema {
+        return Err(format!(
+            "the final schema differs from the plain statement's:\n plan:  {planned_schema}\n plain: {plain_schema}"
+        ));
+    }
+    Ok(Outcome::Passed)
+}
+
+fn migrate(db: &MariaDb, sql: &str) -> Result<(), String> {
+    db.exec_as_one_query(sql)
+}
+
+fn apply(db: &MariaDb, phase: &PhaseFiles) -> Result<(), String> {
+    migrate(db, &phase.up).map_err(|e| format!("{}: {e}", phase.name))?;
+    let answer = query_one(db, &phase.verify)?;
+    if answer != phase.expected {
+        return Err(format!(
+            "{}: verify query gave {answer}, the header expects {}",
+            phase.name, phase.expected
+        ));
+    }
+    Ok(())
+}
+
+fn query_one(db: &MariaDb, sql: &str) -> Result<String, String> {
+    let rows = db.query(sql).map_err(|e| format!("{sql}: {e}"))?;
+    Ok(rows.into_iter().flatten().next().unwrap_or_default())
+}
+
+impl Writer<'_> {
+    fn key_text(&self) -> String {
+        self.shape
+            .fill(&format!("CONCAT_WS(',', {})", self.shape.key))
+    }
+
+    /// Key and value of every row, as this release sees them.
+    fn read_rows(&self, db: &MariaDb) -> Result<HashMap<String, String>, String> {
+        let sql = self.shape.fill(&format!(
+            "SELECT {}, {} FROM {{t}}",
+            self.key_text(),
+            self.value
+        ));
+        let rows = db.query(&sql).map_err(|e| format!("{sql}: {e}"))?;
+        rows.into_iter()
+            .map(|row| match <[String; 2]>::try_from(row) {
+                Ok([key, value]) => Ok((key, value)),
+                Err(row) => Err(format!("unexpected row {row:?}")),
+            })
+            .collect()
+    }
+
+    /// Two inserts (`RETURNING` their key) and two updates (followed by their row count),
+    /// each acknowledged by one row.
+    fn write(&self, db: &MariaDb, model: &mut Model, when: &str) -> Result<(), String> {
+        let mut script = String::new();
+        let mut values = Vec::new();
+        for _ in 0..2 {
+            model.next += 1;
+            let n = model.next.to_string();
+            let (key_columns, key_values) = match self.shape.key_insert {
+                Some((columns, values)) => (format!("{columns}, "), format!("{}, ", values(&n))),
+                None => (String::new(), String::new()),
+            };
+            script.push_str(&format!(
+                "INSERT INTO {{t}} ({key_columns}{}) VALUES ({key_values}{n}) RETURNING {};\n",
+                self.value,
+                self.key_text()
+            ));
+            values.push(n);
+        }
+        let mut keys: Vec<&String> = model.values.keys().collect();
+        keys.sort();
+        let targets: Vec<String> = keys
+            .iter()
+            .step_by(keys.len() / 2 + 1)
+            .map(|k| k.to_string())
+            .collect();
+        for key in &targets {
+            model.next += 1;
+            let n = model.next.to_string();
+            script.push_str(&format!(
+                "UPDATE {{t}} SET {} = {n} WHERE {} = '{key}';\nSELECT CONCAT('{key}', ' ', ROW_COUNT());\n",
+                self.value,
+                self.key_text()
+            ));
+            values.push(n);
+        }
+        let rows = db
+            .query(&self.shape.fill(&script))
+            .map_err(|e| format!("{when}: a write failed: {e}"))?;
+        if rows.len() != values.len() {
+            return Err(format!(
+                "{when}: {} writes acknowledged, {} sent",
+                rows.len(),
+                values.len()
+            ));
+        }
+        for (row, value) in rows.into_iter().zip(values) {
+            let ack = row.into_iter().next().unwrap_or_default();
+            let key = match ack.strip_suffix(" 1") {
+                Some(updated) => updated.to_string(),
+                None if ack.contains(' ') => {
+                    return Err(format!("{when}: an update changed no row: {ack}"))
+                }
+                None => ack,
+            };
+            model.values.insert(key, value);
+        }
+        Ok(())
+    }
+}
+
+/// Every table's `SHOW CREATE TABLE` with its lines sorted (a plan may move a column to
+/// the end) and without its AUTO_INCREMENT counter, the triggers and the procedures, as
+/// one comparable text.
+fn schema(db: &MariaDb) -> Result<String, String> {
+    let tables = db
+        .query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name")
+        .map_err(|e| format!("list tables: {e}"))?;
+    let mut out = Vec::new();
+    for table in tables.into_iter().flatten() {
+        let create = db
+            .query(&format!("SHOW CREATE TABLE `{table}`"))
+            .map_err(|e| format!("SHOW CREATE TABLE {table}: {e}"))?
+            .into_iter()
+            .flatten()
+            .nth(1)
+            .unwrap_or_default();
+        let mut lines: Vec<String> = create
+            .lines()
+            .map(|line| {
+                line.split(' ')
+                    .filter(|word| !word.starts_with("AUTO_INCREMENT="))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .trim_end_matches(',')
+                    .to_string()
+            })
+            .collect();
+        lines.sort();
+        out.push(lines.join("\n"));
+    }
+    out.push(query_one(
+        db,
+        "SELECT CONCAT('triggers: ', COALESCE(GROUP_CONCAT(trigger_name ORDER BY trigger_name), ''), \
+         ' procedures: ', (SELECT COALESCE(GROUP_CONCAT(routine_name), '') FROM information_schema.routines \
+         WHERE routine_schema = DATABASE())) FROM information_schema.triggers WHERE trigger_schema = DATABASE()",
+    )?);
+    Ok(out.join("\n"))
+}
+
+/// Every shape for one change; the failures, if any, all at once.
+fn grid(change_name: &str) {
+    if mariadb().is_none() {
+        return;
+    }
+    let change = CHANGES
+        .iter()
+        .find(|c| c.name == change_name)
+        .expect("a change of the grid");
+    let mut failures = Vec::new();
+    let (mut passed, mut refused) = (0, 0);
+    for shape in SHAPES {
+        match run_scenario(shape, change) {
+            Ok(Outcome::Passed) => passed += 1,
+            Ok(Outcome::Refused) => refused += 1,
+            Err(e) => failures.push(format!("{}: {e}", shape.name)),
+        }
+    }
+    eprintln!(
+        "{change_name}: {passed} passed, {refused} refused as expected, {} failed",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{change_name}:\n{}",
+        failures.join("\n\n")
+    );
+}
+
+macro_rules! grid_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                grid(stringify!($name));
+            }
+        )*
+    };
+}
+
+grid_tests!(
+    rename_column,
+    change_type,
+    add_not_null_column,
+    add_index,
+    add_foreign_key,
+    add_unnamed_foreign_key,
+);
+
+/// The layouts it does not write are refused before any planning, whatever the shape.
+#[test]
+fn the_other_layouts_are_refused_naming_the_ones_written() {
+    let statement = PLAIN.fill(CHANGES[0].change);
+    for layout in REFUSED_LAYOUTS {
+        let refused = plan_in(&PLAIN, &statement, layout);
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|m| m.contains("use one of those with --layout")),
+            "{layout}: {:?}",
+            refused.err()
+        );
+    }
+}
+
+#[test]
+fn every_change_of_the_grid_has_a_test() {
+    let source = include_str!("db_mysql_plan_grid.rs");
+    for change in CHANGES {
+        assert!(
+            source.contains(&format!("    {},\n", change.name)),
+            "{} has no grid test",
+            change.name
+        );
+    }
+}
