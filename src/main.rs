@@ -1,6 +1,13 @@
 use clap::Parser;
 use std::process::ExitCode;
 
+/// A check allocates and frees many small values (statements, names, findings) from several
+/// threads; glibc's allocator spent about a third of the CPU of a 2,000-file run. With
+/// mimalloc the bench's one-folder run takes about a quarter less CPU and a fifth less wall
+/// time, for about 15% more peak memory (`no_thp`: transparent huge pages would add more).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Stack for every thread that parses: a statement of tens of thousands of chained operators
 /// is a syntax tree that deep, and building or dropping it recurses once per level. The
 /// memory is only reserved; pages are used as deep as a statement actually goes.
