@@ -103,7 +103,10 @@ fn alter_table(
                 }
             }
             AlterAction::DropColumn { column, .. } => {
-                push(Operation::DropColumn, format!("DROP COLUMN `{column}`"))
+                let generated = catalog
+                    .column(table, column)
+                    .and_then(|c| c.generated.as_ref());
+                push(drop_column(generated), format!("DROP COLUMN `{column}`"))
             }
             AlterAction::RenameColumn { from, to } => push(
                 Operation::RenameColumn,
@@ -220,6 +223,15 @@ fn add_column(column: &ColumnDef, positioned: bool, replaces_primary_key: bool) 
         operations.push(Operation::AddIndex);
     }
     operations
+}
+
+/// A stored column's values are in every row, a virtual column's are computed on read.
+fn drop_column(generated: Option<&Generated>) -> Operation {
+    match generated {
+        Some(Generated::Virtual | Generated::Unspecified) => Operation::DropVirtualColumn,
+        Some(Generated::Stored) => Operation::DropStoredColumn,
+        _ => Operation::DropColumn,
+    }
 }
 
 fn index_operation(method: Option<&str>) -> Operation {
@@ -524,6 +536,16 @@ mod tests {
     const USERS: &str = "CREATE TABLE users (id INT NOT NULL, email VARCHAR(60) NOT NULL, \
         code VARCHAR(200) CHARACTER SET latin1, state ENUM('a','b'), tags SET('x','y','z','w','v','u','t','s'), \
         PRIMARY KEY (id));\n";
+
+    #[test]
+    fn a_dropped_column_is_judged_by_how_it_is_generated() {
+        use Operation::*;
+        let table = "CREATE TABLE t (a INT, v INT AS (a + 1), s INT AS (a * 2) STORED);\n";
+        let drop = |column: &str| operations(&format!("{table}ALTER TABLE t DROP COLUMN {column}"));
+        assert_eq!(drop("a"), [DropColumn]);
+        assert_eq!(drop("v"), [DropVirtualColumn]);
+        assert_eq!(drop("s"), [DropStoredColumn]);
+    }
 
     #[test]
     fn varchar_growth_is_judged_in_bytes_of_the_charset() {

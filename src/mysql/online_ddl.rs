@@ -54,6 +54,10 @@ pub enum Operation {
     AddStoredColumn,
     AddAutoIncrementColumn,
     DropColumn,
+    /// DROP of a VIRTUAL generated column: no row holds its values.
+    DropVirtualColumn,
+    /// DROP of a STORED generated column.
+    DropStoredColumn,
     RenameColumn,
     ReorderColumn,
     SetDefault,
@@ -161,13 +165,15 @@ const MARIADB_INSTANT: Option<Mariadb> = Some(Mariadb {
 });
 
 /// Every operation, in the manual's order.
-pub const OPERATIONS: [Operation; 46] = [
+pub const OPERATIONS: [Operation; 48] = [
     Operation::AddColumnLast,
     Operation::AddColumnPositioned,
     Operation::AddVirtualColumn,
     Operation::AddStoredColumn,
     Operation::AddAutoIncrementColumn,
     Operation::DropColumn,
+    Operation::DropVirtualColumn,
+    Operation::DropStoredColumn,
     Operation::RenameColumn,
     Operation::ReorderColumn,
     Operation::SetDefault,
@@ -231,6 +237,20 @@ impl Operation {
                 row!("ADD COLUMN ... AUTO_INCREMENT", NEVER, inplace(true, false))
             }
             DropColumn => row!("DROP COLUMN", INSTANT_8_0_29, inplace(true, true)),
+            // The manual's generated-column table: a VIRTUAL column drops instantly (one of
+            // 8.0.12's first INSTANT operations, no row version); a STORED one never does,
+            // even after 8.0.29, and its in-place drop rebuilds the table.
+            DropVirtualColumn => row!(
+                "DROP COLUMN ... VIRTUAL",
+                INSTANT_8_0_12,
+                inplace(false, true)
+            ),
+            DropStoredColumn => row!(
+                "DROP COLUMN ... STORED",
+                NEVER,
+                inplace(true, true),
+                MARIADB_INSTANT
+            ),
             RenameColumn => row!("RENAME COLUMN", INSTANT_8_0_28, inplace(false, true)),
             // MariaDB 10.4+ reorders columns instantly.
             ReorderColumn => row!(
@@ -680,6 +700,20 @@ mod tests {
         let verdict = judge(&[clause(Operation::AddIndex)], &pins, &mysql("8.0.35")).unwrap();
         assert!(verdict.blocks_dml());
         assert_eq!(verdict.lock, LockMode::MysqlExclusive);
+    }
+
+    /// The manual's generated-column table (8.0, 8.4, 9.x alike): "Dropping a VIRTUAL
+    /// column: Instant Yes, Rebuilds No"; "Dropping a STORED column: Instant No, In Place
+    /// Yes, Rebuilds Yes" (INSTANT DROP COLUMN of 8.0.29 is for ordinary columns).
+    #[test]
+    fn generated_columns_drop_as_the_manual_says() {
+        let on = |op, v| judge(&[clause(op)], &Pins::default(), &mysql(v)).unwrap();
+        let virtual_drop = on(Operation::DropVirtualColumn, "8.0.12");
+        assert_eq!(virtual_drop.algorithm, Algorithm::Instant);
+        assert!(!on(Operation::DropVirtualColumn, "8.0.11").rebuilds);
+        let stored_drop = on(Operation::DropStoredColumn, "9.1");
+        assert_eq!(stored_drop.algorithm, Algorithm::Inplace);
+        assert!(stored_drop.rebuilds && stored_drop.concurrent_dml);
     }
 
     #[test]
