@@ -40,6 +40,8 @@ CREATE TABLE t (
   KEY t_user (user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE TABLE nopk (id INT NOT NULL, v INT) ENGINE=InnoDB;
+CREATE TABLE gen (id INT NOT NULL, total INT, v INT AS (total + 1) VIRTUAL,
+  s INT AS (total * 2) STORED, PRIMARY KEY (id)) ENGINE=InnoDB;
 CREATE TABLE child (id INT NOT NULL, parent_id INT, PRIMARY KEY (id),
   CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id)) ENGINE=InnoDB;
 CREATE TABLE events (id INT NOT NULL, created DATE NOT NULL, PRIMARY KEY (id, created))
@@ -49,6 +51,7 @@ INSERT INTO parent VALUES (1), (2);
 INSERT INTO t VALUES (1, 'a@example.com', 'c1', 'ann', 'a', 'x', 10, 1, 'hello world', POINT(1, 1)),
   (2, 'b@example.com', 'c2', 'bob', 'b', 'y', 20, 2, 'other words', POINT(2, 2));
 INSERT INTO nopk VALUES (1, 1), (2, 2);
+INSERT INTO gen (id, total) VALUES (1, 10), (2, 20);
 INSERT INTO child VALUES (1, 1);
 INSERT INTO events VALUES (1, '2020-05-01'), (2, '2021-05-01');
 ";
@@ -123,6 +126,13 @@ fn cases() -> Vec<Case> {
             "ADD COLUMN c1 INT NOT NULL AUTO_INCREMENT UNIQUE",
         ),
         case(DropColumn, "t", "DROP COLUMN name"),
+        case(DropVirtualColumn, "gen", "DROP COLUMN v"),
+        differs(
+            case(DropStoredColumn, "gen", "DROP COLUMN s"),
+            "MariaDB 10.4+ drops any column instantly; MySQL rebuilds in place for a STORED generated column",
+            Inplace,
+            true,
+        ),
         case(RenameColumn, "t", "RENAME COLUMN name TO full_name"),
         differs(
             case(ReorderColumn, "t", "MODIFY name VARCHAR(50) AFTER id"),
