@@ -140,6 +140,16 @@ fn cases() -> Vec<Case> {
             Inplace,
             true,
         ),
+        case(
+            ReorderGeneratedColumn,
+            "gen",
+            "MODIFY v INT AS (total + 1) VIRTUAL AFTER id",
+        ),
+        case(
+            ReorderGeneratedColumn,
+            "gen",
+            "MODIFY s INT AS (total * 2) STORED AFTER id",
+        ),
         case(SetDefault, "t", "ALTER COLUMN total SET DEFAULT 5"),
         case(ChangeColumnType, "t", "MODIFY total BIGINT"),
         case(

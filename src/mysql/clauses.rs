@@ -360,7 +360,13 @@ fn redefine(
         out.push((Operation::MakeNotNull, format!("`{name}` NULL -> NOT NULL")));
     }
     if positioned {
-        out.push((Operation::ReorderColumn, format!("`{name}` moved")));
+        let operation = match new.generated {
+            Some(Generated::Stored | Generated::Virtual | Generated::Unspecified) => {
+                Operation::ReorderGeneratedColumn
+            }
+            _ => Operation::ReorderColumn,
+        };
+        out.push((operation, format!("`{name}` moved")));
     }
     let old_default = current.default.as_ref().map(|d| &d.text);
     if old_default != new.default.as_ref().map(|d| &d.text) {
@@ -545,6 +551,10 @@ mod tests {
         assert_eq!(drop("a"), [DropColumn]);
         assert_eq!(drop("v"), [DropVirtualColumn]);
         assert_eq!(drop("s"), [DropStoredColumn]);
+        let moved = |def: &str| operations(&format!("{table}ALTER TABLE t MODIFY {def} FIRST"));
+        assert_eq!(moved("a INT"), [ReorderColumn]);
+        assert_eq!(moved("v INT AS (a + 1)"), [ReorderGeneratedColumn]);
+        assert_eq!(moved("s INT AS (a * 2) STORED"), [ReorderGeneratedColumn]);
     }
 
     #[test]

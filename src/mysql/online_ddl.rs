@@ -60,6 +60,8 @@ pub enum Operation {
     DropStoredColumn,
     RenameColumn,
     ReorderColumn,
+    /// MODIFY ... FIRST/AFTER of a generated column, STORED or VIRTUAL.
+    ReorderGeneratedColumn,
     SetDefault,
     ChangeColumnType,
     ChangeColumnCharset,
@@ -165,7 +167,7 @@ const MARIADB_INSTANT: Option<Mariadb> = Some(Mariadb {
 });
 
 /// Every operation, in the manual's order.
-pub const OPERATIONS: [Operation; 48] = [
+pub const OPERATIONS: [Operation; 49] = [
     Operation::AddColumnLast,
     Operation::AddColumnPositioned,
     Operation::AddVirtualColumn,
@@ -176,6 +178,7 @@ pub const OPERATIONS: [Operation; 48] = [
     Operation::DropStoredColumn,
     Operation::RenameColumn,
     Operation::ReorderColumn,
+    Operation::ReorderGeneratedColumn,
     Operation::SetDefault,
     Operation::ChangeColumnType,
     Operation::ChangeColumnCharset,
@@ -259,6 +262,9 @@ impl Operation {
                 inplace(true, true),
                 MARIADB_INSTANT
             ),
+            // The manual's generated-column table: "Modifying STORED column order" and
+            // "Modifying VIRTUAL column order" are not in place, so only COPY remains.
+            ReorderGeneratedColumn => row!("MODIFY ... AS (...) FIRST/AFTER", NEVER, COPY_ONLY),
             SetDefault => row!("SET/DROP DEFAULT", INSTANT_8_0_12, inplace(false, true)),
             ChangeColumnType => row!("change of column type", NEVER, COPY_ONLY),
             ChangeColumnCharset => row!("change of column character set", NEVER, COPY_ONLY),
@@ -714,6 +720,10 @@ mod tests {
         let stored_drop = on(Operation::DropStoredColumn, "9.1");
         assert_eq!(stored_drop.algorithm, Algorithm::Inplace);
         assert!(stored_drop.rebuilds && stored_drop.concurrent_dml);
+        // "Modifying STORED/VIRTUAL column order: In Place No".
+        let reorder = on(Operation::ReorderGeneratedColumn, "9.1");
+        assert_eq!(reorder.algorithm, Algorithm::Copy);
+        assert!(!reorder.concurrent_dml);
     }
 
     #[test]
