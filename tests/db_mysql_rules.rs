@@ -441,6 +441,28 @@ fn foreign_keys_run_in_place_only_without_checks() {
     );
 }
 
+/// `ALGORITHM=INSTANT` beside a `LOCK=` clause: MariaDB runs it, while MySQL refuses the
+/// pair before looking at the clauses (error 1221, "Incorrect usage of ALGORITHM=INSTANT and
+/// LOCK=NONE/SHARED/EXCLUSIVE"), which only a MySQL server could show:
+/// <https://dev.mysql.com/doc/refman/8.4/en/innodb-online-ddl-operations.html>.
+#[test]
+fn mariadb_takes_a_lock_pin_beside_instant_and_mysql_does_not() {
+    let statement = "ALTER TABLE t ADD COLUMN c1 INT, ALGORITHM=INSTANT, LOCK=NONE";
+    let change = judged(statement, false);
+    let mariadb_verdict = change
+        .verdict(&target(MysqlFlavor::Mariadb))
+        .expect("a verdict");
+    assert_eq!(mariadb_verdict.refused, None);
+    let mysql_verdict = change
+        .verdict(&target(MysqlFlavor::Mysql))
+        .expect("a verdict");
+    assert!(mysql_verdict.refused.is_some(), "{mysql_verdict:?}");
+    let Some(actual) = accepted("", statement) else {
+        return;
+    };
+    assert!(actual, "MariaDB refuses {statement}");
+}
+
 /// The fixtures of the verdict rules, run on `SETUP`-like tables: every ALTER's pins as
 /// written are accepted exactly when lockstep says the server honours them.
 #[test]

@@ -480,6 +480,17 @@ pub fn judge(clauses: &[Clause], pins: &Pins, target: &Target) -> Option<Verdict
         .collect();
     let server = server_name(target);
     let (algorithm, mut refused) = choose_algorithm(&judged, pins.algorithm, &server);
+    if let (MysqlFlavor::Mysql, Some(Algorithm::Instant), Some(lock)) =
+        (target.flavor, pins.algorithm, pins.lock)
+    {
+        // MySQL's ALTER TABLE checks the pair before any clause (ER_WRONG_USAGE, 1221,
+        // "Incorrect usage of ALGORITHM=INSTANT and LOCK=NONE/SHARED/EXCLUSIVE"): INSTANT
+        // takes no lock to choose. MariaDB accepts the pair.
+        refused.get_or_insert(format!(
+            "ALGORITHM=INSTANT with LOCK={}: {server} takes no LOCK= clause beside INSTANT (error 1221)",
+            lock.name()
+        ));
+    }
     let (rebuilds, concurrent_dml, deciding) = cost(&judged, algorithm);
     let lock = match pins.lock {
         Some(LockPin::Exclusive) => LockMode::MysqlExclusive,
@@ -697,6 +708,25 @@ mod tests {
         let verdict = judge(&[clause(Operation::AddIndex)], &pins, &target).unwrap();
         assert_eq!(verdict.refused, None);
         assert_eq!(verdict.lock, LockMode::MysqlNone);
+    }
+
+    /// MySQL refuses any LOCK= other than DEFAULT beside ALGORITHM=INSTANT, even for an
+    /// instant clause (error 1221, the manual's "Online DDL Operations" INSTANT notes);
+    /// MariaDB runs it (tests/db_mysql_rules.rs).
+    #[test]
+    fn mysql_refuses_a_lock_pin_beside_instant() {
+        let mut pins = Pins::default();
+        pins.set(Some("INSTANT"), Some("NONE"));
+        let add = [clause(Operation::AddColumnLast)];
+        let refused = judge(&add, &pins, &mysql("8.4")).unwrap().refused.unwrap();
+        assert!(refused.contains("LOCK=NONE"), "{refused}");
+        let mariadb = Target {
+            flavor: MysqlFlavor::Mariadb,
+            ..mysql("8.4")
+        };
+        assert_eq!(judge(&add, &pins, &mariadb).unwrap().refused, None);
+        pins.set(None, Some("DEFAULT"));
+        assert_eq!(judge(&add, &pins, &mysql("8.4")).unwrap().refused, None);
     }
 
     #[test]
