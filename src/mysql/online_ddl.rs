@@ -1,11 +1,15 @@
 //! The InnoDB online-DDL matrix as data, and the verdict it gives a whole ALTER TABLE.
 //!
-//! Facts follow the MySQL 8.0 Reference Manual, "Online DDL Operations" (index, primary key,
+//! Facts follow the MySQL Reference Manual, "Online DDL Operations" (index, primary key,
 //! column, generated column, foreign key, table and partitioning tables), with the version
 //! gates of the INSTANT algorithm: 8.0.12 (INSTANT exists; ADD COLUMN only as the last
-//! column), 8.0.28 (RENAME COLUMN), 8.0.29 (ADD COLUMN anywhere, DROP COLUMN). MySQL 5.7 has
-//! no INSTANT at all. Where MariaDB differs, a second column says so; the differences are
-//! proven against a real MariaDB server in `tests/db_mysql_rules.rs`.
+//! column; VIRTUAL columns added and dropped), 8.0.28 (RENAME COLUMN), 8.0.29 (ADD COLUMN
+//! anywhere, DROP COLUMN, and the row-version limit). MySQL 5.7 has no INSTANT at all. The
+//! 8.4 and 9.x manuals and release notes change one thing here: 9.1 raises the row-version
+//! limit from 64 to 255 (`instant_row_versions`; counted per table by the replay,
+//! `super::row_versions`). Where MariaDB differs, a second column says so; the differences
+//! are proven against a real MariaDB server in `tests/db_mysql_rules.rs`.
+//! <https://dev.mysql.com/doc/refman/8.4/en/innodb-online-ddl-operations.html>
 //!
 //! MySQL picks the cheapest algorithm every clause of a statement supports (INSTANT, then
 //! INPLACE, then COPY), so one clause that needs a copy makes the whole statement copy, and an
