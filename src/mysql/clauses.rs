@@ -106,7 +106,15 @@ fn alter_table(
                 let generated = catalog
                     .column(table, column)
                     .and_then(|c| c.generated.as_ref());
-                push(drop_column(generated), format!("DROP COLUMN `{column}`"))
+                push(drop_column(generated), format!("DROP COLUMN `{column}`"));
+                if in_secondary_key(catalog, table, column) {
+                    // Its indexes lose the column, and an index change is never INSTANT
+                    // (MariaDB refuses ALGORITHM=INSTANT here: tests/db_mysql_rules.rs).
+                    push(
+                        Operation::DropIndex,
+                        format!("index on `{column}` changed with it"),
+                    );
+                }
             }
             AlterAction::RenameColumn { from, to } => push(
                 Operation::RenameColumn,
@@ -223,6 +231,22 @@ fn add_column(column: &ColumnDef, positioned: bool, replaces_primary_key: bool) 
         operations.push(Operation::AddIndex);
     }
     operations
+}
+
+/// Whether the replay saw `column` in an index or UNIQUE key of `table`.
+fn in_secondary_key(
+    catalog: &Catalog,
+    table: &ObjectName,
+    column: &crate::statement::Ident,
+) -> bool {
+    let key = column.key();
+    catalog.column_is_indexed(table, column)
+        || catalog.table(table).is_some_and(|t| {
+            t.constraints.iter().any(|c| {
+                matches!(&c.kind, ConstraintKind::Unique { columns, .. }
+                    if columns.iter().any(|k| k.key() == key))
+            })
+        })
 }
 
 /// A stored column's values are in every row, a virtual column's are computed on read.
@@ -551,6 +575,16 @@ mod tests {
         assert_eq!(drop("a"), [DropColumn]);
         assert_eq!(drop("v"), [DropVirtualColumn]);
         assert_eq!(drop("s"), [DropStoredColumn]);
+        let indexed =
+            |sql: &str| operations(&format!("{table}{sql};\nALTER TABLE t DROP COLUMN a"));
+        assert_eq!(
+            indexed("CREATE INDEX t_a ON t (a)"),
+            [DropColumn, DropIndex]
+        );
+        assert_eq!(
+            indexed("ALTER TABLE t ADD UNIQUE (a)"),
+            [DropColumn, DropIndex]
+        );
         let moved = |def: &str| operations(&format!("{table}ALTER TABLE t MODIFY {def} FIRST"));
         assert_eq!(moved("a INT"), [ReorderColumn]);
         assert_eq!(moved("v INT AS (a + 1)"), [ReorderGeneratedColumn]);

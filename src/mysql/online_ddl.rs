@@ -363,7 +363,11 @@ impl Operation {
         let row = self.row();
         match (target.flavor, row.mariadb) {
             (MysqlFlavor::Mariadb, Some(m)) => (m.instant, m.inplace),
-            (MysqlFlavor::Mariadb, None) => (mariadb_instant(self), row.inplace),
+            // MariaDB's NOCOPY (in place, no rebuild) takes every INSTANT operation, so one
+            // beside an in-place clause still leaves the rows alone (measured: DROP COLUMN of
+            // an indexed column runs with ALGORITHM=NOCOPY, tests/db_mysql_rules.rs).
+            (MysqlFlavor::Mariadb, None) if mariadb_instant(self) => (true, inplace(false, true)),
+            (MysqlFlavor::Mariadb, None) => (false, row.inplace),
             (MysqlFlavor::Mysql, _) => (
                 row.instant_since.is_some_and(|v| target.version >= v),
                 row.inplace,
