@@ -78,3 +78,49 @@ pub fn after(statement: &Statement, catalog: &Catalog, target: &Target) -> Vec<(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::ChangeSet;
+    use crate::dialect::{Dialect, MysqlFlavor};
+    use crate::parse::parse_text;
+
+    /// The row versions of `t` after `sql` on `target`.
+    fn versions_after(sql: &str, target: Target) -> u32 {
+        let mut catalog = Catalog::for_target(target);
+        for statement in parse_text(sql, Dialect::Mysql).statements {
+            catalog.apply(&statement, ChangeSet(0));
+        }
+        catalog
+            .table(&ObjectName::bare("t"))
+            .map_or(0, |t| t.instant_row_versions)
+    }
+
+    #[test]
+    fn mariadb_counts_no_row_versions() {
+        let sql = "CREATE TABLE t (a INT);\nALTER TABLE t ADD COLUMN b INT;\nALTER TABLE t DROP COLUMN b;";
+        let mysql = Target::new(Dialect::Mysql);
+        assert_eq!(versions_after(sql, mysql), 2);
+        let mariadb = Target {
+            flavor: MysqlFlavor::Mariadb,
+            ..mysql
+        };
+        assert_eq!(versions_after(sql, mariadb), 0);
+    }
+
+    #[test]
+    fn a_refused_pin_changes_nothing_and_an_unpinned_fallback_rebuilds() {
+        let full: String = (0..64)
+            .map(|i| format!("ALTER TABLE t ADD COLUMN c{i} INT;\n"))
+            .collect();
+        let mysql = Target::new(Dialect::Mysql);
+        let pinned = format!("{full}ALTER TABLE t ADD COLUMN late INT, ALGORITHM=INSTANT;");
+        assert_eq!(versions_after(&pinned, mysql), 64);
+        let unpinned = format!("{full}ALTER TABLE t ADD COLUMN late INT;");
+        assert_eq!(versions_after(&unpinned, mysql), 0);
+        let refused =
+            "ALTER TABLE t ADD COLUMN a INT;\nALTER TABLE t MODIFY a BIGINT, ALGORITHM=INPLACE;";
+        assert_eq!(versions_after(refused, mysql), 1);
+    }
+}
