@@ -5,7 +5,8 @@
 //! possibly large. Names fold as the server folds them (`Ident::key`); unqualified names
 //! live in the default schema (`public` on PostgreSQL, the current database on MySQL).
 
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, Target};
+use crate::mysql::row_versions;
 use crate::names;
 use crate::statement::{
     AlterAction, ColumnDef, ConstraintKind, DataType, DomainChange, Expr, Generated, Ident,
@@ -100,6 +101,10 @@ pub struct Table {
     /// The table an `INSERT ... SELECT` copied every row of this one into, and the change
     /// set of the copy.
     pub rows_copied_to: Option<(TableKey, ChangeSet)>,
+    /// MySQL: the INSTANT ADD/DROP COLUMN statements the replay saw since the table was
+    /// created or last rebuilt (each takes one of the table's row versions). A lower bound
+    /// for tables created before the replayed migrations.
+    pub instant_row_versions: u32,
 }
 
 impl Table {
@@ -116,6 +121,7 @@ impl Table {
             renamed_from: None,
             rows_copied_to: None,
             renamed_columns: Vec::new(),
+            instant_row_versions: 0,
         }
     }
 }
@@ -158,6 +164,9 @@ pub struct Index {
 #[derive(Clone, Debug)]
 pub struct Catalog {
     dialect: Dialect,
+    /// The server the migrations run on: on MySQL, what an ALTER costs decides whether it
+    /// takes a row version or rebuilds the table.
+    target: Target,
     tables: Journaled<TableKey, Table>,
     indexes: Journaled<TableKey, Index>,
     by_table: ByTable,
@@ -182,8 +191,14 @@ struct Domain {
 
 impl Catalog {
     pub fn new(dialect: Dialect) -> Catalog {
+        Catalog::for_target(Target::new(dialect))
+    }
+
+    /// The catalogue of a replay on `target` (its version decides MySQL's row versions).
+    pub fn for_target(target: Target) -> Catalog {
         Catalog {
-            dialect,
+            dialect: target.dialect,
+            target,
             tables: Journaled::default(),
             indexes: Journaled::default(),
             by_table: ByTable::default(),
@@ -576,7 +591,18 @@ impl Catalog {
 
     /// Applies one statement. `change_set` is the change set of the file it belongs to.
     pub fn apply(&mut self, statement: &Statement, change_set: ChangeSet) {
+        // Judged on the columns as they are before the statement changes them, and set once
+        // it has made the tables it alters known.
+        let row_versions = match self.dialect {
+            Dialect::Mysql => row_versions::after(statement, self, &self.target),
+            Dialect::Postgres => Vec::new(),
+        };
         self.apply_kind(&statement.kind, change_set);
+        for (table, versions) in row_versions {
+            if let Some(known) = self.tables.get_mut(&self.key(&table)) {
+                known.instant_row_versions = versions;
+            }
+        }
     }
 
     fn apply_kind(&mut self, kind: &StatementKind, change_set: ChangeSet) {
@@ -615,6 +641,7 @@ impl Catalog {
                     renamed_from: None,
                     rows_copied_to: None,
                     renamed_columns: Vec::new(),
+                    instant_row_versions: 0,
                 };
                 if let Partitioning::Of { parent, default } = partitioning {
                     let parent = self.key(parent);
@@ -1291,5 +1318,32 @@ mod tests {
         // Changes made after the scratch replay are kept.
         replay(&mut catalog, "DROP TABLE users;", ChangeSet(1));
         assert!(catalog.table(&users).is_none());
+    }
+
+    #[test]
+    fn a_scratch_replay_leaves_mysql_row_versions_as_they_were() {
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        let events = ObjectName::bare("events");
+        let versions = |catalog: &Catalog| catalog.table(&events).unwrap().instant_row_versions;
+        let mysql = |catalog: &mut Catalog, sql: &str| {
+            for statement in parse_text(sql, Dialect::Mysql).statements {
+                catalog.apply(&statement, ChangeSet(0));
+            }
+        };
+        mysql(
+            &mut catalog,
+            "CREATE TABLE events (id INT);
+             ALTER TABLE events ADD COLUMN a INT;
+             ALTER TABLE events DROP COLUMN a;",
+        );
+        assert_eq!(versions(&catalog), 2);
+        {
+            let mut rollback = catalog.scratch();
+            mysql(&mut rollback, "ALTER TABLE events ADD COLUMN b INT;");
+            assert_eq!(versions(&rollback), 3);
+            mysql(&mut rollback, "OPTIMIZE TABLE events;");
+            assert_eq!(versions(&rollback), 0);
+        }
+        assert_eq!(versions(&catalog), 2);
     }
 }

@@ -331,7 +331,7 @@ fn check_set(
             .collect()
     };
     let mut replay = SetReplay {
-        catalog: Catalog::new(dialect),
+        catalog: Catalog::for_target(target),
         reports: Vec::new(),
         errors: Vec::new(),
         up_change_set: ChangeSet(0),
@@ -948,8 +948,8 @@ pub fn lint_source_after(history: &str, text: &str, settings: &Settings) -> Vec<
         text: text.to_string(),
         lossy: false,
     };
-    let mut catalog = Catalog::new(settings.target.dialect);
     let target = settings.target;
+    let mut catalog = Catalog::for_target(target);
     replay_file(
         &loaded(history),
         &file(false),
@@ -1023,7 +1023,7 @@ pub fn replay_file_for_plan(settings: &Settings, path: &Path) -> Result<FileRepl
         return Err(format!("{}: not a migration file", path.display()));
     };
     let dialect = settings.target.dialect;
-    let mut catalog = Catalog::new(dialect);
+    let mut catalog = Catalog::for_target(settings.target);
     let mut statements = Vec::new();
     let mut text = String::new();
     for (index, file) in set.files.iter().enumerate().take(position + 1) {

@@ -40,6 +40,9 @@ CREATE TABLE t (
   KEY t_user (user_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE TABLE nopk (id INT NOT NULL, v INT) ENGINE=InnoDB;
+CREATE TABLE gen (id INT NOT NULL, total INT, v INT AS (total + 1) VIRTUAL,
+  s INT AS (total * 2) STORED, note INT, PRIMARY KEY (id)) ENGINE=InnoDB;
+CREATE INDEX gen_note ON gen (note);
 CREATE TABLE child (id INT NOT NULL, parent_id INT, PRIMARY KEY (id),
   CONSTRAINT child_parent_fk FOREIGN KEY (parent_id) REFERENCES parent (id)) ENGINE=InnoDB;
 CREATE TABLE events (id INT NOT NULL, created DATE NOT NULL, PRIMARY KEY (id, created))
@@ -49,6 +52,7 @@ INSERT INTO parent VALUES (1), (2);
 INSERT INTO t VALUES (1, 'a@example.com', 'c1', 'ann', 'a', 'x', 10, 1, 'hello world', POINT(1, 1)),
   (2, 'b@example.com', 'c2', 'bob', 'b', 'y', 20, 2, 'other words', POINT(2, 2));
 INSERT INTO nopk VALUES (1, 1), (2, 2);
+INSERT INTO gen (id, total) VALUES (1, 10), (2, 20);
 INSERT INTO child VALUES (1, 1);
 INSERT INTO events VALUES (1, '2020-05-01'), (2, '2021-05-01');
 ";
@@ -123,12 +127,35 @@ fn cases() -> Vec<Case> {
             "ADD COLUMN c1 INT NOT NULL AUTO_INCREMENT UNIQUE",
         ),
         case(DropColumn, "t", "DROP COLUMN name"),
+        differs(
+            case(DropIndex, "gen", "DROP COLUMN note"),
+            "an indexed column never drops instantly (its index changes); MariaDB drops it in place without a rebuild (NOCOPY), MySQL rebuilds in place",
+            Inplace,
+            true,
+        ),
+        case(DropVirtualColumn, "gen", "DROP COLUMN v"),
+        differs(
+            case(DropStoredColumn, "gen", "DROP COLUMN s"),
+            "MariaDB 10.4+ drops any column instantly; MySQL rebuilds in place for a STORED generated column",
+            Inplace,
+            true,
+        ),
         case(RenameColumn, "t", "RENAME COLUMN name TO full_name"),
         differs(
             case(ReorderColumn, "t", "MODIFY name VARCHAR(50) AFTER id"),
             "MariaDB 10.4+ reorders columns instantly; MySQL 8.0 rebuilds in place",
             Inplace,
             true,
+        ),
+        case(
+            ReorderGeneratedColumn,
+            "gen",
+            "MODIFY v INT AS (total + 1) VIRTUAL AFTER id",
+        ),
+        case(
+            ReorderGeneratedColumn,
+            "gen",
+            "MODIFY s INT AS (total * 2) STORED AFTER id",
         ),
         case(SetDefault, "t", "ALTER COLUMN total SET DEFAULT 5"),
         case(ChangeColumnType, "t", "MODIFY total BIGINT"),
@@ -419,6 +446,28 @@ fn foreign_keys_run_in_place_only_without_checks() {
         "the server refutes:\n{}",
         wrong.join("\n")
     );
+}
+
+/// `ALGORITHM=INSTANT` beside a `LOCK=` clause: MariaDB runs it, while MySQL refuses the
+/// pair before looking at the clauses (error 1221, "Incorrect usage of ALGORITHM=INSTANT and
+/// LOCK=NONE/SHARED/EXCLUSIVE"), which only a MySQL server could show:
+/// <https://dev.mysql.com/doc/refman/8.4/en/innodb-online-ddl-operations.html>.
+#[test]
+fn mariadb_takes_a_lock_pin_beside_instant_and_mysql_does_not() {
+    let statement = "ALTER TABLE t ADD COLUMN c1 INT, ALGORITHM=INSTANT, LOCK=NONE";
+    let change = judged(statement, false);
+    let mariadb_verdict = change
+        .verdict(&target(MysqlFlavor::Mariadb))
+        .expect("a verdict");
+    assert_eq!(mariadb_verdict.refused, None);
+    let mysql_verdict = change
+        .verdict(&target(MysqlFlavor::Mysql))
+        .expect("a verdict");
+    assert!(mysql_verdict.refused.is_some(), "{mysql_verdict:?}");
+    let Some(actual) = accepted("", statement) else {
+        return;
+    };
+    assert!(actual, "MariaDB refuses {statement}");
 }
 
 /// The fixtures of the verdict rules, run on `SETUP`-like tables: every ALTER's pins as

@@ -9,11 +9,13 @@ use std::collections::HashSet;
 
 const SECTIONS: [&str; 4] = ["What it does", "Why is this bad?", "Example", "Use instead"];
 
-/// Rules the engine reports from facts beyond the SQL text (file bytes, git history):
-/// their examples cannot be linted alone, so their own tests cover them.
-const NOT_FROM_SQL: [&str; 3] = [
+/// Rules the engine reports from facts beyond the SQL text of their example (file bytes,
+/// git history, the 64 earlier ALTERs that use a table's row versions): their examples
+/// cannot be linted alone, so their own tests and fixtures cover them.
+const NOT_FROM_SQL: [&str; 4] = [
     "edited-applied-migration",
     "input-encoding",
+    "mysql-alter-exceeds-row-versions",
     "other-dialect-file",
 ];
 

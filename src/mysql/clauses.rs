@@ -103,7 +103,18 @@ fn alter_table(
                 }
             }
             AlterAction::DropColumn { column, .. } => {
-                push(Operation::DropColumn, format!("DROP COLUMN `{column}`"))
+                let generated = catalog
+                    .column(table, column)
+                    .and_then(|c| c.generated.as_ref());
+                push(drop_column(generated), format!("DROP COLUMN `{column}`"));
+                if in_secondary_key(catalog, table, column) {
+                    // Its indexes lose the column, and an index change is never INSTANT
+                    // (MariaDB refuses ALGORITHM=INSTANT here: tests/db_mysql_rules.rs).
+                    push(
+                        Operation::DropIndex,
+                        format!("index on `{column}` changed with it"),
+                    );
+                }
             }
             AlterAction::RenameColumn { from, to } => push(
                 Operation::RenameColumn,
@@ -220,6 +231,31 @@ fn add_column(column: &ColumnDef, positioned: bool, replaces_primary_key: bool) 
         operations.push(Operation::AddIndex);
     }
     operations
+}
+
+/// Whether the replay saw `column` in an index or UNIQUE key of `table`.
+fn in_secondary_key(
+    catalog: &Catalog,
+    table: &ObjectName,
+    column: &crate::statement::Ident,
+) -> bool {
+    let key = column.key();
+    catalog.column_is_indexed(table, column)
+        || catalog.table(table).is_some_and(|t| {
+            t.constraints.iter().any(|c| {
+                matches!(&c.kind, ConstraintKind::Unique { columns, .. }
+                    if columns.iter().any(|k| k.key() == key))
+            })
+        })
+}
+
+/// A stored column's values are in every row, a virtual column's are computed on read.
+fn drop_column(generated: Option<&Generated>) -> Operation {
+    match generated {
+        Some(Generated::Virtual | Generated::Unspecified) => Operation::DropVirtualColumn,
+        Some(Generated::Stored) => Operation::DropStoredColumn,
+        _ => Operation::DropColumn,
+    }
 }
 
 fn index_operation(method: Option<&str>) -> Operation {
@@ -348,7 +384,13 @@ fn redefine(
         out.push((Operation::MakeNotNull, format!("`{name}` NULL -> NOT NULL")));
     }
     if positioned {
-        out.push((Operation::ReorderColumn, format!("`{name}` moved")));
+        let operation = match new.generated {
+            Some(Generated::Stored | Generated::Virtual | Generated::Unspecified) => {
+                Operation::ReorderGeneratedColumn
+            }
+            _ => Operation::ReorderColumn,
+        };
+        out.push((operation, format!("`{name}` moved")));
     }
     let old_default = current.default.as_ref().map(|d| &d.text);
     if old_default != new.default.as_ref().map(|d| &d.text) {
@@ -524,6 +566,30 @@ mod tests {
     const USERS: &str = "CREATE TABLE users (id INT NOT NULL, email VARCHAR(60) NOT NULL, \
         code VARCHAR(200) CHARACTER SET latin1, state ENUM('a','b'), tags SET('x','y','z','w','v','u','t','s'), \
         PRIMARY KEY (id));\n";
+
+    #[test]
+    fn a_dropped_column_is_judged_by_how_it_is_generated() {
+        use Operation::*;
+        let table = "CREATE TABLE t (a INT, v INT AS (a + 1), s INT AS (a * 2) STORED);\n";
+        let drop = |column: &str| operations(&format!("{table}ALTER TABLE t DROP COLUMN {column}"));
+        assert_eq!(drop("a"), [DropColumn]);
+        assert_eq!(drop("v"), [DropVirtualColumn]);
+        assert_eq!(drop("s"), [DropStoredColumn]);
+        let indexed =
+            |sql: &str| operations(&format!("{table}{sql};\nALTER TABLE t DROP COLUMN a"));
+        assert_eq!(
+            indexed("CREATE INDEX t_a ON t (a)"),
+            [DropColumn, DropIndex]
+        );
+        assert_eq!(
+            indexed("ALTER TABLE t ADD UNIQUE (a)"),
+            [DropColumn, DropIndex]
+        );
+        let moved = |def: &str| operations(&format!("{table}ALTER TABLE t MODIFY {def} FIRST"));
+        assert_eq!(moved("a INT"), [ReorderColumn]);
+        assert_eq!(moved("v INT AS (a + 1)"), [ReorderGeneratedColumn]);
+        assert_eq!(moved("s INT AS (a * 2) STORED"), [ReorderGeneratedColumn]);
+    }
 
     #[test]
     fn varchar_growth_is_judged_in_bytes_of_the_charset() {

@@ -3,3 +3,4 @@
 
 pub mod clauses;
 pub mod online_ddl;
+pub mod row_versions;

@@ -1,11 +1,15 @@
 //! The InnoDB online-DDL matrix as data, and the verdict it gives a whole ALTER TABLE.
 //!
-//! Facts follow the MySQL 8.0 Reference Manual, "Online DDL Operations" (index, primary key,
+//! Facts follow the MySQL Reference Manual, "Online DDL Operations" (index, primary key,
 //! column, generated column, foreign key, table and partitioning tables), with the version
 //! gates of the INSTANT algorithm: 8.0.12 (INSTANT exists; ADD COLUMN only as the last
-//! column), 8.0.28 (RENAME COLUMN), 8.0.29 (ADD COLUMN anywhere, DROP COLUMN). MySQL 5.7 has
-//! no INSTANT at all. Where MariaDB differs, a second column says so; the differences are
-//! proven against a real MariaDB server in `tests/db_mysql_rules.rs`.
+//! column; VIRTUAL columns added and dropped), 8.0.28 (RENAME COLUMN), 8.0.29 (ADD COLUMN
+//! anywhere, DROP COLUMN, and the row-version limit). MySQL 5.7 has no INSTANT at all. The
+//! 8.4 and 9.x manuals and release notes change one thing here: 9.1 raises the row-version
+//! limit from 64 to 255 (`instant_row_versions`; counted per table by the replay,
+//! `super::row_versions`). Where MariaDB differs, a second column says so; the differences
+//! are proven against a real MariaDB server in `tests/db_mysql_rules.rs`.
+//! <https://dev.mysql.com/doc/refman/8.4/en/innodb-online-ddl-operations.html>
 //!
 //! MySQL picks the cheapest algorithm every clause of a statement supports (INSTANT, then
 //! INPLACE, then COPY), so one clause that needs a copy makes the whole statement copy, and an
@@ -54,8 +58,14 @@ pub enum Operation {
     AddStoredColumn,
     AddAutoIncrementColumn,
     DropColumn,
+    /// DROP of a VIRTUAL generated column: no row holds its values.
+    DropVirtualColumn,
+    /// DROP of a STORED generated column.
+    DropStoredColumn,
     RenameColumn,
     ReorderColumn,
+    /// MODIFY ... FIRST/AFTER of a generated column, STORED or VIRTUAL.
+    ReorderGeneratedColumn,
     SetDefault,
     ChangeColumnType,
     ChangeColumnCharset,
@@ -161,15 +171,18 @@ const MARIADB_INSTANT: Option<Mariadb> = Some(Mariadb {
 });
 
 /// Every operation, in the manual's order.
-pub const OPERATIONS: [Operation; 46] = [
+pub const OPERATIONS: [Operation; 49] = [
     Operation::AddColumnLast,
     Operation::AddColumnPositioned,
     Operation::AddVirtualColumn,
     Operation::AddStoredColumn,
     Operation::AddAutoIncrementColumn,
     Operation::DropColumn,
+    Operation::DropVirtualColumn,
+    Operation::DropStoredColumn,
     Operation::RenameColumn,
     Operation::ReorderColumn,
+    Operation::ReorderGeneratedColumn,
     Operation::SetDefault,
     Operation::ChangeColumnType,
     Operation::ChangeColumnCharset,
@@ -231,6 +244,20 @@ impl Operation {
                 row!("ADD COLUMN ... AUTO_INCREMENT", NEVER, inplace(true, false))
             }
             DropColumn => row!("DROP COLUMN", INSTANT_8_0_29, inplace(true, true)),
+            // The manual's generated-column table: a VIRTUAL column drops instantly (one of
+            // 8.0.12's first INSTANT operations, no row version); a STORED one never does,
+            // even after 8.0.29, and its in-place drop rebuilds the table.
+            DropVirtualColumn => row!(
+                "DROP COLUMN ... VIRTUAL",
+                INSTANT_8_0_12,
+                inplace(false, true)
+            ),
+            DropStoredColumn => row!(
+                "DROP COLUMN ... STORED",
+                NEVER,
+                inplace(true, true),
+                MARIADB_INSTANT
+            ),
             RenameColumn => row!("RENAME COLUMN", INSTANT_8_0_28, inplace(false, true)),
             // MariaDB 10.4+ reorders columns instantly.
             ReorderColumn => row!(
@@ -239,6 +266,9 @@ impl Operation {
                 inplace(true, true),
                 MARIADB_INSTANT
             ),
+            // The manual's generated-column table: "Modifying STORED column order" and
+            // "Modifying VIRTUAL column order" are not in place, so only COPY remains.
+            ReorderGeneratedColumn => row!("MODIFY ... AS (...) FIRST/AFTER", NEVER, COPY_ONLY),
             SetDefault => row!("SET/DROP DEFAULT", INSTANT_8_0_12, inplace(false, true)),
             ChangeColumnType => row!("change of column type", NEVER, COPY_ONLY),
             ChangeColumnCharset => row!("change of column character set", NEVER, COPY_ONLY),
@@ -333,7 +363,11 @@ impl Operation {
         let row = self.row();
         match (target.flavor, row.mariadb) {
             (MysqlFlavor::Mariadb, Some(m)) => (m.instant, m.inplace),
-            (MysqlFlavor::Mariadb, None) => (mariadb_instant(self), row.inplace),
+            // MariaDB's NOCOPY (in place, no rebuild) takes every INSTANT operation, so one
+            // beside an in-place clause still leaves the rows alone (measured: DROP COLUMN of
+            // an indexed column runs with ALGORITHM=NOCOPY, tests/db_mysql_rules.rs).
+            (MysqlFlavor::Mariadb, None) if mariadb_instant(self) => (true, inplace(false, true)),
+            (MysqlFlavor::Mariadb, None) => (false, row.inplace),
             (MysqlFlavor::Mysql, _) => (
                 row.instant_since.is_some_and(|v| target.version >= v),
                 row.inplace,
@@ -454,6 +488,17 @@ pub fn judge(clauses: &[Clause], pins: &Pins, target: &Target) -> Option<Verdict
         .collect();
     let server = server_name(target);
     let (algorithm, mut refused) = choose_algorithm(&judged, pins.algorithm, &server);
+    if let (MysqlFlavor::Mysql, Some(Algorithm::Instant), Some(lock)) =
+        (target.flavor, pins.algorithm, pins.lock)
+    {
+        // MySQL's ALTER TABLE checks the pair before any clause (ER_WRONG_USAGE, 1221,
+        // "Incorrect usage of ALGORITHM=INSTANT and LOCK=NONE/SHARED/EXCLUSIVE"): INSTANT
+        // takes no lock to choose. MariaDB accepts the pair.
+        refused.get_or_insert(format!(
+            "ALGORITHM=INSTANT with LOCK={}: {server} takes no LOCK= clause beside INSTANT (error 1221)",
+            lock.name()
+        ));
+    }
     let (rebuilds, concurrent_dml, deciding) = cost(&judged, algorithm);
     let lock = match pins.lock {
         Some(LockPin::Exclusive) => LockMode::MysqlExclusive,
@@ -673,6 +718,25 @@ mod tests {
         assert_eq!(verdict.lock, LockMode::MysqlNone);
     }
 
+    /// MySQL refuses any LOCK= other than DEFAULT beside ALGORITHM=INSTANT, even for an
+    /// instant clause (error 1221, the manual's "Online DDL Operations" INSTANT notes);
+    /// MariaDB runs it (tests/db_mysql_rules.rs).
+    #[test]
+    fn mysql_refuses_a_lock_pin_beside_instant() {
+        let mut pins = Pins::default();
+        pins.set(Some("INSTANT"), Some("NONE"));
+        let add = [clause(Operation::AddColumnLast)];
+        let refused = judge(&add, &pins, &mysql("8.4")).unwrap().refused.unwrap();
+        assert!(refused.contains("LOCK=NONE"), "{refused}");
+        let mariadb = Target {
+            flavor: MysqlFlavor::Mariadb,
+            ..mysql("8.4")
+        };
+        assert_eq!(judge(&add, &pins, &mariadb).unwrap().refused, None);
+        pins.set(None, Some("DEFAULT"));
+        assert_eq!(judge(&add, &pins, &mysql("8.4")).unwrap().refused, None);
+    }
+
     #[test]
     fn a_stronger_lock_pin_blocks_even_an_online_operation() {
         let mut pins = Pins::default();
@@ -680,6 +744,24 @@ mod tests {
         let verdict = judge(&[clause(Operation::AddIndex)], &pins, &mysql("8.0.35")).unwrap();
         assert!(verdict.blocks_dml());
         assert_eq!(verdict.lock, LockMode::MysqlExclusive);
+    }
+
+    /// The manual's generated-column table (8.0, 8.4, 9.x alike): "Dropping a VIRTUAL
+    /// column: Instant Yes, Rebuilds No"; "Dropping a STORED column: Instant No, In Place
+    /// Yes, Rebuilds Yes" (INSTANT DROP COLUMN of 8.0.29 is for ordinary columns).
+    #[test]
+    fn generated_columns_drop_as_the_manual_says() {
+        let on = |op, v| judge(&[clause(op)], &Pins::default(), &mysql(v)).unwrap();
+        let virtual_drop = on(Operation::DropVirtualColumn, "8.0.12");
+        assert_eq!(virtual_drop.algorithm, Algorithm::Instant);
+        assert!(!on(Operation::DropVirtualColumn, "8.0.11").rebuilds);
+        let stored_drop = on(Operation::DropStoredColumn, "9.1");
+        assert_eq!(stored_drop.algorithm, Algorithm::Inplace);
+        assert!(stored_drop.rebuilds && stored_drop.concurrent_dml);
+        // "Modifying STORED/VIRTUAL column order: In Place No".
+        let reorder = on(Operation::ReorderGeneratedColumn, "9.1");
+        assert_eq!(reorder.algorithm, Algorithm::Copy);
+        assert!(!reorder.concurrent_dml);
     }
 
     #[test]

@@ -203,6 +203,7 @@ pub static ALL: &[&Rule] = &[
     &locking::missing_lock_timeout::RULE,
     &locking::missing_statement_timeout::RULE,
     &mysql::alter_blocks_writes::RULE,
+    &mysql::alter_exceeds_row_versions::RULE,
     &mysql::alter_pin_refused::RULE,
     &mysql::alter_rebuilds_table::RULE,
     &mysql::alter_unpinned_instant::RULE,

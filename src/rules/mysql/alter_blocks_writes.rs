@@ -48,7 +48,7 @@ declare_rule! {
         default_severity: Severity::Error,
         enabled_by_default: true,
         dialects: MYSQL,
-        versions: "MySQL 5.7, 8.0, 8.4; MariaDB with mysql-flavor",
+        versions: "MySQL 5.7, 8.0, 8.4, 9.x; MariaDB with mysql-flavor",
         summary: "an ALTER that copies the table or blocks writes while it works",
         lock: Some(LockClaim { mode: LockMode::MysqlShared, effect: TableEffect::Rewrite }),
         check: Some(check),

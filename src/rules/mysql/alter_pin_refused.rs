@@ -10,11 +10,13 @@ declare_rule! {
     /// Flags an ALTER TABLE whose `ALGORITHM=` or `LOCK=` clause the operation cannot
     /// honour on the target server, judged from the InnoDB online-DDL matrix with its version
     /// gates (INSTANT from MySQL 8.0.12; ADD COLUMN anywhere and DROP COLUMN from 8.0.29;
-    /// RENAME COLUMN from 8.0.28; none on 5.7).
+    /// RENAME COLUMN from 8.0.28; none on 5.7). MySQL also refuses `ALGORITHM=INSTANT` next
+    /// to any `LOCK=` but `DEFAULT`, whatever the clauses (MariaDB runs the pair).
     ///
     /// ## Why is this bad?
     /// The server refuses the statement with error 1845 or 1846 ("ALGORITHM=INSTANT is not
-    /// supported for this operation", "LOCK=NONE is not supported"), so the migration fails
+    /// supported for this operation", "LOCK=NONE is not supported"), or 1221 ("Incorrect
+    /// usage of ALGORITHM=INSTANT and LOCK=NONE/SHARED/EXCLUSIVE"), so the migration fails
     /// at deploy time. Nothing is locked or copied: the pin did its job, but the migration
     /// as written cannot run.
     ///
@@ -37,7 +39,7 @@ declare_rule! {
         default_severity: Severity::Error,
         enabled_by_default: true,
         dialects: MYSQL,
-        versions: "MySQL 5.7, 8.0, 8.4; MariaDB with mysql-flavor",
+        versions: "MySQL 5.7, 8.0, 8.4, 9.x; MariaDB with mysql-flavor",
         summary: "an ALGORITHM= or LOCK= pin the operation cannot honour, so the server refuses it",
         lock: None,
         check: Some(check),
@@ -97,6 +99,16 @@ mod tests {
         settings.target.version = "8.0.28".parse().unwrap();
         let found = crate::engine::lint_source(sql, &settings);
         assert!(found.iter().any(|f| f.rule.id == RULE.id), "{found:?}");
+    }
+
+    #[test]
+    fn flags_a_lock_pin_beside_instant_on_mysql() {
+        let found = lint_err_in(
+            Mysql,
+            "ALTER TABLE users ALTER COLUMN total SET DEFAULT 5, ALGORITHM=INSTANT, LOCK=NONE;",
+            &RULE,
+        );
+        assert!(found.contains("error 1221"), "{found}");
     }
 
     #[test]

@@ -42,7 +42,7 @@ declare_rule! {
         default_severity: Severity::Warning,
         enabled_by_default: true,
         dialects: MYSQL,
-        versions: "MySQL 5.7, 8.0, 8.4; MariaDB with mysql-flavor",
+        versions: "MySQL 5.7, 8.0, 8.4, 9.x; MariaDB with mysql-flavor",
         summary: "an ALTER that rebuilds the whole table in place (writes continue)",
         lock: Some(LockClaim { mode: LockMode::MysqlNone, effect: TableEffect::Rewrite }),
         check: Some(check),

@@ -1,7 +1,8 @@
 use super::judged_changes;
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
-use crate::mysql::online_ddl::{instant_row_versions, labels, Algorithm, Operation};
+use crate::mysql::online_ddl::{instant_row_versions, labels, Algorithm};
+use crate::mysql::row_versions::{exhausted, takes_row_version};
 use crate::rules::{Ctx, Group, MYSQL};
 use crate::statement::Statement;
 
@@ -50,15 +51,13 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         {
             continue;
         }
+        // Past the row versions it is not instant at all: mysql-alter-exceeds-row-versions.
+        if exhausted(ctx.catalog, &change, &verdict, &ctx.target).is_some() {
+            continue;
+        }
         let table = &change.table;
-        let adds_row_version = change.clauses.iter().any(|c| {
-            matches!(
-                c.operation,
-                Operation::AddColumnLast | Operation::AddColumnPositioned | Operation::DropColumn
-            )
-        });
         let limit = match instant_row_versions(&ctx.target) {
-            Some(versions) if adds_row_version => format!(" (each instant ADD/DROP COLUMN uses one of the {versions} row versions of `{table}`; past them MySQL rebuilds)"),
+            Some(versions) if takes_row_version(&change, &verdict) => format!(" (each instant ADD/DROP COLUMN uses one of the {versions} row versions of `{table}`; past them MySQL rebuilds)"),
             _ => String::new(),
         };
         ctx.report(

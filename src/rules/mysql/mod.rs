@@ -3,6 +3,7 @@
 //! online schema-change command lines for changes only a copy can make.
 
 pub mod alter_blocks_writes;
+pub mod alter_exceeds_row_versions;
 pub mod alter_pin_refused;
 pub mod alter_rebuilds_table;
 pub mod alter_unpinned_instant;
