@@ -20,7 +20,7 @@ mod support;
 
 use std::collections::HashMap;
 use support::mariadb::{mariadb, MariaDb};
-use support::plan_files::{self, PhaseFiles};
+use support::plan_files::{self, GridTally, Outcome, PhaseFiles};
 
 /// Rows loaded before the plan; several backfill batches' worth.
 const ROWS: u64 = 2000;
@@ -255,11 +255,6 @@ fn expected_refusal(shape: &Shape, change: &Change) -> Option<&'static str> {
         .iter()
         .find(|(s, c, _)| *s == shape.name && *c == change.name)
         .map(|(_, _, word)| *word)
-}
-
-enum Outcome {
-    Passed,
-    Refused,
 }
 
 /// The test's record of every row's last acknowledged value, by key.
@@ -571,24 +566,11 @@ fn grid(change_name: &str) {
         .iter()
         .find(|c| c.name == change_name)
         .expect("a change of the grid");
-    let mut failures = Vec::new();
-    let (mut passed, mut refused) = (0, 0);
+    let mut tally = GridTally::default();
     for shape in SHAPES {
-        match run_scenario(shape, change) {
-            Ok(Outcome::Passed) => passed += 1,
-            Ok(Outcome::Refused) => refused += 1,
-            Err(e) => failures.push(format!("{}: {e}", shape.name)),
-        }
+        tally.record(shape.name.to_string(), run_scenario(shape, change));
     }
-    eprintln!(
-        "{change_name}: {passed} passed, {refused} refused as expected, {} failed",
-        failures.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{change_name}:\n{}",
-        failures.join("\n\n")
-    );
+    tally.assert_no_failures(change_name);
 }
 
 macro_rules! grid_tests {

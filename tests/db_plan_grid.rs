@@ -19,7 +19,7 @@
 mod support;
 
 use std::collections::HashMap;
-use support::plan_files::{self, PhaseFiles};
+use support::plan_files::{self, GridTally, Outcome, PhaseFiles};
 use support::postgres::{postgres_major, PgDb};
 
 /// Rows loaded before the plan; several backfill batches' worth.
@@ -545,12 +545,6 @@ fn roll_back(
     Ok(())
 }
 
-enum Outcome {
-    Passed,
-    Refused,
-    Skipped,
-}
-
 fn migrate(db: &PgDb, sql: &str) -> Result<(), String> {
     db.exec_as_one_query(sql, false, MIGRATION_APP)
 }
@@ -709,27 +703,14 @@ fn grid(change_name: &str) {
         .iter()
         .find(|c| c.name == change_name)
         .expect("a change of the grid");
-    let mut failures = Vec::new();
-    let (mut passed, mut refused) = (0, 0);
+    let mut tally = GridTally::default();
     for major in [15, 18] {
         for shape in SHAPES {
-            match run_scenario(major, shape, change) {
-                Ok(Outcome::Passed) => passed += 1,
-                Ok(Outcome::Refused) => refused += 1,
-                Ok(Outcome::Skipped) => {}
-                Err(e) => failures.push(format!("PostgreSQL {major}, {}: {e}", shape.name)),
-            }
+            let scenario = format!("PostgreSQL {major}, {}", shape.name);
+            tally.record(scenario, run_scenario(major, shape, change));
         }
     }
-    eprintln!(
-        "{change_name}: {passed} passed, {refused} refused as expected, {} failed",
-        failures.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{change_name}:\n{}",
-        failures.join("\n\n")
-    );
+    tally.assert_no_failures(change_name);
 }
 
 macro_rules! grid_tests {

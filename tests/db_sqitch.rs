@@ -189,19 +189,26 @@ fn expected_schema(scenario: &Scenario) -> String {
     schema(&db)
 }
 
-fn prove(scenario: &Scenario) {
-    let Some(_) = sqitch() else { return };
-    let Some(server) = postgres() else { return };
+/// A project whose last change is `statement`, planned with `--write`, the phases replacing
+/// the statement as `--write` asks.
+fn planned_project(statement: &str) -> tempfile::TempDir {
     let temp = tempfile::tempdir().expect("tempdir");
     let dir = temp.path();
-    project(dir, scenario.statement);
+    project(dir, statement);
     lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
-    // As `--write` asks: the phases replace the planned statement.
     write(
         dir,
         "deploy/change_orders.sql",
         "-- replaced by the lockstep phases\n",
     );
+    temp
+}
+
+fn prove(scenario: &Scenario) {
+    let Some(_) = sqitch() else { return };
+    let Some(server) = postgres() else { return };
+    let temp = planned_project(scenario.statement);
+    let dir = temp.path();
 
     let db = server.fresh_db();
     run_sqitch(dir, &db, &["deploy", "create_orders"]).expect("deploy the table");
@@ -390,15 +397,8 @@ fn sqitch_deploy_gives_up_on_a_busy_table_as_the_header_says() {
         return;
     }
     let Some(server) = postgres() else { return };
-    let temp = tempfile::tempdir().expect("tempdir");
+    let temp = planned_project(RENAME.statement);
     let dir = temp.path();
-    project(dir, RENAME.statement);
-    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
-    write(
-        dir,
-        "deploy/change_orders.sql",
-        "-- replaced by the lockstep phases\n",
-    );
     let db = server.fresh_db();
     run_sqitch(dir, &db, &["deploy", "change_orders"]).expect("deploy up to the change");
     let before = schema(&db);

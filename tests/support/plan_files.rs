@@ -210,3 +210,46 @@ pub fn kept_for_later(folder: &Path) -> (String, Vec<PathBuf>) {
         .collect();
     (listed, pending)
 }
+
+/// What one scenario of a plan grid (a change planned on one table shape) came to.
+pub enum Outcome {
+    Passed,
+    /// Refused with the message the grid expects for that shape.
+    Refused,
+    /// No server of the version asked for (outside CI).
+    Skipped,
+}
+
+/// The scenarios of one change across a grid, so that every failure is reported at once.
+#[derive(Default)]
+pub struct GridTally {
+    passed: usize,
+    refused: usize,
+    failures: Vec<String>,
+}
+
+impl GridTally {
+    pub fn record(&mut self, scenario: String, outcome: Result<Outcome, String>) {
+        match outcome {
+            Ok(Outcome::Passed) => self.passed += 1,
+            Ok(Outcome::Refused) => self.refused += 1,
+            Ok(Outcome::Skipped) => {}
+            Err(e) => self.failures.push(format!("{scenario}: {e}")),
+        }
+    }
+
+    /// Prints the counts, then fails listing every failed scenario.
+    pub fn assert_no_failures(self, change_name: &str) {
+        eprintln!(
+            "{change_name}: {} passed, {} refused as expected, {} failed",
+            self.passed,
+            self.refused,
+            self.failures.len()
+        );
+        assert!(
+            self.failures.is_empty(),
+            "{change_name}:\n{}",
+            self.failures.join("\n\n")
+        );
+    }
+}
