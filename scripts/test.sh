@@ -36,24 +36,20 @@ fi
 
 # Longest first (measured on two cores), so no long binary starts last; the rest follow in
 # name order. A binary missing from this list still runs.
-slowest=(tests/pre_commit.rs tests/db_plan_grid.rs tests/db_plan_traffic.rs
+ranked=(tests/pre_commit.rs tests/db_plan_grid.rs tests/db_plan_traffic.rs
     tests/db_rule_claims.rs tests/db_mysql_plan_traffic.rs tests/mutation_fuzz.rs
     tests/db_stats.rs tests/db_postgres_versions.rs tests/db_help_sql.rs tests/action.rs)
+if [ -n "${LOCKSTEP_TEST_BESIDE:-}" ]; then
+    # A command to run in the pool too (CI's lint), after the slowest binaries have started;
+    # `-` in place of a binary. It may use cargo: the build above holds no lock any more, and
+    # no test binary runs cargo on this target folder.
+    ranked+=("$LOCKSTEP_TEST_BESIDE")
+    printf '%s\t-\n' "$LOCKSTEP_TEST_BESIDE" >>"$work/targets"
+fi
 awk -F'\t' 'NR == FNR { rank[$0] = NR; next }
     { print (($1 in rank) ? rank[$1] : 1000) "\t" $0 }' \
-    <(printf '%s\n' "${slowest[@]}") "$work/targets" \
+    <(printf '%s\n' "${ranked[@]}") "$work/targets" \
     | sort -t$'\t' -k1,1n -k2,2 | cut -f2- >"$work/order"
-if [ -n "${LOCKSTEP_TEST_BESIDE:-}" ]; then
-    # A command to run in the pool too (CI's lint), after the slowest binaries have started.
-    # It may use cargo: the build above holds no lock any more, and no test binary runs cargo
-    # on this target folder.
-    {
-        head -n "${#slowest[@]}" "$work/order"
-        printf '%s\t%s\n' "$LOCKSTEP_TEST_BESIDE" "-"
-        tail -n +"$((${#slowest[@]} + 1))" "$work/order"
-    } >"$work/order.beside"
-    mv "$work/order.beside" "$work/order"
-fi
 
 run_one() {
     local index="$1" source="$2" executable="$3"
