@@ -163,9 +163,8 @@ pub struct Index {
 
 #[derive(Clone, Debug)]
 pub struct Catalog {
-    dialect: Dialect,
-    /// The server the migrations run on: on MySQL, what an ALTER costs decides whether it
-    /// takes a row version or rebuilds the table.
+    /// The server the migrations run on: its dialect folds names; on MySQL, what an ALTER
+    /// costs decides whether it takes a row version or rebuilds the table.
     target: Target,
     tables: Journaled<TableKey, Table>,
     indexes: Journaled<TableKey, Index>,
@@ -197,7 +196,6 @@ impl Catalog {
     /// The catalogue of a replay on `target` (its version decides MySQL's row versions).
     pub fn for_target(target: Target) -> Catalog {
         Catalog {
-            dialect: target.dialect,
             target,
             tables: Journaled::default(),
             indexes: Journaled::default(),
@@ -292,7 +290,7 @@ impl Catalog {
     }
 
     pub fn key(&self, name: &ObjectName) -> TableKey {
-        table_key(self.dialect, name)
+        table_key(self.target.dialect, name)
     }
 
     pub fn table(&self, name: &ObjectName) -> Option<&Table> {
@@ -593,7 +591,7 @@ impl Catalog {
     pub fn apply(&mut self, statement: &Statement, change_set: ChangeSet) {
         // Judged on the columns as they are before the statement changes them, and set once
         // it has made the tables it alters known.
-        let row_versions = match self.dialect {
+        let row_versions = match self.target.dialect {
             Dialect::Mysql => row_versions::after(statement, self, &self.target),
             Dialect::Postgres => Vec::new(),
         };
@@ -631,7 +629,7 @@ impl Catalog {
                     name: name.clone(),
                     columns: columns
                         .iter()
-                        .map(|c| column(self.dialect, c, change_set))
+                        .map(|c| column(self.target.dialect, c, change_set))
                         .collect(),
                     constraints: Vec::new(),
                     created_in: Some(change_set),
@@ -977,9 +975,11 @@ impl Catalog {
             .get_or_insert_with(key.clone(), || Table::unknown(name));
         match action {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
-                table.columns.push(column(self.dialect, c, change_set));
+                table
+                    .columns
+                    .push(column(self.target.dialect, c, change_set));
                 if let Some(references) = &c.references {
-                    let referenced = table_key(self.dialect, references);
+                    let referenced = table_key(self.target.dialect, references);
                     self.by_table.add_reference(referenced, &key);
                 }
                 table.constraints.extend(inline_constraints(c, change_set));
@@ -1010,7 +1010,7 @@ impl Catalog {
                     let added_in = c.added_in;
                     *c = Column {
                         added_in,
-                        ..column(self.dialect, def, change_set)
+                        ..column(self.target.dialect, def, change_set)
                     };
                 }
                 // MySQL `CHANGE old new ...` renames as it redefines.
@@ -1073,7 +1073,7 @@ impl Catalog {
                         schema: name.schema.clone(),
                         name: index.clone(),
                     };
-                    if let Some(known) = self.indexes.get(&table_key(self.dialect, &index)) {
+                    if let Some(known) = self.indexes.get(&table_key(self.target.dialect, &index)) {
                         columns.clone_from(&known.columns);
                     }
                 }
@@ -1090,7 +1090,7 @@ impl Catalog {
                     }
                 }
                 if let ConstraintKind::ForeignKey { references, .. } = &kind {
-                    let referenced = table_key(self.dialect, references);
+                    let referenced = table_key(self.target.dialect, references);
                     self.by_table.add_reference(referenced, &key);
                 }
                 table.constraints.push(CatalogConstraint {
