@@ -256,10 +256,7 @@ fn migrations_folder(file: &Path, convention: Convention) -> Result<PathBuf, Pla
             .map(Path::to_path_buf)
             .unwrap_or_default());
     }
-    let project = file
-        .ancestors()
-        .skip(1)
-        .find(|dir| dir.file_name().is_some_and(|name| name == "deploy"))
+    let project = sqitch_deploy_folder(file)
         .and_then(Path::parent)
         .map(Path::to_path_buf)
         .ok_or_else(|| {
@@ -278,15 +275,19 @@ fn migrations_folder(file: &Path, convention: Convention) -> Result<PathBuf, Pla
     Ok(project)
 }
 
+/// The sqitch `deploy/` folder `file` is in (at any depth: sqitch allows subfolders).
+fn sqitch_deploy_folder(file: &Path) -> Option<&Path> {
+    file.ancestors()
+        .skip(1)
+        .find(|dir| dir.file_name().is_some_and(|name| name == "deploy"))
+}
+
 /// The down migration beside `file` in its convention (golang-migrate's and sqlx's
 /// `.down.sql`, Flyway's `U` file, sqitch's `revert/` script), when there is one.
 fn down_migration(file: &MigrationFile) -> Option<PathBuf> {
     if file.layout == Layout::Sqitch {
         // `<project>/deploy/<change>.sql` -> `<project>/revert/<change>.sql`.
-        let deploy = file
-            .path
-            .ancestors()
-            .find(|dir| dir.file_name().is_some_and(|name| name == "deploy"))?;
+        let deploy = sqitch_deploy_folder(&file.path)?;
         let change = file.path.strip_prefix(deploy).ok()?;
         let path = deploy.parent()?.join("revert").join(change);
         return path.is_file().then_some(path);

@@ -12,7 +12,7 @@ use crate::dialect::{Dialect, Target};
 use crate::layout::Direction;
 use crate::locks::statement_locks;
 use crate::session::Session;
-use crate::statement::{ObjectName, Statement, StatementKind};
+use crate::statement::{Ident, ObjectName, Statement, StatementKind};
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -370,6 +370,14 @@ impl<'a> Ctx<'a> {
     /// running application reads it.
     pub fn is_new_table(&self, name: &ObjectName) -> bool {
         self.catalog.created_in(name, self.file.change_set)
+    }
+
+    /// Whether the replay saw `table.column` added in this change set: no running
+    /// application uses it yet.
+    pub fn is_new_column(&self, table: &ObjectName, column: &Ident) -> bool {
+        self.catalog
+            .column(table, column)
+            .is_some_and(|c| c.added_in == Some(self.file.change_set))
     }
 
     /// Whether the table holds no rows when the statement runs: created in this change set,

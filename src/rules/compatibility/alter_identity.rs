@@ -57,10 +57,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         let AlterAction::ChangeIdentity { column, change } = action else {
             continue;
         };
-        let known = ctx.catalog.column(name, column);
-        if known.is_some_and(|c| c.added_in == Some(ctx.file.change_set)) {
+        if ctx.is_new_column(name, column) {
             continue;
         }
+        let known = ctx.catalog.column(name, column);
         let generated = known.map(|c| &c.generated);
         let (message, help) = match change {
             IdentityChange::Drop => {

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, BOTH};
-use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
+use crate::statement::{AlterAction, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
@@ -51,7 +51,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             }
             _ => continue,
         };
-        if is_new_column(ctx, name, from) {
+        if ctx.is_new_table(name) || ctx.is_new_column(name, from) {
             continue;
         }
         ctx.report(
@@ -66,15 +66,6 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             )),
         );
     }
-}
-
-/// A column added in this change set is not used by any running application yet.
-fn is_new_column(ctx: &Ctx, table: &ObjectName, column: &Ident) -> bool {
-    ctx.is_new_table(table)
-        || ctx
-            .catalog
-            .column(table, column)
-            .is_some_and(|c| c.added_in == Some(ctx.file.change_set))
 }
 
 #[cfg(test)]

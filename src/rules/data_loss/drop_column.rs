@@ -60,11 +60,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
         let AlterAction::DropColumn { column, .. } = action else {
             continue;
         };
-        let added_here = ctx
-            .catalog
-            .column(name, column)
-            .is_some_and(|c| c.added_in == Some(ctx.file.change_set));
-        if added_here {
+        if ctx.is_new_column(name, column) {
             continue; // Dropping what this change set (or the migration a rollback undoes) added.
         }
         let lock = ctx.column_change_lock();
