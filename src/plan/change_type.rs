@@ -19,7 +19,8 @@ use super::dependants::{self, CarriedIndex};
 use super::phases::{self, BRIEF};
 use super::sql::{self, Backfill};
 use super::{
-    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Recipe, Rollback,
+    Step, Verify,
 };
 use crate::catalog::{Catalog, Column};
 use crate::diagnostic::LockMode;
@@ -27,14 +28,14 @@ use crate::statement::{DataType, Ident, ObjectName};
 use crate::types::binary_coercible;
 
 /// `ALTER COLUMN ... TYPE`; `None` when PostgreSQL changes the type without a rewrite.
-pub fn plan(
-    table: &ObjectName,
-    column: &Ident,
-    data_type: &DataType,
-    using: Option<&str>,
-    catalog: &Catalog,
-    options: &PlanOptions,
-) -> Option<Result<Plan, PlanError>> {
+pub fn plan<'a>(
+    table: &'a ObjectName,
+    column: &'a Ident,
+    data_type: &'a DataType,
+    using: Option<&'a str>,
+    catalog: &'a Catalog,
+    options: &PlanOptions<'a>,
+) -> Option<Result<Recipe<'a>, PlanError>> {
     let old = catalog.column(table, column);
     if let (Some(old), None) = (old, using) {
         if binary_coercible(&old.data_type, data_type) {
@@ -80,14 +81,14 @@ struct Change<'a> {
     names: Names,
 }
 
-fn convert_in_a_new_column(
-    table: &ObjectName,
-    column: &Ident,
-    data_type: &DataType,
-    using: Option<&str>,
-    catalog: &Catalog,
-    options: &PlanOptions,
-) -> Result<Plan, PlanError> {
+fn convert_in_a_new_column<'a>(
+    table: &'a ObjectName,
+    column: &'a Ident,
+    data_type: &'a DataType,
+    using: Option<&'a str>,
+    catalog: &'a Catalog,
+    options: &PlanOptions<'a>,
+) -> Result<Recipe<'a>, PlanError> {
     let known = sql::known_table(catalog, table)?;
     let old = known.column(column).ok_or_else(|| {
         PlanError(format!(
@@ -103,19 +104,33 @@ fn convert_in_a_new_column(
     }
     let key = sql::batch_key(known)?;
     let carried = dependants::carried_indexes(catalog, known, column, &names.new_column)?;
-    let conversion = match using {
-        Some(expr) => format!("({})", expr.trim()),
-        None => sql::ident(column),
-    };
-    let change = Change {
+    let options = *options;
+    Ok(Box::new(move || {
+        let conversion = match using {
+            Some(expr) => format!("({})", expr.trim()),
+            None => sql::ident(column),
+        };
+        let change = Change {
+            table,
+            column,
+            old,
+            data_type,
+            conversion,
+            names,
+        };
+        render(&change, &key, &carried, &options)
+    }))
+}
+
+fn render(change: &Change, key: &[Ident], carried: &[CarriedIndex], options: &PlanOptions) -> Plan {
+    let Change {
         table,
         column,
         old,
         data_type,
-        conversion,
-        names,
-    };
-    let mut phases = vec![expand(&change), backfill(&change, &key, options)];
+        ..
+    } = *change;
+    let mut phases = vec![expand(change), backfill(change, key, options)];
     if old.not_null {
         phases.push(phases::validate(
             table,
@@ -123,7 +138,7 @@ fn convert_in_a_new_column(
         ));
     }
     phases.extend(carried.iter().map(|index| index.build_phase(table)));
-    phases.push(contract(&change, &carried, options));
+    phases.push(contract(change, carried, options));
     let mut notes = vec![Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
         "Both releases read and write {column}; the one deployed before the contract phase must work with {} and {}, and write only values both can hold until the contract phase ran.",
         old.data_type.text, data_type.text
@@ -134,7 +149,7 @@ fn convert_in_a_new_column(
             data_type.text
         )));
     }
-    Ok(Plan {
+    Plan {
         title: format!(
             "change {table}.{column} from {} to {}",
             old.data_type.text, data_type.text
@@ -142,7 +157,7 @@ fn convert_in_a_new_column(
         slug: sql::derived_ident(&[&table.name.value, &column.value, "to", &data_type.base]),
         phases,
         notes,
-    })
+    }
 }
 
 fn expand(change: &Change) -> Phase {

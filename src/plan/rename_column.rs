@@ -14,19 +14,20 @@ use super::dependants::{self, CarriedIndex};
 use super::phases::{self, BRIEF};
 use super::sql::{self, Backfill};
 use super::{
-    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
+    Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Recipe, Rollback,
+    Step, Verify,
 };
 use crate::catalog::{Catalog, Column};
 use crate::diagnostic::LockMode;
 use crate::statement::{Ident, ObjectName};
 
-pub fn plan(
-    table: &ObjectName,
-    from: &Ident,
-    to: &Ident,
-    catalog: &Catalog,
-    options: &PlanOptions,
-) -> Result<Plan, PlanError> {
+pub fn plan<'a>(
+    table: &'a ObjectName,
+    from: &'a Ident,
+    to: &'a Ident,
+    catalog: &'a Catalog,
+    options: &PlanOptions<'a>,
+) -> Result<Recipe<'a>, PlanError> {
     let known = sql::known_table(catalog, table)?;
     let old = known.column(from).ok_or_else(|| {
         PlanError(format!(
@@ -38,9 +39,24 @@ pub fn plan(
     }
     let key = sql::batch_key(known)?;
     let carried = dependants::carried_indexes(catalog, known, from, to)?;
+    let options = *options;
+    Ok(Box::new(move || {
+        render(table, from, to, old, &key, &carried, &options)
+    }))
+}
+
+fn render(
+    table: &ObjectName,
+    from: &Ident,
+    to: &Ident,
+    old: &Column,
+    key: &[Ident],
+    carried: &[CarriedIndex],
+    options: &PlanOptions,
+) -> Plan {
     let names = Names::new(table, from, to);
     let mut phases = vec![expand(table, from, to, old, &names)];
-    phases.push(backfill(table, from, to, &key, options));
+    phases.push(backfill(table, from, to, key, options));
     if old.not_null {
         phases.push(phases::validate(
             table,
@@ -48,8 +64,8 @@ pub fn plan(
         ));
     }
     phases.extend(carried.iter().map(|index| index.build_phase(table)));
-    phases.push(contract(table, from, to, old, &names, &carried, options));
-    Ok(Plan {
+    phases.push(contract(table, from, to, old, &names, carried, options));
+    Plan {
         title: format!("rename {table}.{from} to {to}"),
         slug: sql::derived_ident(&[&table.name.value, &from.value, "to", &to.value]),
         phases,
@@ -61,7 +77,7 @@ pub fn plan(
                 "The plan rebuilds on `{to}` the indexes the migrations created on `{from}`; views, functions and grants that use `{from}` are not in the migrations it reads: recreate them on `{to}` before the contract phase."
             )),
         ],
-    })
+    }
 }
 
 /// The objects the plan creates.
