@@ -105,6 +105,33 @@ pub struct Table {
     /// created or last rebuilt (each takes one of the table's row versions). A lower bound
     /// for tables created before the replayed migrations.
     pub instant_row_versions: u32,
+    /// MySQL: the table's FULLTEXT and SPATIAL indexes.
+    pub search_indexes: Vec<SearchIndex>,
+    /// MySQL: InnoDB's hidden `FTS_DOC_ID` column, added with the first FULLTEXT index of a
+    /// table that has no `FTS_DOC_ID` column of its own. Dropping the last FULLTEXT index
+    /// leaves it in place; only a rebuild of the table without one removes it.
+    pub hidden_fts_doc_id: bool,
+}
+
+/// A MySQL FULLTEXT or SPATIAL index.
+#[derive(Clone, Debug)]
+pub struct SearchIndex {
+    /// Catalogue key of its name (MySQL's own for an unnamed one: its first column).
+    pub name: String,
+    pub columns: Vec<Ident>,
+    pub fulltext: bool,
+}
+
+/// The column name InnoDB gives the document ids of FULLTEXT indexes.
+const FTS_DOC_ID: &str = "fts_doc_id";
+
+/// `Some(true)` for a MySQL FULLTEXT index, `Some(false)` for a SPATIAL one.
+fn fulltext_or_spatial(index: &IndexDef) -> Option<bool> {
+    match index.method.as_deref() {
+        Some("fulltext") => Some(true),
+        Some("spatial") => Some(false),
+        _ => None,
+    }
 }
 
 impl Table {
@@ -122,6 +149,8 @@ impl Table {
             rows_copied_to: None,
             renamed_columns: Vec::new(),
             instant_row_versions: 0,
+            search_indexes: Vec::new(),
+            hidden_fts_doc_id: false,
         }
     }
 }
@@ -143,6 +172,52 @@ impl Table {
     fn column_mut(&mut self, name: &Ident) -> Option<&mut Column> {
         let key = name.key();
         self.columns.iter_mut().find(|c| c.name.key() == key)
+    }
+
+    /// MySQL: whether the table has a FULLTEXT index.
+    pub fn has_fulltext(&self) -> bool {
+        self.search_indexes.iter().any(|i| i.fulltext)
+    }
+
+    /// MySQL: whether the table declares its own `FTS_DOC_ID` column.
+    pub fn declares_fts_doc_id(&self) -> bool {
+        self.column(&Ident::new(FTS_DOC_ID)).is_some()
+    }
+
+    /// Records a MySQL `FULLTEXT` (`fulltext`) or `SPATIAL` index.
+    fn add_search_index(&mut self, index: &IndexDef, fulltext: bool) {
+        if fulltext && !self.declares_fts_doc_id() {
+            self.hidden_fts_doc_id = true;
+        }
+        let name = match (&index.name, index.columns.first()) {
+            (Some(name), _) => name.key(),
+            (None, Some(first)) => self.unused_index_name(&first.key()),
+            (None, None) => return,
+        };
+        self.search_indexes.retain(|i| i.name != name);
+        self.search_indexes.push(SearchIndex {
+            name,
+            columns: index.columns.clone(),
+            fulltext,
+        });
+    }
+
+    /// MySQL's name for an unnamed index on `column` first: the column's name, else with
+    /// the first free suffix `_2`, `_3`, ...
+    fn unused_index_name(&self, column: &str) -> String {
+        let taken = |name: &str| self.search_indexes.iter().any(|i| i.name == name);
+        if !taken(column) {
+            return column.to_string();
+        }
+        (2..)
+            .map(|n| format!("{column}_{n}"))
+            .find(|name| !taken(name))
+            .unwrap_or_default()
+    }
+
+    fn drop_search_index(&mut self, name: &Ident) {
+        let key = name.key();
+        self.search_indexes.retain(|i| i.name != key);
     }
 }
 
@@ -591,14 +666,19 @@ impl Catalog {
     pub fn apply(&mut self, statement: &Statement, change_set: ChangeSet) {
         // Judged on the columns as they are before the statement changes them, and set once
         // it has made the tables it alters known.
-        let row_versions = match self.target.dialect {
+        let outcomes = match self.target.dialect {
             Dialect::Mysql => row_versions::after(statement, self, &self.target),
             Dialect::Postgres => Vec::new(),
         };
         self.apply_kind(&statement.kind, change_set);
-        for (table, versions) in row_versions {
-            if let Some(known) = self.tables.get_mut(&self.key(&table)) {
-                known.instant_row_versions = versions;
+        for outcome in outcomes {
+            if let Some(known) = self.tables.get_mut(&self.key(&outcome.table)) {
+                known.instant_row_versions = outcome.row_versions;
+                // A rebuild writes the table anew, without the hidden FTS_DOC_ID column
+                // unless a FULLTEXT index still needs it.
+                if outcome.rebuilt && !known.has_fulltext() {
+                    known.hidden_fts_doc_id = false;
+                }
             }
         }
     }
@@ -612,6 +692,7 @@ impl Catalog {
                 charset,
                 partitioning,
                 if_not_exists,
+                search_indexes,
                 ..
             } => {
                 let key = self.key(name);
@@ -640,7 +721,14 @@ impl Catalog {
                     rows_copied_to: None,
                     renamed_columns: Vec::new(),
                     instant_row_versions: 0,
+                    search_indexes: Vec::new(),
+                    hidden_fts_doc_id: false,
                 };
+                for index in search_indexes {
+                    if let Some(fulltext) = fulltext_or_spatial(index) {
+                        table.add_search_index(index, fulltext);
+                    }
+                }
                 if let Partitioning::Of { parent, default } = partitioning {
                     let parent = self.key(parent);
                     // A partition has its parent's columns (and their NOT NULL).
@@ -778,11 +866,20 @@ impl Catalog {
                     DomainChange::Other => {}
                 }
             }
-            StatementKind::DropIndex { names, .. } => {
+            StatementKind::DropIndex { names, table, .. } => {
                 for n in names {
                     let key = self.key(n);
                     if let Some(dropped) = self.indexes.remove(&key) {
                         self.by_table.remove_index(&dropped.table, &key);
+                    }
+                }
+                // MySQL's `DROP INDEX name ON table`.
+                if let Some(known) = table
+                    .as_ref()
+                    .and_then(|t| self.tables.get_mut(&self.key(t)))
+                {
+                    for n in names {
+                        known.drop_search_index(&n.name);
                     }
                 }
             }
@@ -812,6 +909,12 @@ impl Catalog {
     }
 
     fn add_index(&mut self, index: &IndexDef, change_set: ChangeSet) {
+        if let Some(fulltext) = fulltext_or_spatial(index) {
+            let table = self.key(&index.table);
+            self.tables
+                .get_or_insert_with(table, || Table::unknown(&index.table))
+                .add_search_index(index, fulltext);
+        }
         let Some(name) = &index.name else { return };
         let index_name = ObjectName {
             schema: index.table.schema.clone(),
@@ -908,6 +1011,7 @@ impl Catalog {
                     parent: parent.clone(),
                     default: *default,
                 },
+                search_indexes: Vec::new(),
             };
             self.apply_kind(&create, change_set);
             if !empty {
@@ -987,7 +1091,13 @@ impl Catalog {
             AlterAction::DropColumn { column, .. } => {
                 let k = column.key();
                 table.columns.retain(|c| c.name.key() != k);
+                // MySQL takes the column out of its indexes, and drops an index left empty.
+                for index in &mut table.search_indexes {
+                    index.columns.retain(|c| c.key() != k);
+                }
+                table.search_indexes.retain(|i| !i.columns.is_empty());
             }
+            AlterAction::DropIndex { name } => table.drop_search_index(name),
             AlterAction::RenameColumn { from, to } => {
                 if let Some(c) = table.column_mut(from) {
                     c.name = to.clone();

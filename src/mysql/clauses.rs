@@ -2,7 +2,7 @@
 //! ALTER TABLE (or CREATE INDEX, OPTIMIZE TABLE) is, judged against the column definitions
 //! the replay has seen, and the table lock that follows from the verdict.
 
-use super::online_ddl::{judge, Algorithm, Clause, Operation, Pins, Verdict};
+use super::online_ddl::{judge, Algorithm, Clause, Operation, Pins, TableTraits, Verdict};
 use crate::catalog::{Catalog, Column};
 use crate::diagnostic::{LockMode, TableEffect, TableLock};
 use crate::dialect::Target;
@@ -18,11 +18,13 @@ pub struct TableChange {
     pub pins: Pins,
     /// MODIFY/CHANGE of columns whose current definition the replay has not seen.
     pub unknown_columns: Vec<String>,
+    /// The table's FULLTEXT and SPATIAL state, as far as the replay knows it.
+    pub traits: TableTraits,
 }
 
 impl TableChange {
     pub fn verdict(&self, target: &Target) -> Option<Verdict> {
-        judge(&self.clauses, &self.pins, target)
+        judge(&self.clauses, &self.pins, target, &self.traits)
     }
 }
 
@@ -38,6 +40,7 @@ pub fn table_changes(
         clauses: vec![Clause { operation, text }],
         pins: Pins::default(),
         unknown_columns: Vec::new(),
+        traits: table_traits(catalog, table, &[]),
     };
     match &statement.kind {
         StatementKind::AlterTable { name, actions, .. } => {
@@ -84,6 +87,7 @@ fn alter_table(
         clauses: Vec::new(),
         pins: Pins::default(),
         unknown_columns: Vec::new(),
+        traits: table_traits(catalog, table, actions),
     };
     let replaces_primary_key = actions
         .iter()
@@ -202,6 +206,37 @@ fn alter_table(
         }
     }
     change
+}
+
+/// What the replay knows of `table` that changes what `actions` (none for a statement of
+/// its own, such as CREATE INDEX) cost on it: an index stays through them unless they drop
+/// it or every one of its columns.
+fn table_traits(catalog: &Catalog, table: &ObjectName, actions: &[AlterAction]) -> TableTraits {
+    let Some(known) = catalog.table(table) else {
+        return TableTraits::default();
+    };
+    let drops_index = |name: &str| {
+        actions
+            .iter()
+            .any(|a| matches!(a, AlterAction::DropIndex { name: n } if n.key() == name))
+    };
+    let drops_column = |column: &crate::statement::Ident| {
+        actions.iter().any(
+            |a| matches!(a, AlterAction::DropColumn { column: c, .. } if c.key() == column.key()),
+        )
+    };
+    let keeps = |fulltext: bool| {
+        known.search_indexes.iter().any(|i| {
+            i.fulltext == fulltext && !drops_index(&i.name) && !i.columns.iter().all(drops_column)
+        })
+    };
+    TableTraits {
+        fulltext: known.has_fulltext(),
+        hidden_fts_doc_id: known.hidden_fts_doc_id,
+        fts_doc_id_column: known.declares_fts_doc_id(),
+        keeps_fulltext: keeps(true),
+        keeps_spatial: keeps(false),
+    }
 }
 
 fn adds_primary_key(action: &AlterAction) -> bool {

@@ -28,7 +28,7 @@ mod sql;
 use super::{Plan, PlanError, PlanOptions};
 use crate::catalog::Catalog;
 use crate::dialect::{MysqlFlavor, Target};
-use crate::mysql::online_ddl::{judge, Algorithm, Clause, Operation, Pins};
+use crate::mysql::online_ddl::{judge, Algorithm, Clause, Operation, Pins, TableTraits};
 use crate::statement::{AlterAction, ConstraintKind, Statement, StatementKind};
 
 /// MySQL refuses a name longer than this (it never truncates one).
@@ -152,8 +152,16 @@ pub fn pin(operation: Operation, target: &Target) -> Result<Pin, PlanError> {
         text: operation.row().label.to_string(),
     };
     let server = crate::mysql::online_ddl::server_name(target);
-    let verdict = judge(std::slice::from_ref(&clause), &Pins::default(), target)
-        .ok_or_else(|| PlanError(format!("{} has no verdict", clause.text)))?;
+    // The plans add, drop and rename indexes. Of those, the table's FULLTEXT state changes
+    // only whether a FULLTEXT index rebuilds it, and that blocks writes either way.
+    let traits = TableTraits::default();
+    let verdict = judge(
+        std::slice::from_ref(&clause),
+        &Pins::default(),
+        target,
+        &traits,
+    )
+    .ok_or_else(|| PlanError(format!("{} has no verdict", clause.text)))?;
     match verdict.algorithm {
         Algorithm::Instant => Ok(Pin {
             algorithm: Algorithm::Instant,

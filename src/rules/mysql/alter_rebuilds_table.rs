@@ -62,10 +62,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             continue;
         }
         let table = &change.table;
-        let instant_beside = change
-            .clauses
+        let instant_beside = verdict
+            .deciding
             .iter()
-            .any(|c| c.operation.capability(&ctx.target).0 && verdict.deciding.contains(c));
+            .any(|c| c.operation.capability(&ctx.target, &change.traits).0);
         let help = if instant_beside && change.clauses.len() > 1 {
             format!("{} is instant on its own: run it in its own ALTER with `ALGORITHM=INSTANT`, and the rest with `ALGORITHM=INPLACE, LOCK=NONE`", labels(&verdict.deciding))
         } else {
