@@ -1456,4 +1456,61 @@ mod tests {
         }
         assert_eq!(versions(&catalog), 2);
     }
+
+    /// The FULLTEXT and SPATIAL state of `posts` after each statement of `sql` in turn:
+    /// (index names, hidden FTS_DOC_ID).
+    fn search_state(sql: &str) -> Vec<(Vec<String>, bool)> {
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        let posts = ObjectName::bare("posts");
+        parse_text(sql, Dialect::Mysql)
+            .statements
+            .iter()
+            .map(|statement| {
+                catalog.apply(statement, ChangeSet(0));
+                let table = catalog.table(&posts).expect("posts is known");
+                let names = table.search_indexes.iter().map(|i| i.name.clone());
+                (names.collect(), table.hidden_fts_doc_id)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_hidden_fts_doc_id_outlives_the_last_fulltext_index_until_a_rebuild() {
+        let state = search_state(
+            "CREATE TABLE posts (id INT, body TEXT, g POINT NOT NULL, FULLTEXT (body), SPATIAL KEY posts_g (g));
+             ALTER TABLE posts ADD FULLTEXT (body);
+             CREATE FULLTEXT INDEX posts_id_ft ON posts (id);
+             DROP INDEX body ON posts;
+             ALTER TABLE posts DROP COLUMN id;
+             ALTER TABLE posts DROP INDEX body_2;
+             ALTER TABLE posts ADD COLUMN note INT;
+             ALTER TABLE posts ADD COLUMN later INT;",
+        );
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(state[0], (names(&["body", "posts_g"]), true));
+        // An unnamed index takes its first column's name, suffixed when that is taken.
+        assert_eq!(state[1], (names(&["body", "posts_g", "body_2"]), true));
+        assert_eq!(
+            state[2].0,
+            names(&["body", "posts_g", "body_2", "posts_id_ft"])
+        );
+        assert_eq!(state[3].0, names(&["posts_g", "body_2", "posts_id_ft"]));
+        // Dropping the only column of an index drops the index; the rebuild keeps the
+        // hidden column for the FULLTEXT index left.
+        assert_eq!(state[4], (names(&["posts_g", "body_2"]), true));
+        assert_eq!(state[5], (names(&["posts_g"]), true));
+        // No instant ADD COLUMN beside the hidden column: the rebuild removes it.
+        assert_eq!(state[6], (names(&["posts_g"]), false));
+        assert_eq!(state[7], (names(&["posts_g"]), false));
+    }
+
+    #[test]
+    fn a_declared_fts_doc_id_needs_no_hidden_one() {
+        let state = search_state(
+            "CREATE TABLE posts (FTS_DOC_ID BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, body TEXT,
+               UNIQUE KEY FTS_DOC_ID_INDEX (FTS_DOC_ID));
+             ALTER TABLE posts ADD FULLTEXT INDEX posts_body_ft (body);",
+        );
+        assert_eq!(state[1], (vec!["posts_body_ft".to_string()], false));
+    }
 }

@@ -731,4 +731,35 @@ mod tests {
         assert_eq!(changes[0].unknown_columns, ["c"]);
         assert!(changes[0].verdict(&Target::new(Dialect::Mysql)).is_none());
     }
+
+    /// The table traits of the last statement of `sql`, after replaying the others.
+    fn traits(sql: &str) -> TableTraits {
+        let parsed = parse_text(sql, Dialect::Mysql);
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        let (last, earlier) = parsed.statements.split_last().unwrap();
+        for s in earlier {
+            catalog.apply(s, ChangeSet(0));
+        }
+        table_changes(last, &catalog, false)[0].traits
+    }
+
+    #[test]
+    fn an_index_is_kept_unless_the_statement_drops_it_or_all_its_columns() {
+        let table = "CREATE TABLE posts (id INT, title TEXT, body TEXT, g POINT NOT NULL, \
+            FULLTEXT KEY posts_ft (title, body), SPATIAL KEY posts_g (g));\n";
+        let on = |alter: &str| traits(&format!("{table}{alter}"));
+        let kept = on("ALTER TABLE posts FORCE");
+        assert!(kept.fulltext && kept.hidden_fts_doc_id && !kept.fts_doc_id_column);
+        assert!(kept.keeps_fulltext && kept.keeps_spatial);
+        assert!(on("ALTER TABLE posts DROP COLUMN title").keeps_fulltext);
+        let dropped =
+            on("ALTER TABLE posts DROP COLUMN title, DROP COLUMN body, DROP INDEX posts_g");
+        assert!(dropped.fulltext && !dropped.keeps_fulltext && !dropped.keeps_spatial);
+        assert!(!on("ALTER TABLE posts DROP INDEX posts_ft").keeps_fulltext);
+        assert_eq!(
+            traits("ALTER TABLE unknown FORCE"),
+            TableTraits::default(),
+            "a table the replay never saw"
+        );
+    }
 }

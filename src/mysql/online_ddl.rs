@@ -908,4 +908,158 @@ mod tests {
             assert_eq!(verdict.algorithm, Algorithm::Instant, "{op:?}");
         }
     }
+
+    fn mariadb(version: &str) -> Target {
+        Target {
+            flavor: MysqlFlavor::Mariadb,
+            ..mysql(version)
+        }
+    }
+
+    /// (algorithm, rebuilds, concurrent DML) of `operation` alone on a table with `traits`.
+    fn cost_on(
+        operation: Operation,
+        target: &Target,
+        traits: &TableTraits,
+    ) -> (Algorithm, bool, bool) {
+        let verdict = judge(&[clause(operation)], &Pins::default(), target, traits).unwrap();
+        (verdict.algorithm, verdict.rebuilds, verdict.concurrent_dml)
+    }
+
+    /// The manual's column operations ("Columns cannot be added to tables that use
+    /// ROW_FORMAT=COMPRESSED, tables with a FULLTEXT index, ..."; the same for dropping) and
+    /// its FORCE / null-rebuild notes ("ALGORITHM=INPLACE is not supported for tables with
+    /// FULLTEXT indexes"): MySQL copies. MariaDB rebuilds in place under LOCK=SHARED
+    /// (measured in tests/db_mysql_rules.rs).
+    #[test]
+    fn a_table_with_a_fulltext_index_changes_stored_columns_by_copy_on_mysql() {
+        use Algorithm::*;
+        let fulltext = TableTraits {
+            fulltext: true,
+            hidden_fts_doc_id: true,
+            keeps_fulltext: true,
+            ..TableTraits::default()
+        };
+        for operation in [
+            Operation::AddColumnLast,
+            Operation::DropColumn,
+            Operation::Force,
+        ] {
+            assert_eq!(
+                cost_on(operation, &mysql("8.4"), &fulltext),
+                (Copy, true, false),
+                "{operation:?}"
+            );
+            assert_eq!(
+                cost_on(operation, &mariadb("10.11"), &fulltext),
+                (Inplace, true, false),
+                "{operation:?}"
+            );
+        }
+        // Virtual columns and renames leave the rows as they are.
+        for operation in [Operation::AddVirtualColumn, Operation::RenameColumn] {
+            assert_eq!(cost_on(operation, &mysql("8.4"), &fulltext).0, Instant);
+            assert_eq!(cost_on(operation, &mariadb("10.11"), &fulltext).0, Instant);
+        }
+    }
+
+    /// `dict_table_t::support_instant_add_drop` tests InnoDB's flag for the hidden column,
+    /// not only the FULLTEXT index; with no index left to keep, the rebuild lets writes
+    /// through.
+    #[test]
+    fn the_hidden_fts_doc_id_alone_rules_out_instant_but_not_an_online_rebuild() {
+        let hidden = TableTraits {
+            hidden_fts_doc_id: true,
+            ..TableTraits::default()
+        };
+        for target in [mysql("8.4"), mariadb("10.11")] {
+            assert_eq!(
+                cost_on(Operation::AddColumnLast, &target, &hidden),
+                (Algorithm::Inplace, true, true),
+                "{target:?}"
+            );
+        }
+        let plain = TableTraits::default();
+        assert_eq!(
+            cost_on(Operation::AddColumnLast, &mysql("8.4"), &plain).0,
+            Algorithm::Instant
+        );
+    }
+
+    /// The manual's index operations: "Adding the first FULLTEXT index rebuilds the table if
+    /// there is no user-defined FTS_DOC_ID column. Additional FULLTEXT indexes may be added
+    /// without rebuilding the table." Neither lets writes through.
+    #[test]
+    fn a_fulltext_index_beside_an_fts_doc_id_needs_no_rebuild() {
+        let add = Operation::AddFulltextIndex;
+        let target = mysql("8.4");
+        let first = cost_on(add, &target, &TableTraits::default());
+        assert_eq!(first, (Algorithm::Inplace, true, false));
+        for beside in [
+            TableTraits {
+                fulltext: true,
+                hidden_fts_doc_id: true,
+                keeps_fulltext: true,
+                ..TableTraits::default()
+            },
+            TableTraits {
+                fts_doc_id_column: true,
+                ..TableTraits::default()
+            },
+        ] {
+            assert_eq!(
+                cost_on(add, &target, &beside),
+                (Algorithm::Inplace, false, false),
+                "{beside:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rebuild_keeping_a_spatial_index_blocks_writes() {
+        let spatial = TableTraits {
+            keeps_spatial: true,
+            ..TableTraits::default()
+        };
+        for target in [mysql("8.4"), mariadb("10.11")] {
+            assert_eq!(
+                cost_on(Operation::Force, &target, &spatial),
+                (Algorithm::Inplace, true, false)
+            );
+            assert_eq!(
+                cost_on(Operation::AddColumnLast, &target, &spatial).0,
+                Algorithm::Instant
+            );
+        }
+    }
+
+    #[test]
+    fn a_clause_the_table_makes_costlier_says_why() {
+        let fulltext = TableTraits {
+            fulltext: true,
+            hidden_fts_doc_id: true,
+            keeps_fulltext: true,
+            ..TableTraits::default()
+        };
+        let clauses = [
+            clause(Operation::AddColumnLast),
+            clause(Operation::AddIndex),
+        ];
+        let verdict = judge(&clauses, &Pins::default(), &mysql("8.4"), &fulltext).unwrap();
+        assert_eq!(
+            labels(&verdict.deciding),
+            "ADD COLUMN (the table has a FULLTEXT index)"
+        );
+        let refused = {
+            let mut pins = Pins::default();
+            pins.set(Some("INPLACE"), None);
+            judge(&clauses, &pins, &mysql("8.4"), &fulltext)
+                .unwrap()
+                .refused
+        };
+        assert_eq!(
+            refused.as_deref(),
+            Some("ALGORITHM=INPLACE: ADD COLUMN (the table has a FULLTEXT index) cannot run INPLACE on MySQL 8.4")
+        );
+    }
 }
