@@ -98,6 +98,9 @@ pub struct Table {
     /// Column renames as `(old, new, change set)`, kept even for columns the replay never
     /// saw added: a rollback renaming `new` back to `old` undoes its own migration.
     pub renamed_columns: Vec<(Ident, Ident, ChangeSet)>,
+    /// The names constraint renames gave, with their change set, kept even for constraints
+    /// the replay never saw added (the table existed before the replayed migrations).
+    pub renamed_constraints: Vec<(Ident, ChangeSet)>,
     /// The table an `INSERT ... SELECT` copied every row of this one into, and the change
     /// set of the copy.
     pub rows_copied_to: Option<(TableKey, ChangeSet)>,
@@ -148,6 +151,7 @@ impl Table {
             renamed_from: None,
             rows_copied_to: None,
             renamed_columns: Vec::new(),
+            renamed_constraints: Vec::new(),
             instant_row_versions: 0,
             search_indexes: Vec::new(),
             hidden_fts_doc_id: false,
@@ -469,6 +473,10 @@ impl Catalog {
                 .constraints
                 .iter()
                 .any(|c| c.added_in == change_set && c.is_named(&table_key, &key))
+                || known
+                    .renamed_constraints
+                    .iter()
+                    .any(|(to, renamed_in)| *renamed_in == change_set && to.key() == key)
         })
     }
 
@@ -720,6 +728,7 @@ impl Catalog {
                     renamed_from: None,
                     rows_copied_to: None,
                     renamed_columns: Vec::new(),
+                    renamed_constraints: Vec::new(),
                     instant_row_versions: 0,
                     search_indexes: Vec::new(),
                     hidden_fts_doc_id: false,
@@ -1232,6 +1241,7 @@ impl Catalog {
                         c.added_in = change_set;
                     }
                 }
+                table.renamed_constraints.push((to.clone(), change_set));
             }
             _ => {}
         }
