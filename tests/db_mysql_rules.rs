@@ -48,8 +48,8 @@ CREATE TABLE child (id INT NOT NULL, parent_id INT, PRIMARY KEY (id),
 CREATE TABLE events (id INT NOT NULL, created DATE NOT NULL, PRIMARY KEY (id, created))
   ENGINE=InnoDB PARTITION BY RANGE (YEAR(created))
   (PARTITION p2020 VALUES LESS THAN (2021), PARTITION p2021 VALUES LESS THAN (2022));
-CREATE TABLE ft (id INT NOT NULL, body TEXT, note VARCHAR(20), PRIMARY KEY (id),
-  FULLTEXT KEY ft_body (body)) ENGINE=InnoDB;
+CREATE TABLE ft (id INT NOT NULL, body TEXT, note VARCHAR(20), s INT AS (id * 2) STORED,
+  PRIMARY KEY (id), FULLTEXT KEY ft_body (body)) ENGINE=InnoDB;
 CREATE TABLE ftgone (id INT NOT NULL, body TEXT, note VARCHAR(20), PRIMARY KEY (id),
   FULLTEXT KEY ftgone_body (body)) ENGINE=InnoDB;
 ALTER TABLE ftgone DROP INDEX ftgone_body;
@@ -66,7 +66,7 @@ INSERT INTO nopk VALUES (1, 1), (2, 2);
 INSERT INTO gen (id, total) VALUES (1, 10), (2, 20);
 INSERT INTO child VALUES (1, 1);
 INSERT INTO events VALUES (1, '2020-05-01'), (2, '2021-05-01');
-INSERT INTO ft VALUES (1, 'hello world', 'a'), (2, 'other words', 'b');
+INSERT INTO ft (id, body, note) VALUES (1, 'hello world', 'a'), (2, 'other words', 'b');
 INSERT INTO ftgone VALUES (1, 'hello world', 'a');
 INSERT INTO ftrebuilt VALUES (1, 'hello world');
 INSERT INTO geo VALUES (1, POINT(1, 1), 1), (2, POINT(2, 2), 2);
@@ -289,6 +289,12 @@ fn cases() -> Vec<Case> {
         ),
         differs(
             case(ReorderColumn, "ft", "MODIFY note VARCHAR(20) AFTER id"),
+            MYSQL_COPIES_FULLTEXT_TABLES,
+            Copy,
+            true,
+        ),
+        differs(
+            case(DropStoredColumn, "ft", "DROP COLUMN s"),
             MYSQL_COPIES_FULLTEXT_TABLES,
             Copy,
             true,
