@@ -211,7 +211,7 @@ fn alter_table(
 /// What the replay knows of `table` that changes what `actions` (none for a statement of
 /// its own, such as CREATE INDEX) cost on it: an index stays through them unless they drop
 /// it or every one of its columns.
-fn table_traits(catalog: &Catalog, table: &ObjectName, actions: &[AlterAction]) -> TableTraits {
+pub fn table_traits(catalog: &Catalog, table: &ObjectName, actions: &[AlterAction]) -> TableTraits {
     let Some(known) = catalog.table(table) else {
         return TableTraits::default();
     };
