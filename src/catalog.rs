@@ -207,16 +207,16 @@ impl Table {
     }
 
     /// MySQL's name for an unnamed index on `column` first: the column's name, else with
-    /// the first free suffix `_2`, `_3`, ...
+    /// the first free suffix `_2`, `_3`, ... (free among the indexes kept here).
     fn unused_index_name(&self, column: &str) -> String {
         let taken = |name: &str| self.search_indexes.iter().any(|i| i.name == name);
-        if !taken(column) {
-            return column.to_string();
+        let mut name = column.to_string();
+        let mut suffix = 1;
+        while taken(&name) {
+            suffix += 1;
+            name = format!("{column}_{suffix}");
         }
-        (2..)
-            .map(|n| format!("{column}_{n}"))
-            .find(|name| !taken(name))
-            .unwrap_or_default()
+        name
     }
 
     fn drop_search_index(&mut self, name: &Ident) {

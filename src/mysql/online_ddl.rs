@@ -11,7 +11,7 @@
 //! are proven against a real MariaDB server in `tests/db_mysql_rules.rs`.
 //! <https://dev.mysql.com/doc/refman/8.4/en/innodb-online-ddl-operations.html>
 //!
-//! What the table holds changes some rows: FULLTEXT and SPATIAL indexes (`TableTraits`).
+//! Some costs depend on the table's FULLTEXT and SPATIAL indexes (`TableTraits`).
 //!
 //! MySQL picks the cheapest algorithm every clause of a statement supports (INSTANT, then
 //! INPLACE, then COPY), so one clause that needs a copy makes the whole statement copy, and an
