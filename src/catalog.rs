@@ -98,6 +98,9 @@ pub struct Table {
     /// Column renames as `(old, new, change set)`, kept even for columns the replay never
     /// saw added: a rollback renaming `new` back to `old` undoes its own migration.
     pub renamed_columns: Vec<(Ident, Ident, ChangeSet)>,
+    /// The names constraint renames gave, with their change set, kept even for constraints
+    /// the replay never saw added (the table existed before the replayed migrations).
+    pub renamed_constraints: Vec<(Ident, ChangeSet)>,
     /// The table an `INSERT ... SELECT` copied every row of this one into, and the change
     /// set of the copy.
     pub rows_copied_to: Option<(TableKey, ChangeSet)>,
@@ -105,6 +108,33 @@ pub struct Table {
     /// created or last rebuilt (each takes one of the table's row versions). A lower bound
     /// for tables created before the replayed migrations.
     pub instant_row_versions: u32,
+    /// MySQL: the table's FULLTEXT and SPATIAL indexes.
+    pub search_indexes: Vec<SearchIndex>,
+    /// MySQL: InnoDB's hidden `FTS_DOC_ID` column, added with the first FULLTEXT index of a
+    /// table that has no `FTS_DOC_ID` column of its own. Dropping the last FULLTEXT index
+    /// leaves it in place; only a rebuild of the table without one removes it.
+    pub hidden_fts_doc_id: bool,
+}
+
+/// A MySQL FULLTEXT or SPATIAL index.
+#[derive(Clone, Debug)]
+pub struct SearchIndex {
+    /// Catalogue key of its name (MySQL's own for an unnamed one: its first column).
+    pub name: String,
+    pub columns: Vec<Ident>,
+    pub fulltext: bool,
+}
+
+/// The column name InnoDB gives the document ids of FULLTEXT indexes.
+const FTS_DOC_ID: &str = "fts_doc_id";
+
+/// `Some(true)` for a MySQL FULLTEXT index, `Some(false)` for a SPATIAL one.
+fn fulltext_or_spatial(index: &IndexDef) -> Option<bool> {
+    match index.method.as_deref() {
+        Some("fulltext") => Some(true),
+        Some("spatial") => Some(false),
+        _ => None,
+    }
 }
 
 impl Table {
@@ -121,7 +151,10 @@ impl Table {
             renamed_from: None,
             rows_copied_to: None,
             renamed_columns: Vec::new(),
+            renamed_constraints: Vec::new(),
             instant_row_versions: 0,
+            search_indexes: Vec::new(),
+            hidden_fts_doc_id: false,
         }
     }
 }
@@ -143,6 +176,52 @@ impl Table {
     fn column_mut(&mut self, name: &Ident) -> Option<&mut Column> {
         let key = name.key();
         self.columns.iter_mut().find(|c| c.name.key() == key)
+    }
+
+    /// MySQL: whether the table has a FULLTEXT index.
+    pub fn has_fulltext(&self) -> bool {
+        self.search_indexes.iter().any(|i| i.fulltext)
+    }
+
+    /// MySQL: whether the table declares its own `FTS_DOC_ID` column.
+    pub fn declares_fts_doc_id(&self) -> bool {
+        self.column(&Ident::new(FTS_DOC_ID)).is_some()
+    }
+
+    /// Records a MySQL `FULLTEXT` (`fulltext`) or `SPATIAL` index.
+    fn add_search_index(&mut self, index: &IndexDef, fulltext: bool) {
+        if fulltext && !self.declares_fts_doc_id() {
+            self.hidden_fts_doc_id = true;
+        }
+        let name = match (&index.name, index.columns.first()) {
+            (Some(name), _) => name.key(),
+            (None, Some(first)) => self.unused_index_name(&first.key()),
+            (None, None) => return,
+        };
+        self.search_indexes.retain(|i| i.name != name);
+        self.search_indexes.push(SearchIndex {
+            name,
+            columns: index.columns.clone(),
+            fulltext,
+        });
+    }
+
+    /// MySQL's name for an unnamed index on `column` first: the column's name, else with
+    /// the first free suffix `_2`, `_3`, ... (free among the indexes kept here).
+    fn unused_index_name(&self, column: &str) -> String {
+        let taken = |name: &str| self.search_indexes.iter().any(|i| i.name == name);
+        let mut name = column.to_string();
+        let mut suffix = 1;
+        while taken(&name) {
+            suffix += 1;
+            name = format!("{column}_{suffix}");
+        }
+        name
+    }
+
+    fn drop_search_index(&mut self, name: &Ident) {
+        let key = name.key();
+        self.search_indexes.retain(|i| i.name != key);
     }
 }
 
@@ -394,6 +473,10 @@ impl Catalog {
                 .constraints
                 .iter()
                 .any(|c| c.added_in == change_set && c.is_named(&table_key, &key))
+                || known
+                    .renamed_constraints
+                    .iter()
+                    .any(|(to, renamed_in)| *renamed_in == change_set && to.key() == key)
         })
     }
 
@@ -591,14 +674,19 @@ impl Catalog {
     pub fn apply(&mut self, statement: &Statement, change_set: ChangeSet) {
         // Judged on the columns as they are before the statement changes them, and set once
         // it has made the tables it alters known.
-        let row_versions = match self.target.dialect {
+        let outcomes = match self.target.dialect {
             Dialect::Mysql => row_versions::after(statement, self, &self.target),
             Dialect::Postgres => Vec::new(),
         };
         self.apply_kind(&statement.kind, change_set);
-        for (table, versions) in row_versions {
-            if let Some(known) = self.tables.get_mut(&self.key(&table)) {
-                known.instant_row_versions = versions;
+        for outcome in outcomes {
+            if let Some(known) = self.tables.get_mut(&self.key(&outcome.table)) {
+                known.instant_row_versions = outcome.row_versions;
+                // A rebuild writes the table anew, without the hidden FTS_DOC_ID column
+                // unless a FULLTEXT index still needs it.
+                if outcome.rebuilt && !known.has_fulltext() {
+                    known.hidden_fts_doc_id = false;
+                }
             }
         }
     }
@@ -612,6 +700,7 @@ impl Catalog {
                 charset,
                 partitioning,
                 if_not_exists,
+                search_indexes,
                 ..
             } => {
                 let key = self.key(name);
@@ -639,8 +728,16 @@ impl Catalog {
                     renamed_from: None,
                     rows_copied_to: None,
                     renamed_columns: Vec::new(),
+                    renamed_constraints: Vec::new(),
                     instant_row_versions: 0,
+                    search_indexes: Vec::new(),
+                    hidden_fts_doc_id: false,
                 };
+                for index in search_indexes {
+                    if let Some(fulltext) = fulltext_or_spatial(index) {
+                        table.add_search_index(index, fulltext);
+                    }
+                }
                 if let Partitioning::Of { parent, default } = partitioning {
                     let parent = self.key(parent);
                     // A partition has its parent's columns (and their NOT NULL).
@@ -778,11 +875,20 @@ impl Catalog {
                     DomainChange::Other => {}
                 }
             }
-            StatementKind::DropIndex { names, .. } => {
+            StatementKind::DropIndex { names, table, .. } => {
                 for n in names {
                     let key = self.key(n);
                     if let Some(dropped) = self.indexes.remove(&key) {
                         self.by_table.remove_index(&dropped.table, &key);
+                    }
+                }
+                // MySQL's `DROP INDEX name ON table`.
+                if let Some(known) = table
+                    .as_ref()
+                    .and_then(|t| self.tables.get_mut(&self.key(t)))
+                {
+                    for n in names {
+                        known.drop_search_index(&n.name);
                     }
                 }
             }
@@ -812,6 +918,12 @@ impl Catalog {
     }
 
     fn add_index(&mut self, index: &IndexDef, change_set: ChangeSet) {
+        if let Some(fulltext) = fulltext_or_spatial(index) {
+            let table = self.key(&index.table);
+            self.tables
+                .get_or_insert_with(table, || Table::unknown(&index.table))
+                .add_search_index(index, fulltext);
+        }
         let Some(name) = &index.name else { return };
         let index_name = ObjectName {
             schema: index.table.schema.clone(),
@@ -908,6 +1020,7 @@ impl Catalog {
                     parent: parent.clone(),
                     default: *default,
                 },
+                search_indexes: Vec::new(),
             };
             self.apply_kind(&create, change_set);
             if !empty {
@@ -987,7 +1100,13 @@ impl Catalog {
             AlterAction::DropColumn { column, .. } => {
                 let k = column.key();
                 table.columns.retain(|c| c.name.key() != k);
+                // MySQL takes the column out of its indexes, and drops an index left empty.
+                for index in &mut table.search_indexes {
+                    index.columns.retain(|c| c.key() != k);
+                }
+                table.search_indexes.retain(|i| !i.columns.is_empty());
             }
+            AlterAction::DropIndex { name } => table.drop_search_index(name),
             AlterAction::RenameColumn { from, to } => {
                 if let Some(c) = table.column_mut(from) {
                     c.name = to.clone();
@@ -1122,6 +1241,7 @@ impl Catalog {
                         c.added_in = change_set;
                     }
                 }
+                table.renamed_constraints.push((to.clone(), change_set));
             }
             _ => {}
         }
@@ -1345,5 +1465,62 @@ mod tests {
             assert_eq!(versions(&rollback), 0);
         }
         assert_eq!(versions(&catalog), 2);
+    }
+
+    /// The FULLTEXT and SPATIAL state of `posts` after each statement of `sql` in turn:
+    /// (index names, hidden FTS_DOC_ID).
+    fn search_state(sql: &str) -> Vec<(Vec<String>, bool)> {
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        let posts = ObjectName::bare("posts");
+        parse_text(sql, Dialect::Mysql)
+            .statements
+            .iter()
+            .map(|statement| {
+                catalog.apply(statement, ChangeSet(0));
+                let table = catalog.table(&posts).expect("posts is known");
+                let names = table.search_indexes.iter().map(|i| i.name.clone());
+                (names.collect(), table.hidden_fts_doc_id)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_hidden_fts_doc_id_outlives_the_last_fulltext_index_until_a_rebuild() {
+        let state = search_state(
+            "CREATE TABLE posts (id INT, body TEXT, g POINT NOT NULL, FULLTEXT (body), SPATIAL KEY posts_g (g));
+             ALTER TABLE posts ADD FULLTEXT (body);
+             CREATE FULLTEXT INDEX posts_id_ft ON posts (id);
+             DROP INDEX body ON posts;
+             ALTER TABLE posts DROP COLUMN id;
+             ALTER TABLE posts DROP INDEX body_2;
+             ALTER TABLE posts ADD COLUMN note INT;
+             ALTER TABLE posts ADD COLUMN later INT;",
+        );
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(state[0], (names(&["body", "posts_g"]), true));
+        // An unnamed index takes its first column's name, suffixed when that is taken.
+        assert_eq!(state[1], (names(&["body", "posts_g", "body_2"]), true));
+        assert_eq!(
+            state[2].0,
+            names(&["body", "posts_g", "body_2", "posts_id_ft"])
+        );
+        assert_eq!(state[3].0, names(&["posts_g", "body_2", "posts_id_ft"]));
+        // Dropping the only column of an index drops the index; the rebuild keeps the
+        // hidden column for the FULLTEXT index left.
+        assert_eq!(state[4], (names(&["posts_g", "body_2"]), true));
+        assert_eq!(state[5], (names(&["posts_g"]), true));
+        // No instant ADD COLUMN beside the hidden column: the rebuild removes it.
+        assert_eq!(state[6], (names(&["posts_g"]), false));
+        assert_eq!(state[7], (names(&["posts_g"]), false));
+    }
+
+    #[test]
+    fn a_declared_fts_doc_id_needs_no_hidden_one() {
+        let state = search_state(
+            "CREATE TABLE posts (FTS_DOC_ID BIGINT UNSIGNED NOT NULL AUTO_INCREMENT, body TEXT,
+               UNIQUE KEY FTS_DOC_ID_INDEX (FTS_DOC_ID));
+             ALTER TABLE posts ADD FULLTEXT INDEX posts_body_ft (body);",
+        );
+        assert_eq!(state[1], (vec!["posts_body_ft".to_string()], false));
     }
 }

@@ -512,6 +512,9 @@ pub enum StatementKind {
         charset: Option<String>,
         /// PostgreSQL declarative partitioning declared with the table.
         partitioning: Partitioning,
+        /// MySQL `FULLTEXT` and `SPATIAL` keys declared with the table, which decide what
+        /// later ALTERs of it cost. Plain `KEY`s are not kept.
+        search_indexes: Vec<IndexDef>,
     },
     AlterTable {
         name: ObjectName,

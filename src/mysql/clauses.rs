@@ -2,7 +2,7 @@
 //! ALTER TABLE (or CREATE INDEX, OPTIMIZE TABLE) is, judged against the column definitions
 //! the replay has seen, and the table lock that follows from the verdict.
 
-use super::online_ddl::{judge, Algorithm, Clause, Operation, Pins, Verdict};
+use super::online_ddl::{judge, Algorithm, Clause, Operation, Pins, TableTraits, Verdict};
 use crate::catalog::{Catalog, Column};
 use crate::diagnostic::{LockMode, TableEffect, TableLock};
 use crate::dialect::Target;
@@ -18,11 +18,13 @@ pub struct TableChange {
     pub pins: Pins,
     /// MODIFY/CHANGE of columns whose current definition the replay has not seen.
     pub unknown_columns: Vec<String>,
+    /// The table's FULLTEXT and SPATIAL state, as far as the replay knows it.
+    pub traits: TableTraits,
 }
 
 impl TableChange {
     pub fn verdict(&self, target: &Target) -> Option<Verdict> {
-        judge(&self.clauses, &self.pins, target)
+        judge(&self.clauses, &self.pins, target, &self.traits)
     }
 }
 
@@ -38,6 +40,7 @@ pub fn table_changes(
         clauses: vec![Clause { operation, text }],
         pins: Pins::default(),
         unknown_columns: Vec::new(),
+        traits: table_traits(catalog, table, &[]),
     };
     match &statement.kind {
         StatementKind::AlterTable { name, actions, .. } => {
@@ -84,6 +87,7 @@ fn alter_table(
         clauses: Vec::new(),
         pins: Pins::default(),
         unknown_columns: Vec::new(),
+        traits: table_traits(catalog, table, actions),
     };
     let replaces_primary_key = actions
         .iter()
@@ -202,6 +206,37 @@ fn alter_table(
         }
     }
     change
+}
+
+/// What the replay knows of `table` that changes what `actions` (none for a statement of
+/// its own, such as CREATE INDEX) cost on it: an index stays through them unless they drop
+/// it or every one of its columns.
+pub fn table_traits(catalog: &Catalog, table: &ObjectName, actions: &[AlterAction]) -> TableTraits {
+    let Some(known) = catalog.table(table) else {
+        return TableTraits::default();
+    };
+    let drops_index = |name: &str| {
+        actions
+            .iter()
+            .any(|a| matches!(a, AlterAction::DropIndex { name: n } if n.key() == name))
+    };
+    let drops_column = |column: &crate::statement::Ident| {
+        actions.iter().any(
+            |a| matches!(a, AlterAction::DropColumn { column: c, .. } if c.key() == column.key()),
+        )
+    };
+    let keeps = |fulltext: bool| {
+        known.search_indexes.iter().any(|i| {
+            i.fulltext == fulltext && !drops_index(&i.name) && !i.columns.iter().all(drops_column)
+        })
+    };
+    TableTraits {
+        fulltext: known.has_fulltext(),
+        hidden_fts_doc_id: known.hidden_fts_doc_id,
+        fts_doc_id_column: known.declares_fts_doc_id(),
+        keeps_fulltext: keeps(true),
+        keeps_spatial: keeps(false),
+    }
 }
 
 fn adds_primary_key(action: &AlterAction) -> bool {
@@ -695,5 +730,36 @@ mod tests {
         let changes = table_changes(&parsed.statements[0], &Catalog::new(Dialect::Mysql), false);
         assert_eq!(changes[0].unknown_columns, ["c"]);
         assert!(changes[0].verdict(&Target::new(Dialect::Mysql)).is_none());
+    }
+
+    /// The table traits of the last statement of `sql`, after replaying the others.
+    fn traits(sql: &str) -> TableTraits {
+        let parsed = parse_text(sql, Dialect::Mysql);
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        let (last, earlier) = parsed.statements.split_last().unwrap();
+        for s in earlier {
+            catalog.apply(s, ChangeSet(0));
+        }
+        table_changes(last, &catalog, false)[0].traits
+    }
+
+    #[test]
+    fn an_index_is_kept_unless_the_statement_drops_it_or_all_its_columns() {
+        let table = "CREATE TABLE posts (id INT, title TEXT, body TEXT, g POINT NOT NULL, \
+            FULLTEXT KEY posts_ft (title, body), SPATIAL KEY posts_g (g));\n";
+        let on = |alter: &str| traits(&format!("{table}{alter}"));
+        let kept = on("ALTER TABLE posts FORCE");
+        assert!(kept.fulltext && kept.hidden_fts_doc_id && !kept.fts_doc_id_column);
+        assert!(kept.keeps_fulltext && kept.keeps_spatial);
+        assert!(on("ALTER TABLE posts DROP COLUMN title").keeps_fulltext);
+        let dropped =
+            on("ALTER TABLE posts DROP COLUMN title, DROP COLUMN body, DROP INDEX posts_g");
+        assert!(dropped.fulltext && !dropped.keeps_fulltext && !dropped.keeps_spatial);
+        assert!(!on("ALTER TABLE posts DROP INDEX posts_ft").keeps_fulltext);
+        assert_eq!(
+            traits("ALTER TABLE unknown FORCE"),
+            TableTraits::default(),
+            "a table the replay never saw"
+        );
     }
 }

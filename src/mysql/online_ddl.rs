@@ -11,6 +11,8 @@
 //! are proven against a real MariaDB server in `tests/db_mysql_rules.rs`.
 //! <https://dev.mysql.com/doc/refman/8.4/en/innodb-online-ddl-operations.html>
 //!
+//! Some costs depend on the table's FULLTEXT and SPATIAL indexes (`TableTraits`).
+//!
 //! MySQL picks the cheapest algorithm every clause of a statement supports (INSTANT, then
 //! INPLACE, then COPY), so one clause that needs a copy makes the whole statement copy, and an
 //! instant ADD COLUMN next to an in-place ADD INDEX runs in place and rebuilds the table.
@@ -294,7 +296,9 @@ impl Operation {
                 COPY_ONLY
             ),
             AddIndex => row!("ADD INDEX", NEVER, inplace(false, true)),
-            // The first FULLTEXT index rebuilds the table to add its hidden FTS_DOC_ID column.
+            // The first FULLTEXT index rebuilds the table to add its hidden FTS_DOC_ID column
+            // (not when the table has an FTS_DOC_ID: `TableTraits`). Building one never lets
+            // writes through (LOCK=SHARED at least).
             AddFulltextIndex => row!("ADD FULLTEXT INDEX", NEVER, inplace(true, false)),
             AddSpatialIndex => row!("ADD SPATIAL INDEX", NEVER, inplace(false, false)),
             DropIndex => row!("DROP INDEX", NEVER, inplace(false, true)),
@@ -358,8 +362,45 @@ impl Operation {
         }
     }
 
-    /// What the operation can do on `target`: INSTANT possible, and INPLACE's cost.
-    pub fn capability(self, target: &Target) -> (bool, Option<Inplace>) {
+    /// What the operation can do on `target` to a table with `traits`: INSTANT possible,
+    /// and INPLACE's cost.
+    pub fn capability(self, target: &Target, traits: &TableTraits) -> (bool, Option<Inplace>) {
+        let row = self.row();
+        let (instant, inplace) = if traits.fts() && self.changes_stored_columns() {
+            // No INSTANT, and in place it rebuilds the table: MariaDB refuses NOCOPY too.
+            (false, row.inplace)
+        } else {
+            self.capability_on_plain_table(target)
+        };
+        let inplace = match inplace {
+            Some(cost) if self == Operation::AddFulltextIndex && traits.fts_doc_id() => {
+                Some(Inplace {
+                    rebuilds: false,
+                    ..cost
+                })
+            }
+            Some(cost) if cost.rebuilds && (traits.keeps_fulltext || traits.keeps_spatial) => {
+                match target.flavor {
+                    // ER_INNODB_FT_LIMIT: MySQL rebuilds a table that keeps a FULLTEXT index
+                    // only by copying it (the manual's table operations: "ALGORITHM=INPLACE is
+                    // not supported for tables with FULLTEXT indexes"; the source's
+                    // `check_if_supported_inplace_alter`).
+                    MysqlFlavor::Mysql if traits.keeps_fulltext => None,
+                    // The indexes are rebuilt with the table, which needs LOCK=SHARED
+                    // (MariaDB measured; MySQL for SPATIAL by the same source).
+                    _ => Some(Inplace {
+                        concurrent_dml: false,
+                        ..cost
+                    }),
+                }
+            }
+            other => other,
+        };
+        (instant, inplace)
+    }
+
+    /// The capability on a table without FULLTEXT or SPATIAL indexes.
+    fn capability_on_plain_table(self, target: &Target) -> (bool, Option<Inplace>) {
         let row = self.row();
         match (target.flavor, row.mariadb) {
             (MysqlFlavor::Mariadb, Some(m)) => (m.instant, m.inplace),
@@ -372,6 +413,70 @@ impl Operation {
                 row.instant_since.is_some_and(|v| target.version >= v),
                 row.inplace,
             ),
+        }
+    }
+
+    /// ADD, DROP or move a column whose values are stored in the rows: done instantly only
+    /// by a new record format, which InnoDB does not give a table with FULLTEXT state
+    /// (`TableTraits::fts`).
+    fn changes_stored_columns(self) -> bool {
+        matches!(
+            self,
+            Operation::AddColumnLast
+                | Operation::AddColumnPositioned
+                | Operation::DropColumn
+                | Operation::DropStoredColumn
+                | Operation::ReorderColumn
+        )
+    }
+}
+
+/// What the table holds that changes what an operation on it costs.
+///
+/// - A FULLTEXT index, or the hidden `FTS_DOC_ID` column it leaves behind when dropped,
+///   rules out INSTANT ADD/DROP/reordering of a stored column: MySQL's manual ("Online DDL
+///   Operations", column operations: "Columns cannot be added to tables that use
+///   ROW_FORMAT=COMPRESSED, tables with a FULLTEXT index, ..."; its source's
+///   `dict_table_t::support_instant_add_drop` also tests the hidden column), measured on
+///   MariaDB 10.11 in `tests/db_mysql_rules.rs`.
+/// - With an `FTS_DOC_ID` column a FULLTEXT index is added without a rebuild (the manual's
+///   index operations: "Adding the first FULLTEXT index rebuilds the table if there is no
+///   user-defined FTS_DOC_ID column").
+/// - A rebuild that keeps a FULLTEXT or SPATIAL index blocks writes (see `capability`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableTraits {
+    /// The table has a FULLTEXT index before the statement.
+    pub fulltext: bool,
+    /// InnoDB's hidden `FTS_DOC_ID` column: from a FULLTEXT index, kept until a rebuild.
+    pub hidden_fts_doc_id: bool,
+    /// The table declares its own `FTS_DOC_ID` column.
+    pub fts_doc_id_column: bool,
+    /// A FULLTEXT index stays on the table through the statement.
+    pub keeps_fulltext: bool,
+    /// A SPATIAL index stays on the table through the statement.
+    pub keeps_spatial: bool,
+}
+
+impl TableTraits {
+    /// Full-text state that keeps stored columns from changing instantly.
+    pub fn fts(&self) -> bool {
+        self.fulltext || self.hidden_fts_doc_id
+    }
+
+    fn fts_doc_id(&self) -> bool {
+        self.hidden_fts_doc_id || self.fts_doc_id_column
+    }
+
+    /// What on the table makes an operation costlier than on a plain table, for messages.
+    fn costlier_because(&self) -> Option<&'static str> {
+        if self.fulltext {
+            Some("the table has a FULLTEXT index")
+        } else if self.hidden_fts_doc_id {
+            Some("the table keeps the hidden FTS_DOC_ID column of a dropped FULLTEXT index until it is rebuilt")
+        } else if self.keeps_spatial {
+            Some("the table has a SPATIAL index")
+        } else {
+            None
         }
     }
 }
@@ -464,23 +569,40 @@ impl Verdict {
     }
 }
 
-struct Judged<'a> {
-    clause: &'a Clause,
+struct Judged {
+    /// The clause, its text saying why when the table makes it costlier.
+    clause: Clause,
     instant: bool,
     inplace: Option<Inplace>,
 }
 
-/// Judges `clauses` (one statement) on `target` under `pins`. `None` for no clauses.
-pub fn judge(clauses: &[Clause], pins: &Pins, target: &Target) -> Option<Verdict> {
+/// Judges `clauses` (one statement on a table with `traits`) on `target` under `pins`.
+/// `None` for no clauses.
+pub fn judge(
+    clauses: &[Clause],
+    pins: &Pins,
+    target: &Target,
+    traits: &TableTraits,
+) -> Option<Verdict> {
     if clauses.is_empty() {
         return None;
     }
     let judged: Vec<Judged> = clauses
         .iter()
         .map(|clause| {
-            let (instant, inplace) = clause.operation.capability(target);
+            let (instant, inplace) = clause.operation.capability(target, traits);
+            let plain = clause.operation.capability_on_plain_table(target);
+            let costlier =
+                (instant, inplace) != plain && clause.operation != Operation::AddFulltextIndex;
+            let text = match traits.costlier_because() {
+                Some(why) if costlier => format!("{} ({why})", clause.text),
+                _ => clause.text.clone(),
+            };
             Judged {
-                clause,
+                clause: Clause {
+                    operation: clause.operation,
+                    text,
+                },
                 instant,
                 inplace,
             }
@@ -546,18 +668,18 @@ fn choose_algorithm(
     if pin >= cheapest {
         return (pin, None);
     }
-    let unable: Vec<&Clause> = judged
+    let unable: Vec<Clause> = judged
         .iter()
         .filter(|j| match pin {
             Algorithm::Instant => !j.instant,
             _ => j.inplace.is_none() && !j.instant,
         })
-        .map(|j| j.clause)
+        .map(|j| j.clause.clone())
         .collect();
     let why = format!(
         "ALGORITHM={}: {} cannot run {} on {server}",
         pin.name(),
-        labels(&unable.into_iter().cloned().collect::<Vec<_>>()),
+        labels(&unable),
         pin.name()
     );
     (cheapest, Some(why))
@@ -639,6 +761,11 @@ mod tests {
         }
     }
 
+    /// The verdict on a table without FULLTEXT or SPATIAL indexes.
+    fn judge_plain(clauses: &[Clause], pins: &Pins, target: &Target) -> Option<Verdict> {
+        judge(clauses, pins, target, &TableTraits::default())
+    }
+
     fn clause(operation: Operation) -> Clause {
         Clause {
             operation,
@@ -668,13 +795,13 @@ mod tests {
     #[test]
     fn instant_gates_follow_the_version() {
         let add_after = [clause(Operation::AddColumnPositioned)];
-        let judge_on = |v| judge(&add_after, &Pins::default(), &mysql(v)).unwrap();
+        let judge_on = |v| judge_plain(&add_after, &Pins::default(), &mysql(v)).unwrap();
         assert_eq!(judge_on("8.0.28").algorithm, Algorithm::Inplace);
         assert!(judge_on("8.0.28").rebuilds);
         assert_eq!(judge_on("8.0.29").algorithm, Algorithm::Instant);
         let add_last = [clause(Operation::AddColumnLast)];
         let on = |v| {
-            judge(&add_last, &Pins::default(), &mysql(v))
+            judge_plain(&add_last, &Pins::default(), &mysql(v))
                 .unwrap()
                 .algorithm
         };
@@ -691,12 +818,12 @@ mod tests {
             clause(Operation::AddIndex),
             clause(Operation::ChangeColumnType),
         ];
-        let verdict = judge(&clauses, &Pins::default(), &mysql("8.0.35")).unwrap();
+        let verdict = judge_plain(&clauses, &Pins::default(), &mysql("8.0.35")).unwrap();
         assert_eq!(verdict.algorithm, Algorithm::Copy);
         assert!(!verdict.concurrent_dml);
         assert_eq!(verdict.deciding, vec![clause(Operation::ChangeColumnType)]);
         // An instant ADD COLUMN beside an in-place ADD INDEX runs in place and rebuilds.
-        let verdict = judge(&clauses[..2], &Pins::default(), &mysql("8.0.35")).unwrap();
+        let verdict = judge_plain(&clauses[..2], &Pins::default(), &mysql("8.0.35")).unwrap();
         assert_eq!(verdict.algorithm, Algorithm::Inplace);
         assert!(verdict.rebuilds && verdict.concurrent_dml);
         assert_eq!(verdict.deciding, vec![clause(Operation::AddColumnLast)]);
@@ -707,13 +834,13 @@ mod tests {
         let target = mysql("8.0.35");
         let mut pins = Pins::default();
         pins.set(Some("INSTANT"), None);
-        let verdict = judge(&[clause(Operation::AddIndex)], &pins, &target).unwrap();
+        let verdict = judge_plain(&[clause(Operation::AddIndex)], &pins, &target).unwrap();
         assert!(verdict.refused.unwrap().starts_with("ALGORITHM=INSTANT"));
         let mut pins = Pins::default();
         pins.set(Some("INPLACE"), Some("NONE"));
-        let verdict = judge(&[clause(Operation::AddFulltextIndex)], &pins, &target).unwrap();
+        let verdict = judge_plain(&[clause(Operation::AddFulltextIndex)], &pins, &target).unwrap();
         assert!(verdict.refused.unwrap().starts_with("LOCK=NONE"));
-        let verdict = judge(&[clause(Operation::AddIndex)], &pins, &target).unwrap();
+        let verdict = judge_plain(&[clause(Operation::AddIndex)], &pins, &target).unwrap();
         assert_eq!(verdict.refused, None);
         assert_eq!(verdict.lock, LockMode::MysqlNone);
     }
@@ -726,22 +853,28 @@ mod tests {
         let mut pins = Pins::default();
         pins.set(Some("INSTANT"), Some("NONE"));
         let add = [clause(Operation::AddColumnLast)];
-        let refused = judge(&add, &pins, &mysql("8.4")).unwrap().refused.unwrap();
+        let refused = judge_plain(&add, &pins, &mysql("8.4"))
+            .unwrap()
+            .refused
+            .unwrap();
         assert!(refused.contains("LOCK=NONE"), "{refused}");
         let mariadb = Target {
             flavor: MysqlFlavor::Mariadb,
             ..mysql("8.4")
         };
-        assert_eq!(judge(&add, &pins, &mariadb).unwrap().refused, None);
+        assert_eq!(judge_plain(&add, &pins, &mariadb).unwrap().refused, None);
         pins.set(None, Some("DEFAULT"));
-        assert_eq!(judge(&add, &pins, &mysql("8.4")).unwrap().refused, None);
+        assert_eq!(
+            judge_plain(&add, &pins, &mysql("8.4")).unwrap().refused,
+            None
+        );
     }
 
     #[test]
     fn a_stronger_lock_pin_blocks_even_an_online_operation() {
         let mut pins = Pins::default();
         pins.set(None, Some("EXCLUSIVE"));
-        let verdict = judge(&[clause(Operation::AddIndex)], &pins, &mysql("8.0.35")).unwrap();
+        let verdict = judge_plain(&[clause(Operation::AddIndex)], &pins, &mysql("8.0.35")).unwrap();
         assert!(verdict.blocks_dml());
         assert_eq!(verdict.lock, LockMode::MysqlExclusive);
     }
@@ -751,7 +884,7 @@ mod tests {
     /// Yes, Rebuilds Yes" (INSTANT DROP COLUMN of 8.0.29 is for ordinary columns).
     #[test]
     fn generated_columns_drop_as_the_manual_says() {
-        let on = |op, v| judge(&[clause(op)], &Pins::default(), &mysql(v)).unwrap();
+        let on = |op, v| judge_plain(&[clause(op)], &Pins::default(), &mysql(v)).unwrap();
         let virtual_drop = on(Operation::DropVirtualColumn, "8.0.12");
         assert_eq!(virtual_drop.algorithm, Algorithm::Instant);
         assert!(!on(Operation::DropVirtualColumn, "8.0.11").rebuilds);
@@ -771,8 +904,162 @@ mod tests {
             ..mysql("8.0.12")
         };
         for op in [Operation::DropColumn, Operation::ReorderColumn] {
-            let verdict = judge(&[clause(op)], &Pins::default(), &target).unwrap();
+            let verdict = judge_plain(&[clause(op)], &Pins::default(), &target).unwrap();
             assert_eq!(verdict.algorithm, Algorithm::Instant, "{op:?}");
         }
+    }
+
+    fn mariadb(version: &str) -> Target {
+        Target {
+            flavor: MysqlFlavor::Mariadb,
+            ..mysql(version)
+        }
+    }
+
+    /// (algorithm, rebuilds, concurrent DML) of `operation` alone on a table with `traits`.
+    fn cost_on(
+        operation: Operation,
+        target: &Target,
+        traits: &TableTraits,
+    ) -> (Algorithm, bool, bool) {
+        let verdict = judge(&[clause(operation)], &Pins::default(), target, traits).unwrap();
+        (verdict.algorithm, verdict.rebuilds, verdict.concurrent_dml)
+    }
+
+    /// The manual's column operations ("Columns cannot be added to tables that use
+    /// ROW_FORMAT=COMPRESSED, tables with a FULLTEXT index, ..."; the same for dropping) and
+    /// its FORCE / null-rebuild notes ("ALGORITHM=INPLACE is not supported for tables with
+    /// FULLTEXT indexes"): MySQL copies. MariaDB rebuilds in place under LOCK=SHARED
+    /// (measured in tests/db_mysql_rules.rs).
+    #[test]
+    fn a_table_with_a_fulltext_index_changes_stored_columns_by_copy_on_mysql() {
+        use Algorithm::*;
+        let fulltext = TableTraits {
+            fulltext: true,
+            hidden_fts_doc_id: true,
+            keeps_fulltext: true,
+            ..TableTraits::default()
+        };
+        for operation in [
+            Operation::AddColumnLast,
+            Operation::DropColumn,
+            Operation::Force,
+        ] {
+            assert_eq!(
+                cost_on(operation, &mysql("8.4"), &fulltext),
+                (Copy, true, false),
+                "{operation:?}"
+            );
+            assert_eq!(
+                cost_on(operation, &mariadb("10.11"), &fulltext),
+                (Inplace, true, false),
+                "{operation:?}"
+            );
+        }
+        // Virtual columns and renames leave the rows as they are.
+        for operation in [Operation::AddVirtualColumn, Operation::RenameColumn] {
+            assert_eq!(cost_on(operation, &mysql("8.4"), &fulltext).0, Instant);
+            assert_eq!(cost_on(operation, &mariadb("10.11"), &fulltext).0, Instant);
+        }
+    }
+
+    /// `dict_table_t::support_instant_add_drop` tests InnoDB's flag for the hidden column,
+    /// not only the FULLTEXT index; with no index left to keep, the rebuild lets writes
+    /// through.
+    #[test]
+    fn the_hidden_fts_doc_id_alone_rules_out_instant_but_not_an_online_rebuild() {
+        let hidden = TableTraits {
+            hidden_fts_doc_id: true,
+            ..TableTraits::default()
+        };
+        for target in [mysql("8.4"), mariadb("10.11")] {
+            assert_eq!(
+                cost_on(Operation::AddColumnLast, &target, &hidden),
+                (Algorithm::Inplace, true, true),
+                "{target:?}"
+            );
+        }
+        let plain = TableTraits::default();
+        assert_eq!(
+            cost_on(Operation::AddColumnLast, &mysql("8.4"), &plain).0,
+            Algorithm::Instant
+        );
+    }
+
+    /// The manual's index operations: "Adding the first FULLTEXT index rebuilds the table if
+    /// there is no user-defined FTS_DOC_ID column. Additional FULLTEXT indexes may be added
+    /// without rebuilding the table." Neither lets writes through.
+    #[test]
+    fn a_fulltext_index_beside_an_fts_doc_id_needs_no_rebuild() {
+        let add = Operation::AddFulltextIndex;
+        let target = mysql("8.4");
+        let first = cost_on(add, &target, &TableTraits::default());
+        assert_eq!(first, (Algorithm::Inplace, true, false));
+        for beside in [
+            TableTraits {
+                fulltext: true,
+                hidden_fts_doc_id: true,
+                keeps_fulltext: true,
+                ..TableTraits::default()
+            },
+            TableTraits {
+                fts_doc_id_column: true,
+                ..TableTraits::default()
+            },
+        ] {
+            assert_eq!(
+                cost_on(add, &target, &beside),
+                (Algorithm::Inplace, false, false),
+                "{beside:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rebuild_keeping_a_spatial_index_blocks_writes() {
+        let spatial = TableTraits {
+            keeps_spatial: true,
+            ..TableTraits::default()
+        };
+        for target in [mysql("8.4"), mariadb("10.11")] {
+            assert_eq!(
+                cost_on(Operation::Force, &target, &spatial),
+                (Algorithm::Inplace, true, false)
+            );
+            assert_eq!(
+                cost_on(Operation::AddColumnLast, &target, &spatial).0,
+                Algorithm::Instant
+            );
+        }
+    }
+
+    #[test]
+    fn a_clause_the_table_makes_costlier_says_why() {
+        let fulltext = TableTraits {
+            fulltext: true,
+            hidden_fts_doc_id: true,
+            keeps_fulltext: true,
+            ..TableTraits::default()
+        };
+        let clauses = [
+            clause(Operation::AddColumnLast),
+            clause(Operation::AddIndex),
+        ];
+        let verdict = judge(&clauses, &Pins::default(), &mysql("8.4"), &fulltext).unwrap();
+        assert_eq!(
+            labels(&verdict.deciding),
+            "ADD COLUMN (the table has a FULLTEXT index)"
+        );
+        let refused = {
+            let mut pins = Pins::default();
+            pins.set(Some("INPLACE"), None);
+            judge(&clauses, &pins, &mysql("8.4"), &fulltext)
+                .unwrap()
+                .refused
+        };
+        assert_eq!(
+            refused.as_deref(),
+            Some("ALGORITHM=INPLACE: ADD COLUMN (the table has a FULLTEXT index) cannot run INPLACE on MySQL 8.4")
+        );
     }
 }

@@ -38,18 +38,33 @@ pub fn takes_row_version(change: &TableChange, verdict: &Verdict) -> bool {
         })
 }
 
-/// The row versions each table `statement` changes has once it has run on `target`,
-/// judged on `catalog` as it is before the statement.
-pub fn after(statement: &Statement, catalog: &Catalog, target: &Target) -> Vec<(ObjectName, u32)> {
+/// What a statement leaves of a table's instant state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub table: ObjectName,
+    /// The row versions the table has afterwards.
+    pub row_versions: u32,
+    /// The statement rebuilt (or copied) the table.
+    pub rebuilt: bool,
+}
+
+/// What each table `statement` changes is left with once it has run on `target`, judged on
+/// `catalog` as it is before the statement. Statements the server refuses leave nothing.
+pub fn after(statement: &Statement, catalog: &Catalog, target: &Target) -> Vec<Outcome> {
     if let StatementKind::Truncate { tables, .. } = &statement.kind {
         // TRUNCATE TABLE drops and recreates the table.
-        return tables.iter().map(|t| (t.clone(), 0)).collect();
+        return tables
+            .iter()
+            .map(|t| Outcome {
+                table: t.clone(),
+                row_versions: 0,
+                rebuilt: false,
+            })
+            .collect();
     }
-    let Some(limit) = instant_row_versions(target) else {
-        return Vec::new();
-    };
+    let limit = instant_row_versions(target);
     // Whether foreign keys are checked only decides INPLACE or COPY of ADD FOREIGN KEY,
-    // never an instant change; checked is the server's default.
+    // never an instant change or a rebuild; checked is the server's default.
     table_changes(statement, catalog, false)
         .into_iter()
         .filter_map(|change| {
@@ -61,20 +76,24 @@ pub fn after(statement: &Statement, catalog: &Catalog, target: &Target) -> Vec<(
             let used = catalog
                 .table(&change.table)
                 .map_or(0, |t| t.instant_row_versions);
-            let versions = if takes_row_version(&change, &verdict) {
-                match (used < limit, change.pins.algorithm) {
-                    (true, _) => used + 1,
-                    // Refused: the statement fails and the table keeps what it had.
-                    (false, Some(Algorithm::Instant)) => used,
-                    // Unpinned past the limit: rebuilt in place.
-                    (false, _) => 0,
-                }
-            } else if verdict.rebuilds {
-                0
-            } else {
-                used
+            let instant = takes_row_version(&change, &verdict);
+            let past_limit = limit.is_some_and(|limit| instant && used >= limit);
+            if past_limit && change.pins.algorithm == Some(Algorithm::Instant) {
+                // Refused: the statement fails and the table keeps what it had.
+                return None;
+            }
+            // Unpinned past the limit, an instant change is rebuilt in place.
+            let rebuilt = verdict.rebuilds || past_limit;
+            let row_versions = match (rebuilt, instant && limit.is_some()) {
+                (true, _) => 0,
+                (false, true) => used + 1,
+                (false, false) => used,
             };
-            (versions != used).then_some((change.table, versions))
+            Some(Outcome {
+                table: change.table,
+                row_versions,
+                rebuilt,
+            })
         })
         .collect()
 }

@@ -415,8 +415,8 @@ fn create_index(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
 }
 
 /// `[IF NOT EXISTS] name (elements) ...`, or `AS query` / `LIKE t` / `PARTITION OF t` whose
-/// columns are not written out. MySQL inline `INDEX` / `KEY` elements are skipped: the model
-/// has no place for them.
+/// columns are not written out. Of MySQL's inline keys only `FULLTEXT` and `SPATIAL` are kept
+/// (see `StatementKind::CreateTable`).
 fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     let if_not_exists = c.eat_kws(&["IF", "NOT", "EXISTS"]);
     let name = c.object_name()?;
@@ -427,13 +427,16 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     };
     let mut columns = Vec::new();
     let mut constraints = Vec::new();
+    let mut search_indexes = Vec::new();
     let mut from_query = true;
     if let Some(elements) = c.group() {
         from_query = false;
         for mut element in elements.split_commas() {
             if element.is_kw("LIKE") {
                 from_query = true;
-            } else if element.is_any_kw(&["INDEX", "KEY", "FULLTEXT", "SPATIAL"]) {
+            } else if element.is_any_kw(&["FULLTEXT", "SPATIAL"]) {
+                search_indexes.extend(definitions::mysql_index(&mut element, &name));
+            } else if element.is_any_kw(&["INDEX", "KEY"]) {
                 continue;
             } else if starts_constraint(&element) {
                 constraints.extend(table_constraint(&mut element));
@@ -468,6 +471,7 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         from_query,
         charset,
         partitioning,
+        search_indexes,
     })
 }
 

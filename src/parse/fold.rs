@@ -17,11 +17,13 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
             columns,
             constraints,
             partitioning,
+            search_indexes,
             ..
         } => {
             object(name);
             columns.iter_mut().for_each(column);
             constraints.iter_mut().for_each(constraint);
+            search_indexes.iter_mut().for_each(index_def);
             if let Partitioning::Of { parent, .. } = partitioning {
                 object(parent);
             }

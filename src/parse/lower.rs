@@ -36,6 +36,14 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
                 &t.table_options.to_string().to_lowercase(),
             )
             .map(str::to_string),
+            search_indexes: t
+                .constraints
+                .iter()
+                .filter_map(|c| match c {
+                    ast::TableConstraint::FulltextOrSpatial(f) => Some(search_index(&t.name, f)),
+                    _ => None,
+                })
+                .collect(),
         },
         S::AlterTable(t) => StatementKind::AlterTable {
             name: object_name(&t.name)?,
@@ -511,11 +519,10 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
                 AlterAction::AddConstraint(lowered)
             }
             (ast::TableConstraint::Index(i), None) => {
-                mysql_index(table, i.name.as_ref(), &i.columns, None)
+                AlterAction::AddIndex(mysql_index(table, i.name.as_ref(), &i.columns, None))
             }
             (ast::TableConstraint::FulltextOrSpatial(f), None) => {
-                let method = if f.fulltext { "fulltext" } else { "spatial" };
-                mysql_index(table, f.opt_index_name.as_ref(), &f.columns, Some(method))
+                AlterAction::AddIndex(search_index(table, f))
             }
             _ => AlterAction::Other("ADD CONSTRAINT".into()),
         },
@@ -572,14 +579,25 @@ fn alter_action(op: &ast::AlterTableOperation, table: &ast::ObjectName) -> Alter
     }
 }
 
-/// MySQL `ADD [FULLTEXT|SPATIAL] INDEX name (cols)` inside ALTER TABLE.
+/// A MySQL `FULLTEXT` / `SPATIAL` key, in CREATE TABLE or ALTER TABLE ... ADD.
+fn search_index(table: &ast::ObjectName, key: &ast::FullTextOrSpatialConstraint) -> IndexDef {
+    let method = if key.fulltext { "fulltext" } else { "spatial" };
+    mysql_index(
+        table,
+        key.opt_index_name.as_ref(),
+        &key.columns,
+        Some(method),
+    )
+}
+
+/// A MySQL index on `table`, inside CREATE TABLE or ALTER TABLE ... ADD.
 fn mysql_index(
     table: &ast::ObjectName,
     name: Option<&ast::Ident>,
     cols: &[ast::IndexColumn],
     method: Option<&str>,
-) -> AlterAction {
-    AlterAction::AddIndex(IndexDef {
+) -> IndexDef {
+    IndexDef {
         name: name.map(ident),
         table: object_name(table).unwrap_or_else(|| ObjectName::bare("")),
         columns: columns(cols),
@@ -588,7 +606,7 @@ fn mysql_index(
         if_not_exists: false,
         method: method.map(str::to_string),
         only: false,
-    })
+    }
 }
 
 fn alter_column(column: Ident, op: &ast::AlterColumnOperation) -> AlterAction {

@@ -225,3 +225,46 @@ fn an_update_names_the_columns_it_copies_whole() {
     assert!(copies("UPDATE t SET a_new = a || b").is_empty());
     assert!(copies("UPDATE t SET a_new = (SELECT a FROM u)").is_empty());
 }
+
+/// What a MySQL CREATE TABLE keeps of its inline keys, as (name, method, columns).
+fn search_keys(kind: &StatementKind) -> Vec<(Option<String>, Option<String>, Vec<String>)> {
+    let StatementKind::CreateTable { search_indexes, .. } = kind else {
+        panic!("not a CREATE TABLE: {kind:?}")
+    };
+    search_indexes
+        .iter()
+        .map(|i| {
+            let columns = i.columns.iter().map(|c| c.value.clone()).collect();
+            (
+                i.name.as_ref().map(|n| n.value.clone()),
+                i.method.clone(),
+                columns,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn create_table_keeps_its_fulltext_and_spatial_keys_in_both_parsers() {
+    let sql = "CREATE TABLE posts (id INT PRIMARY KEY, body TEXT, g POINT NOT NULL, \
+               KEY posts_id (id), FULLTEXT KEY posts_body_ft (body), FULLTEXT (body), \
+               SPATIAL INDEX posts_g (g)) ENGINE=InnoDB";
+    let parsed = parse_text(sql, Dialect::Mysql);
+    assert_eq!(parsed.statements[0].origin, Origin::Parser);
+    let expected = vec![
+        (
+            Some("posts_body_ft".to_string()),
+            Some("fulltext".to_string()),
+            vec!["body".to_string()],
+        ),
+        (None, Some("fulltext".to_string()), vec!["body".to_string()]),
+        (
+            Some("posts_g".to_string()),
+            Some("spatial".to_string()),
+            vec!["g".to_string()],
+        ),
+    ];
+    assert_eq!(search_keys(&parsed.statements[0].kind), expected);
+    let recognised = super::fallback::recognise(sql, Dialect::Mysql).expect("recognised");
+    assert_eq!(search_keys(&recognised), expected);
+}

@@ -1422,6 +1422,7 @@ fn create_table() {
             from_query: false,
             charset: None,
             partitioning: Partitioning::None,
+            search_indexes: vec![],
         })
     );
     let mut mysql_id = column("id", "int(11) unsigned");
@@ -1455,6 +1456,7 @@ fn create_table() {
             from_query: false,
             charset: Some("utf8mb4".into()),
             partitioning: Partitioning::None,
+            search_indexes: vec![],
         })
     );
     assert_eq!(
@@ -1467,6 +1469,7 @@ fn create_table() {
             from_query: true,
             charset: None,
             partitioning: Partitioning::None,
+            search_indexes: vec![],
         })
     );
 }

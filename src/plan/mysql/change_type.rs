@@ -198,6 +198,7 @@ fn copy_plan(
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    super::columns_change_instantly(table, catalog)?;
     let known = super::super::sql::known_table(catalog, table)?;
     let key = key_columns(known)?;
     let target = &options.target;

@@ -28,8 +28,9 @@ mod sql;
 use super::{Plan, PlanError, PlanOptions};
 use crate::catalog::Catalog;
 use crate::dialect::{MysqlFlavor, Target};
-use crate::mysql::online_ddl::{judge, Algorithm, Clause, Operation, Pins};
-use crate::statement::{AlterAction, ConstraintKind, Statement, StatementKind};
+use crate::mysql::clauses::table_traits;
+use crate::mysql::online_ddl::{judge, Algorithm, Clause, Operation, Pins, TableTraits};
+use crate::statement::{AlterAction, ConstraintKind, ObjectName, Statement, StatementKind};
 
 /// MySQL refuses a name longer than this (it never truncates one).
 pub const MAX_IDENT_CHARS: usize = 64;
@@ -75,16 +76,18 @@ fn recipe(
                 return None;
             };
             match action {
-                AlterAction::RenameColumn { from, to } => {
-                    Some(rename_column::plan(name, from, to, catalog, options))
-                }
-                AlterAction::AddColumn { column, .. } => add_column::plan(name, column, options),
+                AlterAction::RenameColumn { from, to } => Some(
+                    columns_change_instantly(name, catalog)
+                        .and_then(|()| rename_column::plan(name, from, to, catalog, options)),
+                ),
+                AlterAction::AddColumn { column, .. } => add_column::plan(name, column, options)
+                    .map(|plan| columns_change_instantly(name, catalog).and(plan)),
                 AlterAction::RedefineColumn { old, column, .. }
                     if old.key() != column.name.key() =>
                 {
-                    Some(rename_column::plan_change(
-                        name, old, column, catalog, options,
-                    ))
+                    Some(columns_change_instantly(name, catalog).and_then(|()| {
+                        rename_column::plan_change(name, old, column, catalog, options)
+                    }))
                 }
                 AlterAction::RedefineColumn { old, column, .. } => {
                     change_type::plan(statement, name, old, column, catalog, options)
@@ -114,6 +117,25 @@ fn recipe(
             }
         }
         _ => None,
+    }
+}
+
+/// The column recipes add and drop columns with `ALGORITHM=INSTANT`, which the server
+/// refuses on a table with a FULLTEXT index, or with the hidden FTS_DOC_ID column of a
+/// dropped one (`TableTraits::fts`).
+fn columns_change_instantly(table: &ObjectName, catalog: &Catalog) -> Result<(), PlanError> {
+    let traits = table_traits(catalog, table, &[]);
+    if traits.fulltext {
+        Err(PlanError(format!(
+            "`{table}` has a FULLTEXT index, so no column of it is added or dropped instantly: each such ALTER rebuilds it with writes blocked (MySQL copies it); copy the table with an online schema-change tool instead (gh-ost, pt-online-schema-change)"
+        )))
+    } else if traits.hidden_fts_doc_id {
+        Err(PlanError(format!(
+            "`{table}` keeps the hidden FTS_DOC_ID column of a dropped FULLTEXT index, so no column of it is added or dropped instantly: rebuild it first with `ALTER TABLE {} FORCE, ALGORITHM=INPLACE, LOCK=NONE` (writes continue), then plan again",
+            sql::object(table)
+        )))
+    } else {
+        Ok(())
     }
 }
 
@@ -152,8 +174,16 @@ pub fn pin(operation: Operation, target: &Target) -> Result<Pin, PlanError> {
         text: operation.row().label.to_string(),
     };
     let server = crate::mysql::online_ddl::server_name(target);
-    let verdict = judge(std::slice::from_ref(&clause), &Pins::default(), target)
-        .ok_or_else(|| PlanError(format!("{} has no verdict", clause.text)))?;
+    // The plans add, drop and rename indexes. Of those, the table's FULLTEXT state changes
+    // only whether a FULLTEXT index rebuilds it, and that blocks writes either way.
+    let traits = TableTraits::default();
+    let verdict = judge(
+        std::slice::from_ref(&clause),
+        &Pins::default(),
+        target,
+        &traits,
+    )
+    .ok_or_else(|| PlanError(format!("{} has no verdict", clause.text)))?;
     match verdict.algorithm {
         Algorithm::Instant => Ok(Pin {
             algorithm: Algorithm::Instant,
@@ -211,5 +241,42 @@ mod tests {
         ] {
             assert!(pin(operation, &default).is_err(), "{operation:?}");
         }
+    }
+
+    /// The plan error for the last statement of `sql` after replaying the others, or `None`
+    /// when it plans.
+    fn plan_error(sql: &str) -> Option<String> {
+        let parsed = crate::parse::parse_text(sql, Dialect::Mysql);
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        let (last, earlier) = parsed.statements.split_last().unwrap();
+        for statement in earlier {
+            catalog.apply(statement, crate::catalog::ChangeSet(0));
+        }
+        let options = PlanOptions {
+            target: Target::new(Dialect::Mysql),
+            batch_size: None,
+            pause_ms: 100,
+            stats: None,
+        };
+        plan_statement(last, &catalog, &options)?.err().map(|e| e.0)
+    }
+
+    #[test]
+    fn column_swaps_are_not_planned_on_a_table_with_fulltext_state() {
+        let table = "CREATE TABLE posts (id INT PRIMARY KEY, title VARCHAR(60), body TEXT, \
+            FULLTEXT KEY posts_body_ft (body));\n";
+        let rename = "ALTER TABLE posts RENAME COLUMN title TO headline;";
+        let fulltext = plan_error(&format!("{table}{rename}")).expect("refused");
+        assert!(fulltext.contains("has a FULLTEXT index"), "{fulltext}");
+        let dropped = format!("{table}DROP INDEX posts_body_ft ON posts;\n");
+        let hidden = plan_error(&format!("{dropped}{rename}")).expect("refused");
+        assert!(
+            hidden.contains(
+                "rebuild it first with `ALTER TABLE posts FORCE, ALGORITHM=INPLACE, LOCK=NONE`"
+            ),
+            "{hidden}"
+        );
+        let rebuilt = format!("{dropped}ALTER TABLE posts FORCE;\n{rename}");
+        assert_eq!(plan_error(&rebuilt), None);
     }
 }

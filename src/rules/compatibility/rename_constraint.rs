@@ -162,6 +162,31 @@ mod tests {
             .starts_with("renaming constraint `t_email_key`"));
     }
 
+    /// The second rename renames what the first one named, which no running release knows;
+    /// a rename in an earlier change named a constraint the running release may use.
+    #[test]
+    fn a_constraint_unknown_to_the_replay_renamed_twice_in_one_change_is_flagged_once() {
+        let twice = "ALTER TABLE t RENAME CONSTRAINT t_a TO t_b;\nALTER TABLE t RENAME CONSTRAINT t_b TO t_c;";
+        let found = lint_folder(&[("1_rename.sql", twice)], &RULE);
+        let messages: Vec<&str> = found.iter().map(|(_, f)| f.message.as_str()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(messages[0].starts_with("renaming constraint `t_a`"));
+        let apart = lint_folder(
+            &[
+                (
+                    "1_rename.sql",
+                    "ALTER TABLE t RENAME CONSTRAINT t_a TO t_b;",
+                ),
+                (
+                    "2_rename.sql",
+                    "ALTER TABLE t RENAME CONSTRAINT t_b TO t_c;",
+                ),
+            ],
+            &RULE,
+        );
+        assert_eq!(apart.len(), 2, "{apart:?}");
+    }
+
     #[test]
     fn quiet_in_rollback_code() {
         let found = lint_folder(

@@ -25,7 +25,10 @@ declare_rule! {
     /// crossing their storage size, dropping the primary key alone, `CONVERT TO CHARACTER
     /// SET`, adding a STORED generated column, a CHECK constraint, or a FOREIGN KEY while
     /// `foreign_key_checks` is on, partitioning changes, `ENCRYPTION`. Column character sets
-    /// are taken from the column, then the table, else utf8mb4.
+    /// are taken from the column, then the table, else utf8mb4. A table's indexes count too:
+    /// with a FULLTEXT index, MySQL makes every rebuild a copy (ADD and DROP COLUMN included,
+    /// which are not instant there) and MariaDB rebuilds with writes blocked; with a SPATIAL
+    /// index, a rebuild blocks writes on both.
     ///
     /// ## Example
     /// ```sql

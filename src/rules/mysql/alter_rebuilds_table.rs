@@ -20,7 +20,9 @@ declare_rule! {
     /// after it finishes, so they lag by its whole duration. Rebuilds on MySQL 8.0: adding a
     /// primary key, NULL / NOT NULL changes, moving a column with FIRST/AFTER, ADD COLUMN
     /// with FIRST/AFTER before 8.0.29, ADD/DROP COLUMN on 5.7 or when another clause forces
-    /// INPLACE, `FORCE`, `ENGINE=InnoDB`, `OPTIMIZE TABLE`, ROW_FORMAT and KEY_BLOCK_SIZE.
+    /// INPLACE, `FORCE`, `ENGINE=InnoDB`, `OPTIMIZE TABLE`, ROW_FORMAT and KEY_BLOCK_SIZE;
+    /// and ADD/DROP COLUMN on a table whose last FULLTEXT index was dropped, since InnoDB
+    /// keeps that index's hidden FTS_DOC_ID column until the table is rebuilt.
     ///
     /// ## Example
     /// ```sql
@@ -62,10 +64,10 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             continue;
         }
         let table = &change.table;
-        let instant_beside = change
-            .clauses
+        let instant_beside = verdict
+            .deciding
             .iter()
-            .any(|c| c.operation.capability(&ctx.target).0 && verdict.deciding.contains(c));
+            .any(|c| c.operation.capability(&ctx.target, &change.traits).0);
         let help = if instant_beside && change.clauses.len() > 1 {
             format!("{} is instant on its own: run it in its own ALTER with `ALGORITHM=INSTANT`, and the rest with `ALGORITHM=INPLACE, LOCK=NONE`", labels(&verdict.deciding))
         } else {

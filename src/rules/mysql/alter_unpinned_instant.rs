@@ -16,7 +16,8 @@ declare_rule! {
     /// metadata lock. But MySQL chooses the algorithm silently. A table allows at most 64
     /// row versions (255 from MySQL 9.1; instant ADD/DROP COLUMN each add one, MySQL
     /// 8.0.29+, and a rebuild starts again from none); past that, and on
-    /// ROW_FORMAT=COMPRESSED tables, tables with a FULLTEXT index, or an older server, the
+    /// ROW_FORMAT=COMPRESSED tables, tables with a FULLTEXT index (or that had one and were
+    /// not rebuilt since), or an older server, the
     /// same statement quietly falls back to a rebuild or a copy. With the pin the server
     /// refuses instead, and the migration fails fast rather than locking a table for hours.
     ///
