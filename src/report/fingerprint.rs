@@ -4,6 +4,7 @@
 
 use super::{FileReport, Report};
 use crate::diagnostic::Finding;
+use rayon::prelude::*;
 use std::collections::HashMap;
 
 /// The `partialFingerprints` key SARIF files the value under.
@@ -11,14 +12,19 @@ pub const SARIF_KEY: &str = "lockstepStatement/v1";
 
 /// One fingerprint per finding, in `report.findings()` order: `<hash>:<occurrence>`.
 pub fn fingerprints(report: &Report) -> Vec<String> {
-    let mut occurrences: HashMap<(String, &'static str, u64), u32> = HashMap::new();
-    report
-        .findings()
-        .map(|(file, finding)| {
+    // Occurrences are counted within a file, so the files are fingerprinted side by side.
+    let per_file: Vec<Vec<String>> = report.files.par_iter().map(of_file).collect();
+    per_file.into_iter().flatten().collect()
+}
+
+/// One fingerprint per finding of `file`, in its order.
+pub fn of_file(file: &FileReport) -> Vec<String> {
+    let mut occurrences: HashMap<(&'static str, u64), u32> = HashMap::new();
+    file.findings
+        .iter()
+        .map(|finding| {
             let base = statement_hash(file, finding);
-            let n = occurrences
-                .entry((file.uri(), finding.rule.id, base))
-                .or_insert(0);
+            let n = occurrences.entry((finding.rule.id, base)).or_insert(0);
             *n += 1;
             format!("{base:016x}:{n}")
         })

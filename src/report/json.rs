@@ -5,7 +5,8 @@
 //! just past the last character of the finding (or of the text an edit replaces).
 
 use super::{fingerprint, FileReport, Report, Summary};
-use crate::diagnostic::{Blocks, Fix, LockDuration, LockMode, TableEffect};
+use crate::diagnostic::{Blocks, Finding, Fix, LockDuration, LockMode, TableEffect};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -113,53 +114,16 @@ struct JsonError {
 }
 
 pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    // Each file's findings are converted on their own (their fingerprints count repeats
+    // within the file), so a report of thousands of files is built on every core.
     let findings = report
-        .findings()
-        .zip(fingerprint::fingerprints(report))
-        .map(|((file, f), fingerprint)| {
-            let start = file.line_col(f.span.start);
-            let end = file.line_col(f.span.end);
-            let locks: Vec<JsonLock> = f
-                .locks
+        .files
+        .par_iter()
+        .flat_map_iter(|file| {
+            file.findings
                 .iter()
-                .map(|l| JsonLock {
-                    table: &l.table,
-                    mode: l.mode,
-                    blocks: l.blocks(),
-                    effect: l.effect,
-                })
-                .collect();
-            let strongest = f
-                .locks
-                .iter()
-                .max_by_key(|l| (l.blocks(), l.mode))
-                .map(|l| JsonLock {
-                    table: &l.table,
-                    mode: l.mode,
-                    blocks: l.blocks(),
-                    effect: l.effect,
-                });
-            JsonFinding {
-                file: file.uri(),
-                line: start.line,
-                column: start.column,
-                end_line: end.line,
-                end_column: end.column,
-                rule: f.rule.id,
-                group: f.rule.group.id(),
-                severity: f.severity.as_str(),
-                message: &f.message,
-                help: f.help.as_deref(),
-                lock: strongest,
-                locks,
-                statement: f.statement.text(&file.source),
-                fingerprint,
-                fix: f.fix.as_ref().map(|known| fix(file, known)),
-                lock_duration: f.lock_duration.as_ref().map(|duration| JsonLockDuration {
-                    duration,
-                    text: duration.describe(),
-                }),
-            }
+                .zip(fingerprint::of_file(file))
+                .map(move |(f, fingerprint)| finding(file, f, fingerprint))
         })
         .collect();
     let json = JsonReport {
@@ -184,4 +148,50 @@ pub fn print(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     // `From`, not `other`: an I/O error keeps its kind, so a closed pipe stays `BrokenPipe`.
     serde_json::to_writer(&mut *out, &json).map_err(io::Error::from)?;
     writeln!(out)
+}
+
+fn finding<'a>(file: &'a FileReport, f: &'a Finding, fingerprint: String) -> JsonFinding<'a> {
+    let start = file.line_col(f.span.start);
+    let end = file.line_col(f.span.end);
+    let locks: Vec<JsonLock> = f
+        .locks
+        .iter()
+        .map(|l| JsonLock {
+            table: &l.table,
+            mode: l.mode,
+            blocks: l.blocks(),
+            effect: l.effect,
+        })
+        .collect();
+    let strongest = f
+        .locks
+        .iter()
+        .max_by_key(|l| (l.blocks(), l.mode))
+        .map(|l| JsonLock {
+            table: &l.table,
+            mode: l.mode,
+            blocks: l.blocks(),
+            effect: l.effect,
+        });
+    JsonFinding {
+        file: file.uri(),
+        line: start.line,
+        column: start.column,
+        end_line: end.line,
+        end_column: end.column,
+        rule: f.rule.id,
+        group: f.rule.group.id(),
+        severity: f.severity.as_str(),
+        message: &f.message,
+        help: f.help.as_deref(),
+        lock: strongest,
+        locks,
+        statement: f.statement.text(&file.source),
+        fingerprint,
+        fix: f.fix.as_ref().map(|known| fix(file, known)),
+        lock_duration: f.lock_duration.as_ref().map(|duration| JsonLockDuration {
+            duration,
+            text: duration.describe(),
+        }),
+    }
 }
