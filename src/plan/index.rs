@@ -9,16 +9,23 @@
 //! (the rollback does exactly that) before running the build again.
 
 use super::sql;
-use super::{Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, Rollback, Step, Verify};
+use super::{
+    built, Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, Recipe, Rollback, Step,
+    Verify,
+};
 use crate::catalog::{Catalog, Table};
 use crate::diagnostic::LockMode;
 use crate::statement::{Ident, IndexDef, ObjectName};
 
 /// `CREATE INDEX` without `CONCURRENTLY`.
-pub fn build(index: &IndexDef, text: &str, catalog: &Catalog) -> Result<Plan, PlanError> {
+pub fn build<'a>(
+    index: &'a IndexDef,
+    text: &'a str,
+    catalog: &Catalog,
+) -> Result<Recipe<'a>, PlanError> {
     let name = index_name(index)?;
     if catalog.table(&index.table).is_some_and(|t| t.partitioned) {
-        return super::partitioned_index::plan(index, &name, text, catalog);
+        return built(super::partitioned_index::plan(index, &name, text, catalog));
     }
     // `CREATE INDEX` or `CREATE UNIQUE INDEX`: the keyword is one of the first three words.
     let at = sql::after_leading_keyword(text, "index", 3).ok_or_else(|| {
@@ -27,20 +34,22 @@ pub fn build(index: &IndexDef, text: &str, catalog: &Catalog) -> Result<Plan, Pl
             name.name
         ))
     })?;
-    let create = format!("{} CONCURRENTLY{}", &text[..at], &text[at..]);
-    let phase = build_phase(
-        &name,
-        &index.table,
-        create,
-        index.unique,
-        index.if_not_exists,
-    );
-    Ok(Plan {
-        title: format!("build index {} on {}", name.name, index.table),
-        slug: sql::derived_ident(&[&name.name.value]),
-        phases: vec![phase],
-        notes: Vec::new(),
-    })
+    Ok(Box::new(move || {
+        let create = format!("{} CONCURRENTLY{}", &text[..at], &text[at..]);
+        let phase = build_phase(
+            &name,
+            &index.table,
+            create,
+            index.unique,
+            index.if_not_exists,
+        );
+        Plan {
+            title: format!("build index {} on {}", name.name, index.table),
+            slug: sql::derived_ident(&[&name.name.value]),
+            phases: vec![phase],
+            notes: Vec::new(),
+        }
+    }))
 }
 
 /// The index in its table's schema, where PostgreSQL creates it.

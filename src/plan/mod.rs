@@ -324,7 +324,7 @@ fn recipe<'a>(
         StatementKind::CreateIndex(index)
             if !index.concurrently && !parent_only(index, catalog) =>
         {
-            built(index::build(index, text, catalog))
+            index::build(index, text, catalog)
         }
         StatementKind::DropIndex {
             names,
