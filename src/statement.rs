@@ -41,6 +41,10 @@ impl Ident {
     pub fn key(&self) -> String {
         if self.is_quoted() {
             self.value.clone()
+        } else if self.value.is_ascii() {
+            // The same result for ASCII, without the per-character Unicode case mapping: the
+            // replay asks for this key on every catalogue lookup.
+            self.value.to_ascii_lowercase()
         } else {
             self.value.to_lowercase()
         }
