@@ -41,14 +41,18 @@ def without_plans(text: str, budget: int, where: str) -> tuple[str, int, int]:
     blocks = plan_blocks(text)
     placeholder = f"    _The files are left out to fit {where}: the command above prints them._\n"
     size = len(text.encode())
-    dropped = 0
-    for start, end in reversed(blocks):
-        if size <= budget:
-            break
+    first_dropped = len(blocks)
+    while first_dropped > 0 and size > budget:
+        first_dropped -= 1
+        start, end = blocks[first_dropped]
         size -= len(text[start:end].encode()) - len(placeholder.encode())
-        text = text[:start] + placeholder + text[end:]
-        dropped += 1
-    return text, len(blocks), dropped
+    # Joined once: a report holds thousands of plans.
+    pieces, last = [], 0
+    for start, end in blocks[first_dropped:]:
+        pieces += [text[last:start], placeholder]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces), len(blocks), len(blocks) - first_dropped
 
 
 def cut_at_file(text: str, budget: int) -> tuple[str, int, int]:
