@@ -247,12 +247,14 @@ fn the_python_hook_installs_the_prebuilt_wheel_offline() {
     let mut build = Command::new(&maturin);
     build
         .current_dir(root())
+        // As the release workflow builds the Linux wheels: OpenSSL compiled in, so the
+        // binary needs no libssl from the machine it runs on.
         .args(["build", "--release", "--locked", "--quiet"])
-        // `warn`, not the default `repair`: repairing copies the libssl and libcrypto the
-        // binary links into the wheel and rewrites the binary with patchelf, in place, which
+        .args(["--features", "vendored-openssl"])
+        // `warn`, not the default `repair`: repairing copies the libraries the binary links
+        // beyond glibc into the wheel and rewrites the binary with patchelf, in place, which
         // also rewrites cargo's hard-linked build output, so the next build without a relink
-        // fails. This wheel runs on the machine that built it; a published one is built where
-        // it can be repaired (a manylinux container) or without native-tls.
+        // fails. The release workflow repairs its wheels in the manylinux container.
         .args(["--auditwheel", "warn", "--out"])
         .arg(&wheelhouse);
     with_env(&mut build, &pre_commit);
@@ -263,7 +265,21 @@ fn the_python_hook_installs_the_prebuilt_wheel_offline() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .find(|name| name.starts_with(&format!("lockstep_migrate-{version}-")));
-    assert!(wheel.is_some_and(|w| w.ends_with(".whl")));
+    let wheel = wheel.filter(|w| w.ends_with(".whl")).expect("a wheel");
+    #[cfg(target_os = "linux")]
+    {
+        let needed = needed_libraries(&wheelhouse.join(&wheel));
+        assert!(
+            needed.iter().any(|l| l.starts_with("libc.so")),
+            "{needed:?}"
+        );
+        assert!(
+            !needed
+                .iter()
+                .any(|l| l.starts_with("libssl") || l.starts_with("libcrypto")),
+            "the wheel's binary needs the build machine's OpenSSL: {needed:?}"
+        );
+    }
 
     // The hook repository as it is published: the folder's files, committed.
     let hooks = tempfile::tempdir().unwrap();
@@ -296,6 +312,38 @@ fn the_python_hook_installs_the_prebuilt_wheel_offline() {
         command.output().unwrap()
     };
     fails_risky_and_passes_safe(run);
+}
+
+/// The shared libraries (`NEEDED`) of the `lockstep` binary in `wheel`, as readelf lists
+/// them.
+#[cfg(target_os = "linux")]
+fn needed_libraries(wheel: &Path) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("lockstep");
+    let unzip = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile\n\
+             wheel = zipfile.ZipFile(sys.argv[1])\n\
+             name = next(n for n in wheel.namelist() if n.endswith('.data/scripts/lockstep'))\n\
+             open(sys.argv[2], 'wb').write(wheel.read(name))",
+        ])
+        .arg(wheel)
+        .arg(&binary)
+        .output()
+        .unwrap();
+    assert!(unzip.status.success(), "{}", text(&unzip));
+    let dynamic = Command::new("readelf")
+        .arg("--dynamic")
+        .arg(&binary)
+        .output()
+        .unwrap();
+    assert!(dynamic.status.success(), "{}", text(&dynamic));
+    String::from_utf8_lossy(&dynamic.stdout)
+        .lines()
+        .filter(|line| line.contains("(NEEDED)"))
+        .filter_map(|line| Some(line.split_once('[')?.1.trim_end_matches(']').to_string()))
+        .collect()
 }
 
 /// The hook package pins the wheel of the crate's own version.
