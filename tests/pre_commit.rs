@@ -248,14 +248,14 @@ fn the_python_hook_installs_the_prebuilt_wheel_offline() {
     build
         .current_dir(root())
         // As the release workflow builds the Linux wheels: OpenSSL compiled in, so the
-        // binary needs no libssl from the machine it runs on.
+        // binary needs no libssl from the machine it runs on, and tags PyPI accepts.
         .args(["build", "--release", "--locked", "--quiet"])
-        .args(["--features", "vendored-openssl"])
-        // `warn`, not the default `repair`: repairing copies the libraries the binary links
-        // beyond glibc into the wheel and rewrites the binary with patchelf, in place, which
-        // also rewrites cargo's hard-linked build output, so the next build without a relink
-        // fails. The release workflow repairs its wheels in the manylinux container.
-        .args(["--auditwheel", "warn", "--out"])
+        .args(["--features", "vendored-openssl", "--compatibility", "pypi"])
+        // `check`: the build fails when the binary needs a library the manylinux policy
+        // does not allow. Not the default `repair`, which would copy such libraries into the
+        // wheel and rewrite the binary with patchelf, in place, which also rewrites cargo's
+        // hard-linked build output, so the next build without a relink fails.
+        .args(["--auditwheel", "check", "--out"])
         .arg(&wheelhouse);
     with_env(&mut build, &pre_commit);
     let built = build.output().unwrap();

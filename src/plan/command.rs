@@ -147,14 +147,16 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
     }
 }
 
-/// The files of `plans` in `convention`, numbered after the version of `file`, the
-/// file whose statements they replace.
+/// The phase files of plans, and the versions they are numbered with.
 struct Numbered {
+    /// The version of the file whose statements they replace (empty for sqitch).
     base: String,
     versions: Vec<String>,
     files: Vec<OutFile>,
 }
 
+/// The files of `plans` in `convention`, numbered after the version of `file`, the file
+/// whose statements they replace.
 fn phase_files(
     plans: &[Plan],
     file: &MigrationFile,
