@@ -379,3 +379,28 @@ fn every_third_party_action_is_pinned_by_commit_with_its_version() {
         assert!(pinned.iter().any(|a| a == action), "{action}: {pinned:?}");
     }
 }
+
+/// The musl binaries are static: they cannot link the system's libssl, so OpenSSL is
+/// compiled in (without it, openssl-sys finds no OpenSSL for the musl target and the build
+/// stops).
+#[test]
+fn the_static_linux_binaries_compile_openssl_in() {
+    let workflow = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    let build = job(&workflow, "build");
+    let mut musl = 0;
+    for entry in build.split("- target: ").skip(1) {
+        let target = entry.lines().next().unwrap();
+        assert_eq!(
+            entry.contains("features: vendored-openssl"),
+            target.contains("musl"),
+            "{target}:\n{entry}"
+        );
+        musl += usize::from(target.contains("musl"));
+    }
+    assert_eq!(musl, 2, "{build}");
+    assert!(
+        build.contains("FEATURES: ${{ matrix.features }}")
+            && build.contains("${FEATURES:+--features \"$FEATURES\"}"),
+        "{build}"
+    );
+}
