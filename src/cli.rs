@@ -290,6 +290,10 @@ fn check(mut args: CheckArgs) -> Result<ExitStatus, String> {
     }
     let stdin_path = stdin_path(&mut args)?;
     let mut settings = resolve(&args).map_err(|e| e.to_string())?;
+    // Only the markdown report shows the plans' files: the other formats never pay for them.
+    settings.plan_files = std::iter::once(args.format)
+        .chain(args.report.iter().map(|r| r.format))
+        .any(|format| format == Format::Markdown);
     if let Some(rev) = &args.since {
         let first = settings
             .paths
@@ -716,6 +720,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
             .unwrap_or(crate::input::DEFAULT_MAX_FILE_SIZE),
         stats,
         flyway_undo: options.flyway_undo.unwrap_or(false),
+        plan_files: false,
     })
 }
 

@@ -436,6 +436,9 @@ pub struct Settings {
     pub stats: Option<std::sync::Arc<crate::stats::Estimator>>,
     /// `flyway_undo`: plans write Flyway rollbacks as `U` undo files.
     pub flyway_undo: bool,
+    /// The report carries the files `lockstep plan` writes for each planned statement
+    /// (the markdown report shows them); off, a planned finding only points at the command.
+    pub plan_files: bool,
 }
 
 /// A `[dialects]` entry: files matching `glob` run on `target`.
@@ -561,6 +564,7 @@ impl Settings {
             max_file_size: crate::input::DEFAULT_MAX_FILE_SIZE,
             stats: None,
             flyway_undo: false,
+            plan_files: false,
         }
     }
 

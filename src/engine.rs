@@ -13,7 +13,7 @@ use crate::layout::{self, Direction, Section};
 use crate::locks::statement_locks;
 use crate::parse::{parse_text, parse_text_for, ParsedText, Reader};
 use crate::plan;
-use crate::report::{FileReport, InputError, Report};
+use crate::report::{FileReport, InputError, Report, StatementPlan};
 use crate::rules::{self, meta, Ctx, FileFacts, FileSource};
 use crate::session::Session;
 use crate::span::{LineIndex, Span};
@@ -80,6 +80,7 @@ pub fn check_stdin(settings: &Settings, stdin: &StdinFile) -> Report {
         for finding in &mut file.findings {
             finding.planned = false;
         }
+        file.plans.clear();
     }
     report
 }
@@ -405,7 +406,7 @@ impl SetReplay<'_> {
                 }
             }
             Loaded::File(loaded) => {
-                let findings = replay_file(
+                let Replayed { findings, plans } = replay_file(
                     &loaded,
                     file,
                     change_set,
@@ -420,17 +421,28 @@ impl SetReplay<'_> {
                         .iter()
                         .filter(|s| matches!(s.kind, StatementKind::Unparsed { .. }))
                         .count();
-                    self.reports.push(FileReport::new(
-                        path,
-                        loaded.text,
-                        loaded.parsed.statements.len(),
-                        unparsed,
-                        findings,
-                    ));
+                    self.reports.push(
+                        FileReport::new(
+                            path,
+                            loaded.text,
+                            loaded.parsed.statements.len(),
+                            unparsed,
+                            findings,
+                        )
+                        .with_plans(plans),
+                    );
                 }
             }
         }
     }
+}
+
+/// What the rules found in one file, and the plans its findings point at when
+/// [`Settings::plan_files`] asks for them.
+#[derive(Default)]
+struct Replayed {
+    findings: Vec<Finding>,
+    plans: Vec<StatementPlan>,
 }
 
 /// Replays one file into the catalogue and, when the file is reported, returns what the
@@ -442,7 +454,7 @@ fn replay_file(
     catalog: &mut Catalog,
     target: Target,
     settings: &Settings,
-) -> Vec<Finding> {
+) -> Replayed {
     let text = &loaded.text;
     if !file.report {
         // Replayed only for the schema it leaves (a file before the changed ones of
@@ -451,7 +463,7 @@ fn replay_file(
         for statement in forward_statements(loaded, file) {
             catalog.apply(statement, change_set);
         }
-        return Vec::new();
+        return Replayed::default();
     }
     let enabled: Vec<&rules::Rule> = rules::ALL
         .iter()
@@ -459,6 +471,7 @@ fn replay_file(
         .filter(|r| r.applies_to(target.dialect) && settings.rules.level(r).is_some())
         .collect();
     let mut findings = Vec::new();
+    let mut plans = Vec::new();
     let mut reported_once = HashSet::new();
     let plans_written = file.report && plan::command::writes_plans_for(file);
     let mut rollback = RollbackCode::default();
@@ -549,13 +562,31 @@ fn replay_file(
                     finding.escape_controls();
                 }
             }
-            if plans_written
-                && section.direction == Direction::Up
-                && !flagged.is_empty()
-                && plan::plannable(statement, text, catalog, target)
-            {
-                for finding in flagged.iter_mut().filter(|f| f.statement == statement.span) {
-                    finding.planned = true;
+            if plans_written && section.direction == Direction::Up && !flagged.is_empty() {
+                let planned = if settings.plan_files {
+                    match plan::command::statement_files(
+                        statement, text, catalog, file, target, settings,
+                    ) {
+                        Some(files) => {
+                            // Files that cannot be numbered leave the pointer alone: the
+                            // command says why when it is run.
+                            if let Ok(files) = files {
+                                plans.push(StatementPlan {
+                                    statement: statement.span,
+                                    files,
+                                });
+                            }
+                            true
+                        }
+                        None => false,
+                    }
+                } else {
+                    plan::plannable(statement, text, catalog, target)
+                };
+                if planned {
+                    for finding in flagged.iter_mut().filter(|f| f.statement == statement.span) {
+                        finding.planned = true;
+                    }
                 }
             }
             // Locks on tables this change set created keep nobody waiting.
@@ -601,7 +632,7 @@ fn replay_file(
         }
     }
     if !file.report {
-        return Vec::new();
+        return Replayed::default();
     }
     findings.extend(input_findings(loaded));
     if settings
@@ -615,7 +646,7 @@ fn replay_file(
     if let Some(estimator) = &settings.stats {
         findings.iter_mut().for_each(|f| estimator.judge(f));
     }
-    findings
+    Replayed { findings, plans }
 }
 
 /// Where a file's rollback code is, and which of its statements only remove what the file's
@@ -966,6 +997,7 @@ pub fn lint_source_after(history: &str, text: &str, settings: &Settings) -> Vec<
         target,
         settings,
     )
+    .findings
 }
 
 /// `path` relative to the working directory when it lies inside it.

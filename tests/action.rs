@@ -488,6 +488,76 @@ fn long_reports_are_cut_at_a_file_boundary_with_a_note() {
     );
 }
 
+/// lockstep's markdown report of `files` migrations, each building an index (which has a
+/// phased plan) on a table whose name holds lines like the report's own: a heading, and the
+/// line that closes a plan's files.
+fn report_with_plans(files: usize) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let table = "\"t\n### V9.sql\n    </details>\n\"";
+    write(
+        &dir.path().join("V1__create.sql"),
+        &format!("CREATE TABLE {table} (id bigint PRIMARY KEY, a int);\n"),
+    );
+    for n in 2..files + 2 {
+        write(
+            &dir.path().join(format!("V{n}__index.sql")),
+            &format!("CREATE INDEX i{n} ON {table} (a);\n"),
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .current_dir(dir.path())
+        .args(["check", ".", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn plans_files_are_left_out_before_file_sections() {
+    let markdown = report_with_plans(6);
+    let plans = markdown.matches("<details><summary>The plan: ").count();
+    assert_eq!(plans, 6, "{markdown}");
+    let sections = markdown.matches("\n### `V").count();
+    // Room for every table but not every plan: the last plans lose their files first.
+    let cut = shorten(markdown.len() - 1_000, &markdown);
+    assert!(cut.len() <= markdown.len() - 1_000, "{}", cut.len());
+    assert_eq!(cut.matches("\n### `V").count(), sections, "{cut}");
+    let kept = cut.matches("<details><summary>The plan: ").count();
+    assert!(kept > 0 && kept < plans, "{kept}\n{cut}");
+    assert_eq!(
+        cut.matches("the command above prints them._").count(),
+        plans - kept,
+        "{cut}"
+    );
+    // A plan's files go whole, its rollback with its build, and those kept stay whole: the
+    // SQL lines that look like a plan's end ended none.
+    for statement in ["CREATE INDEX CONCURRENTLY", "DROP INDEX CONCURRENTLY"] {
+        let lines = |text: &str| text.matches(&format!("\n      {statement}")).count();
+        assert_eq!(lines(&markdown), plans, "{markdown}");
+        assert_eq!(lines(&cut), kept, "{cut}");
+    }
+    assert!(
+        cut.ends_with(&format!(
+            "_The files of {} of {plans} phased plans left out to fit the test limit (`lockstep plan`, the command beside each, prints them)._\n",
+            plans - kept
+        )),
+        "{cut}"
+    );
+    // No room even for the tables: every plan goes, then whole file sections.
+    let cut = shorten(3_000, &markdown);
+    assert!(cut.len() <= 3_000, "{}", cut.len());
+    assert!(!cut.contains("<details><summary>The plan: "), "{cut}");
+    let left = sections - cut.matches("\n### `V").count();
+    assert!(left > 0 && left < sections, "{left}\n{cut}");
+    assert!(
+        cut.ends_with(&format!(
+            "_The files of {plans} of {plans} phased plans left out to fit the test limit (`lockstep plan`, the command beside each, prints them); {left} of {sections} file sections left out to fit the test limit: the JSON report and the code scanning alerts have every finding._\n"
+        )),
+        "{cut}"
+    );
+}
+
 /// Runs `comment.sh` with a stand-in `gh` whose every call fails with `gh_status`.
 fn comment_with(runner: &Runner, event: serde_json::Value, gh_status: i32) -> (Output, String) {
     let bin = runner.temp.path().join("failing-bin");

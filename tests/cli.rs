@@ -92,6 +92,46 @@ fn markdown_report_has_a_table_per_file_and_collapsed_plans() {
 }
 
 #[test]
+fn markdown_shows_the_files_lockstep_plan_writes() {
+    let (_, markdown, _) = output(&["check", REPORT, "--format", "markdown"]);
+    let commands: std::collections::BTreeSet<&str> = markdown
+        .lines()
+        .filter_map(|l| l.split_once("phased plan, ready to commit: `lockstep "))
+        .filter_map(|(_, rest)| rest.split_once('`'))
+        .map(|(command, _)| command)
+        .collect();
+    assert_eq!(commands.len(), 2, "{markdown}");
+    for command in commands {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args: Vec<&str> = command.split_whitespace().collect();
+        args.extend(["--out", dir.path().to_str().unwrap()]);
+        let (code, _, stderr) = output(&args);
+        assert_eq!(code, 0, "lockstep {command}: {stderr}");
+        let mut written = 0;
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_str().unwrap();
+            let text = std::fs::read_to_string(&path).unwrap();
+            // The name, then the text with each line indented into the list item.
+            let indented: Vec<String> = text
+                .lines()
+                .map(|line| match line {
+                    "" => String::new(),
+                    _ => format!("      {line}"),
+                })
+                .collect();
+            let shown = format!("\n{}\n      ```\n", indented.join("\n"));
+            assert!(
+                markdown.contains(&format!("\n    `{name}`\n\n")) && markdown.contains(&shown),
+                "{command}: {name} is not shown as written:\n{shown}\n---\n{markdown}"
+            );
+            written += 1;
+        }
+        assert!(written > 0, "{command}");
+    }
+}
+
+#[test]
 fn fail_on_controls_the_exit_code() {
     assert_eq!(output(&["check", REPORT, "--fail-on", "never"]).0, 0);
     assert_eq!(

@@ -648,3 +648,84 @@ fn every_migration_file_is_opened_once() {
         assert_eq!(opens, 1, "{name} opened {opens} times:\n{trace}");
     }
 }
+
+/// The markdown report shows a plan's files, whose SQL holds the pull request's names: read
+/// by a CommonMark parser (GitHub renders with one), none of them leaves its code block, so
+/// no HTML but lockstep's own `<details>` renders and no heading or list item is forged.
+#[test]
+fn a_plan_in_the_markdown_report_cannot_leave_its_code_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = "\"t</details><script>alert(1)</script>\"";
+    std::fs::write(
+        dir.path().join("V1__create.sql"),
+        format!("CREATE TABLE {table} (id bigint PRIMARY KEY, \"a````b\" text);\n"),
+    )
+    .unwrap();
+    // A lone CR and a CRLF end a markdown line as LF does.
+    // A line of backticks only would close a fence no longer than it.
+    let renamed = "\"x\r</details>\n### forged heading\r\n- forged item\n<img src=x onerror=alert(2)>\n````\nend\"";
+    std::fs::write(
+        dir.path().join("V2__rename.sql"),
+        format!("ALTER TABLE {table} RENAME COLUMN \"a````b\" TO {renamed};\n"),
+    )
+    .unwrap();
+    let out = lockstep()
+        .current_dir(dir.path())
+        .args(["check", ".", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let markdown = String::from_utf8(out.stdout).unwrap();
+
+    use pulldown_cmark::{Event, Parser, Tag, TagEnd};
+    let mut in_code_block = false;
+    let mut heading: Option<String> = None;
+    let mut code_blocks = String::new();
+    let mut html = Vec::new();
+    let mut headings = Vec::new();
+    for event in Parser::new(&markdown) {
+        match event {
+            Event::Start(Tag::CodeBlock(_)) => in_code_block = true,
+            Event::End(TagEnd::CodeBlock) => in_code_block = false,
+            Event::Start(Tag::Heading { .. }) => heading = Some(String::new()),
+            Event::End(TagEnd::Heading(_)) => headings.extend(heading.take()),
+            Event::Text(text) | Event::Code(text) => {
+                if in_code_block {
+                    code_blocks.push_str(&text);
+                }
+                if let Some(heading) = &mut heading {
+                    heading.push_str(&text);
+                }
+            }
+            Event::Html(text) | Event::InlineHtml(text) => html.push(text.trim().to_string()),
+            _ => {}
+        }
+    }
+    // The plan is there, hostile names and all: the test is not passing on an empty report.
+    for shown in [
+        "ADD COLUMN",
+        "<script>alert(1)</script>",
+        "### forged heading",
+        "a````b",
+    ] {
+        assert!(
+            code_blocks.contains(shown),
+            "{shown} not in a code block:\n{markdown}"
+        );
+    }
+    for tag in &html {
+        let own = tag == "</details>"
+            || tag == "<details><summary>Safe plan</summary>"
+            || (tag.starts_with("<details><summary>The plan: ")
+                && tag.ends_with(" files</summary>"));
+        assert!(own, "HTML from input renders: {tag}\n{markdown}");
+    }
+    let opened = html.iter().filter(|t| t.starts_with("<details>")).count();
+    let closed = html.iter().filter(|t| *t == "</details>").count();
+    assert!(opened >= 2 && opened == closed, "{html:?}\n{markdown}");
+    assert!(
+        headings.iter().all(|h| !h.contains("forged")),
+        "{headings:?}\n{markdown}"
+    );
+    assert!(!markdown.contains("\n- forged item"), "{markdown}");
+}

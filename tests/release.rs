@@ -221,3 +221,186 @@ fn the_release_workflow_builds_every_archive_the_action_downloads() {
         );
     }
 }
+
+/// The lines of job `name` of a workflow, from its `  name:` line to the next job's.
+fn job<'a>(workflow: &'a str, name: &str) -> &'a str {
+    let start = workflow
+        .find(&format!("\n  {name}:\n"))
+        .unwrap_or_else(|| panic!("no job {name}"))
+        + 1;
+    let rest = &workflow[start..];
+    // The next line indented by two spaces exactly starts the next job.
+    let end = rest
+        .match_indices("\n  ")
+        .map(|(at, _)| at)
+        .find(|&at| !rest[at + 3..].starts_with([' ', '#']))
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+/// The matrix entry of `target` in `job`: its `- target:` line and the lines under it.
+fn matrix_entry<'a>(job: &'a str, target: &str) -> Option<&'a str> {
+    let start = job.find(&format!("- target: {target}\n"))?;
+    let rest = &job[start..];
+    let end = rest[1..]
+        .find("- target: ")
+        .or_else(|| rest.find("\n    runs-on:"))
+        .map_or(rest.len(), |at| at + 1);
+    Some(&rest[..end])
+}
+
+#[test]
+fn the_release_workflow_builds_a_wheel_for_each_platform_with_checksums() {
+    let workflow = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    let wheels = job(&workflow, "wheels");
+    assert!(
+        wheels.contains("uses: PyO3/maturin-action@"),
+        "maturin builds the wheels:\n{wheels}"
+    );
+    for matrix_value in ["target", "manylinux", "features"] {
+        assert!(
+            wheels.contains(&format!("${{{{ matrix.{matrix_value} }}}}")),
+            "the matrix's {matrix_value} is not passed to maturin:\n{wheels}"
+        );
+    }
+    let targets = [
+        "x86_64-unknown-linux-gnu",
+        "aarch64-unknown-linux-gnu",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ];
+    for target in targets {
+        let entry = matrix_entry(wheels, target)
+            .unwrap_or_else(|| panic!("no wheel for {target}:\n{wheels}"));
+        // A Linux wheel is built in the manylinux container with OpenSSL compiled in, so
+        // the binary needs no libssl from the machine it runs on.
+        let linux = target.contains("linux");
+        assert_eq!(
+            entry.contains("manylinux: \"2_17\""),
+            linux,
+            "{target}:\n{entry}"
+        );
+        assert_eq!(
+            entry.contains("features: --features vendored-openssl"),
+            linux,
+            "{target}:\n{entry}"
+        );
+    }
+    assert_eq!(wheels.matches("- target: ").count(), targets.len());
+    // The feature the Linux wheels are built with exists, and compiles OpenSSL in.
+    let manifest: toml::Table = std::fs::read_to_string(root().join("Cargo.toml"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        manifest["features"]["vendored-openssl"],
+        toml::Value::Array(vec!["native-tls/vendored".into()])
+    );
+    assert!(
+        wheels.contains("gh release upload \"$TAG\" dist/*.whl"),
+        "{wheels}"
+    );
+    let sums = job(&workflow, "wheel-checksums");
+    assert!(sums.contains("needs: wheels"), "{sums}");
+    assert!(
+        sums.contains("sha256sum \"$wheel\" >\"$wheel.sha256\""),
+        "{sums}"
+    );
+    assert!(sums.contains("./*.whl.sha256"), "{sums}");
+    // The release goes public only with its wheels and their checksums.
+    let publish = job(&workflow, "publish");
+    assert!(
+        publish.contains("needs: [build, wheel-checksums]"),
+        "{publish}"
+    );
+    // PyPI by trusted publishing only: an OIDC token in the `pypi` environment, no secret,
+    // and only the wheels whose checksums match the release's.
+    let pypi = job(&workflow, "pypi");
+    assert!(pypi.contains("needs: publish"), "{pypi}");
+    assert!(pypi.contains("environment: pypi"), "{pypi}");
+    assert!(pypi.contains("id-token: write"), "{pypi}");
+    assert!(
+        pypi.contains("uses: pypa/gh-action-pypi-publish@"),
+        "{pypi}"
+    );
+    assert!(pypi.contains("sha256sum -c"), "{pypi}");
+    assert!(!pypi.contains("secrets."), "{pypi}");
+    assert!(!pypi.contains("password"), "{pypi}");
+}
+
+/// `uses: owner/repo@<40 hex digits> # v<version>`: a tag can be moved to other code, a
+/// commit cannot, and the comment is what Dependabot updates beside it.
+#[test]
+fn every_third_party_action_is_pinned_by_commit_with_its_version() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join(".github/workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.push(root().join("action.yml"));
+    let mut pinned = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for line in text.lines() {
+            let Some(reference) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+            else {
+                continue;
+            };
+            if reference.starts_with("./") {
+                continue;
+            }
+            let (action, rest) = reference
+                .split_once('@')
+                .unwrap_or_else(|| panic!("{}: {line}", file.display()));
+            let (commit, version) = rest
+                .split_once(" # v")
+                .unwrap_or_else(|| panic!("{}: no version comment: {line}", file.display()));
+            assert!(
+                commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{}: not pinned by commit: {line}",
+                file.display()
+            );
+            assert!(
+                !version.is_empty() && version.split('.').all(|n| n.parse::<u32>().is_ok()),
+                "{}: {line}",
+                file.display()
+            );
+            pinned.push(action.to_string());
+        }
+    }
+    for action in [
+        "actions/checkout",
+        "PyO3/maturin-action",
+        "pypa/gh-action-pypi-publish",
+    ] {
+        assert!(pinned.iter().any(|a| a == action), "{action}: {pinned:?}");
+    }
+}
+
+/// The musl binaries are static: they cannot link the system's libssl, so OpenSSL is
+/// compiled in (without it, openssl-sys finds no OpenSSL for the musl target and the build
+/// stops).
+#[test]
+fn the_static_linux_binaries_compile_openssl_in() {
+    let workflow = std::fs::read_to_string(root().join(".github/workflows/release.yml")).unwrap();
+    let build = job(&workflow, "build");
+    let mut musl = 0;
+    for entry in build.split("- target: ").skip(1) {
+        let target = entry.lines().next().unwrap();
+        assert_eq!(
+            entry.contains("features: vendored-openssl"),
+            target.contains("musl"),
+            "{target}:\n{entry}"
+        );
+        musl += usize::from(target.contains("musl"));
+    }
+    assert_eq!(musl, 2, "{build}");
+    assert!(
+        build.contains("FEATURES: ${{ matrix.features }}")
+            && build.contains("${FEATURES:+--features \"$FEATURES\"}"),
+        "{build}"
+    );
+}

@@ -108,31 +108,12 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
     }
     let file = &replay.set.files[replay.position];
     let convention = convention(args.layout, file)?;
-    let phase_count = plans.iter().map(|p| p.phases.len()).sum();
-    let base = match (convention, &file.version) {
-        // sqitch names its changes; `sqitch.plan` orders them.
-        (Convention::Sqitch, _) => String::new(),
-        (_, Some(version)) => version.clone(),
-        (_, None) => {
-            return Err(PlanError(format!(
-                "{}: its name has no version to number the phase files after",
-                args.file.display()
-            )))
-        }
-    };
-    let mut versions = render::versions(convention, &base, phase_count)?;
-    if convention == Convention::Flyway && flyway_underscores(file) {
-        // `V1_23__x.sql`: the phases keep the project's separator, `V1_23_1__`.
-        versions = versions.iter().map(|v| v.replace('.', "_")).collect();
-    }
-    let durations = expected::phase_durations(&plans, &options);
     let flyway_undo = args.flyway_undo || settings.flyway_undo;
-    let files = match settings.target.dialect {
-        Dialect::Postgres => render::files(&plans, convention, &versions, &durations, flyway_undo)?,
-        Dialect::Mysql => {
-            mysql_render::files(&plans, convention, &versions, &durations, flyway_undo)?
-        }
-    };
+    let Numbered {
+        base,
+        versions,
+        files,
+    } = phase_files(&plans, file, convention, &options, flyway_undo)?;
     let rollbacks_by_hand = (convention == Convention::Flyway && !flyway_undo).then(|| {
         "the Flyway rollbacks are the `.sql.rollback` files beside the phases: Flyway does not run them; run one by hand (psql or the mysql client) to undo its phase. Flyway Teams users: --flyway-undo (or `flyway_undo = true` in lockstep.toml) writes `U` undo files instead".to_string()
     });
@@ -164,6 +145,81 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
             ..Output::default()
         }),
     }
+}
+
+/// The phase files of plans, and the versions they are numbered with.
+struct Numbered {
+    /// The version of the file whose statements they replace (empty for sqitch).
+    base: String,
+    versions: Vec<String>,
+    files: Vec<OutFile>,
+}
+
+/// The files of `plans` in `convention`, numbered after the version of `file`, the file
+/// whose statements they replace.
+fn phase_files(
+    plans: &[Plan],
+    file: &MigrationFile,
+    convention: Convention,
+    options: &PlanOptions,
+    flyway_undo: bool,
+) -> Result<Numbered, PlanError> {
+    let phase_count = plans.iter().map(|p| p.phases.len()).sum();
+    let base = match (convention, &file.version) {
+        // sqitch names its changes; `sqitch.plan` orders them.
+        (Convention::Sqitch, _) => String::new(),
+        (_, Some(version)) => version.clone(),
+        (_, None) => {
+            return Err(PlanError(format!(
+                "{}: its name has no version to number the phase files after",
+                file.path.display()
+            )))
+        }
+    };
+    let mut versions = render::versions(convention, &base, phase_count)?;
+    if convention == Convention::Flyway && flyway_underscores(file) {
+        // `V1_23__x.sql`: the phases keep the project's separator, `V1_23_1__`.
+        versions = versions.iter().map(|v| v.replace('.', "_")).collect();
+    }
+    let durations = expected::phase_durations(plans, options);
+    let files = match options.target.dialect {
+        Dialect::Postgres => render::files(plans, convention, &versions, &durations, flyway_undo)?,
+        Dialect::Mysql => {
+            mysql_render::files(plans, convention, &versions, &durations, flyway_undo)?
+        }
+    };
+    Ok(Numbered {
+        base,
+        versions,
+        files,
+    })
+}
+
+/// For `lockstep check`'s markdown report: the files `lockstep plan FILE --line N` prints
+/// for `statement` of `file` (`source` is its text, `catalog` the schema it runs on).
+/// `None` when no plan is pointed to; an error when its files cannot be numbered.
+pub fn statement_files(
+    statement: &crate::statement::Statement,
+    source: &str,
+    catalog: &crate::catalog::Catalog,
+    file: &MigrationFile,
+    target: crate::dialect::Target,
+    settings: &Settings,
+) -> Option<Result<Vec<OutFile>, PlanError>> {
+    let options = PlanOptions {
+        target,
+        batch_size: None,
+        pause_ms: super::DEFAULT_PAUSE_MS,
+        stats: settings.stats.as_deref(),
+    };
+    let plan = super::check_plan(statement, source, catalog, &options)?;
+    Some(
+        convention(PlanLayout::Auto, file)
+            .and_then(|convention| {
+                phase_files(&[plan], file, convention, &options, settings.flyway_undo)
+            })
+            .map(|numbered| numbered.files),
+    )
 }
 
 /// `--write`: the phases that may deploy now go into `dir`; the rest, from each plan's

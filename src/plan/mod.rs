@@ -379,24 +379,32 @@ fn parent_only(index: &crate::statement::IndexDef, catalog: &Catalog) -> bool {
     index.only && catalog.table(&index.table).is_some_and(|t| t.partitioned)
 }
 
-/// Whether `lockstep plan` writes a plan for `statement`: what `lockstep check` points
-/// to. Rules do not know about plans; the report asks here.
-pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target: Target) -> bool {
-    if target.dialect != Dialect::Postgres {
-        return false;
+/// The plan `lockstep check` points to for `statement`, the one `lockstep plan` writes
+/// (PostgreSQL's only, so far). Rules do not know about plans; the report asks here.
+pub fn check_plan(
+    statement: &Statement,
+    source: &str,
+    catalog: &Catalog,
+    options: &PlanOptions,
+) -> Option<Plan> {
+    if options.target.dialect != Dialect::Postgres {
+        return None;
     }
+    plan_statement(statement, source, catalog, options)?.ok()
+}
+
+/// Whether [`check_plan`] has a plan for `statement`, whatever its batch sizes: answered
+/// from the recipe's checks, without rendering the plan.
+pub fn plannable(statement: &Statement, source: &str, catalog: &Catalog, target: Target) -> bool {
     let options = PlanOptions {
         target,
         batch_size: None,
         pause_ms: DEFAULT_PAUSE_MS,
         stats: None,
     };
-    if !target.at_least(BATCHES_COMMIT_FROM, 0, 0) {
+    if target.dialect != Dialect::Postgres || !target.at_least(BATCHES_COMMIT_FROM, 0, 0) {
         // Below that version whether a plan is refused depends on its phases: render it.
-        return matches!(
-            plan_statement(statement, source, catalog, &options),
-            Some(Ok(_))
-        );
+        return check_plan(statement, source, catalog, &options).is_some();
     }
     matches!(recipe(statement, source, catalog, &options), Some(Ok(_)))
 }

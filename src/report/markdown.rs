@@ -1,14 +1,20 @@
 //! Markdown for pull requests (the GitHub Action's job summary and PR comment): a headline
 //! with the counts, one table of findings per file (rule, line, lock, what it blocks),
-//! and the safe alternative of each finding in a collapsed `<details>` section.
+//! and the safe alternative of each finding in a collapsed `<details>` section, with the
+//! files of its phased plan, when it has one, collapsed again under the `lockstep plan`
+//! command that writes them.
 //!
 //! Pull requests come from strangers: every name, path and piece of SQL in a message is
 //! theirs. What comes from input is made inert for GitHub's markdown: outside code spans HTML
 //! is escaped and `@mentions` / `#123` references are broken with a zero-width space; code
 //! spans are fenced so no backtick in a name can close them; line breaks never reach a line.
+//! A plan's SQL is a fenced block whose fence is longer than any run of backticks in it,
+//! each of its lines indented into the list item, so no line of it can end the block, the
+//! item or the `<details>` around it.
 
-use super::{plan_command, text::summary_line, FileReport, Report};
+use super::{plan_command, text::summary_line, FileReport, Report, StatementPlan};
 use crate::diagnostic::Finding;
+use crate::plan::render::{OutFile, Role};
 use std::io::{self, Write};
 
 /// `source_url`, when given, is where the files can be browsed at the reviewed commit: each
@@ -92,6 +98,8 @@ fn print_file(file: &FileReport, out: &mut dyn Write, source_url: Option<&str>) 
         return Ok(());
     }
     writeln!(out, "<details><summary>Safe plan</summary>\n")?;
+    // Findings of one statement are adjacent and share its plan: its files are shown once.
+    let mut files_shown_for = None;
     for finding in advised {
         writeln!(
             out,
@@ -103,14 +111,82 @@ fn print_file(file: &FileReport, out: &mut dyn Write, source_url: Option<&str>) 
                 .as_deref()
                 .map_or("see below".to_string(), inline)
         )?;
-        if let Some(command) = plan_command(file, finding) {
-            writeln!(out, "  - phased plan, ready to commit: {}", code(&command))?;
+        let Some(command) = plan_command(file, finding) else {
+            continue;
+        };
+        let plan = file.plan_of(finding);
+        let shown_above = plan.is_some() && files_shown_for == Some(finding.statement);
+        writeln!(
+            out,
+            "  - phased plan, ready to commit: {}{}",
+            code(&command),
+            if shown_above {
+                " (its files are above)"
+            } else {
+                ""
+            }
+        )?;
+        if let Some(plan) = plan.filter(|_| !shown_above) {
+            print_plan_files(plan, out)?;
+            files_shown_for = Some(finding.statement);
         }
     }
     writeln!(
         out,
         "\n`lockstep explain RULE` shows each rule's full safe pattern.\n\n</details>\n"
     )
+}
+
+/// Indentation of a plan's `<details>` lines and file names: the content of the command's
+/// list item. `scripts/action/shorten.py` finds the block by its first and last line.
+const PLAN_INDENT: &str = "    ";
+/// Indentation of every line of a plan file's fenced text: deeper than [`PLAN_INDENT`], so
+/// no line of the text reads as the block's own `</details>`, a heading or a list item.
+const FILE_INDENT: &str = "      ";
+
+/// The files of `plan`, each name then its text, in a collapsed block of their own.
+fn print_plan_files(plan: &StatementPlan, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "\n{PLAN_INDENT}<details><summary>The plan: {} files</summary>\n",
+        plan.files.len()
+    )?;
+    for file in &plan.files {
+        writeln!(out, "{PLAN_INDENT}{}\n", code(&file.name))?;
+        fenced(file, out)?;
+    }
+    writeln!(out, "{PLAN_INDENT}</details>\n")
+}
+
+/// The text of `file` as a fenced block at [`FILE_INDENT`]. The fence is longer than the
+/// longest run of backticks in the text; CR, LF and CRLF each end a line (as they do for
+/// markdown), so every line gets the indentation; other control characters are written as
+/// escapes (`\u{7}`), as the plan's own comments write them.
+fn fenced(file: &OutFile, out: &mut dyn Write) -> io::Result<()> {
+    let fence = "`".repeat((longest_backtick_run(&file.text) + 1).max(3));
+    let language = match file.role {
+        Role::Up | Role::Down | Role::Verify => "sql",
+        // Flyway's `executeInTransaction=false`, a line of `sqitch.plan`.
+        Role::Config | Role::PlanEntry => "",
+    };
+    writeln!(out, "{FILE_INDENT}{fence}{language}")?;
+    let text = file.text.replace("\r\n", "\n").replace('\r', "\n");
+    for line in text.lines() {
+        if line.is_empty() {
+            writeln!(out)?;
+            continue;
+        }
+        let mut shown = String::with_capacity(line.len());
+        for c in line.chars() {
+            if c.is_control() && c != '\t' {
+                shown.extend(c.escape_default());
+            } else {
+                shown.push(c);
+            }
+        }
+        writeln!(out, "{FILE_INDENT}{shown}")?;
+    }
+    writeln!(out, "{FILE_INDENT}{fence}\n")
 }
 
 /// The strongest lock (mode and tables) and what it blocks, or dashes.
@@ -200,14 +276,17 @@ fn code(text: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let longest = folded.split(|c| c != '`').map(str::len).max().unwrap_or(0);
-    let fence = "`".repeat(longest + 1);
+    let fence = "`".repeat(longest_backtick_run(&folded) + 1);
     let pad = if folded.starts_with('`') || folded.ends_with('`') {
         " "
     } else {
         ""
     };
     format!("{fence}{pad}{folded}{pad}{fence}")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -236,6 +315,35 @@ mod tests {
         assert_eq!(inline("a`b"), "a\\`b");
         // Line breaks never start a heading or a list item.
         assert_eq!(inline("x\n# heading\n- item"), "x #\u{200B} heading - item");
+    }
+
+    #[test]
+    fn plan_files_are_fenced_past_their_backticks_with_every_line_indented() {
+        let file = |text: &str, role| OutFile {
+            name: "V2.1__x.sql".to_string(),
+            text: text.to_string(),
+            role,
+            phase: 0,
+        };
+        let shown = |file: &OutFile| {
+            let mut out = Vec::new();
+            fenced(file, &mut out).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            shown(&file("SELECT 1;\n\nSELECT 2;\n", Role::Up)),
+            "      ```sql\n      SELECT 1;\n\n      SELECT 2;\n      ```\n\n"
+        );
+        // Five backticks in a name: a fence of six. CR and CRLF end lines as LF does; a
+        // bell is escaped, a tab kept.
+        assert_eq!(
+            shown(&file("a \"`````\r</details>\r\nb\u{7}\tc\"", Role::Down)),
+            "      ``````sql\n      a \"`````\n      </details>\n      b\\u{7}\tc\"\n      ``````\n\n"
+        );
+        assert_eq!(
+            shown(&file("executeInTransaction=false\n", Role::Config)),
+            "      ```\n      executeInTransaction=false\n      ```\n\n"
+        );
     }
 
     #[test]

@@ -23,7 +23,18 @@ pub struct FileReport {
     pub statements: usize,
     pub unparsed: usize,
     pub findings: Vec<Finding>,
+    /// With [`crate::config::Settings::plan_files`]: the files `lockstep plan` writes for
+    /// each statement a finding points at a plan for.
+    pub plans: Vec<StatementPlan>,
     index: LineIndex,
+}
+
+/// The phase files (and their rollbacks) `lockstep plan` writes in place of one statement.
+#[derive(Debug)]
+pub struct StatementPlan {
+    /// The statement, as its findings' `statement` span.
+    pub statement: crate::span::Span,
+    pub files: Vec<crate::plan::render::OutFile>,
 }
 
 impl FileReport {
@@ -45,8 +56,28 @@ impl FileReport {
             statements,
             unparsed,
             findings,
+            plans: Vec::new(),
             index,
         }
+    }
+
+    /// The file with `plans`, less those no finding points at (an ignore comment took
+    /// every finding of their statement).
+    pub fn with_plans(mut self, mut plans: Vec<StatementPlan>) -> FileReport {
+        plans.retain(|plan| {
+            self.findings
+                .iter()
+                .any(|f| f.planned && f.statement == plan.statement)
+        });
+        self.plans = plans;
+        self
+    }
+
+    /// The plan `finding` points at, when the report carries it.
+    pub fn plan_of(&self, finding: &Finding) -> Option<&StatementPlan> {
+        self.plans
+            .iter()
+            .find(|plan| finding.planned && plan.statement == finding.statement)
     }
 
     pub fn line_col(&self, offset: u32) -> LineCol {
