@@ -17,50 +17,23 @@
 //! - at the end the table holds exactly the last acknowledged write of every row.
 //!
 //! The plans are written for the default target, MySQL 8.4, and run on MariaDB 10.11.
-//! Where the two differ, the test says so next to the line that depends on it.
-//! Every loop is bounded in iterations and in time; traffic "settles" until every release
-//! thread has run a number of statements, not for a number of milliseconds.
+//! Where the two differ, the test says so next to the line that depends on it. The traffic
+//! itself is the shared harness of `support::traffic`.
 
 mod support;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::thread::JoinHandle;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::mariadb::{mariadb, MariaDb, MariaSession};
 use support::plan_files::{self, PhaseFiles};
+use support::traffic::{
+    assert_rows_match, one_at_a_time, query_one, settle, AppDb, AppSession, Model, Release, Traffic,
+};
 
-/// Rows loaded before the plan starts.
-const ROWS: u64 = 100_000;
-/// Upper bounds that keep a broken plan from hanging the suite.
-const MAX_APP_STATEMENTS: u64 = 200_000;
-const MAX_APP_RUN: Duration = Duration::from_secs(600);
-/// Statements every release thread runs on its own between phases.
-const SETTLE_STATEMENTS: u64 = 25;
-/// How long traffic may take to make that progress before the test gives up: a bound
-/// against a hang, far beyond what a loaded machine needs.
-const SETTLE_LIMIT: Duration = Duration::from_secs(120);
 /// Rows per backfill batch.
 const BATCH_SIZE: &str = "2000";
-/// Pause between one release thread's statements.
-const THINK_TIME: Duration = Duration::from_millis(5);
-/// Row locks are striped so that a write and its entry in the model are one step.
-const STRIPES: usize = 64;
-
-/// What one application release runs, with `{id}` and `{value}` placeholders. An insert is
-/// followed by `SELECT LAST_INSERT_ID()` on the same session.
-#[derive(Clone, Copy)]
-struct Release {
-    name: &'static str,
-    insert: &'static str,
-    update: &'static str,
-    /// Returns the row's logical value (the one the model tracks).
-    read: &'static str,
-    /// A value literal and its text as the server prints it (`{n}` a unique number).
-    literal: fn(u64) -> (String, String),
-}
 
 /// One pattern: the tables, the statement to plan, the two releases and the final checks.
 struct Scenario {
@@ -361,221 +334,6 @@ fn pins_algorithm(phase: &PhaseFiles) -> bool {
     phase.lock.contains("(ALGORITHM=")
 }
 
-// ---------------------------------------------------------------------------------------
-// The model of acknowledged writes and the application traffic.
-
-struct Model {
-    /// Row id -> the value of its last acknowledged write (or its loaded value).
-    values: Mutex<HashMap<i64, String>>,
-    stripes: Vec<Mutex<()>>,
-    /// Writers hold it shared from statement to model update; a whole-table comparison
-    /// holds it exclusively, so it never sees a write the model does not know yet.
-    writes: RwLock<()>,
-    errors: Mutex<Vec<String>>,
-    next_value: AtomicU64,
-    /// The longest any application statement took, since the last reset.
-    longest: Mutex<(Duration, String)>,
-}
-
-impl Model {
-    fn value(&self, id: i64) -> Option<String> {
-        lock(&self.values).get(&id).cloned()
-    }
-
-    fn record(&self, id: i64, value: String) {
-        lock(&self.values).insert(id, value);
-    }
-
-    fn random_id(&self, rng: &mut u64) -> i64 {
-        let len = lock(&self.values).len() as u64;
-        1 + (next_random(rng) % len.max(1)) as i64
-    }
-
-    fn fail(&self, message: String) {
-        lock(&self.errors).push(message);
-    }
-
-    /// Runs one application statement, timing it.
-    fn timed(
-        &self,
-        session: &mut MariaSession,
-        sql: &str,
-        name: &str,
-    ) -> Result<Vec<Vec<String>>, String> {
-        let started = Instant::now();
-        let result = session.run(sql);
-        let took = started.elapsed();
-        let mut longest = lock(&self.longest);
-        if took > longest.0 {
-            *longest = (took, format!("{name}: {sql}"));
-        }
-        result
-    }
-
-    fn take_longest(&self) -> (Duration, String) {
-        std::mem::take(&mut *lock(&self.longest))
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn next_random(state: &mut u64) -> u64 {
-    // xorshift64: deterministic per thread, no dependency.
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
-
-/// One release's writer and reader, running until stopped.
-struct Traffic {
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<u64>>,
-    /// Statements each thread has completed so far.
-    done: Vec<Arc<AtomicU64>>,
-}
-
-impl Traffic {
-    fn start(db: &Arc<MariaDb>, model: &Arc<Model>, release: Release) -> Traffic {
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut threads = Vec::new();
-        let mut done = Vec::new();
-        for (role, seed) in [
-            ("writer", 0x9E37_79B9_7F4A_7C15u64),
-            ("reader", 0xD1B5_4A32_D192_ED03),
-        ] {
-            let (db, model, stop) = (Arc::clone(db), Arc::clone(model), Arc::clone(&stop));
-            let progress = Arc::new(AtomicU64::new(0));
-            done.push(Arc::clone(&progress));
-            let name = format!("{}_{role}", release.name);
-            threads.push(std::thread::spawn(move || {
-                let mut session = db
-                    .session()
-                    .unwrap_or_else(|e| panic!("{name}: cannot connect: {e}"));
-                let mut rng = seed ^ (release.name.len() as u64);
-                let started = Instant::now();
-                let mut count = 0;
-                while !stop.load(Ordering::Relaxed)
-                    && count < MAX_APP_STATEMENTS
-                    && started.elapsed() < MAX_APP_RUN
-                {
-                    if role == "writer" {
-                        write_once(&mut session, &model, release, &mut rng, &name);
-                    } else {
-                        read_once(&mut session, &model, release, &mut rng, &name);
-                    }
-                    count += 1;
-                    progress.store(count, Ordering::Relaxed);
-                    std::thread::sleep(THINK_TIME);
-                }
-                count
-            }));
-        }
-        Traffic {
-            stop,
-            threads,
-            done,
-        }
-    }
-
-    /// Waits until every thread has run `statements` more statements than now.
-    fn run_on_its_own(&self, statements: u64) {
-        support::wait_for_progress(&self.done, statements, SETTLE_LIMIT, THINK_TIME);
-    }
-
-    /// Stops both threads; how many statements each ran.
-    fn stop(self) -> Vec<u64> {
-        self.stop.store(true, Ordering::Relaxed);
-        self.threads
-            .into_iter()
-            .map(|t| t.join().expect("traffic thread panicked"))
-            .collect()
-    }
-}
-
-fn write_once(
-    session: &mut MariaSession,
-    model: &Model,
-    release: Release,
-    rng: &mut u64,
-    name: &str,
-) {
-    let (sql_value, text) = (release.literal)(model.next_value.fetch_add(1, Ordering::Relaxed));
-    let _writing = model.writes.read().unwrap_or_else(|p| p.into_inner());
-    if next_random(rng) % 4 == 0 {
-        let sql = release.insert.replace("{value}", &sql_value);
-        let inserted = model
-            .timed(session, &sql, name)
-            .and_then(|_| session.run("SELECT LAST_INSERT_ID()"));
-        match inserted {
-            Ok(rows) => match rows
-                .first()
-                .and_then(|r| r.first())
-                .and_then(|id| id.parse().ok())
-            {
-                Some(id) => model.record(id, text),
-                None => model.fail(format!("{name}: {sql} returned no id")),
-            },
-            Err(e) => model.fail(format!("{name}: {sql}: {e}")),
-        }
-        return;
-    }
-    let id = model.random_id(rng);
-    let _row = lock(&model.stripes[id as usize % STRIPES]);
-    if model.value(id).is_none() {
-        return; // An id the sequence skipped.
-    }
-    let sql = release
-        .update
-        .replace("{value}", &sql_value)
-        .replace("{id}", &id.to_string());
-    match model.timed(session, &sql, name) {
-        Ok(_) => model.record(id, text),
-        Err(e) => model.fail(format!("{name}: {sql}: {e}")),
-    }
-}
-
-fn read_once(
-    session: &mut MariaSession,
-    model: &Model,
-    release: Release,
-    rng: &mut u64,
-    name: &str,
-) {
-    let id = model.random_id(rng);
-    let _row = lock(&model.stripes[id as usize % STRIPES]);
-    let sql = release.read.replace("{id}", &id.to_string());
-    match model.timed(session, &sql, name) {
-        Ok(rows) => {
-            let got = rows.first().and_then(|r| r.first()).cloned();
-            // An insert not yet acknowledged to the model is no stale read.
-            let want = model.value(id);
-            if want.is_some() && got != want {
-                model.fail(format!(
-                    "{name}: row {id} reads {got:?}, last write was {want:?}"
-                ));
-            }
-        }
-        Err(e) => model.fail(format!("{name}: {sql}: {e}")),
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// The rolling deploy.
-
-fn query_one(db: &MariaDb, sql: &str) -> String {
-    db.query(sql)
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .into_iter()
-        .flatten()
-        .next()
-        .unwrap_or_default()
-}
-
 /// The table's definition (without its AUTO_INCREMENT counter) and its triggers.
 fn schema(db: &MariaDb, table: &str) -> String {
     let create = db
@@ -596,28 +354,26 @@ fn schema(db: &MariaDb, table: &str) -> String {
     format!("{} | triggers: {triggers}", definition.join(" "))
 }
 
-/// Every row's value in the table equals the model's last acknowledged write.
-fn assert_rows_match(db: &MariaDb, sql: &str, model: &Model, when: &str) {
-    let _quiet = model.writes.write().unwrap_or_else(|p| p.into_inner());
-    let rows = db.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let values = lock(&model.values);
-    assert_eq!(
-        rows.len(),
-        values.len(),
-        "{when}: row count differs from the model"
-    );
-    let wrong: Vec<String> = rows
-        .iter()
-        .filter_map(|row| match row.as_slice() {
-            [id, value] => {
-                let want = id.parse::<i64>().ok().and_then(|id| values.get(&id));
-                (want != Some(value)).then(|| format!("row {id}: {value} but last write {want:?}"))
-            }
-            _ => Some(format!("bad row {row:?}")),
-        })
-        .take(5)
-        .collect();
-    assert!(wrong.is_empty(), "{when}: lost or wrong writes: {wrong:?}");
+impl AppDb for MariaDb {
+    type Session = MariaSession;
+
+    fn connect(&self, _name: &str) -> Result<MariaSession, String> {
+        self.session()
+    }
+
+    fn rows(&self, sql: &str) -> Result<Vec<Vec<String>>, String> {
+        self.query(sql)
+    }
+}
+
+impl AppSession for MariaSession {
+    fn run(&mut self, sql: &str) -> Result<Vec<Vec<String>>, String> {
+        MariaSession::run(self, sql)
+    }
+
+    fn inserted_id(&mut self, _: Vec<Vec<String>>) -> Result<Vec<Vec<String>>, String> {
+        MariaSession::run(self, "SELECT LAST_INSERT_ID()")
+    }
 }
 
 /// Runs a file as golang-migrate does: one multi-statement query.
@@ -625,34 +381,19 @@ fn migrate(db: &MariaDb, sql: &str) -> Result<(), String> {
     db.exec_as_one_query(sql)
 }
 
-/// One scenario at a time: several rolling deploys at once on two cores would measure the
-/// machine's load rather than the plans' locks.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
 fn prove(scenario: &Scenario, flavor: &str) {
     let Some(server) = mariadb() else { return };
-    let _turn = lock(&ONE_AT_A_TIME);
+    let _turn = one_at_a_time();
     let started = Instant::now();
     let phases = lockstep_plan(scenario, flavor);
     let db = Arc::new(server.fresh_db());
     db.exec(scenario.create).expect("create");
     db.exec(&format!("{};", scenario.load)).expect("load");
-    let model = Arc::new(Model {
-        values: Mutex::new(HashMap::new()),
-        stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
-        writes: RwLock::new(()),
-        errors: Mutex::new(Vec::new()),
-        next_value: AtomicU64::new(ROWS * 10),
-        longest: Mutex::new((Duration::ZERO, String::new())),
-    });
-    for row in db.query(scenario.initial_rows).expect("read rows") {
-        if let [id, value] = row.as_slice() {
-            model.record(id.parse().expect("id"), value.clone());
-        }
-    }
-    assert_eq!(lock(&model.values).len() as u64, ROWS);
+    let model = Arc::new(Model::loaded(&db, scenario.initial_rows));
 
-    let mut old = Some(Traffic::start(&db, &model, scenario.old));
+    // Both releases' reads are checked from the start.
+    let reads_checked = Arc::new(AtomicBool::new(true));
+    let mut old = Some(Traffic::start(&db, &model, scenario.old, &reads_checked));
     let mut new: Option<Traffic> = None;
     let mut counts = Vec::new();
     settle(&old, &new);
@@ -699,7 +440,7 @@ fn prove(scenario: &Scenario, flavor: &str) {
             );
         }
         if index == release_at {
-            new = Some(Traffic::start(&db, &model, scenario.new));
+            new = Some(Traffic::start(&db, &model, scenario.new, &reads_checked));
         }
         settle(&old, &new);
     }
@@ -710,18 +451,7 @@ fn prove(scenario: &Scenario, flavor: &str) {
         counts.extend(traffic.stop());
     }
 
-    let errors = lock(&model.errors).clone();
-    assert!(
-        errors.is_empty(),
-        "{}: application statements failed or read stale data: {:#?}",
-        scenario.name,
-        &errors[..errors.len().min(10)]
-    );
-    assert!(
-        counts.len() == 4 && counts.iter().all(|&c| c > 20),
-        "{}: traffic did not run: {counts:?}",
-        scenario.name
-    );
+    model.assert_traffic_ran(&counts, scenario.name);
     assert_rows_match(&db, scenario.final_rows, &model, "at the end");
     for (check, expected) in scenario.final_checks {
         assert_eq!(
@@ -740,14 +470,6 @@ fn prove(scenario: &Scenario, flavor: &str) {
     );
 }
 
-/// Lets the running releases work on their own for a while, as between two deploy steps.
-fn settle(old: &Option<Traffic>, new: &Option<Traffic>) {
-    for traffic in [old, new].into_iter().flatten() {
-        traffic.run_on_its_own(SETTLE_STATEMENTS);
-    }
-}
-
-/// Whether every ALTER TABLE of `sql` is pinned to an online algorithm: INSTANT, or INPLACE
 /// with LOCK=NONE. The server refuses a pinned statement it cannot run that way.
 fn alters_are_pinned_online(sql: &str) -> Result<(), String> {
     let code: String = sql
@@ -855,7 +577,7 @@ fn goose_statements(sql: &str) -> Vec<String> {
 #[test]
 fn every_layout_runs_as_its_framework_runs_it() {
     let Some(server) = mariadb() else { return };
-    let _turn = lock(&ONE_AT_A_TIME);
+    let _turn = one_at_a_time();
     let scenarios = [
         &RENAME_NOT_NULL,
         &ADD_NOT_NULL,

@@ -26,44 +26,22 @@
 mod support;
 
 use lockstep::layout::Direction;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
 use support::plan_files::{self, PhaseFiles};
 use support::postgres::observe::observe_run;
-use support::postgres::{postgres, PgDb, LOCK_MODES};
+use support::postgres::{postgres, PgDb, PgSession, LOCK_MODES};
+use support::traffic::{
+    assert_rows_match, one_at_a_time, query_one, settle, AppDb, AppSession, Model, Release,
+    Traffic, ROWS,
+};
 
-/// Rows loaded before the plan starts.
-const ROWS: u64 = 100_000;
 /// The application name the migration sessions run under, for the lock monitor.
 const MIGRATION_APP: &str = "lockstep_migration";
-/// Upper bounds that keep a broken plan from hanging the suite.
-const MAX_APP_STATEMENTS: u64 = 200_000;
-const MAX_APP_RUN: Duration = Duration::from_secs(600);
-/// Statements every release thread runs on its own between phases.
-const SETTLE_STATEMENTS: u64 = 25;
-/// How long traffic may take to make that progress before the test gives up: a bound
-/// against a hang, far beyond what a loaded machine needs.
-const SETTLE_LIMIT: Duration = Duration::from_secs(120);
 /// Rows per backfill batch: small enough that a batch stays far below the header's bound
 /// on a loaded two-core machine, many enough to show the per-batch commits.
 const BATCH_SIZE: &str = "2000";
-/// Pause between one release thread's statements.
-const THINK_TIME: Duration = Duration::from_millis(5);
-/// Row locks are striped so that a write and its entry in the model are one step.
-const STRIPES: usize = 64;
-
-/// What one application release runs, with `{id}` and `{value}` placeholders.
-#[derive(Clone, Copy)]
-struct Release {
-    name: &'static str,
-    insert: &'static str,
-    update: &'static str,
-    /// Returns the row's logical value (the one the model tracks).
-    read: &'static str,
-}
 
 /// One pattern: the table, the statement to plan, the two releases and the final checks.
 struct Scenario {
@@ -75,8 +53,6 @@ struct Scenario {
     change: &'static str,
     old: Release,
     new: Release,
-    /// A value literal for the model's column (`{n}` a unique number).
-    literal: fn(u64) -> (String, String),
     /// `id, value` of every row, in the schema before the plan (what the old release sees).
     old_rows: &'static str,
     /// `id, value` of every row, in the schema after the plan.
@@ -105,14 +81,15 @@ const RENAME: Scenario = Scenario {
         insert: "INSERT INTO shipments (origin, co2_kg) VALUES ('old', {value}) RETURNING id",
         update: "UPDATE shipments SET co2_kg = {value} WHERE id = {id}",
         read: "SELECT co2_kg FROM shipments WHERE id = {id}",
+        literal: numeric_value,
     },
     new: Release {
         name: "new",
         insert: "INSERT INTO shipments (origin, emissions_kg) VALUES ('new', {value}) RETURNING id",
         update: "UPDATE shipments SET emissions_kg = {value} WHERE id = {id}",
         read: "SELECT emissions_kg FROM shipments WHERE id = {id}",
+        literal: numeric_value,
     },
-    literal: numeric_value,
     old_rows: "SELECT id, co2_kg FROM shipments",
     final_rows: "SELECT id, emissions_kg FROM shipments",
     final_checks: &[],
@@ -139,6 +116,7 @@ const ADD_VOLATILE_NOT_NULL: Scenario = Scenario {
         insert: "INSERT INTO products (name) VALUES ({value}) RETURNING id",
         update: "UPDATE products SET name = {value} WHERE id = {id}",
         read: "SELECT name FROM products WHERE id = {id}",
+        literal: text_value,
     },
     new: Release {
         name: "new",
@@ -146,8 +124,8 @@ const ADD_VOLATILE_NOT_NULL: Scenario = Scenario {
         update: "UPDATE products SET name = {value} WHERE id = {id}",
         // The new release relies on every row having a token.
         read: "SELECT name FROM products WHERE id = {id} AND token IS NOT NULL",
+        literal: text_value,
     },
-    literal: text_value,
     old_rows: "SELECT id, name FROM products",
     final_rows: "SELECT id, name FROM products",
     final_checks: &[
@@ -164,6 +142,7 @@ const ADD_STORED_DEFAULT_NOT_NULL: Scenario = Scenario {
         insert: "INSERT INTO products (name, sustainability_score) VALUES ({value}, 70) RETURNING id",
         update: "UPDATE products SET name = {value} WHERE id = {id}",
         read: "SELECT name FROM products WHERE id = {id} AND sustainability_score IS NOT NULL",
+        literal: text_value,
     },
     final_checks: &[
         "SELECT count(*) = 0 FROM products WHERE sustainability_score IS NULL",
@@ -181,6 +160,7 @@ const CREATE_INDEX: Scenario = Scenario {
         update: "UPDATE products SET name = {value} WHERE id = {id}",
         // The new release looks products up by name, which the index serves.
         read: "SELECT p.name FROM products p WHERE p.name = (SELECT name FROM products WHERE id = {id})",
+        literal: text_value,
     },
     final_checks: &[
         "SELECT indisvalid AND indisunique FROM pg_index WHERE indexrelid = 'products_name_key'::regclass",
@@ -229,6 +209,7 @@ const ORDERS: Release = Release {
     insert: "INSERT INTO orders (customer_id) VALUES ({value}) RETURNING id",
     update: "UPDATE orders SET customer_id = {value} WHERE id = {id}",
     read: "SELECT customer_id FROM orders WHERE id = {id}",
+    literal: customer_value,
 };
 
 const ADD_FOREIGN_KEY: Scenario = Scenario {
@@ -243,7 +224,6 @@ const ADD_FOREIGN_KEY: Scenario = Scenario {
         name: "new",
         ..ORDERS
     },
-    literal: customer_value,
     old_rows: "SELECT id, customer_id FROM orders",
     final_rows: "SELECT id, customer_id FROM orders",
     final_checks: &[
@@ -283,6 +263,7 @@ const COUNTERS: Release = Release {
     insert: "INSERT INTO counters (hits) VALUES ({value}) RETURNING id",
     update: "UPDATE counters SET hits = {value} WHERE id = {id}",
     read: "SELECT hits FROM counters WHERE id = {id}",
+    literal: integer_value,
 };
 
 const CHANGE_TYPE: Scenario = Scenario {
@@ -296,7 +277,6 @@ const CHANGE_TYPE: Scenario = Scenario {
         name: "new",
         ..COUNTERS
     },
-    literal: integer_value,
     old_rows: "SELECT id, hits FROM counters",
     final_rows: "SELECT id, hits FROM counters",
     final_checks: &[
@@ -314,6 +294,7 @@ const RENAME_TABLE: Scenario = Scenario {
         insert: "INSERT INTO catalog_items (name) VALUES ({value}) RETURNING id",
         update: "UPDATE catalog_items SET name = {value} WHERE id = {id}",
         read: "SELECT name FROM catalog_items WHERE id = {id}",
+        literal: text_value,
     },
     final_rows: "SELECT id, name FROM catalog_items",
     final_checks: &[
@@ -351,6 +332,7 @@ const DROP_COLUMN: Scenario = Scenario {
         insert: "INSERT INTO products (name, legacy_code) VALUES ({value}, 'c') RETURNING id",
         update: "UPDATE products SET name = {value}, legacy_code = 'u' WHERE id = {id}",
         read: "SELECT name FROM products WHERE id = {id} AND legacy_code IS NOT NULL",
+        literal: text_value,
     },
     // The new release knows nothing of legacy_code.
     new: ADD_VOLATILE_NOT_NULL.old,
@@ -485,194 +467,6 @@ fn rank(mode: &str) -> usize {
         .unwrap_or_else(|| panic!("unknown lock mode {mode}"))
 }
 
-// ---------------------------------------------------------------------------------------
-// The model of acknowledged writes and the application traffic.
-
-struct Model {
-    /// Row id -> the value of its last acknowledged write (or its loaded value).
-    values: Mutex<HashMap<i64, String>>,
-    stripes: Vec<Mutex<()>>,
-    /// Writers hold it shared from statement to model update; a whole-table comparison
-    /// holds it exclusively, so it never sees a write the model does not know yet.
-    writes: RwLock<()>,
-    errors: Mutex<Vec<String>>,
-    next_value: AtomicU64,
-}
-
-impl Model {
-    fn value(&self, id: i64) -> Option<String> {
-        lock(&self.values).get(&id).cloned()
-    }
-
-    fn record(&self, id: i64, value: String) {
-        lock(&self.values).insert(id, value);
-    }
-
-    fn random_id(&self, rng: &mut u64) -> i64 {
-        let len = lock(&self.values).len() as u64;
-        1 + (next_random(rng) % len.max(1)) as i64
-    }
-
-    fn fail(&self, message: String) {
-        lock(&self.errors).push(message);
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn next_random(state: &mut u64) -> u64 {
-    // xorshift64: deterministic per thread, no dependency.
-    *state ^= *state << 13;
-    *state ^= *state >> 7;
-    *state ^= *state << 17;
-    *state
-}
-
-/// One release's writer and reader, running until stopped.
-struct Traffic {
-    stop: Arc<AtomicBool>,
-    threads: Vec<JoinHandle<u64>>,
-    /// Statements each thread has completed so far.
-    done: Vec<Arc<AtomicU64>>,
-}
-
-impl Traffic {
-    fn start(
-        db: &Arc<PgDb>,
-        model: &Arc<Model>,
-        release: Release,
-        literal: fn(u64) -> (String, String),
-        reads_checked: &Arc<AtomicBool>,
-    ) -> Traffic {
-        let stop = Arc::new(AtomicBool::new(false));
-        let mut threads = Vec::new();
-        let mut done = Vec::new();
-        for (role, seed) in [
-            ("writer", 0x9E37_79B9_7F4A_7C15u64),
-            ("reader", 0xD1B5_4A32_D192_ED03),
-        ] {
-            let (db, model, stop) = (Arc::clone(db), Arc::clone(model), Arc::clone(&stop));
-            let checked = Arc::clone(reads_checked);
-            let progress = Arc::new(AtomicU64::new(0));
-            done.push(Arc::clone(&progress));
-            let name = format!("{}_{role}", release.name);
-            threads.push(std::thread::spawn(move || {
-                let mut session = db
-                    .session(&name)
-                    .unwrap_or_else(|e| panic!("{name}: cannot connect: {e}"));
-                let mut rng = seed ^ (release.name.len() as u64);
-                let started = Instant::now();
-                let mut count = 0;
-                while !stop.load(Ordering::Relaxed)
-                    && count < MAX_APP_STATEMENTS
-                    && started.elapsed() < MAX_APP_RUN
-                {
-                    if role == "writer" {
-                        write_once(&mut session, &model, release, literal, &mut rng, &name);
-                    } else {
-                        read_once(&mut session, &model, release, &checked, &mut rng, &name);
-                    }
-                    count += 1;
-                    progress.store(count, Ordering::Relaxed);
-                    // An application between requests, not a load generator: leave the
-                    // two cores to the server and the migration.
-                    std::thread::sleep(THINK_TIME);
-                }
-                count
-            }));
-        }
-        Traffic {
-            stop,
-            threads,
-            done,
-        }
-    }
-
-    /// Waits until every thread has run `statements` more statements than now.
-    fn run_on_its_own(&self, statements: u64) {
-        support::wait_for_progress(&self.done, statements, SETTLE_LIMIT, THINK_TIME);
-    }
-
-    /// Stops both threads; how many statements each ran.
-    fn stop(self) -> Vec<u64> {
-        self.stop.store(true, Ordering::Relaxed);
-        self.threads
-            .into_iter()
-            .map(|t| t.join().expect("traffic thread panicked"))
-            .collect()
-    }
-}
-
-fn write_once(
-    session: &mut support::postgres::PgSession,
-    model: &Model,
-    release: Release,
-    literal: fn(u64) -> (String, String),
-    rng: &mut u64,
-    name: &str,
-) {
-    let (sql_value, text) = literal(model.next_value.fetch_add(1, Ordering::Relaxed));
-    let _writing = model.writes.read().unwrap_or_else(|p| p.into_inner());
-    if next_random(rng) % 4 == 0 {
-        let sql = release.insert.replace("{value}", &sql_value);
-        match session.run(&sql) {
-            Ok(rows) => match rows
-                .first()
-                .and_then(|r| r.first())
-                .and_then(|id| id.parse().ok())
-            {
-                Some(id) => model.record(id, text),
-                None => model.fail(format!("{name}: {sql} returned no id")),
-            },
-            Err(e) => model.fail(format!("{name}: {sql}: {e}")),
-        }
-        return;
-    }
-    let id = model.random_id(rng);
-    let _row = lock(&model.stripes[id as usize % STRIPES]);
-    if model.value(id).is_none() {
-        return; // An id the sequence skipped.
-    }
-    let sql = release
-        .update
-        .replace("{value}", &sql_value)
-        .replace("{id}", &id.to_string());
-    match session.run(&sql) {
-        Ok(_) => model.record(id, text),
-        Err(e) => model.fail(format!("{name}: {sql}: {e}")),
-    }
-}
-
-fn read_once(
-    session: &mut support::postgres::PgSession,
-    model: &Model,
-    release: Release,
-    checked: &AtomicBool,
-    rng: &mut u64,
-    name: &str,
-) {
-    let id = model.random_id(rng);
-    let _row = lock(&model.stripes[id as usize % STRIPES]);
-    let sql = release.read.replace("{id}", &id.to_string());
-    match session.run(&sql) {
-        Ok(rows) => {
-            let got = rows.first().and_then(|r| r.first()).cloned();
-            // An insert not yet acknowledged to the model is no stale read.
-            let want = model.value(id);
-            if checked.load(Ordering::Relaxed) && want.is_some() && got != want {
-                model.fail(format!(
-                    "{name}: row {id} reads {got:?}, last write was {want:?}"
-                ));
-            }
-        }
-        Err(e) => model.fail(format!("{name}: {sql}: {e}")),
-    }
-}
-
 /// The table a plan changes, by its oid (which a rename keeps).
 struct Relation {
     oid: String,
@@ -680,15 +474,6 @@ struct Relation {
 
 // ---------------------------------------------------------------------------------------
 // The rolling deploy.
-
-fn query_one(db: &PgDb, sql: &str) -> String {
-    db.query(sql)
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .into_iter()
-        .flatten()
-        .next()
-        .unwrap_or_default()
-}
 
 /// Columns (name, type, nullability, default), constraints, triggers and indexes of the table.
 fn schema(db: &PgDb, table: &str) -> String {
@@ -712,28 +497,27 @@ fn schema(db: &PgDb, table: &str) -> String {
     )
 }
 
-/// Every row's value in the table equals the model's last acknowledged write.
-fn assert_rows_match(db: &PgDb, sql: &str, model: &Model, when: &str) {
-    let _quiet = model.writes.write().unwrap_or_else(|p| p.into_inner());
-    let rows = db.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let values = lock(&model.values);
-    assert_eq!(
-        rows.len(),
-        values.len(),
-        "{when}: row count differs from the model"
-    );
-    let wrong: Vec<String> = rows
-        .iter()
-        .filter_map(|row| match row.as_slice() {
-            [id, value] => {
-                let want = id.parse::<i64>().ok().and_then(|id| values.get(&id));
-                (want != Some(value)).then(|| format!("row {id}: {value} but last write {want:?}"))
-            }
-            _ => Some(format!("bad row {row:?}")),
-        })
-        .take(5)
-        .collect();
-    assert!(wrong.is_empty(), "{when}: lost or wrong writes: {wrong:?}");
+impl AppDb for PgDb {
+    type Session = PgSession;
+
+    fn connect(&self, name: &str) -> Result<PgSession, String> {
+        self.session(name)
+    }
+
+    fn rows(&self, sql: &str) -> Result<Vec<Vec<String>>, String> {
+        self.query(sql)
+    }
+}
+
+impl AppSession for PgSession {
+    fn run(&mut self, sql: &str) -> Result<Vec<Vec<String>>, String> {
+        PgSession::run(self, sql)
+    }
+
+    /// The inserts end in `RETURNING id`.
+    fn inserted_id(&mut self, rows: Vec<Vec<String>>) -> Result<Vec<Vec<String>>, String> {
+        Ok(rows)
+    }
 }
 
 /// Runs a file as golang-migrate does, under the migration application name.
@@ -741,50 +525,28 @@ fn migrate(db: &PgDb, sql: &str) -> Result<(), String> {
     db.exec_as_one_query(sql, false, MIGRATION_APP)
 }
 
-/// One scenario at a time: four rolling deploys at once on two cores would measure the
-/// machine's load rather than the plans' locks.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-
 fn prove(scenario: &Scenario) {
     let Some(server) = postgres() else { return };
-    let _turn = lock(&ONE_AT_A_TIME);
+    let _turn = one_at_a_time();
     let started = Instant::now();
     let phases = lockstep_plan(scenario);
     let db = Arc::new(server.fresh_db());
     let table = scenario.table;
     db.exec(scenario.create).expect("create");
     db.exec(scenario.load).expect("load");
-    let model = Arc::new(Model {
-        values: Mutex::new(HashMap::new()),
-        stripes: (0..STRIPES).map(|_| Mutex::new(())).collect(),
-        writes: RwLock::new(()),
-        errors: Mutex::new(Vec::new()),
-        next_value: AtomicU64::new(ROWS * 10),
-    });
-    for row in db.query(scenario.old_rows).expect("read rows") {
-        if let [id, value] = row.as_slice() {
-            model.record(id.parse().expect("id"), value.clone());
-        }
-    }
-    assert_eq!(lock(&model.values).len() as u64, ROWS);
+    let model = Arc::new(Model::loaded(&db, scenario.old_rows));
     let relation = Relation {
         oid: query_one(&db, &format!("SELECT '{table}'::regclass::oid")),
     };
 
     let old_checked = Arc::new(AtomicBool::new(true));
     let new_checked = Arc::new(AtomicBool::new(false));
-    let mut old = Some(Traffic::start(
-        &db,
-        &model,
-        scenario.old,
-        scenario.literal,
-        &old_checked,
-    ));
+    let mut old = Some(Traffic::start(&db, &model, scenario.old, &old_checked));
     let mut new: Option<Traffic> = None;
     let mut counts = Vec::new();
     settle(&old, &None);
 
-    let start_new = || Traffic::start(&db, &model, scenario.new, scenario.literal, &new_checked);
+    let start_new = || Traffic::start(&db, &model, scenario.new, &new_checked);
     for (index, phase) in phases.iter().enumerate() {
         if phase.after_all_instances {
             // Every instance runs the new release now: it was rolled out beside the old.
@@ -850,18 +612,7 @@ fn prove(scenario: &Scenario) {
         counts.extend(traffic.stop());
     }
 
-    let errors = lock(&model.errors).clone();
-    assert!(
-        errors.is_empty(),
-        "{}: application statements failed or read stale data: {:#?}",
-        scenario.name,
-        &errors[..errors.len().min(10)]
-    );
-    assert!(
-        counts.len() == 4 && counts.iter().all(|&c| c > 20),
-        "{}: traffic did not run: {counts:?}",
-        scenario.name
-    );
+    model.assert_traffic_ran(&counts, scenario.name);
     assert_rows_match(&db, scenario.final_rows, &model, "at the end");
     for check in scenario.final_checks {
         assert_eq!(query_one(&db, check), "t", "{}: {check}", scenario.name);
@@ -875,14 +626,6 @@ fn prove(scenario: &Scenario) {
     );
 }
 
-/// Lets the running releases work on their own for a while, as between two deploy steps.
-fn settle(old: &Option<Traffic>, new: &Option<Traffic>) {
-    for traffic in [old, new].into_iter().flatten() {
-        traffic.run_on_its_own(SETTLE_STATEMENTS);
-    }
-}
-
-/// Applies one phase under the lock observer, then checks its verify query and locks.
 fn apply_phase(db: &Arc<PgDb>, phase: &PhaseFiles, table: &Relation) {
     assert!(
         rank(&phase.lock_mode) >= rank("RowExclusiveLock"),
@@ -967,7 +710,7 @@ fn run_as_framework(
 #[test]
 fn every_convention_runs_as_its_framework_runs_it() {
     let Some(server) = postgres() else { return };
-    let _turn = lock(&ONE_AT_A_TIME);
+    let _turn = one_at_a_time();
     for convention in [
         "flyway",
         "golang-migrate",

@@ -25,6 +25,7 @@ pub mod git;
 pub mod mariadb;
 pub mod plan_files;
 pub mod postgres;
+pub mod traffic;
 
 use std::io::Write;
 use std::os::unix::fs::MetadataExt;
