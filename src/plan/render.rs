@@ -415,16 +415,28 @@ fn rollback_transactional(phase: &Phase) -> bool {
 }
 
 fn header(context: &PhaseContext) -> String {
+    let transaction = format!("-- Transaction: {}.", transaction_note(context));
+    let lock_wait = format!("-- Lock wait: at most {LOCK_TIMEOUT} (lock_timeout). On SQLSTATE 55P03 (lock_not_available) nothing changed: run the migration again, at a quieter time if it keeps timing out.");
+    phase_header(context, &[transaction], &lock_wait)
+}
+
+/// The header of a phase file, whatever the dialect: `transaction` says how its statements
+/// commit (the lines after the plan's opening), `lock_wait` what a statement that waits too
+/// long for its lock does, said when a step takes a strong lock.
+pub(super) fn phase_header(
+    context: &PhaseContext,
+    transaction: &[String],
+    lock_wait: &str,
+) -> String {
     let phase = context.phase;
     let mut h = phase_opening(context);
-    comment_line(
-        &mut h,
-        format_args!("-- Transaction: {}.", transaction_note(context)),
-    );
+    for line in transaction {
+        comment_line(&mut h, format_args!("{line}"));
+    }
     comment_line(&mut h, format_args!("-- Lock: {}.", phase.lock.describe()));
     expected_line(&mut h, context);
     if phase.steps.iter().any(|s| s.strong_lock) {
-        comment_line(&mut h, format_args!("-- Lock wait: at most {LOCK_TIMEOUT} (lock_timeout). On SQLSTATE 55P03 (lock_not_available) nothing changed: run the migration again, at a quieter time if it keeps timing out."));
+        comment_line(&mut h, format_args!("{lock_wait}"));
     }
     for failure in phase.steps.iter().filter_map(|s| s.on_failure.as_deref()) {
         comment_line(&mut h, format_args!("-- If it fails: {failure}."));
@@ -454,14 +466,14 @@ fn header(context: &PhaseContext) -> String {
 }
 
 /// The header line that says how long the phase's work takes, from the stats file.
-pub(super) fn expected_line(header: &mut String, context: &PhaseContext) {
+fn expected_line(header: &mut String, context: &PhaseContext) {
     if let Some(expected) = context.expected {
         comment_line(header, format_args!("-- Expected: {expected}."));
     }
 }
 
 /// The plan's notes about the phase of `context`, as header lines.
-pub(super) fn notes_about(header: &mut String, context: &PhaseContext) {
+fn notes_about(header: &mut String, context: &PhaseContext) {
     for note in context
         .plan
         .notes
@@ -568,7 +580,7 @@ fn statements(steps: &[Step], transactional: bool, convention: Convention) -> St
 
 /// The first header lines of every phase file, whatever the dialect: the plan, the phase and
 /// when to deploy it.
-pub(super) fn phase_opening(context: &PhaseContext) -> String {
+fn phase_opening(context: &PhaseContext) -> String {
     let PhaseContext { plan, phase, .. } = context;
     let mut h = String::new();
     comment_line(&mut h, format_args!("-- lockstep plan: {}", plan.title));

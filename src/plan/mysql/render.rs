@@ -20,8 +20,8 @@
 //! backfill's `COMMIT` per batch ends whichever transaction is open.
 
 use super::super::render::{
-    by_hand_line, comment_line, expected_line, files_with, notes_about, phase_opening,
-    rollback_header, Convention, Names, OutFile, PhaseContext, Role,
+    by_hand_line, comment_line, files_with, phase_header, rollback_header, Convention, Names,
+    OutFile, PhaseContext, Role,
 };
 use super::super::{Plan, PlanError, Rollback, Step};
 use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
@@ -84,40 +84,12 @@ fn phase_files(
 }
 
 fn header(context: &PhaseContext) -> String {
-    let phase = context.phase;
-    let mut h = phase_opening(context);
-    comment_line(&mut h, format_args!("-- Transaction: none: MySQL commits each statement on its own; if the phase stops part-way, run its rollback, then the phase again."));
-    comment_line(
-        &mut h,
-        format_args!("-- Session: {}.", session_note(context.convention)),
-    );
-    comment_line(&mut h, format_args!("-- Lock: {}.", phase.lock.describe()));
-    expected_line(&mut h, context);
-    if phase.steps.iter().any(|s| s.strong_lock) {
-        comment_line(&mut h, format_args!("-- Lock wait: at most {LOCK_WAIT_TIMEOUT_SECS} s (lock_wait_timeout). On ERROR 1205 (Lock wait timeout exceeded) the waiting statement changed nothing: run the rollback, then the phase again, at a quieter time if it keeps timing out."));
-    }
-    comment_line(&mut h, format_args!("-- Verify: {};", phase.verify.query));
-    comment_line(
-        &mut h,
-        format_args!("--   expect: {}", phase.verify.expected),
-    );
-    let rollback = match &phase.rollback {
-        Rollback::Steps(_) => context.rollback_at.to_string(),
-        Rollback::Nothing(why) => format!("nothing to undo: {why}"),
-        Rollback::Irreversible(why) => format!("none, IRREVERSIBLE: {why}"),
-    };
-    comment_line(&mut h, format_args!("-- Rollback: {rollback}."));
-    if phase.irreversible() {
-        comment_line(
-            &mut h,
-            format_args!("-- Pre-flight checklist (this phase cannot be undone):"),
-        );
-        for item in &phase.checklist {
-            comment_line(&mut h, format_args!("--   [ ] {item}"));
-        }
-    }
-    notes_about(&mut h, context);
-    h
+    let transaction = [
+        "-- Transaction: none: MySQL commits each statement on its own; if the phase stops part-way, run its rollback, then the phase again.".to_string(),
+        format!("-- Session: {}.", session_note(context.convention)),
+    ];
+    let lock_wait = format!("-- Lock wait: at most {LOCK_WAIT_TIMEOUT_SECS} s (lock_wait_timeout). On ERROR 1205 (Lock wait timeout exceeded) the waiting statement changed nothing: run the rollback, then the phase again, at a quieter time if it keeps timing out.");
+    phase_header(context, &transaction, &lock_wait)
 }
 
 fn session_note(convention: Convention) -> &'static str {
