@@ -7,15 +7,27 @@ use crate::statement::{Ident, ObjectName};
 
 /// An identifier as SQL: quoted when it was written quoted.
 pub fn ident(name: &Ident) -> String {
+    quoted_with(name, '"')
+}
+
+/// A possibly schema-qualified name as SQL.
+pub fn object(name: &ObjectName) -> String {
+    qualified(name, ident)
+}
+
+/// An identifier as the dialect quoting with `quote` writes it: between quotes, a quote
+/// inside doubled, when it was written quoted; as written otherwise.
+pub fn quoted_with(name: &Ident, quote: char) -> String {
     if name.is_quoted() {
-        format!("\"{}\"", name.value.replace('"', "\"\""))
+        let doubled = format!("{quote}{quote}");
+        format!("{quote}{}{quote}", name.value.replace(quote, &doubled))
     } else {
         name.value.clone()
     }
 }
 
-/// A possibly schema-qualified name as SQL.
-pub fn object(name: &ObjectName) -> String {
+/// A possibly schema-qualified name, each part written by the dialect's `ident`.
+pub fn qualified(name: &ObjectName, ident: fn(&Ident) -> String) -> String {
     match &name.schema {
         Some(schema) => format!("{}.{}", ident(schema), ident(&name.name)),
         None => ident(&name.name),
@@ -134,15 +146,32 @@ pub fn batch_key(table: &Table) -> Result<Vec<Ident>, PlanError> {
     }
 }
 
-/// What a batched backfill writes, to which rows.
-pub struct Backfill<'a> {
+/// What a batched backfill writes, to which rows, whatever the dialect.
+pub struct Backfill<'a, Key> {
     pub table: &'a ObjectName,
-    pub key: &'a [Ident],
+    /// The primary key the batches walk: its columns' names on PostgreSQL (whose
+    /// variables take the columns' `%TYPE`), the columns themselves on MySQL (whose
+    /// variables are declared with the columns' types).
+    pub key: &'a [Key],
     /// The `SET` list, e.g. `emissions_kg = co2_kg`.
     pub assignments: String,
     /// The rows that still need it, e.g. `emissions_kg IS DISTINCT FROM co2_kg`; rows
     /// already done are skipped, which makes a re-run resume.
     pub pending: String,
+}
+
+/// The key columns in descending order, for the `ORDER BY` that finds a batch's last key.
+pub fn descending(columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|c| format!("{c} DESC"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The pause between two batches, in the seconds the sleep functions take.
+pub fn pause_seconds(options: &PlanOptions) -> String {
+    format!("{:.3}", f64::from(options.pause_ms) / 1000.0)
 }
 
 /// One `DO` block that walks the key in batches, commits each batch (PostgreSQL 11+,
@@ -153,7 +182,7 @@ pub struct Backfill<'a> {
 /// and text included: `min(uuid)` does not exist) and uses the key's own index. The key
 /// variables are declared `%TYPE` of the key columns, so they carry the columns'
 /// collations and compare exactly as the index orders.
-pub fn backfill_block(backfill: &Backfill, options: &PlanOptions) -> String {
+pub fn backfill_block(backfill: &Backfill<Ident>, options: &PlanOptions) -> String {
     let table = object(backfill.table);
     let columns: Vec<String> = backfill.key.iter().map(ident).collect();
     let names = |prefix: &str| -> Vec<String> {
@@ -176,12 +205,7 @@ pub fn backfill_block(backfill: &Backfill, options: &PlanOptions) -> String {
         .collect();
     let (key, start, end) = (row(&columns), row(&starts), row(&ends));
     let list = columns.join(", ");
-    let descending = columns
-        .iter()
-        .map(|c| format!("{c} DESC"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let pause = format!("{:.3}", f64::from(options.pause_ms) / 1000.0);
+    let (descending, pause) = (descending(&columns), pause_seconds(options));
     let body = format!(
         "
 DECLARE

@@ -17,12 +17,13 @@
 //! Until the contract phase every write must also fit the old type (the old column still
 //! receives it); values only the new type can hold belong to the release after it.
 
+use super::super::sql::Backfill;
 use super::super::{
     Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use super::carried_index::{carried_indexes, then_build};
 use super::rename_column::key_columns;
-use super::sql::{self, Backfill};
+use super::sql;
 use super::{pin, Pin};
 use crate::catalog::{Catalog, Column};
 use crate::diagnostic::LockMode;

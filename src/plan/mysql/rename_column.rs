@@ -11,12 +11,12 @@
 //! phase: a default earlier would look like a write from the new release on every insert
 //! from the old one.
 
-use super::super::sql::known_table;
+use super::super::sql::{known_table, Backfill};
 use super::super::{
     Deploy, Note, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
 use super::carried_index::{carried_indexes, then_build, CarriedIndex};
-use super::sql::{self, Backfill};
+use super::sql;
 use super::{pin, Pin};
 use crate::catalog::{Catalog, Column, Table};
 use crate::mysql::online_ddl::Operation;

@@ -3,6 +3,7 @@
 //! a phase on MySQL and MariaDB alike.
 
 use super::super::phases::{BATCH_HOLD, BRIEF};
+use super::super::sql::{descending, pause_seconds, qualified, quoted_with, Backfill};
 use super::super::{PhaseLock, PlanOptions, Step};
 use super::{Pin, LOCK_WAIT_TIMEOUT_SECS};
 use crate::catalog::Column;
@@ -11,11 +12,7 @@ use crate::statement::{Ident, ObjectName};
 
 /// An identifier as MySQL SQL: backquoted when it was written quoted.
 pub fn ident(name: &Ident) -> String {
-    if name.is_quoted() {
-        format!("`{}`", name.value.replace('`', "``"))
-    } else {
-        name.value.clone()
-    }
+    quoted_with(name, '`')
 }
 
 /// A string literal; MySQL reads a backslash as an escape unless told otherwise.
@@ -25,10 +22,7 @@ pub fn literal(text: &str) -> String {
 
 /// A possibly database-qualified table name.
 pub fn object(name: &ObjectName) -> String {
-    match &name.schema {
-        Some(schema) => format!("{}.{}", ident(schema), ident(&name.name)),
-        None => ident(&name.name),
-    }
+    qualified(name, ident)
 }
 
 /// `ALTER TABLE t <change>, <pin>`: a metadata-locking step.
@@ -89,22 +83,11 @@ pub fn run_procedure(name: &str, body: &str) -> Vec<Step> {
     ]
 }
 
-/// What a batched backfill writes, to which rows.
-pub struct Backfill<'a> {
-    pub table: &'a ObjectName,
-    /// The primary key's columns, whose types the procedure's variables take.
-    pub key: &'a [&'a Column],
-    /// The `SET` list, e.g. `emissions_kg = co2_kg`.
-    pub assignments: String,
-    /// The rows that still need it, e.g. `NOT (emissions_kg <=> co2_kg)`.
-    pub pending: String,
-}
-
 /// The body of a procedure that walks the key in `LIMIT` batches (keyset pagination, any
 /// number of key columns of any ordered type), commits each batch and pauses between them.
 /// A batch runs from the first key not yet walked to the last of the next `LIMIT` keys;
 /// `SELECT ... INTO` that finds no row ends the walk through the `NOT FOUND` handler.
-pub fn backfill_body(backfill: &Backfill, options: &PlanOptions) -> String {
+pub fn backfill_body(backfill: &Backfill<&Column>, options: &PlanOptions) -> String {
     let table = object(backfill.table);
     let columns: Vec<String> = backfill.key.iter().map(|c| ident(&c.name)).collect();
     let vars = |prefix: &str| -> Vec<String> {
@@ -123,8 +106,7 @@ pub fn backfill_body(backfill: &Backfill, options: &PlanOptions) -> String {
         })
         .collect();
     let key = columns.join(", ");
-    let descending: Vec<String> = columns.iter().map(|c| format!("{c} DESC")).collect();
-    let pause = format!("{:.3}", f64::from(options.pause_ms) / 1000.0);
+    let (descending, pause) = (descending(&columns), pause_seconds(options));
     format!(
         "{declarations}  DECLARE rows_left BOOLEAN DEFAULT TRUE;
   DECLARE CONTINUE HANDLER FOR NOT FOUND SET rows_left = FALSE;
@@ -149,7 +131,6 @@ pub fn backfill_body(backfill: &Backfill, options: &PlanOptions) -> String {
         from_start = key_bound(&columns, &start, ">", true),
         to_end = key_bound(&columns, &end, "<", true),
         past_end = key_bound(&columns, &end, ">", false),
-        descending = descending.join(", "),
         limit = options.batch_rows(backfill.table),
         assignments = backfill.assignments,
         pending = backfill.pending,
