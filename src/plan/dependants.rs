@@ -13,7 +13,7 @@
 use super::index::{build_phase, index_item};
 use super::sql;
 use super::{Phase, PlanError, Step};
-use crate::catalog::{Catalog, Table};
+use crate::catalog::{Catalog, Index, Table, TableKey};
 use crate::names;
 use crate::statement::{ConstraintKind, Ident, ObjectName};
 
@@ -60,16 +60,15 @@ pub fn carried_indexes(
 ) -> Result<Vec<CarriedIndex>, PlanError> {
     let table = &known.name;
     let key = column.key();
-    let mut blockers = constraints_using(catalog, known, column);
-    let mut carried = Vec::new();
-    for (name, index) in catalog.indexes_on(table) {
+    carry_indexes(catalog, known, column, |name, index| {
         if known.partitioned {
             // Built partition by partition: a plan of its own (`lockstep plan` on a
             // CREATE INDEX of the new column).
-            if index.columns.iter().any(|c| c.key() == key) {
-                blockers.push(format!("the index {} of the partitioned table", name.name));
-            }
-            continue;
+            return if index.columns.iter().any(|c| c.key() == key) {
+                IndexUse::Blocks(format!("the index {} of the partitioned table", name.name))
+            } else {
+                IndexUse::Unused
+            };
         }
         // An index item is the column itself (same catalogue key), or an expression whose
         // text names it; a quoted item is a name, never an expression to search.
@@ -79,11 +78,10 @@ pub fn carried_indexes(
                     && sql::identifiers(&item.value).iter().any(|i| i.key() == key))
         };
         if !index.columns.iter().any(mentions) {
-            continue;
+            return IndexUse::Unused;
         }
         if index.columns.iter().any(|c| c.key() != key && mentions(c)) {
-            blockers.push(format!("the expression index {}", name.name));
-            continue;
+            return IndexUse::Blocks(format!("the expression index {}", name.name));
         }
         let columns: Vec<String> = index
             .columns
@@ -105,7 +103,7 @@ pub fn carried_indexes(
             .as_ref()
             .map_or(String::new(), |m| format!(" USING {m}"));
         let unique = if index.unique { "UNIQUE " } else { "" };
-        carried.push(CarriedIndex {
+        IndexUse::Carried(CarriedIndex {
             name: names::named(name.name.clone()),
             create: format!(
                 "CREATE {unique}INDEX CONCURRENTLY {} ON {}{method} ({})",
@@ -115,13 +113,43 @@ pub fn carried_indexes(
             ),
             temporary,
             unique: index.unique,
-        });
+        })
+    })
+}
+
+/// What a plan that replaces a column does with one index of the table.
+pub enum IndexUse<Carried> {
+    /// The index does not use the column.
+    Unused,
+    /// The plan cannot move the index; the text names it.
+    Blocks(String),
+    /// The index is built again on the new column.
+    Carried(Carried),
+}
+
+/// The indexes of `known` that `carry` builds again on the column replacing `column`, in
+/// either dialect, or why the plan cannot move what uses `column` (the indexes `carry`
+/// blocks on, and the constraints that use the column).
+pub fn carry_indexes<Carried>(
+    catalog: &Catalog,
+    known: &Table,
+    column: &Ident,
+    mut carry: impl FnMut(&TableKey, &Index) -> IndexUse<Carried>,
+) -> Result<Vec<Carried>, PlanError> {
+    let mut blockers = constraints_using(catalog, known, column);
+    let mut carried = Vec::new();
+    for (name, index) in catalog.indexes_on(&known.name) {
+        match carry(name, index) {
+            IndexUse::Unused => {}
+            IndexUse::Blocks(what) => blockers.push(what),
+            IndexUse::Carried(index) => carried.push(index),
+        }
     }
-    refuse_if_used(table, column, &blockers).map(|()| carried)
+    refuse_if_used(&known.name, column, &blockers).map(|()| carried)
 }
 
 /// Refuses when `blockers` is not empty, naming each.
-pub fn refuse_if_used(
+fn refuse_if_used(
     table: &ObjectName,
     column: &Ident,
     blockers: &[String],
@@ -142,7 +170,7 @@ pub fn refuse_if_used(
 
 /// The keys and constraints of the table, and the foreign keys of other tables, that use
 /// `column`.
-pub fn constraints_using(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<String> {
+fn constraints_using(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<String> {
     let table = &known.name;
     let key = column.key();
     let mut blockers = Vec::new();

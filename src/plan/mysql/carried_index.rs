@@ -4,7 +4,7 @@
 //! its old name in the contract phase once the old index is gone. A key, a foreign key, or
 //! an index whose items are not plain columns makes the plan refuse, naming each.
 
-use super::super::dependants::{constraints_using, refuse_if_used};
+use super::super::dependants::{carry_indexes, IndexUse};
 use super::super::{PlanError, PlanOptions, Rollback, Step};
 use super::{pin, sql};
 use crate::catalog::{Catalog, Table};
@@ -19,6 +19,8 @@ pub struct CarriedIndex {
     unique: bool,
 }
 
+/// The indexes to carry from `column` to `replacement`, or why the plan cannot move what
+/// uses `column`.
 pub fn carried_indexes(
     catalog: &Catalog,
     known: &Table,
@@ -26,16 +28,13 @@ pub fn carried_indexes(
     replacement: &Ident,
 ) -> Result<Vec<CarriedIndex>, PlanError> {
     let key = column.key();
-    let mut blockers = constraints_using(catalog, known, column);
-    let mut carried = Vec::new();
-    for (name, index) in catalog.indexes_on(&known.name) {
+    carry_indexes(catalog, known, column, |name, index| {
         if !index.columns.iter().any(|c| c.key() == key) {
-            continue;
+            return IndexUse::Unused;
         }
         // A prefix (`note(10)`) or an expression is no column the plan can rewrite.
         if index.columns.iter().any(|c| known.column(c).is_none()) {
-            blockers.push(format!("the index {}", name.name));
-            continue;
+            return IndexUse::Blocks(format!("the index {}", name.name));
         }
         let columns: Vec<String> = index
             .columns
@@ -43,14 +42,13 @@ pub fn carried_indexes(
             .map(|c| sql::ident(if c.key() == key { replacement } else { c }))
             .collect();
         let original = Ident::quoted(name.name.clone());
-        carried.push(CarriedIndex {
+        IndexUse::Carried(CarriedIndex {
             name: sql::ident(&original),
             temporary: sql::ident(&Ident::quoted(sql::derived(&[&name.name, "new"]))),
             columns: columns.join(", "),
             unique: index.unique,
-        });
-    }
-    refuse_if_used(&known.name, column, &blockers).map(|()| carried)
+        })
+    })
 }
 
 impl CarriedIndex {
