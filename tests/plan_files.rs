@@ -3,9 +3,9 @@
 
 mod support;
 
-use assert_cmd::Command;
 use std::path::Path;
 use support::plan_files::{kept_for_later, written_files};
+use support::plan_layouts::{lockstep, release_and_check, LAYOUTS};
 
 /// A migration that creates the tables, and the statement to plan.
 struct Case {
@@ -111,144 +111,34 @@ const CASES: [Case; 17] = [
     },
 ];
 
-/// A convention: how to name the two starting files and how to mark their sections.
-struct Convention {
-    name: &'static str,
-    layout_flag: Option<&'static str>,
-    create_name: &'static str,
-    change_name: &'static str,
-    wrap: fn(&str) -> String,
-}
-
-fn as_is(sql: &str) -> String {
-    sql.to_string()
-}
-
-fn dbmate(sql: &str) -> String {
-    format!("-- migrate:up\n{sql}\n-- migrate:down\n")
-}
-
-fn goose(sql: &str) -> String {
-    format!("-- +goose Up\n{sql}")
-}
-
-const CONVENTIONS: [Convention; 8] = [
-    Convention {
-        name: "flyway",
-        layout_flag: None,
-        create_name: "V1__create.sql",
-        change_name: "V2__change.sql",
-        wrap: as_is,
-    },
-    Convention {
-        name: "golang-migrate",
-        layout_flag: None,
-        create_name: "000001_create.up.sql",
-        change_name: "000002_change.up.sql",
-        wrap: as_is,
-    },
-    Convention {
-        name: "sqlx",
-        layout_flag: Some("sqlx"),
-        create_name: "000001_create.up.sql",
-        change_name: "000002_change.up.sql",
-        wrap: as_is,
-    },
-    Convention {
-        name: "dbmate",
-        layout_flag: None,
-        create_name: "20240101000001_create.sql",
-        change_name: "20240101000002_change.sql",
-        wrap: dbmate,
-    },
-    Convention {
-        name: "goose",
-        layout_flag: None,
-        create_name: "00001_create.sql",
-        change_name: "00002_change.sql",
-        wrap: goose,
-    },
-    Convention {
-        name: "plain",
-        layout_flag: None,
-        create_name: "001_create.sql",
-        change_name: "002_change.sql",
-        wrap: as_is,
-    },
-    Convention {
-        name: "diesel",
-        layout_flag: None,
-        create_name: "2024-01-15-103000_create/up.sql",
-        change_name: "2024-01-15-104500_change/up.sql",
-        wrap: as_is,
-    },
-    Convention {
-        name: "prisma",
-        layout_flag: None,
-        create_name: "20240115103000_create/migration.sql",
-        change_name: "20240115104500_change/migration.sql",
-        wrap: as_is,
-    },
-];
-
-fn lockstep(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("lockstep")
-        .expect("binary")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run lockstep");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn plans_are_written_in_each_convention_and_pass_check() {
     for case in &CASES {
-        for convention in &CONVENTIONS {
+        for layout in &LAYOUTS {
             let temp = tempfile::tempdir().expect("tempdir");
             let db = temp.path().join("db");
-            std::fs::create_dir(&db).expect("mkdir");
-            let wrap = convention.wrap;
-            for name in [convention.create_name, convention.change_name] {
-                if let Some(folder) = db.join(name).parent() {
-                    std::fs::create_dir_all(folder).expect("mkdir");
-                }
-            }
-            std::fs::write(db.join(convention.create_name), wrap(case.create)).expect("write");
-            std::fs::write(db.join(convention.change_name), wrap(case.change)).expect("write");
-            let change = format!("db/{}", convention.change_name);
+            layout.write_starting_files(&db, case.create, case.change);
+            let change = format!("db/{}", layout.change_name);
             let mut args = vec!["plan", change.as_str(), "--write"];
-            if let Some(layout) = convention.layout_flag {
-                args.extend(["--layout", layout]);
+            if let Some(flag) = layout.layout_flag {
+                args.extend(["--layout", flag]);
             }
             let (code, _, stderr) = lockstep(temp.path(), &args);
-            assert_eq!(code, 0, "{} / {}: {stderr}", case.name, convention.name);
+            assert_eq!(code, 0, "{} / {}: {stderr}", case.name, layout.name);
 
             // The plan replaces the statement: without it, the folder must lint clean, with
             // the phases kept for a later release moved in.
-            std::fs::remove_file(db.join(convention.change_name)).expect("remove");
-            let mut files = written_files(&db, &[convention.create_name]);
+            std::fs::remove_file(db.join(layout.change_name)).expect("remove");
+            let mut files = written_files(&db, &[layout.create_name]);
             let (kept, pending) = kept_for_later(&db);
             files.push_str(&kept);
-            insta::assert_snapshot!(format!("{}__{}", case.name, convention.name), files);
-            for dir in &pending {
-                let (code, _, stderr) = lockstep(temp.path(), &["release", &dir.to_string_lossy()]);
-                assert_eq!(code, 0, "{} / {}: {stderr}", case.name, convention.name);
-            }
-            let (code, report, stderr) =
-                lockstep(temp.path(), &["check", "db", "--fail-on", "note"]);
-            assert_eq!(
-                code, 0,
-                "{} / {}: lockstep check found:\n{report}{stderr}",
-                case.name, convention.name
-            );
+            insta::assert_snapshot!(format!("{}__{}", case.name, layout.name), files);
+            let context = format!("{} / {}", case.name, layout.name);
+            release_and_check(temp.path(), &pending, &context);
 
             // Writing again refuses to overwrite, and --force replaces the files.
-            std::fs::write(db.join(convention.change_name), wrap(case.change)).expect("write");
+            let wrap = layout.wrap;
+            std::fs::write(db.join(layout.change_name), wrap(case.change)).expect("write");
             let (code, _, stderr) = lockstep(temp.path(), &args);
             assert_eq!(code, 2, "{stderr}");
             assert!(stderr.contains("already exists"), "{stderr}");

@@ -24,6 +24,7 @@
 pub mod git;
 pub mod mariadb;
 pub mod plan_files;
+pub mod plan_layouts;
 pub mod postgres;
 pub mod traffic;
 
