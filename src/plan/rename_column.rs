@@ -17,7 +17,7 @@ use super::{
     Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Recipe, Rollback,
     Step, Verify,
 };
-use crate::catalog::{Catalog, Column};
+use crate::catalog::{Catalog, Column, Table};
 use crate::diagnostic::LockMode;
 use crate::statement::{Ident, ObjectName};
 
@@ -28,6 +28,23 @@ pub fn plan<'a>(
     catalog: &'a Catalog,
     options: &PlanOptions<'a>,
 ) -> Result<Recipe<'a>, PlanError> {
+    let (known, old) = column_to_rename(catalog, table, from, to)?;
+    let key = sql::batch_key(known)?;
+    let carried = dependants::carried_indexes(catalog, known, from, to)?;
+    let options = *options;
+    Ok(Box::new(move || {
+        render(table, from, to, old, &key, &carried, &options)
+    }))
+}
+
+/// The table as the replay knows it and its column `from`, or why `from` cannot be renamed
+/// to `to`, in either dialect.
+pub fn column_to_rename<'a>(
+    catalog: &'a Catalog,
+    table: &ObjectName,
+    from: &Ident,
+    to: &Ident,
+) -> Result<(&'a Table, &'a Column), PlanError> {
     let known = sql::known_table(catalog, table)?;
     let old = known.column(from).ok_or_else(|| {
         PlanError(format!(
@@ -37,12 +54,7 @@ pub fn plan<'a>(
     if known.column(to).is_some() {
         return Err(PlanError(format!("`{table}` already has a column `{to}`")));
     }
-    let key = sql::batch_key(known)?;
-    let carried = dependants::carried_indexes(catalog, known, from, to)?;
-    let options = *options;
-    Ok(Box::new(move || {
-        render(table, from, to, old, &key, &carried, &options)
-    }))
+    Ok((known, old))
 }
 
 fn render(

@@ -11,7 +11,8 @@
 //! phase: a default earlier would look like a write from the new release on every insert
 //! from the old one.
 
-use super::super::sql::{known_table, Backfill};
+use super::super::rename_column::column_to_rename;
+use super::super::sql::Backfill;
 use super::super::{
     Deploy, Note, Phase, PhaseKind, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
 };
@@ -29,15 +30,7 @@ pub fn plan(
     catalog: &Catalog,
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
-    let known = known_table(catalog, table)?;
-    let old = known.column(from).ok_or_else(|| {
-        PlanError(format!(
-            "`{table}` has no column `{from}` in the replayed migrations"
-        ))
-    })?;
-    if known.column(to).is_some() {
-        return Err(PlanError(format!("`{table}` already has a column `{to}`")));
-    }
+    let (known, old) = column_to_rename(catalog, table, from, to)?;
     let key = key_columns(known)?;
     let carried = carried_indexes(catalog, known, from, to)?;
     let names = Names::new(table, from, to);
