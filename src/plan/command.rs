@@ -182,12 +182,20 @@ fn phase_files(
         versions = versions.iter().map(|v| v.replace('.', "_")).collect();
     }
     let durations = expected::phase_durations(plans, options);
-    let files = match options.target.dialect {
-        Dialect::Postgres => render::files(plans, convention, &versions, &durations, flyway_undo)?,
+    let phase_files: render::PhaseWriter = match options.target.dialect {
+        Dialect::Postgres => render::phase_files,
         Dialect::Mysql => {
-            mysql_render::files(plans, convention, &versions, &durations, flyway_undo)?
+            mysql_render::check_convention(convention)?;
+            mysql_render::phase_files
         }
     };
+    let files = render::files(
+        plans,
+        (convention, flyway_undo),
+        &versions,
+        &durations,
+        phase_files,
+    )?;
     Ok(Numbered {
         base,
         versions,

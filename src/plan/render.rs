@@ -182,31 +182,19 @@ fn versions_after(base: &str, count: usize) -> Vec<String> {
         .collect()
 }
 
-/// Every file of the plans, phase after phase, numbered from `versions`; Flyway rollbacks
-/// as `U` undo files when `flyway_undo`.
-pub fn files(
-    plans: &[Plan],
-    convention: Convention,
-    versions: &[String],
-    expected: &[Option<String>],
-    flyway_undo: bool,
-) -> Result<Vec<OutFile>, PlanError> {
-    files_with(
-        plans,
-        (convention, flyway_undo),
-        versions,
-        expected,
-        phase_files,
-    )
-}
+/// How a dialect writes the files of one phase (the `usize` is the phase's index among
+/// all plans' phases).
+pub(super) type PhaseWriter = fn(&PhaseContext, &Names, usize) -> Result<Vec<OutFile>, PlanError>;
 
-/// The files of every phase, named and numbered, with `phase_files` writing one phase's.
-pub(super) fn files_with(
+/// Every file of the plans, phase after phase, numbered from `versions`, each phase's
+/// written by the dialect's `phase_files`; Flyway rollbacks as `U` undo files when
+/// `flyway_undo`.
+pub(super) fn files(
     plans: &[Plan],
     (convention, flyway_undo): (Convention, bool),
     versions: &[String],
     expected: &[Option<String>],
-    phase_files: fn(&PhaseContext, &Names, usize) -> Result<Vec<OutFile>, PlanError>,
+    phase_files: PhaseWriter,
 ) -> Result<Vec<OutFile>, PlanError> {
     let phases: Vec<(&Plan, usize, &Phase)> = plans
         .iter()
@@ -314,7 +302,8 @@ pub(super) struct PhaseContext<'a> {
     pub(super) expected: Option<&'a str>,
 }
 
-fn phase_files(
+/// The files of one PostgreSQL phase.
+pub(super) fn phase_files(
     context: &PhaseContext,
     names: &Names,
     index: usize,

@@ -20,21 +20,15 @@
 //! backfill's `COMMIT` per batch ends whichever transaction is open.
 
 use super::super::render::{
-    by_hand_line, comment_line, files_with, phase_header, rollback_header, Convention, Names,
-    OutFile, PhaseContext, Role,
+    by_hand_line, comment_line, phase_header, rollback_header, Convention, Names, OutFile,
+    PhaseContext, Role,
 };
-use super::super::{Plan, PlanError, Rollback, Step};
+use super::super::{PlanError, Rollback, Step};
 use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
 use std::fmt::Write;
 
-/// Every file of the MySQL plans, or why the convention cannot take them.
-pub fn files(
-    plans: &[Plan],
-    convention: Convention,
-    versions: &[String],
-    expected: &[Option<String>],
-    flyway_undo: bool,
-) -> Result<Vec<OutFile>, PlanError> {
+/// Refuses the conventions MySQL plans are not written in.
+pub fn check_convention(convention: Convention) -> Result<(), PlanError> {
     if matches!(
         convention,
         Convention::Sqlx | Convention::Diesel | Convention::Prisma | Convention::Sqitch
@@ -43,16 +37,11 @@ pub fn files(
             "lockstep plan writes MySQL plans for flyway, golang-migrate, dbmate, goose and plain; use one of those with --layout".into(),
         ));
     }
-    files_with(
-        plans,
-        (convention, flyway_undo),
-        versions,
-        expected,
-        phase_files,
-    )
+    Ok(())
 }
 
-fn phase_files(
+/// The files of one MySQL phase.
+pub fn phase_files(
     context: &PhaseContext,
     names: &Names,
     index: usize,
