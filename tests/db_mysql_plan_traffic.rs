@@ -29,7 +29,8 @@ use std::time::{Duration, Instant};
 use support::mariadb::{mariadb, MariaDb, MariaSession};
 use support::plan_files::{self, PhaseFiles};
 use support::traffic::{
-    assert_rows_match, one_at_a_time, query_one, settle, AppDb, AppSession, Model, Release, Traffic,
+    assert_refused, assert_rows_match, one_at_a_time, query_one, AppDb, AppSession, Model, Release,
+    Rollout, Traffic,
 };
 
 /// Rows per backfill batch.
@@ -393,10 +394,8 @@ fn prove(scenario: &Scenario, flavor: &str) {
 
     // Both releases' reads are checked from the start.
     let reads_checked = Arc::new(AtomicBool::new(true));
-    let mut old = Some(Traffic::start(&db, &model, scenario.old, &reads_checked));
-    let mut new: Option<Traffic> = None;
-    let mut counts = Vec::new();
-    settle(&old, &new);
+    let mut rollout = Rollout::new(Traffic::start(&db, &model, scenario.old, &reads_checked));
+    rollout.settle();
 
     // The new release deploys once no phase still to come is one it needs.
     let release_at = phases
@@ -405,9 +404,7 @@ fn prove(scenario: &Scenario, flavor: &str) {
         .expect("a phase runs before the release");
     for (index, phase) in phases.iter().enumerate() {
         if phase.after_all_instances {
-            if let Some(traffic) = old.take() {
-                counts.extend(traffic.stop());
-            }
+            rollout.retire_old();
         }
         let before = schema(&db, scenario.table);
         apply_phase(&db, &model, phase);
@@ -421,7 +418,7 @@ fn prove(scenario: &Scenario, flavor: &str) {
                 "{}: rollback did not restore the schema",
                 phase.name
             );
-            if new.is_none() {
+            if !rollout.new_running() {
                 assert_rows_match(
                     &db,
                     scenario.initial_rows,
@@ -432,24 +429,14 @@ fn prove(scenario: &Scenario, flavor: &str) {
             apply_phase(&db, &model, phase);
         }
         if phase.irreversible {
-            let refused = migrate(&db, &phase.down);
-            assert!(
-                refused.as_ref().is_err_and(|e| e.contains("irreversible")),
-                "{}: the rollback of an irreversible phase must refuse: {refused:?}",
-                phase.name
-            );
+            assert_refused(migrate(&db, &phase.down), &phase.name);
         }
         if index == release_at {
-            new = Some(Traffic::start(&db, &model, scenario.new, &reads_checked));
+            rollout.deploy_new(Traffic::start(&db, &model, scenario.new, &reads_checked));
         }
-        settle(&old, &new);
+        rollout.settle();
     }
-    if let Some(traffic) = old.take() {
-        counts.extend(traffic.stop());
-    }
-    if let Some(traffic) = new.take() {
-        counts.extend(traffic.stop());
-    }
+    let counts = rollout.finish();
 
     model.assert_traffic_ran(&counts, scenario.name);
     assert_rows_match(&db, scenario.final_rows, &model, "at the end");

@@ -33,8 +33,8 @@ use support::plan_files::{self, PhaseFiles};
 use support::postgres::observe::observe_run;
 use support::postgres::{postgres, PgDb, PgSession, LOCK_MODES};
 use support::traffic::{
-    assert_rows_match, one_at_a_time, query_one, settle, AppDb, AppSession, Model, Release,
-    Traffic, ROWS,
+    assert_refused, assert_rows_match, one_at_a_time, query_one, AppDb, AppSession, Model, Release,
+    Rollout, Traffic, ROWS,
 };
 
 /// The application name the migration sessions run under, for the lock monitor.
@@ -541,22 +541,18 @@ fn prove(scenario: &Scenario) {
 
     let old_checked = Arc::new(AtomicBool::new(true));
     let new_checked = Arc::new(AtomicBool::new(false));
-    let mut old = Some(Traffic::start(&db, &model, scenario.old, &old_checked));
-    let mut new: Option<Traffic> = None;
-    let mut counts = Vec::new();
-    settle(&old, &None);
+    let mut rollout = Rollout::new(Traffic::start(&db, &model, scenario.old, &old_checked));
+    rollout.settle();
 
     let start_new = || Traffic::start(&db, &model, scenario.new, &new_checked);
     for (index, phase) in phases.iter().enumerate() {
         if phase.after_all_instances {
             // Every instance runs the new release now: it was rolled out beside the old.
-            if new.is_none() {
-                new = Some(start_new());
-                settle(&old, &new);
+            if !rollout.new_running() {
+                rollout.deploy_new(start_new());
+                rollout.settle();
             }
-            if let Some(traffic) = old.take() {
-                counts.extend(traffic.stop());
-            }
+            rollout.retire_old();
         }
         let before = schema(&db, table);
         apply_phase(&db, phase, &relation);
@@ -578,7 +574,7 @@ fn prove(scenario: &Scenario) {
                 "{}: rollback did not restore the schema",
                 phase.name
             );
-            if old.is_some() {
+            if rollout.old_running() {
                 assert_rows_match(
                     &db,
                     scenario.old_rows,
@@ -589,28 +585,18 @@ fn prove(scenario: &Scenario) {
             apply_phase(&db, phase, &relation);
         }
         if phase.irreversible {
-            let refused = migrate(&db, &phase.down);
-            assert!(
-                refused.as_ref().is_err_and(|e| e.contains("irreversible")),
-                "{}: the rollback of an irreversible phase must refuse: {refused:?}",
-                phase.name
-            );
+            assert_refused(migrate(&db, &phase.down), &phase.name);
         }
-        if new.is_none() {
-            new = Some(start_new());
+        if !rollout.new_running() {
+            rollout.deploy_new(start_new());
         }
         let release_ready = phases[index + 1..].iter().all(|p| !p.before_release);
         if release_ready {
             new_checked.store(true, Ordering::Relaxed);
         }
-        settle(&old, &new);
+        rollout.settle();
     }
-    if let Some(traffic) = old.take() {
-        counts.extend(traffic.stop());
-    }
-    if let Some(traffic) = new.take() {
-        counts.extend(traffic.stop());
-    }
+    let counts = rollout.finish();
 
     model.assert_traffic_ran(&counts, scenario.name);
     assert_rows_match(&db, scenario.final_rows, &model, "at the end");

@@ -143,7 +143,7 @@ impl Model {
     }
 
     /// Asserts that no application statement failed or read stale data, and that all four
-    /// release threads ran (`counts`, what [`Traffic::stop`] returned).
+    /// release threads ran (`counts`, what [`Rollout::finish`] returned).
     pub fn assert_traffic_ran(&self, counts: &[u64], scenario: &str) {
         let errors = lock(&self.errors).clone();
         assert!(
@@ -247,7 +247,7 @@ impl Traffic {
     }
 
     /// Stops both threads; how many statements each ran.
-    pub fn stop(self) -> Vec<u64> {
+    fn stop(self) -> Vec<u64> {
         self.stop.store(true, Ordering::Relaxed);
         self.threads
             .into_iter()
@@ -256,11 +256,69 @@ impl Traffic {
     }
 }
 
-/// Lets the running releases work on their own for a while, as between two deploy steps.
-pub fn settle(old: &Option<Traffic>, new: &Option<Traffic>) {
-    for traffic in [old, new].into_iter().flatten() {
-        traffic.run_on_its_own(SETTLE_STATEMENTS);
+/// The old and the new release's traffic through a rolling deploy.
+pub struct Rollout {
+    old: Option<Traffic>,
+    new: Option<Traffic>,
+    /// Statements run by each thread stopped so far, old release first.
+    counts: Vec<u64>,
+}
+
+impl Rollout {
+    /// The deploy starts with only the old release running.
+    pub fn new(old: Traffic) -> Rollout {
+        Rollout {
+            old: Some(old),
+            new: None,
+            counts: Vec::new(),
+        }
     }
+
+    pub fn old_running(&self) -> bool {
+        self.old.is_some()
+    }
+
+    pub fn new_running(&self) -> bool {
+        self.new.is_some()
+    }
+
+    /// The new release rolls out beside the old.
+    pub fn deploy_new(&mut self, new: Traffic) {
+        self.new = Some(new);
+    }
+
+    /// Every instance runs the new release: the old one stops.
+    pub fn retire_old(&mut self) {
+        if let Some(old) = self.old.take() {
+            self.counts.extend(old.stop());
+        }
+    }
+
+    /// Lets the running releases work on their own for a while, as between two deploy
+    /// steps.
+    pub fn settle(&self) {
+        for traffic in [&self.old, &self.new].into_iter().flatten() {
+            traffic.run_on_its_own(SETTLE_STATEMENTS);
+        }
+    }
+
+    /// Stops what still runs; how many statements each thread ran (old writer, old reader,
+    /// new writer, new reader).
+    pub fn finish(mut self) -> Vec<u64> {
+        self.retire_old();
+        if let Some(new) = self.new.take() {
+            self.counts.extend(new.stop());
+        }
+        self.counts
+    }
+}
+
+/// Asserts that the rollback of an irreversible phase refused to run.
+pub fn assert_refused(rollback: Result<(), String>, phase: &str) {
+    assert!(
+        rollback.as_ref().is_err_and(|e| e.contains("irreversible")),
+        "{phase}: the rollback of an irreversible phase must refuse: {rollback:?}"
+    );
 }
 
 fn write_once(
