@@ -28,6 +28,10 @@
 use super::{Phase, Plan, PlanError, Rollback, Step, LOCK_TIMEOUT};
 use std::fmt::Write;
 
+mod header;
+
+pub(super) use header::{phase_header, rollback_header};
+
 /// The migration convention files are written in.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Convention {
@@ -302,6 +306,16 @@ pub(super) struct PhaseContext<'a> {
     pub(super) expected: Option<&'a str>,
 }
 
+/// A file of the phase at `index` (among all plans' phases): its name, text and role.
+pub(super) fn phase_file(index: usize) -> impl Fn(&str, String, Role) -> OutFile {
+    move |name, text, role| OutFile {
+        name: name.to_string(),
+        text,
+        role,
+        phase: index,
+    }
+}
+
 /// The files of one PostgreSQL phase.
 pub(super) fn phase_files(
     context: &PhaseContext,
@@ -309,12 +323,7 @@ pub(super) fn phase_files(
     index: usize,
 ) -> Result<Vec<OutFile>, PlanError> {
     let phase = context.phase;
-    let file = |name: &str, text: String, role: Role| OutFile {
-        name: name.to_string(),
-        text,
-        role,
-        phase: index,
-    };
+    let file = phase_file(index);
     let header = header(context);
     let up_body = up_body(context);
     // psql opens no transaction: a rollback run by hand carries its own BEGIN/COMMIT.
@@ -364,10 +373,7 @@ pub(super) fn phase_files(
             Convention::Sqlx if !rollback_transactional(phase) => SQLX_NO_TRANSACTION,
             _ => "",
         };
-        let mut header = rollback_header(context);
-        if names.down_by_hand {
-            by_hand_line(&mut header, "psql -v ON_ERROR_STOP=1 -f", down);
-        }
+        let header = rollback_header(context, names, down, "psql -v ON_ERROR_STOP=1 -f");
         let text = format!("{marker}{header}\n{down_body}");
         out.push(file(down, text, Role::Down));
     }
@@ -409,70 +415,6 @@ fn header(context: &PhaseContext) -> String {
     phase_header(context, &[transaction], &lock_wait)
 }
 
-/// The header of a phase file, whatever the dialect: `transaction` says how its statements
-/// commit (the lines after the plan's opening), `lock_wait` what a statement that waits too
-/// long for its lock does, said when a step takes a strong lock.
-pub(super) fn phase_header(
-    context: &PhaseContext,
-    transaction: &[String],
-    lock_wait: &str,
-) -> String {
-    let phase = context.phase;
-    let mut h = phase_opening(context);
-    for line in transaction {
-        comment_line(&mut h, format_args!("{line}"));
-    }
-    comment_line(&mut h, format_args!("-- Lock: {}.", phase.lock.describe()));
-    expected_line(&mut h, context);
-    if phase.steps.iter().any(|s| s.strong_lock) {
-        comment_line(&mut h, format_args!("{lock_wait}"));
-    }
-    for failure in phase.steps.iter().filter_map(|s| s.on_failure.as_deref()) {
-        comment_line(&mut h, format_args!("-- If it fails: {failure}."));
-    }
-    comment_line(&mut h, format_args!("-- Verify: {};", phase.verify.query));
-    comment_line(
-        &mut h,
-        format_args!("--   expect: {}", phase.verify.expected),
-    );
-    let rollback = match &phase.rollback {
-        Rollback::Steps(_) => context.rollback_at.to_string(),
-        Rollback::Nothing(why) => format!("nothing to undo: {why}"),
-        Rollback::Irreversible(why) => format!("none, IRREVERSIBLE: {why}"),
-    };
-    comment_line(&mut h, format_args!("-- Rollback: {rollback}."));
-    if phase.irreversible() {
-        comment_line(
-            &mut h,
-            format_args!("-- Pre-flight checklist (this phase cannot be undone):"),
-        );
-        for item in &phase.checklist {
-            comment_line(&mut h, format_args!("--   [ ] {item}"));
-        }
-    }
-    notes_about(&mut h, context);
-    h
-}
-
-/// The header line that says how long the phase's work takes, from the stats file.
-fn expected_line(header: &mut String, context: &PhaseContext) {
-    if let Some(expected) = context.expected {
-        comment_line(header, format_args!("-- Expected: {expected}."));
-    }
-}
-
-/// The plan's notes about the phase of `context`, as header lines.
-fn notes_about(header: &mut String, context: &PhaseContext) {
-    for note in context
-        .plan
-        .notes
-        .iter()
-        .filter(|n| n.is_about(context.phase.kind))
-    {
-        comment_line(header, format_args!("-- Note: {}", note.text));
-    }
-}
-
 fn transaction_note(context: &PhaseContext) -> &'static str {
     match (context.phase.transactional, context.convention.wraps()) {
         (true, true) => "one transaction, opened by the migration tool",
@@ -483,49 +425,23 @@ fn transaction_note(context: &PhaseContext) -> &'static str {
     }
 }
 
-/// The header of a rollback file, whatever the dialect.
-pub(super) fn rollback_header(context: &PhaseContext) -> String {
-    let mut h = String::new();
-    comment_line(
-        &mut h,
-        format_args!("-- lockstep plan: {}", context.plan.title),
-    );
-    comment_line(
-        &mut h,
-        format_args!(
-            "-- Rollback of phase {} of {}, {}.",
-            context.position + 1,
-            context.plan.phases.len(),
-            context.phase.kind.name()
-        ),
-    );
-    notes_about(&mut h, context);
-    h
-}
-
 fn up_body(context: &PhaseContext) -> String {
     let phase = context.phase;
     statements(&phase.steps, phase.transactional, context.convention)
 }
 
-/// The header line of a rollback that no tool runs; `command` runs a file with the
-/// database's client.
-pub(super) fn by_hand_line(header: &mut String, command: &str, name: &str) {
-    comment_line(
-        header,
-        format_args!("-- Run by hand: {command} {name} (Flyway does not run this file)."),
-    );
+/// The body of a rollback with nothing to undo, whatever the dialect: why not.
+pub(super) fn nothing_to_undo(why: &str) -> String {
+    let mut text = String::new();
+    comment_line(&mut text, format_args!("-- Nothing to undo: {why}."));
+    text
 }
 
 /// The rollback's statements, as `runner` runs them.
 fn rollback_body(context: &PhaseContext, runner: Convention) -> String {
     match &context.phase.rollback {
         Rollback::Steps(steps) => statements(steps, rollback_transactional(context.phase), runner),
-        Rollback::Nothing(why) => {
-            let mut text = String::new();
-            comment_line(&mut text, format_args!("-- Nothing to undo: {why}."));
-            text
-        }
+        Rollback::Nothing(why) => nothing_to_undo(why),
         Rollback::Irreversible(why) => {
             let message = super::sql::literal(&format!("irreversible: {why}"));
             let step = Step::new(format!(
@@ -543,15 +459,8 @@ fn statements(steps: &[Step], transactional: bool, convention: Convention) -> St
     if explicit {
         body.push_str("BEGIN;\n");
     }
-    let mut timeout_set = false;
-    for step in steps {
-        if step.strong_lock && !timeout_set {
-            let _ = writeln!(body, "SET LOCAL lock_timeout = '{LOCK_TIMEOUT}';");
-            timeout_set = true;
-        }
-        if let Some(ignore) = &step.ignore {
-            comment_line(&mut body, format_args!("{ignore}"));
-        }
+    let lock_timeout = format!("SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'");
+    write_steps(&mut body, steps, &lock_timeout, |body, step| {
         let goose_block = convention == Convention::Goose && step.is_compound();
         if goose_block {
             body.push_str("-- +goose StatementBegin\n");
@@ -560,34 +469,33 @@ fn statements(steps: &[Step], transactional: bool, convention: Convention) -> St
         if goose_block {
             body.push_str("-- +goose StatementEnd\n");
         }
-    }
+    });
     if explicit {
         body.push_str("COMMIT;\n");
     }
     body
 }
 
-/// The first header lines of every phase file, whatever the dialect: the plan, the phase and
-/// when to deploy it.
-fn phase_opening(context: &PhaseContext) -> String {
-    let PhaseContext { plan, phase, .. } = context;
-    let mut h = String::new();
-    comment_line(&mut h, format_args!("-- lockstep plan: {}", plan.title));
-    comment_line(
-        &mut h,
-        format_args!(
-            "-- Phase {} of {}, {}: {}",
-            context.position + 1,
-            plan.phases.len(),
-            phase.kind.name(),
-            phase.summary
-        ),
-    );
-    comment_line(
-        &mut h,
-        format_args!("-- Deploy: {}.", phase.deploy.describe()),
-    );
-    h
+/// Appends `steps` to `body`, whatever the dialect, each written by the dialect's
+/// `write_step`: `lock_timeout` (the statement that bounds the lock wait) before the first
+/// step that takes a strong lock, and a step's ignore comment before the step.
+pub(super) fn write_steps(
+    body: &mut String,
+    steps: &[Step],
+    lock_timeout: &str,
+    write_step: impl Fn(&mut String, &Step),
+) {
+    let mut timeout_set = false;
+    for step in steps {
+        if step.strong_lock && !timeout_set {
+            let _ = writeln!(body, "{lock_timeout};");
+            timeout_set = true;
+        }
+        if let Some(ignore) = &step.ignore {
+            comment_line(body, format_args!("{ignore}"));
+        }
+        write_step(body, step);
+    }
 }
 
 /// Appends `line`, a `--` comment, and a newline. Names and expressions from the input

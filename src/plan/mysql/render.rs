@@ -20,8 +20,8 @@
 //! backfill's `COMMIT` per batch ends whichever transaction is open.
 
 use super::super::render::{
-    by_hand_line, comment_line, phase_header, rollback_header, Convention, Names, OutFile,
-    PhaseContext, Role,
+    nothing_to_undo, phase_file, phase_header, rollback_header, write_steps, Convention, Names,
+    OutFile, PhaseContext, Role,
 };
 use super::super::{PlanError, Rollback, Step};
 use super::{sql, LOCK_WAIT_TIMEOUT_SECS};
@@ -46,12 +46,7 @@ pub fn phase_files(
     names: &Names,
     index: usize,
 ) -> Result<Vec<OutFile>, PlanError> {
-    let file = |name: &str, text: String, role: Role| OutFile {
-        name: name.to_string(),
-        text,
-        role,
-        phase: index,
-    };
+    let file = phase_file(index);
     let header = header(context);
     let up = statements(&context.phase.steps, context.convention);
     let down = rollback_body(context);
@@ -63,10 +58,7 @@ pub fn phase_files(
     };
     out.push(file(&names.up, text, Role::Up));
     if let Some(down_name) = &names.down {
-        let mut header = rollback_header(context);
-        if names.down_by_hand {
-            by_hand_line(&mut header, "mysql --database=DB <", down_name);
-        }
+        let header = rollback_header(context, names, down_name, "mysql --database=DB <");
         out.push(file(down_name, format!("{header}\n{down}"), Role::Down));
     }
     Ok(out)
@@ -98,11 +90,7 @@ fn session_note(convention: Convention) -> &'static str {
 fn rollback_body(context: &PhaseContext) -> String {
     match &context.phase.rollback {
         Rollback::Steps(steps) => statements(steps, context.convention),
-        Rollback::Nothing(why) => {
-            let mut text = String::new();
-            comment_line(&mut text, format_args!("-- Nothing to undo: {why}."));
-            text
-        }
+        Rollback::Nothing(why) => nothing_to_undo(why),
         Rollback::Irreversible(why) => statements(
             &[Step::new(sql::refuse(&format!("irreversible: {why}")))],
             context.convention,
@@ -112,34 +100,19 @@ fn rollback_body(context: &PhaseContext) -> String {
 
 fn statements(steps: &[Step], convention: Convention) -> String {
     let mut body = String::new();
-    let mut timeout_set = false;
-    for step in steps {
-        if step.strong_lock && !timeout_set {
-            let _ = writeln!(body, "{};", sql::lock_wait_timeout());
-            timeout_set = true;
-        }
-        if let Some(ignore) = &step.ignore {
-            comment_line(&mut body, format_args!("{ignore}"));
-        }
-        if !sql::is_compound(step) {
-            let _ = writeln!(body, "{};", step.sql);
-            continue;
-        }
-        match convention {
+    write_steps(&mut body, steps, &sql::lock_wait_timeout(), |body, step| {
+        let _ = match convention {
+            _ if !sql::is_compound(step) => writeln!(body, "{};", step.sql),
             Convention::Flyway | Convention::Plain => {
-                let _ = writeln!(body, "DELIMITER //\n{}//\nDELIMITER ;", step.sql);
+                writeln!(body, "DELIMITER //\n{}//\nDELIMITER ;", step.sql)
             }
-            Convention::Goose => {
-                let _ = writeln!(
-                    body,
-                    "-- +goose StatementBegin\n{};\n-- +goose StatementEnd",
-                    step.sql
-                );
-            }
-            _ => {
-                let _ = writeln!(body, "{};", step.sql);
-            }
-        }
-    }
+            Convention::Goose => writeln!(
+                body,
+                "-- +goose StatementBegin\n{};\n-- +goose StatementEnd",
+                step.sql
+            ),
+            _ => writeln!(body, "{};", step.sql),
+        };
+    });
     body
 }
