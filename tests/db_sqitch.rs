@@ -475,3 +475,96 @@ fn sqitch_deploy_gives_up_on_a_busy_table_as_the_header_says() {
         .unwrap_or_else(|e| panic!("deploy once the reader is done: {e}"));
     assert_ne!(schema(&db), before);
 }
+
+/// `lockstep check DIR --since HEAD` in `dir`: its exit code and what it printed.
+fn check_since_head(dir: &Path) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .current_dir(dir)
+        .args(["check", ".", "--since", "HEAD"])
+        .output()
+        .expect("run lockstep check");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
+
+/// A contract phase released in the same change as its expand phase is deployed by the
+/// same `sqitch deploy`, while the old release still runs: `check --since` flags it, on
+/// the contract's deploy script. Released in a later change, it is not flagged.
+#[test]
+fn check_flags_a_contract_in_the_same_change_as_its_expand() {
+    if sqitch().is_none() {
+        return;
+    }
+    let Some(server) = postgres() else { return };
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    project(dir, RENAME.statement, Shape::Flat);
+    write(dir, ".gitignore", ".home/\n");
+    support::git::git(dir, &["init", "-q"]);
+    support::git::git(dir, &["add", "-A"]);
+    support::git::git(dir, &["commit", "-qm", "the project"]);
+
+    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
+    write(
+        dir,
+        "deploy/change_orders.sql",
+        "-- replaced by the lockstep phases\n",
+    );
+    let pending = dir.join(".lockstep-pending/orders_code_to_sku");
+    let (_, before_release) = check_since_head(dir);
+    assert!(
+        !before_release.contains("contract-with-expand"),
+        "{before_release}"
+    );
+    lockstep(dir, &["release", &pending.to_string_lossy()]);
+
+    let db = server.fresh_db();
+    let deployed = run_sqitch(dir, &db, &["deploy"]).expect("sqitch deploy");
+    assert!(
+        deployed.contains("+ expand_orders_code_to_sku")
+            && deployed.contains("+ contract_orders_code_to_sku"),
+        "one deploy runs the expand and the contract phase: {deployed}"
+    );
+    let (code, flagged) = check_since_head(dir);
+    assert_eq!(code, 1, "{flagged}");
+    let findings: Vec<&str> = flagged
+        .lines()
+        .filter(|l| l.contains("contract-with-expand"))
+        .collect();
+    assert_eq!(findings.len(), 1, "{flagged}");
+    assert!(
+        flagged.contains("deploy/contract_orders_code_to_sku.sql:1:1"),
+        "{flagged}"
+    );
+    assert!(
+        flagged.contains("phase 1 (expand), deploy/expand_orders_code_to_sku.sql"),
+        "{flagged}"
+    );
+
+    // The expand phases merged first: the release's own change holds only the contract.
+    support::git::git(dir, &["reset", "-q", "--hard"]);
+    support::git::git(dir, &["clean", "-qfd"]);
+    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
+    write(
+        dir,
+        "deploy/change_orders.sql",
+        "-- replaced by the lockstep phases\n",
+    );
+    support::git::git(dir, &["add", "-A"]);
+    support::git::git(dir, &["commit", "-qm", "the phases for now"]);
+    lockstep(dir, &["release", &pending.to_string_lossy()]);
+    let (_, released_later) = check_since_head(dir);
+    assert!(
+        !released_later.contains("contract-with-expand"),
+        "{released_later}"
+    );
+    let changed = support::git::git(dir, &["status", "--porcelain", "--untracked-files=all"]);
+    assert!(
+        changed.contains("?? deploy/contract_orders_code_to_sku.sql"),
+        "the contract is in the change checked: {changed}"
+    );
+}
