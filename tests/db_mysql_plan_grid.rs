@@ -2,8 +2,10 @@
 //! every table shape users have (auto-increment, uuid, composite and varchar keys, a table
 //! without a key, back-quoted mixed-case names, an indexed column, a column another table's
 //! foreign key points at, names near MySQL's 64-character limit), in every layout, and
-//! applied to a real MariaDB the way golang-migrate runs the files (each file one query
-//! string), with writes from the old and the new release between phases:
+//! applied to a real MariaDB with writes from the old and the new release between phases,
+//! the way golang-migrate runs the files (each file one query string) and, in turn, the way
+//! one of the other tools does (see [`Tool`]: each scenario runs in golang-migrate and in
+//! one other layout, rotating so that every layout meets every change and every shape):
 //! - every phase runs, and its verify query gives the answer its header promises;
 //! - every rollback runs on the data that exists then, puts the schema back, and the old
 //!   release still works after it;
@@ -19,7 +21,8 @@
 mod support;
 
 use std::collections::HashMap;
-use support::mariadb::{mariadb, MariaDb};
+use std::path::Path;
+use support::mariadb::{mariadb, MariaDb, MariaServer};
 use support::plan_files::{self, GridTally, Outcome, PhaseFiles};
 
 /// Rows loaded before the plan; several backfill batches' worth.
@@ -225,8 +228,118 @@ const CHANGES: &[Change] = &[
     },
 ];
 
-/// The layouts `plan` writes MySQL plans in: each must plan (or refuse) the scenario alike.
-const LAYOUTS: &[&str] = &["flyway", "golang-migrate", "dbmate", "goose", "plain"];
+/// A tool `plan` writes MySQL plans for, and how it runs a phase and its rollback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tool {
+    GolangMigrate,
+    Flyway,
+    Dbmate,
+    Goose,
+    Plain,
+}
+
+/// Every scenario runs in golang-migrate, and in one of these in turn.
+const OTHER_TOOLS: [Tool; 4] = [Tool::Flyway, Tool::Dbmate, Tool::Goose, Tool::Plain];
+
+impl Tool {
+    fn layout(self) -> &'static str {
+        match self {
+            Tool::GolangMigrate => "golang-migrate",
+            Tool::Flyway => "flyway",
+            Tool::Dbmate => "dbmate",
+            Tool::Goose => "goose",
+            Tool::Plain => "plain",
+        }
+    }
+
+    /// The phases of a plan written into `dir`, in order, each with its rollback code.
+    fn phases(self, dir: &Path) -> Vec<PhaseFiles> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("read the plan folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort_by(|a, b| lockstep::discover::natural_cmp(a, b));
+        let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect("read a phase file");
+        let phase =
+            |name: &String, down: String| plan_files::phase_of(name.clone(), read(name), down);
+        names
+            .iter()
+            .filter_map(|name| match self {
+                Tool::GolangMigrate => name
+                    .strip_suffix(".up.sql")
+                    .map(|stem| phase(name, read(&format!("{stem}.down.sql")))),
+                // `<script>.sql.rollback`, run by hand (undo files need Flyway Teams).
+                Tool::Flyway => (name.starts_with('V') && name.ends_with(".sql"))
+                    .then(|| phase(name, read(&format!("{name}.rollback")))),
+                Tool::Plain => name
+                    .strip_suffix(".sql")
+                    .filter(|stem| !stem.ends_with(".rollback"))
+                    .map(|stem| phase(name, read(&format!("{stem}.rollback.sql")))),
+                Tool::Dbmate => name
+                    .ends_with(".sql")
+                    .then(|| phase(name, section(&read(name), "-- migrate:down", None))),
+                Tool::Goose => name
+                    .ends_with(".sql")
+                    .then(|| phase(name, section(&read(name), "-- +goose Down", None))),
+            })
+            .collect()
+    }
+
+    /// Runs the forward part of `phase`'s file as the tool does.
+    fn run_up(self, db: &MariaDb, phase: &PhaseFiles) -> Result<(), String> {
+        match self {
+            // Its MySQL driver sends the whole file as one query string.
+            Tool::GolangMigrate => db.exec_as_one_query(&phase.up),
+            // Flyway's parser, like the mysql client a plain file is run with, reads the
+            // DELIMITER lines and sends statement by statement on one connection.
+            Tool::Flyway | Tool::Plain => db.exec(&phase.up),
+            // dbmate sends the up section as one query string.
+            Tool::Dbmate => db.exec_as_one_query(&section(
+                &phase.up,
+                "-- migrate:up",
+                Some("-- migrate:down"),
+            )),
+            Tool::Goose => run_goose(
+                db,
+                &section(&phase.up, "-- +goose Up", Some("-- +goose Down")),
+            ),
+        }
+    }
+
+    /// Runs `phase`'s rollback as the tool (or, for a file no tool runs, the mysql client)
+    /// does.
+    fn run_down(self, db: &MariaDb, phase: &PhaseFiles) -> Result<(), String> {
+        match self {
+            Tool::GolangMigrate | Tool::Dbmate => db.exec_as_one_query(&phase.down),
+            Tool::Flyway | Tool::Plain => db.exec(&phase.down),
+            Tool::Goose => run_goose(db, &phase.down),
+        }
+    }
+}
+
+/// The lines of `text` after the line that starts with `start`, up to the one that starts
+/// with `end` (dbmate's `-- migrate:up` may carry options after it).
+fn section(text: &str, start: &str, end: Option<&str>) -> String {
+    let mut lines = text
+        .lines()
+        .skip_while(|line| !line.trim_start().starts_with(start))
+        .skip(1);
+    let mut out = String::new();
+    for line in lines.by_ref() {
+        if end.is_some_and(|end| line.trim_start().starts_with(end)) {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// goose sends each statement of a section as a query of its own, on one connection.
+fn run_goose(db: &MariaDb, section: &str) -> Result<(), String> {
+    let statements = plan_files::goose_statements(section);
+    db.exec_queries(&statements.iter().map(String::as_str).collect::<Vec<_>>())
+}
 
 /// The layouts it refuses for MySQL, naming the ones it writes.
 const REFUSED_LAYOUTS: &[&str] = &["sqlx", "diesel", "prisma", "sqitch"];
@@ -269,8 +382,14 @@ struct Writer<'a> {
     value: String,
 }
 
-fn plan_in(shape: &Shape, statement: &str, layout: &str) -> Result<Vec<PhaseFiles>, String> {
-    plan_files::plan(
+/// The plan of `statement` on `shape` in `layout`: the temporary folder and the folder
+/// the files are in, or lockstep's message.
+fn plan_in(
+    shape: &Shape,
+    statement: &str,
+    layout: &str,
+) -> Result<(tempfile::TempDir, std::path::PathBuf), String> {
+    plan_files::plan_into_folder(
         &shape.create(),
         statement,
         &[
@@ -286,18 +405,24 @@ fn plan_in(shape: &Shape, statement: &str, layout: &str) -> Result<Vec<PhaseFile
     )
 }
 
-/// One scenario: `Ok` when it passed or was refused as expected, the first failure
-/// otherwise.
-fn run_scenario(shape: &Shape, change: &Change) -> Result<Outcome, String> {
+/// The phases of the plan of `statement` on `shape` as `tool` finds them.
+fn phases_for(shape: &Shape, statement: &str, tool: Tool) -> Result<Vec<PhaseFiles>, String> {
+    plan_in(shape, statement, tool.layout()).map(|(_temp, dir)| tool.phases(&dir))
+}
+
+/// One scenario, run in golang-migrate and in `other`: `Ok` when it passed in both or was
+/// refused as expected, the first failure otherwise.
+fn run_scenario(shape: &Shape, change: &Change, other: Tool) -> Result<Outcome, String> {
     let server = mariadb().ok_or("no MariaDB")?;
     let create = shape.create();
     let statement = shape.fill(change.change);
-    let planned = plan_in(shape, &statement, "golang-migrate");
-    for layout in LAYOUTS {
-        if plan_in(shape, &statement, layout).is_ok() != planned.is_ok() {
+    let planned = phases_for(shape, &statement, Tool::GolangMigrate);
+    for tool in OTHER_TOOLS {
+        if plan_in(shape, &statement, tool.layout()).is_ok() != planned.is_ok() {
             let outcome = |ok: bool| if ok { "planned" } else { "refused" };
             return Err(format!(
-                "the {layout} layout is {} where golang-migrate is {}",
+                "the {} layout is {} where golang-migrate is {}",
+                tool.layout(),
                 outcome(planned.is_err()),
                 outcome(planned.is_ok())
             ));
@@ -332,6 +457,33 @@ fn run_scenario(shape: &Shape, change: &Change) -> Result<Outcome, String> {
         }
         (Ok(phases), None, Ok(())) => phases,
     };
+    let plain_schema = schema(&plain)?;
+    run_phases(
+        server,
+        shape,
+        change,
+        Tool::GolangMigrate,
+        &phases,
+        &plain_schema,
+    )?;
+    let phases = phases_for(shape, &statement, other)?;
+    run_phases(server, shape, change, other, &phases, &plain_schema)
+        .map_err(|e| format!("in {}: {e}", other.layout()))?;
+    Ok(Outcome::Passed)
+}
+
+/// Runs `phases` as `tool` does, on a fresh database, with writes from the old and the new
+/// release between them, each rollback and the phase again; at the end the rows must hold
+/// the last writes and the schema must be `plain_schema`, the plain statement's.
+fn run_phases(
+    server: &'static MariaServer,
+    shape: &Shape,
+    change: &Change,
+    tool: Tool,
+    phases: &[PhaseFiles],
+    plain_schema: &str,
+) -> Result<(), String> {
+    let create = shape.create();
     let db = server.fresh_db();
     db.exec(&create).map_err(|e| format!("create: {e}"))?;
     db.exec(&shape.load()).map_err(|e| format!("load: {e}"))?;
@@ -359,7 +511,7 @@ fn run_scenario(shape: &Shape, change: &Change) -> Result<Outcome, String> {
             old_running = false;
         }
         let before = schema(&db)?;
-        apply(&db, phase)?;
+        apply(&db, tool, phase)?;
         if phases[index + 1..].iter().all(|p| !p.before_release) {
             new_running = true;
         }
@@ -368,7 +520,8 @@ fn run_scenario(shape: &Shape, change: &Change) -> Result<Outcome, String> {
             old.write(&db, &mut model, &when)?;
         }
         if phase.has_rollback_steps {
-            migrate(&db, &phase.down).map_err(|e| format!("rollback of {}: {e}", phase.name))?;
+            tool.run_down(&db, phase)
+                .map_err(|e| format!("rollback of {}: {e}", phase.name))?;
             let after = schema(&db)?;
             if after != before {
                 return Err(format!(
@@ -383,7 +536,7 @@ fn run_scenario(shape: &Shape, change: &Change) -> Result<Outcome, String> {
                     &format!("after rolling back {}", phase.name),
                 )?;
             }
-            apply(&db, phase).map_err(|e| format!("again after its rollback: {e}"))?;
+            apply(&db, tool, phase).map_err(|e| format!("again after its rollback: {e}"))?;
         }
         if new_running {
             new.write(&db, &mut model, &when)?;
@@ -405,21 +558,17 @@ fn run_scenario(shape: &Shape, change: &Change) -> Result<Outcome, String> {
         ));
     }
     let planned_schema = schema(&db)?;
-    let plain_schema = schema(&plain)?;
     if planned_schema != plain_schema {
         return Err(format!(
             "the final schema differs from the plain statement's:\n plan:  {planned_schema}\n plain: {plain_schema}"
         ));
     }
-    Ok(Outcome::Passed)
+    Ok(())
 }
 
-fn migrate(db: &MariaDb, sql: &str) -> Result<(), String> {
-    db.exec_as_one_query(sql)
-}
-
-fn apply(db: &MariaDb, phase: &PhaseFiles) -> Result<(), String> {
-    migrate(db, &phase.up).map_err(|e| format!("{}: {e}", phase.name))?;
+fn apply(db: &MariaDb, tool: Tool, phase: &PhaseFiles) -> Result<(), String> {
+    tool.run_up(db, phase)
+        .map_err(|e| format!("{}: {e}", phase.name))?;
     let answer = query_one(db, &phase.verify)?;
     if answer != phase.expected {
         return Err(format!(
@@ -566,9 +715,17 @@ fn grid(change_name: &str) {
         .iter()
         .find(|c| c.name == change_name)
         .expect("a change of the grid");
+    let change_index = CHANGES
+        .iter()
+        .position(|c| c.name == change.name)
+        .unwrap_or(0);
     let mut tally = GridTally::default();
-    for shape in SHAPES {
-        tally.record(shape.name.to_string(), run_scenario(shape, change));
+    for (shape_index, shape) in SHAPES.iter().enumerate() {
+        let other = OTHER_TOOLS[(shape_index + change_index) % OTHER_TOOLS.len()];
+        tally.record(
+            format!("{} (and in {})", shape.name, other.layout()),
+            run_scenario(shape, change, other),
+        );
     }
     tally.assert_no_failures(change_name);
 }

@@ -47,9 +47,28 @@ pub struct PhaseFiles {
     pub has_rollback_steps: bool,
 }
 
-/// `lockstep plan` of the last statement of `change`, after `create`, with `args`; the
-/// phases' files in order, or lockstep's message when it refuses.
+/// `lockstep plan` of the last statement of `change`, after `create`, with `args` (and
+/// `--layout golang-migrate` among them); the phases' files in order, or lockstep's
+/// message when it refuses.
 pub fn plan(create: &str, change: &str, args: &[&str]) -> Result<Vec<PhaseFiles>, String> {
+    let (_temp, out) = plan_into_folder(create, change, args)?;
+    let mut ups: Vec<PathBuf> = std::fs::read_dir(&out)
+        .map_err(|e| e.to_string())?
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".up.sql"))
+        .collect();
+    ups.sort();
+    Ok(ups.iter().map(|up| read_phase(up)).collect())
+}
+
+/// `lockstep plan ... --out` of the last statement of `change`, after `create`, with
+/// `args`: the temporary folder (removed when dropped) and the folder the files are in,
+/// or lockstep's message when it refuses.
+pub fn plan_into_folder(
+    create: &str,
+    change: &str,
+    args: &[&str],
+) -> Result<(tempfile::TempDir, PathBuf), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = temp.path();
     std::fs::write(dir.join("000001_create.up.sql"), create).map_err(|e| e.to_string())?;
@@ -66,13 +85,7 @@ pub fn plan(create: &str, change: &str, args: &[&str]) -> Result<Vec<PhaseFiles>
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
-    let mut ups: Vec<PathBuf> = std::fs::read_dir(&out)
-        .map_err(|e| e.to_string())?
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.to_string_lossy().ends_with(".up.sql"))
-        .collect();
-    ups.sort();
-    Ok(ups.iter().map(|up| read_phase(up)).collect())
+    Ok((temp, out))
 }
 
 /// The rest of the header line of `text` that starts with `prefix`.
@@ -93,10 +106,21 @@ pub fn verify_of(text: &str) -> (String, String) {
     )
 }
 
+/// A golang-migrate phase: its `.up.sql` file at `up_path` and the `.down.sql` beside it.
 pub fn read_phase(up_path: &Path) -> PhaseFiles {
     let up = std::fs::read_to_string(up_path).expect("read up");
     let down_path = up_path.to_string_lossy().replace(".up.sql", ".down.sql");
     let down = std::fs::read_to_string(down_path).expect("read down");
+    let name = up_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    phase_of(name, up, down)
+}
+
+/// The phase file `name`, whose text `up` opens with the plan's header, with `down`, the
+/// code that rolls it back (a file of its own, or a down section).
+pub fn phase_of(name: String, up: String, down: String) -> PhaseFiles {
     let line = |prefix: &str| header_line(&up, prefix);
     let phase = line("-- Phase ");
     let kind = phase
@@ -111,10 +135,7 @@ pub fn read_phase(up_path: &Path) -> PhaseFiles {
     let verify = line("-- Verify: ");
     let irreversible = line("-- Rollback: ").starts_with("none, IRREVERSIBLE");
     PhaseFiles {
-        name: up_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        name,
         kind,
         after_all_instances: deploy.starts_with("only after every application instance"),
         before_release: deploy.starts_with("before the application release"),
@@ -252,4 +273,31 @@ impl GridTally {
             self.failures.join("\n\n")
         );
     }
+}
+
+/// A goose section's statements as goose splits them: a statement ends at a line ending in
+/// `;`, except between `-- +goose StatementBegin` and `-- +goose StatementEnd`, which
+/// enclose one statement; other comment lines and blank lines are dropped.
+pub fn goose_statements(section: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    let mut in_block = false;
+    for line in section.lines() {
+        match line.trim() {
+            "-- +goose StatementBegin" => in_block = true,
+            "-- +goose StatementEnd" => {
+                in_block = false;
+                statements.push(std::mem::take(&mut current));
+            }
+            trimmed if trimmed.starts_with("--") || trimmed.is_empty() => {}
+            trimmed => {
+                current.push_str(line);
+                current.push('\n');
+                if !in_block && trimmed.ends_with(';') {
+                    statements.push(std::mem::take(&mut current));
+                }
+            }
+        }
+    }
+    statements
 }
