@@ -23,7 +23,9 @@ mod support;
 use std::collections::HashMap;
 use std::path::Path;
 use support::mariadb::{mariadb, MariaDb, MariaServer};
-use support::plan_files::{self, GridTally, Outcome, PhaseFiles};
+use support::plan_files::{
+    self, plain_number, tenant_line, GridTally, KeyInsert, Model, Outcome, PhaseFiles,
+};
 
 /// Rows loaded before the plan; several backfill batches' worth.
 const ROWS: u64 = 2000;
@@ -47,20 +49,9 @@ struct Shape {
     quoted: bool,
 }
 
-/// Key columns an insert gives, and their values' SQL from a number's SQL.
-type KeyInsert = (&'static str, fn(&str) -> String);
-
-fn plain_number(n: &str) -> String {
-    n.to_string()
-}
-
 /// A uuid-formatted key whose order is not the insertion order.
 fn uuid_text(n: &str) -> String {
     format!("CONCAT(LPAD(HEX(({n}) * 2654435761 % 4294967296), 8, '0'), '-0000-4000-8000-', LPAD({n}, 12, '0'))")
-}
-
-fn tenant_line(n: &str) -> String {
-    format!("({n}) % 7, {n}")
 }
 
 fn text_code(n: &str) -> String {
@@ -164,10 +155,7 @@ impl Shape {
     }
 
     fn load(&self) -> String {
-        let (columns, values) = match self.key_insert {
-            Some((columns, values)) => (format!("{columns}, "), format!("{}, ", values("seq"))),
-            None => (String::new(), String::new()),
-        };
+        let (columns, values) = plan_files::key_insert_parts(self.key_insert, "seq");
         let refunds = if self.extra.contains("{refunds}") {
             "INSERT INTO {refunds} (id, {amount}) SELECT seq, seq FROM seq_1_to_5;\n"
         } else {
@@ -363,19 +351,6 @@ const REFUSALS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-fn expected_refusal(shape: &Shape, change: &Change) -> Option<&'static str> {
-    REFUSALS
-        .iter()
-        .find(|(s, c, _)| *s == shape.name && *c == change.name)
-        .map(|(_, _, word)| *word)
-}
-
-/// The test's record of every row's last acknowledged value, by key.
-struct Model {
-    values: HashMap<String, String>,
-    next: u64,
-}
-
 /// What one release writes: the value column of the scenario's change.
 struct Writer<'a> {
     shape: &'a Shape,
@@ -433,7 +408,11 @@ fn run_scenario(shape: &Shape, change: &Change, other: Tool) -> Result<Outcome, 
         .exec(&create)
         .and_then(|()| plain.exec(&shape.load()))
         .and_then(|()| plain.exec(&statement));
-    let phases = match (planned, expected_refusal(shape, change), &plain_result) {
+    let phases = match (
+        planned,
+        plan_files::expected_refusal(REFUSALS, shape.name, change.name),
+        &plain_result,
+    ) {
         (Err(message), Some(word), _) if message.contains(word) => return Ok(Outcome::Refused),
         (Err(message), _, Err(plain_error)) => {
             eprintln!(
@@ -542,46 +521,18 @@ fn run_phases(
             new.write(&db, &mut model, &when)?;
         }
     }
-    let final_rows = new.read_rows(&db)?;
-    if final_rows != model.values {
-        let wrong: Vec<String> = model
-            .values
-            .iter()
-            .filter(|(key, value)| final_rows.get(*key) != Some(value))
-            .take(3)
-            .map(|(key, value)| format!("{key}: wrote {value}, holds {:?}", final_rows.get(key)))
-            .collect();
-        return Err(format!(
-            "rows differ from the last writes ({} rows, {} expected): {wrong:?}",
-            final_rows.len(),
-            model.values.len()
-        ));
-    }
-    let planned_schema = schema(&db)?;
-    if planned_schema != plain_schema {
-        return Err(format!(
-            "the final schema differs from the plain statement's:\n plan:  {planned_schema}\n plain: {plain_schema}"
-        ));
-    }
-    Ok(())
+    model.check_final_rows(&new.read_rows(&db)?)?;
+    plan_files::check_final_schema(&schema(&db)?, plain_schema)
 }
 
 fn apply(db: &MariaDb, tool: Tool, phase: &PhaseFiles) -> Result<(), String> {
     tool.run_up(db, phase)
         .map_err(|e| format!("{}: {e}", phase.name))?;
-    let answer = query_one(db, &phase.verify)?;
-    if answer != phase.expected {
-        return Err(format!(
-            "{}: verify query gave {answer}, the header expects {}",
-            phase.name, phase.expected
-        ));
-    }
-    Ok(())
+    plan_files::check_verify(phase, &query_one(db, &phase.verify)?)
 }
 
 fn query_one(db: &MariaDb, sql: &str) -> Result<String, String> {
-    let rows = db.query(sql).map_err(|e| format!("{sql}: {e}"))?;
-    Ok(rows.into_iter().flatten().next().unwrap_or_default())
+    plan_files::first_value(sql, db.query(sql))
 }
 
 impl Writer<'_> {
@@ -614,10 +565,7 @@ impl Writer<'_> {
         for _ in 0..2 {
             model.next += 1;
             let n = model.next.to_string();
-            let (key_columns, key_values) = match self.shape.key_insert {
-                Some((columns, values)) => (format!("{columns}, "), format!("{}, ", values(&n))),
-                None => (String::new(), String::new()),
-            };
+            let (key_columns, key_values) = plan_files::key_insert_parts(self.shape.key_insert, &n);
             script.push_str(&format!(
                 "INSERT INTO {{t}} ({key_columns}{}) VALUES ({key_values}{n}) RETURNING {};\n",
                 self.value,
@@ -625,14 +573,7 @@ impl Writer<'_> {
             ));
             values.push(n);
         }
-        let mut keys: Vec<&String> = model.values.keys().collect();
-        keys.sort();
-        let targets: Vec<String> = keys
-            .iter()
-            .step_by(keys.len() / 2 + 1)
-            .map(|k| k.to_string())
-            .collect();
-        for key in &targets {
+        for key in &model.update_targets() {
             model.next += 1;
             let n = model.next.to_string();
             script.push_str(&format!(
@@ -645,13 +586,7 @@ impl Writer<'_> {
         let rows = db
             .query(&self.shape.fill(&script))
             .map_err(|e| format!("{when}: a write failed: {e}"))?;
-        if rows.len() != values.len() {
-            return Err(format!(
-                "{when}: {} writes acknowledged, {} sent",
-                rows.len(),
-                values.len()
-            ));
-        }
+        plan_files::check_acknowledged(when, rows.len(), values.len())?;
         for (row, value) in rows.into_iter().zip(values) {
             let ack = row.into_iter().next().unwrap_or_default();
             let key = match ack.strip_suffix(" 1") {
@@ -730,18 +665,7 @@ fn grid(change_name: &str) {
     tally.assert_no_failures(change_name);
 }
 
-macro_rules! grid_tests {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                grid(stringify!($name));
-            }
-        )*
-    };
-}
-
-grid_tests!(
+plan_files::grid_tests!(
     rename_column,
     change_type,
     add_not_null_column,
@@ -762,18 +686,6 @@ fn the_other_layouts_are_refused_naming_the_ones_written() {
                 .is_err_and(|m| m.contains("use one of those with --layout")),
             "{layout}: {:?}",
             refused.err()
-        );
-    }
-}
-
-#[test]
-fn every_change_of_the_grid_has_a_test() {
-    let source = include_str!("db_mysql_plan_grid.rs");
-    for change in CHANGES {
-        assert!(
-            source.contains(&format!("    {},\n", change.name)),
-            "{} has no grid test",
-            change.name
         );
     }
 }

@@ -1,5 +1,6 @@
 //! The files `lockstep plan` writes for a phase, and what their headers claim.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// `template` with every `{word}` replaced by `name(word)`: the grids write statements once
@@ -231,6 +232,139 @@ pub fn kept_for_later(folder: &Path) -> (String, Vec<PathBuf>) {
         .collect();
     (listed, pending)
 }
+
+/// Key columns an insert gives, and their values' SQL from a number's SQL, when a grid
+/// shape's key has no default.
+pub type KeyInsert = (&'static str, fn(&str) -> String);
+
+pub fn plain_number(n: &str) -> String {
+    n.to_string()
+}
+
+/// A composite key's two values from a number, in both dialects.
+pub fn tenant_line(n: &str) -> String {
+    format!("({n}) % 7, {n}")
+}
+
+/// The word the refusal of `change` on `shape` must hold, when `refusals` (shape, change,
+/// word) lists one.
+pub fn expected_refusal(
+    refusals: &[(&str, &str, &'static str)],
+    shape: &str,
+    change: &str,
+) -> Option<&'static str> {
+    refusals
+        .iter()
+        .find(|(s, c, _)| *s == shape && *c == change)
+        .map(|(_, _, word)| *word)
+}
+
+/// A grid test's record of every row's last acknowledged value, by key.
+pub struct Model {
+    pub values: HashMap<String, String>,
+    pub next: u64,
+}
+
+/// The key columns and values (each list followed by `, `) an insert of row number `n`
+/// gives, when the key has no default.
+pub fn key_insert_parts(key_insert: Option<KeyInsert>, n: &str) -> (String, String) {
+    match key_insert {
+        Some((columns, values)) => (format!("{columns}, "), format!("{}, ", values(n))),
+        None => (String::new(), String::new()),
+    }
+}
+
+/// Whether every one of `sent` writes was acknowledged by a row.
+pub fn check_acknowledged(when: &str, acknowledged: usize, sent: usize) -> Result<(), String> {
+    if acknowledged == sent {
+        return Ok(());
+    }
+    Err(format!(
+        "{when}: {acknowledged} writes acknowledged, {sent} sent"
+    ))
+}
+
+impl Model {
+    /// The keys of the two rows a release updates: spread over the key order.
+    pub fn update_targets(&self) -> Vec<String> {
+        let mut keys: Vec<&String> = self.values.keys().collect();
+        keys.sort();
+        keys.iter()
+            .step_by(keys.len() / 2 + 1)
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    /// Whether `rows` (key and value of every row at the end) hold the last writes.
+    pub fn check_final_rows(&self, rows: &HashMap<String, String>) -> Result<(), String> {
+        if *rows == self.values {
+            return Ok(());
+        }
+        let wrong: Vec<String> = self
+            .values
+            .iter()
+            .filter(|(key, value)| rows.get(*key) != Some(value))
+            .take(3)
+            .map(|(key, value)| format!("{key}: wrote {value}, holds {:?}", rows.get(key)))
+            .collect();
+        Err(format!(
+            "rows differ from the last writes ({} rows, {} expected): {wrong:?}",
+            rows.len(),
+            self.values.len()
+        ))
+    }
+}
+
+/// Whether `answer`, what `phase`'s verify query gave, is what its header expects.
+pub fn check_verify(phase: &PhaseFiles, answer: &str) -> Result<(), String> {
+    if answer == phase.expected {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: verify query gave {answer}, the header expects {}",
+        phase.name, phase.expected
+    ))
+}
+
+/// The first value of the rows `sql` gave (empty when none), or its error.
+pub fn first_value(sql: &str, rows: Result<Vec<Vec<String>>, String>) -> Result<String, String> {
+    let rows = rows.map_err(|e| format!("{sql}: {e}"))?;
+    Ok(rows.into_iter().flatten().next().unwrap_or_default())
+}
+
+/// Whether the schema after every phase is the plain statement's.
+pub fn check_final_schema(planned: &str, plain: &str) -> Result<(), String> {
+    if planned == plain {
+        return Ok(());
+    }
+    Err(format!(
+        "the final schema differs from the plain statement's:\n plan:  {planned}\n plain: {plain}"
+    ))
+}
+
+/// One `#[test]` per change of a grid, each calling the grid's `grid(change_name)`.
+// Only the grids' test binaries use it, as with the rest of `support` (see its `dead_code`).
+#[allow(unused_macros)]
+macro_rules! grid_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                grid(stringify!($name));
+            }
+        )*
+        /// A change of the grid without a test would never run.
+        #[test]
+        fn every_change_of_the_grid_has_a_test() {
+            let tested = [$(stringify!($name)),*];
+            for change in CHANGES {
+                assert!(tested.contains(&change.name), "{} has no grid test", change.name);
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use grid_tests;
 
 /// What one scenario of a plan grid (a change planned on one table shape) came to.
 pub enum Outcome {
