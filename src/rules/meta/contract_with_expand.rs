@@ -121,11 +121,12 @@ impl ShippedPhases {
             earlier.kind,
             earlier_path
         );
-        Some(
-            Finding::new(&RULE, Span::default(), message).help(
-                "ship it in a later change, once every application instance runs the new release: `lockstep plan --write` keeps it in `.lockstep-pending/`, and `lockstep release` moves it in",
-            ),
-        )
+        let mut finding = Finding::new(&RULE, Span::default(), message).help(
+            "ship it in a later change, once every application instance runs the new release: `lockstep plan --write` keeps it in `.lockstep-pending/`, and `lockstep release` moves it in",
+        );
+        // The title and the file names come from the repository.
+        finding.escape_controls();
+        Some(finding)
     }
 }
 
@@ -161,5 +162,16 @@ mod tests {
         );
         let other_plan = CONTRACT.replace("sku", "code2");
         assert!(phases.add(&other_plan, ChangeSet(7), "other.sql").is_none());
+    }
+
+    #[test]
+    fn control_characters_of_a_header_are_not_printed() {
+        let mut phases = ShippedPhases::default();
+        let hostile = |text: &str| text.replace("orders.code", "orders.\u{1b}[2Jcode");
+        phases.add(&hostile(EXPAND), ChangeSet(1), "e.sql");
+        let finding = phases
+            .add(&hostile(CONTRACT), ChangeSet(1), "c.sql")
+            .unwrap();
+        assert!(!finding.message.contains('\u{1b}'), "{}", finding.message);
     }
 }
