@@ -132,18 +132,15 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
             ..Output::default()
         }),
         (None, true) => {
-            let (dir, plan) = if convention == Convention::Sqitch {
+            // sqitch's plan orders its changes: no version can be taken or come later.
+            let (dir, plan, later) = if convention == Convention::Sqitch {
                 let project = sqitch_project_of(&args.file)?;
-                (project.top_dir, project.plan)
+                (project.top_dir, project.plan, None)
             } else {
                 let dir = migrations_folder(&args.file, convention);
+                let later = check_versions_free(&dir, &base, &versions, &files)?;
                 let plan = dir.join(sqitch::PLAN_FILE);
-                (dir, plan)
-            };
-            let later = if convention == Convention::Sqitch {
-                None
-            } else {
-                check_versions_free(&dir, &base, &versions, &files)?
+                (dir, plan, later)
             };
             let out_of_order = later.map(|newer| out_of_order(convention, &newer));
             write_beside(
