@@ -14,6 +14,7 @@ use crate::locks::statement_locks;
 use crate::parse::{parse_text, parse_text_for, ParsedText, Reader};
 use crate::plan;
 use crate::report::{FileReport, InputError, Report, StatementPlan};
+use crate::rules::meta::contract_with_expand::ShippedPhases;
 use crate::rules::{self, meta, Ctx, FileFacts, FileSource};
 use crate::session::Session;
 use crate::span::{LineIndex, Span};
@@ -336,6 +337,7 @@ fn check_set(
         reports: Vec::new(),
         errors: Vec::new(),
         up_change_set: ChangeSet(0),
+        phases: ShippedPhases::default(),
         target,
         settings,
     };
@@ -376,6 +378,8 @@ struct SetReplay<'a> {
     errors: Vec<InputError>,
     /// The change set of the latest up migration, which rollback code belongs with.
     up_change_set: ChangeSet,
+    /// The `lockstep plan` phases among the up migrations so far.
+    phases: ShippedPhases,
     target: Target,
     settings: &'a Settings,
 }
@@ -406,6 +410,13 @@ impl SetReplay<'_> {
                 }
             }
             Loaded::File(loaded) => {
+                let shipped_early = match file.direction {
+                    Direction::Up => {
+                        self.phases
+                            .add(&loaded.text, change_set, &path.display().to_string())
+                    }
+                    Direction::Down | Direction::Verify => None,
+                };
                 let Replayed { findings, plans } = replay_file(
                     &loaded,
                     file,
@@ -413,6 +424,7 @@ impl SetReplay<'_> {
                     &mut self.catalog,
                     self.target,
                     self.settings,
+                    shipped_early,
                 );
                 if file.report {
                     let unparsed = loaded
@@ -446,7 +458,8 @@ struct Replayed {
 }
 
 /// Replays one file into the catalogue and, when the file is reported, returns what the
-/// enabled rules found in it.
+/// enabled rules found in it; `shipped_early` is what the set's earlier files say of it
+/// (a plan's contract phase beside its expand phase).
 fn replay_file(
     loaded: &LoadedFile,
     file: &MigrationFile,
@@ -454,6 +467,7 @@ fn replay_file(
     catalog: &mut Catalog,
     target: Target,
     settings: &Settings,
+    shipped_early: Option<Finding>,
 ) -> Replayed {
     let text = &loaded.text;
     if !file.report {
@@ -642,6 +656,7 @@ fn replay_file(
     {
         findings.push(edited_migration_finding(&scope_base(settings)));
     }
+    findings.extend(shipped_early);
     let mut findings = finish(findings, text, settings, &rollback);
     if let Some(estimator) = &settings.stats {
         findings.iter_mut().for_each(|f| estimator.judge(f));
@@ -988,6 +1003,7 @@ pub fn lint_source_after(history: &str, text: &str, settings: &Settings) -> Vec<
         &mut catalog,
         target,
         settings,
+        None,
     );
     replay_file(
         &loaded(text),
@@ -996,6 +1012,7 @@ pub fn lint_source_after(history: &str, text: &str, settings: &Settings) -> Vec<
         &mut catalog,
         target,
         settings,
+        None,
     )
     .findings
 }

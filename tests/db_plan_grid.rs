@@ -19,7 +19,9 @@
 mod support;
 
 use std::collections::HashMap;
-use support::plan_files::{self, GridTally, Outcome, PhaseFiles};
+use support::plan_files::{
+    self, plain_number, tenant_line, GridTally, KeyInsert, Model, Outcome, PhaseFiles,
+};
 use support::postgres::{postgres_major, PgDb};
 
 /// Rows loaded before the plan; several backfill batches' worth.
@@ -53,19 +55,8 @@ struct Shape {
     partitioning: (&'static str, &'static str),
 }
 
-/// Key columns an insert gives, and their values from a number's SQL.
-type KeyInsert = (&'static str, fn(&str) -> String);
-
-fn tenant_line(n: &str) -> String {
-    format!("({n}) % 7, {n}")
-}
-
 fn text_code(n: &str) -> String {
     format!("'k' || lpad(({n})::text, 8, '0')")
-}
-
-fn plain_number(n: &str) -> String {
-    n.to_string()
 }
 
 const LONG_TABLE: &str = "shipment_carbon_emission_measurements_by_region_and_day";
@@ -200,10 +191,7 @@ impl Shape {
     }
 
     fn load(&self) -> String {
-        let (columns, values) = match self.key_insert {
-            Some((columns, values)) => (format!("{columns}, "), format!("{}, ", values("g"))),
-            None => (String::new(), String::new()),
-        };
+        let (columns, values) = plan_files::key_insert_parts(self.key_insert, "g");
         format!(
             "INSERT INTO {} ({columns}{}) SELECT {values}g, 'n' || g, 'l' || g FROM generate_series(1, {ROWS}) g",
             self.table,
@@ -390,19 +378,6 @@ const REFUSALS: &[(&str, &str, &str)] = &[
     ("partitioned", "change_type_indexed", "partitioned table"),
 ];
 
-fn expected_refusal(shape: &Shape, change: &Change) -> Option<&'static str> {
-    REFUSALS
-        .iter()
-        .find(|(s, c, _)| *s == shape.name && *c == change.name)
-        .map(|(_, _, word)| *word)
-}
-
-/// The test's record of every row's last acknowledged value, by key.
-struct Model {
-    values: HashMap<String, String>,
-    next: u64,
-}
-
 /// One scenario on one server: `Ok` when it passed, the first failure otherwise.
 fn run_scenario(major: u32, shape: &Shape, change: &Change) -> Result<Outcome, String> {
     let Some(server) = postgres_major(major) else {
@@ -425,7 +400,10 @@ fn run_scenario(major: u32, shape: &Shape, change: &Change) -> Result<Outcome, S
             &target,
         ],
     );
-    let phases = match (planned, expected_refusal(shape, change)) {
+    let phases = match (
+        planned,
+        plan_files::expected_refusal(REFUSALS, shape.name, change.name),
+    ) {
         (Err(message), Some(word)) if message.contains(word) => return Ok(Outcome::Refused),
         (Err(message), _) => return Err(format!("refused: {}", message.trim())),
         (Ok(_), Some(word)) => {
@@ -484,31 +462,14 @@ fn run_scenario(major: u32, shape: &Shape, change: &Change) -> Result<Outcome, S
     }
     let final_rows: HashMap<String, String> =
         read_rows(&db, shape, &change.new)?.into_iter().collect();
-    if final_rows != model.values {
-        let wrong: Vec<String> = model
-            .values
-            .iter()
-            .filter(|(key, value)| final_rows.get(*key) != Some(value))
-            .take(3)
-            .map(|(key, value)| format!("{key}: wrote {value}, holds {:?}", final_rows.get(key)))
-            .collect();
-        return Err(format!(
-            "rows differ from the last writes ({} rows, {} expected): {wrong:?}",
-            final_rows.len(),
-            model.values.len()
-        ));
-    }
+    model.check_final_rows(&final_rows)?;
     let planned_schema = schema(&db, shape)?;
     let plain = server.fresh_db();
     plain
         .exec(&format!("{create}{statement}"))
         .map_err(|e| format!("the plain statement: {e}"))?;
     let plain_schema = schema(&plain, shape)?;
-    if planned_schema != plain_schema {
-        return Err(format!(
-            "the final schema differs from the plain statement's:\n plan:  {planned_schema}\n plain: {plain_schema}"
-        ));
-    }
+    plan_files::check_final_schema(&planned_schema, &plain_schema)?;
     Ok(Outcome::Passed)
 }
 
@@ -551,19 +512,11 @@ fn migrate(db: &PgDb, sql: &str) -> Result<(), String> {
 
 fn apply(db: &PgDb, phase: &PhaseFiles) -> Result<(), String> {
     migrate(db, &phase.up).map_err(|e| format!("{}: {e}", phase.name))?;
-    let answer = query_one(db, &phase.verify)?;
-    if answer != phase.expected {
-        return Err(format!(
-            "{}: verify query gave {answer}, the header expects {}",
-            phase.name, phase.expected
-        ));
-    }
-    Ok(())
+    plan_files::check_verify(phase, &query_one(db, &phase.verify)?)
 }
 
 fn query_one(db: &PgDb, sql: &str) -> Result<String, String> {
-    let rows = db.query(sql).map_err(|e| format!("{sql}: {e}"))?;
-    Ok(rows.into_iter().flatten().next().unwrap_or_default())
+    plan_files::first_value(sql, db.query(sql))
 }
 
 /// Key and value of every row, as the writer's release sees them.
@@ -609,24 +562,14 @@ fn write(
         } else {
             value.clone()
         };
-        let (key_columns, key_values) = match shape.key_insert {
-            Some((columns, values)) => (format!("{columns}, "), format!("{}, ", values(&n))),
-            None => (String::new(), String::new()),
-        };
+        let (key_columns, key_values) = plan_files::key_insert_parts(shape.key_insert, &n);
         script.push_str(&format!(
             "INSERT INTO {} ({key_columns}{}{legacy_column}) VALUES ({key_values}{literal}{legacy_value}) RETURNING ROW({})::text;\n",
             writer.table, writer.value, shape.key
         ));
         values.push(value);
     }
-    let mut keys: Vec<&String> = model.values.keys().collect();
-    keys.sort();
-    let targets: Vec<String> = keys
-        .iter()
-        .step_by(keys.len() / 2 + 1)
-        .map(|k| k.to_string())
-        .collect();
-    for key in &targets {
+    for key in &model.update_targets() {
         model.next += 1;
         let n = model.next.to_string();
         let value = if writer.text { format!("n{n}") } else { n };
@@ -648,13 +591,7 @@ fn write(
     let rows = db
         .query(&shape.fill(&script))
         .map_err(|e| format!("{when}: a write failed: {e}"))?;
-    if rows.len() != values.len() {
-        return Err(format!(
-            "{when}: {} writes acknowledged, {} sent",
-            rows.len(),
-            values.len()
-        ));
-    }
+    plan_files::check_acknowledged(when, rows.len(), values.len())?;
     for (row, value) in rows.into_iter().zip(values) {
         let key = row.into_iter().next().unwrap_or_default();
         model.values.insert(key, value);
@@ -713,18 +650,7 @@ fn grid(change_name: &str) {
     tally.assert_no_failures(change_name);
 }
 
-macro_rules! grid_tests {
-    ($($name:ident),* $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                grid(stringify!($name));
-            }
-        )*
-    };
-}
-
-grid_tests!(
+plan_files::grid_tests!(
     rename_column,
     change_type,
     add_volatile_not_null,
@@ -801,16 +727,4 @@ fn a_narrowing_type_change_stops_where_the_statement_would() {
         query_one(&db, "SELECT count(*) FROM parcels WHERE code = 'eleven'"),
         Ok("1".to_string())
     );
-}
-
-#[test]
-fn every_change_of_the_grid_has_a_test() {
-    let source = include_str!("db_plan_grid.rs");
-    for change in CHANGES {
-        assert!(
-            source.contains(&format!("    {},\n", change.name)),
-            "{} has no grid test",
-            change.name
-        );
-    }
 }

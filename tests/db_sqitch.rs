@@ -77,30 +77,65 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(path, text).expect("write");
 }
 
+/// Where a project keeps its scripts: beside `sqitch.plan`, or (sqitch's `top_dir`) in a
+/// folder below the plan and `sqitch.conf`, as `sqitch init --top-dir sql --plan-file
+/// sqitch.plan` makes it.
+#[derive(Clone, Copy)]
+enum Shape {
+    Flat,
+    TopDir,
+}
+
+impl Shape {
+    /// The scripts folder, relative to the project (where sqitch runs).
+    fn scripts(self) -> &'static str {
+        match self {
+            Shape::Flat => "",
+            Shape::TopDir => "sql/",
+        }
+    }
+}
+
 /// A sqitch project with two changes: the table, and the change holding `statement`.
-fn project(dir: &Path, statement: &str) {
+fn project(dir: &Path, statement: &str, shape: Shape) {
     write(
         dir,
         "sqitch.plan",
         "%syntax-version=1.0.0\n%project=shop\n\ncreate_orders 2024-01-01T00:00:00Z Tess <tess@example.com> # Orders.\nchange_orders [create_orders] 2024-01-02T00:00:00Z Tess <tess@example.com> # The risky change.\n",
     );
+    if let Shape::TopDir = shape {
+        write(
+            dir,
+            "sqitch.conf",
+            "[core]\n\tengine = pg\n\tplan_file = sqitch.plan\n\ttop_dir = sql\n",
+        );
+    }
+    let scripts = shape.scripts();
     write(
         dir,
-        "deploy/create_orders.sql",
+        &format!("{scripts}deploy/create_orders.sql"),
         &format!("BEGIN;\n{CREATE}{}COMMIT;\n", load()),
     );
     write(
         dir,
-        "revert/create_orders.sql",
+        &format!("{scripts}revert/create_orders.sql"),
         "BEGIN;\nDROP TABLE orders;\nCOMMIT;\n",
     );
     write(
         dir,
-        "verify/create_orders.sql",
+        &format!("{scripts}verify/create_orders.sql"),
         "SELECT id FROM orders WHERE FALSE;\n",
     );
-    write(dir, "deploy/change_orders.sql", statement);
-    write(dir, "revert/change_orders.sql", "-- nothing yet\n");
+    write(
+        dir,
+        &format!("{scripts}deploy/change_orders.sql"),
+        statement,
+    );
+    write(
+        dir,
+        &format!("{scripts}revert/change_orders.sql"),
+        "-- nothing yet\n",
+    );
 }
 
 /// Runs `sqitch ARGS` in `dir` against `db`; its output, or its error output.
@@ -191,24 +226,26 @@ fn expected_schema(scenario: &Scenario) -> String {
 
 /// A project whose last change is `statement`, planned with `--write`, the phases replacing
 /// the statement as `--write` asks.
-fn planned_project(statement: &str) -> tempfile::TempDir {
+fn planned_project(statement: &str, shape: Shape) -> tempfile::TempDir {
     let temp = tempfile::tempdir().expect("tempdir");
     let dir = temp.path();
-    project(dir, statement);
-    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
-    write(
-        dir,
-        "deploy/change_orders.sql",
-        "-- replaced by the lockstep phases\n",
-    );
+    project(dir, statement, shape);
+    let planned = format!("{}deploy/change_orders.sql", shape.scripts());
+    lockstep(dir, &["plan", &planned, "--write"]);
+    write(dir, &planned, "-- replaced by the lockstep phases\n");
     temp
 }
 
 fn prove(scenario: &Scenario) {
+    prove_in(scenario, Shape::Flat);
+}
+
+fn prove_in(scenario: &Scenario, shape: Shape) {
     let Some(_) = sqitch() else { return };
     let Some(server) = postgres() else { return };
-    let temp = planned_project(scenario.statement);
+    let temp = planned_project(scenario.statement, shape);
     let dir = temp.path();
+    let scripts = dir.join(shape.scripts());
 
     let db = server.fresh_db();
     run_sqitch(dir, &db, &["deploy", "create_orders"]).expect("deploy the table");
@@ -245,7 +282,7 @@ fn prove(scenario: &Scenario) {
 
     run_sqitch(dir, &db, &["deploy", "--verify"])
         .unwrap_or_else(|e| panic!("{}: deploy again: {e}", scenario.name));
-    let pending: Vec<_> = std::fs::read_dir(dir.join(".lockstep-pending"))
+    let pending: Vec<_> = std::fs::read_dir(scripts.join(".lockstep-pending"))
         .map(|d| d.map(|e| e.expect("entry").path()).collect())
         .unwrap_or_default();
     for kept in &pending {
@@ -274,6 +311,20 @@ fn prove(scenario: &Scenario) {
     );
     run_sqitch(dir, &db, &["verify"])
         .unwrap_or_else(|e| panic!("{}: sqitch verify after all: {e}", scenario.name));
+    // As sqitch reads the plan: the first phase requires the change that held the
+    // statement, each later phase the one before it.
+    let listed = run_sqitch(dir, &db, &["plan", "--format", "format:%n %r"])
+        .unwrap_or_else(|e| panic!("{}: sqitch plan: {e}", scenario.name));
+    let requires: Vec<Vec<&str>> = listed
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(requires[1], ["change_orders", "create_orders"], "{listed}");
+    assert_eq!(requires[2][1..], ["change_orders"], "{listed}");
+    for pair in requires[2..].windows(2) {
+        assert_eq!(pair[1][1..], [pair[0][0]], "{listed}");
+    }
 
     let after = schema(&db);
     let plan = std::fs::read_to_string(dir.join("sqitch.plan")).expect("plan");
@@ -283,7 +334,7 @@ fn prove(scenario: &Scenario) {
         .and_then(|l| l.split_whitespace().next())
         .expect("last change");
     let revert_last =
-        std::fs::read_to_string(dir.join(format!("revert/{last}.sql"))).expect("revert script");
+        std::fs::read_to_string(scripts.join(format!("revert/{last}.sql"))).expect("revert script");
     let irreversible = revert_last.contains("RAISE EXCEPTION 'irreversible");
     let reverted = run_sqitch(dir, &db, &["revert", "-y", "--to", "create_orders"]);
     if irreversible {
@@ -310,6 +361,13 @@ fn sqitch_runs_an_add_not_null_column_plan() {
 #[test]
 fn sqitch_runs_a_create_index_plan() {
     prove(&CREATE_INDEX);
+}
+
+/// A project made by `sqitch init --top-dir sql --plan-file sqitch.plan`: the scripts go
+/// below, into `sql/`, the plan lines into the plan above it that `sqitch.conf` names.
+#[test]
+fn sqitch_runs_a_plan_in_a_project_with_a_top_dir() {
+    prove_in(&RENAME, Shape::TopDir);
 }
 
 /// Every phase waits for the new release: `--write` puts none in the plan yet.
@@ -397,7 +455,7 @@ fn sqitch_deploy_gives_up_on_a_busy_table_as_the_header_says() {
         return;
     }
     let Some(server) = postgres() else { return };
-    let temp = planned_project(RENAME.statement);
+    let temp = planned_project(RENAME.statement, Shape::Flat);
     let dir = temp.path();
     let db = server.fresh_db();
     run_sqitch(dir, &db, &["deploy", "change_orders"]).expect("deploy up to the change");
@@ -416,4 +474,97 @@ fn sqitch_deploy_gives_up_on_a_busy_table_as_the_header_says() {
     run_sqitch_with(dir, &db, &["deploy", "--verify"], &guard)
         .unwrap_or_else(|e| panic!("deploy once the reader is done: {e}"));
     assert_ne!(schema(&db), before);
+}
+
+/// `lockstep check DIR --since HEAD` in `dir`: its exit code and what it printed.
+fn check_since_head(dir: &Path) -> (i32, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_lockstep"))
+        .current_dir(dir)
+        .args(["check", ".", "--since", "HEAD"])
+        .output()
+        .expect("run lockstep check");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.code().unwrap_or(-1), text)
+}
+
+/// A contract phase released in the same change as its expand phase is deployed by the
+/// same `sqitch deploy`, while the old release still runs: `check --since` flags it, on
+/// the contract's deploy script. Released in a later change, it is not flagged.
+#[test]
+fn check_flags_a_contract_in_the_same_change_as_its_expand() {
+    if sqitch().is_none() {
+        return;
+    }
+    let Some(server) = postgres() else { return };
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    project(dir, RENAME.statement, Shape::Flat);
+    write(dir, ".gitignore", ".home/\n");
+    support::git::git(dir, &["init", "-q"]);
+    support::git::git(dir, &["add", "-A"]);
+    support::git::git(dir, &["commit", "-qm", "the project"]);
+
+    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
+    write(
+        dir,
+        "deploy/change_orders.sql",
+        "-- replaced by the lockstep phases\n",
+    );
+    let pending = dir.join(".lockstep-pending/orders_code_to_sku");
+    let (_, before_release) = check_since_head(dir);
+    assert!(
+        !before_release.contains("contract-with-expand"),
+        "{before_release}"
+    );
+    lockstep(dir, &["release", &pending.to_string_lossy()]);
+
+    let db = server.fresh_db();
+    let deployed = run_sqitch(dir, &db, &["deploy"]).expect("sqitch deploy");
+    assert!(
+        deployed.contains("+ expand_orders_code_to_sku")
+            && deployed.contains("+ contract_orders_code_to_sku"),
+        "one deploy runs the expand and the contract phase: {deployed}"
+    );
+    let (code, flagged) = check_since_head(dir);
+    assert_eq!(code, 1, "{flagged}");
+    let findings: Vec<&str> = flagged
+        .lines()
+        .filter(|l| l.contains("contract-with-expand"))
+        .collect();
+    assert_eq!(findings.len(), 1, "{flagged}");
+    assert!(
+        flagged.contains("deploy/contract_orders_code_to_sku.sql:1:1"),
+        "{flagged}"
+    );
+    assert!(
+        flagged.contains("phase 1 (expand), deploy/expand_orders_code_to_sku.sql"),
+        "{flagged}"
+    );
+
+    // The expand phases merged first: the release's own change holds only the contract.
+    support::git::git(dir, &["reset", "-q", "--hard"]);
+    support::git::git(dir, &["clean", "-qfd"]);
+    lockstep(dir, &["plan", "deploy/change_orders.sql", "--write"]);
+    write(
+        dir,
+        "deploy/change_orders.sql",
+        "-- replaced by the lockstep phases\n",
+    );
+    support::git::git(dir, &["add", "-A"]);
+    support::git::git(dir, &["commit", "-qm", "the phases for now"]);
+    lockstep(dir, &["release", &pending.to_string_lossy()]);
+    let (_, released_later) = check_since_head(dir);
+    assert!(
+        !released_later.contains("contract-with-expand"),
+        "{released_later}"
+    );
+    let changed = support::git::git(dir, &["status", "--porcelain", "--untracked-files=all"]);
+    assert!(
+        changed.contains("?? deploy/contract_orders_code_to_sku.sql"),
+        "the contract is in the change checked: {changed}"
+    );
 }

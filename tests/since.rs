@@ -200,3 +200,69 @@ fn outside_a_repository_since_is_a_usage_error() {
     assert_eq!(code, 2);
     assert!(stderr.contains("not inside"), "{stderr}");
 }
+
+/// `lockstep` run in `dir`, asserting it succeeded.
+fn lockstep_ok(dir: &Path, args: &[&str]) {
+    let out = Command::cargo_bin("lockstep")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "lockstep {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// golang-migrate: a plan's contract phase released in the change that adds its expand
+/// phase is flagged on the contract; released in a change of its own, it is not.
+#[test]
+fn a_contract_phase_beside_its_expand_phase_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q"]);
+    write(
+        root,
+        "db/000001_create_orders.up.sql",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, code text NOT NULL);\n",
+    );
+    write(
+        root,
+        "db/000002_rename.up.sql",
+        "ALTER TABLE orders RENAME COLUMN code TO sku;\n",
+    );
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "orders"]);
+    lockstep_ok(root, &["plan", "db/000002_rename.up.sql", "--write"]);
+    write(root, "db/000002_rename.up.sql", "SELECT 1;\n");
+    let pending = "db/.lockstep-pending/orders_code_to_sku";
+    let contract = "db/000006_contract_orders_code_to_sku.up.sql";
+    let flagged = |json: &serde_json::Value| -> Vec<(String, String)> {
+        findings(json)
+            .into_iter()
+            .filter(|(_, rule)| rule == "contract-with-expand")
+            .collect()
+    };
+
+    let (_, json, stderr) = check(root, &["--since", "HEAD"]);
+    assert_eq!(flagged(&json), [], "{stderr}");
+    lockstep_ok(root, &["release", pending]);
+    assert!(root.join(contract).is_file());
+    let (code, json, stderr) = check(root, &["--since", "HEAD"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(flagged(&json), [pair(contract, "contract-with-expand")]);
+
+    git(root, &["checkout", "-q", "--", "."]);
+    git(root, &["clean", "-qfd"]);
+    lockstep_ok(root, &["plan", "db/000002_rename.up.sql", "--write"]);
+    write(root, "db/000002_rename.up.sql", "SELECT 1;\n");
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "the phases for now"]);
+    lockstep_ok(root, &["release", pending]);
+    let (_, json, stderr) = check(root, &["--since", "HEAD"]);
+    assert_eq!(flagged(&json), [], "{stderr}");
+    let changed = git(root, &["status", "--porcelain", "--untracked-files=all"]);
+    assert!(changed.contains(&format!("?? {contract}")), "{changed}");
+}

@@ -4,7 +4,8 @@
 use super::mysql::render as mysql_render;
 use super::render::{self, Convention, OutFile, Role};
 use super::{
-    expected, pending, plan_statement, sqitch, Deploy, Plan, PlanError, PlanOptions, PLANNED,
+    expected, pending, plan_statement, sqitch, sqitch_project, Deploy, Plan, PlanError,
+    PlanOptions, PLANNED,
 };
 use crate::config::Settings;
 use crate::dialect::Dialect;
@@ -112,32 +113,44 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> Result<Output, PlanError> {
     let Numbered {
         base,
         versions,
-        files,
+        mut files,
     } = phase_files(&plans, file, convention, &options, flyway_undo)?;
+    if convention == Convention::Sqitch {
+        if let Some(change) = planned_change(file) {
+            for entry in files.iter_mut().filter(|f| f.role == Role::PlanEntry) {
+                entry.text = sqitch::require_change(&entry.text, &change);
+            }
+        }
+    }
     let rollbacks_by_hand = (convention == Convention::Flyway && !flyway_undo).then(|| {
         "the Flyway rollbacks are the `.sql.rollback` files beside the phases: Flyway does not run them; run one by hand (psql or the mysql client) to undo its phase. Flyway Teams users: --flyway-undo (or `flyway_undo = true` in lockstep.toml) writes `U` undo files instead".to_string()
     });
     match (&args.out, args.write) {
         (Some(dir), _) => Ok(Output {
-            written: write_files(dir, &files, args.force)?,
+            written: write_files(dir, &files, &dir.join(sqitch::PLAN_FILE), args.force)?,
             rollbacks_by_hand,
             ..Output::default()
         }),
         (None, true) => {
-            let dir = migrations_folder(&args.file, convention)?;
-            let later = if convention == Convention::Sqitch {
-                None
+            // sqitch's plan orders its changes: no version can be taken or come later.
+            let (dir, plan, later) = if convention == Convention::Sqitch {
+                let project = sqitch_project_of(&args.file)?;
+                (project.top_dir, project.plan, None)
             } else {
-                check_versions_free(&dir, &base, &versions, &files)?
+                let dir = migrations_folder(&args.file, convention);
+                let later = check_versions_free(&dir, &base, &versions, &files)?;
+                let plan = dir.join(sqitch::PLAN_FILE);
+                (dir, plan, later)
             };
             let out_of_order = later.map(|newer| out_of_order(convention, &newer));
-            write_beside(&dir, &plans, convention, &versions, &files, args.force).map(|output| {
-                Output {
-                    down_migration: down_migration(file),
-                    out_of_order,
-                    rollbacks_by_hand,
-                    ..output
-                }
+            write_beside(
+                &dir, &plan, &plans, convention, &versions, &files, args.force,
+            )
+            .map(|output| Output {
+                down_migration: down_migration(file),
+                out_of_order,
+                rollbacks_by_hand,
+                ..output
             })
         }
         (None, false) => Ok(Output {
@@ -232,9 +245,10 @@ pub fn statement_files(
 
 /// `--write`: the phases that may deploy now go into `dir`; the rest, from each plan's
 /// first phase that waits for every instance to run the new release, into a pending
-/// folder inside it (see [`pending`]).
+/// folder inside it (see [`pending`]). A sqitch project's plan lines go to `plan`.
 fn write_beside(
     dir: &Path,
+    plan: &Path,
     plans: &[Plan],
     convention: Convention,
     versions: &[String],
@@ -259,7 +273,7 @@ fn write_beside(
     let now: Vec<OutFile> = now.into_iter().cloned().collect();
     let Some(slug) = slug.filter(|_| !kept.is_empty()) else {
         return Ok(Output {
-            written: write_files(dir, &now, force)?,
+            written: write_files(dir, &now, plan, force)?,
             ..Output::default()
         });
     };
@@ -277,13 +291,20 @@ fn write_beside(
     // Released already: the same phase must not wait a second time.
     for file in &kept {
         if file.role == Role::PlanEntry {
-            sqitch::lines_to_append(&dir.join(&file.name), &file.text, force)?;
+            sqitch::lines_to_append(plan, &file.text, force)?;
         } else {
             check_replaceable(&dir.join(&file.name), force).map_err(PlanError)?;
         }
     }
-    let mut written = write_files(dir, &now, force)?;
-    written.extend(write_files(&pending_dir, &pending_files, force)?);
+    let mut written = write_files(dir, &now, plan, force)?;
+    // The pending plan lines are a file of their own until released.
+    let pending_plan = pending_dir.join(sqitch::PLAN_FILE);
+    written.extend(write_files(
+        &pending_dir,
+        &pending_files,
+        &pending_plan,
+        force,
+    )?);
     Ok(Output {
         written,
         pending: Some(pending_dir),
@@ -304,39 +325,46 @@ fn out_of_order(convention: Convention, newer: &str) -> String {
     format!("{newer} is newer than these phases: {consequence}; to keep the order, plan the change in a new migration after it")
 }
 
-/// The folder `--write` writes into: FILE's own; the one above its folder for a
-/// folder-per-migration layout; the sqitch project (beside `deploy/`, which must hold
-/// `sqitch.plan`) for sqitch.
-fn migrations_folder(file: &Path, convention: Convention) -> Result<PathBuf, PlanError> {
-    if convention != Convention::Sqitch {
-        let folders_up = if convention.folder_per_migration() {
-            2
-        } else {
-            1
-        };
-        return Ok(file
-            .ancestors()
-            .nth(folders_up)
-            .map(Path::to_path_buf)
-            .unwrap_or_default());
-    }
-    let project = sqitch_deploy_folder(file)
-        .and_then(Path::parent)
+/// The folder `--write` writes into: FILE's own, or the one above its folder for a
+/// folder-per-migration layout.
+fn migrations_folder(file: &Path, convention: Convention) -> PathBuf {
+    let folders_up = if convention.folder_per_migration() {
+        2
+    } else {
+        1
+    };
+    file.ancestors()
+        .nth(folders_up)
         .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The sqitch project `--write` adds FILE's phases to: its scripts go beside the `deploy/`
+/// folder FILE is in, its plan lines into the plan that folder's project names.
+fn sqitch_project_of(file: &Path) -> Result<sqitch_project::Project, PlanError> {
+    let top_dir = sqitch_deploy_folder(file)
+        .and_then(Path::parent)
         .ok_or_else(|| {
             PlanError(format!(
                 "{}: not in a sqitch `deploy/` folder; use --out DIR with --layout sqitch",
                 file.display()
             ))
         })?;
-    let plan = project.join(sqitch::PLAN_FILE);
-    if !plan.is_file() {
-        return Err(PlanError(format!(
-            "{}: no sqitch.plan beside deploy/ to add the changes to (a plan above it, with a top_dir, is not written to); use --out DIR with --layout sqitch",
-            plan.display()
-        )));
+    sqitch_project::project(top_dir)
+}
+
+/// The sqitch change whose deploy script is `file`, when its project's plan names it.
+fn planned_change(file: &MigrationFile) -> Option<String> {
+    let deploy = sqitch_deploy_folder(&file.path)?;
+    let script = file.path.strip_prefix(deploy).ok()?.to_str()?;
+    let change = script.strip_suffix(".sql")?;
+    // A name read from the file system goes into a plan line: sqitch's rules first.
+    if !sqitch::valid_change_name(change) {
+        return None;
     }
-    Ok(project)
+    let project = sqitch_project::project(deploy.parent()?).ok()?;
+    let plan = std::fs::read_to_string(&project.plan).ok()?;
+    sqitch::is_planned(&plan, change).then(|| change.to_string())
 }
 
 /// The sqitch `deploy/` folder `file` is in (at any depth: sqitch allows subfolders).
@@ -375,7 +403,12 @@ fn down_migration(file: &MigrationFile) -> Option<PathBuf> {
 /// DIR removed; nothing is written when one of the files exists (unless `force`).
 pub fn release(dir: &Path, force: bool) -> Result<Vec<PathBuf>, PlanError> {
     let (folder, files) = pending::release(dir)?;
-    let written = write_files(&folder, &files, force)?;
+    let plan = if files.iter().any(|f| f.role == Role::PlanEntry) {
+        sqitch_project::project(&folder)?.plan
+    } else {
+        folder.join(sqitch::PLAN_FILE)
+    };
+    let written = write_files(&folder, &files, &plan, force)?;
     pending::remove(dir)?;
     Ok(written)
 }
@@ -496,27 +529,26 @@ fn check_versions_free(
     Ok(newer.map(|(_, path)| path.display().to_string()))
 }
 
-/// Writes every file into `dir`, then appends the plan entries (sqitch) to their plan;
+/// Writes every file into `dir`, then appends the plan entries (sqitch) to `plan`;
 /// refuses (before writing anything) when a file exists or a change is planned already.
-fn write_files(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf>, PlanError> {
+fn write_files(
+    dir: &Path,
+    files: &[OutFile],
+    plan: &Path,
+    force: bool,
+) -> Result<Vec<PathBuf>, PlanError> {
     let (entries, files): (Vec<&OutFile>, Vec<&OutFile>) =
         files.iter().partition(|f| f.role == Role::PlanEntry);
     let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(&f.name)).collect();
     for path in &paths {
         check_replaceable(path, force).map_err(PlanError)?;
     }
-    let mut appends: Vec<(PathBuf, String)> = Vec::new();
-    for entry in entries {
-        let path = dir.join(&entry.name);
-        match appends.iter_mut().find(|(p, _)| *p == path) {
-            Some((_, text)) => text.push_str(&entry.text),
-            None => appends.push((path, entry.text.clone())),
-        }
-    }
-    let appends = appends
-        .into_iter()
-        .map(|(path, text)| Ok((sqitch::lines_to_append(&path, &text, force)?, path)))
-        .collect::<Result<Vec<_>, PlanError>>()?;
+    let entries: String = entries.iter().map(|entry| entry.text.as_str()).collect();
+    let lines = if entries.is_empty() {
+        None
+    } else {
+        Some(sqitch::lines_to_append(plan, &entries, force)?)
+    };
     for path in &paths {
         // A folder-per-migration layout names files inside a folder of their own.
         let parent = path.parent().unwrap_or(dir);
@@ -528,9 +560,9 @@ fn write_files(dir: &Path, files: &[OutFile], force: bool) -> Result<Vec<PathBuf
     }
     // Last: the plan names only changes whose scripts are written.
     let mut written = paths;
-    for (lines, path) in appends {
-        sqitch::append(&path, &lines)?;
-        written.push(path);
+    if let Some(lines) = lines {
+        sqitch::append(plan, &lines)?;
+        written.push(plan.to_path_buf());
     }
     Ok(written)
 }

@@ -36,6 +36,7 @@ mod rename_column;
 mod rename_table;
 pub mod render;
 mod sqitch;
+mod sqitch_project;
 mod sql;
 
 use crate::catalog::Catalog;

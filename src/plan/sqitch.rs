@@ -238,6 +238,30 @@ fn utc_timestamp(secs: u64) -> String {
     )
 }
 
+/// `entries` (plan lines) with each line that requires nothing (a plan's first phase)
+/// requiring `change` too: the change that held the planned statement, so that sqitch
+/// deploys the phases after it and reverts them before it.
+pub fn require_change(entries: &str, change: &str) -> String {
+    let mut out = String::new();
+    for line in entries.lines() {
+        match line.split_once(' ') {
+            Some((name, rest)) if !rest.starts_with('[') => {
+                let _ = writeln!(out, "{name} [{change}] {rest}");
+            }
+            _ => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Whether the plan text `plan` holds the change `name`.
+pub fn is_planned(plan: &str, name: &str) -> bool {
+    planned_changes(plan).contains(&name)
+}
+
 /// The change names a plan file already holds.
 fn planned_changes(plan: &str) -> Vec<&str> {
     plan.lines()
@@ -326,6 +350,18 @@ mod tests {
         let line = plan_line("contract_x", Some("expand_x"), "x\n@evil", &planner);
         assert_eq!(line.lines().count(), 1);
         assert!(line.starts_with("contract_x [expand_x] "), "{line}");
+    }
+
+    #[test]
+    fn the_first_phase_requires_the_planned_change() {
+        let entries = "expand_x 2024-01-01T00:00:00Z a <a@b> # n\nbackfill_x [expand_x] 2024-01-01T00:00:00Z a <a@b> # n\n";
+        assert_eq!(
+            require_change(entries, "change_orders"),
+            "expand_x [change_orders] 2024-01-01T00:00:00Z a <a@b> # n\nbackfill_x [expand_x] 2024-01-01T00:00:00Z a <a@b> # n\n"
+        );
+        let plan = "%project=x\n\n+change_orders 2024-01-01T00:00:00Z a <a@b> # n\n";
+        assert!(is_planned(plan, "change_orders"));
+        assert!(!is_planned(plan, "x"));
     }
 
     #[test]

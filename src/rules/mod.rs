@@ -182,6 +182,7 @@ pub static ALL: &[&Rule] = &[
     &locking::cluster::RULE,
     &locking::combinable_alter_table::RULE,
     &transaction::concurrently_in_transaction::RULE,
+    &meta::contract_with_expand::RULE,
     &locking::create_index_non_concurrently::RULE,
     &transaction::data_change_in_ddl_transaction::RULE,
     &transaction::data_change_without_where::RULE,

@@ -1,5 +1,6 @@
 //! The files `lockstep plan` writes for a phase, and what their headers claim.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// `template` with every `{word}` replaced by `name(word)`: the grids write statements once
@@ -47,9 +48,28 @@ pub struct PhaseFiles {
     pub has_rollback_steps: bool,
 }
 
-/// `lockstep plan` of the last statement of `change`, after `create`, with `args`; the
-/// phases' files in order, or lockstep's message when it refuses.
+/// `lockstep plan` of the last statement of `change`, after `create`, with `args` (and
+/// `--layout golang-migrate` among them); the phases' files in order, or lockstep's
+/// message when it refuses.
 pub fn plan(create: &str, change: &str, args: &[&str]) -> Result<Vec<PhaseFiles>, String> {
+    let (_temp, out) = plan_into_folder(create, change, args)?;
+    let mut ups: Vec<PathBuf> = std::fs::read_dir(&out)
+        .map_err(|e| e.to_string())?
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.to_string_lossy().ends_with(".up.sql"))
+        .collect();
+    ups.sort();
+    Ok(ups.iter().map(|up| read_phase(up)).collect())
+}
+
+/// `lockstep plan ... --out` of the last statement of `change`, after `create`, with
+/// `args`: the temporary folder (removed when dropped) and the folder the files are in,
+/// or lockstep's message when it refuses.
+pub fn plan_into_folder(
+    create: &str,
+    change: &str,
+    args: &[&str],
+) -> Result<(tempfile::TempDir, PathBuf), String> {
     let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let dir = temp.path();
     std::fs::write(dir.join("000001_create.up.sql"), create).map_err(|e| e.to_string())?;
@@ -66,13 +86,7 @@ pub fn plan(create: &str, change: &str, args: &[&str]) -> Result<Vec<PhaseFiles>
     if !output.status.success() {
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
-    let mut ups: Vec<PathBuf> = std::fs::read_dir(&out)
-        .map_err(|e| e.to_string())?
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.to_string_lossy().ends_with(".up.sql"))
-        .collect();
-    ups.sort();
-    Ok(ups.iter().map(|up| read_phase(up)).collect())
+    Ok((temp, out))
 }
 
 /// The rest of the header line of `text` that starts with `prefix`.
@@ -93,10 +107,21 @@ pub fn verify_of(text: &str) -> (String, String) {
     )
 }
 
+/// A golang-migrate phase: its `.up.sql` file at `up_path` and the `.down.sql` beside it.
 pub fn read_phase(up_path: &Path) -> PhaseFiles {
     let up = std::fs::read_to_string(up_path).expect("read up");
     let down_path = up_path.to_string_lossy().replace(".up.sql", ".down.sql");
     let down = std::fs::read_to_string(down_path).expect("read down");
+    let name = up_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    phase_of(name, up, down)
+}
+
+/// The phase file `name`, whose text `up` opens with the plan's header, with `down`, the
+/// code that rolls it back (a file of its own, or a down section).
+pub fn phase_of(name: String, up: String, down: String) -> PhaseFiles {
     let line = |prefix: &str| header_line(&up, prefix);
     let phase = line("-- Phase ");
     let kind = phase
@@ -111,10 +136,7 @@ pub fn read_phase(up_path: &Path) -> PhaseFiles {
     let verify = line("-- Verify: ");
     let irreversible = line("-- Rollback: ").starts_with("none, IRREVERSIBLE");
     PhaseFiles {
-        name: up_path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        name,
         kind,
         after_all_instances: deploy.starts_with("only after every application instance"),
         before_release: deploy.starts_with("before the application release"),
@@ -211,6 +233,139 @@ pub fn kept_for_later(folder: &Path) -> (String, Vec<PathBuf>) {
     (listed, pending)
 }
 
+/// Key columns an insert gives, and their values' SQL from a number's SQL, when a grid
+/// shape's key has no default.
+pub type KeyInsert = (&'static str, fn(&str) -> String);
+
+pub fn plain_number(n: &str) -> String {
+    n.to_string()
+}
+
+/// A composite key's two values from a number, in both dialects.
+pub fn tenant_line(n: &str) -> String {
+    format!("({n}) % 7, {n}")
+}
+
+/// The word the refusal of `change` on `shape` must hold, when `refusals` (shape, change,
+/// word) lists one.
+pub fn expected_refusal(
+    refusals: &[(&str, &str, &'static str)],
+    shape: &str,
+    change: &str,
+) -> Option<&'static str> {
+    refusals
+        .iter()
+        .find(|(s, c, _)| *s == shape && *c == change)
+        .map(|(_, _, word)| *word)
+}
+
+/// A grid test's record of every row's last acknowledged value, by key.
+pub struct Model {
+    pub values: HashMap<String, String>,
+    pub next: u64,
+}
+
+/// The key columns and values (each list followed by `, `) an insert of row number `n`
+/// gives, when the key has no default.
+pub fn key_insert_parts(key_insert: Option<KeyInsert>, n: &str) -> (String, String) {
+    match key_insert {
+        Some((columns, values)) => (format!("{columns}, "), format!("{}, ", values(n))),
+        None => (String::new(), String::new()),
+    }
+}
+
+/// Whether every one of `sent` writes was acknowledged by a row.
+pub fn check_acknowledged(when: &str, acknowledged: usize, sent: usize) -> Result<(), String> {
+    if acknowledged == sent {
+        return Ok(());
+    }
+    Err(format!(
+        "{when}: {acknowledged} writes acknowledged, {sent} sent"
+    ))
+}
+
+impl Model {
+    /// The keys of the two rows a release updates: spread over the key order.
+    pub fn update_targets(&self) -> Vec<String> {
+        let mut keys: Vec<&String> = self.values.keys().collect();
+        keys.sort();
+        keys.iter()
+            .step_by(keys.len() / 2 + 1)
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    /// Whether `rows` (key and value of every row at the end) hold the last writes.
+    pub fn check_final_rows(&self, rows: &HashMap<String, String>) -> Result<(), String> {
+        if *rows == self.values {
+            return Ok(());
+        }
+        let wrong: Vec<String> = self
+            .values
+            .iter()
+            .filter(|(key, value)| rows.get(*key) != Some(value))
+            .take(3)
+            .map(|(key, value)| format!("{key}: wrote {value}, holds {:?}", rows.get(key)))
+            .collect();
+        Err(format!(
+            "rows differ from the last writes ({} rows, {} expected): {wrong:?}",
+            rows.len(),
+            self.values.len()
+        ))
+    }
+}
+
+/// Whether `answer`, what `phase`'s verify query gave, is what its header expects.
+pub fn check_verify(phase: &PhaseFiles, answer: &str) -> Result<(), String> {
+    if answer == phase.expected {
+        return Ok(());
+    }
+    Err(format!(
+        "{}: verify query gave {answer}, the header expects {}",
+        phase.name, phase.expected
+    ))
+}
+
+/// The first value of the rows `sql` gave (empty when none), or its error.
+pub fn first_value(sql: &str, rows: Result<Vec<Vec<String>>, String>) -> Result<String, String> {
+    let rows = rows.map_err(|e| format!("{sql}: {e}"))?;
+    Ok(rows.into_iter().flatten().next().unwrap_or_default())
+}
+
+/// Whether the schema after every phase is the plain statement's.
+pub fn check_final_schema(planned: &str, plain: &str) -> Result<(), String> {
+    if planned == plain {
+        return Ok(());
+    }
+    Err(format!(
+        "the final schema differs from the plain statement's:\n plan:  {planned}\n plain: {plain}"
+    ))
+}
+
+/// One `#[test]` per change of a grid, each calling the grid's `grid(change_name)`.
+// Only the grids' test binaries use it, as with the rest of `support` (see its `dead_code`).
+#[allow(unused_macros)]
+macro_rules! grid_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                grid(stringify!($name));
+            }
+        )*
+        /// A change of the grid without a test would never run.
+        #[test]
+        fn every_change_of_the_grid_has_a_test() {
+            let tested = [$(stringify!($name)),*];
+            for change in CHANGES {
+                assert!(tested.contains(&change.name), "{} has no grid test", change.name);
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use grid_tests;
+
 /// What one scenario of a plan grid (a change planned on one table shape) came to.
 pub enum Outcome {
     Passed,
@@ -252,4 +407,31 @@ impl GridTally {
             self.failures.join("\n\n")
         );
     }
+}
+
+/// A goose section's statements as goose splits them: a statement ends at a line ending in
+/// `;`, except between `-- +goose StatementBegin` and `-- +goose StatementEnd`, which
+/// enclose one statement; other comment lines and blank lines are dropped.
+pub fn goose_statements(section: &str) -> Vec<String> {
+    let mut statements = Vec::new();
+    let mut current = String::new();
+    let mut in_block = false;
+    for line in section.lines() {
+        match line.trim() {
+            "-- +goose StatementBegin" => in_block = true,
+            "-- +goose StatementEnd" => {
+                in_block = false;
+                statements.push(std::mem::take(&mut current));
+            }
+            trimmed if trimmed.starts_with("--") || trimmed.is_empty() => {}
+            trimmed => {
+                current.push_str(line);
+                current.push('\n');
+                if !in_block && trimmed.ends_with(';') {
+                    statements.push(std::mem::take(&mut current));
+                }
+            }
+        }
+    }
+    statements
 }

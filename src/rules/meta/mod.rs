@@ -1,4 +1,5 @@
 //! Findings about the input itself rather than the schema change.
+pub mod contract_with_expand;
 pub mod edited_applied_migration;
 pub mod input_encoding;
 pub mod other_dialect_file;
