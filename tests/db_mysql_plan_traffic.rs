@@ -526,39 +526,13 @@ fn run_as_framework(db: &MariaDb, layout: &str, file: &lockstep::discover::Migra
             // goose sends each statement, a StatementBegin/End block being one, on the
             // connection its transaction holds.
             "goose" => {
-                let statements = goose_statements(sql);
+                let statements = plan_files::goose_statements(sql);
                 db.exec_queries(&statements.iter().map(String::as_str).collect::<Vec<_>>())
             }
             _ => db.exec_as_one_query(sql),
         };
         result.unwrap_or_else(|e| panic!("{layout}: {}: {e}", file.path.display()));
     }
-}
-
-/// A goose Up section's statements, as goose splits it: on `;` at the end of a line,
-/// except between `-- +goose StatementBegin` and `-- +goose StatementEnd`.
-fn goose_statements(sql: &str) -> Vec<String> {
-    let mut statements = Vec::new();
-    let mut current = String::new();
-    let mut in_block = false;
-    for line in sql.lines() {
-        match line.trim() {
-            "-- +goose StatementBegin" => in_block = true,
-            "-- +goose StatementEnd" => {
-                in_block = false;
-                statements.push(std::mem::take(&mut current));
-            }
-            trimmed if trimmed.starts_with("--") || trimmed.is_empty() => {}
-            trimmed => {
-                current.push_str(line);
-                current.push('\n');
-                if !in_block && trimmed.ends_with(';') {
-                    statements.push(std::mem::take(&mut current));
-                }
-            }
-        }
-    }
-    statements
 }
 
 #[test]

@@ -49,6 +49,7 @@ impl FileReport {
         // The report holds every file's findings until it is printed: the room a vector
         // grew by while they were collected would be held that long too.
         findings.shrink_to_fit();
+        findings.iter_mut().for_each(Finding::compact);
         let index = LineIndex::new(&source);
         FileReport {
             path,
