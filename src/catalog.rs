@@ -15,6 +15,8 @@ use crate::statement::{
 };
 use by_table::ByTable;
 use journaled::Journaled;
+use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
 
 mod by_table;
@@ -25,11 +27,64 @@ mod journaled;
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChangeSet(pub u32);
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct TableKey {
     pub schema: String,
     pub name: String,
 }
+
+/// The schema and name of a catalogue key, owned ([`TableKey`]) or borrowed from a
+/// statement's name ([`BorrowedKey`]): maps keyed by `TableKey` are searched with a borrowed
+/// one, so the replay's many lookups copy no names.
+pub trait KeyParts {
+    fn parts(&self) -> (&str, &str);
+}
+
+impl KeyParts for TableKey {
+    fn parts(&self) -> (&str, &str) {
+        (&self.schema, &self.name)
+    }
+}
+
+/// A catalogue key made from a name as a statement writes it, folded only where folding
+/// changes it (see [`Ident::key`]).
+pub struct BorrowedKey<'a> {
+    schema: Cow<'a, str>,
+    name: Cow<'a, str>,
+}
+
+impl KeyParts for BorrowedKey<'_> {
+    fn parts(&self) -> (&str, &str) {
+        (&self.schema, &self.name)
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn KeyParts + 'a> for TableKey {
+    fn borrow(&self) -> &(dyn KeyParts + 'a) {
+        self
+    }
+}
+
+// `TableKey`'s hash must be the hash of its parts, as a borrowed key hashes.
+impl Hash for TableKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl Hash for dyn KeyParts + '_ {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.parts().hash(state);
+    }
+}
+
+impl PartialEq for dyn KeyParts + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn KeyParts + '_ {}
 
 #[derive(Clone, Debug)]
 pub struct Column {
@@ -194,7 +249,7 @@ impl Table {
             self.hidden_fts_doc_id = true;
         }
         let name = match (&index.name, index.columns.first()) {
-            (Some(name), _) => name.key(),
+            (Some(name), _) => name.key().into_owned(),
             (None, Some(first)) => self.unused_index_name(&first.key()),
             (None, None) => return,
         };
@@ -320,7 +375,8 @@ impl Catalog {
 
     /// Whether the replay saw `name` created as a function that returns `trigger`.
     pub fn is_trigger_function(&self, name: &ObjectName) -> bool {
-        self.trigger_functions.contains_key(&self.key(name))
+        let key = self.borrowed_key(name);
+        self.trigger_functions.contains_key(&key as &dyn KeyParts)
     }
 
     /// Whether the object `name` of `kind` was created in `change_set`: no release before
@@ -363,8 +419,9 @@ impl Catalog {
     /// Whether the domain `name` was created in `change_set` (no stored value uses it yet
     /// from an earlier release).
     pub fn domain_created_in(&self, name: &ObjectName, change_set: ChangeSet) -> bool {
+        let key = self.borrowed_key(name);
         self.domains
-            .get(&self.key(name))
+            .get(&key as &dyn KeyParts)
             .is_some_and(|domain| domain.created_in == change_set)
     }
 
@@ -372,8 +429,13 @@ impl Catalog {
         table_key(self.target.dialect, name)
     }
 
+    /// [`Catalog::key`] without copying the name: for lookups.
+    pub fn borrowed_key<'a>(&self, name: &'a ObjectName) -> BorrowedKey<'a> {
+        borrowed_key(self.target.dialect, name)
+    }
+
     pub fn table(&self, name: &ObjectName) -> Option<&Table> {
-        self.tables.get(&self.key(name))
+        self.tables.get(&self.borrowed_key(name) as &dyn KeyParts)
     }
 
     /// Whether `statement`, in rollback code of `change_set`, only removes what that change
@@ -451,7 +513,10 @@ impl Catalog {
     pub fn created_in(&self, name: &ObjectName, change_set: ChangeSet) -> bool {
         match self.table(name) {
             Some(t) => t.created_in == Some(change_set),
-            None => self.materialized_views.get(&self.key(name)) == Some(&change_set),
+            None => {
+                let key = self.borrowed_key(name);
+                self.materialized_views.get(&key as &dyn KeyParts) == Some(&change_set)
+            }
         }
     }
 
@@ -753,7 +818,7 @@ impl Catalog {
                 table
                     .constraints
                     .extend(constraints.iter().map(|c| CatalogConstraint {
-                        name: c.name.as_ref().map(Ident::key),
+                        name: c.name.as_ref().map(|n| n.key().into_owned()),
                         kind: c.kind.clone(),
                         validated: true,
                         added_in: change_set,
@@ -1213,7 +1278,7 @@ impl Catalog {
                     self.by_table.add_reference(referenced, &key);
                 }
                 table.constraints.push(CatalogConstraint {
-                    name: constraint.name.as_ref().map(Ident::key),
+                    name: constraint.name.as_ref().map(|n| n.key().into_owned()),
                     kind,
                     validated: constraint.checks_existing_rows(),
                     added_in: change_set,
@@ -1222,7 +1287,7 @@ impl Catalog {
             AlterAction::ValidateConstraint { name } | AlterAction::EnforceConstraint { name } => {
                 let k = name.key();
                 for c in &mut table.constraints {
-                    if c.name.as_deref() == Some(k.as_str()) {
+                    if c.name.as_deref() == Some(&*k) {
                         c.validated = true;
                     }
                 }
@@ -1237,7 +1302,7 @@ impl Catalog {
                 let (from, table_name) = (from.key(), table.name.name.key());
                 for c in &mut table.constraints {
                     if c.is_named(&table_name, &from) {
-                        c.name = Some(to.key());
+                        c.name = Some(to.key().into_owned());
                         c.added_in = change_set;
                     }
                 }
@@ -1280,13 +1345,21 @@ impl Drop for Scratch<'_> {
 
 /// The key of `name` on a `dialect` server (see [`Catalog::key`]).
 fn table_key(dialect: Dialect, name: &ObjectName) -> TableKey {
-    let schema = match (&name.schema, dialect) {
-        (Some(s), _) => s.key(),
-        (None, Dialect::Postgres) => "public".to_string(),
-        (None, Dialect::Mysql) => String::new(),
-    };
+    let key = borrowed_key(dialect, name);
     TableKey {
-        schema,
+        schema: key.schema.into_owned(),
+        name: key.name.into_owned(),
+    }
+}
+
+/// The key of `name` on a `dialect` server, borrowed from the name where it can be.
+fn borrowed_key(dialect: Dialect, name: &ObjectName) -> BorrowedKey<'_> {
+    BorrowedKey {
+        schema: match (&name.schema, dialect) {
+            (Some(s), _) => s.key(),
+            (None, Dialect::Postgres) => Cow::Borrowed("public"),
+            (None, Dialect::Mysql) => Cow::Borrowed(""),
+        },
         name: name.name.key(),
     }
 }

@@ -185,7 +185,7 @@ impl Session {
                         if let AlterAction::AddConstraint(c) = a {
                             if let (true, Some(n)) = (c.not_valid, &c.name) {
                                 self.not_valid_in_transaction
-                                    .push((name.name.key(), n.key()));
+                                    .push((name.name.key().into_owned(), n.key().into_owned()));
                             }
                         }
                     }
@@ -235,7 +235,9 @@ impl Session {
 /// Whether two names written in one dialect name the same table: the same key, with an
 /// unqualified name taken for any schema (the session has no catalogue to resolve it).
 fn same_table(a: &ObjectName, b: &ObjectName) -> bool {
-    let schema = |n: &ObjectName| n.schema.as_ref().map(Ident::key);
+    fn schema(n: &ObjectName) -> Option<std::borrow::Cow<'_, str>> {
+        n.schema.as_ref().map(Ident::key)
+    }
     a.name.key() == b.name.key()
         && (schema(a).is_none() || schema(b).is_none() || schema(a) == schema(b))
 }

@@ -74,6 +74,11 @@ fn starts_char(byte: u8) -> bool {
     byte & 0b1100_0000 != 0b1000_0000
 }
 
+/// The characters that start in `bytes`.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| starts_char(b)).count()
+}
+
 impl LineIndex {
     /// Lines end at `\n`, `\r\n` or a lone `\r` (old Mac files), as editors count them.
     pub fn new(text: &str) -> LineIndex {
@@ -89,7 +94,7 @@ impl LineIndex {
         let mut chars = 0u32;
         for block in bytes.chunks(CHECKPOINT_BYTES) {
             chars_before_block.push(chars);
-            chars += block.iter().filter(|&&b| starts_char(b)).count() as u32;
+            chars += count_chars(block) as u32;
         }
         chars_before_block.push(chars);
         LineIndex {
@@ -103,11 +108,7 @@ impl LineIndex {
         let block = offset / CHECKPOINT_BYTES;
         let from = block * CHECKPOINT_BYTES;
         let counted = self.chars_before_block.get(block).copied().unwrap_or(0) as usize;
-        counted
-            + text.as_bytes()[from..offset]
-                .iter()
-                .filter(|&&b| starts_char(b))
-                .count()
+        counted + count_chars(&text.as_bytes()[from..offset])
     }
 
     /// The position of byte `offset`. Offsets inside a multi-byte character or past the
@@ -123,7 +124,13 @@ impl LineIndex {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        let column = self.chars_before(text, end) - self.chars_before(text, line_start) + 1;
+        // A short line is counted from its start; a long one from the checkpoints.
+        let chars_in_line = if end - line_start <= CHECKPOINT_BYTES {
+            count_chars(&text.as_bytes()[line_start..end])
+        } else {
+            self.chars_before(text, end) - self.chars_before(text, line_start)
+        };
+        let column = chars_in_line + 1;
         LineCol {
             line: line as u32 + 1,
             column: column as u32,

@@ -5,6 +5,7 @@
 //! `sqlparser` understood the statement. Only what the rules and the catalogue need is kept.
 
 use crate::span::Span;
+use std::borrow::Cow;
 
 /// An identifier as written, with the quote character it was written in, if any
 /// (quoting disables case folding in PostgreSQL). Two identifiers are equal when they
@@ -38,15 +39,19 @@ impl Ident {
 
     /// The catalogue key: unquoted names fold to lower case (PostgreSQL folds to lower;
     /// MySQL compares table names case-insensitively on the common configurations).
-    pub fn key(&self) -> String {
+    /// Borrowed when nothing folds (a quoted name, or one already in lower case): the
+    /// replay asks for this key on every catalogue lookup.
+    pub fn key(&self) -> Cow<'_, str> {
         if self.is_quoted() {
-            self.value.clone()
+            Cow::Borrowed(&self.value)
         } else if self.value.is_ascii() {
-            // The same result for ASCII, without the per-character Unicode case mapping: the
-            // replay asks for this key on every catalogue lookup.
-            self.value.to_ascii_lowercase()
+            if self.value.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(self.value.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(&self.value)
+            }
         } else {
-            self.value.to_lowercase()
+            Cow::Owned(self.value.to_lowercase())
         }
     }
 

@@ -7,6 +7,7 @@
 //! The map's mutable access goes only through these methods, so no change escapes the
 //! journal.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::Hash;
@@ -38,7 +39,11 @@ impl<K: Ord + fmt::Debug, V: fmt::Debug> fmt::Debug for Journaled<K, V> {
 }
 
 impl<K: Eq + Hash + Clone, V: Clone> Journaled<K, V> {
-    pub(super) fn get(&self, key: &K) -> Option<&V> {
+    /// The value of `key`, or of a borrowed form of it.
+    pub(super) fn get<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         self.map.get(key)
     }
 
@@ -46,7 +51,10 @@ impl<K: Eq + Hash + Clone, V: Clone> Journaled<K, V> {
         self.map.get_key_value(key)
     }
 
-    pub(super) fn contains_key(&self, key: &K) -> bool {
+    pub(super) fn contains_key<Q: Hash + Eq + ?Sized>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+    {
         self.map.contains_key(key)
     }
 

@@ -176,7 +176,7 @@ fn constrain_then_validate(
 /// A constraint's name as PostgreSQL stores it (unquoted names fold to lower case), to
 /// be written quoted when it must be.
 pub fn stored_name(name: &Ident) -> Ident {
-    names::named(name.key())
+    names::named(name.key().into_owned())
 }
 
 /// The name PostgreSQL gives an unnamed constraint: `<table>_<columns>_fkey`;
@@ -190,7 +190,7 @@ fn default_name(table: &ObjectName, kind: &ConstraintKind, known: &Table) -> Ide
         ConstraintKind::Check { expr } => {
             let mut used: Vec<String> = sql::identifiers(expr)
                 .into_iter()
-                .filter_map(|word| known.column(&word).map(|c| c.name.key()))
+                .filter_map(|word| known.column(&word).map(|c| c.name.key().into_owned()))
                 .collect();
             used.sort();
             used.dedup();

@@ -6,7 +6,7 @@
 //! documentation sit beside its check function. `lockstep explain`, `lockstep rules`, SARIF
 //! `rules[].help` and the README table all read [`ALL`].
 
-use crate::catalog::{Catalog, ChangeSet};
+use crate::catalog::{Catalog, ChangeSet, KeyParts};
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableLock};
 use crate::dialect::{Dialect, Target};
 use crate::layout::Direction;
@@ -385,13 +385,13 @@ impl<'a> Ctx<'a> {
     /// or emptied by a `TRUNCATE` earlier in the open transaction. A rewrite, scan or index
     /// build then has nothing to do.
     pub fn holds_no_rows(&self, name: &ObjectName) -> bool {
-        let key = self.catalog.key(name);
+        let key = self.catalog.borrowed_key(name);
         self.is_new_table(name)
             || self
                 .session
                 .emptied_in_transaction
                 .iter()
-                .any(|emptied| self.catalog.key(emptied) == key)
+                .any(|emptied| self.catalog.borrowed_key(emptied).parts() == key.parts())
     }
 
     /// The table lock of renaming or dropping a column: ACCESS EXCLUSIVE on PostgreSQL

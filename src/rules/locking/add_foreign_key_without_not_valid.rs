@@ -98,7 +98,7 @@ fn report_enforce(ctx: &mut Ctx, statement: &Statement, table: &ObjectName, name
                 references,
                 referred_columns,
                 clauses,
-            } if c.name.as_deref() == Some(key.as_str()) => {
+            } if c.name.as_deref() == Some(&*key) => {
                 Some((columns, references, referred_columns, clauses))
             }
             _ => None,

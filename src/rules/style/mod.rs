@@ -9,6 +9,7 @@ pub mod prefer_timestamptz;
 use crate::statement::{
     AlterAction, ConstraintKind, DataType, Ident, ObjectName, Statement, StatementKind,
 };
+use std::borrow::Cow;
 
 /// A column type this statement writes: a column of `CREATE TABLE`, an added column, or
 /// the new type of `ALTER COLUMN ... TYPE`.
@@ -37,7 +38,7 @@ pub(crate) fn typed_columns(statement: &Statement) -> Vec<TypedColumn<'_>> {
             constraints,
             ..
         } => {
-            let keyed: Vec<String> = constraints
+            let keyed: Vec<Cow<str>> = constraints
                 .iter()
                 .flat_map(|c| match &c.kind {
                     ConstraintKind::PrimaryKey { columns, .. }

@@ -85,7 +85,7 @@ fn referenced_table(ctx: &Ctx, table: &ObjectName, constraint: &Ident) -> Option
         .table(table)?
         .constraints
         .iter()
-        .find(|c| c.name.as_deref() == Some(key.as_str()))
+        .find(|c| c.name.as_deref() == Some(&*key))
         .and_then(|c| match &c.kind {
             ConstraintKind::ForeignKey { references, .. } => Some(references.clone()),
             _ => None,
