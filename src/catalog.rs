@@ -223,6 +223,44 @@ impl Table {
         let key = name.key();
         self.search_indexes.retain(|i| i.name != key);
     }
+
+    fn rename_search_index(&mut self, from: &Ident, to: &Ident) {
+        let from = from.key();
+        for index in &mut self.search_indexes {
+            if index.name == from {
+                index.name = to.key();
+            }
+        }
+    }
+
+    /// MySQL `CREATE TABLE new LIKE source`: the new table gets the source's columns,
+    /// keys, CHECK constraints and indexes, not its foreign keys (measured on MariaDB 10.11:
+    /// `SHOW CREATE TABLE`). InnoDB creates it from the definition, so it has the hidden
+    /// `FTS_DOC_ID` only when a FULLTEXT index needs it (`INNODB_SYS_COLUMNS`).
+    fn copy_definition(&mut self, source: &Table, change_set: ChangeSet) {
+        self.columns = source
+            .columns
+            .iter()
+            .map(|c| Column {
+                added_in: Some(change_set),
+                default_set_in: c.default.as_ref().map(|_| change_set),
+                copied_from: None,
+                ..c.clone()
+            })
+            .collect();
+        self.constraints = source
+            .constraints
+            .iter()
+            .filter(|c| !matches!(c.kind, ConstraintKind::ForeignKey { .. }))
+            .map(|c| CatalogConstraint {
+                added_in: change_set,
+                ..c.clone()
+            })
+            .collect();
+        self.charset.clone_from(&source.charset);
+        self.search_indexes.clone_from(&source.search_indexes);
+        self.hidden_fts_doc_id = self.has_fulltext() && !self.declares_fts_doc_id();
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -701,6 +739,7 @@ impl Catalog {
                 partitioning,
                 if_not_exists,
                 search_indexes,
+                like,
                 ..
             } => {
                 let key = self.key(name);
@@ -737,6 +776,14 @@ impl Catalog {
                     if let Some(fulltext) = fulltext_or_spatial(index) {
                         table.add_search_index(index, fulltext);
                     }
+                }
+                // PostgreSQL's `(LIKE source INCLUDING ...)` copies less, by its options: the
+                // columns stay unknown there.
+                let source = like
+                    .as_ref()
+                    .and_then(|source| self.tables.get(&self.key(source)));
+                if let (Dialect::Mysql, Some(source)) = (self.target.dialect, source) {
+                    table.copy_definition(source, change_set);
                 }
                 if let Partitioning::Of { parent, default } = partitioning {
                     let parent = self.key(parent);
@@ -948,6 +995,17 @@ impl Catalog {
         );
     }
 
+    /// MySQL: the catalogue key of index `index` of `table`, when the replay knows that
+    /// index on that table (MySQL index names belong to their table).
+    fn index_of_table(&self, table: &ObjectName, index: &Ident) -> Option<TableKey> {
+        let key = self.key(&ObjectName {
+            schema: table.schema.clone(),
+            name: index.clone(),
+        });
+        let on_table = self.indexes.get(&key)?.table == self.key(table);
+        on_table.then_some(key)
+    }
+
     /// Removes the indexes of the table `key` (the table was dropped or replaced).
     fn drop_indexes_on(&mut self, key: &TableKey) {
         for index in self.by_table.take_indexes(key) {
@@ -1015,6 +1073,7 @@ impl Catalog {
                 constraints: Vec::new(),
                 if_not_exists: false,
                 from_query: false,
+                like: None,
                 charset: None,
                 partitioning: Partitioning::Of {
                     parent: parent.clone(),
@@ -1079,6 +1138,28 @@ impl Catalog {
                 self.replace_partitions(name, std::slice::from_ref(partition), into, change_set);
                 return;
             }
+            // The table's search indexes follow below with its other changes.
+            AlterAction::DropIndex { name: index } => {
+                if let Some(key) = self.index_of_table(name, index) {
+                    let dropped = self.indexes.remove(&key).map(|i| i.table);
+                    if let Some(table) = dropped {
+                        self.by_table.remove_index(&table, &key);
+                    }
+                }
+            }
+            AlterAction::RenameIndex { from, to } => {
+                if let Some(old) = self.index_of_table(name, from) {
+                    let new = self.key(&ObjectName {
+                        schema: name.schema.clone(),
+                        name: to.clone(),
+                    });
+                    if let Some(index) = self.indexes.remove(&old) {
+                        self.by_table.remove_index(&index.table, &old);
+                        self.by_table.add_index(&index.table, &new);
+                        self.indexes.insert(new, index);
+                    }
+                }
+            }
             _ => {}
         }
         let key = self.key(name);
@@ -1107,6 +1188,7 @@ impl Catalog {
                 table.search_indexes.retain(|i| !i.columns.is_empty());
             }
             AlterAction::DropIndex { name } => table.drop_search_index(name),
+            AlterAction::RenameIndex { from, to } => table.rename_search_index(from, to),
             AlterAction::RenameColumn { from, to } => {
                 if let Some(c) = table.column_mut(from) {
                     c.name = to.clone();

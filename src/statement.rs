@@ -384,6 +384,11 @@ pub enum AlterAction {
     DropIndex {
         name: Ident,
     },
+    /// MySQL `RENAME INDEX from TO to` / `RENAME KEY from TO to`.
+    RenameIndex {
+        from: Ident,
+        to: Ident,
+    },
     /// MySQL `DROP PRIMARY KEY`.
     DropPrimaryKey,
     SetLogged,
@@ -510,8 +515,11 @@ pub enum StatementKind {
         columns: Vec<ColumnDef>,
         constraints: Vec<Constraint>,
         if_not_exists: bool,
-        /// `CREATE TABLE ... AS SELECT` / `LIKE`: columns unknown.
+        /// `CREATE TABLE ... AS SELECT` / `LIKE`: columns not written out.
         from_query: bool,
+        /// `CREATE TABLE t LIKE source` (MySQL, also `(LIKE source)`) or PostgreSQL's
+        /// `(LIKE source ...)`: the table whose definition is copied.
+        like: Option<ObjectName>,
         /// MySQL `[DEFAULT] CHARSET=x` / `CHARACTER SET x` table option, lower-cased.
         charset: Option<String>,
         /// PostgreSQL declarative partitioning declared with the table.

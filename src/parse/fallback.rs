@@ -429,11 +429,15 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     let mut constraints = Vec::new();
     let mut search_indexes = Vec::new();
     let mut from_query = true;
-    if let Some(elements) = c.group() {
+    let mut like = None;
+    if c.eat_kw("LIKE") {
+        like = c.object_name();
+    } else if let Some(elements) = c.group() {
         from_query = false;
         for mut element in elements.split_commas() {
-            if element.is_kw("LIKE") {
+            if element.eat_kw("LIKE") {
                 from_query = true;
+                like = element.object_name();
             } else if element.is_any_kw(&["FULLTEXT", "SPATIAL"]) {
                 search_indexes.extend(definitions::mysql_index(&mut element, &name));
             } else if element.is_any_kw(&["INDEX", "KEY"]) {
@@ -469,6 +473,7 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         constraints,
         if_not_exists,
         from_query,
+        like,
         charset,
         partitioning,
         search_indexes,
