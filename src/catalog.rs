@@ -1447,7 +1447,7 @@ mod tests {
     use super::{Catalog, ChangeSet};
     use crate::dialect::Dialect;
     use crate::parse::parse_text;
-    use crate::statement::{Ident, ObjectName};
+    use crate::statement::{ConstraintKind, Ident, ObjectName};
 
     fn replay(catalog: &mut Catalog, sql: &str, change_set: ChangeSet) {
         for statement in parse_text(sql, Dialect::Postgres).statements {
@@ -1527,12 +1527,7 @@ mod tests {
         let mut catalog = Catalog::new(Dialect::Mysql);
         let events = ObjectName::bare("events");
         let versions = |catalog: &Catalog| catalog.table(&events).unwrap().instant_row_versions;
-        let mysql = |catalog: &mut Catalog, sql: &str| {
-            for statement in parse_text(sql, Dialect::Mysql).statements {
-                catalog.apply(&statement, ChangeSet(0));
-            }
-        };
-        mysql(
+        replay_mysql(
             &mut catalog,
             "CREATE TABLE events (id INT);
              ALTER TABLE events ADD COLUMN a INT;
@@ -1541,12 +1536,18 @@ mod tests {
         assert_eq!(versions(&catalog), 2);
         {
             let mut rollback = catalog.scratch();
-            mysql(&mut rollback, "ALTER TABLE events ADD COLUMN b INT;");
+            replay_mysql(&mut rollback, "ALTER TABLE events ADD COLUMN b INT;");
             assert_eq!(versions(&rollback), 3);
-            mysql(&mut rollback, "OPTIMIZE TABLE events;");
+            replay_mysql(&mut rollback, "OPTIMIZE TABLE events;");
             assert_eq!(versions(&rollback), 0);
         }
         assert_eq!(versions(&catalog), 2);
+    }
+
+    fn replay_mysql(catalog: &mut Catalog, sql: &str) {
+        for statement in parse_text(sql, Dialect::Mysql).statements {
+            catalog.apply(&statement, ChangeSet(0));
+        }
     }
 
     /// The FULLTEXT and SPATIAL state of `posts` after each statement of `sql` in turn:
@@ -1594,6 +1595,87 @@ mod tests {
         // No instant ADD COLUMN beside the hidden column: the rebuild removes it.
         assert_eq!(state[6], (names(&["posts_g"]), false));
         assert_eq!(state[7], (names(&["posts_g"]), false));
+    }
+
+    #[test]
+    fn a_renamed_index_is_dropped_by_its_new_name_and_truncate_recreates_the_table() {
+        let state = search_state(
+            "CREATE TABLE posts (id INT, body TEXT, FULLTEXT KEY posts_a (body));
+             ALTER TABLE posts RENAME INDEX posts_a TO posts_b;
+             ALTER TABLE posts DROP INDEX posts_a;
+             ALTER TABLE posts DROP INDEX posts_b;
+             TRUNCATE TABLE posts;",
+        );
+        let renamed = vec!["posts_b".to_string()];
+        assert_eq!(state[1], (renamed.clone(), true));
+        assert_eq!(state[2], (renamed, true));
+        assert_eq!(state[3], (vec![], true));
+        assert_eq!(state[4], (vec![], false));
+    }
+
+    #[test]
+    fn a_renamed_plain_index_keeps_its_columns_until_dropped_by_its_new_name() {
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        let (posts, other) = (ObjectName::bare("posts"), ObjectName::bare("other"));
+        let id = Ident::new("id");
+        replay_mysql(
+            &mut catalog,
+            "CREATE TABLE posts (id INT);
+             CREATE TABLE other (id INT);
+             CREATE INDEX posts_id ON posts (id);
+             ALTER TABLE other RENAME KEY posts_id TO stolen;
+             ALTER TABLE other DROP INDEX posts_id;",
+        );
+        // Another table's statements name another index.
+        assert!(catalog.column_is_indexed(&posts, &id));
+        replay_mysql(
+            &mut catalog,
+            "ALTER TABLE posts RENAME KEY posts_id TO posts_key;",
+        );
+        assert!(catalog.index(&ObjectName::bare("posts_id")).is_none());
+        assert!(catalog.column_is_indexed(&posts, &id));
+        assert!(!catalog.column_is_indexed(&other, &id));
+        replay_mysql(&mut catalog, "ALTER TABLE posts DROP INDEX posts_key;");
+        assert!(!catalog.column_is_indexed(&posts, &id));
+    }
+
+    #[test]
+    fn create_table_like_copies_a_known_mysql_table_but_its_foreign_keys() {
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        replay_mysql(
+            &mut catalog,
+            "CREATE TABLE parent (id INT PRIMARY KEY);
+             CREATE TABLE posts (id INT NOT NULL, body TEXT, parent_id INT, PRIMARY KEY (id),
+               CONSTRAINT posts_parent FOREIGN KEY (parent_id) REFERENCES parent (id),
+               FULLTEXT KEY posts_body (body)) DEFAULT CHARSET=latin1;
+             CREATE TABLE gone (id INT, body TEXT, FULLTEXT KEY gone_body (body));
+             ALTER TABLE gone DROP INDEX gone_body;
+             CREATE TABLE posts_copy LIKE posts;
+             CREATE TABLE gone_copy (LIKE gone);
+             CREATE TABLE unknown_copy LIKE elsewhere;",
+        );
+        let copy = catalog.table(&ObjectName::bare("posts_copy")).unwrap();
+        let columns: Vec<_> = copy.columns.iter().map(|c| c.name.value.as_str()).collect();
+        assert_eq!(columns, ["id", "body", "parent_id"]);
+        assert!(copy.column(&Ident::new("id")).unwrap().not_null);
+        assert!(copy.primary_key().is_some());
+        assert!(!copy
+            .constraints
+            .iter()
+            .any(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. })));
+        assert_eq!(copy.charset.as_deref(), Some("latin1"));
+        assert!(copy.has_fulltext() && copy.hidden_fts_doc_id);
+        assert_eq!(copy.created_in, Some(ChangeSet(0)));
+        let gone_copy = catalog.table(&ObjectName::bare("gone_copy")).unwrap();
+        assert!(
+            catalog
+                .table(&ObjectName::bare("gone"))
+                .unwrap()
+                .hidden_fts_doc_id
+        );
+        assert!(!gone_copy.hidden_fts_doc_id);
+        let unknown = catalog.table(&ObjectName::bare("unknown_copy")).unwrap();
+        assert!(unknown.columns.is_empty());
     }
 
     #[test]

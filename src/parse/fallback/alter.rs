@@ -204,9 +204,6 @@ fn rename(c: &mut Cursor<'_>, dialect: Dialect) -> Option<AlterAction> {
         });
     }
     let constraint = c.eat_kw("CONSTRAINT");
-    if !constraint && (c.is_kw("INDEX") || c.is_kw("KEY")) {
-        return None;
-    }
     c.eat_kw("COLUMN");
     let from = c.ident()?;
     if !c.eat_kw("TO") {

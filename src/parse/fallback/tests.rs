@@ -241,9 +241,25 @@ fn rename_forms() {
             to: id("b")
         }
     );
+    for sql in [
+        "ALTER TABLE t RENAME INDEX a TO b",
+        "ALTER TABLE t RENAME KEY a TO b",
+    ] {
+        assert_eq!(
+            one_action(sql, MY),
+            AlterAction::RenameIndex {
+                from: id("a"),
+                to: id("b")
+            }
+        );
+    }
+    // PostgreSQL has no RENAME INDEX in ALTER TABLE: this renames the column `key`.
     assert_eq!(
-        one_action("ALTER TABLE t RENAME INDEX a TO b", MY),
-        AlterAction::Other("RENAME INDEX".into())
+        one_action("ALTER TABLE t RENAME key TO b", PG),
+        AlterAction::RenameColumn {
+            from: id("key"),
+            to: id("b")
+        }
     );
     assert_eq!(
         one_action("ALTER TABLE t SET SCHEMA archive", PG),
