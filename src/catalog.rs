@@ -946,6 +946,7 @@ impl Catalog {
                     self.drop_indexes_on(&key);
                 }
             }
+            StatementKind::RenameIndex { name, to } => self.rename_index(name, to),
             StatementKind::RenameTables { pairs } => {
                 for (from, to) in pairs {
                     self.rename_table(from, to, change_set);
@@ -1004,6 +1005,20 @@ impl Catalog {
         });
         let on_table = self.indexes.get(&key)?.table == self.key(table);
         on_table.then_some(key)
+    }
+
+    /// Gives index `index` the name `to` in its schema, when the replay knows it.
+    fn rename_index(&mut self, index: &ObjectName, to: &Ident) {
+        let old = self.key(index);
+        let new = self.key(&ObjectName {
+            schema: index.schema.clone(),
+            name: to.clone(),
+        });
+        if let Some(renamed) = self.indexes.remove(&old) {
+            self.by_table.remove_index(&renamed.table, &old);
+            self.by_table.add_index(&renamed.table, &new);
+            self.indexes.insert(new, renamed);
+        }
     }
 
     /// Removes the indexes of the table `key` (the table was dropped or replaced).
@@ -1148,16 +1163,12 @@ impl Catalog {
                 }
             }
             AlterAction::RenameIndex { from, to } => {
-                if let Some(old) = self.index_of_table(name, from) {
-                    let new = self.key(&ObjectName {
+                if self.index_of_table(name, from).is_some() {
+                    let index = ObjectName {
                         schema: name.schema.clone(),
-                        name: to.clone(),
-                    });
-                    if let Some(index) = self.indexes.remove(&old) {
-                        self.by_table.remove_index(&index.table, &old);
-                        self.by_table.add_index(&index.table, &new);
-                        self.indexes.insert(new, index);
-                    }
+                        name: from.clone(),
+                    };
+                    self.rename_index(&index, to);
                 }
             }
             _ => {}
@@ -1637,6 +1648,28 @@ mod tests {
         assert!(!catalog.column_is_indexed(&other, &id));
         replay_mysql(&mut catalog, "ALTER TABLE posts DROP INDEX posts_key;");
         assert!(!catalog.column_is_indexed(&posts, &id));
+    }
+
+    #[test]
+    fn a_postgres_index_rename_moves_the_index_to_its_new_name() {
+        let mut catalog = Catalog::new(Dialect::Postgres);
+        replay(
+            &mut catalog,
+            "CREATE TABLE users (id bigint, email text);
+             CREATE INDEX users_email_idx ON users (email);
+             ALTER INDEX users_email_idx RENAME TO users_email_key;",
+            ChangeSet(0),
+        );
+        assert!(catalog
+            .index(&ObjectName::bare("users_email_idx"))
+            .is_none());
+        let renamed = ObjectName::bare("users_email_key");
+        assert_eq!(
+            catalog.index_table(&renamed),
+            Some(ObjectName::bare("users"))
+        );
+        replay(&mut catalog, "DROP INDEX users_email_key;", ChangeSet(0));
+        assert!(!catalog.column_is_indexed(&ObjectName::bare("users"), &Ident::new("email")));
     }
 
     #[test]

@@ -557,6 +557,11 @@ pub enum StatementKind {
         from: Ident,
         to: Ident,
     },
+    /// PostgreSQL `ALTER INDEX [IF EXISTS] name RENAME TO to` (the index keeps its schema).
+    RenameIndex {
+        name: ObjectName,
+        to: Ident,
+    },
     /// MySQL `RENAME TABLE a TO b, c TO d`.
     RenameTables {
         pairs: Vec<(ObjectName, ObjectName)>,
@@ -793,6 +798,7 @@ impl StatementKind {
                 | StatementKind::CreateObject { .. }
                 | StatementKind::DropObject { .. }
                 | StatementKind::AlterObject { .. }
+                | StatementKind::RenameIndex { .. }
                 | StatementKind::Other { .. }
                 | StatementKind::Unparsed { .. }
         )
@@ -809,6 +815,7 @@ impl StatementKind {
                     | StatementKind::CreateObject { .. }
                     | StatementKind::DropObject { .. }
                     | StatementKind::AlterObject { .. }
+                    | StatementKind::RenameIndex { .. }
             )
     }
 

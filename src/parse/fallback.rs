@@ -199,6 +199,11 @@ fn alter(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         };
         return Some(StatementKind::AlterType { name, action });
     }
+    if dialect == Dialect::Postgres && c.is_kw("INDEX") {
+        if let Some(rename) = index_rename(c) {
+            return Some(rename);
+        }
+    }
     if let Some(kind) = named_object_kind(c) {
         c.eat_kws(&["IF", "EXISTS"]);
         let name = c.object_name()?;
@@ -207,6 +212,23 @@ fn alter(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         return Some(StatementKind::AlterObject { kind, name, change });
     }
     plain_object(c, "ALTER")
+}
+
+/// `INDEX [IF EXISTS] name RENAME TO to`; consumes nothing when it is another ALTER INDEX.
+fn index_rename(c: &mut Cursor<'_>) -> Option<StatementKind> {
+    let start = c.mark();
+    c.eat_kw("INDEX");
+    c.eat_kws(&["IF", "EXISTS"]);
+    let rename = c.object_name().and_then(|name| {
+        c.eat_kws(&["RENAME", "TO"])
+            .then(|| c.ident())
+            .flatten()
+            .map(|to| StatementKind::RenameIndex { name, to })
+    });
+    if rename.is_none() {
+        c.rewind(start);
+    }
+    rename
 }
 
 /// The kinds of [`ObjectKind`] that `CREATE` / `DROP` / `ALTER` name here (a domain's
@@ -518,6 +540,11 @@ fn drop(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         c.advance();
         c.eat_kws(&["IF", "EXISTS"]);
         return Some(StatementKind::DropDatabase { name: c.ident()? });
+    }
+    if dialect == Dialect::Postgres && c.is_kw("INDEX") {
+        if let Some(rename) = index_rename(c) {
+            return Some(rename);
+        }
     }
     if let Some(kind) = named_object_kind(c) {
         c.eat_kws(&["IF", "EXISTS"]);

@@ -30,6 +30,10 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
                 object(parent);
             }
         }
+        K::RenameIndex { name, to } => {
+            object(name);
+            ident(to);
+        }
         K::AlterTable { name, actions, .. } => {
             object(name);
             actions.iter_mut().for_each(action);

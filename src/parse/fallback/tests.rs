@@ -253,6 +253,22 @@ fn rename_forms() {
             }
         );
     }
+    assert_eq!(
+        recognise(
+            "ALTER INDEX IF EXISTS s.users_email_idx RENAME TO users_email_key",
+            PG
+        ),
+        Some(StatementKind::RenameIndex {
+            name: name("s.users_email_idx"),
+            to: id("users_email_key")
+        })
+    );
+    assert_eq!(
+        recognise("ALTER INDEX users_email_idx SET TABLESPACE fast", PG),
+        Some(StatementKind::Other {
+            keyword: "ALTER INDEX".into()
+        })
+    );
     // PostgreSQL has no RENAME INDEX in ALTER TABLE: this renames the column `key`.
     assert_eq!(
         one_action("ALTER TABLE t RENAME key TO b", PG),
