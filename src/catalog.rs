@@ -1162,14 +1162,12 @@ impl Catalog {
                     }
                 }
             }
-            AlterAction::RenameIndex { from, to } => {
-                if self.index_of_table(name, from).is_some() {
-                    let index = ObjectName {
-                        schema: name.schema.clone(),
-                        name: from.clone(),
-                    };
-                    self.rename_index(&index, to);
-                }
+            AlterAction::RenameIndex { from, to } if self.index_of_table(name, from).is_some() => {
+                let index = ObjectName {
+                    schema: name.schema.clone(),
+                    name: from.clone(),
+                };
+                self.rename_index(&index, to);
             }
             _ => {}
         }
