@@ -278,6 +278,44 @@ impl Table {
         let key = name.key();
         self.search_indexes.retain(|i| i.name != key);
     }
+
+    fn rename_search_index(&mut self, from: &Ident, to: &Ident) {
+        let from = from.key();
+        for index in &mut self.search_indexes {
+            if index.name == from {
+                index.name = to.key();
+            }
+        }
+    }
+
+    /// MySQL `CREATE TABLE new LIKE source`: the new table gets the source's columns,
+    /// keys, CHECK constraints and indexes, not its foreign keys (measured on MariaDB 10.11:
+    /// `SHOW CREATE TABLE`). InnoDB creates it from the definition, so it has the hidden
+    /// `FTS_DOC_ID` only when a FULLTEXT index needs it (`INNODB_SYS_COLUMNS`).
+    fn copy_definition(&mut self, source: &Table, change_set: ChangeSet) {
+        self.columns = source
+            .columns
+            .iter()
+            .map(|c| Column {
+                added_in: Some(change_set),
+                default_set_in: c.default.as_ref().map(|_| change_set),
+                copied_from: None,
+                ..c.clone()
+            })
+            .collect();
+        self.constraints = source
+            .constraints
+            .iter()
+            .filter(|c| !matches!(c.kind, ConstraintKind::ForeignKey { .. }))
+            .map(|c| CatalogConstraint {
+                added_in: change_set,
+                ..c.clone()
+            })
+            .collect();
+        self.charset.clone_from(&source.charset);
+        self.search_indexes.clone_from(&source.search_indexes);
+        self.hidden_fts_doc_id = self.has_fulltext() && !self.declares_fts_doc_id();
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -766,6 +804,7 @@ impl Catalog {
                 partitioning,
                 if_not_exists,
                 search_indexes,
+                like,
                 ..
             } => {
                 let key = self.key(name);
@@ -802,6 +841,14 @@ impl Catalog {
                     if let Some(fulltext) = fulltext_or_spatial(index) {
                         table.add_search_index(index, fulltext);
                     }
+                }
+                // PostgreSQL's `(LIKE source INCLUDING ...)` copies less, by its options: the
+                // columns stay unknown there.
+                let source = like
+                    .as_ref()
+                    .and_then(|source| self.tables.get(&self.key(source)));
+                if let (Dialect::Mysql, Some(source)) = (self.target.dialect, source) {
+                    table.copy_definition(source, change_set);
                 }
                 if let Partitioning::Of { parent, default } = partitioning {
                     let parent = self.key(parent);
@@ -964,6 +1011,7 @@ impl Catalog {
                     self.drop_indexes_on(&key);
                 }
             }
+            StatementKind::RenameIndex { name, to } => self.rename_index(name, to),
             StatementKind::RenameTables { pairs } => {
                 for (from, to) in pairs {
                     self.rename_table(from, to, change_set);
@@ -1011,6 +1059,31 @@ impl Catalog {
                 created_in: change_set,
             },
         );
+    }
+
+    /// MySQL: the catalogue key of index `index` of `table`, when the replay knows that
+    /// index on that table (MySQL index names belong to their table).
+    fn index_of_table(&self, table: &ObjectName, index: &Ident) -> Option<TableKey> {
+        let key = self.key(&ObjectName {
+            schema: table.schema.clone(),
+            name: index.clone(),
+        });
+        let on_table = self.indexes.get(&key)?.table == self.key(table);
+        on_table.then_some(key)
+    }
+
+    /// Gives index `index` the name `to` in its schema, when the replay knows it.
+    fn rename_index(&mut self, index: &ObjectName, to: &Ident) {
+        let old = self.key(index);
+        let new = self.key(&ObjectName {
+            schema: index.schema.clone(),
+            name: to.clone(),
+        });
+        if let Some(renamed) = self.indexes.remove(&old) {
+            self.by_table.remove_index(&renamed.table, &old);
+            self.by_table.add_index(&renamed.table, &new);
+            self.indexes.insert(new, renamed);
+        }
     }
 
     /// Removes the indexes of the table `key` (the table was dropped or replaced).
@@ -1080,6 +1153,7 @@ impl Catalog {
                 constraints: Vec::new(),
                 if_not_exists: false,
                 from_query: false,
+                like: None,
                 charset: None,
                 partitioning: Partitioning::Of {
                     parent: parent.clone(),
@@ -1144,6 +1218,22 @@ impl Catalog {
                 self.replace_partitions(name, std::slice::from_ref(partition), into, change_set);
                 return;
             }
+            // The table's search indexes follow below with its other changes.
+            AlterAction::DropIndex { name: index } => {
+                if let Some(key) = self.index_of_table(name, index) {
+                    let dropped = self.indexes.remove(&key).map(|i| i.table);
+                    if let Some(table) = dropped {
+                        self.by_table.remove_index(&table, &key);
+                    }
+                }
+            }
+            AlterAction::RenameIndex { from, to } if self.index_of_table(name, from).is_some() => {
+                let index = ObjectName {
+                    schema: name.schema.clone(),
+                    name: from.clone(),
+                };
+                self.rename_index(&index, to);
+            }
             _ => {}
         }
         let key = self.key(name);
@@ -1172,6 +1262,7 @@ impl Catalog {
                 table.search_indexes.retain(|i| !i.columns.is_empty());
             }
             AlterAction::DropIndex { name } => table.drop_search_index(name),
+            AlterAction::RenameIndex { from, to } => table.rename_search_index(from, to),
             AlterAction::RenameColumn { from, to } => {
                 if let Some(c) = table.column_mut(from) {
                     c.name = to.clone();
@@ -1438,7 +1529,7 @@ mod tests {
     use super::{Catalog, ChangeSet};
     use crate::dialect::Dialect;
     use crate::parse::parse_text;
-    use crate::statement::{Ident, ObjectName};
+    use crate::statement::{ConstraintKind, Ident, ObjectName};
 
     fn replay(catalog: &mut Catalog, sql: &str, change_set: ChangeSet) {
         for statement in parse_text(sql, Dialect::Postgres).statements {
@@ -1518,12 +1609,7 @@ mod tests {
         let mut catalog = Catalog::new(Dialect::Mysql);
         let events = ObjectName::bare("events");
         let versions = |catalog: &Catalog| catalog.table(&events).unwrap().instant_row_versions;
-        let mysql = |catalog: &mut Catalog, sql: &str| {
-            for statement in parse_text(sql, Dialect::Mysql).statements {
-                catalog.apply(&statement, ChangeSet(0));
-            }
-        };
-        mysql(
+        replay_mysql(
             &mut catalog,
             "CREATE TABLE events (id INT);
              ALTER TABLE events ADD COLUMN a INT;
@@ -1532,12 +1618,18 @@ mod tests {
         assert_eq!(versions(&catalog), 2);
         {
             let mut rollback = catalog.scratch();
-            mysql(&mut rollback, "ALTER TABLE events ADD COLUMN b INT;");
+            replay_mysql(&mut rollback, "ALTER TABLE events ADD COLUMN b INT;");
             assert_eq!(versions(&rollback), 3);
-            mysql(&mut rollback, "OPTIMIZE TABLE events;");
+            replay_mysql(&mut rollback, "OPTIMIZE TABLE events;");
             assert_eq!(versions(&rollback), 0);
         }
         assert_eq!(versions(&catalog), 2);
+    }
+
+    fn replay_mysql(catalog: &mut Catalog, sql: &str) {
+        for statement in parse_text(sql, Dialect::Mysql).statements {
+            catalog.apply(&statement, ChangeSet(0));
+        }
     }
 
     /// The FULLTEXT and SPATIAL state of `posts` after each statement of `sql` in turn:
@@ -1585,6 +1677,109 @@ mod tests {
         // No instant ADD COLUMN beside the hidden column: the rebuild removes it.
         assert_eq!(state[6], (names(&["posts_g"]), false));
         assert_eq!(state[7], (names(&["posts_g"]), false));
+    }
+
+    #[test]
+    fn a_renamed_index_is_dropped_by_its_new_name_and_truncate_recreates_the_table() {
+        let state = search_state(
+            "CREATE TABLE posts (id INT, body TEXT, FULLTEXT KEY posts_a (body));
+             ALTER TABLE posts RENAME INDEX posts_a TO posts_b;
+             ALTER TABLE posts DROP INDEX posts_a;
+             ALTER TABLE posts DROP INDEX posts_b;
+             TRUNCATE TABLE posts;",
+        );
+        let renamed = vec!["posts_b".to_string()];
+        assert_eq!(state[1], (renamed.clone(), true));
+        assert_eq!(state[2], (renamed, true));
+        assert_eq!(state[3], (vec![], true));
+        assert_eq!(state[4], (vec![], false));
+    }
+
+    #[test]
+    fn a_renamed_plain_index_keeps_its_columns_until_dropped_by_its_new_name() {
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        let (posts, other) = (ObjectName::bare("posts"), ObjectName::bare("other"));
+        let id = Ident::new("id");
+        replay_mysql(
+            &mut catalog,
+            "CREATE TABLE posts (id INT);
+             CREATE TABLE other (id INT);
+             CREATE INDEX posts_id ON posts (id);
+             ALTER TABLE other RENAME KEY posts_id TO stolen;
+             ALTER TABLE other DROP INDEX posts_id;",
+        );
+        // Another table's statements name another index.
+        assert!(catalog.column_is_indexed(&posts, &id));
+        replay_mysql(
+            &mut catalog,
+            "ALTER TABLE posts RENAME KEY posts_id TO posts_key;",
+        );
+        assert!(catalog.index(&ObjectName::bare("posts_id")).is_none());
+        assert!(catalog.column_is_indexed(&posts, &id));
+        assert!(!catalog.column_is_indexed(&other, &id));
+        replay_mysql(&mut catalog, "ALTER TABLE posts DROP INDEX posts_key;");
+        assert!(!catalog.column_is_indexed(&posts, &id));
+    }
+
+    #[test]
+    fn a_postgres_index_rename_moves_the_index_to_its_new_name() {
+        let mut catalog = Catalog::new(Dialect::Postgres);
+        replay(
+            &mut catalog,
+            "CREATE TABLE users (id bigint, email text);
+             CREATE INDEX users_email_idx ON users (email);
+             ALTER INDEX users_email_idx RENAME TO users_email_key;",
+            ChangeSet(0),
+        );
+        assert!(catalog
+            .index(&ObjectName::bare("users_email_idx"))
+            .is_none());
+        let renamed = ObjectName::bare("users_email_key");
+        assert_eq!(
+            catalog.index_table(&renamed),
+            Some(ObjectName::bare("users"))
+        );
+        replay(&mut catalog, "DROP INDEX users_email_key;", ChangeSet(0));
+        assert!(!catalog.column_is_indexed(&ObjectName::bare("users"), &Ident::new("email")));
+    }
+
+    #[test]
+    fn create_table_like_copies_a_known_mysql_table_but_its_foreign_keys() {
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        replay_mysql(
+            &mut catalog,
+            "CREATE TABLE parent (id INT PRIMARY KEY);
+             CREATE TABLE posts (id INT NOT NULL, body TEXT, parent_id INT, PRIMARY KEY (id),
+               CONSTRAINT posts_parent FOREIGN KEY (parent_id) REFERENCES parent (id),
+               FULLTEXT KEY posts_body (body)) DEFAULT CHARSET=latin1;
+             CREATE TABLE gone (id INT, body TEXT, FULLTEXT KEY gone_body (body));
+             ALTER TABLE gone DROP INDEX gone_body;
+             CREATE TABLE posts_copy LIKE posts;
+             CREATE TABLE gone_copy (LIKE gone);
+             CREATE TABLE unknown_copy LIKE elsewhere;",
+        );
+        let copy = catalog.table(&ObjectName::bare("posts_copy")).unwrap();
+        let columns: Vec<_> = copy.columns.iter().map(|c| c.name.value.as_str()).collect();
+        assert_eq!(columns, ["id", "body", "parent_id"]);
+        assert!(copy.column(&Ident::new("id")).unwrap().not_null);
+        assert!(copy.primary_key().is_some());
+        assert!(!copy
+            .constraints
+            .iter()
+            .any(|c| matches!(c.kind, ConstraintKind::ForeignKey { .. })));
+        assert_eq!(copy.charset.as_deref(), Some("latin1"));
+        assert!(copy.has_fulltext() && copy.hidden_fts_doc_id);
+        assert_eq!(copy.created_in, Some(ChangeSet(0)));
+        let gone_copy = catalog.table(&ObjectName::bare("gone_copy")).unwrap();
+        assert!(
+            catalog
+                .table(&ObjectName::bare("gone"))
+                .unwrap()
+                .hidden_fts_doc_id
+        );
+        assert!(!gone_copy.hidden_fts_doc_id);
+        let unknown = catalog.table(&ObjectName::bare("unknown_copy")).unwrap();
+        assert!(unknown.columns.is_empty());
     }
 
     #[test]

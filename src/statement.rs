@@ -389,6 +389,11 @@ pub enum AlterAction {
     DropIndex {
         name: Ident,
     },
+    /// MySQL `RENAME INDEX from TO to` / `RENAME KEY from TO to`.
+    RenameIndex {
+        from: Ident,
+        to: Ident,
+    },
     /// MySQL `DROP PRIMARY KEY`.
     DropPrimaryKey,
     SetLogged,
@@ -515,8 +520,11 @@ pub enum StatementKind {
         columns: Vec<ColumnDef>,
         constraints: Vec<Constraint>,
         if_not_exists: bool,
-        /// `CREATE TABLE ... AS SELECT` / `LIKE`: columns unknown.
+        /// `CREATE TABLE ... AS SELECT` / `LIKE`: columns not written out.
         from_query: bool,
+        /// `CREATE TABLE t LIKE source` (MySQL, also `(LIKE source)`) or PostgreSQL's
+        /// `(LIKE source ...)`: the table whose definition is copied.
+        like: Option<ObjectName>,
         /// MySQL `[DEFAULT] CHARSET=x` / `CHARACTER SET x` table option, lower-cased.
         charset: Option<String>,
         /// PostgreSQL declarative partitioning declared with the table.
@@ -552,6 +560,11 @@ pub enum StatementKind {
     },
     AlterSchemaRename {
         from: Ident,
+        to: Ident,
+    },
+    /// PostgreSQL `ALTER INDEX [IF EXISTS] name RENAME TO to` (the index keeps its schema).
+    RenameIndex {
+        name: ObjectName,
         to: Ident,
     },
     /// MySQL `RENAME TABLE a TO b, c TO d`.
@@ -790,6 +803,7 @@ impl StatementKind {
                 | StatementKind::CreateObject { .. }
                 | StatementKind::DropObject { .. }
                 | StatementKind::AlterObject { .. }
+                | StatementKind::RenameIndex { .. }
                 | StatementKind::Other { .. }
                 | StatementKind::Unparsed { .. }
         )
@@ -806,6 +820,7 @@ impl StatementKind {
                     | StatementKind::CreateObject { .. }
                     | StatementKind::DropObject { .. }
                     | StatementKind::AlterObject { .. }
+                    | StatementKind::RenameIndex { .. }
             )
     }
 

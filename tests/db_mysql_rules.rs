@@ -59,6 +59,19 @@ DROP INDEX body ON ftrebuilt;
 ALTER TABLE ftrebuilt FORCE;
 CREATE TABLE geo (id INT NOT NULL, g POINT NOT NULL, note INT, PRIMARY KEY (id),
   SPATIAL KEY geo_g (g)) ENGINE=InnoDB;
+CREATE TABLE ftrenamed (id INT NOT NULL, body TEXT, PRIMARY KEY (id),
+  FULLTEXT KEY ftrenamed_a (body)) ENGINE=InnoDB;
+ALTER TABLE ftrenamed RENAME INDEX ftrenamed_a TO ftrenamed_b;
+CREATE TABLE keyrenamed (id INT NOT NULL, note INT, PRIMARY KEY (id)) ENGINE=InnoDB;
+CREATE INDEX keyrenamed_a ON keyrenamed (note);
+ALTER TABLE keyrenamed RENAME KEY keyrenamed_a TO keyrenamed_b;
+ALTER TABLE keyrenamed DROP INDEX keyrenamed_b;
+CREATE TABLE ftcopy LIKE ft;
+CREATE TABLE ftgonecopy LIKE ftgone;
+CREATE TABLE fttruncated (id INT NOT NULL, body TEXT, PRIMARY KEY (id),
+  FULLTEXT KEY fttruncated_body (body)) ENGINE=InnoDB;
+ALTER TABLE fttruncated DROP INDEX fttruncated_body;
+TRUNCATE TABLE fttruncated;
 INSERT INTO parent VALUES (1), (2);
 INSERT INTO t VALUES (1, 'a@example.com', 'c1', 'ann', 'a', 'x', 10, 1, 'hello world', POINT(1, 1)),
   (2, 'b@example.com', 'c2', 'bob', 'b', 'y', 20, 2, 'other words', POINT(2, 2));
@@ -325,6 +338,23 @@ fn cases() -> Vec<Case> {
         case(AddColumnLast, "geo", "ADD COLUMN c1 INT"),
         case(Force, "geo", "FORCE"),
         case(MakeNotNull, "geo", "MODIFY note INT NOT NULL"),
+        // RENAME INDEX / RENAME KEY: the index is dropped by its new name.
+        case(
+            AddColumnLast,
+            "ftrenamed",
+            "ADD COLUMN c1 INT, DROP INDEX ftrenamed_b",
+        ),
+        case(DropColumn, "keyrenamed", "DROP COLUMN note"),
+        // CREATE TABLE ... LIKE copies the FULLTEXT index and its hidden FTS_DOC_ID, but
+        // not a hidden FTS_DOC_ID left without a FULLTEXT index; TRUNCATE drops that too.
+        differs(
+            case(AddColumnLast, "ftcopy", "ADD COLUMN c1 INT"),
+            MYSQL_COPIES_FULLTEXT_TABLES,
+            Copy,
+            true,
+        ),
+        case(AddColumnLast, "ftgonecopy", "ADD COLUMN c1 INT"),
+        case(AddColumnLast, "fttruncated", "ADD COLUMN c1 INT"),
     ]
 }
 

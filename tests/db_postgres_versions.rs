@@ -236,8 +236,8 @@ fn dropping_a_foreign_key_locks_the_referenced_table_too() {
 
 /// PostgreSQL 18's named NOT NULL: added `NOT VALID` it takes ACCESS EXCLUSIVE without
 /// reading the table, `VALIDATE` reads it under SHARE UPDATE EXCLUSIVE, and added valid it
-/// scans under ACCESS EXCLUSIVE as `SET NOT NULL` does, which lockstep flags; before 18
-/// the server refuses the syntax.
+/// scans under ACCESS EXCLUSIVE as `SET NOT NULL` does, which lockstep flags (advising the
+/// first two steps on 18); before 18 the server refuses the syntax.
 #[test]
 fn a_named_not_null_is_added_not_valid_and_validated_from_18() {
     let setup = "CREATE TABLE users (id bigint PRIMARY KEY, email text);\n\
@@ -290,6 +290,18 @@ fn a_named_not_null_is_added_not_valid_and_validated_from_18() {
         );
         assert!(
             !support::findings_after(setup, &format!("{valid};"), rule, settings(major)).is_empty()
+        );
+        // On 18 the rule's advice for SET NOT NULL is the two steps measured above.
+        let set_not_null = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;";
+        let help = support::findings_after(setup, set_not_null, rule, settings(major))
+            .first()
+            .and_then(|f| f.help.clone())
+            .expect("SET NOT NULL is flagged with advice");
+        let advised: Vec<&str> = help.split('`').skip(1).step_by(2).collect();
+        assert_eq!(
+            advised,
+            [format!("{not_valid};"), format!("{validate};")],
+            "{major}: {help}"
         );
     }
 }

@@ -152,9 +152,10 @@ fn now_with_an_argument_is_refused() {
 
 /// domain-constraint-without-not-valid's advice: `NOT VALID` checks no stored value, and the
 /// later `VALIDATE CONSTRAINT` scans under the same SHARE lock as the one-step form (so its
-/// docs say to run it when a pause in writes is acceptable).
+/// docs say to run it when a pause in writes is acceptable), as `SET NOT NULL` does.
 #[test]
-fn a_domain_constraint_not_valid_reads_nothing_and_its_validation_scans_under_share() {
+fn a_domain_constraint_not_valid_reads_nothing_and_its_validation_and_set_not_null_scan_under_share(
+) {
     let setup = "CREATE DOMAIN price AS numeric(15, 5);\n\
                  CREATE TABLE offers (id bigint PRIMARY KEY, price price);\n\
                  INSERT INTO offers SELECT g, g FROM generate_series(1, 2000) g;";
@@ -188,5 +189,11 @@ fn a_domain_constraint_not_valid_reads_nothing_and_its_validation_scans_under_sh
             .expect("validate");
         assert_eq!(validate.lock_on("offers"), Some("ShareLock"), "{major}");
         assert!(validate.scanned("offers"), "{major}: {validate:?}");
+        // The rule says the same of SET NOT NULL, which has no NOT VALID form.
+        let set_not_null = db
+            .measure("", "ALTER DOMAIN price SET NOT NULL")
+            .expect("set not null");
+        assert_eq!(set_not_null.lock_on("offers"), Some("ShareLock"), "{major}");
+        assert!(set_not_null.scanned("offers"), "{major}: {set_not_null:?}");
     }
 }

@@ -189,6 +189,10 @@ fn alter_table(
             AlterAction::DropIndex { name } => {
                 push(Operation::DropIndex, format!("DROP INDEX `{name}`"))
             }
+            AlterAction::RenameIndex { from, to } => push(
+                Operation::RenameIndex,
+                format!("RENAME INDEX `{from}` TO `{to}`"),
+            ),
             // Judged with the ADD PRIMARY KEY it travels with.
             AlterAction::DropPrimaryKey if replaces_primary_key => {}
             AlterAction::DropPrimaryKey => {
@@ -357,8 +361,6 @@ fn table_option(words: &str) -> Option<Operation> {
         Operation::ReorganizePartition
     } else if starts("ENCRYPTION") {
         Operation::TableEncryption
-    } else if starts("RENAME INDEX") || starts("RENAME KEY") {
-        Operation::RenameIndex
     } else {
         return None;
     })

@@ -199,6 +199,11 @@ fn alter(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         };
         return Some(StatementKind::AlterType { name, action });
     }
+    if dialect == Dialect::Postgres && c.is_kw("INDEX") {
+        if let Some(rename) = index_rename(c) {
+            return Some(rename);
+        }
+    }
     if let Some(kind) = named_object_kind(c) {
         c.eat_kws(&["IF", "EXISTS"]);
         let name = c.object_name()?;
@@ -207,6 +212,23 @@ fn alter(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         return Some(StatementKind::AlterObject { kind, name, change });
     }
     plain_object(c, "ALTER")
+}
+
+/// `INDEX [IF EXISTS] name RENAME TO to`; consumes nothing when it is another ALTER INDEX.
+fn index_rename(c: &mut Cursor<'_>) -> Option<StatementKind> {
+    let start = c.mark();
+    c.eat_kw("INDEX");
+    c.eat_kws(&["IF", "EXISTS"]);
+    let rename = c.object_name().and_then(|name| {
+        c.eat_kws(&["RENAME", "TO"])
+            .then(|| c.ident())
+            .flatten()
+            .map(|to| StatementKind::RenameIndex { name, to })
+    });
+    if rename.is_none() {
+        c.rewind(start);
+    }
+    rename
 }
 
 /// The kinds of [`ObjectKind`] that `CREATE` / `DROP` / `ALTER` name here (a domain's
@@ -429,11 +451,15 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     let mut constraints = Vec::new();
     let mut search_indexes = Vec::new();
     let mut from_query = true;
-    if let Some(elements) = c.group() {
+    let mut like = None;
+    if c.eat_kw("LIKE") {
+        like = c.object_name();
+    } else if let Some(elements) = c.group() {
         from_query = false;
         for mut element in elements.split_commas() {
-            if element.is_kw("LIKE") {
+            if element.eat_kw("LIKE") {
                 from_query = true;
+                like = element.object_name();
             } else if element.is_any_kw(&["FULLTEXT", "SPATIAL"]) {
                 search_indexes.extend(definitions::mysql_index(&mut element, &name));
             } else if element.is_any_kw(&["INDEX", "KEY"]) {
@@ -469,6 +495,7 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         constraints,
         if_not_exists,
         from_query,
+        like,
         charset,
         partitioning,
         search_indexes,
@@ -513,6 +540,11 @@ fn drop(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         c.advance();
         c.eat_kws(&["IF", "EXISTS"]);
         return Some(StatementKind::DropDatabase { name: c.ident()? });
+    }
+    if dialect == Dialect::Postgres && c.is_kw("INDEX") {
+        if let Some(rename) = index_rename(c) {
+            return Some(rename);
+        }
     }
     if let Some(kind) = named_object_kind(c) {
         c.eat_kws(&["IF", "EXISTS"]);

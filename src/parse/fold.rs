@@ -18,15 +18,21 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
             constraints,
             partitioning,
             search_indexes,
+            like,
             ..
         } => {
             object(name);
             columns.iter_mut().for_each(column);
             constraints.iter_mut().for_each(constraint);
             search_indexes.iter_mut().for_each(index_def);
+            like.iter_mut().for_each(object);
             if let Partitioning::Of { parent, .. } = partitioning {
                 object(parent);
             }
+        }
+        K::RenameIndex { name, to } => {
+            object(name);
+            ident(to);
         }
         K::AlterTable { name, actions, .. } => {
             object(name);
@@ -180,7 +186,9 @@ fn action(a: &mut AlterAction) {
         | A::SetDefault { column, .. }
         | A::DropDefault { column }
         | A::ChangeIdentity { column, .. } => ident(column),
-        A::RenameColumn { from, to } | A::RenameConstraint { from, to } => {
+        A::RenameColumn { from, to }
+        | A::RenameConstraint { from, to }
+        | A::RenameIndex { from, to } => {
             ident(from);
             ident(to);
         }

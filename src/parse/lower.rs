@@ -24,6 +24,13 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
                 || t.like.is_some()
                 || t.clone.is_some()
                 || t.partition_of.is_some(),
+            like: match &t.like {
+                Some(
+                    ast::CreateTableLikeKind::Plain(like)
+                    | ast::CreateTableLikeKind::Parenthesized(like),
+                ) => Some(object_name(&like.name)?),
+                None => None,
+            },
             partitioning: match &t.partition_of {
                 Some(parent) => crate::statement::Partitioning::Of {
                     parent: object_name(parent)?,

@@ -40,7 +40,7 @@ fn known_action(c: &mut Cursor<'_>, table: &ObjectName, dialect: Dialect) -> Opt
     match c.keyword()?.as_str() {
         "ADD" => add(c, table, dialect),
         "DROP" => drop(c),
-        "RENAME" => rename(c),
+        "RENAME" => rename(c, dialect),
         "ALTER" => alter_column(c),
         "MODIFY" => {
             c.eat_kw("COLUMN");
@@ -186,16 +186,24 @@ fn drop(c: &mut Cursor<'_>) -> Option<AlterAction> {
     })
 }
 
-fn rename(c: &mut Cursor<'_>) -> Option<AlterAction> {
+fn rename(c: &mut Cursor<'_>, dialect: Dialect) -> Option<AlterAction> {
     if c.eat_kw("TO") || c.eat_kw("AS") {
         return Some(AlterAction::RenameTable {
             to: c.object_name()?,
         });
     }
-    let constraint = c.eat_kw("CONSTRAINT");
-    if !constraint && (c.is_kw("INDEX") || c.is_kw("KEY")) {
-        return None;
+    // On PostgreSQL `RENAME key TO k` renames a column called `key`.
+    if dialect == Dialect::Mysql && (c.eat_kw("INDEX") || c.eat_kw("KEY")) {
+        let from = c.ident()?;
+        if !c.eat_kw("TO") {
+            return None;
+        }
+        return Some(AlterAction::RenameIndex {
+            from,
+            to: c.ident()?,
+        });
     }
+    let constraint = c.eat_kw("CONSTRAINT");
     c.eat_kw("COLUMN");
     let from = c.ident()?;
     if !c.eat_kw("TO") {

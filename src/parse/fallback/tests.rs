@@ -241,9 +241,41 @@ fn rename_forms() {
             to: id("b")
         }
     );
+    for sql in [
+        "ALTER TABLE t RENAME INDEX a TO b",
+        "ALTER TABLE t RENAME KEY a TO b",
+    ] {
+        assert_eq!(
+            one_action(sql, MY),
+            AlterAction::RenameIndex {
+                from: id("a"),
+                to: id("b")
+            }
+        );
+    }
     assert_eq!(
-        one_action("ALTER TABLE t RENAME INDEX a TO b", MY),
-        AlterAction::Other("RENAME INDEX".into())
+        recognise(
+            "ALTER INDEX IF EXISTS s.users_email_idx RENAME TO users_email_key",
+            PG
+        ),
+        Some(StatementKind::RenameIndex {
+            name: name("s.users_email_idx"),
+            to: id("users_email_key")
+        })
+    );
+    assert_eq!(
+        recognise("ALTER INDEX users_email_idx SET TABLESPACE fast", PG),
+        Some(StatementKind::Other {
+            keyword: "ALTER INDEX".into()
+        })
+    );
+    // PostgreSQL has no RENAME INDEX in ALTER TABLE: this renames the column `key`.
+    assert_eq!(
+        one_action("ALTER TABLE t RENAME key TO b", PG),
+        AlterAction::RenameColumn {
+            from: id("key"),
+            to: id("b")
+        }
     );
     assert_eq!(
         one_action("ALTER TABLE t SET SCHEMA archive", PG),
@@ -1420,6 +1452,7 @@ fn create_table() {
             }],
             if_not_exists: true,
             from_query: false,
+            like: None,
             charset: None,
             partitioning: Partitioning::None,
             search_indexes: vec![],
@@ -1454,6 +1487,7 @@ fn create_table() {
             }],
             if_not_exists: false,
             from_query: false,
+            like: None,
             charset: Some("utf8mb4".into()),
             partitioning: Partitioning::None,
             search_indexes: vec![],
@@ -1467,6 +1501,7 @@ fn create_table() {
             constraints: vec![],
             if_not_exists: false,
             from_query: true,
+            like: None,
             charset: None,
             partitioning: Partitioning::None,
             search_indexes: vec![],

@@ -72,7 +72,23 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
 mod tests {
     use super::*;
     use crate::dialect::Dialect;
-    use crate::rules::testing::{lint, lint_err, lint_ok};
+    use crate::rules::testing::{lint, lint_err, lint_err_after, lint_ok};
+
+    /// Dropping a foreign key takes ACCESS EXCLUSIVE on the table it references too
+    /// (measured: `db_postgres_versions::dropping_a_foreign_key_locks_the_referenced_table_too`).
+    #[test]
+    fn a_foreign_key_drop_names_the_referenced_table() {
+        let history = "CREATE TABLE parents (id bigint PRIMARY KEY);
+\
+                       CREATE TABLE children (id bigint, parent_id bigint REFERENCES parents (id));";
+        for drop in [
+            "ALTER TABLE children DROP CONSTRAINT children_parent_id_fkey;",
+            "DROP TABLE children;",
+        ] {
+            let found = lint_err_after(Dialect::Postgres, history, drop, &RULE);
+            assert!(found.contains("children, parents"), "{drop}: {found}");
+        }
+    }
 
     #[test]
     fn flags_the_first_blocking_statement_once() {
