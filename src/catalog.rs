@@ -283,7 +283,7 @@ impl Table {
         let from = from.key();
         for index in &mut self.search_indexes {
             if index.name == from {
-                index.name = to.key();
+                index.name = to.key().into_owned();
             }
         }
     }
