@@ -259,7 +259,14 @@ fn contract(
     });
     steps.extend(carried.iter().map(CarriedIndex::rename_step));
     if old.not_null && options.target.at_least(12, 0, 0) {
-        steps.extend(phases::keep_not_null_name(table, to, from, options));
+        steps.extend(
+            phases::keep_not_null_name(table, to, from, options).map(|rename| Step {
+                ignore: Some(format!(
+                    "-- lockstep:ignore rename-constraint -- contract phase: the NOT NULL of {to} gets the name the plain rename keeps; its name until now was the plan's own, which no release names"
+                )),
+                ..rename
+            }),
+        );
     }
     Phase {
         kind: PhaseKind::Contract,
