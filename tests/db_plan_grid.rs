@@ -669,6 +669,96 @@ plan_files::grid_tests!(
     rename_table,
 );
 
+/// `SET NOT NULL` planned for PostgreSQL 18+ adds the named NOT NULL constraint `NOT VALID`
+/// and validates it (two phases, one brief lock), on every shape; for 15, a check, its
+/// validation and `SET NOT NULL`. The `set_not_null` grid applies both on their servers and
+/// compares the schema with the plain statement's (constraint names included).
+#[test]
+fn set_not_null_uses_the_named_not_null_constraint_from_18() {
+    let change = CHANGES
+        .iter()
+        .find(|c| c.name == "set_not_null")
+        .expect("the set_not_null change");
+    for shape in SHAPES {
+        let statement = shape.fill(change.change);
+        let plan_for = |target: &str| {
+            plan_files::plan(
+                &shape.create(change.extra),
+                &statement,
+                &["--layout", "golang-migrate", "--target-version", target],
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", shape.name))
+        };
+        let kinds = |phases: &[PhaseFiles]| -> Vec<String> {
+            phases.iter().map(|p| p.kind.clone()).collect()
+        };
+        assert_eq!(
+            kinds(&plan_for("15")),
+            ["constrain", "validate", "set_not_null"],
+            "{}",
+            shape.name
+        );
+        let phases = plan_for("18");
+        assert_eq!(kinds(&phases), ["constrain", "validate"], "{}", shape.name);
+        let note = shape.fill("{note}");
+        assert!(
+            phases[0]
+                .up
+                .contains(&format!("NOT NULL {note} NOT VALID;")),
+            "{}: {}",
+            shape.name,
+            phases[0].up
+        );
+        assert!(
+            phases[1].up.contains("VALIDATE CONSTRAINT"),
+            "{}: {}",
+            shape.name,
+            phases[1].up
+        );
+    }
+}
+
+/// Every plan of the grid passes lockstep's own `check` for the server it targets (every
+/// finding, notes included, fails it): names quoted in mixed case, schema-qualified or near
+/// 63 bytes are compared the way PostgreSQL compares them. Each file deploys alone, as a
+/// released plan does.
+#[test]
+fn every_plan_of_the_grid_passes_lockstep_check() {
+    let mut failures = Vec::new();
+    for major in [15, 18] {
+        let target = major.to_string();
+        for shape in SHAPES {
+            for change in CHANGES {
+                let create = shape.create(change.extra);
+                let planned = plan_files::plan_into_folder(
+                    &create,
+                    &shape.fill(change.change),
+                    &["--layout", "golang-migrate", "--target-version", &target],
+                );
+                let Ok((_temp, out)) = planned else {
+                    continue;
+                };
+                std::fs::write(out.join("000001_create.up.sql"), &create).expect("write");
+                let checked = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+                    .args(["check", "--fail-on", "note", "--target-version", &target])
+                    .arg(&out)
+                    .output()
+                    .expect("run lockstep check");
+                if !checked.status.success() {
+                    failures.push(format!(
+                        "PostgreSQL {major}, {}, {}:\n{}{}",
+                        shape.name,
+                        change.name,
+                        String::from_utf8_lossy(&checked.stdout),
+                        String::from_utf8_lossy(&checked.stderr)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// `ALTER COLUMN ... TYPE varchar(10)` fails on a row of 11 characters; the plan must fail
 /// there too, before its contract phase, and go on once the row is corrected.
 #[test]
