@@ -760,7 +760,8 @@ fn every_plan_of_the_grid_passes_lockstep_check() {
 }
 
 /// `ALTER COLUMN ... TYPE varchar(10)` fails on a row of 11 characters; the plan must fail
-/// there too, before its contract phase, and go on once the row is corrected.
+/// there too, before its contract phase, say which query finds that row, and go on once
+/// the row is corrected.
 #[test]
 fn a_narrowing_type_change_stops_where_the_statement_would() {
     let Some(server) = postgres_major(15) else {
@@ -797,6 +798,18 @@ fn a_narrowing_type_change_stops_where_the_statement_would() {
             .is_err_and(|e| e.contains("value too long")),
         "the backfill must stop on the row the statement fails on: {stopped:?}"
     );
+    // The header gives the query that finds the row the server's error does not name.
+    let on_failure = plan_files::header_line(&phases[1].up, "-- If it fails: ");
+    let finder = on_failure
+        .split_once("The rows too long for varchar(10): `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(query, _)| query)
+        .unwrap_or_else(|| panic!("no query for the rows too long: {on_failure}"));
+    assert_eq!(
+        db.query(finder),
+        Ok(vec![vec!["51".to_string()]]),
+        "{finder}"
+    );
     let too_long = db.exec("INSERT INTO parcels (code) VALUES ('twelve_chars')");
     assert!(
         too_long
@@ -806,6 +819,7 @@ fn a_narrowing_type_change_stops_where_the_statement_would() {
     );
     db.exec("UPDATE parcels SET code = 'eleven' WHERE code = 'elevenchars'")
         .expect("correct the row");
+    assert_eq!(db.query(finder), Ok(Vec::new()), "{finder}");
     for phase in &phases[1..] {
         apply(&db, phase).expect("the rest of the plan");
     }
