@@ -805,6 +805,44 @@ fn set_not_null_uses_the_named_not_null_constraint_from_18() {
     }
 }
 
+/// Dropping a primary-key column, or one another table's foreign key refers to, is refused
+/// with what uses it: the drop plan's expand phase cannot make a key column nullable, and
+/// its contract fails as the plain statement does while the foreign key refers to the
+/// column. With `CASCADE` the plain statement drops the foreign key too, and so does the plan.
+#[test]
+fn a_drop_column_a_phase_would_fail_on_is_refused_naming_what_uses_it() {
+    let create = "CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);\n\
+                  CREATE TABLE orders (id bigint PRIMARY KEY, buyer text, \
+                  CONSTRAINT orders_buyer_fkey FOREIGN KEY (buyer) REFERENCES customers (email));\n";
+    for (change, used_by, fails_with) in [
+        (
+            "ALTER TABLE customers DROP COLUMN id;\n",
+            "the primary key",
+            "ALTER TABLE customers ALTER COLUMN id DROP NOT NULL",
+        ),
+        (
+            "ALTER TABLE customers DROP COLUMN email;\n",
+            "the foreign key orders_buyer_fkey of orders",
+            "ALTER TABLE customers DROP COLUMN email",
+        ),
+    ] {
+        let refused = plan_files::plan(create, change, &["--layout", "golang-migrate"]);
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains(used_by)),
+            "{change}: {:?}",
+            refused.map(|phases| phases.len())
+        );
+        if let Some(server) = postgres_major(15) {
+            let db = server.fresh_db();
+            db.exec(create).expect("create");
+            assert!(db.exec(fails_with).is_err(), "{fails_with} runs");
+        }
+    }
+    let cascade = "ALTER TABLE customers DROP COLUMN email CASCADE;\n";
+    plan_files::plan(create, cascade, &["--layout", "golang-migrate"])
+        .unwrap_or_else(|e| panic!("{cascade}: {e}"));
+}
+
 /// Every plan of the grid passes lockstep's own `check` for the server it targets (every
 /// finding, notes included, fails it): names quoted in mixed case, schema-qualified or near
 /// 63 bytes are compared the way PostgreSQL compares them. Each file deploys alone, as a
