@@ -843,6 +843,64 @@ fn a_drop_column_a_phase_would_fail_on_is_refused_naming_what_uses_it() {
         .unwrap_or_else(|e| panic!("{cascade}: {e}"));
 }
 
+/// A foreign key on a partitioned table: PostgreSQL 15 refuses it `NOT VALID`, so a plan for
+/// 15 is refused saying so; PostgreSQL 18 accepts it, and the plan for 18 (the key added
+/// `NOT VALID`, then validated) runs there and ends with the validated key.
+#[test]
+fn a_foreign_key_on_a_partitioned_table_is_planned_from_18_only() {
+    let create = "CREATE TABLE sensors (id bigint PRIMARY KEY);\n\
+                  CREATE TABLE readings (id bigint NOT NULL, sensor_id bigint, PRIMARY KEY (id)) \
+                  PARTITION BY RANGE (id);\n\
+                  CREATE TABLE readings_low PARTITION OF readings FOR VALUES FROM (MINVALUE) TO (2000);\n\
+                  CREATE TABLE readings_high PARTITION OF readings FOR VALUES FROM (2000) TO (MAXVALUE);\n";
+    let load = "INSERT INTO sensors SELECT g FROM generate_series(1, 10) g;\n\
+                INSERT INTO readings SELECT g, 1 + g % 10 FROM generate_series(1, 3000) g;\n";
+    let change = "ALTER TABLE readings ADD FOREIGN KEY (sensor_id) REFERENCES sensors (id);\n";
+    let not_valid =
+        "ALTER TABLE readings ADD FOREIGN KEY (sensor_id) REFERENCES sensors (id) NOT VALID";
+    let refused = plan_files::plan(
+        create,
+        change,
+        &["--layout", "golang-migrate", "--target-version", "15"],
+    );
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("partitioned table `readings`")),
+        "{:?}",
+        refused.map(|phases| phases.len())
+    );
+    if let Some(server) = postgres_major(15) {
+        let db = server.fresh_db();
+        db.exec(create).expect("create");
+        assert!(db.exec(not_valid).is_err(), "PostgreSQL 15 ran {not_valid}");
+    }
+    let (_temp, out) = plan_files::plan_into_folder(
+        create,
+        change,
+        &["--layout", "golang-migrate", "--target-version", "18"],
+    )
+    .expect("a plan for PostgreSQL 18");
+    let phases = plan_files::tool_phases(&out);
+    let Some(server) = postgres_major(18) else {
+        return;
+    };
+    let db = server.fresh_db();
+    db.exec(create).expect("create");
+    db.exec(load).expect("load");
+    for phase in &phases {
+        apply(&db, "golang-migrate", phase).expect("the plan on PostgreSQL 18");
+    }
+    assert_eq!(
+        query_one(
+            &db,
+            "SELECT string_agg(conname || ' ' || convalidated, ', ') FROM pg_constraint \
+             WHERE conrelid = 'readings'::regclass AND contype = 'f'"
+        ),
+        Ok("readings_sensor_id_fkey true".to_string())
+    );
+}
+
 /// Every plan of the grid passes lockstep's own `check` for the server it targets (every
 /// finding, notes included, fails it): names quoted in mixed case, schema-qualified or near
 /// 63 bytes are compared the way PostgreSQL compares them. Each file deploys alone, as a
