@@ -1510,18 +1510,43 @@ fn inline_constraints(def: &ColumnDef, change_set: ChangeSet) -> Vec<CatalogCons
         .collect()
 }
 
-/// `("Email"   IS NOT NULL)` -> `email is not null`, for comparing CHECK expressions.
+/// `("Email"   IS NOT NULL)` -> `Email is not null`, for comparing CHECK expressions with
+/// a column's catalogue key: unquoted words fold to lower case and quoted names keep
+/// theirs, as PostgreSQL reads them (`"Email"` and `email` are different columns).
 fn normalise_check(expr: &str) -> String {
     let trimmed = expr.trim();
     let inner = trimmed
         .strip_prefix('(')
         .and_then(|s| s.strip_suffix(')'))
         .unwrap_or(trimmed);
-    inner
-        .split_whitespace()
-        .map(|w| w.trim_matches('"').to_lowercase())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut out = String::new();
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_whitespace() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        // One word: a quoted name (`""` inside it is a quote) or a run of other characters.
+        if c == '"' {
+            while let Some(q) = chars.next() {
+                if q != '"' {
+                    out.push(q);
+                } else if chars.next_if_eq(&'"').is_some() {
+                    out.push('"');
+                } else {
+                    break;
+                }
+            }
+        } else {
+            out.extend(c.to_lowercase());
+            while let Some(w) = chars.next_if(|w| !w.is_whitespace() && *w != '"') {
+                out.extend(w.to_lowercase());
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -2,8 +2,11 @@
 //! users have (identity, uuid, composite and text keys, a table without a key, a
 //! partitioned table, quoted mixed-case names, a schema-qualified table, names near
 //! PostgreSQL's 63-byte limit),
-//! and applied to a real PostgreSQL 15 and 18 the way golang-migrate runs the files (each
-//! file one query string), with writes from the old and the new release between phases:
+//! and applied to a real PostgreSQL 15 and 18 with writes from the old and the new release
+//! between phases, the way golang-migrate runs the files (each file one query string) and,
+//! in turn, the way one other tool runs its layout's files (see [`OTHER_LAYOUTS`]: Flyway,
+//! goose, Prisma and psql statement by statement, sqlx, dbmate and Diesel as one query
+//! string, each in a transaction when its tool opens one):
 //! - every phase runs, and its verify query gives the answer its header promises;
 //! - every rollback runs on the data that exists then (rows the new release wrote
 //!   included), puts the schema back, and the old release still works after it;
@@ -20,9 +23,9 @@ mod support;
 
 use std::collections::HashMap;
 use support::plan_files::{
-    self, plain_number, tenant_line, GridTally, KeyInsert, Model, Outcome, PhaseFiles,
+    self, plain_number, tenant_line, GridTally, KeyInsert, Model, Outcome, PhaseFiles, ToolPhase,
 };
-use support::postgres::{postgres_major, PgDb};
+use support::postgres::{postgres_major, PgDb, PgServer};
 
 /// Rows loaded before the plan; several backfill batches' worth.
 const ROWS: u64 = 3000;
@@ -378,30 +381,39 @@ const REFUSALS: &[(&str, &str, &str)] = &[
     ("partitioned", "change_type_indexed", "partitioned table"),
 ];
 
-/// One scenario on one server: `Ok` when it passed, the first failure otherwise.
-fn run_scenario(major: u32, shape: &Shape, change: &Change) -> Result<Outcome, String> {
+/// One scenario on one server, run as golang-migrate runs the files and, when `other`
+/// names a layout, again as that layout's tool runs its files: `Ok` when both passed, the
+/// first failure otherwise.
+fn run_scenario(
+    major: u32,
+    shape: &Shape,
+    change: &Change,
+    other: Option<&str>,
+) -> Result<Outcome, String> {
     let Some(server) = postgres_major(major) else {
         return Ok(Outcome::Skipped);
     };
     let create = shape.create(change.extra);
     let statement = shape.fill(change.change);
     let target = major.to_string();
-    let planned = plan_files::plan(
-        &create,
-        &statement,
-        &[
-            "--layout",
-            "golang-migrate",
-            "--batch-size",
-            BATCH_SIZE,
-            "--pause-ms",
-            "0",
-            "--target-version",
-            &target,
-        ],
-    );
-    let phases = match (
-        planned,
+    let plan_in = |layout: &str| {
+        plan_files::plan_into_folder(
+            &create,
+            &statement,
+            &[
+                "--layout",
+                layout,
+                "--batch-size",
+                BATCH_SIZE,
+                "--pause-ms",
+                "0",
+                "--target-version",
+                &target,
+            ],
+        )
+    };
+    let (_temp, out) = match (
+        plan_in("golang-migrate"),
         plan_files::expected_refusal(REFUSALS, shape.name, change.name),
     ) {
         (Err(message), Some(word)) if message.contains(word) => return Ok(Outcome::Refused),
@@ -409,8 +421,54 @@ fn run_scenario(major: u32, shape: &Shape, change: &Change) -> Result<Outcome, S
         (Ok(_), Some(word)) => {
             return Err(format!("planned, but the grid expects a refusal ({word})"))
         }
-        (Ok(phases), None) => phases,
+        (Ok(planned), None) => planned,
     };
+    let plain = server.fresh_db();
+    plain
+        .exec(&format!("{create}{statement}"))
+        .map_err(|e| format!("the plain statement: {e}"))?;
+    let plain_schema = schema(&plain, shape)?;
+    let phases = plan_files::tool_phases(&out);
+    run_phases(
+        server,
+        shape,
+        change,
+        "golang-migrate",
+        &phases,
+        &plain_schema,
+    )?;
+    if let Some(layout) = other {
+        let (_temp, out) =
+            plan_in(layout).map_err(|e| format!("in {layout}: refused: {}", e.trim()))?;
+        let found = plan_files::tool_phases(&out);
+        let kinds = |phases: &[ToolPhase]| -> Vec<String> {
+            phases.iter().map(|p| p.files.kind.clone()).collect()
+        };
+        if kinds(&found) != kinds(&phases) {
+            return Err(format!(
+                "in {layout}: phases {:?}, in golang-migrate {:?}",
+                kinds(&found),
+                kinds(&phases)
+            ));
+        }
+        run_phases(server, shape, change, layout, &found, &plain_schema)
+            .map_err(|e| format!("in {layout}: {e}"))?;
+    }
+    Ok(Outcome::Passed)
+}
+
+/// Runs `phases` as `layout`'s tool does, on a fresh database, with writes from the old and
+/// the new release between them, each rollback and the phase again; at the end every row
+/// must hold its last write and the schema must be `plain_schema`, the plain statement's.
+fn run_phases(
+    server: &'static PgServer,
+    shape: &Shape,
+    change: &Change,
+    layout: &str,
+    phases: &[ToolPhase],
+    plain_schema: &str,
+) -> Result<(), String> {
+    let create = shape.create(change.extra);
     let db = server.fresh_db();
     db.exec(&create).map_err(|e| format!("create: {e}"))?;
     db.exec(&shape.load()).map_err(|e| format!("load: {e}"))?;
@@ -422,7 +480,8 @@ fn run_scenario(major: u32, shape: &Shape, change: &Change) -> Result<Outcome, S
     let mut new_running = false;
     write(&db, shape, &change.old, &mut model, "before the plan")?;
     for (index, phase) in phases.iter().enumerate() {
-        if phase.after_all_instances {
+        let claims = &phase.files;
+        if claims.after_all_instances {
             if !new_running {
                 new_running = true;
                 write(&db, shape, &change.new, &mut model, "the new release")?;
@@ -430,89 +489,101 @@ fn run_scenario(major: u32, shape: &Shape, change: &Change) -> Result<Outcome, S
             old_running = false;
         }
         let before = schema(&db, shape)?;
-        apply(&db, phase)?;
-        if phases[index + 1..].iter().all(|p| !p.before_release) {
+        apply(&db, layout, phase)?;
+        if phases[index + 1..].iter().all(|p| !p.files.before_release) {
             new_running = true;
         }
-        let when = format!("after {}", phase.name);
+        let when = format!("after {}", claims.name);
         if old_running {
             write(&db, shape, &change.old, &mut model, &when)?;
         }
-        if phase.has_rollback_steps {
+        let rollback = Rollback {
+            db: &db,
+            layout,
+            phases,
+            index,
+        };
+        if claims.has_rollback_steps {
             // On the rows the old release wrote, the rollback restores the schema exactly.
-            roll_back(&db, &phases, index, shape, change, &mut model, old_running)?;
+            rollback.run(shape, change, &mut model, old_running)?;
             let after = schema(&db, shape)?;
             if after != before {
                 return Err(format!(
                     "the rollback of {} did not restore the schema:\n before: {before}\n after:  {after}",
-                    phase.name
+                    claims.name
                 ));
             }
-            apply(&db, phase).map_err(|e| format!("again after its rollback: {e}"))?;
+            apply(&db, layout, phase).map_err(|e| format!("again after its rollback: {e}"))?;
         }
         if new_running {
             write(&db, shape, &change.new, &mut model, &when)?;
-            if phase.has_rollback_steps && !phase.after_all_instances {
+            if claims.has_rollback_steps && !claims.after_all_instances {
                 // The new release's rows too: the rollback must still run, and leave a
                 // schema the old release works with.
-                roll_back(&db, &phases, index, shape, change, &mut model, true)?;
-                apply(&db, phase).map_err(|e| format!("again after its rollback: {e}"))?;
+                rollback.run(shape, change, &mut model, true)?;
+                apply(&db, layout, phase).map_err(|e| format!("again after its rollback: {e}"))?;
             }
         }
     }
     let final_rows: HashMap<String, String> =
         read_rows(&db, shape, &change.new)?.into_iter().collect();
     model.check_final_rows(&final_rows)?;
-    let planned_schema = schema(&db, shape)?;
-    let plain = server.fresh_db();
-    plain
-        .exec(&format!("{create}{statement}"))
-        .map_err(|e| format!("the plain statement: {e}"))?;
-    let plain_schema = schema(&plain, shape)?;
-    plan_files::check_final_schema(&planned_schema, &plain_schema)?;
-    Ok(Outcome::Passed)
+    plan_files::check_final_schema(&schema(&db, shape)?, plain_schema)
 }
 
-/// Runs the rollback of phase `index` (and the earlier phase its plan says to run again),
-/// then, when the old release is running, its writes.
-fn roll_back(
-    db: &PgDb,
-    phases: &[PhaseFiles],
+/// The rollback of phase `index` of a plan in `layout`.
+struct Rollback<'a> {
+    db: &'a PgDb,
+    layout: &'a str,
+    phases: &'a [ToolPhase],
     index: usize,
-    shape: &Shape,
-    change: &Change,
-    model: &mut Model,
-    old_running: bool,
-) -> Result<(), String> {
-    let phase = &phases[index];
-    migrate(db, &phase.down).map_err(|e| format!("rollback of {}: {e}", phase.name))?;
-    if let Some(redo) = plan_files::redo_after_rollback(&phase.kind) {
-        let earlier = phases[..index]
-            .iter()
-            .rev()
-            .find(|p| p.kind == redo)
-            .ok_or_else(|| format!("no {redo} phase before {}", phase.name))?;
-        migrate(db, &earlier.up).map_err(|e| format!("redo {redo}: {e}"))?;
-    }
-    if old_running {
-        write(
-            db,
-            shape,
-            &change.old,
-            model,
-            &format!("after rolling back {}", phase.name),
-        )?;
-    }
-    Ok(())
 }
 
-fn migrate(db: &PgDb, sql: &str) -> Result<(), String> {
-    db.exec_as_one_query(sql, false, MIGRATION_APP)
+impl Rollback<'_> {
+    /// Runs the rollback (and the earlier phase its plan says to run again), then, when the
+    /// old release is running, its writes.
+    fn run(
+        &self,
+        shape: &Shape,
+        change: &Change,
+        model: &mut Model,
+        old_running: bool,
+    ) -> Result<(), String> {
+        let phase = &self.phases[self.index];
+        let name = &phase.files.name;
+        migrate(self.db, self.layout, &phase.down)
+            .map_err(|e| format!("rollback of {name}: {e}"))?;
+        if let Some(redo) = plan_files::redo_after_rollback(&phase.files.kind) {
+            let earlier = self.phases[..self.index]
+                .iter()
+                .rev()
+                .find(|p| p.files.kind == redo)
+                .ok_or_else(|| format!("no {redo} phase before {name}"))?;
+            migrate(self.db, self.layout, &earlier.up).map_err(|e| format!("redo {redo}: {e}"))?;
+        }
+        if old_running {
+            write(
+                self.db,
+                shape,
+                &change.old,
+                model,
+                &format!("after rolling back {name}"),
+            )?;
+        }
+        Ok(())
+    }
 }
 
-fn apply(db: &PgDb, phase: &PhaseFiles) -> Result<(), String> {
-    migrate(db, &phase.up).map_err(|e| format!("{}: {e}", phase.name))?;
-    plan_files::check_verify(phase, &query_one(db, &phase.verify)?)
+/// Runs the parts of a phase's files (or of its rollback's) as `layout`'s tool does.
+fn migrate(db: &PgDb, layout: &str, parts: &[(String, bool)]) -> Result<(), String> {
+    parts.iter().try_for_each(|(sql, transactional)| {
+        db.exec_as_tool(layout, sql, *transactional, MIGRATION_APP)
+    })
+}
+
+fn apply(db: &PgDb, layout: &str, phase: &ToolPhase) -> Result<(), String> {
+    migrate(db, layout, &phase.up).map_err(|e| format!("{}: {e}", phase.files.name))?;
+    plan_files::check_verify(&phase.files, &query_one(db, &phase.files.verify)?)
 }
 
 fn query_one(db: &PgDb, sql: &str) -> Result<String, String> {
@@ -634,17 +705,33 @@ fn schema(db: &PgDb, shape: &Shape) -> Result<String, String> {
     )
 }
 
+/// The layouts besides golang-migrate a scenario runs in, in turn (sqitch's are run by
+/// `db_sqitch` with sqitch itself).
+const OTHER_LAYOUTS: [&str; 7] = [
+    "flyway", "sqlx", "dbmate", "goose", "plain", "diesel", "prisma",
+];
+
 /// Every shape for one change on PostgreSQL 15 and 18; the failures, if any, all at once.
+/// Each scenario runs in golang-migrate on both servers and in one other layout on one of
+/// them, rotating so that every layout meets every change and every shape.
 fn grid(change_name: &str) {
-    let change = CHANGES
+    let (change_index, change) = CHANGES
         .iter()
-        .find(|c| c.name == change_name)
+        .enumerate()
+        .find(|(_, c)| c.name == change_name)
         .expect("a change of the grid");
     let mut tally = GridTally::default();
-    for major in [15, 18] {
-        for shape in SHAPES {
-            let scenario = format!("PostgreSQL {major}, {}", shape.name);
-            tally.record(scenario, run_scenario(major, shape, change));
+    for (major_index, major) in [15, 18].into_iter().enumerate() {
+        for (shape_index, shape) in SHAPES.iter().enumerate() {
+            let turn = change_index + shape_index;
+            let other =
+                (turn % 2 == major_index).then(|| OTHER_LAYOUTS[turn % OTHER_LAYOUTS.len()]);
+            let scenario = format!(
+                "PostgreSQL {major}, {}{}",
+                shape.name,
+                other.map(|l| format!(" (and {l})")).unwrap_or_default()
+            );
+            tally.record(scenario, run_scenario(major, shape, change, other));
         }
     }
     tally.assert_no_failures(change_name);
@@ -669,8 +756,195 @@ plan_files::grid_tests!(
     rename_table,
 );
 
+/// `SET NOT NULL` planned for PostgreSQL 18+ adds the named NOT NULL constraint `NOT VALID`
+/// and validates it (two phases, one brief lock), on every shape; for 15, a check, its
+/// validation and `SET NOT NULL`. The `set_not_null` grid applies both on their servers and
+/// compares the schema with the plain statement's (constraint names included).
+#[test]
+fn set_not_null_uses_the_named_not_null_constraint_from_18() {
+    let change = CHANGES
+        .iter()
+        .find(|c| c.name == "set_not_null")
+        .expect("the set_not_null change");
+    for shape in SHAPES {
+        let statement = shape.fill(change.change);
+        let plan_for = |target: &str| {
+            plan_files::plan(
+                &shape.create(change.extra),
+                &statement,
+                &["--layout", "golang-migrate", "--target-version", target],
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", shape.name))
+        };
+        let kinds = |phases: &[PhaseFiles]| -> Vec<String> {
+            phases.iter().map(|p| p.kind.clone()).collect()
+        };
+        assert_eq!(
+            kinds(&plan_for("15")),
+            ["constrain", "validate", "set_not_null"],
+            "{}",
+            shape.name
+        );
+        let phases = plan_for("18");
+        assert_eq!(kinds(&phases), ["constrain", "validate"], "{}", shape.name);
+        let note = shape.fill("{note}");
+        assert!(
+            phases[0]
+                .up
+                .contains(&format!("NOT NULL {note} NOT VALID;")),
+            "{}: {}",
+            shape.name,
+            phases[0].up
+        );
+        assert!(
+            phases[1].up.contains("VALIDATE CONSTRAINT"),
+            "{}: {}",
+            shape.name,
+            phases[1].up
+        );
+    }
+}
+
+/// Dropping a primary-key column, or one another table's foreign key refers to, is refused
+/// with what uses it: the drop plan's expand phase cannot make a key column nullable, and
+/// its contract fails as the plain statement does while the foreign key refers to the
+/// column. With `CASCADE` the plain statement drops the foreign key too, and so does the plan.
+#[test]
+fn a_drop_column_a_phase_would_fail_on_is_refused_naming_what_uses_it() {
+    let create = "CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);\n\
+                  CREATE TABLE orders (id bigint PRIMARY KEY, buyer text, \
+                  CONSTRAINT orders_buyer_fkey FOREIGN KEY (buyer) REFERENCES customers (email));\n";
+    for (change, used_by, fails_with) in [
+        (
+            "ALTER TABLE customers DROP COLUMN id;\n",
+            "the primary key",
+            "ALTER TABLE customers ALTER COLUMN id DROP NOT NULL",
+        ),
+        (
+            "ALTER TABLE customers DROP COLUMN email;\n",
+            "the foreign key orders_buyer_fkey of orders",
+            "ALTER TABLE customers DROP COLUMN email",
+        ),
+    ] {
+        let refused = plan_files::plan(create, change, &["--layout", "golang-migrate"]);
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains(used_by)),
+            "{change}: {:?}",
+            refused.map(|phases| phases.len())
+        );
+        if let Some(server) = postgres_major(15) {
+            let db = server.fresh_db();
+            db.exec(create).expect("create");
+            assert!(db.exec(fails_with).is_err(), "{fails_with} runs");
+        }
+    }
+    let cascade = "ALTER TABLE customers DROP COLUMN email CASCADE;\n";
+    plan_files::plan(create, cascade, &["--layout", "golang-migrate"])
+        .unwrap_or_else(|e| panic!("{cascade}: {e}"));
+}
+
+/// A foreign key on a partitioned table: PostgreSQL 15 refuses it `NOT VALID`, so a plan for
+/// 15 is refused saying so; PostgreSQL 18 accepts it, and the plan for 18 (the key added
+/// `NOT VALID`, then validated) runs there and ends with the validated key.
+#[test]
+fn a_foreign_key_on_a_partitioned_table_is_planned_from_18_only() {
+    let create = "CREATE TABLE sensors (id bigint PRIMARY KEY);\n\
+                  CREATE TABLE readings (id bigint NOT NULL, sensor_id bigint, PRIMARY KEY (id)) \
+                  PARTITION BY RANGE (id);\n\
+                  CREATE TABLE readings_low PARTITION OF readings FOR VALUES FROM (MINVALUE) TO (2000);\n\
+                  CREATE TABLE readings_high PARTITION OF readings FOR VALUES FROM (2000) TO (MAXVALUE);\n";
+    let load = "INSERT INTO sensors SELECT g FROM generate_series(1, 10) g;\n\
+                INSERT INTO readings SELECT g, 1 + g % 10 FROM generate_series(1, 3000) g;\n";
+    let change = "ALTER TABLE readings ADD FOREIGN KEY (sensor_id) REFERENCES sensors (id);\n";
+    let not_valid =
+        "ALTER TABLE readings ADD FOREIGN KEY (sensor_id) REFERENCES sensors (id) NOT VALID";
+    let refused = plan_files::plan(
+        create,
+        change,
+        &["--layout", "golang-migrate", "--target-version", "15"],
+    );
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("partitioned table `readings`")),
+        "{:?}",
+        refused.map(|phases| phases.len())
+    );
+    if let Some(server) = postgres_major(15) {
+        let db = server.fresh_db();
+        db.exec(create).expect("create");
+        assert!(db.exec(not_valid).is_err(), "PostgreSQL 15 ran {not_valid}");
+    }
+    let (_temp, out) = plan_files::plan_into_folder(
+        create,
+        change,
+        &["--layout", "golang-migrate", "--target-version", "18"],
+    )
+    .expect("a plan for PostgreSQL 18");
+    let phases = plan_files::tool_phases(&out);
+    let Some(server) = postgres_major(18) else {
+        return;
+    };
+    let db = server.fresh_db();
+    db.exec(create).expect("create");
+    db.exec(load).expect("load");
+    for phase in &phases {
+        apply(&db, "golang-migrate", phase).expect("the plan on PostgreSQL 18");
+    }
+    assert_eq!(
+        query_one(
+            &db,
+            "SELECT string_agg(conname || ' ' || convalidated, ', ') FROM pg_constraint \
+             WHERE conrelid = 'readings'::regclass AND contype = 'f'"
+        ),
+        Ok("readings_sensor_id_fkey true".to_string())
+    );
+}
+
+/// Every plan of the grid passes lockstep's own `check` for the server it targets (every
+/// finding, notes included, fails it): names quoted in mixed case, schema-qualified or near
+/// 63 bytes are compared the way PostgreSQL compares them. Each file deploys alone, as a
+/// released plan does.
+#[test]
+fn every_plan_of_the_grid_passes_lockstep_check() {
+    let mut failures = Vec::new();
+    for major in [15, 18] {
+        let target = major.to_string();
+        for shape in SHAPES {
+            for change in CHANGES {
+                let create = shape.create(change.extra);
+                let planned = plan_files::plan_into_folder(
+                    &create,
+                    &shape.fill(change.change),
+                    &["--layout", "golang-migrate", "--target-version", &target],
+                );
+                let Ok((_temp, out)) = planned else {
+                    continue;
+                };
+                std::fs::write(out.join("000001_create.up.sql"), &create).expect("write");
+                let checked = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"))
+                    .args(["check", "--fail-on", "note", "--target-version", &target])
+                    .arg(&out)
+                    .output()
+                    .expect("run lockstep check");
+                if !checked.status.success() {
+                    failures.push(format!(
+                        "PostgreSQL {major}, {}, {}:\n{}{}",
+                        shape.name,
+                        change.name,
+                        String::from_utf8_lossy(&checked.stdout),
+                        String::from_utf8_lossy(&checked.stderr)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// `ALTER COLUMN ... TYPE varchar(10)` fails on a row of 11 characters; the plan must fail
-/// there too, before its contract phase, and go on once the row is corrected.
+/// there too, before its contract phase, say which query finds that row, and go on once
+/// the row is corrected.
 #[test]
 fn a_narrowing_type_change_stops_where_the_statement_would() {
     let Some(server) = postgres_major(15) else {
@@ -678,9 +952,11 @@ fn a_narrowing_type_change_stops_where_the_statement_would() {
     };
     let create = "CREATE TABLE parcels (id bigserial PRIMARY KEY, code varchar(20) NOT NULL);\n";
     let change = "ALTER TABLE parcels ALTER COLUMN code TYPE varchar(10);\n";
-    let phases = plan_files::plan(create, change, &["--layout", "golang-migrate"])
-        .expect("a plan for the type change");
-    let kinds: Vec<&str> = phases.iter().map(|p| p.kind.as_str()).collect();
+    let (_temp, out) =
+        plan_files::plan_into_folder(create, change, &["--layout", "golang-migrate"])
+            .expect("a plan for the type change");
+    let phases = plan_files::tool_phases(&out);
+    let kinds: Vec<&str> = phases.iter().map(|p| p.files.kind.as_str()).collect();
     assert_eq!(kinds, ["expand", "backfill", "validate", "contract"]);
     let load = "INSERT INTO parcels (code) SELECT 'c' || g FROM generate_series(1, 50) g;
                 INSERT INTO parcels (code) VALUES ('elevenchars');";
@@ -699,13 +975,25 @@ fn a_narrowing_type_change_stops_where_the_statement_would() {
     let db = server.fresh_db();
     db.exec(create).expect("create");
     db.exec(load).expect("load");
-    apply(&db, &phases[0]).expect("expand");
-    let stopped = migrate(&db, &phases[1].up);
+    apply(&db, "golang-migrate", &phases[0]).expect("expand");
+    let stopped = migrate(&db, "golang-migrate", &phases[1].up);
     assert!(
         stopped
             .as_ref()
             .is_err_and(|e| e.contains("value too long")),
         "the backfill must stop on the row the statement fails on: {stopped:?}"
+    );
+    // The header gives the query that finds the row the server's error does not name.
+    let on_failure = plan_files::header_line(&phases[1].files.up, "-- If it fails: ");
+    let finder = on_failure
+        .split_once("The rows too long for varchar(10): `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(query, _)| query)
+        .unwrap_or_else(|| panic!("no query for the rows too long: {on_failure}"));
+    assert_eq!(
+        db.query(finder),
+        Ok(vec![vec!["51".to_string()]]),
+        "{finder}"
     );
     let too_long = db.exec("INSERT INTO parcels (code) VALUES ('twelve_chars')");
     assert!(
@@ -716,8 +1004,9 @@ fn a_narrowing_type_change_stops_where_the_statement_would() {
     );
     db.exec("UPDATE parcels SET code = 'eleven' WHERE code = 'elevenchars'")
         .expect("correct the row");
+    assert_eq!(db.query(finder), Ok(Vec::new()), "{finder}");
     for phase in &phases[1..] {
-        apply(&db, phase).expect("the rest of the plan");
+        apply(&db, "golang-migrate", phase).expect("the rest of the plan");
     }
     assert_eq!(
         query_one(&db, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'parcels'::regclass AND attname = 'code'"),

@@ -679,17 +679,8 @@ fn run_as_framework(
         .map(|s| (s.span.text(&text).to_string(), s.transactional))
         .collect();
     for (sql, transactional) in sections {
-        let result = match convention {
-            // Flyway, goose and Prisma (its recent versions; a rollback is run by hand with
-            // psql) split a script into statements and run them one by one.
-            "flyway" | "goose" | "plain" | "prisma" => {
-                db.exec_script(&sql, transactional, MIGRATION_APP)
-            }
-            // golang-migrate, sqlx, dbmate and Diesel send the file (or block) as one query
-            // string, Diesel in a transaction unless `metadata.toml` says otherwise.
-            _ => db.exec_as_one_query(&sql, transactional, MIGRATION_APP),
-        };
-        result.unwrap_or_else(|e| panic!("{convention}: {}: {e}", file.path.display()));
+        db.exec_as_tool(convention, &sql, transactional, MIGRATION_APP)
+            .unwrap_or_else(|e| panic!("{convention}: {}: {e}", file.path.display()));
     }
 }
 

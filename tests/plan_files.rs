@@ -630,3 +630,34 @@ fn plans_with_stats_size_their_backfill_batches() {
     assert!(files.contains("LIMIT 50000"), "{files}");
     insta::assert_snapshot!("rename_column__with_stats", files);
 }
+
+/// The plan module does not use the command line's: `PlanArgs` lives in `plan::command` and
+/// `write_atomically` in `write_file`, so the plan code builds without the CLI (the
+/// markdown report renders plans through it).
+#[test]
+fn the_plan_module_does_not_import_the_cli() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut folders = vec![src.join("plan")];
+    let mut files = 0;
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read src/plan") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files += 1;
+                let text = std::fs::read_to_string(&path).expect("read a source file");
+                assert!(
+                    !text.contains("crate::cli") && !text.contains("super::cli"),
+                    "{} uses the CLI module",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files > 10, "found only {files} files under src/plan");
+    let cli = std::fs::read_to_string(src.join("cli.rs")).expect("read src/cli.rs");
+    for definition in ["struct PlanArgs", "fn write_atomically"] {
+        assert!(!cli.contains(definition), "src/cli.rs defines {definition}");
+    }
+}

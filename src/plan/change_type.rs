@@ -226,6 +226,25 @@ END
     }
 }
 
+/// For a character type narrowed to `n`, the query that lists the rows the backfill stops
+/// on (the server's "value too long" names none): longer than `n` once trailing spaces,
+/// which the assignment cuts, are gone. `None` for other types.
+fn rows_too_long(change: &Change, key: &[Ident]) -> Option<String> {
+    let n = match (
+        change.data_type.base.as_str(),
+        change.data_type.args.as_slice(),
+    ) {
+        ("varchar" | "char", [n]) if !change.data_type.array => *n,
+        _ => return None,
+    };
+    let key = key.iter().map(sql::ident).collect::<Vec<_>>().join(", ");
+    Some(format!(
+        "SELECT {key} FROM {} WHERE char_length(rtrim(CAST({} AS text), ' ')) > {n} ORDER BY {key}",
+        sql::object(change.table),
+        change.conversion
+    ))
+}
+
 fn backfill(change: &Change, key: &[Ident], options: &PlanOptions) -> Phase {
     let new = sql::ident(&change.names.new_column);
     // Compared as the new type: a conversion that coerces on assignment may not compare
@@ -258,8 +277,11 @@ fn backfill(change: &Change, key: &[Ident], options: &PlanOptions) -> Phase {
         },
         steps: vec![Step {
             on_failure: Some(format!(
-                "a value {} cannot hold stops the backfill at its batch with the error the plain statement would give (the batches before it stay committed), and the contract phase must not run: correct that row, or the USING expression, and run it again; it resumes with the rows still to convert",
-                change.data_type.text
+                "a value {} cannot hold stops the backfill at its batch with the error the plain statement would give (the batches before it stay committed), and the contract phase must not run: correct that row, or the USING expression, and run it again; it resumes with the rows still to convert{}",
+                change.data_type.text,
+                rows_too_long(change, key)
+                    .map(|query| format!(". The rows too long for {}: `{query}`", change.data_type.text))
+                    .unwrap_or_default()
             )),
             ..Step::new(block)
         }],

@@ -85,6 +85,7 @@ pub fn add_validated(
     constraint: &Constraint,
     text: &str,
     catalog: &Catalog,
+    options: &PlanOptions,
 ) -> Option<Result<Plan, PlanError>> {
     if !constraint.checks_existing_rows() {
         return None;
@@ -94,6 +95,12 @@ pub fn add_validated(
         ConstraintKind::ForeignKey { references, .. } => ("FOREIGN", Some(references)),
         _ => return None,
     };
+    let partitioned = catalog.table(table).is_some_and(|t| t.partitioned);
+    if references.is_some() && partitioned && !options.target.at_least(18, 0, 0) {
+        return Some(Err(PlanError(format!(
+            "PostgreSQL before 18 refuses a NOT VALID foreign key on the partitioned table `{table}`, and adds a valid one by checking every row while writes to `{table}` wait: lockstep has no plan for it on this target (PostgreSQL 18 accepts NOT VALID there: `--target-version 18`)"
+        ))));
+    }
     Some(constrain_then_validate(
         table, constraint, keyword, references, text, catalog,
     ))

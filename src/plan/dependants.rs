@@ -171,7 +171,6 @@ fn refuse_if_used(
 /// The keys and constraints of the table, and the foreign keys of other tables, that use
 /// `column`.
 fn constraints_using(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<String> {
-    let table = &known.name;
     let key = column.key();
     let mut blockers = Vec::new();
     for constraint in &known.constraints {
@@ -187,10 +186,18 @@ fn constraints_using(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<St
             blockers.push(describe(&constraint.kind, constraint.name.as_deref()));
         }
     }
+    blockers.extend(foreign_keys_to_column(catalog, known, column));
+    blockers
+}
+
+/// The foreign keys of other tables that refer to `column` of `known`.
+fn foreign_keys_to_column(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<String> {
+    let key = column.key();
     let is_primary_key = known
         .primary_key()
         .is_some_and(|k| k.iter().any(|c| c.key() == key));
-    for (referencing, constraint) in catalog.foreign_keys_to(table) {
+    let mut found = Vec::new();
+    for (referencing, constraint) in catalog.foreign_keys_to(&known.name) {
         if let ConstraintKind::ForeignKey {
             referred_columns, ..
         } = &constraint.kind
@@ -198,14 +205,46 @@ fn constraints_using(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<St
             let refers = referred_columns.iter().any(|c| c.key() == key)
                 || (referred_columns.is_empty() && is_primary_key);
             if refers {
-                blockers.push(match constraint.name.as_deref() {
+                found.push(match constraint.name.as_deref() {
                     Some(name) => format!("the foreign key {name} of {referencing}"),
                     None => format!("a foreign key of {referencing}"),
                 });
             }
         }
     }
-    blockers
+    found
+}
+
+/// Refuses to plan dropping `column` when a phase would fail: the expand phase cannot make
+/// a primary-key column nullable, and the contract's `DROP COLUMN` fails, as the plain
+/// statement does, while another table's foreign key refers to the column (unless
+/// `CASCADE` drops that key too).
+pub fn refuse_dropping(
+    catalog: &Catalog,
+    known: &Table,
+    column: &Ident,
+    cascade: bool,
+) -> Result<(), PlanError> {
+    let key = column.key();
+    let mut blockers = Vec::new();
+    if known
+        .primary_key()
+        .is_some_and(|k| k.iter().any(|c| c.key() == key))
+    {
+        blockers.push("the primary key".to_string());
+    }
+    if !cascade {
+        blockers.extend(foreign_keys_to_column(catalog, known, column));
+    }
+    if blockers.is_empty() {
+        return Ok(());
+    }
+    Err(PlanError(format!(
+        "`{column}` of `{}` is used by {}: drop or change {} in a plan of its own first",
+        known.name,
+        blockers.join(", "),
+        if blockers.len() == 1 { "it" } else { "them" }
+    )))
 }
 
 fn describe(kind: &ConstraintKind, name: Option<&str>) -> String {

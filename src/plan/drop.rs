@@ -28,6 +28,7 @@ pub fn column(
             "`{table}` has no column `{column}` in the replayed migrations"
         ))
     })?;
+    super::dependants::refuse_dropping(catalog, known, column, cascade)?;
     let t = sql::object(table);
     let c = sql::ident(column);
     let mut phases = Vec::new();

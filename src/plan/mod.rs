@@ -367,7 +367,7 @@ fn alter_table<'a>(
             built(constraint::set_not_null(name, column, catalog, options)?)
         }
         AlterAction::AddConstraint(added) => built(
-            constraint::add_validated(name, added, text, catalog)
+            constraint::add_validated(name, added, text, catalog, options)
                 .or_else(|| key::plan(name, added, text, catalog, options))?,
         ),
         _ => return None,

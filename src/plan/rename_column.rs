@@ -86,7 +86,7 @@ fn render(
                 "Deploy the release that uses `{to}` only once the backfill verify query returns 0: until a row is backfilled, a NULL written to its `{to}` cannot be told from a row not copied yet, and the trigger copies `{from}` over it."
             )),
             Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
-                "The plan rebuilds on `{to}` the indexes the migrations created on `{from}`; views, functions and grants that use `{from}` are not in the migrations it reads: recreate them on `{to}` before the contract phase."
+                "The plan rebuilds on `{to}` the indexes the migrations created on `{from}`; it does not follow the views, functions and grants that use `{from}`, whether the migrations created them or not: recreate them on `{to}` before the contract phase."
             )),
         ],
     }
@@ -259,7 +259,14 @@ fn contract(
     });
     steps.extend(carried.iter().map(CarriedIndex::rename_step));
     if old.not_null && options.target.at_least(12, 0, 0) {
-        steps.extend(phases::keep_not_null_name(table, to, from, options));
+        steps.extend(
+            phases::keep_not_null_name(table, to, from, options).map(|rename| Step {
+                ignore: Some(format!(
+                    "-- lockstep:ignore rename-constraint -- contract phase: the NOT NULL of {to} gets the name the plain rename keeps; its name until now was the plan's own, which no release names"
+                )),
+                ..rename
+            }),
+        );
     }
     Phase {
         kind: PhaseKind::Contract,

@@ -119,6 +119,54 @@ pub fn read_phase(up_path: &Path) -> PhaseFiles {
     phase_of(name, up, down)
 }
 
+/// A phase as the tool of its layout finds it: the header's claims, and the parts of its
+/// files the tool sends for the phase and for its rollback, each with whether the tool runs
+/// it in a transaction.
+pub struct ToolPhase {
+    pub files: PhaseFiles,
+    pub up: Vec<(String, bool)>,
+    pub down: Vec<(String, bool)>,
+}
+
+/// The phases of a plan written into `dir` (in any layout but sqitch), as lockstep's
+/// discovery reads the layout: the files of one version are a phase, its up parts from the
+/// file holding the header, its down parts from a down file or section.
+pub fn tool_phases(dir: &Path) -> Vec<ToolPhase> {
+    use lockstep::layout::Direction;
+    let discovery = lockstep::discover::discover(&lockstep::discover::DiscoverRequest {
+        paths: vec![dir.to_path_buf()],
+        ..Default::default()
+    });
+    let files: Vec<_> = discovery.sets.iter().flat_map(|set| &set.files).collect();
+    let parts = |file: &lockstep::discover::MigrationFile, direction: Direction| {
+        let text = std::fs::read_to_string(&file.path).expect("read a phase file");
+        lockstep::layout::sections(&text, file)
+            .into_iter()
+            .filter(|s| s.direction == direction)
+            .map(|s| (s.span.text(&text).to_string(), s.transactional))
+            .collect::<Vec<_>>()
+    };
+    files
+        .iter()
+        .filter(|file| file.direction == Direction::Up)
+        .map(|file| {
+            let down: Vec<(String, bool)> = files
+                .iter()
+                .filter(|other| other.version == file.version)
+                .flat_map(|other| parts(other, Direction::Down))
+                .collect();
+            let up_text = std::fs::read_to_string(&file.path).expect("read a phase file");
+            let down_text: String = down.iter().map(|(sql, _)| sql.as_str()).collect();
+            let name = file.path.to_string_lossy().into_owned();
+            ToolPhase {
+                files: phase_of(name, up_text, down_text),
+                up: parts(file, Direction::Up),
+                down,
+            }
+        })
+        .collect()
+}
+
 /// The phase file `name`, whose text `up` opens with the plan's header, with `down`, the
 /// code that rolls it back (a file of its own, or a down section).
 pub fn phase_of(name: String, up: String, down: String) -> PhaseFiles {

@@ -186,6 +186,24 @@ mod tests {
         );
     }
 
+    /// A quoted name keeps its case, as PostgreSQL compares it: `"Email"` is proven by a
+    /// check on `"Email"`, not by one on `email`.
+    #[test]
+    fn a_check_proves_the_quoted_column_it_names() {
+        lint_ok(
+            "ALTER TABLE \"Users\" ADD CONSTRAINT c CHECK (\"Email\" IS NOT NULL);\nALTER TABLE \"Users\" ALTER COLUMN \"Email\" SET NOT NULL;",
+            &RULE,
+        );
+        lint_ok(
+            "ALTER TABLE t ADD CONSTRAINT c CHECK ((\"a \"\"b\" IS NOT NULL));\nALTER TABLE t ALTER COLUMN \"a \"\"b\" SET NOT NULL;",
+            &RULE,
+        );
+        lint_err(
+            "ALTER TABLE \"Users\" ADD CONSTRAINT c CHECK (email IS NOT NULL);\nALTER TABLE \"Users\" ALTER COLUMN \"Email\" SET NOT NULL;",
+            &RULE,
+        );
+    }
+
     const KEYED: &str = "CREATE TABLE users (id bigint, email text);\n\
         CREATE UNIQUE INDEX CONCURRENTLY users_id_key ON users (id);";
 

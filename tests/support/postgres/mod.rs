@@ -558,6 +558,27 @@ impl PgDb {
         run_with_input(&mut command, sql).map(drop)
     }
 
+    /// Runs one part of a migration file (a file, or a dbmate/goose section) the way
+    /// `layout`'s tool sends it; `transactional` when the tool wraps it in a transaction.
+    pub fn exec_as_tool(
+        &self,
+        layout: &str,
+        sql: &str,
+        transactional: bool,
+        app_name: &str,
+    ) -> Result<(), String> {
+        match layout {
+            // Flyway, goose and Prisma (its recent versions; a rollback is run by hand with
+            // psql) split a script into statements and run them one by one.
+            "flyway" | "goose" | "plain" | "prisma" => {
+                self.exec_script(sql, transactional, app_name)
+            }
+            // golang-migrate, sqlx, dbmate and Diesel send the file (or block) as one query
+            // string, Diesel in a transaction unless `metadata.toml` says otherwise.
+            _ => self.exec_as_one_query(sql, transactional, app_name),
+        }
+    }
+
     /// A long-lived session that runs one statement at a time and reports each statement's
     /// own error, for application traffic and lock sampling.
     pub fn session(&self, app_name: &str) -> Result<PgSession, String> {
