@@ -411,10 +411,7 @@ impl SetReplay<'_> {
             }
             Loaded::File(loaded) => {
                 let shipped_early = match file.direction {
-                    Direction::Up => {
-                        self.phases
-                            .add(&loaded.text, change_set, &path.display().to_string())
-                    }
+                    Direction::Up => self.phases.add(&loaded.text, change_set, &path),
                     Direction::Down | Direction::Verify => None,
                 };
                 let Replayed { findings, plans } = replay_file(

@@ -4,6 +4,7 @@ use crate::diagnostic::{Finding, Severity};
 use crate::plan::Deploy;
 use crate::rules::{Group, BOTH};
 use crate::span::Span;
+use std::path::Path;
 
 declare_rule! {
     /// ## What it does
@@ -95,7 +96,7 @@ impl ShippedPhases {
     /// Records the phase `text` (the up migration at `path`, deployed in `change_set`) is,
     /// if any; a finding when it waits for the new release and an earlier phase of its
     /// plan that does not is in the same change set.
-    pub fn add(&mut self, text: &str, change_set: ChangeSet, path: &str) -> Option<Finding> {
+    pub fn add(&mut self, text: &str, change_set: ChangeSet, path: &Path) -> Option<Finding> {
         let header = phase_header(text)?;
         let earlier = self
             .seen
@@ -109,7 +110,7 @@ impl ShippedPhases {
             })
             .map(|(seen, _, path)| (seen.clone(), path.clone()));
         self.seen
-            .push((header.clone(), change_set, path.to_string()));
+            .push((header.clone(), change_set, path.display().to_string()));
         let (earlier, earlier_path) = earlier.filter(|_| header.waits_for_release)?;
         let message = format!(
             "phase {} of {} ({}) of the plan `{}` is in the same change as its phase {} ({}), {}: a deploy applies both, and this one runs while the old release still serves traffic",
@@ -152,25 +153,33 @@ mod tests {
     #[test]
     fn a_contract_is_flagged_only_beside_its_expand() {
         let mut phases = ShippedPhases::default();
-        assert!(phases.add(EXPAND, ChangeSet(7), "expand.sql").is_none());
-        assert!(phases.add(CONTRACT, ChangeSet(8), "later.sql").is_none());
-        let finding = phases.add(CONTRACT, ChangeSet(7), "contract.sql").unwrap();
+        assert!(phases
+            .add(EXPAND, ChangeSet(7), Path::new("expand.sql"))
+            .is_none());
+        assert!(phases
+            .add(CONTRACT, ChangeSet(8), Path::new("later.sql"))
+            .is_none());
+        let finding = phases
+            .add(CONTRACT, ChangeSet(7), Path::new("contract.sql"))
+            .unwrap();
         assert!(
             finding.message.contains("phase 1 (expand), expand.sql"),
             "{}",
             finding.message
         );
         let other_plan = CONTRACT.replace("sku", "code2");
-        assert!(phases.add(&other_plan, ChangeSet(7), "other.sql").is_none());
+        assert!(phases
+            .add(&other_plan, ChangeSet(7), Path::new("other.sql"))
+            .is_none());
     }
 
     #[test]
     fn control_characters_of_a_header_are_not_printed() {
         let mut phases = ShippedPhases::default();
         let hostile = |text: &str| text.replace("orders.code", "orders.\u{1b}[2Jcode");
-        phases.add(&hostile(EXPAND), ChangeSet(1), "e.sql");
+        phases.add(&hostile(EXPAND), ChangeSet(1), Path::new("e.sql"));
         let finding = phases
-            .add(&hostile(CONTRACT), ChangeSet(1), "c.sql")
+            .add(&hostile(CONTRACT), ChangeSet(1), Path::new("c.sql"))
             .unwrap();
         assert!(!finding.message.contains('\u{1b}'), "{}", finding.message);
     }
