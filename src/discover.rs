@@ -51,6 +51,7 @@
 use crate::input;
 use crate::layout::{self, Direction, Layout};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -375,8 +376,13 @@ fn linked_dir_outside(entry: &DirEntry, root: &Path, outside: &mut Vec<DiscoverE
 fn escape(path: &Path, base: &Path) -> Option<String> {
     let real_base = fs::canonicalize(io_path(base)).ok()?;
     let real = fs::canonicalize(io_path(path)).ok()?;
+    escape_resolved(&real, &real_base, base)
+}
+
+/// [`escape`] of `real`, a resolved path, from `real_base`, the resolved `base`.
+fn escape_resolved(real: &Path, real_base: &Path, base: &Path) -> Option<String> {
     let shown_base = io_path(base).display();
-    let Ok(inside) = real.strip_prefix(&real_base) else {
+    let Ok(inside) = real.strip_prefix(real_base) else {
         return Some(format!(
             "skipped: a symlink to outside {shown_base}, not followed"
         ));
@@ -398,6 +404,10 @@ struct Confinement<'a> {
     /// Path -> why it must not be read (`None`: it may be).
     verdicts: HashMap<PathBuf, Option<String>>,
     reported: HashSet<PathBuf>,
+    /// Folder -> its resolved path (`None`: it does not resolve). A folder of thousands of
+    /// files is one folder: resolving it (and the base) again for each file walked the
+    /// whole path twice per file.
+    resolved_dirs: HashMap<PathBuf, Option<PathBuf>>,
 }
 
 impl Confinement<'_> {
@@ -407,15 +417,43 @@ impl Confinement<'_> {
             named,
             verdicts: HashMap::new(),
             reported: HashSet::new(),
+            resolved_dirs: HashMap::new(),
         }
     }
 
     fn escape(&mut self, path: &Path) -> Option<&String> {
-        let (root, named) = (self.root, self.named);
-        self.verdicts
-            .entry(path.to_path_buf())
-            .or_insert_with(|| escape(path, named.dir_holding(path).unwrap_or(root)))
-            .as_ref()
+        if !self.verdicts.contains_key(path) {
+            let base = self.named.dir_holding(path).unwrap_or(self.root);
+            let verdict = self.judge(path, base);
+            self.verdicts.insert(path.to_path_buf(), verdict);
+        }
+        self.verdicts[path].as_ref()
+    }
+
+    /// [`escape`], resolving each folder once: a file that is not a symlink itself
+    /// resolves to its resolved folder joined with its name, as `canonicalize` would.
+    fn judge(&mut self, path: &Path, base: &Path) -> Option<String> {
+        let real_base = self.resolved_dir(io_path(base))?;
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return escape(path, base);
+        };
+        let is_link = fs::symlink_metadata(io_path(path))
+            .ok()?
+            .file_type()
+            .is_symlink();
+        let real = if is_link {
+            fs::canonicalize(io_path(path)).ok()?
+        } else {
+            self.resolved_dir(io_path(parent))?.join(name)
+        };
+        escape_resolved(&real, &real_base, base)
+    }
+
+    fn resolved_dir(&mut self, dir: &Path) -> Option<PathBuf> {
+        self.resolved_dirs
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| fs::canonicalize(dir).ok())
+            .clone()
     }
 
     /// Whether `path` may be read, said quietly (for a file an exclude glob drops).
@@ -668,8 +706,9 @@ fn flat_set(
     max_file_size: u64,
     read: &mut HashMap<PathBuf, String>,
 ) -> (Layout, Vec<MigrationFile>) {
+    // Read on every core: a folder of thousands of files is the common shape.
     let entries: Vec<FlatEntry> = paths
-        .into_iter()
+        .into_par_iter()
         .map(|path| {
             let (text, exact) = read_text(&path, max_file_size);
             FlatEntry {
