@@ -423,7 +423,11 @@ impl SetReplay<'_> {
                     Direction::Up => self.phases.add(&loaded.text, change_set, &path),
                     Direction::Down | Direction::Verify => None,
                 };
-                let Replayed { findings, plans } = replay_file(
+                let Replayed {
+                    findings,
+                    plans,
+                    index,
+                } = replay_file(
                     &loaded,
                     file,
                     change_set,
@@ -439,10 +443,12 @@ impl SetReplay<'_> {
                         .iter()
                         .filter(|s| matches!(s.kind, StatementKind::Unparsed { .. }))
                         .count();
+                    let index = index.unwrap_or_else(|| LineIndex::new(&loaded.text));
                     self.reports.push(
-                        FileReport::new(
+                        FileReport::indexed(
                             path,
                             loaded.text,
+                            index,
                             loaded.parsed.statements.len(),
                             unparsed,
                             findings,
@@ -461,6 +467,8 @@ impl SetReplay<'_> {
 struct Replayed {
     findings: Vec<Finding>,
     plans: Vec<StatementPlan>,
+    /// The file's lines, when it is reported: the report reuses them.
+    index: Option<LineIndex>,
 }
 
 /// Replays one file into the catalogue and, when the file is reported, returns what the
@@ -663,11 +671,16 @@ fn replay_file(
         findings.push(edited_migration_finding(&scope_base(settings)));
     }
     findings.extend(shipped_early);
-    let mut findings = finish(findings, text, settings, &rollback);
+    let index = LineIndex::new(text);
+    let mut findings = finish(findings, text, &index, settings, &rollback);
     if let Some(estimator) = &settings.stats {
         findings.iter_mut().for_each(|f| estimator.judge(f));
     }
-    Replayed { findings, plans }
+    Replayed {
+        findings,
+        plans,
+        index: Some(index),
+    }
 }
 
 /// Where a file's rollback code is, and which of its statements only remove what the file's
@@ -901,11 +914,11 @@ fn edited_migration_finding(base: &str) -> Finding {
 fn finish(
     findings: Vec<Finding>,
     text: &str,
+    index: &LineIndex,
     settings: &Settings,
     rollback: &RollbackCode,
 ) -> Vec<Finding> {
-    let index = LineIndex::new(text);
-    let ignores = ignore::collect(text, &index);
+    let ignores = ignore::collect(text, index);
     let mut used = vec![false; ignores.len()];
     let mut kept = Vec::new();
     for mut finding in findings {

@@ -43,6 +43,19 @@ impl FileReport {
         source: String,
         statements: usize,
         unparsed: usize,
+        findings: Vec<Finding>,
+    ) -> FileReport {
+        let index = LineIndex::new(&source);
+        FileReport::indexed(path, source, index, statements, unparsed, findings)
+    }
+
+    /// [`FileReport::new`] with the lines of `source` already found.
+    pub fn indexed(
+        path: PathBuf,
+        source: String,
+        index: LineIndex,
+        statements: usize,
+        unparsed: usize,
         mut findings: Vec<Finding>,
     ) -> FileReport {
         findings.sort_by_key(|f| (f.span.start, std::cmp::Reverse(f.severity), f.rule.id));
@@ -50,7 +63,6 @@ impl FileReport {
         // grew by while they were collected would be held that long too.
         findings.shrink_to_fit();
         findings.iter_mut().for_each(Finding::compact);
-        let index = LineIndex::new(&source);
         FileReport {
             path,
             source,
