@@ -15,6 +15,7 @@
 //! cumulative counters are complete once the sessions that ran have exited, because a backend
 //! flushes its counts before it leaves `pg_stat_activity`.
 
+pub mod connection;
 pub mod observe;
 
 use super::{
