@@ -1001,6 +1001,48 @@ fn a_drop_column_a_phase_would_fail_on_is_refused_naming_what_uses_it() {
         .unwrap_or_else(|e| panic!("{cascade}: {e}"));
 }
 
+/// Dropping a table another table's foreign key refers to is refused naming every such
+/// key: the contract's `DROP TABLE` fails there, as the plain statement does. A key of the
+/// table to itself goes with the table, and `CASCADE` drops the others with it, in the
+/// plain statement and in the plan.
+#[test]
+fn a_drop_table_a_foreign_key_refers_to_is_refused_naming_the_key() {
+    let create = "CREATE TABLE customers (id bigint PRIMARY KEY, \
+                  referred_by bigint REFERENCES customers (id));\n\
+                  CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint REFERENCES customers (id));\n\
+                  CREATE TABLE notes (id bigint PRIMARY KEY, customer_id bigint, \
+                  CONSTRAINT notes_customer FOREIGN KEY (customer_id) REFERENCES customers (id));\n";
+    let change = "DROP TABLE customers;\n";
+    let refused = plan_files::plan(create, change, &["--layout", "golang-migrate"]);
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains(
+            "`customers` is referenced by the foreign key notes_customer of notes, a foreign key of orders"
+        )),
+        "{:?}",
+        refused.map(|phases| phases.len())
+    );
+    let cascade = "DROP TABLE customers CASCADE;\n";
+    let phases = plan_files::plan(create, cascade, &["--layout", "golang-migrate"])
+        .unwrap_or_else(|e| panic!("{cascade}: {e}"));
+    assert!(phases[0].up.contains(cascade), "{}", phases[0].up);
+    let self_only = "CREATE TABLE customers (id bigint PRIMARY KEY, \
+                     referred_by bigint REFERENCES customers (id));\n";
+    plan_files::plan(self_only, change, &["--layout", "golang-migrate"])
+        .unwrap_or_else(|e| panic!("a key to itself: {e}"));
+    if let Some(server) = postgres_major(15) {
+        let db = server.fresh_db();
+        db.exec(create).expect("create");
+        let plain = db.exec(change);
+        assert!(
+            plain
+                .as_ref()
+                .is_err_and(|e| e.contains("other objects depend on it")),
+            "{plain:?}"
+        );
+        db.exec(cascade).expect("DROP TABLE ... CASCADE");
+    }
+}
+
 /// A foreign key on a partitioned table: PostgreSQL 15 refuses it `NOT VALID`, so a plan for
 /// 15 is refused saying so; PostgreSQL 18 accepts it, and the plan for 18 (the key added
 /// `NOT VALID`, then validated) runs there and ends with the validated key.
