@@ -36,7 +36,7 @@ fi
 
 # Longest first (measured on two cores), so no long binary starts last; the rest follow in
 # name order. A binary missing from this list still runs.
-ranked=(tests/pre_commit.rs tests/db_plan_grid.rs tests/db_plan_traffic.rs
+ranked=(tests/pre_commit.rs tests/db_plan_traffic.rs tests/db_plan_grid.rs
     tests/db_rule_claims.rs tests/db_mysql_plan_traffic.rs tests/mutation_fuzz.rs
     tests/db_stats.rs tests/db_postgres_versions.rs tests/db_help_sql.rs tests/action.rs)
 if [ -n "${LOCKSTEP_TEST_BESIDE:-}" ]; then

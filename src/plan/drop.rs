@@ -135,7 +135,10 @@ pub fn table(names: &[ObjectName], cascade: bool, catalog: &Catalog) -> Result<P
             "drop one table per statement: each gets its own checklist".into(),
         ));
     };
-    sql::known_table(catalog, table)?;
+    let known = sql::known_table(catalog, table)?;
+    if !cascade {
+        refuse_while_referenced(catalog, &known.name)?;
+    }
     let cascade = if cascade { " CASCADE" } else { "" };
     let phase = Phase {
         kind: PhaseKind::Contract,
@@ -174,4 +177,30 @@ pub fn table(names: &[ObjectName], cascade: bool, catalog: &Catalog) -> Result<P
         phases: vec![phase],
         notes: Vec::new(),
     })
+}
+
+/// Refuses to plan dropping `table` while a foreign key of another table refers to it: the
+/// contract's `DROP TABLE` would fail on it, as the plain statement does (`CASCADE` drops
+/// the key with the table; a key of the table to itself goes with it).
+fn refuse_while_referenced(catalog: &Catalog, table: &ObjectName) -> Result<(), PlanError> {
+    let referring: Vec<String> = catalog
+        .foreign_keys_to(table)
+        .into_iter()
+        .filter(|(referencing, _)| *referencing != table)
+        .map(
+            |(referencing, constraint)| match constraint.name.as_deref() {
+                Some(name) => format!("the foreign key {name} of {referencing}"),
+                None => format!("a foreign key of {referencing}"),
+            },
+        )
+        .collect();
+    if referring.is_empty() {
+        return Ok(());
+    }
+    Err(PlanError(format!(
+        "`{table}` is referenced by {}, and DROP TABLE fails while it is: drop {} first, or add CASCADE to drop {} with the table",
+        referring.join(", "),
+        if referring.len() == 1 { "that key" } else { "those keys" },
+        if referring.len() == 1 { "it" } else { "them" },
+    )))
 }

@@ -15,6 +15,7 @@
 //! cumulative counters are complete once the sessions that ran have exited, because a backend
 //! flushes its counts before it leaves `pg_stat_activity`.
 
+pub mod connection;
 pub mod observe;
 
 use super::{
@@ -523,22 +524,16 @@ impl PgDb {
         wrapped: bool,
         app_name: &str,
     ) -> Result<(), String> {
-        let mut command = self.server.psql_base(&self.name);
-        command
-            .arg("--set=ON_ERROR_STOP=1")
-            .env("PGAPPNAME", app_name)
-            .env(
-                "PGOPTIONS",
-                format!("-c statement_timeout={MIGRATION_TIMEOUT_MS}"),
-            );
-        if wrapped {
-            command.args(["--command", "BEGIN"]);
-        }
-        command.arg("--command").arg(sql);
-        if wrapped {
-            command.args(["--command", "COMMIT"]);
-        }
-        run_with_input(&mut command, "").map(drop)
+        let mut session = self.connect_with_timeout(app_name, MIGRATION_TIMEOUT_MS)?;
+        let sent = if wrapped {
+            ["BEGIN", sql, "COMMIT"]
+                .into_iter()
+                .try_for_each(|part| session.exec(part))
+        } else {
+            session.exec(sql)
+        };
+        let closed = session.close();
+        sent.and(closed)
     }
 
     /// Runs a script statement by statement as `psql --file` does (and Flyway and goose,
