@@ -360,6 +360,13 @@ impl<'a> Ctx<'a> {
         self.findings.push(finding);
     }
 
+    /// Whether `rule` has reported its one finding of this file ([`Ctx::report_once_per_file`]):
+    /// such a rule checks nothing more, where every later statement would build a finding
+    /// (its locks, its message) only to drop it.
+    pub fn reported_in_file(&self, rule: &Rule) -> bool {
+        self.reported_once.contains(rule.id)
+    }
+
     /// Reports only the first finding of `rule` in this file.
     pub fn report_once_per_file(&mut self, finding: Finding) {
         if self.reported_once.insert(finding.rule.id) {
