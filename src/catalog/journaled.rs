@@ -12,18 +12,25 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::Hash;
 
+/// The maps' hasher. The replay looks a table up several times per statement (every rule
+/// asks whether its table is new), and std's SipHash was about 3% of a one-folder run's CPU,
+/// on the thread every file waits for. foldhash is seeded at random per process, like std's
+/// hasher; its authors call it minimally DoS-resistant, unfit only where an attacker can
+/// study a long-running process to learn its seed, which a migration cannot do to one run.
+type Hasher = foldhash::fast::RandomState;
+
 #[derive(Clone)]
 pub(super) struct Journaled<K, V> {
-    map: HashMap<K, V>,
+    map: HashMap<K, V, Hasher>,
     /// While a journal is open: every key changed since it opened, with the value it had
     /// then (`None` when it was absent).
-    saved: Option<HashMap<K, Option<V>>>,
+    saved: Option<HashMap<K, Option<V>, Hasher>>,
 }
 
 impl<K, V> Default for Journaled<K, V> {
     fn default() -> Self {
         Journaled {
-            map: HashMap::new(),
+            map: HashMap::default(),
             saved: None,
         }
     }
@@ -86,7 +93,7 @@ impl<K: Eq + Hash + Clone, V: Clone> Journaled<K, V> {
     /// Starts recording changes for [`Journaled::undo`].
     pub(super) fn open_journal(&mut self) {
         debug_assert!(self.saved.is_none(), "journals do not nest");
-        self.saved = Some(HashMap::new());
+        self.saved = Some(HashMap::default());
     }
 
     /// Puts back every value changed since the journal opened, and closes it.
