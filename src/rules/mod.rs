@@ -14,6 +14,7 @@ use crate::locks::statement_locks;
 use crate::session::Session;
 use crate::statement::{Ident, ObjectName, Statement, StatementKind};
 use serde::Serialize;
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 pub mod compatibility;
@@ -294,6 +295,9 @@ pub struct Ctx<'a> {
     statements: &'a [Statement],
     findings: &'a mut Vec<Finding>,
     reported_once: &'a mut HashSet<&'static str>,
+    /// [`Ctx::holds_no_rows`] of the tables asked about so far for this statement: eleven
+    /// locking rules ask it of every ALTER TABLE's table.
+    holds_no_rows: RefCell<Vec<(ObjectName, bool)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -315,6 +319,7 @@ impl<'a> Ctx<'a> {
             statements: source.statements,
             findings,
             reported_once,
+            holds_no_rows: RefCell::new(Vec::new()),
         }
     }
 
@@ -392,13 +397,18 @@ impl<'a> Ctx<'a> {
     /// or emptied by a `TRUNCATE` earlier in the open transaction. A rewrite, scan or index
     /// build then has nothing to do.
     pub fn holds_no_rows(&self, name: &ObjectName) -> bool {
-        let key = self.catalog.borrowed_key(name);
-        self.is_new_table(name)
-            || self
-                .session
+        if let Some((_, known)) = self.holds_no_rows.borrow().iter().find(|(n, _)| n == name) {
+            return *known;
+        }
+        let empty = self.is_new_table(name) || {
+            let key = self.catalog.borrowed_key(name);
+            self.session
                 .emptied_in_transaction
                 .iter()
                 .any(|emptied| self.catalog.borrowed_key(emptied).parts() == key.parts())
+        };
+        self.holds_no_rows.borrow_mut().push((name.clone(), empty));
+        empty
     }
 
     /// The table lock of renaming or dropping a column: ACCESS EXCLUSIVE on PostgreSQL
