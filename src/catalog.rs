@@ -980,10 +980,11 @@ impl Catalog {
                     },
                     ObjectChange::RenameColumn { .. } | ObjectChange::Other => return,
                 };
-                let renamed = self.key(&renamed);
+                let renamed_name = renamed;
+                let renamed = self.key(&renamed_name);
                 let key = self.key(name);
                 if is_view {
-                    self.rename_relation(&key, &renamed);
+                    self.rename_relation(&key, &renamed, &renamed_name);
                 }
                 match kind {
                     ObjectKind::MaterializedView => {
@@ -1162,7 +1163,7 @@ impl Catalog {
             .unwrap_or_else(|| Table::unknown(from));
         table.name = to.clone();
         table.renamed_from = Some((from.clone(), change_set));
-        self.rename_relation(&old, &new);
+        self.rename_relation(&old, &new, to);
         self.note_foreign_keys(&new, &table.constraints);
         if let Some((parent, _)) = &table.partition_of {
             self.by_table.add_partition(parent, &new);
@@ -1647,7 +1648,8 @@ mod tests {
              CREATE MATERIALIZED VIEW totals AS SELECT 1;
              CREATE DOMAIN amount AS int CHECK (VALUE > 0);
              CREATE FUNCTION sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
-             CREATE VIEW active AS SELECT 1;",
+             CREATE VIEW active AS SELECT 1;
+             CREATE VIEW user_emails AS SELECT email FROM users;",
             ChangeSet(0),
         );
         let before = format!("{catalog:?}");
@@ -1673,6 +1675,8 @@ mod tests {
                  CREATE DOMAIN code AS text NOT NULL;
                  DROP FUNCTION sync();
                  ALTER VIEW active RENAME TO current;
+                 ALTER TABLE users RENAME COLUMN name TO full_name;
+                 ALTER VIEW user_emails RENAME TO emails;
                  DROP TABLE users;",
                 ChangeSet(0),
             );
@@ -1684,6 +1688,7 @@ mod tests {
                 .index(&ObjectName::bare("orders_user_idx"))
                 .is_none());
             assert_eq!(rollback.partitions(&ObjectName::bare("events")).len(), 1);
+            assert!(rollback.views_using(&users, &email).is_empty());
         }
         assert_eq!(format!("{catalog:?}"), before);
         assert!(catalog.column(&users, &email).is_some());
@@ -1696,10 +1701,30 @@ mod tests {
         assert_eq!(catalog.foreign_keys_to(&users).len(), 1);
         assert!(catalog.partitions(&ObjectName::bare("events")).is_empty());
         assert!(!catalog.created_in(&ObjectName::bare("per_day"), ChangeSet(0)));
+        assert_eq!(catalog.views_using(&users, &email).len(), 1);
 
         // Changes made after the scratch replay are kept.
         replay(&mut catalog, "DROP TABLE users;", ChangeSet(1));
         assert!(catalog.table(&users).is_none());
+    }
+
+    #[test]
+    fn the_partition_key_holds_the_names_it_mentions_and_follows_a_rename() {
+        let mut catalog = Catalog::new(Dialect::Postgres);
+        replay(
+            &mut catalog,
+            "CREATE TABLE events (at date, \"Region\" text, body text)
+               PARTITION BY RANGE (at, (lower(\"Region\")));
+             ALTER TABLE events RENAME COLUMN at TO happened;",
+            ChangeSet(0),
+        );
+        let events = catalog.table(&ObjectName::bare("events")).unwrap();
+        let key: Vec<String> = events
+            .partition_key
+            .iter()
+            .map(|k| k.key().into_owned())
+            .collect();
+        assert_eq!(key, ["happened", "Region"]);
     }
 
     #[test]

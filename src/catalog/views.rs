@@ -119,8 +119,9 @@ impl Catalog {
 
     /// The table or view `old` is now called `new`: a view there moves with its name, and
     /// the views reading it read it under the new name.
-    pub(super) fn rename_relation(&mut self, old: &TableKey, new: &TableKey) {
-        if let Some(view) = self.views.remove(old) {
+    pub(super) fn rename_relation(&mut self, old: &TableKey, new: &TableKey, name: &ObjectName) {
+        if let Some(mut view) = self.views.remove(old) {
+            view.name = name.clone();
             for relation in &view.reads {
                 self.by_table.add_reader(relation, new);
             }
@@ -195,5 +196,101 @@ impl Catalog {
             next += 1;
         }
         found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{Catalog, ChangeSet};
+    use crate::dialect::Dialect;
+    use crate::parse::parse_text;
+    use crate::statement::{Ident, ObjectName};
+
+    fn replay(catalog: &mut Catalog, sql: &str) {
+        for statement in parse_text(sql, catalog.dialect()).statements {
+            catalog.apply(&statement, ChangeSet(0));
+        }
+    }
+
+    /// The views using `table.column`, as `name` or `name<through`.
+    fn using(catalog: &Catalog, table: &str, column: &str) -> Vec<String> {
+        catalog
+            .views_using(&ObjectName::bare(table), &Ident::new(column))
+            .iter()
+            .map(|u| match u.through {
+                Some(through) => format!("{}<{through}", u.view.name),
+                None => u.view.name.to_string(),
+            })
+            .collect()
+    }
+
+    const ORDERS: &str =
+        "CREATE TABLE orders (id bigint PRIMARY KEY, code text, total int, note text);
+        CREATE VIEW order_codes AS SELECT o.id, o.code FROM orders o;
+        CREATE VIEW everything AS SELECT * FROM orders;
+        CREATE MATERIALIZED VIEW totals AS SELECT sum(total) FROM orders;
+        CREATE VIEW recent_codes AS SELECT code FROM order_codes WHERE id > 10;";
+
+    #[test]
+    fn a_view_uses_the_columns_it_mentions_and_every_column_through_a_star() {
+        let mut catalog = Catalog::new(Dialect::Postgres);
+        replay(&mut catalog, ORDERS);
+        assert_eq!(
+            using(&catalog, "orders", "code"),
+            ["everything", "order_codes", "recent_codes<order_codes"]
+        );
+        assert_eq!(using(&catalog, "orders", "total"), ["everything", "totals"]);
+        assert_eq!(using(&catalog, "orders", "note"), ["everything"]);
+        assert!(using(&catalog, "order_codes", "id").contains(&"recent_codes".to_string()));
+    }
+
+    #[test]
+    fn views_follow_renames_and_go_with_what_drops_them() {
+        let mut catalog = Catalog::new(Dialect::Postgres);
+        replay(
+            &mut catalog,
+            &format!(
+                "{ORDERS}
+                 ALTER TABLE orders RENAME TO purchases;
+                 ALTER TABLE purchases RENAME COLUMN code TO sku;
+                 ALTER VIEW order_codes RENAME TO purchase_codes;
+                 DROP VIEW everything;"
+            ),
+        );
+        assert!(using(&catalog, "orders", "code").is_empty());
+        assert_eq!(
+            using(&catalog, "purchases", "sku"),
+            ["purchase_codes", "recent_codes<purchase_codes"]
+        );
+        // DROP VIEW ... CASCADE takes the views reading it along.
+        replay(&mut catalog, "DROP VIEW purchase_codes CASCADE;");
+        assert!(using(&catalog, "purchases", "sku").is_empty());
+        assert!(using(&catalog, "purchase_codes", "id").is_empty());
+        // A column drop with CASCADE drops the views using it; a table drop every view on it.
+        replay(
+            &mut catalog,
+            "ALTER TABLE purchases DROP COLUMN total CASCADE;",
+        );
+        assert!(using(&catalog, "purchases", "total").is_empty());
+        replay(
+            &mut catalog,
+            "CREATE VIEW skus AS SELECT sku FROM purchases; DROP TABLE purchases;
+             CREATE TABLE purchases (id bigint, sku text);",
+        );
+        assert!(using(&catalog, "purchases", "sku").is_empty());
+    }
+
+    #[test]
+    fn a_mysql_view_outlives_its_table_and_reads_the_next_one() {
+        let mut catalog = Catalog::new(Dialect::Mysql);
+        replay(
+            &mut catalog,
+            "CREATE TABLE orders (id INT, code TEXT);
+             CREATE VIEW order_codes AS SELECT code FROM orders;
+             DROP TABLE orders;
+             CREATE TABLE orders (id INT, code TEXT);
+             ALTER TABLE orders CHANGE code sku TEXT;",
+        );
+        assert_eq!(using(&catalog, "orders", "sku"), ["order_codes"]);
     }
 }
