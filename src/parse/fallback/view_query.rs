@@ -69,10 +69,8 @@ pub(super) fn view_query(c: &mut Cursor<'_>) -> ViewQuery {
                 relation_next = false;
                 in_from_list.push(false);
             }
-            Tok::RParen => {
-                if in_from_list.len() > 1 {
-                    in_from_list.pop();
-                }
+            Tok::RParen if in_from_list.len() > 1 => {
+                in_from_list.pop();
             }
             Tok::Other(op) if op == "*" => query.star |= selects_every_column(previous),
             _ => {}
