@@ -704,7 +704,8 @@ pub enum StatementKind {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ViewQuery {
     pub relations: Vec<ObjectName>,
-    /// Every word of the query, keywords included (a column may be called `name` or `year`).
+    /// Every word of the query but the reserved words no unquoted name can be (keywords a
+    /// column may be called, `name` or `year`, are kept).
     pub names: Vec<Ident>,
     /// The query selects `*` or `t.*`: every column the relations have when the view is
     /// created.

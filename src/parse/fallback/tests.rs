@@ -1325,10 +1325,7 @@ fn named_objects() {
                 kind: ObjectKind::View,
                 name: name("v"),
                 or_replace: false,
-                view: Some(ViewQuery {
-                    names: vec![Ident::new("SELECT")],
-                    ..ViewQuery::default()
-                }),
+                view: Some(ViewQuery::default()),
             }),
         ),
         (

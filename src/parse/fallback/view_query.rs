@@ -24,6 +24,14 @@ const END_OF_FROM_LIST: &[&str] = &[
     "FOR",
 ];
 
+/// Words PostgreSQL and MySQL reserve, which name no column unless quoted: left out of the
+/// names a query mentions, which the replay keeps for every view.
+const RESERVED: &[&str] = &[
+    "ALL", "AND", "AS", "ASC", "BY", "CASE", "CAST", "DESC", "DISTINCT", "ELSE", "END", "FROM",
+    "GROUP", "HAVING", "IN", "IS", "JOIN", "LIMIT", "NOT", "NULL", "ON", "OR", "ORDER", "SELECT",
+    "THEN", "UNION", "WHEN", "WHERE", "WITH",
+];
+
 /// After the view's name and column list: `[options] AS query [WITH ... CHECK OPTION]`.
 pub(super) fn view_query(c: &mut Cursor<'_>) -> ViewQuery {
     c.skip_until(|c| c.is_kw("AS"));
@@ -54,15 +62,28 @@ pub(super) fn view_query(c: &mut Cursor<'_>) -> ViewQuery {
                 previous = None;
                 continue;
             }
+            // Only words `sqlparser` knows as keywords are compared with the lists (most
+            // words of a query are names).
             Tok::Word {
-                value, quote: None, ..
-            } if value.eq_ignore_ascii_case("FROM") || value.eq_ignore_ascii_case("JOIN") => {
-                relation_next = true;
-                set_last(&mut in_from_list, true);
+                value,
+                keyword: true,
+                ..
+            } => {
+                let is = |word: &&str| value.eq_ignore_ascii_case(word);
+                if ["FROM", "JOIN"].iter().any(is) {
+                    relation_next = true;
+                    set_last(&mut in_from_list, true);
+                } else if END_OF_FROM_LIST.iter().any(is) {
+                    set_last(&mut in_from_list, false);
+                }
+                if !RESERVED.iter().any(is) {
+                    query.names.push(Ident::new(value.clone()));
+                }
             }
-            Tok::Word { quote: None, .. } if c.is_any_kw(END_OF_FROM_LIST) => {
-                set_last(&mut in_from_list, false);
-            }
+            Tok::Word { value, quote, .. } => query.names.push(Ident {
+                value: value.clone(),
+                quote: *quote,
+            }),
             Tok::Comma if in_from_list.last() == Some(&true) => relation_next = true,
             Tok::LParen => {
                 // A subquery where a relation was expected reads its own FROM list.
@@ -74,12 +95,6 @@ pub(super) fn view_query(c: &mut Cursor<'_>) -> ViewQuery {
             }
             Tok::Other(op) if op == "*" => query.star |= selects_every_column(previous),
             _ => {}
-        }
-        if let Tok::Word { value, quote, .. } = tok {
-            query.names.push(Ident {
-                value: value.clone(),
-                quote: *quote,
-            });
         }
         previous = Some(tok);
         c.advance();
