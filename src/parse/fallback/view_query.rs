@@ -24,12 +24,13 @@ const END_OF_FROM_LIST: &[&str] = &[
     "FOR",
 ];
 
-/// Words PostgreSQL and MySQL reserve, which name no column unless quoted: left out of the
-/// names a query mentions, which the replay keeps for every view.
+/// Words both PostgreSQL and MySQL reserve, which name no column unless quoted: left out of
+/// the names a query mentions, which the replay keeps for every view. (`END` and `CAST` name
+/// columns on MySQL.)
 const RESERVED: &[&str] = &[
-    "ALL", "AND", "AS", "ASC", "BY", "CASE", "CAST", "DESC", "DISTINCT", "ELSE", "END", "FROM",
-    "GROUP", "HAVING", "IN", "IS", "JOIN", "LIMIT", "NOT", "NULL", "ON", "OR", "ORDER", "SELECT",
-    "THEN", "UNION", "WHEN", "WHERE", "WITH",
+    "ALL", "AND", "AS", "ASC", "BY", "CASE", "DESC", "DISTINCT", "ELSE", "FROM", "GROUP", "HAVING",
+    "IN", "IS", "JOIN", "LIMIT", "NOT", "NULL", "ON", "OR", "ORDER", "SELECT", "THEN", "UNION",
+    "WHEN", "WHERE", "WITH",
 ];
 
 /// After the view's name and column list: `[options] AS query [WITH ... CHECK OPTION]`.
@@ -75,6 +76,9 @@ pub(super) fn view_query(c: &mut Cursor<'_>) -> ViewQuery {
                     set_last(&mut in_from_list, true);
                 } else if END_OF_FROM_LIST.iter().any(is) {
                     set_last(&mut in_from_list, false);
+                } else if is(&"NATURAL") {
+                    // A natural join uses the columns both sides share without naming them.
+                    query.star = true;
                 }
                 if !RESERVED.iter().any(is) {
                     query.names.push(Ident::new(value.clone()));
@@ -90,8 +94,12 @@ pub(super) fn view_query(c: &mut Cursor<'_>) -> ViewQuery {
                 relation_next = false;
                 in_from_list.push(false);
             }
-            Tok::RParen if in_from_list.len() > 1 => {
-                in_from_list.pop();
+            Tok::RParen => {
+                // `substring(x FROM 1)`: no relation follows.
+                relation_next = false;
+                if in_from_list.len() > 1 {
+                    in_from_list.pop();
+                }
             }
             Tok::Other(op) if op == "*" => query.star |= selects_every_column(previous),
             _ => {}
@@ -173,6 +181,8 @@ mod tests {
             "CREATE MATERIALIZED VIEW IF NOT EXISTS m AS SELECT * FROM t WITH NO DATA"
         ));
         assert!(!star("CREATE VIEW v AS SELECT count(*), a * 2 FROM t"));
+        // The columns a natural join compares are named nowhere.
+        assert!(star("CREATE VIEW v AS SELECT a.id FROM a NATURAL JOIN b"));
     }
 
     #[test]
