@@ -167,35 +167,36 @@ impl Catalog {
     pub fn views_using(&self, table: &ObjectName, column: &Ident) -> Vec<ViewUse<'_>> {
         let table = self.key(table);
         let column = column.key();
-        let mut found: Vec<ViewUse<'_>> = self
-            .readers_of(&table)
-            .iter()
-            .filter_map(|reader| self.views.get(reader))
-            .filter(|view| view.uses(&table, &column))
-            .map(|view| ViewUse {
-                view,
-                through: None,
-            })
-            .collect();
-        found.sort_by_key(|u| u.view.name.to_string());
+        // Each found view with its key, which finds the views reading it in turn.
+        let mut found: Vec<(TableKey, ViewUse<'_>)> = self.views_reading(&table, None);
+        found.retain(|(_, used)| used.view.uses(&table, &column));
         let mut next = 0;
         while next < found.len() {
-            let through = found[next].view;
-            let mut readers: Vec<ViewUse<'_>> = self
-                .readers_of(&self.key(&through.name))
-                .iter()
-                .filter_map(|reader| self.views.get(reader))
-                .filter(|view| !found.iter().any(|u| u.view.name == view.name))
-                .map(|view| ViewUse {
-                    view,
-                    through: Some(&through.name),
-                })
-                .collect();
-            readers.sort_by_key(|u| u.view.name.to_string());
+            let (key, used) = &found[next];
+            let mut readers = self.views_reading(key, Some(&used.view.name));
+            readers.retain(|(reader, _)| !found.iter().any(|(known, _)| known == reader));
             found.extend(readers);
             next += 1;
         }
-        found
+        found.into_iter().map(|(_, used)| used).collect()
+    }
+
+    /// The views reading `relation`, by name, each marked as reading it `through` a view.
+    fn views_reading<'a>(
+        &'a self,
+        relation: &TableKey,
+        through: Option<&'a ObjectName>,
+    ) -> Vec<(TableKey, ViewUse<'a>)> {
+        let mut readers: Vec<(TableKey, ViewUse<'a>)> = self
+            .readers_of(relation)
+            .into_iter()
+            .filter_map(|key| {
+                let view = self.views.get(&key)?;
+                Some((key, ViewUse { view, through }))
+            })
+            .collect();
+        readers.sort_by(|a, b| a.0.cmp(&b.0));
+        readers
     }
 }
 
