@@ -21,6 +21,9 @@ use std::ops::{Deref, DerefMut};
 
 mod by_table;
 mod journaled;
+mod views;
+
+pub use views::{View, ViewUse};
 
 /// The files that will run together in one deploy. A table created in the current change
 /// set holds no rows yet and is read by no running application.
@@ -145,6 +148,9 @@ pub struct Table {
     pub charset: Option<String>,
     /// PostgreSQL: declared `PARTITION BY`; its rows live in its partitions.
     pub partitioned: bool,
+    /// PostgreSQL: the names the partition key mentions (its columns, and every word of an
+    /// expression in it), which PostgreSQL refuses to drop or alter.
+    pub partition_key: Vec<Ident>,
     /// PostgreSQL: the partitioned table this one is a partition of, and whether it is the
     /// `DEFAULT` partition.
     pub partition_of: Option<(TableKey, bool)>,
@@ -202,6 +208,7 @@ impl Table {
             created_in: None,
             charset: None,
             partitioned: false,
+            partition_key: Vec::new(),
             partition_of: None,
             renamed_from: None,
             rows_copied_to: None,
@@ -344,6 +351,9 @@ pub struct Catalog {
     /// PostgreSQL materialized views, with the change set that created them: indexes and
     /// refreshes of one no release reads yet block nobody.
     materialized_views: Journaled<TableKey, ChangeSet>,
+    /// The views and materialized views created in the replayed migrations, and what each
+    /// reads.
+    views: Journaled<TableKey, View>,
     /// PostgreSQL domains: how many constraints (`CHECK`, `NOT NULL`) each has, and the
     /// change set that created it.
     domains: Journaled<TableKey, Domain>,
@@ -373,6 +383,7 @@ impl Catalog {
             indexes: Journaled::default(),
             by_table: ByTable::default(),
             materialized_views: Journaled::default(),
+            views: Journaled::default(),
             domains: Journaled::default(),
             objects: Journaled::default(),
             trigger_functions: Journaled::default(),
@@ -386,6 +397,7 @@ impl Catalog {
         self.indexes.open_journal();
         self.by_table.open_journal();
         self.materialized_views.open_journal();
+        self.views.open_journal();
         self.domains.open_journal();
         self.objects.open_journal();
         self.trigger_functions.open_journal();
@@ -461,6 +473,11 @@ impl Catalog {
         self.domains
             .get(&key as &dyn KeyParts)
             .is_some_and(|domain| domain.created_in == change_set)
+    }
+
+    /// The dialect of the server the migrations run on.
+    pub fn dialect(&self) -> Dialect {
+        self.target.dialect
     }
 
     pub fn key(&self, name: &ObjectName) -> TableKey {
@@ -827,7 +844,11 @@ impl Catalog {
                     constraints: Vec::new(),
                     created_in: Some(change_set),
                     charset: charset.clone(),
-                    partitioned: *partitioning == Partitioning::Parent,
+                    partitioned: matches!(partitioning, Partitioning::Parent { .. }),
+                    partition_key: match partitioning {
+                        Partitioning::Parent { key } => key.clone(),
+                        _ => Vec::new(),
+                    },
                     partition_of: None,
                     renamed_from: None,
                     rows_copied_to: None,
@@ -897,11 +918,17 @@ impl Catalog {
                     }
                 }
             }
-            StatementKind::CreateMaterializedView { name } => {
+            StatementKind::CreateMaterializedView { name, query } => {
                 let key = self.key(name);
                 self.materialized_views.insert(key, change_set);
+                self.add_view(name, true, query);
             }
-            StatementKind::CreateObject { kind, name, .. } => {
+            StatementKind::CreateObject {
+                kind, name, view, ..
+            } => {
+                if let Some(query) = view {
+                    self.add_view(name, false, query);
+                }
                 let key = self.key(name);
                 let kind = if *kind == ObjectKind::TriggerFunction {
                     self.trigger_functions.insert(key.clone(), ());
@@ -912,9 +939,16 @@ impl Catalog {
                 // CREATE OR REPLACE of an older object keeps its age.
                 self.objects.get_or_insert_with((kind, key), || change_set);
             }
-            StatementKind::DropObject { kind, names, .. } => {
+            StatementKind::DropObject {
+                kind,
+                names,
+                cascade,
+            } => {
                 for name in names {
                     let key = self.key(name);
+                    if matches!(kind, ObjectKind::View | ObjectKind::MaterializedView) {
+                        self.drop_view(&key, *cascade);
+                    }
                     match kind {
                         ObjectKind::MaterializedView => {
                             self.materialized_views.remove(&key);
@@ -930,6 +964,11 @@ impl Catalog {
                 }
             }
             StatementKind::AlterObject { kind, name, change } => {
+                let is_view = matches!(kind, ObjectKind::View | ObjectKind::MaterializedView);
+                if let (ObjectChange::RenameColumn { from, to }, true) = (change, is_view) {
+                    let key = self.key(name);
+                    self.follow_column_rename(&key, from, to);
+                }
                 let renamed = match change {
                     ObjectChange::RenameTo(to) => ObjectName {
                         schema: name.schema.clone(),
@@ -941,8 +980,12 @@ impl Catalog {
                     },
                     ObjectChange::RenameColumn { .. } | ObjectChange::Other => return,
                 };
-                let renamed = self.key(&renamed);
+                let renamed_name = renamed;
+                let renamed = self.key(&renamed_name);
                 let key = self.key(name);
+                if is_view {
+                    self.rename_relation(&key, &renamed, &renamed_name);
+                }
                 match kind {
                     ObjectKind::MaterializedView => {
                         if let Some(created) = self.materialized_views.remove(&key) {
@@ -1009,6 +1052,11 @@ impl Catalog {
                     let key = self.key(n);
                     self.tables.remove(&key);
                     self.drop_indexes_on(&key);
+                    // Dropped with the table (`CASCADE`), or the drop would have failed.
+                    // A MySQL view outlives its table, and reads the next one of its name.
+                    if self.target.dialect == Dialect::Postgres {
+                        self.drop_readers_of(&key);
+                    }
                 }
             }
             StatementKind::RenameIndex { name, to } => self.rename_index(name, to),
@@ -1115,6 +1163,7 @@ impl Catalog {
             .unwrap_or_else(|| Table::unknown(from));
         table.name = to.clone();
         table.renamed_from = Some((from.clone(), change_set));
+        self.rename_relation(&old, &new, to);
         self.note_foreign_keys(&new, &table.constraints);
         if let Some((parent, _)) = &table.partition_of {
             self.by_table.add_partition(parent, &new);
@@ -1227,6 +1276,24 @@ impl Catalog {
                     }
                 }
             }
+            AlterAction::RenameColumn { from, to } => {
+                let key = self.key(name);
+                self.follow_column_rename(&key, from, to);
+            }
+            AlterAction::RedefineColumn {
+                old, column: def, ..
+            } if old.key() != def.name.key() => {
+                let key = self.key(name);
+                self.follow_column_rename(&key, old, &def.name);
+            }
+            AlterAction::DropColumn {
+                column,
+                cascade: true,
+                ..
+            } => {
+                let key = self.key(name);
+                self.drop_views_using(&key, column);
+            }
             AlterAction::RenameIndex { from, to } if self.index_of_table(name, from).is_some() => {
                 let index = ObjectName {
                     schema: name.schema.clone(),
@@ -1266,6 +1333,12 @@ impl Catalog {
             AlterAction::RenameColumn { from, to } => {
                 if let Some(c) = table.column_mut(from) {
                     c.name = to.clone();
+                }
+                // The partition key follows the column, as on the server.
+                for key_name in &mut table.partition_key {
+                    if key_name.key() == from.key() {
+                        *key_name = to.clone();
+                    }
                 }
                 table
                     .renamed_columns
@@ -1428,6 +1501,7 @@ impl Drop for Scratch<'_> {
         catalog.indexes.undo();
         catalog.by_table.undo();
         catalog.materialized_views.undo();
+        catalog.views.undo();
         catalog.domains.undo();
         catalog.objects.undo();
         catalog.trigger_functions.undo();
@@ -1574,7 +1648,8 @@ mod tests {
              CREATE MATERIALIZED VIEW totals AS SELECT 1;
              CREATE DOMAIN amount AS int CHECK (VALUE > 0);
              CREATE FUNCTION sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
-             CREATE VIEW active AS SELECT 1;",
+             CREATE VIEW active AS SELECT 1;
+             CREATE VIEW user_emails AS SELECT email FROM users;",
             ChangeSet(0),
         );
         let before = format!("{catalog:?}");
@@ -1600,6 +1675,8 @@ mod tests {
                  CREATE DOMAIN code AS text NOT NULL;
                  DROP FUNCTION sync();
                  ALTER VIEW active RENAME TO current;
+                 ALTER TABLE users RENAME COLUMN name TO full_name;
+                 ALTER VIEW user_emails RENAME TO emails;
                  DROP TABLE users;",
                 ChangeSet(0),
             );
@@ -1611,6 +1688,7 @@ mod tests {
                 .index(&ObjectName::bare("orders_user_idx"))
                 .is_none());
             assert_eq!(rollback.partitions(&ObjectName::bare("events")).len(), 1);
+            assert!(rollback.views_using(&users, &email).is_empty());
         }
         assert_eq!(format!("{catalog:?}"), before);
         assert!(catalog.column(&users, &email).is_some());
@@ -1623,10 +1701,30 @@ mod tests {
         assert_eq!(catalog.foreign_keys_to(&users).len(), 1);
         assert!(catalog.partitions(&ObjectName::bare("events")).is_empty());
         assert!(!catalog.created_in(&ObjectName::bare("per_day"), ChangeSet(0)));
+        assert_eq!(catalog.views_using(&users, &email).len(), 1);
 
         // Changes made after the scratch replay are kept.
         replay(&mut catalog, "DROP TABLE users;", ChangeSet(1));
         assert!(catalog.table(&users).is_none());
+    }
+
+    #[test]
+    fn the_partition_key_holds_the_names_it_mentions_and_follows_a_rename() {
+        let mut catalog = Catalog::new(Dialect::Postgres);
+        replay(
+            &mut catalog,
+            "CREATE TABLE events (at date, \"Region\" text, body text)
+               PARTITION BY RANGE (at, (lower(\"Region\")));
+             ALTER TABLE events RENAME COLUMN at TO happened;",
+            ChangeSet(0),
+        );
+        let events = catalog.table(&ObjectName::bare("events")).unwrap();
+        let key: Vec<String> = events
+            .partition_key
+            .iter()
+            .map(|k| k.key().into_owned())
+            .collect();
+        assert_eq!(key, ["happened", "Region"]);
     }
 
     #[test]

@@ -202,6 +202,7 @@ pub fn statement_locks(
             kind: ObjectKind::View,
             name,
             or_replace: true,
+            ..
         } => locks.add(name, AccessExclusive, TableEffect::None),
         K::AlterObject { kind, name, change } if kind.is_relation() => {
             match (kind, change) {

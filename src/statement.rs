@@ -507,8 +507,11 @@ pub struct IndexDef {
 pub enum Partitioning {
     #[default]
     None,
-    /// `PARTITION BY ...`: a partitioned table, which holds no rows of its own.
-    Parent,
+    /// `PARTITION BY ...`: a partitioned table, which holds no rows of its own. `key` is
+    /// every name its partition key mentions: the key's columns, and for an expression
+    /// (`lower(region)`) every word in it, since PostgreSQL refuses to drop or alter any
+    /// column the key uses.
+    Parent { key: Vec<Ident> },
     /// `PARTITION OF parent { FOR VALUES ... | DEFAULT }`.
     Of { parent: ObjectName, default: bool },
 }
@@ -628,6 +631,7 @@ pub enum StatementKind {
     /// reads yet.
     CreateMaterializedView {
         name: ObjectName,
+        query: ViewQuery,
     },
     RefreshMaterializedView {
         name: ObjectName,
@@ -645,6 +649,8 @@ pub enum StatementKind {
         kind: ObjectKind,
         name: ObjectName,
         or_replace: bool,
+        /// For a view: what its query reads.
+        view: Option<ViewQuery>,
     },
     /// `DROP {VIEW | MATERIALIZED VIEW | FUNCTION | ...} [IF EXISTS] name [, ...] [CASCADE]`.
     DropObject {
@@ -689,6 +695,21 @@ pub enum StatementKind {
         /// Byte offset in the file where the parser stopped, when it said.
         at: Option<u32>,
     },
+}
+
+/// What a view's query reads, from its tokens (the replay needs it to know which columns a
+/// view holds on to: PostgreSQL refuses to drop or retype a column a view uses). It is an
+/// over-approximation, never an under one: every relation named after `FROM` or `JOIN`
+/// (a CTE's name too), and every name the query mentions, wherever it stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViewQuery {
+    pub relations: Vec<ObjectName>,
+    /// Every word of the query but the reserved words no unquoted name can be (keywords a
+    /// column may be called, `name` or `year`, are kept).
+    pub names: Vec<Ident>,
+    /// The query selects `*` or `t.*`: every column the relations have when the view is
+    /// created.
+    pub star: bool,
 }
 
 /// `UPDATE t SET to = f(from)` where the value reads no column but `from`, and the WHERE,

@@ -670,3 +670,42 @@ fn the_foreign_key_checks_new_writes_and_validate_finds_old_orphans() {
         .expect("fix");
     migrate(&db, &phases[1].up).expect("validate passes once the orphan is gone");
 }
+
+/// A view the migrations created on the column: MySQL (MariaDB here) drops the column under
+/// it in the contract phase, and every query of the view fails from then on. The plan
+/// written while the view is unknown to the replay (created outside the migrations, as every
+/// view was to lockstep before it followed them) shows it; with the view in the migrations
+/// the plan is refused, naming it.
+#[test]
+fn a_view_on_the_column_fails_after_the_contract_and_is_named_in_the_refusal() {
+    let table = "CREATE TABLE items (id INT PRIMARY KEY, code VARCHAR(20), note TEXT);\n\
+                 INSERT INTO items VALUES (1, 'a', 'n'), (2, 'b', 'n');\n";
+    let view = "CREATE VIEW item_codes AS SELECT id, code FROM items;\n";
+    let change = "ALTER TABLE items RENAME COLUMN code TO label;\n";
+    let args = ["--dialect", "mysql", "--layout", "golang-migrate"];
+    let refused = plan_files::plan(&format!("{table}{view}"), change, &args);
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("the view item_codes") && e.contains("MySQL drops it")),
+        "{:?}",
+        refused.map(|phases| phases.len())
+    );
+    let unaware =
+        plan_files::plan(table, change, &args).unwrap_or_else(|e| panic!("without the view: {e}"));
+    let Some(server) = mariadb() else { return };
+    let db = server.fresh_db();
+    db.exec(table).expect("table");
+    db.exec(view).expect("view");
+    assert!(db.query("SELECT code FROM item_codes").is_ok());
+    for phase in &unaware {
+        migrate(&db, &phase.up).unwrap_or_else(|e| panic!("{}: {e}", phase.name));
+    }
+    let broken = db.query("SELECT * FROM item_codes");
+    assert!(
+        broken
+            .as_ref()
+            .is_err_and(|e| e.contains("references invalid table(s) or column(s)")),
+        "{broken:?}"
+    );
+}

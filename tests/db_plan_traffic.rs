@@ -31,7 +31,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use support::plan_files::{self, PhaseFiles};
 use support::postgres::observe::observe_run;
-use support::postgres::{postgres, PgDb, PgSession, LOCK_MODES};
+use support::postgres::{postgres, postgres_major, PgDb, PgSession, LOCK_MODES};
 use support::traffic::{
     assert_refused, assert_rows_match, one_at_a_time, query_one, AppDb, AppSession, Model, Release,
     Rollout, Traffic, ROWS,
@@ -1005,4 +1005,134 @@ fn rename_trigger_keeps_the_write_of_either_release() {
         .expect("naive expand");
     let rows = mixed_release_writes(&naive, "UPDATE shipments SET emissions_kg = co2_kg");
     assert_eq!(rows[0], pair("7.00", "7.00"), "the old release's 9 is lost");
+}
+
+// ---------------------------------------------------------------------------------------
+// What else holds on to the column: views and partition keys.
+
+/// The PostgreSQL majors the dependants' proofs run on: the oldest and newest packaged.
+const DEPENDANT_MAJORS: [u32; 2] = [15, 18];
+
+/// A view on the column makes the contract phase of a plan that drops it fail: the plan
+/// written while the view is unknown to the replay (created outside the migrations, as every
+/// view was to lockstep before it followed them) runs until its contract, which PostgreSQL
+/// refuses. Created in the migrations, the view makes the plan refuse, naming it and the
+/// view that reads it; a view on another column does not.
+#[test]
+fn a_view_on_the_column_fails_the_contract_and_is_named_in_the_refusal() {
+    let table = "CREATE TABLE items (id bigint PRIMARY KEY, code text, note text);\n\
+                 INSERT INTO items SELECT g, 'c' || g, 'n' FROM generate_series(1, 500) g;\n";
+    let views = "CREATE VIEW item_codes AS SELECT i.id, i.code FROM items i;\n\
+                 CREATE VIEW first_codes AS SELECT * FROM item_codes WHERE id < 10;\n\
+                 CREATE MATERIALIZED VIEW item_notes AS SELECT id, note FROM items;\n";
+    let args = ["--layout", "golang-migrate"];
+    for change in [
+        "ALTER TABLE items RENAME COLUMN code TO label;\n",
+        "ALTER TABLE items ALTER COLUMN code TYPE varchar(20);\n",
+        "ALTER TABLE items DROP COLUMN code;\n",
+    ] {
+        let refused = plan_files::plan(&format!("{table}{views}"), change, &args);
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.contains("the view item_codes")
+                    && e.contains("the view first_codes (it reads item_codes)")
+                    && !e.contains("item_notes")),
+            "{change}: {:?}",
+            refused.map(|phases| phases.len())
+        );
+        let unaware = plan_files::plan(table, change, &args)
+            .unwrap_or_else(|e| panic!("{change} without the views: {e}"));
+        let (contract, before) = unaware.split_last().expect("a contract phase");
+        assert_eq!(contract.kind, "contract", "{change}");
+        for major in DEPENDANT_MAJORS {
+            let Some(server) = postgres_major(major) else {
+                continue;
+            };
+            let db = server.fresh_db();
+            db.exec(table).expect("table");
+            db.exec(views).expect("views");
+            for phase in before {
+                migrate(&db, &phase.up)
+                    .unwrap_or_else(|e| panic!("{major}, {change}{}: {e}", phase.name));
+            }
+            let failed = migrate(&db, &contract.up);
+            assert!(
+                failed
+                    .as_ref()
+                    .is_err_and(|e| e.contains("other objects depend on it")),
+                "PostgreSQL {major}, {change}: {failed:?}"
+            );
+        }
+    }
+    // The view on `note` (a materialized one) blocks a plan on `note` only.
+    let refused = plan_files::plan(
+        &format!("{table}{views}"),
+        "ALTER TABLE items RENAME COLUMN note TO remark;\n",
+        &args,
+    );
+    assert!(
+        refused.as_ref().is_err_and(
+            |e| e.contains("the materialized view item_notes") && !e.contains("item_codes")
+        ),
+        "{:?}",
+        refused.map(|phases| phases.len())
+    );
+}
+
+/// PostgreSQL refuses to drop or retype a column of the partition key, a column an
+/// expression in the key uses too; the drop plan, whose one phase was that `DROP COLUMN`,
+/// and the rename and type-change plans, whose contract drops it, are refused saying so.
+#[test]
+fn a_partition_key_column_is_refused_as_postgres_refuses_it() {
+    let table = "CREATE TABLE events (id bigint NOT NULL, at date NOT NULL, region text, body text) \
+                   PARTITION BY LIST (lower(region));\n\
+                 CREATE TABLE events_all PARTITION OF events DEFAULT;\n\
+                 CREATE TABLE readings (at date NOT NULL, sensor text, value int) PARTITION BY RANGE (at);\n\
+                 CREATE TABLE readings_all PARTITION OF readings FOR VALUES FROM (MINVALUE) TO (MAXVALUE);\n";
+    let args = ["--layout", "golang-migrate"];
+    for (change, server_refuses) in [
+        (
+            "ALTER TABLE events RENAME COLUMN region TO area;\n",
+            "ALTER TABLE events DROP COLUMN region",
+        ),
+        (
+            "ALTER TABLE events ALTER COLUMN region TYPE varchar(20);\n",
+            "ALTER TABLE events ALTER COLUMN region TYPE varchar(20)",
+        ),
+        (
+            "ALTER TABLE events DROP COLUMN region;\n",
+            "ALTER TABLE events DROP COLUMN region",
+        ),
+        (
+            "ALTER TABLE readings DROP COLUMN at;\n",
+            "ALTER TABLE readings DROP COLUMN at",
+        ),
+    ] {
+        let refused = plan_files::plan(table, change, &args);
+        assert!(
+            refused
+                .as_ref()
+                .is_err_and(|e| e.contains("is in the partition key of")),
+            "{change}: {:?}",
+            refused.map(|phases| phases.len())
+        );
+        for major in DEPENDANT_MAJORS {
+            let Some(server) = postgres_major(major) else {
+                continue;
+            };
+            let db = server.fresh_db();
+            db.exec(table).expect("tables");
+            let failed = db.exec(server_refuses);
+            assert!(
+                failed
+                    .as_ref()
+                    .is_err_and(|e| e.contains("because it is part of the partition key")),
+                "PostgreSQL {major}, {server_refuses}: {failed:?}"
+            );
+        }
+    }
+    // A column outside the key is planned.
+    plan_files::plan(table, "ALTER TABLE readings DROP COLUMN sensor;\n", &args)
+        .unwrap_or_else(|e| panic!("drop sensor: {e}"));
 }

@@ -1,11 +1,13 @@
 //! The catalogue's lookups by table: the indexes on a table, and the tables that may hold a
-//! foreign key to it or be a partition of it. A long migration folder leaves thousands of
-//! tables and indexes in the replay, and rules and plans ask about one table for each
-//! flagged statement, so answering by scanning them all made a run quadratic in the folder.
+//! foreign key to it, be a partition of it or be a view reading it. A long migration folder
+//! leaves thousands of tables and indexes in the replay, and rules and plans ask about one
+//! table for each flagged statement, so answering by scanning them all made a run quadratic
+//! in the folder.
 //!
-//! `indexes` is exact. `referencing` and `partitions` may also name tables that have since
-//! dropped the key, been renamed or detached: the catalogue checks each candidate against
-//! the table itself, so they only need to name every table that does qualify.
+//! `indexes` is exact. `referencing`, `partitions` and `readers` may also name tables that
+//! have since dropped the key, been renamed, detached or replaced: the catalogue checks each
+//! candidate against the table (or view) itself, so they only need to name every one that
+//! does qualify.
 
 use super::journaled::Journaled;
 use super::TableKey;
@@ -19,6 +21,8 @@ pub(super) struct ByTable {
     referencing: Journaled<TableKey, BTreeSet<TableKey>>,
     /// Partitioned table -> the tables that were created or attached as its partitions.
     partitions: Journaled<TableKey, BTreeSet<TableKey>>,
+    /// Table or view -> the views whose query read (or reads) it.
+    readers: Journaled<TableKey, BTreeSet<TableKey>>,
 }
 
 impl ByTable {
@@ -63,16 +67,28 @@ impl ByTable {
         self.partitions.get(parent).into_iter().flatten()
     }
 
+    pub(super) fn add_reader(&mut self, relation: &TableKey, view: &TableKey) {
+        self.readers
+            .get_or_insert_with(relation.clone(), BTreeSet::new)
+            .insert(view.clone());
+    }
+
+    pub(super) fn readers(&self, relation: &TableKey) -> impl Iterator<Item = &TableKey> {
+        self.readers.get(relation).into_iter().flatten()
+    }
+
     pub(super) fn open_journal(&mut self) {
         self.indexes.open_journal();
         self.referencing.open_journal();
         self.partitions.open_journal();
+        self.readers.open_journal();
     }
 
     pub(super) fn undo(&mut self) {
         self.indexes.undo();
         self.referencing.undo();
         self.partitions.undo();
+        self.readers.undo();
     }
 }
 

@@ -13,6 +13,7 @@ mod alter;
 mod definitions;
 mod tokens;
 mod types;
+mod view_query;
 
 pub use types::{classify_default, parse_data_type};
 
@@ -327,8 +328,10 @@ fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
     }
     if c.eat_kws(&["MATERIALIZED", "VIEW"]) {
         c.eat_kws(&["IF", "NOT", "EXISTS"]);
+        let name = c.object_name()?;
         return Some(StatementKind::CreateMaterializedView {
-            name: c.object_name()?,
+            name,
+            query: view_query::view_query(c),
         });
     }
     if c.eat_kw("DOMAIN") {
@@ -338,6 +341,7 @@ fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
         c.eat_kws(&["IF", "NOT", "EXISTS"]);
         let name = c.object_name();
         c.group();
+        let view = (kind == ObjectKind::View).then(|| view_query::view_query(c));
         if kind == ObjectKind::Function
             && c.eat_kw("RETURNS")
             && c.is_any_kw(&["TRIGGER", "EVENT_TRIGGER"])
@@ -349,11 +353,21 @@ fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
                 kind,
                 name,
                 or_replace,
+                view,
             },
             None => other(&format!("CREATE {}", kind.name().to_uppercase())),
         });
     }
     plain_object(c, "CREATE")
+}
+
+/// `... PARTITION BY {RANGE | LIST | HASH} (key)`: every word of the key (see
+/// [`Partitioning::Parent`]).
+fn partition_key(c: &mut Cursor<'_>) -> Vec<crate::statement::Ident> {
+    c.skip_until(|c| c.is_kw("PARTITION") && c.is_kw_at(1, "BY"));
+    c.eat_kws(&["PARTITION", "BY"]);
+    c.advance();
+    c.group().map(|key| key.words()).unwrap_or_default()
 }
 
 /// `name [AS] type [COLLATE c] [DEFAULT e] [[CONSTRAINT n] {NOT NULL | NULL | CHECK (e)}] ...`:
@@ -486,7 +500,9 @@ fn create_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
                 default: words.first() == Some(&"default"),
             }
         }
-        None if words.windows(2).any(|w| w == ["partition", "by"]) => Partitioning::Parent,
+        None if words.windows(2).any(|w| w == ["partition", "by"]) => Partitioning::Parent {
+            key: partition_key(c),
+        },
         None => Partitioning::None,
     };
     Some(StatementKind::CreateTable {

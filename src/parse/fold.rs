@@ -26,8 +26,10 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
             constraints.iter_mut().for_each(constraint);
             search_indexes.iter_mut().for_each(index_def);
             like.iter_mut().for_each(object);
-            if let Partitioning::Of { parent, .. } = partitioning {
-                object(parent);
+            match partitioning {
+                Partitioning::Of { parent, .. } => object(parent),
+                Partitioning::Parent { key } => key.iter_mut().for_each(ident),
+                Partitioning::None => {}
             }
         }
         K::RenameIndex { name, to } => {
@@ -88,8 +90,17 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
                 ObjectChange::Other => {}
             }
         }
-        K::CreateMaterializedView { name }
-        | K::CreateObject { name, .. }
+        K::CreateMaterializedView { name, query }
+        | K::CreateObject {
+            name,
+            view: Some(query),
+            ..
+        } => {
+            object(name);
+            query.relations.iter_mut().for_each(object);
+            query.names.iter_mut().for_each(ident);
+        }
+        K::CreateObject { name, .. }
         | K::CreateDomain { name, .. }
         | K::AlterDomain { name, .. }
         | K::RefreshMaterializedView { name, .. }

@@ -11,6 +11,47 @@ use crate::statement::{
 };
 use sqlparser::ast;
 
+/// The names a partition key mentions (see `Partitioning::Parent`): `sqlparser` reads
+/// PostgreSQL's `RANGE (a, lower(b))` as a call of `RANGE`. `None` for an expression this
+/// walk does not know, so that the token fallback reads the statement instead.
+fn partition_key(key: &ast::Expr) -> Option<Vec<Ident>> {
+    let mut names = Vec::new();
+    mentioned_names(key, &mut names)?;
+    Some(names)
+}
+
+fn mentioned_names(expr: &ast::Expr, names: &mut Vec<Ident>) -> Option<()> {
+    use ast::Expr as E;
+    match expr {
+        E::Identifier(name) => names.push(ident(name)),
+        E::CompoundIdentifier(parts) => names.extend(parts.last().map(ident)),
+        E::Value(_) => {}
+        E::Nested(inner)
+        | E::UnaryOp { expr: inner, .. }
+        | E::Cast { expr: inner, .. }
+        | E::Collate { expr: inner, .. } => mentioned_names(inner, names)?,
+        E::BinaryOp { left, right, .. } => {
+            mentioned_names(left, names)?;
+            mentioned_names(right, names)?;
+        }
+        E::Function(f) => {
+            let ast::FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            for arg in &list.args {
+                match arg {
+                    ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                        mentioned_names(e, names)?
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
 /// The lowered kind, or `None` when the statement is best classified from its tokens.
 pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
     use ast::Statement as S;
@@ -36,8 +77,12 @@ pub fn lower(statement: &ast::Statement) -> Option<StatementKind> {
                     parent: object_name(parent)?,
                     default: matches!(t.for_values, Some(ast::ForValues::Default)),
                 },
-                None if t.partition_by.is_some() => crate::statement::Partitioning::Parent,
-                None => crate::statement::Partitioning::None,
+                None => match &t.partition_by {
+                    Some(key) => crate::statement::Partitioning::Parent {
+                        key: partition_key(key)?,
+                    },
+                    None => crate::statement::Partitioning::None,
+                },
             },
             charset: crate::statement::charset_after_keyword(
                 &t.table_options.to_string().to_lowercase(),

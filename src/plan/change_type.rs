@@ -95,6 +95,7 @@ fn convert_in_a_new_column<'a>(
             "`{table}` has no column `{column}` in the replayed migrations"
         ))
     })?;
+    dependants::refuse_partition_key_column(known, column)?;
     let names = Names::new(table, column);
     if known.column(&names.new_column).is_some() {
         return Err(PlanError(format!(
@@ -381,7 +382,7 @@ fn contract(change: &Change, carried: &[CarriedIndex], options: &PlanOptions) ->
             ),
             "the backfill verify query returned 0 after that release went out".into(),
             format!(
-                "views, functions and grants that use {column} are recreated on {} (they are dropped with the old column; the plan rebuilt its indexes)",
+                "views created outside the migrations (the drop fails while one uses {column}), functions and grants that use {column} are recreated on {} (the plan rebuilt its indexes)",
                 names.new_column
             ),
             format!("no query depends on the position of {column} (SELECT * read by position, INSERT without a column list): the converted column is added last and stays last"),

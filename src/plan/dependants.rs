@@ -6,14 +6,17 @@
 //! From the replayed schema: plain indexes on the column are built again on the new column
 //! (`CONCURRENTLY`, before the contract phase) and take their old names in the contract
 //! phase. A key, constraint, foreign key or expression index that uses the column makes
-//! the plan refuse, naming each, because moving them safely is a plan of its own. Views,
-//! functions and grants created outside the migrations are invisible to the replay; the
-//! contract checklist asks for them.
+//! the plan refuse, naming each, because moving them safely is a plan of its own. So does
+//! a view the migrations created on the column (PostgreSQL refuses to drop a column a view
+//! uses), and a partition key that holds it (PostgreSQL refuses to drop or alter such a
+//! column at all). Views, functions and grants created outside the migrations are
+//! invisible to the replay; the contract checklist asks for them.
 
 use super::index::{build_phase, index_item};
 use super::sql;
 use super::{Phase, PlanError, Step};
-use crate::catalog::{Catalog, Index, Table, TableKey};
+use crate::catalog::{Catalog, Index, Table, TableKey, ViewUse};
+use crate::dialect::Dialect;
 use crate::names;
 use crate::statement::{ConstraintKind, Ident, ObjectName};
 
@@ -136,6 +139,7 @@ pub fn carry_indexes<Carried>(
     column: &Ident,
     mut carry: impl FnMut(&TableKey, &Index) -> IndexUse<Carried>,
 ) -> Result<Vec<Carried>, PlanError> {
+    refuse_if_views_use(catalog, known, column)?;
     let mut blockers = constraints_using(catalog, known, column);
     let mut carried = Vec::new();
     for (name, index) in catalog.indexes_on(&known.name) {
@@ -215,16 +219,68 @@ fn foreign_keys_to_column(catalog: &Catalog, known: &Table, column: &Ident) -> V
     found
 }
 
+/// Refuses when a view the migrations created uses `column`, which the plan's contract
+/// phase drops: PostgreSQL refuses the drop while the view exists, and MySQL drops the
+/// column anyway and leaves the view failing on every query. Names each view, and the
+/// views that read those (they must go first).
+fn refuse_if_views_use(catalog: &Catalog, known: &Table, column: &Ident) -> Result<(), PlanError> {
+    let uses = catalog.views_using(&known.name, column);
+    if uses.is_empty() {
+        return Ok(());
+    }
+    let views: Vec<String> = uses.iter().map(describe_view).collect();
+    let consequence = match catalog.dialect() {
+        Dialect::Postgres => "PostgreSQL refuses to drop a column a view uses (`cannot drop column ... because other objects depend on it`), so that phase would fail",
+        Dialect::Mysql => "MySQL drops it anyway, and every query of the view then fails",
+    };
+    Err(PlanError(format!(
+        "`{column}` of `{}` is used by {}, created in the migrations; the plan's contract phase drops `{column}`, and {consequence}. Drop or redefine {} without `{column}` in a migration of its own first (a view that reads another one goes before it), plan this change again, and create the views again once the contract phase has run",
+        known.name,
+        views.join(", "),
+        if views.len() == 1 { "that view" } else { "each of these views" }
+    )))
+}
+
+fn describe_view(used: &ViewUse) -> String {
+    let kind = if used.view.materialized {
+        "materialized view"
+    } else {
+        "view"
+    };
+    match used.through {
+        Some(read) => format!("the {kind} {} (it reads {read})", used.view.name),
+        None => format!("the {kind} {}", used.view.name),
+    }
+}
+
+/// Refuses a plan that drops or alters `column` of a partitioned table's partition key:
+/// PostgreSQL refuses both, whatever the plan does first, and only renames such a column
+/// in place.
+pub fn refuse_partition_key_column(known: &Table, column: &Ident) -> Result<(), PlanError> {
+    let key = column.key();
+    if !known.partition_key.iter().any(|k| k.key() == key) {
+        return Ok(());
+    }
+    Err(PlanError(format!(
+        "`{column}` is in the partition key of `{table}`, and PostgreSQL refuses to drop or alter a partition-key column (`cannot drop column \"{column}\" because it is part of the partition key of relation \"{table}\"`), which this plan would do to it. Keep `{column}`, or move the rows to a new table partitioned by other columns (by hand); only a plain RENAME COLUMN works on it, which the running release does not survive",
+        table = known.name
+    )))
+}
+
 /// Refuses to plan dropping `column` when a phase would fail: the expand phase cannot make
 /// a primary-key column nullable, and the contract's `DROP COLUMN` fails, as the plain
-/// statement does, while another table's foreign key refers to the column (unless
-/// `CASCADE` drops that key too).
+/// statement does, while the column is in the partition key, or a view or another table's
+/// foreign key uses it (unless `CASCADE` drops those too).
 pub fn refuse_dropping(
     catalog: &Catalog,
     known: &Table,
     column: &Ident,
     cascade: bool,
 ) -> Result<(), PlanError> {
+    refuse_partition_key_column(known, column)?;
+    if !cascade {
+        refuse_if_views_use(catalog, known, column)?;
+    }
     let key = column.key();
     let mut blockers = Vec::new();
     if known

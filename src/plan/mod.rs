@@ -496,11 +496,50 @@ mod tests {
                 format!("{USERS}CREATE INDEX users_lower_email ON users (lower(email));\nALTER TABLE users RENAME COLUMN email TO mail;"),
                 "the expression index users_lower_email",
             ),
+            (
+                format!("{USERS}CREATE VIEW mail AS SELECT lower(u.email) FROM users u;\nALTER TABLE users RENAME COLUMN email TO mail;"),
+                "the view mail",
+            ),
+            (
+                format!("{USERS}CREATE MATERIALIZED VIEW everyone AS SELECT * FROM users;\nALTER TABLE users ALTER COLUMN age TYPE numeric;"),
+                "the materialized view everyone",
+            ),
+            (
+                format!("{USERS}CREATE VIEW adults AS SELECT id FROM users WHERE age >= 18;\nCREATE VIEW adult_count AS SELECT count(*) FROM adults;\nALTER TABLE users DROP COLUMN age;"),
+                "the view adults, the view adult_count (it reads adults)",
+            ),
+            (
+                "CREATE TABLE logs (at date, body text) PARTITION BY RANGE (at);\nALTER TABLE logs DROP COLUMN at;".to_string(),
+                "in the partition key of `logs`",
+            ),
+            (
+                "CREATE TABLE logs (id bigint, at date, body text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\nALTER TABLE logs RENAME COLUMN at TO happened;".to_string(),
+                "in the partition key of `logs`",
+            ),
         ];
         for (sql, named) in cases {
             let message = refusal(&sql);
             assert!(message.contains(named), "{sql}\n{message}");
         }
+    }
+
+    /// A view on another column, or dropped with `CASCADE` as the plain statement drops it,
+    /// does not stop the plan.
+    #[test]
+    fn a_view_stops_only_the_plans_of_the_columns_it_uses() {
+        let views = format!("{USERS}CREATE VIEW adults AS SELECT id FROM users WHERE age >= 18;\n");
+        for change in [
+            "ALTER TABLE users RENAME COLUMN email TO mail;",
+            "ALTER TABLE users DROP COLUMN email;",
+            "ALTER TABLE users DROP COLUMN age CASCADE;",
+        ] {
+            assert!(
+                last_is_plannable(&format!("{views}{change}"), Dialect::Postgres),
+                "{change}"
+            );
+        }
+        let dropped = format!("{views}DROP VIEW adults;\nALTER TABLE users DROP COLUMN age;");
+        assert!(last_is_plannable(&dropped, Dialect::Postgres));
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub fn plan<'a>(
     options: &PlanOptions<'a>,
 ) -> Result<Recipe<'a>, PlanError> {
     let (known, old) = column_to_rename(catalog, table, from, to)?;
+    dependants::refuse_partition_key_column(known, from)?;
     let key = sql::batch_key(known)?;
     let carried = dependants::carried_indexes(catalog, known, from, to)?;
     let options = *options;
@@ -86,7 +87,7 @@ fn render(
                 "Deploy the release that uses `{to}` only once the backfill verify query returns 0: until a row is backfilled, a NULL written to its `{to}` cannot be told from a row not copied yet, and the trigger copies `{from}` over it."
             )),
             Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
-                "The plan rebuilds on `{to}` the indexes the migrations created on `{from}`; it does not follow the views, functions and grants that use `{from}`, whether the migrations created them or not: recreate them on `{to}` before the contract phase."
+                "The plan rebuilds on `{to}` the indexes the migrations created on `{from}`, and refuses while a view the migrations created uses `{from}`; it cannot see views created outside the migrations, nor functions and grants: recreate those on `{to}` before the contract phase."
             )),
         ],
     }

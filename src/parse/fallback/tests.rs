@@ -4,7 +4,7 @@ use super::*;
 use crate::parse::placeholders::mask;
 use crate::statement::{
     AlterAction, ColumnDef, ColumnPosition, Constraint, ConstraintKind, DataType, Expr, Generated,
-    Ident, IdentityChange, IndexDef, Partitioning, Volatility,
+    Ident, IdentityChange, IndexDef, Partitioning, ViewQuery, Volatility,
 };
 use proptest::prelude::*;
 
@@ -1229,7 +1229,7 @@ fn a_materialized_view_is_recognised_by_its_name() {
         "CREATE MATERIALIZED VIEW s.mv AS SELECT 1",
         "CREATE MATERIALIZED VIEW IF NOT EXISTS s.mv AS SELECT 1 WITH NO DATA",
     ] {
-        let Some(StatementKind::CreateMaterializedView { name }) = recognise(sql, PG) else {
+        let Some(StatementKind::CreateMaterializedView { name, .. }) = recognise(sql, PG) else {
             panic!("{sql}");
         };
         assert_eq!(name.to_string(), "s.mv", "{sql}");
@@ -1284,6 +1284,7 @@ fn named_objects() {
             kind,
             name: name(n),
             or_replace: false,
+            view: None,
         })
     };
     for (sql, dialect, expected) in [
@@ -1294,6 +1295,7 @@ fn named_objects() {
                 kind: ObjectKind::Function,
                 name: name("f"),
                 or_replace: true,
+                view: None,
             }),
         ),
         (
@@ -1319,7 +1321,12 @@ fn named_objects() {
         (
             "CREATE DEFINER=`a`@`%` SQL SECURITY DEFINER VIEW v AS SELECT 1",
             MY,
-            create(ObjectKind::View, "v"),
+            Some(StatementKind::CreateObject {
+                kind: ObjectKind::View,
+                name: name("v"),
+                or_replace: false,
+                view: Some(ViewQuery::default()),
+            }),
         ),
         (
             "DROP FUNCTION IF EXISTS f(int, text), g() CASCADE",
@@ -1697,7 +1704,20 @@ fn partitioned_tables_and_their_partitions() {
     };
     assert_eq!(
         kind("CREATE TABLE m (id bigint, at date) PARTITION BY RANGE (at)"),
-        Partitioning::Parent
+        Partitioning::Parent {
+            key: vec![Ident::new("at")]
+        }
+    );
+    // An expression key mentions every word in it; `sqlparser` cannot read an operator
+    // class, so this one is the fallback's alone.
+    assert_eq!(
+        kind("CREATE TABLE m (id bigint, \"At\" date, r text) PARTITION BY HASH (\"At\", lower(r) text_ops)"),
+        Partitioning::Parent {
+            key: ["At", "lower", "r", "text_ops"]
+                .iter()
+                .map(|w| if *w == "At" { Ident::quoted(*w) } else { Ident::new(*w) })
+                .collect()
+        }
     );
     assert_eq!(
         kind("CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"),

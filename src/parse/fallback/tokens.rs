@@ -307,6 +307,20 @@ impl<'a> Cursor<'a> {
         Some(Cursor::new(self.text, self.toks.get(open + 1..)?))
     }
 
+    /// Every word among the remaining tokens, as an identifier, keywords included.
+    pub fn words(&self) -> Vec<Ident> {
+        let rest = self.toks.get(self.pos..).unwrap_or(&[]);
+        rest.iter()
+            .filter_map(|t| match &t.tok {
+                Tok::Word { value, quote, .. } => Some(Ident {
+                    value: value.clone(),
+                    quote: *quote,
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Consume one token, or a whole parenthesised group.
     pub fn skip_one(&mut self) {
         if self.group().is_none() {

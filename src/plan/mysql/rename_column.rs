@@ -54,7 +54,7 @@ pub fn plan(
                 "Deploy the release that uses `{to}` only once the backfill verify query returns 0: before that, it reads NULL from rows not copied yet."
             )),
             Note::on(&[PhaseKind::Expand, PhaseKind::Contract], format!(
-                "Views and triggers that use `{from}` are not moved (its indexes are; lockstep refuses a column that a key or a foreign key uses): recreate them on `{to}` before the contract phase."
+                "Views created outside the migrations and triggers that use `{from}` are not moved (its indexes are; lockstep refuses a column that a key, a foreign key or a view the migrations created uses): recreate them on `{to}` before the contract phase."
             )),
         ],
     })

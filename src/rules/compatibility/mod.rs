@@ -118,7 +118,7 @@ pub(crate) fn creates_object(
         } => (ObjectKind::Function, name.clone()),
         StatementKind::CreateObject { kind, name, .. } => (*kind, name.clone()),
         StatementKind::CreateDomain { name, .. } => (ObjectKind::Domain, name.clone()),
-        StatementKind::CreateMaterializedView { name } => {
+        StatementKind::CreateMaterializedView { name, .. } => {
             (ObjectKind::MaterializedView, name.clone())
         }
         StatementKind::AlterObject {
