@@ -146,10 +146,12 @@ pub struct Table {
     pub created_in: Option<ChangeSet>,
     /// MySQL default character set of the table, when its CREATE TABLE said.
     pub charset: Option<String>,
-    /// PostgreSQL: declared `PARTITION BY`; its rows live in its partitions.
+    /// Declared `PARTITION BY` in its CREATE TABLE; in PostgreSQL its rows live in its
+    /// partitions.
     pub partitioned: bool,
-    /// PostgreSQL: the names the partition key mentions (its columns, and every word of an
-    /// expression in it), which PostgreSQL refuses to drop or alter.
+    /// The names the partition key (MySQL: the partitioning function) mentions: its
+    /// columns, and every word of an expression in it. PostgreSQL refuses to drop or alter
+    /// them, MySQL to drop them.
     pub partition_key: Vec<Ident>,
     /// PostgreSQL: the partitioned table this one is a partition of, and whether it is the
     /// `DEFAULT` partition.

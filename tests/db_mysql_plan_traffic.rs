@@ -709,3 +709,64 @@ fn a_view_on_the_column_fails_after_the_contract_and_is_named_in_the_refusal() {
         "{broken:?}"
     );
 }
+
+/// A column of a partitioned table's partitioning function: MariaDB refuses to drop it, and
+/// the rename plan drops the old column in its contract phase. The plan written while the
+/// partitioning is unknown to the replay (done outside the migrations) fails there, with
+/// the error the refusal quotes; with the partitioning in the migrations the plan is
+/// refused. A table whose partitioning no key holds gets the other error quoted.
+#[test]
+fn a_partitioning_column_fails_at_the_contract_and_the_plan_is_refused() {
+    let table = "CREATE TABLE events (id BIGINT NOT NULL, at INT NOT NULL, body VARCHAR(20), \
+                 PRIMARY KEY (id));\n";
+    // MariaDB wants every unique key of a partitioned table to hold the partitioning
+    // columns, so the key changes with it.
+    let partitioning = "ALTER TABLE events DROP PRIMARY KEY, ADD PRIMARY KEY (id, at) \
+                        PARTITION BY RANGE (at) (PARTITION p0 VALUES LESS THAN (100), \
+                        PARTITION p1 VALUES LESS THAN MAXVALUE);\n";
+    let change = "ALTER TABLE events RENAME COLUMN at TO happened;\n";
+    let args = ["--dialect", "mysql", "--layout", "golang-migrate"];
+    let keyed_error = "Key column 'at' doesn't exist in table";
+    let keyless_error = "Unknown column 'at' in 'PARTITION BY'";
+    // The replay reads the partitioning of a CREATE TABLE (not yet of an ALTER TABLE).
+    let partitioned = "CREATE TABLE events (id BIGINT NOT NULL, at INT NOT NULL, \
+                       body VARCHAR(20), PRIMARY KEY (id, at)) PARTITION BY RANGE (at) \
+                       (PARTITION p0 VALUES LESS THAN (100), \
+                       PARTITION p1 VALUES LESS THAN MAXVALUE);\n";
+    let refused = plan_files::plan(partitioned, change, &args);
+    assert!(
+        refused.as_ref().is_err_and(|e| {
+            e.contains("`at` is in the partitioning function of `events`")
+                && e.contains(keyed_error)
+                && e.contains(keyless_error)
+        }),
+        "{:?}",
+        refused.map(|phases| phases.len())
+    );
+    let unaware =
+        plan_files::plan(table, change, &args).unwrap_or_else(|e| panic!("unpartitioned: {e}"));
+    let Some(server) = mariadb() else { return };
+    let db = server.fresh_db();
+    db.exec(table).expect("table");
+    db.exec("INSERT INTO events VALUES (1, 5, 'a'), (2, 500, 'b');")
+        .expect("rows");
+    db.exec(partitioning).expect("partitioning");
+    let (contract, before) = unaware.split_last().expect("phases");
+    for phase in before {
+        migrate(&db, &phase.up).unwrap_or_else(|e| panic!("{}: {e}", phase.name));
+    }
+    let failed = migrate(&db, &contract.up);
+    assert!(
+        failed.as_ref().is_err_and(|e| e.contains(keyed_error)),
+        "{}: {failed:?}",
+        contract.name
+    );
+    // Without a key the partitioning check is the one that speaks.
+    db.exec("CREATE TABLE hashed (id BIGINT NOT NULL, at INT NOT NULL) PARTITION BY HASH (at) PARTITIONS 2;")
+        .expect("hashed");
+    let dropped = db.exec("ALTER TABLE hashed DROP COLUMN at, ALGORITHM=INSTANT;");
+    assert!(
+        dropped.as_ref().is_err_and(|e| e.contains(keyless_error)),
+        "{dropped:?}"
+    );
+}

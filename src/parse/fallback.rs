@@ -362,11 +362,12 @@ fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
 }
 
 /// `... PARTITION BY {RANGE | LIST | HASH} (key)`: every word of the key (see
-/// [`Partitioning::Parent`]).
+/// [`Partitioning::Parent`]). MySQL puts more words before the key (`RANGE COLUMNS`,
+/// `LINEAR HASH`, `KEY ALGORITHM=2`), so the key is the first group after `BY`.
 fn partition_key(c: &mut Cursor<'_>) -> Vec<crate::statement::Ident> {
     c.skip_until(|c| c.is_kw("PARTITION") && c.is_kw_at(1, "BY"));
     c.eat_kws(&["PARTITION", "BY"]);
-    c.advance();
+    c.skip_until(|c| c.peek() == Some(&Tok::LParen));
     c.group().map(|key| key.words()).unwrap_or_default()
 }
 

@@ -95,7 +95,7 @@ fn convert_in_a_new_column<'a>(
             "`{table}` has no column `{column}` in the replayed migrations"
         ))
     })?;
-    dependants::refuse_partition_key_column(known, column)?;
+    dependants::refuse_partition_key_column(catalog.dialect(), known, column)?;
     let names = Names::new(table, column);
     if known.column(&names.new_column).is_some() {
         return Err(PlanError(format!(

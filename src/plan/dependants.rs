@@ -253,18 +253,30 @@ fn describe_view(used: &ViewUse) -> String {
     }
 }
 
-/// Refuses a plan that drops or alters `column` of a partitioned table's partition key:
-/// PostgreSQL refuses both, whatever the plan does first, and only renames such a column
-/// in place.
-pub fn refuse_partition_key_column(known: &Table, column: &Ident) -> Result<(), PlanError> {
+/// Refuses a plan that drops or alters `column` of a partitioned table's partition key
+/// (in MySQL, a column of the partitioning function). PostgreSQL refuses to drop or alter
+/// it, whatever the plan does first; MySQL (MariaDB checked) refuses to drop it, which the
+/// contract phase of a plan through a new column does. Both rename such a column in place.
+pub fn refuse_partition_key_column(
+    dialect: Dialect,
+    known: &Table,
+    column: &Ident,
+) -> Result<(), PlanError> {
     let key = column.key();
     if !known.partition_key.iter().any(|k| k.key() == key) {
         return Ok(());
     }
-    Err(PlanError(format!(
-        "`{column}` is in the partition key of `{table}`, and PostgreSQL refuses to drop or alter a partition-key column (`cannot drop column \"{column}\" because it is part of the partition key of relation \"{table}\"`), which this plan would do to it. Keep `{column}`, or move the rows to a new table partitioned by other columns (by hand); only a plain RENAME COLUMN works on it, which the running release does not survive",
-        table = known.name
-    )))
+    let table = &known.name;
+    Err(PlanError(match dialect {
+        Dialect::Postgres => format!(
+            "`{column}` is in the partition key of `{table}`, and PostgreSQL refuses to drop or alter a partition-key column (`cannot drop column \"{column}\" because it is part of the partition key of relation \"{table}\"`), which this plan would do to it. Keep `{column}`, or move the rows to a new table partitioned by other columns (by hand); only a plain RENAME COLUMN works on it, which the running release does not survive"
+        ),
+        // The quotes are MariaDB 10.11's: the key check comes first, and every unique key
+        // of a partitioned table must hold the partitioning columns.
+        Dialect::Mysql => format!(
+            "`{column}` is in the partitioning function of `{table}`, and the server refuses to drop a column the partitioning uses (MariaDB: `Key column '{column}' doesn't exist in table` while a key holds it, else `Unknown column '{column}' in 'PARTITION BY'`), which this plan's contract phase would do to the old column. Keep `{column}`, or repartition `{table}` by other columns first (`ALTER TABLE ... PARTITION BY`, which copies the table), or make the change with an online schema-change tool; only a plain RENAME COLUMN works on it (the partitioning follows it), which the running release does not survive"
+        ),
+    }))
 }
 
 /// Refuses to plan dropping `column` when a phase would fail: the expand phase cannot make
@@ -277,7 +289,7 @@ pub fn refuse_dropping(
     column: &Ident,
     cascade: bool,
 ) -> Result<(), PlanError> {
-    refuse_partition_key_column(known, column)?;
+    refuse_partition_key_column(catalog.dialect(), known, column)?;
     if !cascade {
         refuse_if_views_use(catalog, known, column)?;
     }

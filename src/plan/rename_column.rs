@@ -29,7 +29,7 @@ pub fn plan<'a>(
     options: &PlanOptions<'a>,
 ) -> Result<Recipe<'a>, PlanError> {
     let (known, old) = column_to_rename(catalog, table, from, to)?;
-    dependants::refuse_partition_key_column(known, from)?;
+    dependants::refuse_partition_key_column(catalog.dialect(), known, from)?;
     let key = sql::batch_key(known)?;
     let carried = dependants::carried_indexes(catalog, known, from, to)?;
     let options = *options;

@@ -1719,6 +1719,22 @@ fn partitioned_tables_and_their_partitions() {
                 .collect()
         }
     );
+    // MySQL's words between the method and the key.
+    for mysql in [
+        "CREATE TABLE m (id INT, at DATE) PARTITION BY RANGE COLUMNS (at) (PARTITION p0 VALUES LESS THAN (MAXVALUE))",
+        "CREATE TABLE m (id INT, at DATE) PARTITION BY LINEAR KEY ALGORITHM=2 (at) PARTITIONS 4",
+    ] {
+        match recognise(mysql, MY) {
+            Some(StatementKind::CreateTable { partitioning, .. }) => assert_eq!(
+                partitioning,
+                Partitioning::Parent {
+                    key: vec![Ident::new("at")]
+                },
+                "{mysql}"
+            ),
+            other => panic!("{mysql}: {other:?}"),
+        }
+    }
     assert_eq!(
         kind("CREATE TABLE m_2024 PARTITION OF m FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')"),
         Partitioning::Of {

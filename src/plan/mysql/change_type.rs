@@ -17,6 +17,7 @@
 //! Until the contract phase every write must also fit the old type (the old column still
 //! receives it); values only the new type can hold belong to the release after it.
 
+use super::super::dependants::refuse_partition_key_column;
 use super::super::sql::Backfill;
 use super::super::{
     Deploy, Note, Phase, PhaseKind, PhaseLock, Plan, PlanError, PlanOptions, Rollback, Step, Verify,
@@ -201,6 +202,10 @@ fn copy_plan(
 ) -> Result<Plan, PlanError> {
     super::columns_change_instantly(table, catalog)?;
     let known = super::super::sql::known_table(catalog, table)?;
+    // The swap renames the old column away and the contract drops it, which the server
+    // refuses for a partitioning column (`online_plan` keeps the column: MariaDB 10.11
+    // widened a partitioning VARCHAR in place).
+    refuse_partition_key_column(catalog.dialect(), known, &current.name)?;
     let key = key_columns(known)?;
     let target = &options.target;
     let names = Names::new(table, &column.name);

@@ -11,6 +11,7 @@
 //! phase: a default earlier would look like a write from the new release on every insert
 //! from the old one.
 
+use super::super::dependants::refuse_partition_key_column;
 use super::super::rename_column::column_to_rename;
 use super::super::sql::Backfill;
 use super::super::{
@@ -31,6 +32,9 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let (known, old) = column_to_rename(catalog, table, from, to)?;
+    // Before the key: a partitioned table's keys all hold the partitioning columns, and
+    // only this refusal says why moving the key would not help.
+    refuse_partition_key_column(catalog.dialect(), known, from)?;
     let key = key_columns(known)?;
     let carried = carried_indexes(catalog, known, from, to)?;
     let names = Names::new(table, from, to);
