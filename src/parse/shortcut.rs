@@ -18,17 +18,22 @@ use crate::statement::StatementKind;
 /// `sql` is one statement, placeholders already masked.
 pub fn classify(sql: &str, dialect: Dialect) -> Option<StatementKind> {
     let words = leading_words(sql);
-    let word = |at: usize| words.get(at).map_or("", String::as_str);
     // A cheap look at the first words first, so statements that must be parsed anyway are
     // not tokenized once more here.
-    let expected: fn(&StatementKind) -> bool = match word(0) {
-        "SELECT" | "COMMENT" | "GRANT" | "REVOKE" | "DO" => is_unlowered_other,
-        "CREATE" if CREATE_KINDS.contains(&word(1)) || word(1) == "OR" => is_unlowered_create,
-        "INSERT" if word(1) == "INTO" && !is_keyword(word(2)) && !word(2).is_empty() => {
+    let expected: fn(&StatementKind) -> bool =
+        if words.is_one_of(0, &["SELECT", "COMMENT", "GRANT", "REVOKE", "DO"]) {
+            is_unlowered_other
+        } else if words.is(0, "CREATE") && (words.is_one_of(1, CREATE_KINDS) || words.is(1, "OR")) {
+            is_unlowered_create
+        } else if words.is(0, "INSERT")
+            && words.is(1, "INTO")
+            && !words.word(2).is_empty()
+            && !is_keyword(&words.word(2).to_ascii_uppercase())
+        {
             |kind| matches!(kind, StatementKind::Insert { .. })
-        }
-        _ => return None,
-    };
+        } else {
+            return None;
+        };
     fallback::recognise(sql, dialect).filter(expected)
 }
 
@@ -40,9 +45,8 @@ pub fn replay_ignores(sql: &str) -> bool {
     const READ_BY_REPLAY: &[&str] = &[
         "CREATE", "ALTER", "DROP", "RENAME", "UPDATE", "INSERT", "REPLACE", "WITH", "DO",
     ];
-    leading_words(sql)
-        .first()
-        .is_some_and(|word| !READ_BY_REPLAY.contains(&word.as_str()))
+    let words = leading_words(sql);
+    !words.word(0).is_empty() && !words.is_one_of(0, READ_BY_REPLAY)
 }
 
 /// The word after `CREATE` (or `CREATE OR REPLACE`) for objects `lower` has no model of.
@@ -86,12 +90,35 @@ fn is_keyword(word: &str) -> bool {
         .is_ok()
 }
 
-/// The first three words, upper-cased, after whitespace and comments; a word ends at any
-/// character that cannot continue an unquoted name, so `"users"` or `t(` stop the list.
-fn leading_words(sql: &str) -> Vec<String> {
-    let mut words = Vec::new();
+/// The first three words of a statement as written (`""` past the last one). They are
+/// borrowed, not upper-cased copies: every statement of every file is looked at here, most
+/// of them twice for a replayed file.
+struct LeadingWords<'a> {
+    words: [&'a str; 3],
+}
+
+impl LeadingWords<'_> {
+    fn word(&self, at: usize) -> &str {
+        self.words[at]
+    }
+
+    /// Whether word `at` is `keyword` (upper case), in any case.
+    fn is(&self, at: usize, keyword: &str) -> bool {
+        self.words[at].eq_ignore_ascii_case(keyword)
+    }
+
+    fn is_one_of(&self, at: usize, keywords: &[&str]) -> bool {
+        keywords.iter().any(|keyword| self.is(at, keyword))
+    }
+}
+
+/// The first three words after whitespace and comments; a word ends at any character that
+/// cannot continue an unquoted name, so `"users"` or `t(` stop the list.
+fn leading_words(sql: &str) -> LeadingWords<'_> {
+    let mut words = [""; 3];
+    let mut count = 0;
     let mut rest = sql;
-    while words.len() < 3 {
+    while count < 3 {
         rest = rest.trim_start();
         if let Some(comment) = rest.strip_prefix("--") {
             rest = comment.split_once('\n').map_or("", |(_, after)| after);
@@ -117,14 +144,15 @@ fn leading_words(sql: &str) -> Vec<String> {
         if end == 0 || rest.as_bytes()[0].is_ascii_digit() {
             break;
         }
-        words.push(rest[..end].to_ascii_uppercase());
+        words[count] = &rest[..end];
+        count += 1;
         rest = &rest[end..];
         // A name followed by `.`, `(` or a quote is not a keyword sequence any more.
         if !rest.starts_with(char::is_whitespace) {
             break;
         }
     }
-    words
+    LeadingWords { words }
 }
 
 #[cfg(test)]
@@ -133,19 +161,17 @@ mod tests {
 
     #[test]
     fn leading_words_skip_comments_and_stop_at_names() {
+        let words = |sql| leading_words(sql).words;
         assert_eq!(
-            leading_words("  -- x\n/* y */ insert into t (a)"),
-            ["INSERT", "INTO", "T"]
+            words("  -- x\n/* y */ insert into t (a)"),
+            ["insert", "into", "t"]
         );
-        assert_eq!(
-            leading_words("INSERT INTO \"t\" VALUES"),
-            ["INSERT", "INTO"]
-        );
-        assert_eq!(
-            leading_words("INSERT INTO s.t VALUES"),
-            ["INSERT", "INTO", "S"]
-        );
-        assert!(leading_words("/* open").is_empty());
+        assert_eq!(words("INSERT INTO \"t\" VALUES"), ["INSERT", "INTO", ""]);
+        assert_eq!(words("INSERT INTO s.t VALUES"), ["INSERT", "INTO", "s"]);
+        assert_eq!(words("/* open"), ["", "", ""]);
+        let insert = leading_words("insert Into t");
+        assert!(insert.is(0, "INSERT") && insert.is(1, "INTO") && !insert.is(2, "INTO"));
+        assert!(leading_words("Create view v").is_one_of(1, CREATE_KINDS));
     }
 
     #[test]
