@@ -564,7 +564,7 @@ fn replay_file(
                     &mut reported_once,
                 );
                 for rule in &enabled {
-                    if let Some(check) = rule.check {
+                    if let Some(check) = rule.check.filter(|_| !ctx.reported_in_file(rule)) {
                         check(&mut ctx, statement);
                     }
                 }

@@ -365,14 +365,15 @@ impl<'a> Ctx<'a> {
         self.findings.push(finding);
     }
 
-    /// Whether `rule` has reported its one finding of this file ([`Ctx::report_once_per_file`]):
-    /// such a rule checks nothing more, where every later statement would build a finding
-    /// (its locks, its message) only to drop it.
+    /// Whether `rule` has reported its one finding of this file ([`Ctx::report_once_per_file`]).
     pub fn reported_in_file(&self, rule: &Rule) -> bool {
         self.reported_once.contains(rule.id)
     }
 
-    /// Reports only the first finding of `rule` in this file.
+    /// Reports only the first finding of `rule` in this file. Once it has, the engine does
+    /// not check the rule again in this file: every later statement would build a finding
+    /// (its locks, its message) only to drop it. So a rule that reports this way reports
+    /// only this way.
     pub fn report_once_per_file(&mut self, finding: Finding) {
         if self.reported_once.insert(finding.rule.id) {
             self.findings.push(finding);

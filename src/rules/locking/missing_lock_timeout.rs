@@ -41,9 +41,6 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
-    if ctx.reported_in_file(&RULE) {
-        return;
-    }
     if ctx.session.lock_timeout_set {
         return;
     }

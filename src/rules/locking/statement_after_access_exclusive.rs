@@ -49,9 +49,6 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
-    if ctx.reported_in_file(&RULE) {
-        return;
-    }
     let Some((table, _)) = &ctx.session.strong_lock_held else {
         return;
     };

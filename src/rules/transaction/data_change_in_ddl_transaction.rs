@@ -52,9 +52,6 @@ declare_rule! {
 }
 
 fn check(ctx: &mut Ctx, statement: &Statement) {
-    if ctx.reported_in_file(&RULE) {
-        return;
-    }
     let whose = match ctx.session.transaction {
         Transaction::None => return,
         Transaction::Explicit => "the transaction this file opens with BEGIN",
