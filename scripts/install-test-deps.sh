@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the database tests need and is missing: a PostgreSQL 15 server (initdb, postgres)
 # with psql, a MariaDB server (mariadbd, mariadb-install-db) with the mariadb client, sqitch with
-# its PostgreSQL driver (tests/db_sqitch.rs runs the plans it writes), and the
+# its PostgreSQL driver (tests/db_sqitch.rs runs the plans it writes), valgrind (the growth check
+# counts instructions with it), and the
 # unprivileged system user the test servers run as (initdb and postgres refuse to run as root).
 # Idempotent: when everything is present it only checks and returns.
 set -euo pipefail
@@ -33,6 +34,8 @@ missing_packages=()
 have_pg_server && command -v psql >/dev/null 2>&1 || missing_packages+=(postgres)
 have_mariadb_server || missing_packages+=(mariadb-server)
 have_sqitch || missing_packages+=(sqitch)
+# The growth check in tests/mutation_fuzz.rs counts instructions with valgrind's cachegrind.
+command -v valgrind >/dev/null 2>&1 || missing_packages+=(valgrind)
 
 as_root() {
     if [[ "$(id -u)" -eq 0 ]]; then
@@ -65,6 +68,8 @@ install_packages() {
                 else
                     packages+=(postgresql postgresql-client)
                 fi
+            elif [[ "$name" == valgrind ]]; then
+                packages+=(valgrind)
             elif [[ "$name" == sqitch ]]; then
                 # Debian's sqitch (1.3.1 on bookworm) and DBD::Pg, which its pg engine needs
                 # for the registry (the scripts themselves go through psql).

@@ -214,22 +214,26 @@ fn mutated_fixtures_never_panic_in_any_dialect_or_format() {
     }
 }
 
-/// What one run of the lockstep binary cost: CPU time (user + system, every thread), its
-/// peak resident memory and the bytes of every report it wrote.
+/// What one run of the lockstep binary cost: the instructions it executed, its peak resident
+/// memory and the bytes of every report it wrote.
 struct RunCost {
-    cpu: std::time::Duration,
+    instructions: u64,
     peak_kib: i64,
     report_bytes: u64,
 }
 
-/// Runs `lockstep check` on `dir` in every report format at once and reads the child's own
-/// resource use from `wait4`: CPU time, unlike wall time, does not grow when the machine is
-/// busy with other work, so the comparison below holds on a loaded machine too.
-fn run_cost(paths: &[PathBuf], dialect: &str) -> RunCost {
-    let reports = tempfile::tempdir().expect("a temporary folder");
-    let out = |name: &str| reports.path().join(name);
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_lockstep"));
+/// The `lockstep check` command for `paths`, writing every report format into `reports`, on
+/// one worker thread: the same input then takes the same path through the code on every run.
+fn check_command(
+    program: &[&std::ffi::OsStr],
+    paths: &[PathBuf],
+    dialect: &str,
+    reports: &Path,
+) -> std::process::Command {
+    let mut command = std::process::Command::new(program[0]);
+    command.args(&program[1..]);
     command
+        .env("RAYON_NUM_THREADS", "1")
         .args([
             "check",
             "--dialect",
@@ -239,19 +243,23 @@ fn run_cost(paths: &[PathBuf], dialect: &str) -> RunCost {
             "--allow-no-files",
             "--output",
         ])
-        .arg(out("report.txt"));
+        .arg(reports.join("report.txt"));
     for format in ["json", "sarif", "github", "gitlab", "markdown"] {
         command
             .arg("--report")
-            .arg(format!("{format}={}", out(format).display()));
+            .arg(format!("{format}={}", reports.join(format).display()));
     }
-    #[allow(clippy::zombie_processes, reason = "reaped by the wait4 below")]
-    let child = command
+    command
         .args(paths)
         .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(out("stderr")).expect("a file for stderr"))
-        .spawn()
-        .expect("lockstep starts");
+        .stderr(std::fs::File::create(reports.join("stderr")).expect("a file for stderr"));
+    command
+}
+
+/// Runs `command` to its end and returns its peak resident memory from `wait4`; it must exit 0.
+fn peak_memory_of(mut command: std::process::Command, reports: &Path) -> i64 {
+    #[allow(clippy::zombie_processes, reason = "reaped by the wait4 below")]
+    let child = command.spawn().expect("lockstep starts");
     let mut status = 0;
     // SAFETY: `usage` is a plain C struct that wait4 fills; the pid is our own child, which
     // std never waits for because the `Child` handle is not used again.
@@ -260,22 +268,75 @@ fn run_cost(paths: &[PathBuf], dialect: &str) -> RunCost {
     assert_eq!(waited, child.id() as libc::pid_t, "wait4 on lockstep");
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "lockstep must finish cleanly on {paths:?} (status {status:#x}): {}",
-        std::fs::read_to_string(out("stderr")).unwrap_or_default()
+        "lockstep must finish cleanly (status {status:#x}): {}",
+        std::fs::read_to_string(reports.join("stderr")).unwrap_or_default()
     );
-    let time =
-        |t: libc::timeval| std::time::Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1_000);
+    usage.ru_maxrss
+}
+
+/// Runs lockstep on `paths` twice: under valgrind's cachegrind, which counts the instructions
+/// executed (a count, unlike a time, is the same on an idle and on a loaded machine), and
+/// natively for its peak memory (valgrind's own would be measured otherwise).
+fn run_cost(paths: &[PathBuf], dialect: &str) -> RunCost {
+    let reports = tempfile::tempdir().expect("a temporary folder");
+    let counts = reports.path().join("cachegrind.out");
+    let out_file = std::ffi::OsString::from(format!("--cachegrind-out-file={}", counts.display()));
+    let lockstep = std::ffi::OsStr::new(env!("CARGO_BIN_EXE_lockstep"));
+    let valgrind = [
+        std::ffi::OsStr::new("valgrind"),
+        std::ffi::OsStr::new("--quiet"),
+        std::ffi::OsStr::new("--tool=cachegrind"),
+        std::ffi::OsStr::new("--cache-sim=no"),
+        &out_file,
+        lockstep,
+    ];
+    peak_memory_of(
+        check_command(&valgrind, paths, dialect, reports.path()),
+        reports.path(),
+    );
+    let summary = std::fs::read_to_string(&counts).expect("cachegrind writes its counts");
+    let instructions = summary
+        .lines()
+        .find_map(|line| line.strip_prefix("summary:"))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no instruction count in cachegrind's output:\n{summary}"));
     let report_bytes = std::fs::read_dir(reports.path())
         .expect("the report folder")
         .flatten()
-        .filter(|entry| entry.file_name() != "stderr")
+        .filter(|entry| {
+            !matches!(
+                entry.file_name().to_str(),
+                Some("stderr" | "cachegrind.out")
+            )
+        })
         .map(|entry| entry.metadata().map_or(0, |meta| meta.len()))
         .sum();
+    let native_reports = tempfile::tempdir().expect("a temporary folder");
+    let peak_kib = peak_memory_of(
+        check_command(&[lockstep], paths, dialect, native_reports.path()),
+        native_reports.path(),
+    );
     RunCost {
-        cpu: time(usage.ru_utime) + time(usage.ru_stime),
-        peak_kib: usage.ru_maxrss,
+        instructions,
+        peak_kib,
         report_bytes,
     }
+}
+
+/// Whether valgrind runs here; CI installs it (`scripts/install-test-deps.sh`) and must
+/// never skip the growth check.
+fn valgrind_runs() -> bool {
+    let runs = std::process::Command::new("valgrind")
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    let ci = std::env::var("CI").is_ok_and(|value| !matches!(value.as_str(), "" | "0" | "false"));
+    assert!(
+        runs || !ci,
+        "valgrind is missing (CI=true): scripts/install-test-deps.sh installs it"
+    );
+    runs
 }
 
 /// An input that grows by repeating `unit` between a fixed `head` and `tail`.
@@ -311,8 +372,8 @@ impl GrowthShape {
         }
     }
 
-    /// Writes the input of `units` units into a fresh folder and measures `runs` runs on it.
-    fn cost(&self, units: usize, runs: u32) -> RunCost {
+    /// Writes the input of `units` units into a fresh folder and measures a run on it.
+    fn cost(&self, units: usize) -> RunCost {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let mut named = Vec::new();
         if self.input == GrowthInput::OneFile {
@@ -332,17 +393,7 @@ impl GrowthShape {
         } else {
             vec![dir.path().to_path_buf()]
         };
-        let first = run_cost(&paths, self.dialect);
-        if runs < 2 {
-            return first;
-        }
-        // Cheapest of two runs: a busy machine can only add to a measurement.
-        let second = run_cost(&paths, self.dialect);
-        if second.cpu < first.cpu {
-            second
-        } else {
-            first
-        }
+        run_cost(&paths, self.dialect)
     }
 }
 
@@ -446,49 +497,99 @@ fn growth_shapes(texts: &[String]) -> Vec<GrowthShape> {
 }
 
 /// Work grows with input size, never faster: for each shape, the run on 16 times the input
-/// costs at most 64 times the CPU of the smaller run (linear work gives about 16, quadratic
-/// about 256; the margin absorbs a busy machine and cache effects), and writes at most 64
-/// times the report bytes. The smaller size is found by doubling until a run costs a
-/// measurable amount of CPU, so fixed start-up costs do not hide the growth.
+/// executes at most 32 times the instructions of the smaller run above those of an empty run
+/// (linear work gives about 16, n log n about 20, quadratic about 256), writes at most 32
+/// times the report bytes and grows its peak memory at most 32 times. The smaller size is
+/// the first, from an estimate, whose run executes a measurable number of instructions more
+/// than an empty one, so fixed start-up costs do not hide the growth. Instructions are
+/// counted, not timed, so the verdict is the same on an idle and on a loaded machine.
 #[test]
 fn work_and_report_size_grow_linearly_with_the_input() {
-    let texts = corpus_texts();
-    const FACTOR: usize = 16;
-    const LIMIT: f64 = 64.0;
-    const MEASURABLE: std::time::Duration = std::time::Duration::from_millis(30);
-    let mut failures = Vec::new();
-    for shape in growth_shapes(&texts) {
-        let empty = shape.cost(0, 2);
-        let mut units = 1;
-        while shape.cost(units, 1).cpu.saturating_sub(empty.cpu) < MEASURABLE && units < 1 << 22 {
-            units *= 2;
-        }
-        let small = shape.cost(units, 2);
-        let large = shape.cost(units * FACTOR, 2);
-        let work = |cost: &RunCost| cost.cpu.saturating_sub(empty.cpu).as_secs_f64();
-        let cpu_ratio = work(&large) / work(&small).max(1e-3);
-        let report_ratio = large.report_bytes as f64 / small.report_bytes.max(1) as f64;
-        let memory_ratio = (large.peak_kib - empty.peak_kib).max(0) as f64
-            / ((small.peak_kib - empty.peak_kib).max(0) as f64).max(1024.0);
-        println!(
-            "{} ({}): {units} units {:.3}s, ×{FACTOR} {:.3}s: CPU ×{cpu_ratio:.1}, reports ×{report_ratio:.1}, memory ×{memory_ratio:.1} ({} → {} KiB)",
-            shape.name,
-            shape.dialect,
-            work(&small),
-            work(&large),
-            small.peak_kib,
-            large.peak_kib
+    if !valgrind_runs() {
+        eprintln!(
+            "skipping: valgrind, which counts the instructions compared here, is not installed"
         );
-        if cpu_ratio > LIMIT || report_ratio > LIMIT || memory_ratio > LIMIT {
-            failures.push(format!(
-                "{} ({}): CPU ×{cpu_ratio:.1}, reports ×{report_ratio:.1}, memory ×{memory_ratio:.1} for ×{FACTOR} input",
-                shape.name, shape.dialect
-            ));
-        }
+        return;
+    }
+    let shapes = growth_shapes(&corpus_texts());
+    // Shapes are measured on every core: the counts do not depend on what else runs.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut verdicts: Vec<(usize, Growth)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(shape) = shapes.get(index) else {
+                            return done;
+                        };
+                        done.push((index, growth_of(shape)));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().expect("a measuring thread"))
+            .collect()
+    });
+    verdicts.sort_by_key(|(index, _)| *index);
+    let mut failures = Vec::new();
+    for (_, growth) in &verdicts {
+        println!("{}", growth.line);
+        failures.extend(growth.failure.clone());
     }
     assert!(
         failures.is_empty(),
         "superlinear growth:\n{}",
         failures.join("\n")
     );
+}
+
+/// How one shape's costs grew: the line printed, and what failed.
+struct Growth {
+    line: String,
+    failure: Option<String>,
+}
+
+fn growth_of(shape: &GrowthShape) -> Growth {
+    const FACTOR: usize = 16;
+    const LIMIT: f64 = 32.0;
+    const MEASURABLE: f64 = 20e6;
+    let empty = shape.cost(0);
+    let work = |cost: &RunCost| cost.instructions.saturating_sub(empty.instructions) as f64;
+    // One unit's work (one-time costs included, so an overestimate) gives the first size.
+    let per_unit = work(&shape.cost(1)).max(1.0);
+    let mut units = ((MEASURABLE / per_unit).ceil() as usize).next_power_of_two();
+    let mut small = shape.cost(units);
+    while work(&small) < MEASURABLE && units < 1 << 22 {
+        units *= 4;
+        small = shape.cost(units);
+    }
+    let large = shape.cost(units * FACTOR);
+    let work_ratio = work(&large) / work(&small).max(1.0);
+    let report_ratio = large.report_bytes as f64 / small.report_bytes.max(1) as f64;
+    let memory_ratio = (large.peak_kib - empty.peak_kib).max(0) as f64
+        / ((small.peak_kib - empty.peak_kib).max(0) as f64).max(1024.0);
+    let ratios =
+        format!("work ×{work_ratio:.1}, reports ×{report_ratio:.1}, memory ×{memory_ratio:.1}");
+    Growth {
+        line: format!(
+            "{} ({}): {units} units {:.1}M instructions, ×{FACTOR} {:.1}M: {ratios} ({} → {} KiB)",
+            shape.name,
+            shape.dialect,
+            work(&small) / 1e6,
+            work(&large) / 1e6,
+            small.peak_kib,
+            large.peak_kib
+        ),
+        failure: (work_ratio > LIMIT || report_ratio > LIMIT || memory_ratio > LIMIT).then(|| {
+            format!(
+                "{} ({}): {ratios} for ×{FACTOR} input",
+                shape.name, shape.dialect
+            )
+        }),
+    }
 }
