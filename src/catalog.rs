@@ -237,6 +237,23 @@ impl Table {
         })
     }
 
+    /// MySQL `PARTITION BY KEY ()` names no column: the primary key is the partitioning key,
+    /// or the first unique key when there is none.
+    fn name_implicit_partition_key(&mut self) {
+        if !self.partitioned || !self.partition_key.is_empty() {
+            return;
+        }
+        let unique_key = || {
+            self.constraints.iter().find_map(|c| match &c.kind {
+                ConstraintKind::Unique { columns, .. } => Some(columns.as_slice()),
+                _ => None,
+            })
+        };
+        if let Some(columns) = self.primary_key().or_else(unique_key) {
+            self.partition_key = columns.to_vec();
+        }
+    }
+
     fn column_mut(&mut self, name: &Ident) -> Option<&mut Column> {
         let key = name.key();
         self.columns.iter_mut().find(|c| c.name.key() == key)
@@ -901,6 +918,9 @@ impl Catalog {
                         }
                     }
                 }
+                if self.target.dialect == Dialect::Mysql {
+                    table.name_implicit_partition_key();
+                }
                 self.note_foreign_keys(&key, &table.constraints);
                 self.tables.insert(key, table);
             }
@@ -1311,6 +1331,15 @@ impl Catalog {
             .tables
             .get_or_insert_with(key.clone(), || Table::unknown(name));
         match action {
+            AlterAction::Repartition { key: None } => {
+                table.partitioned = false;
+                table.partition_key.clear();
+            }
+            AlterAction::Repartition { key: Some(key) } => {
+                table.partitioned = true;
+                table.partition_key = key.clone();
+                table.name_implicit_partition_key();
+            }
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
                 table
                     .columns

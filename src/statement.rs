@@ -427,6 +427,12 @@ pub enum AlterAction {
     SetExpression {
         column: Ident,
     },
+    /// MySQL `PARTITION BY ... (key) ...` (`Some`: every word of the key, as
+    /// [`Partitioning::Parent`] holds it) or `REMOVE PARTITIONING` (`None`): the table is
+    /// copied into the new layout.
+    Repartition {
+        key: Option<Vec<Ident>>,
+    },
     /// PostgreSQL 19 `MERGE PARTITIONS (a, b, ...) INTO merged`.
     MergePartitions {
         partitions: Vec<ObjectName>,

@@ -713,8 +713,9 @@ fn a_view_on_the_column_fails_after_the_contract_and_is_named_in_the_refusal() {
 /// A column of a partitioned table's partitioning function: MariaDB refuses to drop it, and
 /// the rename plan drops the old column in its contract phase. The plan written while the
 /// partitioning is unknown to the replay (done outside the migrations) fails there, with
-/// the error the refusal quotes; with the partitioning in the migrations the plan is
-/// refused. A table whose partitioning no key holds gets the other error quoted.
+/// the error the refusal quotes; with the partitioning in the migrations (by CREATE TABLE or
+/// ALTER TABLE) the plan is refused. A table whose partitioning no key holds gets the other
+/// error quoted.
 #[test]
 fn a_partitioning_column_fails_at_the_contract_and_the_plan_is_refused() {
     let table = "CREATE TABLE events (id BIGINT NOT NULL, at INT NOT NULL, body VARCHAR(20), \
@@ -728,17 +729,30 @@ fn a_partitioning_column_fails_at_the_contract_and_the_plan_is_refused() {
     let args = ["--dialect", "mysql", "--layout", "golang-migrate"];
     let keyed_error = "Key column 'at' doesn't exist in table";
     let keyless_error = "Unknown column 'at' in 'PARTITION BY'";
-    // The replay reads the partitioning of a CREATE TABLE (not yet of an ALTER TABLE).
+    // The replay reads the partitioning of a CREATE TABLE and of an ALTER TABLE.
     let partitioned = "CREATE TABLE events (id BIGINT NOT NULL, at INT NOT NULL, \
                        body VARCHAR(20), PRIMARY KEY (id, at)) PARTITION BY RANGE (at) \
                        (PARTITION p0 VALUES LESS THAN (100), \
                        PARTITION p1 VALUES LESS THAN MAXVALUE);\n";
-    let refused = plan_files::plan(partitioned, change, &args);
+    for schema in [partitioned.to_string(), format!("{table}{partitioning}")] {
+        let refused = plan_files::plan(&schema, change, &args);
+        assert!(
+            refused.as_ref().is_err_and(|e| {
+                e.contains("`at` is in the partitioning function of `events`")
+                    && e.contains(keyed_error)
+                    && e.contains(keyless_error)
+            }),
+            "{schema}: {:?}",
+            refused.map(|phases| phases.len())
+        );
+    }
+    // After REMOVE PARTITIONING only the primary key the partitioning needed holds the column.
+    let unpartitioned = format!("{table}{partitioning}ALTER TABLE events REMOVE PARTITIONING;\n");
+    let refused = plan_files::plan(&unpartitioned, change, &args);
     assert!(
         refused.as_ref().is_err_and(|e| {
-            e.contains("`at` is in the partitioning function of `events`")
-                && e.contains(keyed_error)
-                && e.contains(keyless_error)
+            !e.contains("partitioning function")
+                && e.contains("drop it with the old column: the primary key")
         }),
         "{:?}",
         refused.map(|phases| phases.len())

@@ -201,6 +201,13 @@ fn alter_table(
             AlterAction::RenameTable { to } => {
                 push(Operation::RenameTable, format!("RENAME TO `{to}`"))
             }
+            AlterAction::Repartition { key } => {
+                let operation = match key {
+                    Some(_) => Operation::PartitionBy,
+                    None => Operation::RemovePartitioning,
+                };
+                push(operation, operation.row().label.to_string());
+            }
             AlterAction::Other(words) => {
                 if let Some(operation) = table_option(words) {
                     push(operation, operation.row().label.to_string());
@@ -346,10 +353,6 @@ fn table_option(words: &str) -> Option<Operation> {
         Operation::TableDefaultCharset
     } else if starts("AUTO_INCREMENT") {
         Operation::AutoIncrementValue
-    } else if starts("PARTITION BY") {
-        Operation::PartitionBy
-    } else if starts("REMOVE") {
-        Operation::RemovePartitioning
     } else if starts("ADD PARTITION") {
         Operation::AddPartition
     } else if starts("DROP PARTITION") {

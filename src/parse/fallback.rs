@@ -367,6 +367,12 @@ fn create(c: &mut Cursor<'_>, dialect: Dialect) -> Option<StatementKind> {
 fn partition_key(c: &mut Cursor<'_>) -> Vec<crate::statement::Ident> {
     c.skip_until(|c| c.is_kw("PARTITION") && c.is_kw_at(1, "BY"));
     c.eat_kws(&["PARTITION", "BY"]);
+    partition_key_after_by(c)
+}
+
+/// [`partition_key`] from just after `PARTITION BY`. MySQL's `KEY ()` names no column: the
+/// table's primary key is the key then (see `Catalog`).
+fn partition_key_after_by(c: &mut Cursor<'_>) -> Vec<crate::statement::Ident> {
     c.skip_until(|c| c.peek() == Some(&Tok::LParen));
     c.group().map(|key| key.words()).unwrap_or_default()
 }

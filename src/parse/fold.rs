@@ -232,6 +232,7 @@ fn action(a: &mut AlterAction) {
         | A::TableSetting { .. }
         | A::Algorithm(_)
         | A::Lock(_)
+        | A::Repartition { .. }
         | A::Other(_) => {}
     }
 }

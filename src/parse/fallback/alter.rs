@@ -15,9 +15,19 @@ pub(super) fn alter_table(c: &mut Cursor<'_>, dialect: Dialect) -> Option<Statem
     c.eat_kw("ONLY");
     let name = c.object_name()?;
     c.eat(&Tok::Other("*".into()));
-    let actions: Vec<AlterAction> = c
+    // MySQL's partition options follow the last action without a comma
+    // (`DROP PRIMARY KEY, ADD PRIMARY KEY (id, at) PARTITION BY RANGE (at) (...)`).
+    let (options, partitioning) = match dialect {
+        Dialect::Mysql => c.split_before(|c| {
+            (c.is_kw("PARTITION") && c.is_kw_at(1, "BY"))
+                || (c.is_kw("REMOVE") && c.is_kw_at(1, "PARTITIONING"))
+        }),
+        Dialect::Postgres => (*c, None),
+    };
+    let actions: Vec<AlterAction> = options
         .split_commas()
         .into_iter()
+        .chain(partitioning)
         .filter(|segment| !segment.at_end())
         .map(|segment| action(segment, &name, dialect))
         .collect();
@@ -123,6 +133,15 @@ fn known_action(c: &mut Cursor<'_>, table: &ObjectName, dialect: Dialect) -> Opt
                 })
                 .collect();
             Some(AlterAction::SplitPartition { partition, into })
+        }
+        // MySQL repartitions (`PARTITION BY ...`) or unpartitions a table by copying it.
+        "PARTITION" if dialect == Dialect::Mysql && c.eat_kw("BY") => {
+            Some(AlterAction::Repartition {
+                key: Some(super::partition_key_after_by(c)),
+            })
+        }
+        "REMOVE" if dialect == Dialect::Mysql && c.eat_kw("PARTITIONING") => {
+            Some(AlterAction::Repartition { key: None })
         }
         "ALGORITHM" => {
             c.eat(&Tok::Eq);

@@ -712,6 +712,51 @@ fn mysql_algorithm_lock_and_table_options() {
 }
 
 #[test]
+fn mysql_partition_options_follow_the_last_action_without_a_comma() {
+    let repartition = |sql: &str| actions(sql, MY, "t");
+    assert_eq!(
+        repartition(
+            "ALTER TABLE t DROP PRIMARY KEY, ADD PRIMARY KEY (id, at) PARTITION BY RANGE (at) \
+             (PARTITION p0 VALUES LESS THAN (100), PARTITION p1 VALUES LESS THAN MAXVALUE)"
+        ),
+        vec![
+            AlterAction::DropPrimaryKey,
+            AlterAction::AddConstraint(Constraint {
+                name: None,
+                kind: ConstraintKind::PrimaryKey {
+                    columns: vec![id("id"), id("at")],
+                    using_index: None,
+                },
+                not_valid: false,
+                not_enforced: false,
+            }),
+            AlterAction::Repartition {
+                key: Some(vec![id("at")]),
+            },
+        ]
+    );
+    assert_eq!(
+        repartition("ALTER TABLE t PARTITION BY LINEAR KEY ALGORITHM=2 () PARTITIONS 4"),
+        vec![AlterAction::Repartition { key: Some(vec![]) }]
+    );
+    assert_eq!(
+        repartition("ALTER TABLE t ENGINE=InnoDB REMOVE PARTITIONING"),
+        vec![
+            AlterAction::Other("ENGINE".into()),
+            AlterAction::Repartition { key: None },
+        ]
+    );
+    // Partition maintenance is not a new partitioning; PostgreSQL has no such clause.
+    assert_eq!(
+        repartition("ALTER TABLE t ADD PARTITION (PARTITION p2 VALUES LESS THAN (200))"),
+        vec![AlterAction::Other("ADD PARTITION".into())]
+    );
+    assert!(!actions("ALTER TABLE t PARTITION BY RANGE (at)", PG, "t")
+        .iter()
+        .any(|a| matches!(a, AlterAction::Repartition { .. })));
+}
+
+#[test]
 fn actions_split_on_top_level_commas_only() {
     let all = actions(
         "ALTER TABLE t ALTER COLUMN p TYPE numeric(12, 4), ADD CONSTRAINT c CHECK (p IN (1, 2)), \

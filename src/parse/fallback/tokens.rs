@@ -375,6 +375,26 @@ impl<'a> Cursor<'a> {
         false
     }
 
+    /// The remaining tokens before the first position outside parentheses where `stop`
+    /// holds, and the tokens from there (`None` when it never holds).
+    pub fn split_before(
+        &self,
+        stop: impl Fn(&Cursor<'a>) -> bool,
+    ) -> (Cursor<'a>, Option<Cursor<'a>>) {
+        let mut probe = *self;
+        probe.skip_until(stop);
+        match (
+            self.toks.get(self.pos..probe.pos),
+            self.toks.get(probe.pos..),
+        ) {
+            (Some(before), Some(from)) if !probe.at_end() => (
+                Cursor::new(self.text, before),
+                Some(Cursor::new(self.text, from)),
+            ),
+            _ => (*self, None),
+        }
+    }
+
     /// Consume tokens (groups whole) until `stop` holds or the end.
     pub fn skip_until(&mut self, stop: impl Fn(&Cursor<'a>) -> bool) {
         while !self.at_end() && !stop(self) {
