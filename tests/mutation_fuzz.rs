@@ -560,9 +560,18 @@ fn growth_of(shape: &GrowthShape) -> Growth {
     const MEASURABLE: f64 = 20e6;
     let empty = shape.cost(0);
     let work = |cost: &RunCost| cost.instructions.saturating_sub(empty.instructions) as f64;
-    // One unit's work (one-time costs included, so an overestimate) gives the first size.
-    let per_unit = work(&shape.cost(1)).max(1.0);
-    let mut units = ((MEASURABLE / per_unit).ceil() as usize).next_power_of_two();
+    // A probe that does at least 1M instructions of work (counts vary by a few thousand
+    // between runs, with the hash seed) estimates a unit's work; it gives the first size.
+    let mut probe = 1;
+    let mut probed = shape.cost(probe);
+    while work(&probed) < 1e6 && probe < 1 << 22 {
+        probe *= 16;
+        probed = shape.cost(probe);
+    }
+    let per_unit = work(&probed).max(1.0) / probe as f64;
+    let mut units = ((MEASURABLE / per_unit).ceil() as usize)
+        .next_power_of_two()
+        .clamp(probe, 1 << 22);
     let mut small = shape.cost(units);
     while work(&small) < MEASURABLE && units < 1 << 22 {
         units *= 4;
