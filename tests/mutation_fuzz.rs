@@ -571,7 +571,8 @@ fn growth_of(shape: &GrowthShape) -> Growth {
     let per_unit = work(&probed).max(1.0) / probe as f64;
     let mut units = ((MEASURABLE / per_unit).ceil() as usize)
         .next_power_of_two()
-        .clamp(probe, 1 << 22);
+        .min(1 << 22)
+        .max(probe);
     let mut small = shape.cost(units);
     while work(&small) < MEASURABLE && units < 1 << 22 {
         units *= 4;
