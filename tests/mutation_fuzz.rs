@@ -12,7 +12,10 @@ use lockstep::config::Settings;
 use lockstep::dialect::Dialect;
 use lockstep::engine::lint_source;
 use lockstep::report::{FileReport, Format, PrintOptions, Report};
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+mod support;
 
 /// Mutated inputs per run: about twenty seconds of a debug build on two cores.
 const ROUNDS: u64 = 800;
@@ -214,11 +217,10 @@ fn mutated_fixtures_never_panic_in_any_dialect_or_format() {
     }
 }
 
-/// What one run of the lockstep binary cost: the instructions it executed, its peak resident
-/// memory and the bytes of every report it wrote.
-struct RunCost {
+/// What one run of the lockstep binary under cachegrind cost: the instructions it executed
+/// and the bytes of every report it wrote.
+struct CountedRun {
     instructions: u64,
-    peak_kib: i64,
     report_bytes: u64,
 }
 
@@ -256,8 +258,15 @@ fn check_command(
     command
 }
 
-/// Runs `command` to its end and returns its peak resident memory from `wait4`; it must exit 0.
-fn peak_memory_of(mut command: std::process::Command, reports: &Path) -> i64 {
+/// Runs `command` to its end, which must be a clean exit, and returns its resource usage.
+fn run_to_end(mut command: std::process::Command, reports: &Path) -> libc::rusage {
+    // A child started with vfork (std's default) inherits this process's peak memory as its
+    // own when it execs; one started with fork counts only the pages it copies. A pre-exec
+    // hook makes std fork.
+    // SAFETY: the hook does nothing, so it is safe between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || Ok(()));
+    }
     #[allow(clippy::zombie_processes, reason = "reaped by the wait4 below")]
     let child = command.spawn().expect("lockstep starts");
     let mut status = 0;
@@ -271,26 +280,24 @@ fn peak_memory_of(mut command: std::process::Command, reports: &Path) -> i64 {
         "lockstep must finish cleanly (status {status:#x}): {}",
         std::fs::read_to_string(reports.join("stderr")).unwrap_or_default()
     );
-    usage.ru_maxrss
+    usage
 }
 
-/// Runs lockstep on `paths` twice: under valgrind's cachegrind, which counts the instructions
-/// executed (a count, unlike a time, is the same on an idle and on a loaded machine), and
-/// natively for its peak memory (valgrind's own would be measured otherwise).
-fn run_cost(paths: &[PathBuf], dialect: &str) -> RunCost {
+/// Runs lockstep on `paths` under valgrind's cachegrind, which counts the instructions
+/// executed: a count, unlike a time, is the same on an idle and on a loaded machine.
+fn counted_run(paths: &[PathBuf], dialect: &str) -> CountedRun {
     let reports = tempfile::tempdir().expect("a temporary folder");
     let counts = reports.path().join("cachegrind.out");
     let out_file = std::ffi::OsString::from(format!("--cachegrind-out-file={}", counts.display()));
-    let lockstep = std::ffi::OsStr::new(env!("CARGO_BIN_EXE_lockstep"));
     let valgrind = [
         std::ffi::OsStr::new("valgrind"),
         std::ffi::OsStr::new("--quiet"),
         std::ffi::OsStr::new("--tool=cachegrind"),
         std::ffi::OsStr::new("--cache-sim=no"),
         &out_file,
-        lockstep,
+        std::ffi::OsStr::new(env!("CARGO_BIN_EXE_lockstep")),
     ];
-    peak_memory_of(
+    run_to_end(
         check_command(&valgrind, paths, dialect, reports.path()),
         reports.path(),
     );
@@ -311,16 +318,22 @@ fn run_cost(paths: &[PathBuf], dialect: &str) -> RunCost {
         })
         .map(|entry| entry.metadata().map_or(0, |meta| meta.len()))
         .sum();
-    let native_reports = tempfile::tempdir().expect("a temporary folder");
-    let peak_kib = peak_memory_of(
-        check_command(&[lockstep], paths, dialect, native_reports.path()),
-        native_reports.path(),
-    );
-    RunCost {
+    CountedRun {
         instructions,
-        peak_kib,
         report_bytes,
     }
+}
+
+/// Runs lockstep on `paths` natively (under valgrind its own memory would be measured) and
+/// returns its peak resident memory in KiB.
+fn peak_memory_kib(paths: &[PathBuf], dialect: &str) -> i64 {
+    let reports = tempfile::tempdir().expect("a temporary folder");
+    let lockstep = std::ffi::OsStr::new(env!("CARGO_BIN_EXE_lockstep"));
+    run_to_end(
+        check_command(&[lockstep], paths, dialect, reports.path()),
+        reports.path(),
+    )
+    .ru_maxrss
 }
 
 /// Whether valgrind runs here; CI installs it (`scripts/install-test-deps.sh`) and must
@@ -331,9 +344,8 @@ fn valgrind_runs() -> bool {
         .stdout(std::process::Stdio::null())
         .status()
         .is_ok_and(|status| status.success());
-    let ci = std::env::var("CI").is_ok_and(|value| !matches!(value.as_str(), "" | "0" | "false"));
     assert!(
-        runs || !ci,
+        runs || !support::is_ci(),
         "valgrind is missing (CI=true): scripts/install-test-deps.sh installs it"
     );
     runs
@@ -372,13 +384,48 @@ impl GrowthShape {
         }
     }
 
-    /// Writes the input of `units` units into a fresh folder and measures a run on it.
-    fn cost(&self, units: usize) -> RunCost {
+    /// Instructions and report bytes of a run on `units` units.
+    fn counted(&self, units: usize) -> CountedRun {
+        let (_dir, paths) = self.write_input(units);
+        counted_run(&paths, self.dialect)
+    }
+
+    /// Peak memory of a native run on `units` units.
+    fn peak_kib(&self, units: usize) -> i64 {
+        let (_dir, paths) = self.write_input(units);
+        peak_memory_kib(&paths, self.dialect)
+    }
+
+    /// Whether an input of `units` units is small enough to write and lint natively in a
+    /// few seconds: at most 16 MiB of text and 32,768 files.
+    fn fits(&self, units: usize) -> bool {
+        let bytes = self.head.len() + self.unit.len() * units + self.tail.len();
+        let files = if self.input == GrowthInput::OneFile {
+            1
+        } else {
+            units
+        };
+        bytes <= 16 << 20 && files <= 1 << 15
+    }
+
+    /// Writes the input of `units` units into a fresh folder; returns the folder (removed
+    /// when dropped) and the paths lockstep is given.
+    fn write_input(&self, units: usize) -> (tempfile::TempDir, Vec<PathBuf>) {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let mut named = Vec::new();
         if self.input == GrowthInput::OneFile {
-            let text = format!("{}{}{}", self.head, self.unit.repeat(units), self.tail);
-            std::fs::write(dir.path().join("V1__grown.sql"), text).expect("write a migration");
+            // Written piece by piece: a 16 MiB string here would raise this process's memory,
+            // which the kernel counts into the peak of every lockstep started after it.
+            let file = std::fs::File::create(dir.path().join("V1__grown.sql"))
+                .expect("create a migration");
+            let mut file = std::io::BufWriter::new(file);
+            let pieces = std::iter::once(&self.head)
+                .chain(std::iter::repeat_n(&self.unit, units))
+                .chain(std::iter::once(&self.tail));
+            for piece in pieces {
+                file.write_all(piece.as_bytes()).expect("write a migration");
+            }
+            file.flush().expect("write a migration");
         } else {
             for index in 0..units {
                 let body = format!("{}{}{}", self.head, self.unit, self.tail);
@@ -393,7 +440,7 @@ impl GrowthShape {
         } else {
             vec![dir.path().to_path_buf()]
         };
-        run_cost(&paths, self.dialect)
+        (dir, paths)
     }
 }
 
@@ -502,7 +549,10 @@ fn growth_shapes(texts: &[String]) -> Vec<GrowthShape> {
 /// times the report bytes and grows its peak memory at most 32 times. The smaller size is
 /// the first, from an estimate, whose run executes a measurable number of instructions more
 /// than an empty one, so fixed start-up costs do not hide the growth. Instructions are
-/// counted, not timed, so the verdict is the same on an idle and on a loaded machine.
+/// counted, not timed, so the verdict is the same on an idle and on a loaded machine. Memory
+/// is compared on sizes where the smaller run holds at least 8 MiB more than an empty one
+/// (peak memory of one input varies by up to 2 MiB between runs), or on the largest input
+/// that fits when memory does not grow that much.
 #[test]
 fn work_and_report_size_grow_linearly_with_the_input() {
     if !valgrind_runs() {
@@ -558,42 +608,57 @@ fn growth_of(shape: &GrowthShape) -> Growth {
     const FACTOR: usize = 16;
     const LIMIT: f64 = 32.0;
     const MEASURABLE: f64 = 20e6;
-    let empty = shape.cost(0);
-    let work = |cost: &RunCost| cost.instructions.saturating_sub(empty.instructions) as f64;
+    // Peak memory varies by up to 2 MiB between runs of the same input (where the allocator
+    // maps its segments), so a smaller run must hold at least 8 MiB more than an empty one.
+    const MEASURABLE_KIB: i64 = 8 * 1024;
+    let empty = shape.counted(0);
+    let work = |run: &CountedRun| run.instructions.saturating_sub(empty.instructions) as f64;
     // A probe that does at least 1M instructions of work (counts vary by a few thousand
     // between runs, with the hash seed) estimates a unit's work; it gives the first size.
     let mut probe = 1;
-    let mut probed = shape.cost(probe);
+    let mut probed = shape.counted(probe);
     while work(&probed) < 1e6 && probe < 1 << 22 {
         probe *= 16;
-        probed = shape.cost(probe);
+        probed = shape.counted(probe);
     }
     let per_unit = work(&probed).max(1.0) / probe as f64;
     let mut units = ((MEASURABLE / per_unit).ceil() as usize)
         .next_power_of_two()
         .min(1 << 22)
         .max(probe);
-    let mut small = shape.cost(units);
+    let mut small = shape.counted(units);
     while work(&small) < MEASURABLE && units < 1 << 22 {
         units *= 4;
-        small = shape.cost(units);
+        small = shape.counted(units);
     }
-    let large = shape.cost(units * FACTOR);
+    let large = shape.counted(units * FACTOR);
     let work_ratio = work(&large) / work(&small).max(1.0);
     let report_ratio = large.report_bytes as f64 / small.report_bytes.max(1) as f64;
-    let memory_ratio = (large.peak_kib - empty.peak_kib).max(0) as f64
-        / ((small.peak_kib - empty.peak_kib).max(0) as f64).max(1024.0);
+    // Memory is sized on its own: from the same first size, up until the smaller run's memory
+    // stands out of the noise or the input would no longer fit.
+    let empty_kib = shape.peak_kib(0);
+    let above_empty = |kib: i64| (kib - empty_kib).max(0);
+    let mut memory_units = units;
+    let mut small_kib = shape.peak_kib(memory_units);
+    while above_empty(small_kib) < MEASURABLE_KIB && shape.fits(memory_units * 4 * FACTOR) {
+        memory_units *= 4;
+        small_kib = shape.peak_kib(memory_units);
+    }
+    let large_kib = shape.peak_kib(memory_units * FACTOR);
+    let memory_ratio =
+        above_empty(large_kib) as f64 / above_empty(small_kib).max(MEASURABLE_KIB) as f64;
     let ratios =
         format!("work ×{work_ratio:.1}, reports ×{report_ratio:.1}, memory ×{memory_ratio:.1}");
     Growth {
         line: format!(
-            "{} ({}): {units} units {:.1}M instructions, ×{FACTOR} {:.1}M: {ratios} ({} → {} KiB)",
+            "{} ({}): {units} units {:.1}M instructions, ×{FACTOR} {:.1}M; \
+             {memory_units} units {} KiB, ×{FACTOR} {} KiB (empty {empty_kib}): {ratios}",
             shape.name,
             shape.dialect,
             work(&small) / 1e6,
             work(&large) / 1e6,
-            small.peak_kib,
-            large.peak_kib
+            small_kib,
+            large_kib,
         ),
         failure: (work_ratio > LIMIT || report_ratio > LIMIT || memory_ratio > LIMIT).then(|| {
             format!(
