@@ -292,6 +292,13 @@ fn count_statements(binary: &Path, dir: &Path) -> Result<u64, String> {
 // does not return resource usage.
 #[allow(clippy::zombie_processes)]
 fn measure(mut command: Command) -> Result<Sample, String> {
+    // A child started with vfork (std's default) inherits this process's peak memory as its
+    // own when it execs; one started with fork counts only the pages it copies. A pre-exec
+    // hook makes std fork.
+    // SAFETY: the hook does nothing, so it is safe between fork and exec.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, || Ok(()));
+    }
     let start = Instant::now();
     let child = command
         .stdout(Stdio::null())
