@@ -3,10 +3,11 @@
 //! partitioned table, quoted mixed-case names, a schema-qualified table, names near
 //! PostgreSQL's 63-byte limit),
 //! and applied to a real PostgreSQL 15 and 18 with writes from the old and the new release
-//! between phases, the way golang-migrate runs the files (each file one query string) and,
-//! in turn, the way one other tool runs its layout's files (see [`OTHER_LAYOUTS`]: Flyway,
-//! goose, Prisma and psql statement by statement, sqlx, dbmate and Diesel as one query
-//! string, each in a transaction when its tool opens one):
+//! between phases, in every layout (see [`LAYOUTS`]), the way its tool runs its files
+//! (Flyway, goose, Prisma and psql statement by statement, golang-migrate, sqlx, dbmate and
+//! Diesel as one query string, each in a transaction when its tool opens one). Layouts
+//! whose tools send the server the same statements the same way share one run (see
+//! [`trace_of`]):
 //! - every phase runs, and its verify query gives the answer its header promises;
 //! - every rollback runs on the data that exists then (rows the new release wrote
 //!   included), puts the schema back, and the old release still works after it;
@@ -480,16 +481,39 @@ const REFUSALS: &[(&str, &str, &str)] = &[
 const REFUSALS_BEFORE_18: &[(&str, &str, &str)] =
     &[("partitioned", "add_foreign_key", "partitioned table")];
 
-/// One scenario on one server, run as golang-migrate runs the files and, when `other`
-/// names a layout, again as that layout's tool runs its files: `Ok` when both passed, the
-/// first failure otherwise.
+/// One scenario on one server: the plan in every layout, each run the way its tool runs its
+/// files. Layouts whose tools send the server the same thing (see [`trace_of`]) are run
+/// once; the outcome of each layout is recorded in `tally`.
 fn run_scenario(
     database: Option<&mut GridDb>,
     major: u32,
     shape: &Shape,
     change: &Change,
-    other: Option<&str>,
-) -> Result<Outcome, String> {
+    tally: &mut GridTally,
+) {
+    let scenario = format!("PostgreSQL {major}, {}", shape.name);
+    let outcomes = layout_outcomes(database, major, shape, change, tally);
+    match outcomes {
+        Ok(outcomes) => {
+            for (layout, outcome) in outcomes {
+                tally.record(format!("{scenario}, {layout}"), outcome);
+            }
+        }
+        Err(failure) => tally.record(scenario, Err(failure)),
+    }
+}
+
+/// A layout, and how the scenario went in it.
+type LayoutOutcome = (&'static str, Result<Outcome, String>);
+
+/// The outcome of the scenario in each layout, or why it failed before any layout ran.
+fn layout_outcomes(
+    mut database: Option<&mut GridDb>,
+    major: u32,
+    shape: &Shape,
+    change: &Change,
+    tally: &mut GridTally,
+) -> Result<Vec<LayoutOutcome>, String> {
     let create = shape.create(change);
     let statement = shape.fill(change.change);
     let target = major.to_string();
@@ -509,14 +533,15 @@ fn run_scenario(
             ],
         )
     };
-    let (_temp, out) = match (
-        plan_in("golang-migrate"),
+    let expected_refusal =
         plan_files::expected_refusal(REFUSALS, shape.name, change.name).or_else(|| {
             plan_files::expected_refusal(REFUSALS_BEFORE_18, shape.name, change.name)
                 .filter(|_| major < 18)
-        }),
-    ) {
-        (Err(message), Some(word)) if message.contains(word) => return Ok(Outcome::Refused),
+        });
+    let (_temp, out) = match (plan_in("golang-migrate"), expected_refusal) {
+        (Err(message), Some(word)) if message.contains(word) => {
+            return Ok(vec![("every layout", Ok(Outcome::Refused))])
+        }
         (Err(message), _) => return Err(format!("refused: {}", message.trim())),
         (Ok(_), Some(word)) => {
             return Err(format!("planned, but the grid expects a refusal ({word})"))
@@ -524,30 +549,119 @@ fn run_scenario(
         (Ok(planned), None) => planned,
     };
     passes_lockstep_check(&create, &out, &target)?;
-    let Some(db) = database else {
-        return Ok(Outcome::Skipped);
+    let golang_phases = plan_files::tool_phases(&out);
+    let plain_schema = match database.as_deref_mut() {
+        Some(db) => Some(db.plain_schema(shape, &format!("{create}{statement}"))?),
+        None => None,
     };
-    let plain_schema = db.plain_schema(shape, &format!("{create}{statement}"))?;
-    let phases = plan_files::tool_phases(&out);
-    run_phases(db, shape, change, "golang-migrate", &phases, &plain_schema)?;
-    if let Some(layout) = other {
-        let (_temp, out) =
-            plan_in(layout).map_err(|e| format!("in {layout}: refused: {}", e.trim()))?;
-        let found = plan_files::tool_phases(&out);
-        let kinds = |phases: &[ToolPhase]| -> Vec<String> {
-            phases.iter().map(|p| p.files.kind.clone()).collect()
+    // The traces run on the server so far.
+    let mut runs: Vec<String> = Vec::new();
+    let mut outcomes = Vec::new();
+    for layout in LAYOUTS {
+        let planned = if layout == "golang-migrate" {
+            Ok(plan_files::tool_phases(&out))
+        } else {
+            plan_in(layout)
+                .map(|(_temp, out)| plan_files::tool_phases(&out))
+                .map_err(|e| format!("refused: {}", e.trim()))
         };
-        if kinds(&found) != kinds(&phases) {
-            return Err(format!(
-                "in {layout}: phases {:?}, in golang-migrate {:?}",
-                kinds(&found),
-                kinds(&phases)
-            ));
-        }
-        run_phases(db, shape, change, layout, &found, &plain_schema)
-            .map_err(|e| format!("in {layout}: {e}"))?;
+        let outcome = planned.and_then(|phases| {
+            let kinds = |phases: &[ToolPhase]| -> Vec<String> {
+                phases.iter().map(|p| p.files.kind.clone()).collect()
+            };
+            if kinds(&phases) != kinds(&golang_phases) {
+                return Err(format!(
+                    "phases {:?}, in golang-migrate {:?}",
+                    kinds(&phases),
+                    kinds(&golang_phases)
+                ));
+            }
+            let (Some(db), Some(plain_schema)) = (database.as_deref_mut(), &plain_schema) else {
+                return Ok(Outcome::Skipped);
+            };
+            let trace = trace_of(layout, &phases);
+            if runs.contains(&trace) {
+                return Ok(Outcome::Passed);
+            }
+            tally.ran_on_server();
+            run_phases(db, shape, change, layout, &phases, plain_schema)?;
+            runs.push(trace);
+            Ok(Outcome::Passed)
+        });
+        outcomes.push((layout, outcome));
     }
-    Ok(Outcome::Passed)
+    Ok(outcomes)
+}
+
+/// What `layout`'s tool sends the server for `phases`, and what decides the writes and
+/// checks around them: each phase's claims, and each part of its up and down code as the
+/// statements the server runs (comment lines left out, as the server ignores them) and how
+/// they run. A part in a transaction (its tool's or its own BEGIN and COMMIT), or of one
+/// statement, runs the same whether its tool sends it as one query string or statement by
+/// statement; otherwise one query string is all or nothing and statement by statement is
+/// not. Parts without statements are left out. Two layouts with the same trace give
+/// the same run on the server, so the grid runs a trace once.
+fn trace_of(layout: &str, phases: &[ToolPhase]) -> String {
+    let one_by_one = support::postgres::runs_statement_by_statement(layout);
+    let code = |parts: &[(String, bool)]| -> String {
+        parts
+            .iter()
+            .map(|(sql, transactional)| {
+                let split = lockstep::split::split(sql, lockstep::dialect::Dialect::Postgres);
+                let mut statements: Vec<String> = split
+                    .statements
+                    .iter()
+                    .map(|statement| {
+                        let lines: Vec<&str> = statement
+                            .span
+                            .text(sql)
+                            .lines()
+                            .map(str::trim_end)
+                            .filter(|l| !l.is_empty() && !l.trim_start().starts_with("--"))
+                            .collect();
+                        lines.join("\n")
+                    })
+                    .filter(|statement| !statement.is_empty())
+                    .collect();
+                // A part that opens with BEGIN and ends with COMMIT runs in a transaction.
+                let wrapped = statements.len() >= 2
+                    && statements[0].eq_ignore_ascii_case("BEGIN")
+                    && statements[statements.len() - 1].eq_ignore_ascii_case("COMMIT");
+                if wrapped {
+                    statements.pop();
+                    statements.remove(0);
+                }
+                if statements.is_empty() {
+                    return String::new();
+                }
+                let runs = match (*transactional || wrapped, statements.len() <= 1, one_by_one) {
+                    (true, _, _) => "in a transaction",
+                    (false, true, _) => "alone",
+                    (false, false, false) => "as one query string",
+                    (false, false, true) => "one by one",
+                };
+                format!("[{runs}] {}", statements.join("\n"))
+            })
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let mut trace = String::new();
+    for phase in phases {
+        let claims = &phase.files;
+        trace += &format!(
+            "phase {} after all instances {} before release {} rollback {} verify {} expect {}\nup:\n{}\ndown:\n{}\n",
+            claims.kind,
+            claims.after_all_instances,
+            claims.before_release,
+            claims.has_rollback_steps,
+            claims.verify,
+            claims.expected,
+            code(&phase.up),
+            code(&phase.down),
+        );
+    }
+    trace
 }
 
 /// Whether the plan in `out` passes lockstep's own `check` for the server it targets after
@@ -882,37 +996,32 @@ fn schema(db: &mut GridDb, shape: &Shape) -> Result<String, String> {
     )
 }
 
-/// The layouts besides golang-migrate a scenario runs in, in turn (sqitch's are run by
-/// `db_sqitch` with sqitch itself).
-const OTHER_LAYOUTS: [&str; 7] = [
-    "flyway", "sqlx", "dbmate", "goose", "plain", "diesel", "prisma",
+/// Every layout a scenario runs in, golang-migrate first: its plan is the one checked with
+/// `lockstep check` and the others' phases are compared with. Sqitch's are run by
+/// `db_sqitch` with sqitch itself.
+const LAYOUTS: [&str; 8] = [
+    "golang-migrate",
+    "flyway",
+    "sqlx",
+    "dbmate",
+    "goose",
+    "plain",
+    "diesel",
+    "prisma",
 ];
 
-/// Every shape for one change on PostgreSQL 15 and 18; the failures, if any, all at once.
-/// Each scenario runs in golang-migrate on both servers and in one other layout on one of
-/// them, rotating so that every layout meets every change and every shape.
+/// Every shape for one change on PostgreSQL 15 and 18, in every layout; the failures, if
+/// any, all at once.
 fn grid(change_name: &str) {
-    let (change_index, change) = CHANGES
+    let change = CHANGES
         .iter()
-        .enumerate()
-        .find(|(_, c)| c.name == change_name)
+        .find(|c| c.name == change_name)
         .expect("a change of the grid");
     let mut tally = GridTally::default();
-    for (major_index, major) in [15, 18].into_iter().enumerate() {
+    for major in [15, 18] {
         let mut database = postgres_major(major).map(GridDb::open);
-        for (shape_index, shape) in SHAPES.iter().enumerate() {
-            let turn = change_index + shape_index;
-            let other =
-                (turn % 2 == major_index).then(|| OTHER_LAYOUTS[turn % OTHER_LAYOUTS.len()]);
-            let scenario = format!(
-                "PostgreSQL {major}, {}{}",
-                shape.name,
-                other.map(|l| format!(" (and {l})")).unwrap_or_default()
-            );
-            tally.record(
-                scenario,
-                run_scenario(database.as_mut(), major, shape, change, other),
-            );
+        for shape in SHAPES {
+            run_scenario(database.as_mut(), major, shape, change, &mut tally);
         }
     }
     tally.assert_no_failures(change_name);

@@ -429,6 +429,8 @@ pub struct GridTally {
     passed: usize,
     refused: usize,
     failures: Vec<String>,
+    /// Plans run on a server: layouts whose tools send the same thing share one run.
+    server_runs: usize,
 }
 
 impl GridTally {
@@ -441,13 +443,19 @@ impl GridTally {
         }
     }
 
+    /// Counts one plan run on a server.
+    pub fn ran_on_server(&mut self) {
+        self.server_runs += 1;
+    }
+
     /// Prints the counts, then fails listing every failed scenario.
     pub fn assert_no_failures(self, change_name: &str) {
         eprintln!(
-            "{change_name}: {} passed, {} refused as expected, {} failed",
+            "{change_name}: {} passed, {} refused as expected, {} failed ({} runs on a server)",
             self.passed,
             self.refused,
-            self.failures.len()
+            self.failures.len(),
+            self.server_runs
         );
         assert!(
             self.failures.is_empty(),

@@ -562,15 +562,10 @@ impl PgDb {
         transactional: bool,
         app_name: &str,
     ) -> Result<(), String> {
-        match layout {
-            // Flyway, goose and Prisma (its recent versions; a rollback is run by hand with
-            // psql) split a script into statements and run them one by one.
-            "flyway" | "goose" | "plain" | "prisma" => {
-                self.exec_script(sql, transactional, app_name)
-            }
-            // golang-migrate, sqlx, dbmate and Diesel send the file (or block) as one query
-            // string, Diesel in a transaction unless `metadata.toml` says otherwise.
-            _ => self.exec_as_one_query(sql, transactional, app_name),
+        if runs_statement_by_statement(layout) {
+            self.exec_script(sql, transactional, app_name)
+        } else {
+            self.exec_as_one_query(sql, transactional, app_name)
         }
     }
 
@@ -883,6 +878,15 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
         rows.push(row);
     }
     rows
+}
+
+/// Whether `layout`'s tool splits a file into statements and runs them one by one: Flyway,
+/// goose and Prisma (its recent versions; a rollback is run by hand with psql) do, and so
+/// does psql for plain files. golang-migrate, sqlx, dbmate and Diesel send the file (or
+/// block) as one query string, Diesel in a transaction unless `metadata.toml` says
+/// otherwise.
+pub fn runs_statement_by_statement(layout: &str) -> bool {
+    matches!(layout, "flyway" | "goose" | "plain" | "prisma")
 }
 
 #[cfg(test)]
