@@ -594,13 +594,12 @@ fn layout_outcomes(
 }
 
 /// What `layout`'s tool sends the server for `phases`, and what decides the writes and
-/// checks around them: each phase's claims, and each part of its up and down code as the
-/// statements the server runs (comment lines left out, as the server ignores them) and how
-/// they run. A part in a transaction (its tool's or its own BEGIN and COMMIT), or of one
-/// statement, runs the same whether its tool sends it as one query string or statement by
-/// statement; otherwise one query string is all or nothing and statement by statement is
-/// not. Parts without statements are left out. Two layouts with the same trace give
-/// the same run on the server, so the grid runs a trace once.
+/// checks around them: how it sends a part (one query string or statement by statement),
+/// each phase's claims, and each part of its up and down code as the statements the server
+/// runs (comment lines left out, as the server ignores them), in a transaction (its tool's,
+/// or its own BEGIN and COMMIT) or not. Parts without statements are left out. Two layouts
+/// with the same trace give the same run on the server, so the grid runs a trace once: in
+/// practice once as one query string and once statement by statement.
 fn trace_of(layout: &str, phases: &[ToolPhase]) -> String {
     let one_by_one = support::postgres::runs_statement_by_statement(layout);
     let code = |parts: &[(String, bool)]| -> String {
@@ -634,11 +633,10 @@ fn trace_of(layout: &str, phases: &[ToolPhase]) -> String {
                 if statements.is_empty() {
                     return String::new();
                 }
-                let runs = match (*transactional || wrapped, statements.len() <= 1, one_by_one) {
-                    (true, _, _) => "in a transaction",
-                    (false, true, _) => "alone",
-                    (false, false, false) => "as one query string",
-                    (false, false, true) => "one by one",
+                let runs = if *transactional || wrapped {
+                    "in a transaction"
+                } else {
+                    "not in a transaction"
                 };
                 format!("[{runs}] {}", statements.join("\n"))
             })
@@ -646,7 +644,12 @@ fn trace_of(layout: &str, phases: &[ToolPhase]) -> String {
             .collect::<Vec<_>>()
             .join("\n")
     };
-    let mut trace = String::new();
+    let mut trace = if one_by_one {
+        "sent statement by statement\n"
+    } else {
+        "sent as one query string\n"
+    }
+    .to_string();
     for phase in phases {
         let claims = &phase.files;
         trace += &format!(
