@@ -1002,7 +1002,7 @@ fn schema(db: &mut GridDb, shape: &Shape) -> Result<String, String> {
 /// Every layout a scenario runs in, golang-migrate first: its plan is the one checked with
 /// `lockstep check` and the others' phases are compared with. Sqitch's are run by
 /// `db_sqitch` with sqitch itself.
-const LAYOUTS: [&str; 8] = [
+const LAYOUTS: [&str; 9] = [
     "golang-migrate",
     "flyway",
     "sqlx",
@@ -1011,6 +1011,7 @@ const LAYOUTS: [&str; 8] = [
     "plain",
     "diesel",
     "prisma",
+    "sqitch",
 ];
 
 /// Every shape for one change on PostgreSQL 15 and 18, in every layout; the failures, if

@@ -531,6 +531,65 @@ fn sqitch_changes_are_appended_to_the_plan() {
         .is_file());
 }
 
+/// sqitch: an index on a partitioned table is built on each partition in a phase of its
+/// own; the phases of one kind are numbered, so every change has a name of its own and
+/// requires the one before (sqitch's names, unlike versioned files, must differ).
+#[test]
+fn sqitch_names_each_partition_build_apart() {
+    let temp = tempfile::tempdir().expect("tempdir");
+    let dir = temp.path();
+    for sub in ["deploy", "revert", "verify"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+    }
+    let plan = "%syntax-version=1.0.0\n%project=metrics\n\nreadings 2024-01-01T00:00:00Z Tess <tess@example.com> # Readings.\nindex [readings] 2024-01-02T00:00:00Z Tess <tess@example.com> # Index.\n";
+    std::fs::write(dir.join("sqitch.plan"), plan).expect("write");
+    std::fs::write(
+        dir.join("deploy/readings.sql"),
+        "CREATE TABLE readings (id bigint, at date NOT NULL, note text) PARTITION BY RANGE (at);\n\
+         CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n\
+         CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.join("deploy/index.sql"),
+        "CREATE INDEX readings_note ON readings (note);\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = lockstep(dir, &["plan", "deploy/index.sql", "--write"]);
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read_to_string(dir.join("sqitch.plan")).expect("read");
+    let lines: Vec<&str> = written
+        .strip_prefix(plan)
+        .expect("appended")
+        .lines()
+        .collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "expand_readings_note",
+            "build_index_readings_note_1",
+            "build_index_readings_note_2",
+            "attach_index_readings_note",
+        ],
+        "{written}"
+    );
+    for (line, before) in lines[1..].iter().zip(&names) {
+        assert!(line.contains(&format!(" [{before}] ")), "{line}");
+    }
+    for name in &names {
+        for sub in ["deploy", "revert", "verify"] {
+            assert!(
+                dir.join(format!("{sub}/{name}.sql")).is_file(),
+                "{sub}/{name}"
+            );
+        }
+    }
+}
+
 /// Flyway Community ignores `U` undo files: by default each rollback is a `.sql.rollback`
 /// file that Flyway never reads (not `.sql`), with its own BEGIN/COMMIT for psql, and
 /// `--write` says so; `--flyway-undo` or `flyway_undo = true` writes `U` files instead.

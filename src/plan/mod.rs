@@ -73,6 +73,23 @@ pub struct Plan {
     pub notes: Vec<Note>,
 }
 
+impl Plan {
+    /// The file-name stem of the phase at `position` (`expand_orders_code`): its kind and
+    /// the plan's slug, numbered when the plan has more than one phase of that kind (an
+    /// index built on each partition), so that no two phases share a name, which sqitch's
+    /// change names, unlike versioned files, need.
+    pub fn phase_stem(&self, position: usize) -> String {
+        let kind = self.phases[position].kind;
+        let stem = format!("{}_{}", kind.name(), self.slug);
+        let same_kind = |phase: &&Phase| phase.kind == kind;
+        if self.phases.iter().filter(same_kind).count() < 2 {
+            return stem;
+        }
+        let occurrence = self.phases[..=position].iter().filter(same_kind).count();
+        format!("{stem}_{occurrence}")
+    }
+}
+
 /// A warning or piece of advice, and the phases it is about: printed in those phases'
 /// files and their rollbacks, so that whoever deploys a phase reads it then.
 #[derive(Clone, Debug)]

@@ -211,7 +211,7 @@ pub(super) fn files(
         .collect();
     let mut out = Vec::new();
     for (index, ((plan, position, phase), version)) in phases.iter().zip(versions).enumerate() {
-        let stem = format!("{}_{}", phase.kind.name(), plan.slug);
+        let stem = plan.phase_stem(*position);
         let names = Names::new(convention, version, &stem, flyway_undo);
         let context = PhaseContext {
             plan,

@@ -68,13 +68,7 @@ pub fn change_files(
     index: usize,
 ) -> Result<Vec<OutFile>, PlanError> {
     let plan = context.plan;
-    let stem_of = |position: usize| {
-        change_name(&format!(
-            "{}_{}",
-            plan.phases[position].kind.name(),
-            plan.slug
-        ))
-    };
+    let stem_of = |position: usize| change_name(&plan.phase_stem(position));
     let later = (context.position + 1..plan.phases.len())
         .map(stem_of)
         .collect::<Result<Vec<_>, _>>()?;

@@ -128,9 +128,9 @@ pub struct ToolPhase {
     pub down: Vec<(String, bool)>,
 }
 
-/// The phases of a plan written into `dir` (in any layout but sqitch), as lockstep's
-/// discovery reads the layout: the files of one version are a phase, its up parts from the
-/// file holding the header, its down parts from a down file or section.
+/// The phases of a plan written into `dir`, as lockstep's discovery reads the layout: the
+/// files of one version (in sqitch, which has none, of one change name) are a phase, its up
+/// parts from the file holding the header, its down parts from a down file or section.
 pub fn tool_phases(dir: &Path) -> Vec<ToolPhase> {
     use lockstep::layout::Direction;
     let discovery = lockstep::discover::discover(&lockstep::discover::DiscoverRequest {
@@ -152,7 +152,11 @@ pub fn tool_phases(dir: &Path) -> Vec<ToolPhase> {
         .map(|file| {
             let down: Vec<(String, bool)> = files
                 .iter()
-                .filter(|other| other.version == file.version)
+                .filter(|other| {
+                    other.version == file.version
+                        && (file.version.is_some()
+                            || other.path.file_name() == file.path.file_name())
+                })
                 .flat_map(|other| parts(other, Direction::Down))
                 .collect();
             let up_text = std::fs::read_to_string(&file.path).expect("read a phase file");

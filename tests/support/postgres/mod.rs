@@ -886,7 +886,7 @@ pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
 /// block) as one query string, Diesel in a transaction unless `metadata.toml` says
 /// otherwise.
 pub fn runs_statement_by_statement(layout: &str) -> bool {
-    matches!(layout, "flyway" | "goose" | "plain" | "prisma")
+    matches!(layout, "flyway" | "goose" | "plain" | "prisma" | "sqitch")
 }
 
 #[cfg(test)]
