@@ -166,8 +166,14 @@ fn refuse_if_used(
     } else {
         ("objects", "use")
     };
+    // A primary key has no plan of its own to move it first: say what can be done instead.
+    let advice = if blockers.iter().any(|b| b.starts_with("the primary key")) {
+        "A plan does not rebuild a primary key: keep the key column as it is, or change it by hand at a time when no release that uses the old column runs (a rename changes only the catalogue, under a brief ACCESS EXCLUSIVE lock; a type change rewrites the table and its indexes under that lock, and the columns of foreign keys that refer to it must change with it)"
+    } else {
+        "lockstep does not move these yet; change them in a plan of their own first (or make this change by hand)"
+    };
     Err(PlanError(format!(
-        "{what} of `{table}` {verb} `{column}`, and the contract phase would drop it with the old column: {}. lockstep does not move these yet; change them in a plan of their own first (or make this change by hand)",
+        "{what} of `{table}` {verb} `{column}`, and the contract phase would drop it with the old column: {}. {advice}",
         blockers.join(", ")
     )))
 }
