@@ -149,14 +149,19 @@ pub fn carry_indexes<Carried>(
             IndexUse::Carried(index) => carried.push(index),
         }
     }
-    refuse_if_used(&known.name, column, &blockers).map(|()| carried)
+    let in_primary_key = known
+        .primary_key()
+        .is_some_and(|key| key.iter().any(|c| c.key() == column.key()));
+    refuse_if_used(&known.name, column, &blockers, in_primary_key).map(|()| carried)
 }
 
-/// Refuses when `blockers` is not empty, naming each.
+/// Refuses when `blockers` is not empty, naming each; `in_primary_key` when the table's
+/// primary key is among them.
 fn refuse_if_used(
     table: &ObjectName,
     column: &Ident,
     blockers: &[String],
+    in_primary_key: bool,
 ) -> Result<(), PlanError> {
     if blockers.is_empty() {
         return Ok(());
@@ -167,7 +172,7 @@ fn refuse_if_used(
         ("objects", "use")
     };
     // A primary key has no plan of its own to move it first: say what can be done instead.
-    let advice = if blockers.iter().any(|b| b.starts_with("the primary key")) {
+    let advice = if in_primary_key {
         "A plan does not rebuild a primary key: keep the key column as it is, or change it by hand at a time when no release that uses the old column runs (a rename changes only the catalogue, under a brief ACCESS EXCLUSIVE lock; a type change rewrites the table and its indexes under that lock, and the columns of foreign keys that refer to it must change with it)"
     } else {
         "lockstep does not move these yet; change them in a plan of their own first (or make this change by hand)"
