@@ -225,6 +225,20 @@ enum Tool {
     Plain,
 }
 
+/// How a tool sends a file's code to the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sending {
+    /// Its MySQL driver (golang-migrate's, dbmate's) sends the whole code as one query
+    /// string.
+    OneQuery,
+    /// Flyway's parser, like the mysql client a plain file (and a rollback no tool runs) is
+    /// run with, reads the DELIMITER lines and sends statement by statement on one
+    /// connection.
+    Client,
+    /// goose sends statement by statement, a StatementBegin block whole.
+    Goose,
+}
+
 /// Every scenario runs in every tool, golang-migrate first.
 const TOOLS: [Tool; 5] = [
     Tool::GolangMigrate,
@@ -288,24 +302,20 @@ impl Tool {
     }
 
     /// How the tool sends code to the server.
-    fn sending(self) -> &'static str {
+    fn sending(self) -> Sending {
         match self {
-            // Its MySQL driver (dbmate's too) sends the whole code as one query string.
-            Tool::GolangMigrate | Tool::Dbmate => "as one query string",
-            // Flyway's parser, like the mysql client a plain file (and a rollback no tool
-            // runs) is run with, reads the DELIMITER lines and sends statement by statement
-            // on one connection.
-            Tool::Flyway | Tool::Plain => "statement by statement, DELIMITER lines read",
-            Tool::Goose => "statement by statement, StatementBegin blocks whole",
+            Tool::GolangMigrate | Tool::Dbmate => Sending::OneQuery,
+            Tool::Flyway | Tool::Plain => Sending::Client,
+            Tool::Goose => Sending::Goose,
         }
     }
 
     /// Runs `code` as the tool does.
     fn run(self, db: &MariaDb, code: &str) -> Result<(), String> {
-        match self {
-            Tool::GolangMigrate | Tool::Dbmate => db.exec_as_one_query(code),
-            Tool::Flyway | Tool::Plain => db.exec(code),
-            Tool::Goose => run_goose(db, code),
+        match self.sending() {
+            Sending::OneQuery => db.exec_as_one_query(code),
+            Sending::Client => db.exec(code),
+            Sending::Goose => run_goose(db, code),
         }
     }
 
@@ -330,12 +340,13 @@ impl Tool {
             text.lines()
                 .map(str::trim_end)
                 .filter(|l| {
-                    !l.is_empty() && (self == Tool::Goose || !l.trim_start().starts_with("--"))
+                    !l.is_empty()
+                        && (self.sending() == Sending::Goose || !l.trim_start().starts_with("--"))
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
         };
-        let mut trace = format!("sent {}\n", self.sending());
+        let mut trace = format!("sent {:?}\n", self.sending());
         for phase in phases {
             trace += &format!(
                 "phase {} after all instances {} before release {} rollback {} verify {} expect {}\nup:\n{}\ndown:\n{}\n",

@@ -1000,8 +1000,9 @@ fn schema(db: &mut GridDb, shape: &Shape) -> Result<String, String> {
 }
 
 /// Every layout a scenario runs in, golang-migrate first: its plan is the one checked with
-/// `lockstep check` and the others' phases are compared with. Sqitch's are run by
-/// `db_sqitch` with sqitch itself.
+/// `lockstep check` and the others' phases are compared with. sqitch's deploy and revert
+/// scripts run here as psql runs them, as sqitch does; `db_sqitch` runs some plans with
+/// sqitch itself.
 const LAYOUTS: [&str; 9] = [
     "golang-migrate",
     "flyway",
