@@ -422,6 +422,34 @@ fn goose_plans_only_the_statement_of_its_block() {
     }
 }
 
+/// A sqitch project in `dir`: its script folders, and `plan` as its `sqitch.plan`.
+fn sqitch_project(dir: &Path, plan: &str) {
+    for sub in ["deploy", "revert", "verify"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
+    }
+    std::fs::write(dir.join("sqitch.plan"), plan).expect("write");
+}
+
+/// The change names of `sqitch.plan` lines.
+fn change_names<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    lines
+        .iter()
+        .map(|l| l.split_whitespace().next().unwrap_or_default())
+        .collect()
+}
+
+/// Each change of `names` has its deploy, revert and verify scripts in `dir`.
+fn assert_scripts_exist(dir: &Path, names: &[&str]) {
+    for name in names {
+        for sub in ["deploy", "revert", "verify"] {
+            assert!(
+                dir.join(format!("{sub}/{name}.sql")).is_file(),
+                "{sub}/{name}"
+            );
+        }
+    }
+}
+
 /// sqitch: `--write` adds the phases as changes, appending to `sqitch.plan` and keeping every
 /// byte the user wrote (a last line without its newline included); a change planned
 /// already is refused, and `--force` keeps its line; the contract's change waits with its
@@ -431,10 +459,7 @@ fn sqitch_changes_are_appended_to_the_plan() {
     let temp = tempfile::tempdir().expect("tempdir");
     let dir = temp.path();
     let plan = "%syntax-version=1.0.0\n%project=shop\n\n# a comment of the user's\nshipments 2024-01-01T00:00:00Z Tess <tess@example.com> # Shipments.\nrename [shipments] 2024-01-02T00:00:00Z Tess <tess@example.com> # Rename.";
-    for sub in ["deploy", "revert", "verify"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
-    }
-    std::fs::write(dir.join("sqitch.plan"), plan).expect("write");
+    sqitch_project(dir, plan);
     // The index gives the plan a CONCURRENTLY phase, which must run bare.
     let create = format!("{SHIPMENTS}CREATE INDEX shipments_co2 ON shipments (co2_kg);\n");
     std::fs::write(dir.join("deploy/shipments.sql"), create).expect("write");
@@ -450,10 +475,7 @@ fn sqitch_changes_are_appended_to_the_plan() {
         .strip_prefix(plan)
         .expect("the user's bytes are kept");
     let lines: Vec<&str> = added.strip_prefix('\n').expect("newline").lines().collect();
-    let names: Vec<&str> = lines
-        .iter()
-        .map(|l| l.split_whitespace().next().unwrap_or_default())
-        .collect();
+    let names = change_names(&lines);
     assert_eq!(
         names,
         [
@@ -467,14 +489,7 @@ fn sqitch_changes_are_appended_to_the_plan() {
         lines[1].starts_with(&format!("{} [{}] ", names[1], names[0])),
         "each phase requires the one before: {added}"
     );
-    for name in &names {
-        for sub in ["deploy", "revert", "verify"] {
-            assert!(
-                dir.join(format!("{sub}/{name}.sql")).is_file(),
-                "{sub}/{name}"
-            );
-        }
-    }
+    assert_scripts_exist(dir, &names);
     let expand =
         std::fs::read_to_string(dir.join(format!("deploy/{}.sql", names[0]))).expect("read");
     assert!(
@@ -538,11 +553,8 @@ fn sqitch_changes_are_appended_to_the_plan() {
 fn sqitch_names_each_partition_build_apart() {
     let temp = tempfile::tempdir().expect("tempdir");
     let dir = temp.path();
-    for sub in ["deploy", "revert", "verify"] {
-        std::fs::create_dir_all(dir.join(sub)).expect("mkdir");
-    }
     let plan = "%syntax-version=1.0.0\n%project=metrics\n\nreadings 2024-01-01T00:00:00Z Tess <tess@example.com> # Readings.\nindex [readings] 2024-01-02T00:00:00Z Tess <tess@example.com> # Index.\n";
-    std::fs::write(dir.join("sqitch.plan"), plan).expect("write");
+    sqitch_project(dir, plan);
     std::fs::write(
         dir.join("deploy/readings.sql"),
         "CREATE TABLE readings (id bigint, at date NOT NULL, note text) PARTITION BY RANGE (at);\n\
@@ -563,10 +575,7 @@ fn sqitch_names_each_partition_build_apart() {
         .expect("appended")
         .lines()
         .collect();
-    let names: Vec<&str> = lines
-        .iter()
-        .map(|l| l.split_whitespace().next().unwrap_or_default())
-        .collect();
+    let names = change_names(&lines);
     assert_eq!(
         names,
         [
@@ -580,14 +589,7 @@ fn sqitch_names_each_partition_build_apart() {
     for (line, before) in lines[1..].iter().zip(&names) {
         assert!(line.contains(&format!(" [{before}] ")), "{line}");
     }
-    for name in &names {
-        for sub in ["deploy", "revert", "verify"] {
-            assert!(
-                dir.join(format!("{sub}/{name}.sql")).is_file(),
-                "{sub}/{name}"
-            );
-        }
-    }
+    assert_scripts_exist(dir, &names);
 }
 
 /// Flyway Community ignores `U` undo files: by default each rollback is a `.sql.rollback`
