@@ -219,13 +219,15 @@ pub struct Finding {
     /// The safe alternative for this statement, with the user's names filled in.
     pub help: Option<String>,
     pub locks: Vec<TableLock>,
-    pub fix: Option<Fix>,
+    /// Boxed, as are the other rarely set parts: a report holds tens of thousands of
+    /// findings, most without them.
+    pub fix: Option<Box<Fix>>,
     /// `lockstep plan` writes a phased replacement for the statement (set by the engine:
     /// rules know nothing of plans).
     pub planned: bool,
     /// How long the lock is held, from a stats file (set by the engine with `--stats`:
     /// rules know nothing of table sizes).
-    pub lock_duration: Option<LockDuration>,
+    pub lock_duration: Option<Box<LockDuration>>,
 }
 
 /// The size-dependent work a statement does while it holds its lock.
@@ -392,7 +394,11 @@ impl Finding {
         for lock in &mut self.locks {
             escape(&mut lock.table);
         }
-        if let Some(table) = self.lock_duration.as_mut().map(LockDuration::table_mut) {
+        if let Some(table) = self
+            .lock_duration
+            .as_deref_mut()
+            .map(LockDuration::table_mut)
+        {
             escape(table);
         }
     }
@@ -414,7 +420,11 @@ impl Finding {
         for lock in &mut self.locks {
             unmask(&mut lock.table);
         }
-        if let Some(table) = self.lock_duration.as_mut().map(LockDuration::table_mut) {
+        if let Some(table) = self
+            .lock_duration
+            .as_deref_mut()
+            .map(LockDuration::table_mut)
+        {
             unmask(table);
         }
         if let Some(fix) = self.fix.as_mut() {
@@ -471,10 +481,10 @@ impl Finding {
     }
 
     pub fn fix(mut self, title: impl Into<String>, edits: Vec<Edit>) -> Finding {
-        self.fix = Some(Fix {
+        self.fix = Some(Box::new(Fix {
             title: title.into(),
             edits,
-        });
+        }));
         self
     }
 

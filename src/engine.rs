@@ -572,7 +572,9 @@ fn replay_file(
             let flagged = &mut findings[found_before..];
             if let Some(estimator) = &settings.stats {
                 for finding in flagged.iter_mut() {
-                    finding.lock_duration = estimator.lock_duration(statement, &locks, finding);
+                    finding.lock_duration = estimator
+                        .lock_duration(statement, &locks, finding)
+                        .map(Box::new);
                 }
             }
             if !flagged.is_empty() {

@@ -115,7 +115,8 @@ impl Estimator {
         if self.sizes.product() == Product::Mysql {
             return;
         }
-        let Some(LockDuration::Estimated { high_seconds, .. }) = finding.lock_duration else {
+        let Some(&LockDuration::Estimated { high_seconds, .. }) = finding.lock_duration.as_deref()
+        else {
             return;
         };
         let about_the_work = finding
