@@ -101,7 +101,7 @@ pub struct Column {
     pub default_set_in: Option<ChangeSet>,
     /// The column an `UPDATE` copied every value of into this one, and in which change set
     /// (a copy-and-swap rebuild copies the old column into its replacement).
-    pub copied_from: Option<(Ident, ChangeSet)>,
+    pub copied_from: Option<Box<(Ident, ChangeSet)>>,
     /// How the column is generated, when it is.
     pub generated: Option<Generated>,
 }
@@ -155,9 +155,9 @@ pub struct Table {
     pub partition_key: Vec<Ident>,
     /// PostgreSQL: the partitioned table this one is a partition of, and whether it is the
     /// `DEFAULT` partition.
-    pub partition_of: Option<(TableKey, bool)>,
+    pub partition_of: Option<Box<(TableKey, bool)>>,
     /// The name the table had before a rename, and the change set of the rename.
-    pub renamed_from: Option<(ObjectName, ChangeSet)>,
+    pub renamed_from: Option<Box<(ObjectName, ChangeSet)>>,
     /// Column renames as `(old, new, change set)`, kept even for columns the replay never
     /// saw added: a rollback renaming `new` back to `old` undoes its own migration.
     pub renamed_columns: Vec<(Ident, Ident, ChangeSet)>,
@@ -166,7 +166,7 @@ pub struct Table {
     pub renamed_constraints: Vec<(Ident, ChangeSet)>,
     /// The table an `INSERT ... SELECT` copied every row of this one into, and the change
     /// set of the copy.
-    pub rows_copied_to: Option<(TableKey, ChangeSet)>,
+    pub rows_copied_to: Option<Box<(TableKey, ChangeSet)>>,
     /// MySQL: the INSTANT ADD/DROP COLUMN statements the replay saw since the table was
     /// created or last rebuilt (each takes one of the table's row versions). A lower bound
     /// for tables created before the replayed migrations.
@@ -579,7 +579,7 @@ impl Catalog {
     /// Whether renaming `from` to `to` restores the name `change_set` renamed it from.
     fn renames_back(&self, from: &ObjectName, to: &ObjectName, change_set: ChangeSet) -> bool {
         self.table(from)
-            .and_then(|t| t.renamed_from.as_ref())
+            .and_then(|t| t.renamed_from.as_deref())
             .is_some_and(|(old, set)| *set == change_set && self.key(old) == self.key(to))
     }
 
@@ -669,7 +669,7 @@ impl Catalog {
             .filter_map(|partition| self.tables.get(partition))
             .filter(|t| {
                 t.partition_of
-                    .as_ref()
+                    .as_deref()
                     .is_some_and(|(parent, _)| *parent == key)
             })
             .collect();
@@ -681,7 +681,11 @@ impl Catalog {
     pub fn default_partition(&self, table: &ObjectName) -> Option<&ObjectName> {
         self.partitions(table)
             .into_iter()
-            .find(|t| t.partition_of.as_ref().is_some_and(|(_, default)| *default))
+            .find(|t| {
+                t.partition_of
+                    .as_deref()
+                    .is_some_and(|(_, default)| *default)
+            })
             .map(|t| &t.name)
     }
 
@@ -897,7 +901,7 @@ impl Catalog {
                         table.columns = known.columns.clone();
                     }
                     self.by_table.add_partition(&parent, &key);
-                    table.partition_of = Some((parent, *default));
+                    table.partition_of = Some(Box::new((parent, *default)));
                 }
                 for c in columns {
                     table.constraints.extend(inline_constraints(c, change_set));
@@ -936,7 +940,7 @@ impl Catalog {
                 };
                 for copy in copies {
                     if let Some(c) = known.column_mut(&copy.to) {
-                        c.copied_from = Some((copy.from.clone(), change_set));
+                        c.copied_from = Some(Box::new((copy.from.clone(), change_set)));
                     }
                 }
             }
@@ -1093,7 +1097,7 @@ impl Catalog {
             } => {
                 let into = self.key(table);
                 if let Some(source) = self.tables.get_mut(&self.key(from)) {
-                    source.rows_copied_to = Some((into, change_set));
+                    source.rows_copied_to = Some(Box::new((into, change_set)));
                 }
             }
             _ => {}
@@ -1184,10 +1188,10 @@ impl Catalog {
             .remove(&old)
             .unwrap_or_else(|| Table::unknown(from));
         table.name = to.clone();
-        table.renamed_from = Some((from.clone(), change_set));
+        table.renamed_from = Some(Box::new((from.clone(), change_set)));
         self.rename_relation(&old, &new, to);
         self.note_foreign_keys(&new, &table.constraints);
-        if let Some((parent, _)) = &table.partition_of {
+        if let Some((parent, _)) = table.partition_of.as_deref() {
             self.by_table.add_partition(parent, &new);
         }
         self.tables.insert(new.clone(), table);
@@ -1262,7 +1266,7 @@ impl Catalog {
                 let t = self
                     .tables
                     .get_or_insert_with(key.clone(), || Table::unknown(partition));
-                t.partition_of = Some((parent.clone(), *default));
+                t.partition_of = Some(Box::new((parent.clone(), *default)));
                 self.by_table.add_partition(&parent, &key);
                 return;
             }
@@ -1278,7 +1282,7 @@ impl Catalog {
             AlterAction::MergePartitions { partitions, into } => {
                 let default = partitions.iter().any(|p| {
                     self.table(p)
-                        .and_then(|t| t.partition_of.as_ref())
+                        .and_then(|t| t.partition_of.as_deref())
                         .is_some_and(|(_, default)| *default)
                 });
                 let merged = [(into.clone(), default)];

@@ -187,7 +187,7 @@ mod tests {
                     .tables
                     .iter()
                     .map(|(_, t)| t)
-                    .filter(|t| t.partition_of.as_ref().is_some_and(|(p, _)| *p == key))
+                    .filter(|t| t.partition_of.as_deref().is_some_and(|(p, _)| *p == key))
                     .map(|t| t.name.to_string())
                     .collect();
                 scanned.sort();

@@ -94,7 +94,7 @@ fn names_a_renamed_column(ctx: &Ctx, table: &ObjectName, constraint: &Ident) -> 
 fn renamed_in_this_change(ctx: &Ctx, name: &ObjectName) -> bool {
     ctx.catalog
         .table(name)
-        .and_then(|t| t.renamed_from.as_ref())
+        .and_then(|t| t.renamed_from.as_deref())
         .is_some_and(|(_, change_set)| *change_set == ctx.file.change_set)
 }
 

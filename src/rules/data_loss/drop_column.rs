@@ -99,7 +99,7 @@ fn replacement(
     let known = ctx.catalog.table(table)?;
     let replacement = known.columns.iter().find(|c| {
         c.copied_from
-            .as_ref()
+            .as_deref()
             .is_some_and(|(from, cs)| from.key() == column.key() && *cs == ctx.file.change_set)
     })?;
     let key = ctx.catalog.key(table);

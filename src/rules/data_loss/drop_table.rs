@@ -97,14 +97,14 @@ fn is_copied_backup(ctx: &Ctx, name: &ObjectName) -> bool {
     let Some(table) = ctx.catalog.table(name) else {
         return false;
     };
-    let Some((old, renamed_in)) = &table.renamed_from else {
+    let Some((old, renamed_in)) = table.renamed_from.as_deref() else {
         return false;
     };
     *renamed_in == change_set
         && ctx.catalog.created_in(old, change_set)
         && table
             .rows_copied_to
-            .as_ref()
+            .as_deref()
             .is_some_and(|(into, copied_in)| {
                 *copied_in == change_set && *into == ctx.catalog.key(old)
             })
