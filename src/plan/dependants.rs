@@ -149,10 +149,15 @@ pub fn carry_indexes<Carried>(
             IndexUse::Carried(index) => carried.push(index),
         }
     }
-    let in_primary_key = known
+    let in_key = in_primary_key(known, column);
+    refuse_if_used(&known.name, column, &blockers, in_key).map(|()| carried)
+}
+
+/// Whether `column` is one of the primary key's columns of `known`.
+fn in_primary_key(known: &Table, column: &Ident) -> bool {
+    known
         .primary_key()
-        .is_some_and(|key| key.iter().any(|c| c.key() == column.key()));
-    refuse_if_used(&known.name, column, &blockers, in_primary_key).map(|()| carried)
+        .is_some_and(|key| key.iter().any(|c| c.key() == column.key()))
 }
 
 /// Refuses when `blockers` is not empty, naming each; `in_primary_key` when the table's
@@ -208,9 +213,7 @@ fn constraints_using(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<St
 /// The foreign keys of other tables that refer to `column` of `known`.
 fn foreign_keys_to_column(catalog: &Catalog, known: &Table, column: &Ident) -> Vec<String> {
     let key = column.key();
-    let is_primary_key = known
-        .primary_key()
-        .is_some_and(|k| k.iter().any(|c| c.key() == key));
+    let is_primary_key = in_primary_key(known, column);
     let mut found = Vec::new();
     for (referencing, constraint) in catalog.foreign_keys_to(&known.name) {
         if let ConstraintKind::ForeignKey {
