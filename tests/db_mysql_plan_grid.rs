@@ -23,7 +23,8 @@ use std::collections::HashMap;
 use std::path::Path;
 use support::mariadb::{mariadb, MariaDb, MariaServer};
 use support::plan_files::{
-    self, plain_number, tenant_line, GridTally, KeyInsert, Model, Outcome, PhaseFiles,
+    self, plain_number, tenant_line, GridTally, KeyInsert, LayoutOutcome, Model, Outcome,
+    PhaseFiles,
 };
 
 /// Rows loaded before the plan; several backfill batches' worth.
@@ -349,13 +350,8 @@ impl Tool {
         let mut trace = format!("sent {:?}\n", self.sending());
         for phase in phases {
             trace += &format!(
-                "phase {} after all instances {} before release {} rollback {} verify {} expect {}\nup:\n{}\ndown:\n{}\n",
-                phase.kind,
-                phase.after_all_instances,
-                phase.before_release,
-                phase.has_rollback_steps,
-                phase.verify,
-                phase.expected,
+                "{}\nup:\n{}\ndown:\n{}\n",
+                phase.claims(),
                 code(&self.up_code(phase)),
                 code(&phase.down),
             );
@@ -446,18 +442,9 @@ fn phases_for(shape: &Shape, statement: &str, tool: Tool) -> Result<Vec<PhaseFil
 
 /// One scenario in every tool; the outcome of each is recorded in `tally`.
 fn run_scenario(shape: &Shape, change: &Change, tally: &mut GridTally) {
-    match tool_outcomes(shape, change, tally) {
-        Ok(outcomes) => {
-            for (layout, outcome) in outcomes {
-                tally.record(format!("{}, {layout}", shape.name), outcome);
-            }
-        }
-        Err(failure) => tally.record(shape.name.to_string(), Err(failure)),
-    }
+    let outcomes = tool_outcomes(shape, change, tally);
+    tally.record_layouts(shape.name, outcomes);
 }
-
-/// A layout, and how the scenario went in it.
-type LayoutOutcome = (&'static str, Result<Outcome, String>);
 
 /// The outcome of the scenario in each tool, or why it failed before any tool ran. Tools
 /// that send the server the same thing (see [`Tool::trace`]) are run once.
@@ -469,9 +456,14 @@ fn tool_outcomes(
     let server = mariadb().ok_or("no MariaDB")?;
     let create = shape.create();
     let statement = shape.fill(change.change);
-    let planned = phases_for(shape, &statement, Tool::GolangMigrate);
-    for tool in &TOOLS[1..] {
-        if plan_in(shape, &statement, tool.layout()).is_ok() != planned.is_ok() {
+    // Each tool's plan, golang-migrate's first: every tool plans or refuses alike.
+    let plans: Vec<(Tool, Result<Vec<PhaseFiles>, String>)> = TOOLS
+        .into_iter()
+        .map(|tool| (tool, phases_for(shape, &statement, tool)))
+        .collect();
+    let planned = &plans[0].1;
+    for (tool, plan) in &plans[1..] {
+        if plan.is_ok() != planned.is_ok() {
             let outcome = |ok: bool| if ok { "planned" } else { "refused" };
             return Err(format!(
                 "the {} layout is {} where golang-migrate is {}",
@@ -518,18 +510,13 @@ fn tool_outcomes(
     }
     let plain_schema = schema(&plain)?;
     // The traces run on the server so far.
-    let mut runs: Vec<String> = Vec::new();
+    let mut traces: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
-    for tool in TOOLS {
-        let outcome = phases_for(shape, &statement, tool).and_then(|phases| {
-            let trace = tool.trace(&phases);
-            if runs.contains(&trace) {
-                return Ok(Outcome::Passed);
-            }
-            tally.ran_on_server();
-            run_phases(server, shape, change, tool, &phases, &plain_schema)?;
-            runs.push(trace);
-            Ok(Outcome::Passed)
+    for (tool, plan) in plans {
+        let outcome = plan.and_then(|phases| {
+            tally.run_once(&mut traces, tool.trace(&phases), || {
+                run_phases(server, shape, change, tool, &phases, &plain_schema)
+            })
         });
         outcomes.push((tool.layout(), outcome));
     }

@@ -27,7 +27,8 @@ mod support;
 use std::collections::HashMap;
 use std::path::Path;
 use support::plan_files::{
-    self, plain_number, tenant_line, GridTally, KeyInsert, Model, Outcome, PhaseFiles, ToolPhase,
+    self, plain_number, tenant_line, GridTally, KeyInsert, LayoutOutcome, Model, Outcome,
+    PhaseFiles, ToolPhase,
 };
 use support::postgres::connection::PgConnection;
 use support::postgres::{postgres_major, PgDb, PgServer};
@@ -491,20 +492,9 @@ fn run_scenario(
     change: &Change,
     tally: &mut GridTally,
 ) {
-    let scenario = format!("PostgreSQL {major}, {}", shape.name);
     let outcomes = layout_outcomes(database, major, shape, change, tally);
-    match outcomes {
-        Ok(outcomes) => {
-            for (layout, outcome) in outcomes {
-                tally.record(format!("{scenario}, {layout}"), outcome);
-            }
-        }
-        Err(failure) => tally.record(scenario, Err(failure)),
-    }
+    tally.record_layouts(&format!("PostgreSQL {major}, {}", shape.name), outcomes);
 }
-
-/// A layout, and how the scenario went in it.
-type LayoutOutcome = (&'static str, Result<Outcome, String>);
 
 /// The outcome of the scenario in each layout, or why it failed before any layout ran.
 fn layout_outcomes(
@@ -549,13 +539,16 @@ fn layout_outcomes(
         (Ok(planned), None) => planned,
     };
     passes_lockstep_check(&create, &out, &target)?;
-    let golang_phases = plan_files::tool_phases(&out);
+    let kinds = |phases: &[ToolPhase]| -> Vec<String> {
+        phases.iter().map(|p| p.files.kind.clone()).collect()
+    };
+    let golang_kinds = kinds(&plan_files::tool_phases(&out));
     let plain_schema = match database.as_deref_mut() {
         Some(db) => Some(db.plain_schema(shape, &format!("{create}{statement}"))?),
         None => None,
     };
     // The traces run on the server so far.
-    let mut runs: Vec<String> = Vec::new();
+    let mut traces: Vec<String> = Vec::new();
     let mut outcomes = Vec::new();
     for layout in LAYOUTS {
         let planned = if layout == "golang-migrate" {
@@ -566,27 +559,18 @@ fn layout_outcomes(
                 .map_err(|e| format!("refused: {}", e.trim()))
         };
         let outcome = planned.and_then(|phases| {
-            let kinds = |phases: &[ToolPhase]| -> Vec<String> {
-                phases.iter().map(|p| p.files.kind.clone()).collect()
-            };
-            if kinds(&phases) != kinds(&golang_phases) {
+            if kinds(&phases) != golang_kinds {
                 return Err(format!(
-                    "phases {:?}, in golang-migrate {:?}",
+                    "phases {:?}, in golang-migrate {golang_kinds:?}",
                     kinds(&phases),
-                    kinds(&golang_phases)
                 ));
             }
             let (Some(db), Some(plain_schema)) = (database.as_deref_mut(), &plain_schema) else {
                 return Ok(Outcome::Skipped);
             };
-            let trace = trace_of(layout, &phases);
-            if runs.contains(&trace) {
-                return Ok(Outcome::Passed);
-            }
-            tally.ran_on_server();
-            run_phases(db, shape, change, layout, &phases, plain_schema)?;
-            runs.push(trace);
-            Ok(Outcome::Passed)
+            tally.run_once(&mut traces, trace_of(layout, &phases), || {
+                run_phases(db, shape, change, layout, &phases, plain_schema)
+            })
         });
         outcomes.push((layout, outcome));
     }
@@ -651,15 +635,9 @@ fn trace_of(layout: &str, phases: &[ToolPhase]) -> String {
     }
     .to_string();
     for phase in phases {
-        let claims = &phase.files;
         trace += &format!(
-            "phase {} after all instances {} before release {} rollback {} verify {} expect {}\nup:\n{}\ndown:\n{}\n",
-            claims.kind,
-            claims.after_all_instances,
-            claims.before_release,
-            claims.has_rollback_steps,
-            claims.verify,
-            claims.expected,
+            "{}\nup:\n{}\ndown:\n{}\n",
+            phase.files.claims(),
             code(&phase.up),
             code(&phase.down),
         );

@@ -205,6 +205,22 @@ pub fn phase_of(name: String, up: String, down: String) -> PhaseFiles {
     }
 }
 
+impl PhaseFiles {
+    /// What the phase's header claims that decides the writes and checks around it (when
+    /// it deploys, whether it rolls back, its verify query and answer), as one line.
+    pub fn claims(&self) -> String {
+        format!(
+            "phase {} after all instances {} before release {} rollback {} verify {} expect {}",
+            self.kind,
+            self.after_all_instances,
+            self.before_release,
+            self.has_rollback_steps,
+            self.verify,
+            self.expected,
+        )
+    }
+}
+
 /// `ACCESS EXCLUSIVE` -> `AccessExclusiveLock`.
 pub fn pg_locks_name(mode: &str) -> String {
     let words: String = mode
@@ -427,6 +443,9 @@ pub enum Outcome {
     Skipped,
 }
 
+/// A layout, and how a scenario went in it.
+pub type LayoutOutcome = (&'static str, Result<Outcome, String>);
+
 /// The scenarios of one change across a grid, so that every failure is reported at once.
 #[derive(Default)]
 pub struct GridTally {
@@ -447,9 +466,35 @@ impl GridTally {
         }
     }
 
-    /// Counts one plan run on a server.
-    pub fn ran_on_server(&mut self) {
+    /// Records how `scenario` went in each layout, or the failure that came before any
+    /// layout ran.
+    pub fn record_layouts(&mut self, scenario: &str, outcomes: Result<Vec<LayoutOutcome>, String>) {
+        match outcomes {
+            Ok(outcomes) => {
+                for (layout, outcome) in outcomes {
+                    self.record(format!("{scenario}, {layout}"), outcome);
+                }
+            }
+            Err(failure) => self.record(scenario.to_string(), Err(failure)),
+        }
+    }
+
+    /// Runs a layout's plan on a server with `run`, unless a layout of the same scenario
+    /// whose tool sends the server the same thing (the same `trace`) passed already:
+    /// `traces` holds the scenario's traces run so far.
+    pub fn run_once(
+        &mut self,
+        traces: &mut Vec<String>,
+        trace: String,
+        run: impl FnOnce() -> Result<(), String>,
+    ) -> Result<Outcome, String> {
+        if traces.contains(&trace) {
+            return Ok(Outcome::Passed);
+        }
         self.server_runs += 1;
+        run()?;
+        traces.push(trace);
+        Ok(Outcome::Passed)
     }
 
     /// Prints the counts, then fails listing every failed scenario.
