@@ -288,32 +288,10 @@ fn count_statements(binary: &Path, dir: &Path) -> Result<u64, String> {
     digits.parse().map_err(|e| format!("statements: {e}"))
 }
 
-// The child is reaped by `wait4` below, which std's `Child::wait` cannot replace: it
-// does not return resource usage.
-#[allow(clippy::zombie_processes)]
 fn measure(mut command: Command) -> Result<Sample, String> {
-    // A child started with vfork (std's default) inherits this process's peak memory as its
-    // own when it execs; one started with fork counts only the pages it copies. A pre-exec
-    // hook makes std fork.
-    // SAFETY: the hook does nothing, so it is safe between fork and exec.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut command, || Ok(()));
-    }
+    command.stdout(Stdio::null()).stderr(Stdio::null());
     let start = Instant::now();
-    let child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("spawn {}: {e}", command.get_program().to_string_lossy()))?;
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it for the child we just spawned.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: waiting on our own child pid with valid pointers.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    if waited != pid {
-        return Err("wait4 failed".to_string());
-    }
+    let (_, usage) = crate::child_usage::run_to_end(command)?;
     let wall = start.elapsed().as_secs_f64();
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Ok(Sample {

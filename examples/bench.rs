@@ -9,6 +9,8 @@
 //! `many` shape (the `one` shape puts the same files in one folder), `--pr-files N` (5000),
 //! `--shapes many,one,pr`, `--squawk PATH` or `--no-squawk`, `--keep DIR` (leave the corpora).
 
+#[path = "../bench/child_usage.rs"]
+mod child_usage;
 #[path = "../bench/corpus.rs"]
 mod corpus;
 #[path = "../bench/measure.rs"]

@@ -2,6 +2,8 @@
 //! here). Not a timed test: CI only checks that the benchmark runs; `bash bench/run.sh`
 //! measures.
 
+#[path = "../bench/child_usage.rs"]
+mod child_usage;
 #[path = "../bench/corpus.rs"]
 mod corpus;
 #[path = "../bench/measure.rs"]

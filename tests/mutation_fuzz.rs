@@ -15,6 +15,8 @@ use lockstep::report::{FileReport, Format, PrintOptions, Report};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+#[path = "../bench/child_usage.rs"]
+mod child_usage;
 mod support;
 
 /// Mutated inputs per run: about twenty seconds of a debug build on two cores.
@@ -259,22 +261,8 @@ fn check_command(
 }
 
 /// Runs `command` to its end, which must be a clean exit, and returns its resource usage.
-fn run_to_end(mut command: std::process::Command, reports: &Path) -> libc::rusage {
-    // A child started with vfork (std's default) inherits this process's peak memory as its
-    // own when it execs; one started with fork counts only the pages it copies. A pre-exec
-    // hook makes std fork.
-    // SAFETY: the hook does nothing, so it is safe between fork and exec.
-    unsafe {
-        std::os::unix::process::CommandExt::pre_exec(&mut command, || Ok(()));
-    }
-    #[allow(clippy::zombie_processes, reason = "reaped by the wait4 below")]
-    let child = command.spawn().expect("lockstep starts");
-    let mut status = 0;
-    // SAFETY: `usage` is a plain C struct that wait4 fills; the pid is our own child, which
-    // std never waits for because the `Child` handle is not used again.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert_eq!(waited, child.id() as libc::pid_t, "wait4 on lockstep");
+fn run_to_end(command: std::process::Command, reports: &Path) -> libc::rusage {
+    let (status, usage) = child_usage::run_to_end(command).expect("lockstep runs");
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
         "lockstep must finish cleanly (status {status:#x}): {}",
