@@ -9,8 +9,8 @@ use crate::dialect::{Dialect, Target};
 use crate::mysql::row_versions;
 use crate::names;
 use crate::statement::{
-    AlterAction, ColumnDef, ConstraintKind, DataType, DomainChange, Expr, Generated, Ident,
-    IdentityChange, IndexDef, ObjectChange, ObjectKind, ObjectName, Partitioning, Statement,
+    AlterAction, ColumnDef, ConstraintKind, DataType, DomainChange, Expr, ForeignTarget, Generated,
+    Ident, IdentityChange, IndexDef, ObjectChange, ObjectKind, ObjectName, Partitioning, Statement,
     StatementKind,
 };
 use by_table::ByTable;
@@ -629,8 +629,8 @@ impl Catalog {
         let known = self.table(table)?;
         let (table_key, key) = (known.name.name.key(), constraint.key());
         known.constraints.iter().find_map(|c| match &c.kind {
-            ConstraintKind::ForeignKey { references, .. } if c.is_named(&table_key, &key) => {
-                Some(references)
+            ConstraintKind::ForeignKey { target, .. } if c.is_named(&table_key, &key) => {
+                Some(&target.references)
             }
             _ => None,
         })
@@ -699,7 +699,7 @@ impl Catalog {
             .filter_map(|referencing| self.tables.get(referencing))
             .flat_map(|t| t.constraints.iter().map(move |c| (&t.name, c)))
             .filter(|(_, c)| {
-                matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if self.key(references) == key)
+                matches!(&c.kind, ConstraintKind::ForeignKey { target, .. } if self.key(&target.references) == key)
             })
             .collect();
         found.sort_by_key(|(t, c)| (t.to_string(), c.name.clone()));
@@ -715,7 +715,7 @@ impl Catalog {
             .constraints
             .iter()
             .filter_map(|c| match &c.kind {
-                ConstraintKind::ForeignKey { references, .. } => Some(references),
+                ConstraintKind::ForeignKey { target, .. } => Some(&target.references),
                 _ => None,
             })
             .collect()
@@ -1170,8 +1170,8 @@ impl Catalog {
     /// Lists `table` as referencing the tables its foreign keys among `constraints` name.
     fn note_foreign_keys(&mut self, table: &TableKey, constraints: &[CatalogConstraint]) {
         for constraint in constraints {
-            if let ConstraintKind::ForeignKey { references, .. } = &constraint.kind {
-                let referenced = self.key(references);
+            if let ConstraintKind::ForeignKey { target, .. } = &constraint.kind {
+                let referenced = self.key(&target.references);
                 self.by_table.add_reference(referenced, table);
             }
         }
@@ -1472,8 +1472,8 @@ impl Catalog {
                         c.not_null = true;
                     }
                 }
-                if let ConstraintKind::ForeignKey { references, .. } = &kind {
-                    let referenced = table_key(self.target.dialect, references);
+                if let ConstraintKind::ForeignKey { target, .. } = &kind {
+                    let referenced = table_key(self.target.dialect, &target.references);
                     self.by_table.add_reference(referenced, &key);
                 }
                 table.constraints.push(CatalogConstraint {
@@ -1601,9 +1601,11 @@ fn inline_constraints(def: &ColumnDef, change_set: ChangeSet) -> Vec<CatalogCons
         .iter()
         .map(|references| ConstraintKind::ForeignKey {
             columns: vec![def.name.clone()],
-            references: references.clone(),
-            referred_columns: Vec::new(),
-            clauses: String::new(),
+            target: Box::new(ForeignTarget {
+                references: references.clone(),
+                referred_columns: Vec::new(),
+                clauses: String::new(),
+            }),
         });
     primary_key
         .into_iter()

@@ -20,7 +20,7 @@ use crate::session::Session;
 use crate::span::{LineIndex, Span};
 use crate::statement::StatementKind;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 pub fn check(settings: &Settings) -> Report {
@@ -500,7 +500,7 @@ fn replay_file(
         .collect();
     let mut findings = Vec::new();
     let mut plans = Vec::new();
-    let mut reported_once = HashSet::new();
+    let mut reported_once = Vec::new();
     let plans_written = file.report && plan::command::writes_plans_for(file);
     let mut rollback = RollbackCode::default();
     for section in layout::sections(text, file) {

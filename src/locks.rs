@@ -48,7 +48,7 @@ pub fn statement_locks(
             // locked (a key referencing the table itself locks nothing anyone can see).
             let referenced = columns.iter().filter_map(|c| c.references.as_ref()).chain(
                 constraints.iter().filter_map(|c| match &c.kind {
-                    ConstraintKind::ForeignKey { references, .. } => Some(references),
+                    ConstraintKind::ForeignKey { target, .. } => Some(&target.references),
                     _ => None,
                 }),
             );
@@ -276,9 +276,9 @@ fn alter_action_locks(
             };
             match &constraint.kind {
                 // Validation joins the two tables, reading the referenced one as well.
-                ConstraintKind::ForeignKey { references, .. } => {
+                ConstraintKind::ForeignKey { target, .. } => {
                     locks.add(table, ShareRowExclusive, effect);
-                    locks.add(references, ShareRowExclusive, effect);
+                    locks.add(&target.references, ShareRowExclusive, effect);
                 }
                 // Its nullable columns become NOT NULL, read as SET NOT NULL reads them.
                 ConstraintKind::PrimaryKey {

@@ -273,11 +273,9 @@ pub enum ConstraintKind {
     },
     ForeignKey {
         columns: Vec<Ident>,
-        references: ObjectName,
-        referred_columns: Vec<Ident>,
-        /// What follows the referenced columns (`ON DELETE CASCADE DEFERRABLE`), so advice
-        /// and plans that rewrite the key keep it; empty when there is nothing.
-        clauses: String,
+        /// Boxed: the replayed catalogue holds every table's constraints, and this part
+        /// would make every constraint as large as a foreign key.
+        target: Box<ForeignTarget>,
     },
     Check {
         expr: String,
@@ -288,6 +286,16 @@ pub enum ConstraintKind {
     NotNull {
         column: Ident,
     },
+}
+
+/// What a foreign key refers to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ForeignTarget {
+    pub references: ObjectName,
+    pub referred_columns: Vec<Ident>,
+    /// What follows the referenced columns (`ON DELETE CASCADE DEFERRABLE`), so advice
+    /// and plans that rewrite the key keep it; empty when there is nothing.
+    pub clauses: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -169,8 +169,8 @@ mod tests {
                     .iter()
                     .flat_map(|(_, t)| t.constraints.iter().map(move |c| (&t.name, c)))
                     .filter(|(_, c)| {
-                        matches!(&c.kind, ConstraintKind::ForeignKey { references, .. }
-                            if catalog.key(references) == key)
+                        matches!(&c.kind, ConstraintKind::ForeignKey { target, .. }
+                            if catalog.key(&target.references) == key)
                     })
                     .map(|(t, c)| format!("{t} {:?}", c.name))
                     .collect();

@@ -144,15 +144,10 @@ fn constraint(c: &mut Constraint) {
             columns.iter_mut().for_each(ident);
             using_index.iter_mut().for_each(ident);
         }
-        ConstraintKind::ForeignKey {
-            columns,
-            references,
-            referred_columns,
-            ..
-        } => {
+        ConstraintKind::ForeignKey { columns, target } => {
             columns.iter_mut().for_each(ident);
-            object(references);
-            referred_columns.iter_mut().for_each(ident);
+            object(&mut target.references);
+            target.referred_columns.iter_mut().for_each(ident);
         }
         ConstraintKind::NotNull { column } => ident(column),
         ConstraintKind::Check { .. } | ConstraintKind::Exclude => {}

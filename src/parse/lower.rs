@@ -7,7 +7,7 @@
 use super::fallback::{classify_default, parse_data_type};
 use crate::statement::{
     AlterAction, ColumnCopy, ColumnDef, ColumnPosition, Constraint, ConstraintKind, Expr,
-    Generated, Ident, IdentityChange, IndexDef, ObjectName, StatementKind,
+    ForeignTarget, Generated, Ident, IdentityChange, IndexDef, ObjectName, StatementKind,
 };
 use sqlparser::ast;
 
@@ -433,9 +433,11 @@ fn constraint(c: &ast::TableConstraint) -> Option<Constraint> {
             f.name.as_ref(),
             ConstraintKind::ForeignKey {
                 columns: f.columns.iter().map(ident).collect(),
-                references: object_name(&f.foreign_table)?,
-                referred_columns: f.referred_columns.iter().map(ident).collect(),
-                clauses: foreign_key_clauses(f),
+                target: Box::new(ForeignTarget {
+                    references: object_name(&f.foreign_table)?,
+                    referred_columns: f.referred_columns.iter().map(ident).collect(),
+                    clauses: foreign_key_clauses(f),
+                }),
             },
         ),
         T::Check(ch) => (

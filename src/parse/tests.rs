@@ -37,7 +37,7 @@ fn alter_table_actions_are_lowered_with_their_details() {
     };
     assert!(c.not_valid);
     assert!(
-        matches!(&c.kind, ConstraintKind::ForeignKey { references, .. } if references.name.value == "orgs")
+        matches!(&c.kind, ConstraintKind::ForeignKey { target, .. } if target.references.name.value == "orgs")
     );
 }
 

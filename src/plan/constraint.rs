@@ -92,7 +92,7 @@ pub fn add_validated(
     }
     let (keyword, references) = match &constraint.kind {
         ConstraintKind::Check { .. } => ("CHECK", None),
-        ConstraintKind::ForeignKey { references, .. } => ("FOREIGN", Some(references)),
+        ConstraintKind::ForeignKey { target, .. } => ("FOREIGN", Some(&target.references)),
         _ => return None,
     };
     let partitioned = catalog.table(table).is_some_and(|t| t.partitioned);

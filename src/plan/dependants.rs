@@ -216,10 +216,8 @@ fn foreign_keys_to_column(catalog: &Catalog, known: &Table, column: &Ident) -> V
     let is_primary_key = in_primary_key(known, column);
     let mut found = Vec::new();
     for (referencing, constraint) in catalog.foreign_keys_to(&known.name) {
-        if let ConstraintKind::ForeignKey {
-            referred_columns, ..
-        } = &constraint.kind
-        {
+        if let ConstraintKind::ForeignKey { target, .. } = &constraint.kind {
+            let referred_columns = &target.referred_columns;
             let refers = referred_columns.iter().any(|c| c.key() == key)
                 || (referred_columns.is_empty() && is_primary_key);
             if refers {

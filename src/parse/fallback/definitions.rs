@@ -5,8 +5,8 @@ use super::tokens::{Cursor, Tok};
 use super::types::{classify_default, parse_data_type};
 use crate::dialect::Dialect;
 use crate::statement::{
-    ColumnDef, ColumnPosition, Constraint, ConstraintKind, Expr, Generated, Ident, IndexDef,
-    ObjectName,
+    ColumnDef, ColumnPosition, Constraint, ConstraintKind, Expr, ForeignTarget, Generated, Ident,
+    IndexDef, ObjectName,
 };
 
 /// Words that end a column's type and start its options.
@@ -262,9 +262,11 @@ pub(super) fn table_constraint(c: &mut Cursor<'_>) -> Option<Constraint> {
         let (references, referred_columns, clauses) = references(c)?;
         ConstraintKind::ForeignKey {
             columns,
-            references,
-            referred_columns,
-            clauses: clauses.to_string(),
+            target: Box::new(ForeignTarget {
+                references,
+                referred_columns,
+                clauses: clauses.to_string(),
+            }),
         }
     } else if c.eat_kw("CHECK") {
         let expr = c.group()?.full_text().to_string();

@@ -3,8 +3,8 @@
 use super::*;
 use crate::parse::placeholders::mask;
 use crate::statement::{
-    AlterAction, ColumnDef, ColumnPosition, Constraint, ConstraintKind, DataType, Expr, Generated,
-    Ident, IdentityChange, IndexDef, Partitioning, ViewQuery, Volatility,
+    AlterAction, ColumnDef, ColumnPosition, Constraint, ConstraintKind, DataType, Expr,
+    ForeignTarget, Generated, Ident, IdentityChange, IndexDef, Partitioning, ViewQuery, Volatility,
 };
 use proptest::prelude::*;
 
@@ -411,9 +411,11 @@ fn add_table_constraints() {
             name: Some(id("fk")),
             kind: ConstraintKind::ForeignKey {
                 columns: vec![id("a"), id("b")],
-                references: name("s.p"),
-                referred_columns: vec![id("x"), id("y")],
-                clauses: "ON DELETE CASCADE".to_string(),
+                target: Box::new(ForeignTarget {
+                    references: name("s.p"),
+                    referred_columns: vec![id("x"), id("y")],
+                    clauses: "ON DELETE CASCADE".to_string(),
+                }),
             },
             not_valid: true,
             not_enforced: false,

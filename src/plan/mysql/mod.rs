@@ -94,19 +94,14 @@ fn recipe(
                 }
                 AlterAction::AddIndex(index) => Some(add_index::plan(index, catalog, options)),
                 AlterAction::AddConstraint(constraint) => match &constraint.kind {
-                    ConstraintKind::ForeignKey {
-                        columns,
-                        references,
-                        referred_columns,
-                        clauses,
-                    } => Some(add_foreign_key::plan(
+                    ConstraintKind::ForeignKey { columns, target } => Some(add_foreign_key::plan(
                         &add_foreign_key::ForeignKey {
                             table: name,
                             name: constraint.name.as_ref(),
                             columns,
-                            references,
-                            referred_columns,
-                            clauses,
+                            references: &target.references,
+                            referred_columns: &target.referred_columns,
+                            clauses: &target.clauses,
                         },
                         catalog,
                         options,

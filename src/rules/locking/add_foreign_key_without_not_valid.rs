@@ -3,7 +3,7 @@ use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::locks::inline_foreign_key_validates;
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{AlterAction, ConstraintKind, Ident, ObjectName, Statement};
+use crate::statement::{AlterAction, ConstraintKind, ForeignTarget, Ident, ObjectName, Statement};
 
 declare_rule! {
     /// ## What it does
@@ -93,12 +93,12 @@ fn report_enforce(ctx: &mut Ctx, statement: &Statement, table: &ObjectName, name
     let key = name.key();
     let definition = ctx.catalog.table(table).and_then(|known| {
         known.constraints.iter().find_map(|c| match &c.kind {
-            ConstraintKind::ForeignKey {
-                columns,
-                references,
-                referred_columns,
-                clauses,
-            } if c.name.as_deref() == Some(&*key) => {
+            ConstraintKind::ForeignKey { columns, target } if c.name.as_deref() == Some(&*key) => {
+                let ForeignTarget {
+                    references,
+                    referred_columns,
+                    clauses,
+                } = &**target;
                 Some((columns, references, referred_columns, clauses))
             }
             _ => None,
@@ -164,15 +164,14 @@ fn validated_foreign_key<'a>(
 ) -> Option<ValidatedKey<'a>> {
     match action {
         AlterAction::AddConstraint(c) if c.checks_existing_rows() => {
-            let ConstraintKind::ForeignKey {
-                columns,
+            let ConstraintKind::ForeignKey { columns, target } = &c.kind else {
+                return None;
+            };
+            let ForeignTarget {
                 references,
                 referred_columns,
                 clauses,
-            } = &c.kind
-            else {
-                return None;
-            };
+            } = &**target;
             Some(ValidatedKey {
                 name: constraint_name(c, table, Some(columns), "fkey"),
                 columns: column_list(columns),

@@ -4,7 +4,8 @@ use crate::diagnostic::{Finding, Severity};
 use crate::dialect::MysqlFlavor;
 use crate::rules::{Ctx, Group, MYSQL};
 use crate::statement::{
-    AlterAction, Constraint, ConstraintKind, Ident, ObjectName, Statement, StatementKind,
+    AlterAction, Constraint, ConstraintKind, ForeignTarget, Ident, ObjectName, Statement,
+    StatementKind,
 };
 
 declare_rule! {
@@ -73,14 +74,14 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             _ => return,
         };
     for constraint in constraints {
-        let ConstraintKind::ForeignKey {
+        let ConstraintKind::ForeignKey { target, .. } = &constraint.kind else {
+            continue;
+        };
+        let ForeignTarget {
             references,
             referred_columns,
             ..
-        } = &constraint.kind
-        else {
-            continue;
-        };
+        } = &**target;
         if referred_columns.is_empty() {
             continue;
         }

@@ -87,7 +87,7 @@ fn referenced_table(ctx: &Ctx, table: &ObjectName, constraint: &Ident) -> Option
         .iter()
         .find(|c| c.name.as_deref() == Some(&*key))
         .and_then(|c| match &c.kind {
-            ConstraintKind::ForeignKey { references, .. } => Some(references.clone()),
+            ConstraintKind::ForeignKey { target, .. } => Some(target.references.clone()),
             _ => None,
         })
 }
