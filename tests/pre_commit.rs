@@ -40,6 +40,10 @@ fn with_env(command: &mut Command, pre_commit: &Path) {
         .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "0")
         .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
         .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "true")
+        // The release profile's whole-program optimisation is for users' runs; here it would
+        // only lengthen the build.
+        .env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "256")
         .env_remove("GIT_DIR")
         .env_remove("GIT_INDEX_FILE");
 }
