@@ -106,6 +106,16 @@ pub struct Column {
     pub generated: Option<Generated>,
 }
 
+/// Pushes onto a list the catalogue holds to the end of the run, a table's columns or
+/// constraints: growing it by a quarter, not by doubling, leaves less room unused in each of
+/// thousands of tables, and still keeps a long run of ALTERs on one table linear.
+fn push_snug<T>(list: &mut Vec<T>, item: T) {
+    if list.len() == list.capacity() {
+        list.reserve_exact(list.len() / 4 + 1);
+    }
+    list.push(item);
+}
+
 #[derive(Clone, Debug)]
 pub struct CatalogConstraint {
     pub name: Option<String>,
@@ -1345,14 +1355,17 @@ impl Catalog {
                 table.name_implicit_partition_key();
             }
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
-                table
-                    .columns
-                    .push(column(self.target.dialect, c, change_set));
+                push_snug(
+                    &mut table.columns,
+                    column(self.target.dialect, c, change_set),
+                );
                 if let Some(references) = &c.references {
                     let referenced = table_key(self.target.dialect, references);
                     self.by_table.add_reference(referenced, &key);
                 }
-                table.constraints.extend(inline_constraints(c, change_set));
+                for constraint in inline_constraints(c, change_set) {
+                    push_snug(&mut table.constraints, constraint);
+                }
             }
             AlterAction::DropColumn { column, .. } => {
                 let k = column.key();
@@ -1476,12 +1489,13 @@ impl Catalog {
                     let referenced = table_key(self.target.dialect, &target.references);
                     self.by_table.add_reference(referenced, &key);
                 }
-                table.constraints.push(CatalogConstraint {
+                let added = CatalogConstraint {
                     name: constraint.name.as_ref().map(|n| n.key().into_owned()),
                     kind,
                     validated: constraint.checks_existing_rows(),
                     added_in: change_set,
-                });
+                };
+                push_snug(&mut table.constraints, added);
             }
             AlterAction::ValidateConstraint { name } | AlterAction::EnforceConstraint { name } => {
                 let k = name.key();

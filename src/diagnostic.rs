@@ -174,7 +174,8 @@ pub struct TableLock {
     /// The table as the statement names it, when the lock model knows it (an index's table
     /// it has not seen created is only a description), so rules can ask whether it is new.
     #[serde(skip)]
-    pub object: Option<ObjectName>,
+    /// Boxed: every finding keeps its locks to the end of the run, and this is unset by then.
+    pub object: Option<Box<ObjectName>>,
 }
 
 impl TableLock {
@@ -184,7 +185,7 @@ impl TableLock {
             table: table.to_string(),
             mode,
             effect,
-            object: Some(table.clone()),
+            object: Some(Box::new(table.clone())),
         }
     }
 

@@ -548,7 +548,7 @@ impl Locks {
                 table,
                 mode,
                 effect,
-                object: object.cloned(),
+                object: object.cloned().map(Box::new),
             }),
         }
     }

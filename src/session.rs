@@ -175,7 +175,7 @@ impl Session {
                     locks
                         .iter()
                         .filter(|l| l.mode.blocks() != Blocks::Nothing)
-                        .filter_map(|l| l.object.clone()),
+                        .filter_map(|l| l.object.as_deref().cloned()),
                 );
                 if let StatementKind::Truncate { tables, .. } = kind {
                     self.emptied_in_transaction.extend(tables.iter().cloned());

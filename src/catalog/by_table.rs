@@ -16,19 +16,85 @@ use std::collections::BTreeSet;
 #[derive(Clone, Debug, Default)]
 pub(super) struct ByTable {
     /// Table -> the keys of the indexes on it.
-    indexes: Journaled<TableKey, BTreeSet<TableKey>>,
+    indexes: Journaled<TableKey, KeySet>,
     /// Referenced table -> the tables that have (had) a foreign key to it.
-    referencing: Journaled<TableKey, BTreeSet<TableKey>>,
+    referencing: Journaled<TableKey, KeySet>,
     /// Partitioned table -> the tables that were created or attached as its partitions.
-    partitions: Journaled<TableKey, BTreeSet<TableKey>>,
+    partitions: Journaled<TableKey, KeySet>,
     /// Table or view -> the views whose query read (or reads) it.
-    readers: Journaled<TableKey, BTreeSet<TableKey>>,
+    readers: Journaled<TableKey, KeySet>,
+}
+
+/// Catalogue keys in order. Almost every table has a few indexes, referencing tables,
+/// partitions or readers, and a `BTreeSet` allocates room for eleven keys for the first one
+/// (1.5 MB of the bench's one-folder replay): a few are a sorted list, and past
+/// [`KeySet::FEW`] a `BTreeSet` keeps an insert from costing the length of the list.
+#[derive(Clone, Debug)]
+pub(super) enum KeySet {
+    Few(Vec<TableKey>),
+    Many(BTreeSet<TableKey>),
+}
+
+impl Default for KeySet {
+    fn default() -> Self {
+        KeySet::Few(Vec::new())
+    }
+}
+
+impl KeySet {
+    const FEW: usize = 8;
+
+    fn insert(&mut self, key: TableKey) {
+        match self {
+            KeySet::Few(keys) => match keys.binary_search(&key) {
+                Ok(_) => {}
+                Err(at) if keys.len() < Self::FEW => keys.insert(at, key),
+                Err(_) => {
+                    let mut many: BTreeSet<TableKey> = std::mem::take(keys).into_iter().collect();
+                    many.insert(key);
+                    *self = KeySet::Many(many);
+                }
+            },
+            KeySet::Many(keys) => {
+                keys.insert(key);
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &TableKey) {
+        match self {
+            KeySet::Few(keys) => {
+                if let Ok(at) = keys.binary_search(key) {
+                    keys.remove(at);
+                }
+            }
+            KeySet::Many(keys) => {
+                keys.remove(key);
+            }
+        }
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &TableKey> {
+        let (few, many) = match self {
+            KeySet::Few(keys) => (keys.as_slice(), None),
+            KeySet::Many(keys) => (&[][..], Some(keys)),
+        };
+        few.iter().chain(many.into_iter().flatten())
+    }
+
+    pub(super) fn into_keys(self) -> impl Iterator<Item = TableKey> {
+        let (few, many) = match self {
+            KeySet::Few(keys) => (keys, None),
+            KeySet::Many(keys) => (Vec::new(), Some(keys)),
+        };
+        few.into_iter().chain(many.into_iter().flatten())
+    }
 }
 
 impl ByTable {
     pub(super) fn add_index(&mut self, table: &TableKey, index: &TableKey) {
         self.indexes
-            .get_or_insert_with(table.clone(), BTreeSet::new)
+            .get_or_insert_with(table.clone(), KeySet::default)
             .insert(index.clone());
     }
 
@@ -39,42 +105,51 @@ impl ByTable {
     }
 
     /// Forgets the indexes of `table` and returns their keys.
-    pub(super) fn take_indexes(&mut self, table: &TableKey) -> BTreeSet<TableKey> {
-        self.indexes.remove(table).unwrap_or_default()
+    pub(super) fn take_indexes(&mut self, table: &TableKey) -> impl Iterator<Item = TableKey> {
+        self.indexes.remove(table).unwrap_or_default().into_keys()
     }
 
     pub(super) fn indexes(&self, table: &TableKey) -> impl Iterator<Item = &TableKey> {
-        self.indexes.get(table).into_iter().flatten()
+        self.indexes.get(table).into_iter().flat_map(KeySet::iter)
     }
 
     pub(super) fn add_reference(&mut self, referenced: TableKey, from: &TableKey) {
         self.referencing
-            .get_or_insert_with(referenced, BTreeSet::new)
+            .get_or_insert_with(referenced, KeySet::default)
             .insert(from.clone());
     }
 
     pub(super) fn referencing(&self, table: &TableKey) -> impl Iterator<Item = &TableKey> {
-        self.referencing.get(table).into_iter().flatten()
+        self.referencing
+            .get(table)
+            .into_iter()
+            .flat_map(KeySet::iter)
     }
 
     pub(super) fn add_partition(&mut self, parent: &TableKey, partition: &TableKey) {
         self.partitions
-            .get_or_insert_with(parent.clone(), BTreeSet::new)
+            .get_or_insert_with(parent.clone(), KeySet::default)
             .insert(partition.clone());
     }
 
     pub(super) fn partitions(&self, parent: &TableKey) -> impl Iterator<Item = &TableKey> {
-        self.partitions.get(parent).into_iter().flatten()
+        self.partitions
+            .get(parent)
+            .into_iter()
+            .flat_map(KeySet::iter)
     }
 
     pub(super) fn add_reader(&mut self, relation: &TableKey, view: &TableKey) {
         self.readers
-            .get_or_insert_with(relation.clone(), BTreeSet::new)
+            .get_or_insert_with(relation.clone(), KeySet::default)
             .insert(view.clone());
     }
 
     pub(super) fn readers(&self, relation: &TableKey) -> impl Iterator<Item = &TableKey> {
-        self.readers.get(relation).into_iter().flatten()
+        self.readers
+            .get(relation)
+            .into_iter()
+            .flat_map(KeySet::iter)
     }
 
     pub(super) fn open_journal(&mut self) {
@@ -199,5 +274,28 @@ mod tests {
         assert!(!catalog.indexes_on(&users).is_empty());
         let parent = name(&catalog.key(&ObjectName::bare("measurements")));
         assert_eq!(catalog.partitions(&parent).len(), 2);
+    }
+
+    #[test]
+    fn a_key_set_keeps_the_keys_of_a_btree_set_in_its_order_past_a_few() {
+        use super::KeySet;
+        use std::collections::BTreeSet;
+        let key = |n: u32| TableKey {
+            schema: "public".into(),
+            name: format!("t{}", n * 7 % 23),
+        };
+        let mut set = KeySet::default();
+        let mut model = BTreeSet::new();
+        for n in 0..40 {
+            set.insert(key(n));
+            model.insert(key(n));
+            if n % 5 == 4 {
+                set.remove(&key(n / 2));
+                model.remove(&key(n / 2));
+            }
+            assert!(set.iter().eq(model.iter()), "after {n}");
+        }
+        assert!(matches!(set, KeySet::Many(_)));
+        assert!(set.into_keys().eq(model));
     }
 }

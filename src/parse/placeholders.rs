@@ -52,6 +52,11 @@ pub fn masked_names(text: &str) -> Vec<(String, String)> {
 
 /// The byte ranges of the placeholders in `bytes`, in order.
 fn placeholder_ranges(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    // Every form holds a `{`: one search of the bytes settles almost every statement, which
+    // the byte-by-byte walk below took 4% of a run's instructions to settle.
+    if !bytes.contains(&b'{') {
+        return Vec::new();
+    }
     // Past the last `}}` no Go template can close: stops a quadratic search on unclosed `{{`.
     let last_close = find_last(bytes, b"}}");
     let mut ranges = Vec::new();

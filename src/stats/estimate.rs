@@ -88,11 +88,11 @@ impl Estimator {
     }
 
     fn size_of(&self, lock: &TableLock, statement_locks: &[TableLock]) -> Option<TableSize> {
-        let object = lock.object.as_ref().or_else(|| {
+        let object = lock.object.as_deref().or_else(|| {
             statement_locks
                 .iter()
                 .find(|l| l.table == lock.table)
-                .and_then(|l| l.object.as_ref())
+                .and_then(|l| l.object.as_deref())
         });
         match object {
             Some(object) => self.sizes.size(
