@@ -518,7 +518,11 @@ impl Finding {
 /// control character (a line break in a quoted name, a terminal escape) is written as its
 /// escape (`\n`, `\u{1b}`), so it can neither start a line nor drive the terminal.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    // The control characters are U+0000-U+001F, U+007F and U+0080-U+009F, whose UTF-8 starts
+    // with 0xC2: a scan of the bytes settles almost every text without decoding it (decoding
+    // each finding's texts was 1.4% of a run).
+    let may_hold_control = text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2);
+    if !may_hold_control || !text.chars().any(char::is_control) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -564,5 +568,9 @@ mod printable_tests {
     fn control_characters_are_written_as_escapes() {
         assert_eq!(printable("plain"), "plain");
         assert_eq!(printable("a\nb\x1b[0m\r"), "a\\nb\\u{1b}[0m\\r");
+        // DEL and the C1 controls (two bytes, the first 0xC2) too; other characters whose
+        // first byte is 0xC2 stay as they are.
+        assert_eq!(printable("a\x7fb\u{85}c\u{9f}"), "a\\u{7f}b\\u{85}c\\u{9f}");
+        assert_eq!(printable("£5 ¬ é"), "£5 ¬ é");
     }
 }

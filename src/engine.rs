@@ -338,8 +338,7 @@ fn check_set(
         errors: Vec::new(),
         up_change_set: ChangeSet(0),
         phases: ShippedPhases::default(),
-        target,
-        settings,
+        linting: Linting::new(target, settings),
     };
     let mut texts = texts.into_iter();
     let mut batches = set.files.chunks(PARSE_AHEAD);
@@ -389,8 +388,31 @@ struct SetReplay<'a> {
     up_change_set: ChangeSet,
     /// The `lockstep plan` phases among the up migrations so far.
     phases: ShippedPhases,
+    linting: Linting<'a>,
+}
+
+/// How the files of a set are linted: the server they run on, the settings, and the rules
+/// those enable there (worked out once per set: per file, looking up 57 rules' levels took
+/// 1.5% of a run).
+struct Linting<'a> {
     target: Target,
     settings: &'a Settings,
+    enabled: Vec<&'static rules::Rule>,
+}
+
+impl<'a> Linting<'a> {
+    fn new(target: Target, settings: &'a Settings) -> Linting<'a> {
+        let enabled = rules::ALL
+            .iter()
+            .copied()
+            .filter(|r| r.applies_to(target.dialect) && settings.rules.level(r).is_some())
+            .collect();
+        Linting {
+            target,
+            settings,
+            enabled,
+        }
+    }
 }
 
 impl SetReplay<'_> {
@@ -399,7 +421,7 @@ impl SetReplay<'_> {
         let change_set = match file.direction {
             // Rollback code belongs with the migration it undoes.
             Direction::Down | Direction::Verify => self.up_change_set,
-            Direction::Up => deploy_change_set(file, position, self.settings),
+            Direction::Up => deploy_change_set(file, position, self.linting.settings),
         };
         if file.direction == Direction::Up {
             self.up_change_set = change_set;
@@ -432,8 +454,7 @@ impl SetReplay<'_> {
                     file,
                     change_set,
                     &mut self.catalog,
-                    self.target,
-                    self.settings,
+                    &self.linting,
                     shipped_early,
                 );
                 if file.report {
@@ -479,10 +500,14 @@ fn replay_file(
     file: &MigrationFile,
     change_set: ChangeSet,
     catalog: &mut Catalog,
-    target: Target,
-    settings: &Settings,
+    linting: &Linting,
     shipped_early: Option<Finding>,
 ) -> Replayed {
+    let Linting {
+        target,
+        settings,
+        ref enabled,
+    } = *linting;
     let text = &loaded.text;
     if !file.report {
         // Replayed only for the schema it leaves (a file before the changed ones of
@@ -493,11 +518,6 @@ fn replay_file(
         }
         return Replayed::default();
     }
-    let enabled: Vec<&rules::Rule> = rules::ALL
-        .iter()
-        .copied()
-        .filter(|r| r.applies_to(target.dialect) && settings.rules.level(r).is_some())
-        .collect();
     let mut findings = Vec::new();
     let mut plans = Vec::new();
     let mut reported_once = Vec::new();
@@ -563,7 +583,7 @@ fn replay_file(
                     &mut findings,
                     &mut reported_once,
                 );
-                for rule in &enabled {
+                for rule in enabled {
                     if let Some(check) = rule.check.filter(|_| !ctx.reported_in_file(rule)) {
                         check(&mut ctx, statement);
                     }
@@ -1015,15 +1035,14 @@ pub fn lint_source_after(history: &str, text: &str, settings: &Settings) -> Vec<
         text: text.to_string(),
         lossy: false,
     };
-    let target = settings.target;
-    let mut catalog = Catalog::for_target(target);
+    let linting = Linting::new(settings.target, settings);
+    let mut catalog = Catalog::for_target(settings.target);
     replay_file(
         &loaded(history),
         &file(false),
         ChangeSet(0),
         &mut catalog,
-        target,
-        settings,
+        &linting,
         None,
     );
     replay_file(
@@ -1031,8 +1050,7 @@ pub fn lint_source_after(history: &str, text: &str, settings: &Settings) -> Vec<
         &file(true),
         ChangeSet(1),
         &mut catalog,
-        target,
-        settings,
+        &linting,
         None,
     )
     .findings
