@@ -392,8 +392,8 @@ struct SetReplay<'a> {
 }
 
 /// How the files of a set are linted: the server they run on, the settings, and the rules
-/// those enable there (worked out once per set: per file, looking up 57 rules' levels took
-/// 1.5% of a run).
+/// those enable there (worked out once per set: looking up every rule's level for every
+/// file took about 1% of a one-folder run).
 struct Linting<'a> {
     target: Target,
     settings: &'a Settings,
