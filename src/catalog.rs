@@ -374,8 +374,10 @@ pub struct Catalog {
     /// The server the migrations run on: its dialect folds names; on MySQL, what an ALTER
     /// costs decides whether it takes a row version or rebuilds the table.
     target: Target,
-    tables: Journaled<TableKey, Table>,
-    indexes: Journaled<TableKey, Index>,
+    /// Boxed, as are the indexes: a map holds room for up to twice its entries, and a long
+    /// folder leaves thousands of tables.
+    tables: Journaled<TableKey, Box<Table>>,
+    indexes: Journaled<TableKey, Box<Index>>,
     by_table: ByTable,
     /// PostgreSQL materialized views, with the change set that created them: indexes and
     /// refreshes of one no release reads yet block nobody.
@@ -519,7 +521,9 @@ impl Catalog {
     }
 
     pub fn table(&self, name: &ObjectName) -> Option<&Table> {
-        self.tables.get(&self.borrowed_key(name) as &dyn KeyParts)
+        self.tables
+            .get(&self.borrowed_key(name) as &dyn KeyParts)
+            .map(Box::as_ref)
     }
 
     /// Whether `statement`, in rollback code of `change_set`, only removes what that change
@@ -653,6 +657,7 @@ impl Catalog {
             .by_table
             .indexes(&key)
             .filter_map(|index| self.indexes.get_key_value(index))
+            .map(|(key, index)| (key, &**index))
             .collect();
         found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         found
@@ -665,6 +670,7 @@ impl Catalog {
             .tables
             .iter()
             .filter(|(key, _)| key.schema == schema)
+            .map(|(key, table)| (key, &**table))
             .collect();
         found.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         found.into_iter().map(|(_, t)| t).collect()
@@ -676,7 +682,7 @@ impl Catalog {
         let mut found: Vec<&Table> = self
             .by_table
             .partitions(&key)
-            .filter_map(|partition| self.tables.get(partition))
+            .filter_map(|partition| self.tables.get(partition).map(Box::as_ref))
             .filter(|t| {
                 t.partition_of
                     .as_deref()
@@ -801,7 +807,7 @@ impl Catalog {
 
     /// The index as the replay saw it created.
     pub fn index(&self, index: &ObjectName) -> Option<&Index> {
-        self.indexes.get(&self.key(index))
+        self.indexes.get(&self.key(index)).map(Box::as_ref)
     }
 
     /// The table an index belongs to, when the replay saw the index created.
@@ -936,7 +942,7 @@ impl Catalog {
                     table.name_implicit_partition_key();
                 }
                 self.note_foreign_keys(&key, &table.constraints);
-                self.tables.insert(key, table);
+                self.tables.insert(key, Box::new(table));
             }
             StatementKind::AlterTable { name, actions, .. } => {
                 for action in actions {
@@ -1118,7 +1124,7 @@ impl Catalog {
         if let Some(fulltext) = fulltext_or_spatial(index) {
             let table = self.key(&index.table);
             self.tables
-                .get_or_insert_with(table, || Table::unknown(&index.table))
+                .get_or_insert_with(table, || Box::new(Table::unknown(&index.table)))
                 .add_search_index(index, fulltext);
         }
         let Some(name) = &index.name else { return };
@@ -1134,14 +1140,14 @@ impl Catalog {
         self.by_table.add_index(&table, &key);
         self.indexes.insert(
             key,
-            Index {
+            Box::new(Index {
                 table,
                 table_name: index.table.clone(),
                 columns: index.columns.clone(),
                 unique: index.unique,
                 method: index.method.clone(),
                 created_in: change_set,
-            },
+            }),
         );
     }
 
@@ -1196,7 +1202,7 @@ impl Catalog {
         let mut table = self
             .tables
             .remove(&old)
-            .unwrap_or_else(|| Table::unknown(from));
+            .unwrap_or_else(|| Box::new(Table::unknown(from)));
         table.name = to.clone();
         table.renamed_from = Some(Box::new((from.clone(), change_set)));
         self.rename_relation(&old, &new, to);
@@ -1275,7 +1281,7 @@ impl Catalog {
                 // partition it became (a DEFAULT partition matters to later partitions).
                 let t = self
                     .tables
-                    .get_or_insert_with(key.clone(), || Table::unknown(partition));
+                    .get_or_insert_with(key.clone(), || Box::new(Table::unknown(partition)));
                 t.partition_of = Some(Box::new((parent.clone(), *default)));
                 self.by_table.add_partition(&parent, &key);
                 return;
@@ -1343,7 +1349,7 @@ impl Catalog {
         // A table created before the replayed range: track what this change adds to it.
         let table = self
             .tables
-            .get_or_insert_with(key.clone(), || Table::unknown(name));
+            .get_or_insert_with(key.clone(), || Box::new(Table::unknown(name)));
         match action {
             AlterAction::Repartition { key: None } => {
                 table.partitioned = false;

@@ -48,7 +48,11 @@ impl KeySet {
         match self {
             KeySet::Few(keys) => match keys.binary_search(&key) {
                 Ok(_) => {}
-                Err(at) if keys.len() < Self::FEW => keys.insert(at, key),
+                Err(at) if keys.len() < Self::FEW => {
+                    // Room for exactly what is held: most tables have one or two.
+                    keys.reserve_exact(1);
+                    keys.insert(at, key);
+                }
                 Err(_) => {
                     let mut many: BTreeSet<TableKey> = std::mem::take(keys).into_iter().collect();
                     many.insert(key);
