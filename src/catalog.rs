@@ -211,9 +211,10 @@ fn fulltext_or_spatial(index: &IndexDef) -> Option<bool> {
 }
 
 impl Table {
-    /// A table created before the replayed migrations, known only by name so far.
-    fn unknown(name: &ObjectName) -> Table {
-        Table {
+    /// A table created before the replayed migrations, known only by name so far, boxed
+    /// as the catalogue's map holds it.
+    fn unknown(name: &ObjectName) -> Box<Table> {
+        Box::new(Table {
             name: name.clone(),
             columns: Vec::new(),
             constraints: Vec::new(),
@@ -229,7 +230,7 @@ impl Table {
             instant_row_versions: 0,
             search_indexes: Vec::new(),
             hidden_fts_doc_id: false,
-        }
+        })
     }
 }
 
@@ -1124,7 +1125,7 @@ impl Catalog {
         if let Some(fulltext) = fulltext_or_spatial(index) {
             let table = self.key(&index.table);
             self.tables
-                .get_or_insert_with(table, || Box::new(Table::unknown(&index.table)))
+                .get_or_insert_with(table, || Table::unknown(&index.table))
                 .add_search_index(index, fulltext);
         }
         let Some(name) = &index.name else { return };
@@ -1202,7 +1203,7 @@ impl Catalog {
         let mut table = self
             .tables
             .remove(&old)
-            .unwrap_or_else(|| Box::new(Table::unknown(from)));
+            .unwrap_or_else(|| Table::unknown(from));
         table.name = to.clone();
         table.renamed_from = Some(Box::new((from.clone(), change_set)));
         self.rename_relation(&old, &new, to);
@@ -1281,7 +1282,7 @@ impl Catalog {
                 // partition it became (a DEFAULT partition matters to later partitions).
                 let t = self
                     .tables
-                    .get_or_insert_with(key.clone(), || Box::new(Table::unknown(partition)));
+                    .get_or_insert_with(key.clone(), || Table::unknown(partition));
                 t.partition_of = Some(Box::new((parent.clone(), *default)));
                 self.by_table.add_partition(&parent, &key);
                 return;
@@ -1349,7 +1350,7 @@ impl Catalog {
         // A table created before the replayed range: track what this change adds to it.
         let table = self
             .tables
-            .get_or_insert_with(key.clone(), || Box::new(Table::unknown(name)));
+            .get_or_insert_with(key.clone(), || Table::unknown(name));
         match action {
             AlterAction::Repartition { key: None } => {
                 table.partitioned = false;
