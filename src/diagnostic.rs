@@ -173,8 +173,8 @@ pub struct TableLock {
     pub effect: TableEffect,
     /// The table as the statement names it, when the lock model knows it (an index's table
     /// it has not seen created is only a description), so rules can ask whether it is new.
-    #[serde(skip)]
     /// Boxed: every finding keeps its locks to the end of the run, and this is unset by then.
+    #[serde(skip)]
     pub object: Option<Box<ObjectName>>,
 }
 
