@@ -5,6 +5,7 @@
 
 pub mod fallback;
 mod fold;
+pub mod lexer;
 pub mod lower;
 pub mod placeholders;
 mod shortcut;
@@ -184,9 +185,13 @@ fn parse_fully(span: Span, sql: &str, dialect: Dialect) -> Statement {
             "statement longer than {SQLPARSER_MAX_BYTES} bytes, read by tokens only"
         )))
     } else {
-        Parser::new(sql_dialect.as_ref())
-            .try_with_sql(sql)
-            .and_then(|mut p| parse_whole_statement(&mut p))
+        lexer::tokenize(sql, dialect)
+            .map_err(sqlparser::parser::ParserError::from)
+            .and_then(|tokens| {
+                let mut parser =
+                    Parser::new(sql_dialect.as_ref()).with_tokens_with_locations(tokens);
+                parse_whole_statement(&mut parser)
+            })
     };
     match parsed {
         Ok(ast) => {

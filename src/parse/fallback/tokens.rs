@@ -1,9 +1,8 @@
 //! The fallback's view of a statement: `sqlparser`'s tokens without whitespace and comments,
 //! each with its byte span, and a cursor to walk them.
 
-use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect};
 use sqlparser::keywords::Keyword;
-use sqlparser::tokenizer::{Location, Token, Tokenizer};
+use sqlparser::tokenizer::{Location, Token};
 
 use crate::dialect::Dialect;
 use crate::statement::{Ident, ObjectName};
@@ -42,11 +41,7 @@ pub(super) struct Spanned {
 /// Tokenize `text`; `None` when the tokenizer rejects it (an unterminated string or quoted
 /// name), since what follows the fault cannot be classified honestly.
 pub(super) fn tokenize(text: &str, dialect: Dialect) -> Option<Vec<Spanned>> {
-    let tokens = match dialect {
-        Dialect::Postgres => Tokenizer::new(&PostgreSqlDialect {}, text).tokenize_with_location(),
-        Dialect::Mysql => Tokenizer::new(&MySqlDialect {}, text).tokenize_with_location(),
-    }
-    .ok()?;
+    let tokens = crate::parse::lexer::tokenize(text, dialect).ok()?;
     let mut locator = ByteLocator::new(text);
     let mut out = Vec::with_capacity(tokens.len());
     for token in tokens {
