@@ -218,7 +218,9 @@ pub(crate) fn dbmate_up_transactional(text: &str) -> bool {
 
 /// Whether the text has a `-- migrate:up` marker.
 pub(crate) fn has_dbmate_up(text: &str) -> bool {
-    lines(text).any(|line| dbmate_marker_rest(line.text, "migrate:up").is_some())
+    // Discovery asks this of every file of a flat folder: rule most out without the lines.
+    memchr::memmem::find(text.as_bytes(), b"migrate:up").is_some()
+        && lines(text).any(|line| dbmate_marker_rest(line.text, "migrate:up").is_some())
 }
 
 /// The goose annotation on a line, lowercased with single spaces (`up`, `down`,
@@ -240,6 +242,17 @@ fn goose_annotation(line: &str) -> Option<String> {
     Some(words.join(" "))
 }
 
+/// Whether `+goose` (any case) occurs in the text, as it does in every goose annotation:
+/// discovery asks [`has_goose_up`] of every file of a flat folder.
+fn may_have_goose_annotation(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'+', bytes).any(|plus| {
+        bytes
+            .get(plus + 1..plus + 6)
+            .is_some_and(|word| word.eq_ignore_ascii_case(b"goose"))
+    })
+}
+
 /// Whether the text has goose's `NO TRANSACTION` annotation.
 pub(crate) fn goose_no_transaction(text: &str) -> bool {
     lines(text).any(|line| goose_annotation(line.text).as_deref() == Some("no transaction"))
@@ -247,7 +260,8 @@ pub(crate) fn goose_no_transaction(text: &str) -> bool {
 
 /// Whether the text has a `-- +goose Up` annotation.
 pub(crate) fn has_goose_up(text: &str) -> bool {
-    lines(text).any(|line| goose_annotation(line.text).as_deref() == Some("up"))
+    may_have_goose_annotation(text)
+        && lines(text).any(|line| goose_annotation(line.text).as_deref() == Some("up"))
 }
 
 fn goose_markers(text: &str) -> Vec<Marker> {
