@@ -113,39 +113,44 @@ enum Keyword {
     Other,
 }
 
-const KEYWORDS: [(&str, Keyword); 24] = [
-    ("CREATE", Keyword::Create),
-    ("OR", Keyword::Or),
-    ("REPLACE", Keyword::Replace),
-    ("DEFINER", Keyword::Definer),
-    ("AGGREGATE", Keyword::Aggregate),
-    ("CURRENT_USER", Keyword::CurrentUser),
-    ("PROCEDURE", Keyword::Procedure),
-    ("FUNCTION", Keyword::Function),
-    ("TRIGGER", Keyword::Trigger),
-    ("EVENT", Keyword::Event),
-    ("BEGIN", Keyword::Begin),
-    ("END", Keyword::End),
-    ("CASE", Keyword::Case),
-    ("IF", Keyword::If),
-    ("WHILE", Keyword::While),
-    ("LOOP", Keyword::Loop),
-    ("REPEAT", Keyword::Repeat),
-    ("THEN", Keyword::Then),
-    ("ELSE", Keyword::Else),
-    ("DO", Keyword::Do),
-    ("ROW", Keyword::Row),
-    ("COPY", Keyword::Copy),
-    ("FROM", Keyword::From),
-    ("STDIN", Keyword::Stdin),
-];
-
 impl Keyword {
+    /// Every word of every statement is looked up here, so by a match on the upper-cased
+    /// word (a switch on its length, then a comparison), not by a scan of the list.
     fn of(word: &[u8]) -> Keyword {
-        KEYWORDS
-            .iter()
-            .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(word))
-            .map_or(Keyword::Other, |&(_, keyword)| keyword)
+        let mut upper = [0u8; 12];
+        let Some(upper) = upper.get_mut(..word.len()) else {
+            return Keyword::Other;
+        };
+        for (to, from) in upper.iter_mut().zip(word) {
+            *to = from.to_ascii_uppercase();
+        }
+        match &*upper {
+            b"CREATE" => Keyword::Create,
+            b"OR" => Keyword::Or,
+            b"REPLACE" => Keyword::Replace,
+            b"DEFINER" => Keyword::Definer,
+            b"AGGREGATE" => Keyword::Aggregate,
+            b"CURRENT_USER" => Keyword::CurrentUser,
+            b"PROCEDURE" => Keyword::Procedure,
+            b"FUNCTION" => Keyword::Function,
+            b"TRIGGER" => Keyword::Trigger,
+            b"EVENT" => Keyword::Event,
+            b"BEGIN" => Keyword::Begin,
+            b"END" => Keyword::End,
+            b"CASE" => Keyword::Case,
+            b"IF" => Keyword::If,
+            b"WHILE" => Keyword::While,
+            b"LOOP" => Keyword::Loop,
+            b"REPEAT" => Keyword::Repeat,
+            b"THEN" => Keyword::Then,
+            b"ELSE" => Keyword::Else,
+            b"DO" => Keyword::Do,
+            b"ROW" => Keyword::Row,
+            b"COPY" => Keyword::Copy,
+            b"FROM" => Keyword::From,
+            b"STDIN" => Keyword::Stdin,
+            _ => Keyword::Other,
+        }
     }
 }
 

@@ -10,6 +10,7 @@
 //! `sqlparser`'s tokenizer, errors included. MySQL statements always do: its tokenizer has
 //! more special cases (backslash escapes, names that start with digits, comment hints).
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use sqlparser::ast::DollarQuotedString;
@@ -24,16 +25,47 @@ use crate::dialect::Dialect;
 /// The tokens of `sql` with their spans, as `sqlparser`'s tokenizer returns them.
 pub fn tokenize(sql: &str, dialect: Dialect) -> Result<Vec<TokenWithSpan>, TokenizerError> {
     match dialect {
-        Dialect::Postgres => match postgres_subset(sql) {
-            Some(tokens) => Ok(tokens),
-            None => Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location(),
-        },
+        Dialect::Postgres => postgres_subset(sql).map_or_else(|| by_sqlparser(sql, dialect), Ok),
+        Dialect::Mysql => by_sqlparser(sql, dialect),
+    }
+}
+
+/// `sqlparser`'s own tokenizer, whatever the text.
+pub fn by_sqlparser(sql: &str, dialect: Dialect) -> Result<Vec<TokenWithSpan>, TokenizerError> {
+    match dialect {
+        Dialect::Postgres => Tokenizer::new(&PostgreSqlDialect {}, sql).tokenize_with_location(),
         Dialect::Mysql => Tokenizer::new(&MySqlDialect {}, sql).tokenize_with_location(),
     }
 }
 
+/// The tokens of `sql` other than whitespace and comments, each with its byte range: what
+/// [`tokenize`] gives, without line/column spans to convert. `None` for MySQL and for text
+/// outside the subset.
+pub fn significant_by_bytes(sql: &str, dialect: Dialect) -> Option<Vec<(Token, usize, usize)>> {
+    if dialect != Dialect::Postgres {
+        return None;
+    }
+    let mut tokens = Vec::with_capacity(sql.len() / 6);
+    lex(sql, |token, bytes, _| {
+        if !matches!(token, Token::Whitespace(_)) {
+            tokens.push((token, bytes.start, bytes.end));
+        }
+    })?;
+    Some(tokens)
+}
+
 /// The tokens of `sql`, or `None` where it leaves the subset this reader handles.
 pub(crate) fn postgres_subset(sql: &str) -> Option<Vec<TokenWithSpan>> {
+    let mut tokens = Vec::with_capacity(sql.len() / 3);
+    lex(sql, |token, _, span| {
+        tokens.push(TokenWithSpan::new(token, span))
+    })?;
+    Some(tokens)
+}
+
+/// Hands each token of `sql` to `sink` with its byte range and its line/column span;
+/// `None` at the first thing outside the subset.
+fn lex(sql: &str, mut sink: impl FnMut(Token, Range<usize>, Span)) -> Option<()> {
     let mut lexer = Lexer {
         sql,
         bytes: sql.as_bytes(),
@@ -41,16 +73,16 @@ pub(crate) fn postgres_subset(sql: &str) -> Option<Vec<TokenWithSpan>> {
         line: 1,
         column: 1,
     };
-    let mut tokens = Vec::with_capacity(sql.len() / 3);
     while lexer.at < sql.len() {
-        let start = lexer.location();
+        let (start, location) = (lexer.at, lexer.location());
         let token = lexer.token()?;
-        tokens.push(TokenWithSpan::new(
+        sink(
             token,
-            Span::new(start, lexer.location()),
-        ));
+            start..lexer.at,
+            Span::new(location, lexer.location()),
+        );
     }
-    Some(tokens)
+    Some(())
 }
 
 struct Lexer<'a> {

@@ -665,3 +665,20 @@ proptest! {
         assert_well_formed(&src, Dialect::Mysql)?;
     }
 }
+
+#[test]
+fn keywords_are_found_in_any_case_and_only_whole() {
+    assert_eq!(Keyword::of(b"create"), Keyword::Create);
+    assert_eq!(Keyword::of(b"Current_User"), Keyword::CurrentUser);
+    assert_eq!(Keyword::of(b"STDIN"), Keyword::Stdin);
+    assert_eq!(Keyword::of(b"do"), Keyword::Do);
+    for other in [
+        &b"creates"[..],
+        b"CURRENT_USERS",
+        b"cas",
+        b"",
+        b"a_very_long_column_name",
+    ] {
+        assert_eq!(Keyword::of(other), Keyword::Other, "{other:?}");
+    }
+}
