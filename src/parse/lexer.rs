@@ -5,8 +5,8 @@
 //! mostly plain words, names, numbers, strings, dollar-quoted bodies and punctuation, so this
 //! reader handles exactly that subset and gives the very tokens, with the very line/column
 //! spans, that `sqlparser` gives. At the first thing outside the subset (an operator that
-//! could continue, `E'...'`, an exponent, a placeholder, a non-ASCII character outside a
-//! string, `COPY`, an unterminated quote) it stops and the whole statement goes to
+//! could continue, `B'...'`, a numeric escape in `E'...'`, an exponent, a placeholder, a
+//! non-ASCII character outside a string, `COPY`, an unterminated quote) it stops and the whole statement goes to
 //! `sqlparser`'s tokenizer, errors included. MySQL statements always do: its tokenizer has
 //! more special cases (backslash escapes, names that start with digits, comment hints).
 
@@ -220,7 +220,10 @@ impl Lexer<'_> {
     }
 
     fn word(&mut self) -> Option<Token> {
-        // `E'...'`, `B'...'`, `X'...'`, `N'...'`, `U&'...'`: literals with their own rules.
+        if matches!(self.bytes[self.at], b'e' | b'E') && self.peek(1) == Some(b'\'') {
+            return self.escaped_string();
+        }
+        // `B'...'`, `X'...'`, `N'...'`, `U&'...'`: literals with their own rules.
         if matches!(
             self.bytes[self.at],
             b'b' | b'B' | b'e' | b'E' | b'x' | b'X' | b'n' | b'N' | b'u' | b'U'
@@ -309,6 +312,37 @@ impl Lexer<'_> {
         };
         self.skip_to(close + 1);
         Some(value)
+    }
+
+    /// `E'...'` with the C-style escapes `sqlparser` reads (`\n`, `\t`, `\'`, `\\`, ...);
+    /// numeric and Unicode escapes are left to it, as is a `\` before a NUL or a
+    /// non-ASCII character.
+    fn escaped_string(&mut self) -> Option<Token> {
+        let mut value = String::new();
+        let mut from = self.at + 2;
+        loop {
+            let stop = from + memchr::memchr2(b'\'', b'\\', &self.bytes[from..])?;
+            value.push_str(&self.sql[from..stop]);
+            if self.bytes[stop] == b'\'' {
+                if self.bytes.get(stop + 1) == Some(&b'\'') {
+                    value.push('\'');
+                    from = stop + 2;
+                    continue;
+                }
+                self.skip_to(stop + 1);
+                return Some(Token::EscapedStringLiteral(value));
+            }
+            value.push(match *self.bytes.get(stop + 1)? {
+                b'b' => '\u{8}',
+                b'f' => '\u{c}',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
+                b'u' | b'U' | b'x' | b'0'..=b'7' | 0 | 0x80.. => return None,
+                other => other as char,
+            });
+            from = stop + 2;
+        }
     }
 
     /// `$$...$$` or `$tag$...$tag$`; a `$1` placeholder is left to `sqlparser`.

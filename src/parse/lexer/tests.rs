@@ -45,6 +45,7 @@ fn the_subset_gives_sqlparser_tokens_and_spans() {
         "UPDATE t SET a = a + 1 WHERE b <> 2 AND c <= 3 AND d >= 4 AND e != 5 AND f < 6 AND g > 7",
         "COMMENT ON COLUMN t.c IS 'naïve ''quote'' ✓'\n;",
         "SELECT \"a\"\"b\", 'line\nbreak', x-1, 4/2, 3*2",
+        "SELECT E'a\\nb\\t\\\\c\\'d', e'it''s\\q', E'', E'\\b\\f\\r\\8'",
     ] {
         assert!(assert_same(sql), "left the subset: {sql:?}");
     }
@@ -53,7 +54,11 @@ fn the_subset_gives_sqlparser_tokens_and_spans() {
 #[test]
 fn what_the_subset_does_not_handle_is_left_to_sqlparser() {
     for sql in [
-        "SELECT E'\\n'",
+        "SELECT E'\\x41'",
+        "SELECT E'\\101'",
+        "SELECT E'\\u0041'",
+        "SELECT E'open\\'",
+        "SELECT E'é\\é'",
         "SELECT 1e5",
         "SELECT 0x1F",
         "SELECT 1_000",
@@ -111,14 +116,15 @@ const PIECES: &[&str] = &[
     "a", "Select", "e", "E", "b", "x", "n", "u", "U&", "_", "$", "$$", "$t$", "1", "0", ".", "5",
     "e5", "L", "_1", "'", "''", "\"", "\"\"", "--", "/*", "*/", "*", "/", "-", ">", "<", "=", "!",
     "|", ":", "::", "(", ")", ",", ";", "[", "]", "+", "%", "@", "#", "~", "?", "&", "^", "`", " ",
-    "\t", "\n", "\r", "\r\n", "é", "✓", "\u{a0}", "\\", "{", "}", "COPY", "stdin", "from",
+    "\t", "\n", "\r", "\r\n", "é", "✓", "\u{a0}", "\\", "{", "}", "COPY", "stdin", "from", "E'",
+    "\\n", "\\'", "\\x", "\\0", "\\\\",
 ];
 
 /// Pieces the subset reads, so that most joins of them are read and compared.
 const READ_PIECES: &[&str] = &[
     "a", "Select", "e", "_", "$$", "$t$", "1", "0", ".", "5", "'", "''", "\"", "--", "/*", "*/",
     "*", "/", "-", ">", "<", "=", ":", "::", "(", ")", ",", ";", "[", "]", "+", " ", "\t", "\n",
-    "\r", "\r\n", "é", "✓",
+    "\r", "\r\n", "é", "✓", "E'", "\\n", "\\'", "\\\\",
 ];
 
 fn read_as_sqlparser_reads(sql: &str) -> Result<(), TestCaseError> {
