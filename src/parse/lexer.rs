@@ -1,14 +1,15 @@
 //! `sqlparser`'s tokens, read byte by byte for the PostgreSQL text migrations are made of.
 //!
-//! Tokenizing is about a third of a one-folder run: `sqlparser`'s tokenizer walks characters
+//! Tokenizing was about a third of a one-folder run: `sqlparser`'s tokenizer walks characters
 //! through a peekable iterator and asks its dialect about each one. Migration statements are
 //! mostly plain words, names, numbers, strings, dollar-quoted bodies and punctuation, so this
 //! reader handles exactly that subset and gives the very tokens, with the very line/column
 //! spans, that `sqlparser` gives. At the first thing outside the subset (an operator that
 //! could continue, `B'...'`, a numeric escape in `E'...'`, an exponent, a placeholder, a
-//! non-ASCII character outside a string, `COPY`, an unterminated quote) it stops and the whole statement goes to
-//! `sqlparser`'s tokenizer, errors included. MySQL statements always do: its tokenizer has
-//! more special cases (backslash escapes, names that start with digits, comment hints).
+//! non-ASCII character outside a string, `COPY`, an unterminated quote) it stops, and the
+//! whole statement goes to `sqlparser`'s tokenizer, errors included. MySQL statements always
+//! do: its tokenizer has more special cases (backslash escapes, names that start with
+//! digits, comment hints).
 
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -55,7 +56,7 @@ pub fn significant_by_bytes(sql: &str, dialect: Dialect) -> Option<Vec<(Token, u
 }
 
 /// The tokens of `sql`, or `None` where it leaves the subset this reader handles.
-pub(crate) fn postgres_subset(sql: &str) -> Option<Vec<TokenWithSpan>> {
+fn postgres_subset(sql: &str) -> Option<Vec<TokenWithSpan>> {
     let mut tokens = Vec::with_capacity(sql.len() / 3);
     lex(sql, |token, _, span| {
         tokens.push(TokenWithSpan::new(token, span))
@@ -223,10 +224,10 @@ impl Lexer<'_> {
         if matches!(self.bytes[self.at], b'e' | b'E') && self.peek(1) == Some(b'\'') {
             return self.escaped_string();
         }
-        // `B'...'`, `X'...'`, `N'...'`, `U&'...'`: literals with their own rules.
+        // `B'...'`, `B"..."`, `X'...'`, `N'...'`, `U&'...'`: literals with their own rules.
         if matches!(
             self.bytes[self.at],
-            b'b' | b'B' | b'e' | b'E' | b'x' | b'X' | b'n' | b'N' | b'u' | b'U'
+            b'b' | b'B' | b'x' | b'X' | b'n' | b'N' | b'u' | b'U'
         ) && matches!(self.peek(1), Some(b'\'' | b'"' | b'&'))
         {
             return None;
@@ -466,7 +467,8 @@ fn keyword(word: &[u8]) -> Keyword {
     }
 }
 
-/// An open-addressed table of keyword indexes plus one (0 is an empty slot), a quarter full.
+/// An open-addressed table of keyword indexes plus one (0 is an empty slot), at most a
+/// quarter full.
 fn keyword_table() -> &'static [u16] {
     static TABLE: OnceLock<Vec<u16>> = OnceLock::new();
     TABLE.get_or_init(|| {
