@@ -282,5 +282,22 @@ fn error_offset(sql: &str, message: &str) -> Option<u32> {
     Some((start + byte) as u32)
 }
 
+/// Every file under the project's `fixtures/` and `tests/` folders that reads as text, with
+/// its path: what the parser's tests compare one reader with another on.
+#[cfg(test)]
+pub(crate) fn fixture_texts() -> Vec<(String, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut texts = Vec::new();
+    for folder in ["fixtures", "tests"] {
+        for entry in walkdir::WalkDir::new(root.join(folder)) {
+            let entry = entry.expect("walk the fixtures");
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                texts.push((entry.path().display().to_string(), text));
+            }
+        }
+    }
+    texts
+}
+
 #[cfg(test)]
 mod tests;

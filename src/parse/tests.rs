@@ -167,29 +167,17 @@ fn trailing_tokens_send_the_statement_to_the_fallback() {
 /// kind it reads from tokens is the kind `sqlparser` and the fallback give.
 #[test]
 fn the_shortcut_gives_the_kind_a_full_parse_gives() {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut pending = vec![root.join("fixtures"), root.join("tests")];
     let mut decided = 0;
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(&path) else {
-                continue;
-            };
-            for dialect in [Dialect::Postgres, Dialect::Mysql] {
-                for raw in split(&text, dialect).statements {
-                    let original = raw.span.text(&text);
-                    let masked = placeholders::mask(original);
-                    let sql = masked.as_deref().unwrap_or(original);
-                    if let Some(kind) = shortcut::classify(sql, dialect) {
-                        decided += 1;
-                        let full = parse_fully(raw.span, sql, dialect).kind;
-                        assert_eq!(kind, full, "{}: {sql}", path.display());
-                    }
+    for (path, text) in super::fixture_texts() {
+        for dialect in [Dialect::Postgres, Dialect::Mysql] {
+            for raw in split(&text, dialect).statements {
+                let original = raw.span.text(&text);
+                let masked = placeholders::mask(original);
+                let sql = masked.as_deref().unwrap_or(original);
+                if let Some(kind) = shortcut::classify(sql, dialect) {
+                    decided += 1;
+                    let full = parse_fully(raw.span, sql, dialect).kind;
+                    assert_eq!(kind, full, "{path}: {sql}");
                 }
             }
         }
@@ -201,8 +189,6 @@ fn the_shortcut_gives_the_kind_a_full_parse_gives() {
 /// of such an insert finds no table it copies, the one thing the catalogue takes from it.
 #[test]
 fn the_replay_skips_only_inserts_that_copy_no_table() {
-    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut pending = vec![root.join("fixtures"), root.join("tests")];
     let mut texts = vec![(
         "written here".into(),
         [
@@ -219,16 +205,7 @@ fn the_replay_skips_only_inserts_that_copy_no_table() {
         ]
         .concat(),
     )];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if let Ok(text) = std::fs::read_to_string(&path) {
-                texts.push((path.display().to_string(), text));
-            }
-        }
-    }
+    texts.extend(super::fixture_texts());
     let (mut skipped, mut read) = (0, 0);
     for (path, text) in &texts {
         for dialect in [Dialect::Postgres, Dialect::Mysql] {

@@ -52,17 +52,25 @@ impl Spanned {
 /// Tokenize `text`; `None` when the tokenizer rejects it (an unterminated string or quoted
 /// name), since what follows the fault cannot be classified honestly.
 pub(super) fn tokenize(text: &str, dialect: Dialect) -> Option<Vec<Spanned>> {
-    let mut out = match lexer::significant_by_bytes(text, dialect) {
-        Some(tokens) => tokens
-            .into_iter()
-            .filter_map(|(token, start, end)| Some(Spanned::new(convert(token)?, start, end)))
-            .collect(),
+    let mut out = match from_lexer(text, dialect) {
+        Some(tokens) => tokens,
         None => by_sqlparser(text, dialect)?,
     };
     while out.last().is_some_and(|t| t.tok == Tok::Semicolon) {
         out.pop();
     }
     Some(out)
+}
+
+/// [`tokenize`] from the lexer's byte ranges, for the statements it reads.
+fn from_lexer(text: &str, dialect: Dialect) -> Option<Vec<Spanned>> {
+    let tokens = lexer::significant_by_bytes(text, dialect)?;
+    Some(
+        tokens
+            .into_iter()
+            .filter_map(|(token, start, end)| Some(Spanned::new(convert(token)?, start, end)))
+            .collect(),
+    )
 }
 
 /// [`tokenize`] from `sqlparser`'s tokens, whose line/column spans become byte offsets.
@@ -488,13 +496,9 @@ mod tests {
     /// Byte ranges straight from the lexer, and byte ranges worked out from `sqlparser`'s
     /// line/column spans, agree on every statement the lexer reads.
     fn both_ways_agree(text: &str) -> bool {
-        let Some(tokens) = lexer::significant_by_bytes(text, Dialect::Postgres) else {
+        let Some(direct) = from_lexer(text, Dialect::Postgres) else {
             return false;
         };
-        let direct: Vec<Spanned> = tokens
-            .into_iter()
-            .filter_map(|(token, start, end)| Some(Spanned::new(convert(token)?, start, end)))
-            .collect();
         assert_eq!(
             Some(direct),
             by_sqlparser(text, Dialect::Postgres),
@@ -512,13 +516,8 @@ mod tests {
         ] {
             assert!(both_ways_agree(text), "{text:?}");
         }
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut agreed = 0;
-        for entry in walkdir::WalkDir::new(root.join("fixtures")) {
-            let entry = entry.expect("walk");
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
+        for (_, text) in crate::parse::fixture_texts() {
             for raw in crate::split::split(&text, Dialect::Postgres).statements {
                 agreed += usize::from(both_ways_agree(raw.span.text(&text)));
             }

@@ -96,21 +96,11 @@ fn what_the_subset_does_not_handle_is_left_to_sqlparser() {
 /// `sqlparser` wherever it answers, and answer for most of them.
 #[test]
 fn the_subset_agrees_with_sqlparser_on_every_fixture() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    for folder in ["fixtures", "tests"] {
-        for entry in walkdir::WalkDir::new(root.join(folder)) {
-            let entry = entry.expect("walk");
-            if entry.path().extension().is_some_and(|e| e == "sql") {
-                files.push(entry.into_path());
-            }
-        }
-    }
     let (mut read, mut total) = (0, 0);
-    for path in &files {
-        let Ok(text) = std::fs::read_to_string(path) else {
+    for (path, text) in crate::parse::fixture_texts() {
+        if !path.ends_with(".sql") {
             continue;
-        };
+        }
         assert_same(&text);
         for raw in crate::split::split(&text, Dialect::Postgres).statements {
             total += 1;
