@@ -716,7 +716,9 @@ impl Catalog {
             .filter_map(|referencing| self.tables.get(referencing))
             .flat_map(|t| t.constraints.iter().map(move |c| (&t.name, c)))
             .filter(|(_, c)| {
-                matches!(&c.kind, ConstraintKind::ForeignKey { target, .. } if self.key(&target.references) == key)
+                c.kind
+                    .referenced_table()
+                    .is_some_and(|references| self.key(references) == key)
             })
             .collect();
         found.sort_by_key(|(t, c)| (t.to_string(), c.name.clone()));
@@ -731,10 +733,7 @@ impl Catalog {
         known
             .constraints
             .iter()
-            .filter_map(|c| match &c.kind {
-                ConstraintKind::ForeignKey { target, .. } => Some(&target.references),
-                _ => None,
-            })
+            .filter_map(|c| c.kind.referenced_table())
             .collect()
     }
 
@@ -1187,8 +1186,8 @@ impl Catalog {
     /// Lists `table` as referencing the tables its foreign keys among `constraints` name.
     fn note_foreign_keys(&mut self, table: &TableKey, constraints: &[CatalogConstraint]) {
         for constraint in constraints {
-            if let ConstraintKind::ForeignKey { target, .. } = &constraint.kind {
-                let referenced = self.key(&target.references);
+            if let Some(references) = constraint.kind.referenced_table() {
+                let referenced = self.key(references);
                 self.by_table.add_reference(referenced, table);
             }
         }
@@ -1492,8 +1491,8 @@ impl Catalog {
                         c.not_null = true;
                     }
                 }
-                if let ConstraintKind::ForeignKey { target, .. } = &kind {
-                    let referenced = table_key(self.target.dialect, &target.references);
+                if let Some(references) = kind.referenced_table() {
+                    let referenced = table_key(self.target.dialect, references);
                     self.by_table.add_reference(referenced, &key);
                 }
                 let added = CatalogConstraint {

@@ -46,12 +46,10 @@ pub fn statement_locks(
             }
             // A new table is invisible to others; only the other tables it references are
             // locked (a key referencing the table itself locks nothing anyone can see).
-            let referenced = columns.iter().filter_map(|c| c.references.as_ref()).chain(
-                constraints.iter().filter_map(|c| match &c.kind {
-                    ConstraintKind::ForeignKey { target, .. } => Some(&target.references),
-                    _ => None,
-                }),
-            );
+            let referenced = columns
+                .iter()
+                .filter_map(|c| c.references.as_ref())
+                .chain(constraints.iter().filter_map(|c| c.kind.referenced_table()));
             for r in referenced.filter(|r| catalog.key(r) != catalog.key(name)) {
                 locks.add(r, ShareRowExclusive, TableEffect::None);
             }

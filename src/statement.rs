@@ -288,6 +288,16 @@ pub enum ConstraintKind {
     },
 }
 
+impl ConstraintKind {
+    /// The table a foreign key references; `None` for every other kind of constraint.
+    pub fn referenced_table(&self) -> Option<&ObjectName> {
+        match self {
+            ConstraintKind::ForeignKey { target, .. } => Some(&target.references),
+            _ => None,
+        }
+    }
+}
+
 /// What a foreign key refers to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ForeignTarget {

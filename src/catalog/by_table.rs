@@ -176,7 +176,7 @@ mod tests {
     use crate::catalog::{Catalog, ChangeSet, TableKey};
     use crate::dialect::Dialect;
     use crate::parse::parse_text;
-    use crate::statement::{ConstraintKind, Ident, ObjectName};
+    use crate::statement::{Ident, ObjectName};
 
     /// Every change that moves an index, a foreign key or a partition between tables.
     const HISTORY: &str = "
@@ -248,8 +248,9 @@ mod tests {
                     .iter()
                     .flat_map(|(_, t)| t.constraints.iter().map(move |c| (&t.name, c)))
                     .filter(|(_, c)| {
-                        matches!(&c.kind, ConstraintKind::ForeignKey { target, .. }
-                            if catalog.key(&target.references) == key)
+                        c.kind
+                            .referenced_table()
+                            .is_some_and(|references| catalog.key(references) == key)
                     })
                     .map(|(t, c)| format!("{t} {:?}", c.name))
                     .collect();

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::diagnostic::{Finding, LockClaim, LockMode, Severity, TableEffect};
 use crate::rules::{Ctx, Group, POSTGRES};
-use crate::statement::{AlterAction, ConstraintKind, Ident, ObjectName, Statement, StatementKind};
+use crate::statement::{AlterAction, Ident, ObjectName, Statement, StatementKind};
 
 declare_rule! {
     /// ## What it does
@@ -86,10 +86,7 @@ fn referenced_table(ctx: &Ctx, table: &ObjectName, constraint: &Ident) -> Option
         .constraints
         .iter()
         .find(|c| c.name.as_deref() == Some(&*key))
-        .and_then(|c| match &c.kind {
-            ConstraintKind::ForeignKey { target, .. } => Some(target.references.clone()),
-            _ => None,
-        })
+        .and_then(|c| c.kind.referenced_table().cloned())
 }
 
 #[cfg(test)]
