@@ -15,12 +15,15 @@ use crate::statement::{
 };
 use by_table::ByTable;
 use journaled::Journaled;
+use shared::Shared;
 use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 
 mod by_table;
 mod journaled;
+mod shared;
 mod views;
 
 pub use views::{View, ViewUse};
@@ -92,9 +95,11 @@ impl Eq for dyn KeyParts + '_ {}
 #[derive(Clone, Debug)]
 pub struct Column {
     pub name: Ident,
-    pub data_type: DataType,
+    /// Shared with every column of the same type (see [`shared`]).
+    pub data_type: Arc<DataType>,
     pub not_null: bool,
-    pub default: Option<Expr>,
+    /// Shared with every column of the same default.
+    pub default: Option<Arc<Expr>>,
     /// The change set that added the column; `None` when it came with an unknown table.
     pub added_in: Option<ChangeSet>,
     /// The change set that gave the column its current default, when it has one.
@@ -394,6 +399,15 @@ pub struct Catalog {
     objects: Journaled<(ObjectKind, TableKey), ChangeSet>,
     /// The functions among `objects` that return `trigger`.
     trigger_functions: Journaled<TableKey, ()>,
+    /// The columns' types and defaults, one copy of each.
+    values: ColumnValues,
+}
+
+/// What columns hold alike, kept once (see [`shared`]).
+#[derive(Clone, Debug, Default)]
+struct ColumnValues {
+    types: Shared<DataType>,
+    defaults: Shared<Expr>,
 }
 
 #[derive(Clone, Debug)]
@@ -419,6 +433,7 @@ impl Catalog {
             domains: Journaled::default(),
             objects: Journaled::default(),
             trigger_functions: Journaled::default(),
+            values: ColumnValues::default(),
         }
     }
 
@@ -878,7 +893,7 @@ impl Catalog {
                     name: name.clone(),
                     columns: columns
                         .iter()
-                        .map(|c| column(self.target.dialect, c, change_set))
+                        .map(|c| column(self.target.dialect, &mut self.values, c, change_set))
                         .collect(),
                     constraints: Vec::new(),
                     created_in: Some(change_set),
@@ -1363,7 +1378,7 @@ impl Catalog {
             AlterAction::AddColumn { column: c, .. } if table.column(&c.name).is_none() => {
                 push_snug(
                     &mut table.columns,
-                    column(self.target.dialect, c, change_set),
+                    column(self.target.dialect, &mut self.values, c, change_set),
                 );
                 if let Some(references) = &c.references {
                     let referenced = table_key(self.target.dialect, references);
@@ -1402,7 +1417,7 @@ impl Catalog {
                 column, data_type, ..
             } => {
                 if let Some(c) = table.column_mut(column) {
-                    c.data_type = data_type.clone();
+                    c.data_type = self.values.types.get(data_type);
                 }
             }
             AlterAction::RedefineColumn {
@@ -1412,7 +1427,7 @@ impl Catalog {
                     let added_in = c.added_in;
                     *c = Column {
                         added_in,
-                        ..column(self.target.dialect, def, change_set)
+                        ..column(self.target.dialect, &mut self.values, def, change_set)
                     };
                 }
                 // MySQL `CHANGE old new ...` renames as it redefines.
@@ -1434,7 +1449,7 @@ impl Catalog {
             }
             AlterAction::SetDefault { column, default } => {
                 if let Some(c) = table.column_mut(column) {
-                    c.default = Some(default.clone());
+                    c.default = Some(self.values.defaults.get(default));
                     c.default_set_in = Some(change_set);
                 }
             }
@@ -1584,16 +1599,21 @@ fn borrowed_key(dialect: Dialect, name: &ObjectName) -> BorrowedKey<'_> {
     }
 }
 
-fn column(dialect: Dialect, def: &ColumnDef, change_set: ChangeSet) -> Column {
+fn column(
+    dialect: Dialect,
+    values: &mut ColumnValues,
+    def: &ColumnDef,
+    change_set: ChangeSet,
+) -> Column {
     // PostgreSQL makes serial and identity columns NOT NULL (MySQL's AUTO_INCREMENT, also
     // read as an identity, may stay nullable).
     let identity =
         dialect == Dialect::Postgres && matches!(def.generated, Some(Generated::Identity { .. }));
     Column {
         name: def.name.clone(),
-        data_type: def.data_type.clone(),
+        data_type: values.types.get(&def.data_type),
         not_null: def.not_null || def.primary_key || def.is_serial() || identity,
-        default: def.default.clone(),
+        default: def.default.as_ref().map(|d| values.defaults.get(d)),
         added_in: Some(change_set),
         default_set_in: def.default.as_ref().map(|_| change_set),
         copied_from: None,

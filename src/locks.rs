@@ -248,7 +248,7 @@ fn alter_action_locks(
             using,
         } => {
             let change = TypeChange {
-                old: catalog.column(table, column).map(|c| &c.data_type),
+                old: catalog.column(table, column).map(|c| &*c.data_type),
                 new: data_type,
                 using: using.is_some(),
                 has_check: catalog.column_has_check(table, column),

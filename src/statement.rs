@@ -153,7 +153,7 @@ pub enum Origin {
 
 /// A column type, normalised to lower case with single spaces (`character varying(20)`
 /// becomes `varchar(20)`), with its base name and numeric arguments split out.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct DataType {
     pub text: String,
     pub base: String,
@@ -162,7 +162,7 @@ pub struct DataType {
 }
 
 /// Whether an expression's value can change from row to row when a default is applied.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Volatility {
     /// Evaluated once per statement (constants, `now()`, casts): PostgreSQL 11+ stores it
     /// in the catalogue without touching rows.
@@ -171,7 +171,7 @@ pub enum Volatility {
     Volatile,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Expr {
     pub text: String,
     pub volatility: Volatility,

@@ -107,9 +107,9 @@ fn online_plan(
         sql::ident(&column.name),
         definition(&ColumnDef {
             name: current.name.clone(),
-            data_type: current.data_type.clone(),
+            data_type: (*current.data_type).clone(),
             not_null: current.not_null,
-            default: current.default.clone(),
+            default: current.default.as_deref().cloned(),
             ..column.clone()
         })
     );

@@ -66,7 +66,7 @@ fn check(ctx: &mut Ctx, statement: &Statement) {
             continue;
         };
         let change = TypeChange {
-            old: ctx.catalog.column(table, column).map(|c| &c.data_type),
+            old: ctx.catalog.column(table, column).map(|c| &*c.data_type),
             new: data_type,
             using: using.is_some(),
             has_check: ctx.catalog.column_has_check(table, column),
