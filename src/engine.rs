@@ -445,11 +445,7 @@ impl SetReplay<'_> {
                     Direction::Up => self.phases.add(&loaded.text, change_set, &path),
                     Direction::Down | Direction::Verify => None,
                 };
-                let Replayed {
-                    findings,
-                    plans,
-                    index,
-                } = replay_file(
+                let Replayed { findings, plans } = replay_file(
                     &loaded,
                     file,
                     change_set,
@@ -464,12 +460,10 @@ impl SetReplay<'_> {
                         .iter()
                         .filter(|s| matches!(s.kind, StatementKind::Unparsed { .. }))
                         .count();
-                    let index = index.unwrap_or_else(|| LineIndex::new(&loaded.text));
                     self.reports.push(
-                        FileReport::indexed(
+                        FileReport::new(
                             path,
                             loaded.text,
-                            index,
                             loaded.parsed.statements.len(),
                             unparsed,
                             findings,
@@ -488,8 +482,6 @@ impl SetReplay<'_> {
 struct Replayed {
     findings: Vec<Finding>,
     plans: Vec<StatementPlan>,
-    /// The file's lines, when it is reported: the report reuses them.
-    index: Option<LineIndex>,
 }
 
 /// Replays one file into the catalogue and, when the file is reported, returns what the
@@ -698,11 +690,7 @@ fn replay_file(
     if let Some(estimator) = &settings.stats {
         findings.iter_mut().for_each(|f| estimator.judge(f));
     }
-    Replayed {
-        findings,
-        plans,
-        index: Some(index),
-    }
+    Replayed { findings, plans }
 }
 
 /// Where a file's rollback code is, and which of its statements only remove what the file's

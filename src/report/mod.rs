@@ -4,6 +4,7 @@
 use crate::diagnostic::{Finding, Severity};
 use crate::span::{LineCol, LineIndex};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 pub mod fingerprint;
 pub mod github;
@@ -26,7 +27,9 @@ pub struct FileReport {
     /// With [`crate::config::Settings::plan_files`]: the files `lockstep plan` writes for
     /// each statement a finding points at a plan for.
     pub plans: Vec<StatementPlan>,
-    index: LineIndex,
+    /// Found when the report is printed: held from the file's replay to the end of the
+    /// run, every file's line starts took more room than a fifth of its findings.
+    index: OnceLock<LineIndex>,
 }
 
 /// The phase files (and their rollbacks) `lockstep plan` writes in place of one statement.
@@ -43,19 +46,6 @@ impl FileReport {
         source: String,
         statements: usize,
         unparsed: usize,
-        findings: Vec<Finding>,
-    ) -> FileReport {
-        let index = LineIndex::new(&source);
-        FileReport::indexed(path, source, index, statements, unparsed, findings)
-    }
-
-    /// [`FileReport::new`] with the lines of `source` already found.
-    pub fn indexed(
-        path: PathBuf,
-        source: String,
-        index: LineIndex,
-        statements: usize,
-        unparsed: usize,
         mut findings: Vec<Finding>,
     ) -> FileReport {
         findings.sort_by_key(|f| (f.span.start, std::cmp::Reverse(f.severity), f.rule.id));
@@ -70,7 +60,7 @@ impl FileReport {
             unparsed,
             findings,
             plans: Vec::new(),
-            index,
+            index: OnceLock::new(),
         }
     }
 
@@ -94,11 +84,11 @@ impl FileReport {
     }
 
     pub fn line_col(&self, offset: u32) -> LineCol {
-        self.index.line_col(&self.source, offset)
+        self.line_index().line_col(&self.source, offset)
     }
 
     pub fn line_index(&self) -> &LineIndex {
-        &self.index
+        self.index.get_or_init(|| LineIndex::new(&self.source))
     }
 
     /// The path with `/` separators, as SARIF and GitHub want it.
