@@ -1488,7 +1488,7 @@ impl Catalog {
                 {
                     let index = ObjectName {
                         schema: name.schema.clone(),
-                        name: index.clone(),
+                        name: Ident::clone(index),
                     };
                     if let Some(known) = self.indexes.get(&table_key(self.target.dialect, &index)) {
                         columns.clone_from(&known.columns);

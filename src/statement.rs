@@ -264,12 +264,14 @@ impl ColumnDef {
 pub enum ConstraintKind {
     PrimaryKey {
         columns: Vec<Ident>,
-        /// `USING INDEX idx`: attaches an index built beforehand.
-        using_index: Option<Ident>,
+        /// `USING INDEX idx`: attaches an index built beforehand. Boxed, as the foreign
+        /// key's target is: rarely set, and inline it made every constraint the replayed
+        /// catalogue holds a quarter larger.
+        using_index: Option<Box<Ident>>,
     },
     Unique {
         columns: Vec<Ident>,
-        using_index: Option<Ident>,
+        using_index: Option<Box<Ident>>,
     },
     ForeignKey {
         columns: Vec<Ident>,

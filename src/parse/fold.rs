@@ -142,7 +142,7 @@ fn constraint(c: &mut Constraint) {
             using_index,
         } => {
             columns.iter_mut().for_each(ident);
-            using_index.iter_mut().for_each(ident);
+            using_index.iter_mut().for_each(|index| ident(index));
         }
         ConstraintKind::ForeignKey { columns, target } => {
             columns.iter_mut().for_each(ident);

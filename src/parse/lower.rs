@@ -419,14 +419,14 @@ fn constraint(c: &ast::TableConstraint) -> Option<Constraint> {
             u.name.as_ref(),
             ConstraintKind::PrimaryKey {
                 columns: Vec::new(),
-                using_index: Some(ident(&u.index_name)),
+                using_index: Some(Box::new(ident(&u.index_name))),
             },
         ),
         T::UniqueUsingIndex(u) => (
             u.name.as_ref(),
             ConstraintKind::Unique {
                 columns: Vec::new(),
-                using_index: Some(ident(&u.index_name)),
+                using_index: Some(Box::new(ident(&u.index_name))),
             },
         ),
         T::ForeignKey(f) => (

@@ -291,9 +291,9 @@ pub(super) fn table_constraint(c: &mut Cursor<'_>) -> Option<Constraint> {
 
 /// The column list of a key, or PostgreSQL's `USING INDEX name` instead of one
 /// (MySQL's `USING BTREE` before the list is skipped).
-fn key_columns(c: &mut Cursor<'_>) -> (Vec<Ident>, Option<Ident>) {
+fn key_columns(c: &mut Cursor<'_>) -> (Vec<Ident>, Option<Box<Ident>>) {
     if c.eat_kws(&["USING", "INDEX"]) {
-        return (Vec::new(), c.ident());
+        return (Vec::new(), c.ident().map(Box::new));
     }
     if c.eat_kw("USING") {
         c.advance();

@@ -430,7 +430,7 @@ fn add_table_constraints() {
             name: Some(id("t_pkey")),
             kind: ConstraintKind::PrimaryKey {
                 columns: vec![],
-                using_index: Some(id("t_id_idx"))
+                using_index: Some(Box::new(id("t_id_idx")))
             },
             not_valid: false,
             not_enforced: false,
