@@ -265,8 +265,8 @@ pub enum ConstraintKind {
     PrimaryKey {
         columns: Vec<Ident>,
         /// `USING INDEX idx`: attaches an index built beforehand. Boxed, as the foreign
-        /// key's target is: rarely set, and inline it made every constraint the replayed
-        /// catalogue holds a quarter larger.
+        /// key's target is: it is rarely set, and inline it took a name's room in every
+        /// constraint the replayed catalogue holds.
         using_index: Option<Box<Ident>>,
     },
     Unique {

@@ -27,8 +27,8 @@ pub struct FileReport {
     /// With [`crate::config::Settings::plan_files`]: the files `lockstep plan` writes for
     /// each statement a finding points at a plan for.
     pub plans: Vec<StatementPlan>,
-    /// Found when the report is printed: held from the file's replay to the end of the
-    /// run, every file's line starts took more room than a fifth of its findings.
+    /// Found when the report is printed: found during the replay, every file's line starts
+    /// were held to the end of the run and added to its peak memory.
     index: OnceLock<LineIndex>,
 }
 
