@@ -16,6 +16,7 @@
 
 use crate::discover::MigrationFile;
 use crate::span::Span;
+use crate::text::contains_ignore_ascii_case;
 use serde::Serialize;
 
 /// The migration framework whose conventions a folder follows.
@@ -242,17 +243,6 @@ fn goose_annotation(line: &str) -> Option<String> {
     Some(words.join(" "))
 }
 
-/// Whether `+goose` (any case) occurs in the text, as it does in every goose annotation:
-/// discovery asks [`has_goose_up`] of every file of a flat folder.
-fn may_have_goose_annotation(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    memchr::memchr_iter(b'+', bytes).any(|plus| {
-        bytes
-            .get(plus + 1..plus + 6)
-            .is_some_and(|word| word.eq_ignore_ascii_case(b"goose"))
-    })
-}
-
 /// Whether the text has goose's `NO TRANSACTION` annotation.
 pub(crate) fn goose_no_transaction(text: &str) -> bool {
     lines(text).any(|line| goose_annotation(line.text).as_deref() == Some("no transaction"))
@@ -260,7 +250,9 @@ pub(crate) fn goose_no_transaction(text: &str) -> bool {
 
 /// Whether the text has a `-- +goose Up` annotation.
 pub(crate) fn has_goose_up(text: &str) -> bool {
-    may_have_goose_annotation(text)
+    // Discovery asks this of every file of a flat folder: rule most out without the lines
+    // (every goose annotation holds `+goose`).
+    contains_ignore_ascii_case(text, "+goose")
         && lines(text).any(|line| goose_annotation(line.text).as_deref() == Some("up"))
 }
 

@@ -34,6 +34,7 @@ pub mod split;
 pub mod statement;
 pub mod stats;
 pub mod suggest;
+pub mod text;
 pub mod types;
 pub mod version;
 pub mod write_file;

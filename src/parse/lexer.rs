@@ -439,9 +439,9 @@ fn is_operator_part(byte: u8) -> bool {
 /// built).
 const KEYWORD_MAX: usize = 64;
 
-/// `sqlparser`'s keyword for an unquoted word, by hash instead of its binary search with a
-/// case-folding comparison at every step.
-fn keyword(word: &[u8]) -> Keyword {
+/// `sqlparser`'s keyword for an unquoted word in any ASCII case, by hash instead of its
+/// binary search with a case-folding comparison at every step.
+pub(super) fn keyword(word: &[u8]) -> Keyword {
     if word.len() >= KEYWORD_MAX {
         return Keyword::NoKeyword;
     }

@@ -10,9 +10,11 @@
 //! read as a keyword (not `TABLE`, `OVERWRITE`, `FUNCTION`, `LOCAL`, `OR ...`). Everything
 //! else (DDL, `UPDATE`, `DELETE`, transaction control, `SET`) still goes through `sqlparser`.
 
-use super::fallback;
+use super::{fallback, lexer};
 use crate::dialect::Dialect;
 use crate::statement::StatementKind;
+use crate::text::contains_ignore_ascii_case;
+use sqlparser::keywords::Keyword;
 
 /// The statement's kind when its tokens decide it, `None` when `sqlparser` must be asked.
 /// `sql` is one statement, placeholders already masked.
@@ -28,7 +30,7 @@ pub fn classify(sql: &str, dialect: Dialect) -> Option<StatementKind> {
         } else if words.is(0, "INSERT")
             && words.is(1, "INTO")
             && !words.word(2).is_empty()
-            && !is_keyword(&words.word(2).to_ascii_uppercase())
+            && lexer::keyword(words.word(2).as_bytes()) == Keyword::NoKeyword
         {
             |kind| matches!(kind, StatementKind::Insert { .. })
         } else {
@@ -49,21 +51,11 @@ pub fn replay_ignores(sql: &str) -> bool {
     let words = leading_words(sql);
     if words.is_one_of(0, &["INSERT", "REPLACE"]) {
         // The catalogue only notes an insert that copies every row of a table, which both
-        // readers see in a `SELECT`; without the word anywhere (rows of `VALUES`, often
-        // thousands), there is nothing to parse for it.
-        return !contains_select(sql);
+        // readers see in a `SELECT`; without the word anywhere, even inside a name, string
+        // or comment (rows of `VALUES`, often thousands), there is nothing to parse for it.
+        return !contains_ignore_ascii_case(sql, "select");
     }
     !words.word(0).is_empty() && !words.is_one_of(0, READ_BY_REPLAY)
-}
-
-/// Whether `select` occurs in `sql` in any case, even inside a name, string or comment.
-fn contains_select(sql: &str) -> bool {
-    let bytes = sql.as_bytes();
-    memchr::memchr2_iter(b's', b'S', bytes).any(|at| {
-        bytes
-            .get(at..at + 6)
-            .is_some_and(|word| word.eq_ignore_ascii_case(b"select"))
-    })
 }
 
 /// The word after `CREATE` (or `CREATE OR REPLACE`) for objects `lower` has no model of.
@@ -98,13 +90,6 @@ fn is_unlowered_create(kind: &StatementKind) -> bool {
             .is_some_and(|object| CREATE_KINDS.contains(&object.split(' ').next().unwrap_or(""))),
         _ => false,
     }
-}
-
-/// A word `sqlparser`'s tokenizer marks as a keyword (its list is sorted for this search).
-fn is_keyword(word: &str) -> bool {
-    sqlparser::keywords::ALL_KEYWORDS
-        .binary_search(&word)
-        .is_ok()
 }
 
 /// The first three words of a statement as written (`""` past the last one). They are
