@@ -725,6 +725,7 @@ pub fn resolve(args: &CheckArgs) -> Result<Settings, ConfigError> {
         stats,
         flyway_undo: options.flyway_undo.unwrap_or(false),
         plan_files: false,
+        replay_every_statement: false,
     })
 }
 

@@ -439,6 +439,9 @@ pub struct Settings {
     /// The report carries the files `lockstep plan` writes for each planned statement
     /// (the markdown report shows them); off, a planned finding only points at the command.
     pub plan_files: bool,
+    /// With `--since`, parse every statement of the files only replayed, not only those the
+    /// reported files can see: the reference the slice (`replay_slice`) is tested against.
+    pub replay_every_statement: bool,
 }
 
 /// A `[dialects]` entry: files matching `glob` run on `target`.
@@ -565,6 +568,7 @@ impl Settings {
             stats: None,
             flyway_undo: false,
             plan_files: false,
+            replay_every_statement: false,
         }
     }
 

@@ -20,6 +20,8 @@ use crate::session::Session;
 use crate::span::{LineIndex, Span};
 use crate::statement::StatementKind;
 use rayon::prelude::*;
+
+mod sliced;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -177,6 +179,13 @@ fn deploy_change_set(file: &MigrationFile, position: usize, settings: &Settings)
 /// The one change set of the files added since `--since`: no file position reaches it.
 const ADDED_SINCE: ChangeSet = ChangeSet(u32::MAX);
 
+/// A file of a set before the replay: the text discovery read, if it did, or the file
+/// already read and parsed.
+enum Input {
+    Unread(Option<String>),
+    Loaded(Loaded),
+}
+
 /// A file read and parsed, before replay.
 struct LoadedFile {
     text: String,
@@ -199,12 +208,39 @@ fn load(
     reader: Reader,
     max_file_size: u64,
 ) -> Loaded {
+    match read_text(path, text, max_file_size) {
+        Ok((text, lossy)) => parse_loaded(text, lossy, dialect, reader),
+        Err(unreadable) => unreadable.into(),
+    }
+}
+
+/// A file with no text to parse.
+enum Unreadable {
+    Binary,
+    Failed(String),
+}
+
+impl From<Unreadable> for Loaded {
+    fn from(unreadable: Unreadable) -> Loaded {
+        match unreadable {
+            Unreadable::Binary => Loaded::Binary,
+            Unreadable::Failed(message) => Loaded::Failed(message),
+        }
+    }
+}
+
+/// The file's text, decoded, and whether it was decoded lossily.
+fn read_text(
+    path: &Path,
+    text: Option<String>,
+    max_file_size: u64,
+) -> Result<(String, bool), Unreadable> {
     if let Some(text) = text {
-        return decode(text.into_bytes(), dialect, reader);
+        return decode_text(text.into_bytes());
     }
     match crate::input::read_file(path, max_file_size) {
-        Ok(bytes) => decode(bytes, dialect, reader),
-        Err(e) => Loaded::Failed(e.to_string()),
+        Ok(bytes) => decode_text(bytes),
+        Err(e) => Err(Unreadable::Failed(e.to_string())),
     }
 }
 
@@ -218,13 +254,28 @@ fn reader_of(file: &MigrationFile) -> Reader {
 }
 
 fn decode(bytes: Vec<u8>, dialect: crate::dialect::Dialect, reader: Reader) -> Loaded {
-    if bytes[..bytes.len().min(8192)].contains(&0) {
-        return Loaded::Binary;
+    match decode_text(bytes) {
+        Ok((text, lossy)) => parse_loaded(text, lossy, dialect, reader),
+        Err(binary) => binary.into(),
     }
-    let (text, lossy) = match String::from_utf8(bytes) {
+}
+
+fn decode_text(bytes: Vec<u8>) -> Result<(String, bool), Unreadable> {
+    if bytes[..bytes.len().min(8192)].contains(&0) {
+        return Err(Unreadable::Binary);
+    }
+    Ok(match String::from_utf8(bytes) {
         Ok(t) => (t, false),
         Err(e) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), true),
-    };
+    })
+}
+
+fn parse_loaded(
+    text: String,
+    lossy: bool,
+    dialect: crate::dialect::Dialect,
+    reader: Reader,
+) -> Loaded {
     let parsed = parse_text_for(&text, dialect, reader);
     Loaded::File(LoadedFile {
         text,
@@ -320,15 +371,25 @@ fn check_set(
     texts: Vec<Option<String>>,
 ) -> (Vec<FileReport>, Vec<InputError>) {
     let dialect = target.dialect;
-    let parse = |files: &[MigrationFile], texts: Vec<Option<String>>| -> Vec<Loaded> {
+    let inputs: Vec<Input> = if stdin.is_none() && sliced::applies(set, target, settings) {
+        sliced::load(set, texts, settings.max_file_size)
+    } else {
+        texts.into_iter().map(Input::Unread).collect()
+    };
+    let parse = |files: &[MigrationFile], inputs: Vec<Input>| -> Vec<Loaded> {
         files
             .par_iter()
-            .zip(texts)
-            .map(|(f, text)| match stdin {
-                Some(stdin) if display_path(&stdin.path) == display_path(&f.path) => {
+            .zip(inputs)
+            .map(|(f, input)| match (input, stdin) {
+                (Input::Loaded(loaded), _) => loaded,
+                (Input::Unread(_), Some(stdin))
+                    if display_path(&stdin.path) == display_path(&f.path) =>
+                {
                     decode(stdin.bytes.clone(), dialect, reader_of(f))
                 }
-                _ => load(&f.path, text, dialect, reader_of(f), settings.max_file_size),
+                (Input::Unread(text), _) => {
+                    load(&f.path, text, dialect, reader_of(f), settings.max_file_size)
+                }
             })
             .collect()
     };
@@ -340,19 +401,19 @@ fn check_set(
         phases: ShippedPhases::default(),
         linting: Linting::new(target, settings),
     };
-    let mut texts = texts.into_iter();
+    let mut inputs = inputs.into_iter();
     let mut batches = set.files.chunks(PARSE_AHEAD);
     let mut position = 0;
     let mut current = batches.next().map(|files| {
         (
             files,
-            parse(files, texts.by_ref().take(files.len()).collect()),
+            parse(files, inputs.by_ref().take(files.len()).collect()),
         )
     });
     while let Some((files, loaded)) = current {
         let next = batches.next();
-        let next_texts: Vec<Option<String>> = next
-            .map(|files| texts.by_ref().take(files.len()).collect())
+        let next_texts: Vec<Input> = next
+            .map(|files| inputs.by_ref().take(files.len()).collect())
             .unwrap_or_default();
         let replay = &mut replay;
         let first = position;

@@ -25,6 +25,7 @@ pub mod names;
 pub mod parse;
 pub mod plan;
 pub mod project_findings;
+pub mod replay_slice;
 pub mod report;
 pub mod rules;
 pub mod session;

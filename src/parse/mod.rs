@@ -48,16 +48,30 @@ pub fn parse_text(text: &str, dialect: Dialect) -> ParsedText {
 /// [`parse_text`] for `reader`: the statements and their spans are the same, only kinds
 /// the replay ignores may be left as `Other`.
 pub fn parse_text_for(text: &str, dialect: Dialect, reader: Reader) -> ParsedText {
-    let split = split(text, dialect);
+    parse_split(text, split(text, dialect), dialect, reader, None)
+}
+
+/// [`parse_text_for`] on the pieces [`split`] gave; with `keep`, only the SQL pieces it
+/// marks (by their index among `split.statements`) are parsed, and the others left out.
+pub fn parse_split(
+    text: &str,
+    split: crate::split::Split,
+    dialect: Dialect,
+    reader: Reader,
+    keep: Option<&[bool]>,
+) -> ParsedText {
     let mut parsed = ParsedText {
         problems: split.problems,
         goose_blocks: split.goose_blocks,
         ..ParsedText::default()
     };
-    for raw in split.statements {
+    for (index, raw) in split.statements.into_iter().enumerate() {
         match raw.kind {
             RawKind::Sql => {
                 let sql = raw.span.text(text);
+                if keep.is_some_and(|keep| !keep[index]) {
+                    continue;
+                }
                 if reader == Reader::Replay && shortcut::replay_ignores(sql) {
                     parsed.statements.push(Statement {
                         span: raw.span,
@@ -92,22 +106,43 @@ pub fn parse_text_for(text: &str, dialect: Dialect, reader: Reader) -> ParsedTex
     parsed
 }
 
-/// The statements of a `DO` block body. PL/pgSQL control flow (`IF ... THEN`, `BEGIN`,
-/// `END IF`) is not SQL; only pieces that start with a DDL or DML keyword are kept.
-fn parse_block(text: &str, body: Span, dialect: Dialect) -> Vec<Statement> {
-    let inner = body.text(text);
-    split(inner, dialect)
+/// Whether the schema replay ignores the statement `sql` whatever its syntax.
+pub fn replay_ignores(sql: &str) -> bool {
+    shortcut::replay_ignores(sql)
+}
+
+/// The texts [`parse_text`] parses in the body of the PostgreSQL `DO` block `sql`, `None`
+/// when it finds no body.
+pub fn do_block_statements(sql: &str) -> Option<Vec<&str>> {
+    let (start, end) = fallback::do_block_body(sql)?;
+    let body = Span::new(start, end);
+    Some(
+        block_pieces(sql, body, Dialect::Postgres)
+            .map(|span| span.text(sql))
+            .collect(),
+    )
+}
+
+/// The SQL pieces of the `DO` block body at `body` of `text`. PL/pgSQL control flow (`IF
+/// ... THEN`, `BEGIN`, `END IF`) is not SQL; only pieces that start with a DDL or DML
+/// keyword are read, from that keyword on.
+fn block_pieces(text: &str, body: Span, dialect: Dialect) -> impl Iterator<Item = Span> + '_ {
+    split(body.text(text), dialect)
         .statements
         .into_iter()
         .filter(|raw| raw.kind == RawKind::Sql)
-        .filter_map(|raw| {
+        .filter_map(move |raw| {
             let span = raw.span.shifted(body.start);
             let start = plpgsql_statement_start(span.text(text))?;
-            let statement = parse_statement(
-                text,
-                Span::new(span.start as usize + start, span.end as usize),
-                dialect,
-            );
+            Some(Span::new(span.start as usize + start, span.end as usize))
+        })
+}
+
+/// The statements of a `DO` block body that lower to a kind the rules read.
+fn parse_block(text: &str, body: Span, dialect: Dialect) -> Vec<Statement> {
+    block_pieces(text, body, dialect)
+        .filter_map(|span| {
+            let statement = parse_statement(text, span, dialect);
             (!matches!(
                 statement.kind,
                 StatementKind::Unparsed { .. } | StatementKind::Other { .. }
