@@ -36,6 +36,7 @@ use crate::dialect::Dialect;
 use crate::parse;
 use crate::split::split;
 use std::collections::HashSet;
+use std::ops::Range;
 
 /// The longest name compared as a word: PostgreSQL shortens names past 63 bytes, and the
 /// names it derives for keys and sequences before that, so a longer one may be written in
@@ -74,20 +75,19 @@ impl Readers {
         Ok(readers)
     }
 
-    /// Whether the replay-only statement `sql` must be parsed; when it must, what it reads
-    /// joins the readers. `Err` when it reads in a way names cannot follow: nothing may be
-    /// left out then.
-    pub fn keep(&mut self, sql: &str) -> Result<bool, Unsliceable> {
-        if parse::replay_ignores(sql) {
-            return Ok(false);
-        }
-        let kept = match shape(sql) {
-            Shape::Kept => true,
-            Shape::Writes { names, referenced } => {
-                names.iter().any(|n| self.named.contains(fold(n).as_str()))
+    /// Whether the replay-only statement `sql`, which [`written`] read as `written`, must
+    /// be parsed; when it must, what it reads joins the readers. `Err` when it reads in a
+    /// way names cannot follow: nothing may be left out then.
+    pub fn keep(&mut self, sql: &str, written: &Written) -> Result<bool, Unsliceable> {
+        let kept = match written {
+            Written::Nothing => false,
+            Written::Unknown => true,
+            Written::Names { names, referenced } => {
+                let name = |range: &Range<u32>| &sql[range.start as usize..range.end as usize];
+                names.iter().any(|n| contains_folded(&self.named, name(n)))
                     || referenced
                         .iter()
-                        .any(|n| self.altered.contains(fold(n).as_str()))
+                        .any(|n| contains_folded(&self.altered, name(n)))
             }
         };
         if kept {
@@ -200,8 +200,62 @@ fn contains_unicode_escape(text: &str) -> bool {
         .any(|w| w[0].eq_ignore_ascii_case(&b'u') && w[1] == b'&')
 }
 
+/// A name in lower case, as the catalogue folds an unquoted one (beyond ASCII too).
 fn fold(word: &str) -> String {
-    word.to_ascii_lowercase()
+    if word.is_ascii() {
+        word.to_ascii_lowercase()
+    } else {
+        word.to_lowercase()
+    }
+}
+
+/// Whether `set` holds `name` folded (a name too long to compare counts as held).
+fn contains_folded(set: &HashSet<Box<str>>, name: &str) -> bool {
+    if name.len() > LONGEST_NAME {
+        return true;
+    }
+    if !name.is_ascii() {
+        return set.contains(fold(name).as_str());
+    }
+    let mut folded = [0; LONGEST_NAME];
+    let folded = &mut folded[..name.len()];
+    folded.copy_from_slice(name.as_bytes());
+    folded.make_ascii_lowercase();
+    std::str::from_utf8(folded).is_ok_and(|name| set.contains(name))
+}
+
+/// What the backward walk needs of one replayed statement, read ahead of it (and so on
+/// every core).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Written {
+    /// The replay ignores the statement whatever its syntax.
+    Nothing,
+    /// A shape this module does not read: always parsed.
+    Unknown,
+    /// It changes only what `names` name, and adds foreign keys to `referenced` (byte
+    /// ranges of the statement).
+    Names {
+        names: Vec<Range<u32>>,
+        referenced: Vec<Range<u32>>,
+    },
+}
+
+/// Reads what the replayed statement `sql` writes.
+pub fn written(sql: &str) -> Written {
+    if parse::replay_ignores(sql) {
+        return Written::Nothing;
+    }
+    let range = |name: &str| {
+        let start = name.as_ptr() as usize - sql.as_ptr() as usize;
+        start as u32..(start + name.len()) as u32
+    };
+    match shape(sql) {
+        Shape::Kept => Written::Unknown,
+        Shape::Writes { names, referenced } => Written::Names {
+            names: names.into_iter().map(range).collect(),
+            referenced: referenced.into_iter().map(range).collect(),
+        },
+    }
 }
 
 /// The runs of name characters in `text`, wherever they are.

@@ -7,7 +7,7 @@ use crate::dialect::{Dialect, Target};
 use crate::discover::MigrationSet;
 use crate::layout::{self, Direction};
 use crate::parse::{parse_split, Reader};
-use crate::replay_slice::{Readers, Unsliceable};
+use crate::replay_slice::{written, Readers, Unsliceable, Written};
 use crate::split::{split, RawKind, Split};
 use rayon::prelude::*;
 
@@ -40,6 +40,8 @@ struct Unparsed {
     /// For each piece of `split`: whether the replay applies it (an SQL statement in a
     /// forward section).
     applied: Vec<bool>,
+    /// For each applied piece, what it writes.
+    written: Vec<Option<Written>>,
 }
 
 /// Reads every file of `set` (`texts`: what discovery read), and parses the replay-only
@@ -71,7 +73,7 @@ pub(super) fn load(
             Ok((text, lossy)) if !file.report => {
                 let split = split(&text, Dialect::Postgres);
                 let sections = layout::sections(&text, file);
-                let applied = split
+                let applied: Vec<bool> = split
                     .statements
                     .iter()
                     .map(|raw| {
@@ -81,11 +83,18 @@ pub(super) fn load(
                             })
                     })
                     .collect();
+                let written = split
+                    .statements
+                    .iter()
+                    .zip(&applied)
+                    .map(|(raw, applied)| applied.then(|| written(raw.span.text(&text))))
+                    .collect();
                 ReadFile::Replayed(Unparsed {
                     text,
                     lossy,
                     split,
                     applied,
+                    written,
                 })
             }
             Ok((text, _)) => ReadFile::Reported(text),
@@ -137,8 +146,8 @@ fn slice(mut readers: Readers, files: &[ReadFile]) -> Result<Vec<Vec<bool>>, Uns
             continue;
         };
         for (index, raw) in file.split.statements.iter().enumerate().rev() {
-            if file.applied[index] {
-                keep[index] = readers.keep(raw.span.text(&file.text))?;
+            if let Some(written) = &file.written[index] {
+                keep[index] = readers.keep(raw.span.text(&file.text), written)?;
             }
         }
     }

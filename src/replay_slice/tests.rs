@@ -1,6 +1,6 @@
 use super::*;
 
-fn written(sql: &str) -> Option<(Vec<&str>, Vec<&str>)> {
+fn shape_of(sql: &str) -> Option<(Vec<&str>, Vec<&str>)> {
     match shape(sql) {
         Shape::Kept => None,
         Shape::Writes { names, referenced } => Some((names, referenced)),
@@ -10,28 +10,28 @@ fn written(sql: &str) -> Option<(Vec<&str>, Vec<&str>)> {
 #[test]
 fn alter_table_writes_its_table_its_constraints_and_a_new_name() {
     assert_eq!(
-        written("ALTER TABLE public.orders ADD COLUMN note text DEFAULT 'x;y'"),
+        shape_of("ALTER TABLE public.orders ADD COLUMN note text DEFAULT 'x;y'"),
         Some((vec!["orders"], vec![]))
     );
     assert_eq!(
-        written("alter table if exists only \"Orders\" add constraint orders_user_fk foreign key (user_id) references app.users (id) not valid;"),
+        shape_of("alter table if exists only \"Orders\" add constraint orders_user_fk foreign key (user_id) references app.users (id) not valid;"),
         Some((vec!["Orders", "orders_user_fk"], vec!["users"]))
     );
     assert_eq!(
-        written("ALTER TABLE orders RENAME TO purchases"),
+        shape_of("ALTER TABLE orders RENAME TO purchases"),
         Some((vec!["orders", "purchases"], vec![]))
     );
     // A column rename stays on the table; so does an owner.
     assert_eq!(
-        written("ALTER TABLE orders RENAME COLUMN a TO b"),
+        shape_of("ALTER TABLE orders RENAME COLUMN a TO b"),
         Some((vec!["orders"], vec![]))
     );
     assert_eq!(
-        written("ALTER TABLE orders RENAME a TO b"),
+        shape_of("ALTER TABLE orders RENAME a TO b"),
         Some((vec!["orders"], vec![]))
     );
     assert_eq!(
-        written("ALTER TABLE orders OWNER TO admin"),
+        shape_of("ALTER TABLE orders OWNER TO admin"),
         Some((vec!["orders"], vec![]))
     );
     for moves in [
@@ -42,14 +42,14 @@ fn alter_table_writes_its_table_its_constraints_and_a_new_name() {
         "ALTER TABLE orders ADD CONSTRAINT k PRIMARY KEY USING INDEX orders_idx",
         "ALTER TABLE orders SET TABLESPACE fast",
     ] {
-        assert_eq!(written(moves), None, "{moves}");
+        assert_eq!(shape_of(moves), None, "{moves}");
     }
 }
 
 #[test]
 fn create_table_index_and_function_write_their_names() {
     assert_eq!(
-        written("-- why\nCREATE TABLE IF NOT EXISTS s.orders (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  user_id bigint REFERENCES users,\n  CONSTRAINT orders_total CHECK (total > 0)\n);"),
+        shape_of("-- why\nCREATE TABLE IF NOT EXISTS s.orders (\n  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n  user_id bigint REFERENCES users,\n  CONSTRAINT orders_total CHECK (total > 0)\n);"),
         Some((vec!["orders", "orders_total"], vec!["users"]))
     );
     for other in [
@@ -59,18 +59,18 @@ fn create_table_index_and_function_write_their_names() {
         "CREATE TABLE copy AS SELECT * FROM orders",
         "CREATE UNLOGGED TABLE scratch (id int)",
     ] {
-        assert_eq!(written(other), None, "{other}");
+        assert_eq!(shape_of(other), None, "{other}");
     }
     assert_eq!(
-        written("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS orders_user_idx ON ONLY orders USING btree (user_id) WHERE deleted_at IS NULL"),
+        shape_of("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS orders_user_idx ON ONLY orders USING btree (user_id) WHERE deleted_at IS NULL"),
         Some((vec!["orders_user_idx", "orders"], vec![]))
     );
     assert_eq!(
-        written("CREATE INDEX ON orders (user_id)"),
+        shape_of("CREATE INDEX ON orders (user_id)"),
         Some((vec!["orders"], vec![]))
     );
     assert_eq!(
-        written("CREATE OR REPLACE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DROP TABLE x; END $$"),
+        shape_of("CREATE OR REPLACE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN DROP TABLE x; END $$"),
         Some((vec!["touch"], vec![]))
     );
 }
@@ -78,18 +78,18 @@ fn create_table_index_and_function_write_their_names() {
 #[test]
 fn update_and_do_blocks_write_what_their_statements_write() {
     assert_eq!(
-        written("UPDATE orders SET total = 0 WHERE id < 10"),
+        shape_of("UPDATE orders SET total = 0 WHERE id < 10"),
         Some((vec!["orders"], vec![]))
     );
     assert_eq!(
-        written("UPDATE orders SET total = p.total FROM prices p"),
+        shape_of("UPDATE orders SET total = p.total FROM prices p"),
         None
     );
     assert_eq!(
-        written("DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'i') THEN\n    CREATE INDEX i ON orders (a);\n  END IF;\nEND\n$$;"),
+        shape_of("DO $$\nBEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'i') THEN\n    CREATE INDEX i ON orders (a);\n  END IF;\nEND\n$$;"),
         Some((vec!["i", "orders"], vec![]))
     );
-    assert_eq!(written("DO $$ BEGIN DROP INDEX i; END $$"), None);
+    assert_eq!(shape_of("DO $$ BEGIN DROP INDEX i; END $$"), None);
 }
 
 #[test]
@@ -106,7 +106,7 @@ fn other_statements_and_unreadable_text_are_always_parsed() {
         "ALTER TABLE ${schema}.orders ADD COLUMN a int",
         "WITH x AS (SELECT 1) UPDATE orders SET a = 1",
     ] {
-        assert_eq!(written(kept), None, "{kept}");
+        assert_eq!(shape_of(kept), None, "{kept}");
     }
 }
 
@@ -131,27 +131,53 @@ fn strings_comments_and_numbers_are_read_past() {
     }
 }
 
+#[test]
+fn written_names_are_ranges_of_the_statement() {
+    assert_eq!(written("SELECT * FROM orders"), Written::Nothing);
+    assert_eq!(written("DROP TABLE orders"), Written::Unknown);
+    let sql = "ALTER TABLE s.orders ADD FOREIGN KEY (u) REFERENCES users";
+    let Written::Names { names, referenced } = written(sql) else {
+        panic!("{sql} is read");
+    };
+    let text = |ranges: Vec<Range<u32>>| -> Vec<&str> {
+        ranges
+            .into_iter()
+            .map(|r| &sql[r.start as usize..r.end as usize])
+            .collect()
+    };
+    assert_eq!(
+        (text(names), text(referenced)),
+        (vec!["orders"], vec!["users"])
+    );
+}
+
 fn readers(reported: &str) -> Readers {
     Readers::of_reported([reported]).unwrap()
+}
+
+impl Readers {
+    fn keeps(&mut self, sql: &str) -> Result<bool, Unsliceable> {
+        self.keep(sql, &written(sql))
+    }
 }
 
 #[test]
 fn a_statement_is_kept_when_a_later_one_names_what_it_writes() {
     let mut r = readers("ALTER TABLE Orders ADD COLUMN note text;");
-    assert!(!r.keep("ALTER TABLE users ADD COLUMN a int").unwrap());
+    assert!(!r.keeps("ALTER TABLE users ADD COLUMN a int").unwrap());
     assert!(r
-        .keep("CREATE INDEX orders_a_idx ON \"orders\" (a)")
+        .keeps("CREATE INDEX orders_a_idx ON \"orders\" (a)")
         .unwrap());
     assert!(
-        !r.keep("SELECT * FROM orders").unwrap(),
+        !r.keeps("SELECT * FROM orders").unwrap(),
         "the replay ignores it"
     );
     // Kept, the rename makes its old name read: what came before under it is kept too.
-    assert!(r.keep("ALTER TABLE purchases RENAME TO orders").unwrap());
-    assert!(r.keep("CREATE TABLE purchases (id int)").unwrap());
+    assert!(r.keeps("ALTER TABLE purchases RENAME TO orders").unwrap());
+    assert!(r.keeps("CREATE TABLE purchases (id int)").unwrap());
     // Always parsed, and a reader of all it names.
-    assert!(r.keep("DROP TABLE stock").unwrap());
-    assert!(r.keep("CREATE TABLE stock (id int)").unwrap());
+    assert!(r.keeps("DROP TABLE stock").unwrap());
+    assert!(r.keeps("CREATE TABLE stock (id int)").unwrap());
 }
 
 #[test]
@@ -160,25 +186,33 @@ fn a_foreign_key_is_kept_when_its_target_is_altered_not_referenced() {
         "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES public.users (id);",
     );
     assert!(!r
-        .keep("ALTER TABLE invoices ADD CONSTRAINT i_fk FOREIGN KEY (u) REFERENCES users (id)")
+        .keeps("ALTER TABLE invoices ADD CONSTRAINT i_fk FOREIGN KEY (u) REFERENCES users (id)")
         .unwrap());
-    assert!(r.keep("CREATE TABLE users (id int PRIMARY KEY)").unwrap());
+    assert!(r.keeps("CREATE TABLE users (id int PRIMARY KEY)").unwrap());
     let mut r = readers("ALTER TABLE users DROP COLUMN email;");
     assert!(r
-        .keep("ALTER TABLE invoices ADD CONSTRAINT i_fk FOREIGN KEY (e) REFERENCES users (email)")
+        .keeps("ALTER TABLE invoices ADD CONSTRAINT i_fk FOREIGN KEY (e) REFERENCES users (email)")
         .unwrap());
     // The referencing table's own history is read through the key.
-    assert!(r.keep("CREATE TABLE invoices (id int, e text)").unwrap());
+    assert!(r.keeps("CREATE TABLE invoices (id int, e text)").unwrap());
+}
+
+#[test]
+fn names_beyond_ascii_fold_as_the_catalogue_folds_them() {
+    let mut r = readers("ALTER TABLE ÄRGER ADD COLUMN a int;");
+    assert!(r.keeps("CREATE TABLE \"ärger\" (id int)").unwrap());
+    assert!(r.keeps("CREATE INDEX i ON Ärger (id)").unwrap());
+    assert!(!r.keeps("CREATE TABLE ärgerlich (id int)").unwrap());
 }
 
 #[test]
 fn names_postgresql_derives_from_a_table_keep_the_table() {
     let mut r = readers("DROP INDEX orders_pkey; ALTER SEQUENCE orders_id_seq RESTART;");
     assert!(r
-        .keep("CREATE TABLE orders (id serial PRIMARY KEY)")
+        .keeps("CREATE TABLE orders (id serial PRIMARY KEY)")
         .unwrap());
     assert!(!r
-        .keep("CREATE TABLE order (id serial PRIMARY KEY)")
+        .keeps("CREATE TABLE order (id serial PRIMARY KEY)")
         .unwrap());
 }
 
@@ -206,7 +240,7 @@ fn reads_names_cannot_follow_turn_the_slice_off() {
     );
     let mut r = readers("ALTER TABLE t ADD COLUMN a int;");
     assert_eq!(
-        r.keep("ALTER TABLE t ADD COLUMN U&\"b\" int"),
+        r.keeps("ALTER TABLE t ADD COLUMN U&\"b\" int"),
         Err(Unsliceable)
     );
 }
