@@ -155,26 +155,25 @@ fn parse_block(text: &str, body: Span, dialect: Dialect) -> Vec<Statement> {
 /// Where the SQL statement inside a PL/pgSQL piece starts, skipping control words such as
 /// `BEGIN`, `IF NOT EXISTS (...) THEN`, `ELSE`.
 fn plpgsql_statement_start(piece: &str) -> Option<usize> {
-    const SQL_STARTS: [&str; 8] = [
-        "alter ",
-        "create ",
-        "drop ",
-        "update ",
-        "delete ",
-        "insert ",
-        "truncate ",
-        "set ",
+    const SQL_STARTS: [&[u8]; 8] = [
+        b"alter ",
+        b"create ",
+        b"drop ",
+        b"update ",
+        b"delete ",
+        b"insert ",
+        b"truncate ",
+        b"set ",
     ];
-    let lower = piece.to_ascii_lowercase();
-    SQL_STARTS
-        .iter()
-        .filter_map(|kw| {
-            lower
-                .match_indices(kw)
-                .find(|(i, _)| *i == 0 || !lower.as_bytes()[i - 1].is_ascii_alphanumeric())
-                .map(|(i, _)| i)
-        })
-        .min()
+    let bytes = piece.as_bytes();
+    (0..bytes.len()).find(|&i| {
+        (i == 0 || !bytes[i - 1].is_ascii_alphanumeric())
+            && SQL_STARTS.iter().any(|keyword| {
+                bytes
+                    .get(i..i + keyword.len())
+                    .is_some_and(|word| word.eq_ignore_ascii_case(keyword))
+            })
+    })
 }
 
 fn sqlparser_dialect(dialect: Dialect) -> Box<dyn sqlparser::dialect::Dialect> {
