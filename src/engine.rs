@@ -20,10 +20,10 @@ use crate::session::Session;
 use crate::span::{LineIndex, Span};
 use crate::statement::StatementKind;
 use rayon::prelude::*;
-
-mod sliced;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+
+mod sliced;
 
 pub fn check(settings: &Settings) -> Report {
     let discovery = discover(&DiscoverRequest {
@@ -412,7 +412,7 @@ fn check_set(
     });
     while let Some((files, loaded)) = current {
         let next = batches.next();
-        let next_texts: Vec<Input> = next
+        let next_inputs: Vec<Input> = next
             .map(|files| inputs.by_ref().take(files.len()).collect())
             .unwrap_or_default();
         let replay = &mut replay;
@@ -423,7 +423,7 @@ fn check_set(
                     replay.add(first + offset, file, loaded);
                 }
             },
-            || next.map(|files| (files, parse(files, next_texts))),
+            || next.map(|files| (files, parse(files, next_inputs))),
         );
         position += files.len();
         current = parsed;

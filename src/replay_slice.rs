@@ -14,9 +14,9 @@
 //!
 //! Only statements of a few shapes are ever left out, and only when every name they write
 //! sits where this module reads it:
-//! - `ALTER TABLE t ...` writes `t`, the constraint names it gives and the names after
-//!   `TO`; it is kept whenever it attaches, detaches or inherits tables, moves schema or
-//!   tablespace, or names an index;
+//! - `ALTER TABLE t ...` writes `t`, the constraints it names and the new name of a
+//!   `RENAME TO`; it is always parsed when it attaches, detaches or inherits tables, moves
+//!   schema or tablespace, or names an index;
 //! - `CREATE TABLE t (...)` with nothing after its columns, and no `LIKE`;
 //! - `CREATE [UNIQUE] INDEX [name] ON t`;
 //! - `CREATE [OR REPLACE] FUNCTION|PROCEDURE f`;
