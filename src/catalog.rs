@@ -1643,7 +1643,7 @@ fn inline_constraints(def: &ColumnDef, change_set: ChangeSet) -> Vec<CatalogCons
             columns: vec![def.name.clone()],
             target: Box::new(ForeignTarget {
                 references: references.clone(),
-                referred_columns: Vec::new(),
+                referred_columns: def.referred_columns.clone(),
                 clauses: String::new(),
             }),
         });

@@ -202,6 +202,8 @@ pub struct ColumnDef {
     pub primary_key: bool,
     pub unique: bool,
     pub references: Option<ObjectName>,
+    /// The columns an inline `REFERENCES t (a)` names; empty for the primary key.
+    pub referred_columns: Vec<Ident>,
     pub check: Option<String>,
 }
 
@@ -250,6 +252,7 @@ impl ColumnDef {
             primary_key: false,
             unique: false,
             references: None,
+            referred_columns: Vec::new(),
             check: None,
         }
     }

@@ -1121,6 +1121,29 @@ fn a_drop_column_a_phase_would_fail_on_is_refused_naming_what_uses_it() {
         .unwrap_or_else(|e| panic!("{cascade}: {e}"));
 }
 
+/// A foreign key written on its column (`buyer text REFERENCES customers (email)`) blocks
+/// the drop of the column it refers to as a table-level key does: the replay once took an
+/// inline key for one to the primary key, and the plan's contract failed on the server.
+#[test]
+fn a_drop_column_an_inline_foreign_key_refers_to_is_refused() {
+    let create = "CREATE TABLE customers (id bigint PRIMARY KEY, email text NOT NULL UNIQUE);\n\
+                  CREATE TABLE orders (id bigint PRIMARY KEY, buyer text REFERENCES customers (email));\n";
+    let change = "ALTER TABLE customers DROP COLUMN email;\n";
+    let refused = plan_files::plan(create, change, &["--layout", "golang-migrate"]);
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.contains("`email` of `customers` is used by a foreign key of orders")),
+        "{:?}",
+        refused.map(|phases| phases.len())
+    );
+    if let Some(server) = postgres_major(15) {
+        let db = server.fresh_db();
+        db.exec(create).expect("create");
+        assert!(db.exec(change).is_err(), "{change} runs");
+    }
+}
+
 /// Dropping a table another table's foreign key refers to is refused naming every such
 /// key: the contract's `DROP TABLE` fails there, as the plain statement does. A key of the
 /// table to itself goes with the table, and `CASCADE` drops the others with it, in the

@@ -128,6 +128,7 @@ fn object(name: &mut ObjectName) {
 fn column(def: &mut ColumnDef) {
     ident(&mut def.name);
     def.references.iter_mut().for_each(object);
+    def.referred_columns.iter_mut().for_each(ident);
 }
 
 fn constraint(c: &mut Constraint) {

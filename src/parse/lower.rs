@@ -353,7 +353,10 @@ fn apply_column_option(def: &mut ColumnDef, option: &ast::ColumnOption) {
         O::Default(e) => def.default = Some(expr(e)),
         O::PrimaryKey(_) => def.primary_key = true,
         O::Unique(_) => def.unique = true,
-        O::ForeignKey(fk) => def.references = object_name(&fk.foreign_table),
+        O::ForeignKey(fk) => {
+            def.references = object_name(&fk.foreign_table);
+            def.referred_columns = fk.referred_columns.iter().map(ident).collect();
+        }
         O::Check(c) => def.check = Some(c.expr.to_string()),
         // The charset belongs to the type, as the fallback reads it: changing it rewrites.
         O::CharacterSet(charset) => {

@@ -121,7 +121,10 @@ fn column_option(c: &mut Cursor<'_>, column: &mut ColumnDef) {
         c.eat_kw("KEY");
         column.unique = true;
     } else if c.eat_kw("REFERENCES") {
-        column.references = references(c).map(|(table, ..)| table);
+        if let Some((table, referred_columns, _)) = references(c) {
+            column.references = Some(table);
+            column.referred_columns = referred_columns;
+        }
     } else if c.eat_kw("CHECK") {
         column.check = c.group().map(|g| g.full_text().to_string());
     } else if c.eat_kw("CONSTRAINT") {

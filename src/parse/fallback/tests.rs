@@ -134,6 +134,7 @@ fn add_column_volatile_default_and_references() {
     );
     let mut expected = column("org_id", "bigint");
     expected.references = Some(name("orgs"));
+    expected.referred_columns = vec![Ident::new("id")];
     expected.unique = true;
     expected.check = Some("org_id > 0".into());
     assert_eq!(
