@@ -244,3 +244,80 @@ fn reads_names_cannot_follow_turn_the_slice_off() {
         Err(Unsliceable)
     );
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "ALTER TABLE ",
+        "CREATE TABLE ",
+        "CREATE INDEX ",
+        "DO $$ ",
+        "$$",
+        "$t$",
+        "UPDATE ",
+        "REFERENCES ",
+        "CONSTRAINT ",
+        "RENAME TO ",
+        "(",
+        ")",
+        ",",
+        ".",
+        ";",
+        "'",
+        "''",
+        "E'\\",
+        "\"",
+        "\"\"",
+        "--",
+        "\n",
+        "/*",
+        "*/",
+        "U&",
+        "t",
+        "ä",
+        "😀",
+        "_",
+        "1",
+        " ",
+        "x_y",
+        "ON ",
+    ];
+
+    /// Starts of the shapes the slice reads, so that the pieces after them are read too.
+    const STARTS: &[&str] = &[
+        "",
+        "ALTER TABLE s.t ",
+        "CREATE TABLE \"T\" (",
+        "CREATE UNIQUE INDEX i ON t ",
+        "UPDATE t SET ",
+        "DO $$ BEGIN ALTER TABLE t ",
+        "CREATE OR REPLACE FUNCTION f",
+    ];
+
+    proptest! {
+        /// Whatever a changed or earlier file holds, reading it neither panics nor yields a
+        /// name that is not a run of name characters of the statement.
+        #[test]
+        fn any_text_is_read_without_panicking(
+            start in proptest::sample::select(STARTS),
+            pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..40),
+            raw in ".{0,60}",
+        ) {
+            let sql = start.to_string() + &pieces.concat() + &raw;
+            if let Written::Names { names, referenced } = written(&sql) {
+                for range in names.iter().chain(&referenced) {
+                    let name = sql.get(range.start as usize..range.end as usize);
+                    prop_assert!(
+                        name.is_some_and(|n| !n.is_empty() && n.chars().all(is_name_char)),
+                        "{range:?} of {sql:?}"
+                    );
+                }
+            }
+            if let Ok(mut readers) = Readers::of_reported([sql.as_str()]) {
+                let _ = readers.keeps(&sql);
+            }
+        }
+    }
+}
