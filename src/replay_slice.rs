@@ -34,7 +34,7 @@
 
 use crate::dialect::Dialect;
 use crate::parse;
-use crate::split::split;
+use crate::split::{dollar_tag_end, split};
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -462,7 +462,7 @@ fn tokenize(sql: &str) -> Option<Vec<Token<'_>>> {
         match b {
             b if b.is_ascii_whitespace() => i += 1,
             b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i = memchr_from(bytes, b'\n', i).map_or(bytes.len(), |e| e + 1);
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |e| i + e + 1);
             }
             b'/' if bytes.get(i + 1) == Some(&b'*') => {
                 let mut depth = 0;
@@ -496,7 +496,7 @@ fn tokenize(sql: &str) -> Option<Vec<Token<'_>>> {
                 tokens.push(Token::Word(content));
                 i = end;
             }
-            b'$' => match dollar_tag(bytes, i) {
+            b'$' => match dollar_tag_end(bytes, i) {
                 Some(tag_end) => {
                     let tag = &sql[i..tag_end];
                     let body = tag_end + sql[tag_end..].find(tag)?;
@@ -557,20 +557,13 @@ fn tokenize(sql: &str) -> Option<Vec<Token<'_>>> {
     Some(tokens)
 }
 
-fn memchr_from(bytes: &[u8], needle: u8, from: usize) -> Option<usize> {
-    bytes[from..]
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| from + p)
-}
-
 /// The content of the quote opening at `start` (a doubled quote stays doubled) and where
 /// the quote ends.
 fn quoted(sql: &str, start: usize, quote: u8) -> Option<(&str, usize)> {
     let bytes = sql.as_bytes();
     let mut i = start + 1;
     loop {
-        let close = memchr_from(bytes, quote, i)?;
+        let close = i + memchr::memchr(quote, &bytes[i..])?;
         if bytes.get(close + 1) == Some(&quote) {
             i = close + 2;
             continue;
@@ -591,24 +584,6 @@ fn escaped(sql: &str, start: usize) -> Option<(&str, usize)> {
             _ => i += 1,
         }
     }
-}
-
-/// Where the opening `$tag$` at `start` ends, when it is one.
-fn dollar_tag(bytes: &[u8], start: usize) -> Option<usize> {
-    let mut i = start + 1;
-    if bytes.get(i).is_some_and(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    while let Some(&b) = bytes.get(i) {
-        if b == b'$' {
-            return Some(i + 1);
-        }
-        if !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80) {
-            return None;
-        }
-        i += 1;
-    }
-    None
 }
 
 struct Cursor<'a, 't> {

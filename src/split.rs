@@ -351,6 +351,19 @@ fn is_dollar_tag_byte(byte: u8) -> bool {
     is_dollar_tag_start(byte) || byte.is_ascii_digit()
 }
 
+/// The end of the opening PostgreSQL `$tag$` at `at` of `bytes`, if that is what it is (a
+/// `$` followed by a digit is a parameter such as `$1`).
+pub fn dollar_tag_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let peek = |i: usize| bytes.get(i).copied().unwrap_or(0);
+    let mut i = at + 1;
+    if is_dollar_tag_start(peek(i)) {
+        while is_dollar_tag_byte(peek(i)) {
+            i += 1;
+        }
+    }
+    (peek(i) == b'$').then_some(i + 1)
+}
+
 struct Splitter<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -799,15 +812,8 @@ impl<'a> Splitter<'a> {
         }
     }
 
-    /// The end of the opening `$tag$` at `at`, if that is what it is.
     fn dollar_tag_end(&self, at: usize) -> Option<usize> {
-        let mut i = at + 1;
-        if is_dollar_tag_start(self.peek(i)) {
-            while is_dollar_tag_byte(self.peek(i)) {
-                i += 1;
-            }
-        }
-        (self.peek(i) == b'$').then_some(i + 1)
+        dollar_tag_end(self.bytes, at)
     }
 
     fn word(&mut self, at: usize, first: u8) {
