@@ -35,6 +35,7 @@
 use crate::dialect::Dialect;
 use crate::parse;
 use crate::split::{dollar_tag_end, split};
+use crate::statement::fold_unquoted;
 use std::collections::HashSet;
 use std::ops::Range;
 
@@ -140,12 +141,12 @@ impl Readers {
         if word.len() > LONGEST_NAME {
             return Err(Unsliceable);
         }
-        let word = fold(word);
+        let word = fold_unquoted(word);
         let prefixes = word
             .match_indices('_')
             .map(|(i, _)| &word[..i])
             .filter(|p| !p.is_empty());
-        for name in prefixes.chain(std::iter::once(word.as_str())) {
+        for name in prefixes.chain(std::iter::once(word.as_ref())) {
             if !self.named.contains(name) {
                 self.named.insert(name.into());
             }
@@ -200,28 +201,9 @@ fn contains_unicode_escape(text: &str) -> bool {
         .any(|w| w[0].eq_ignore_ascii_case(&b'u') && w[1] == b'&')
 }
 
-/// A name in lower case, as the catalogue folds an unquoted one (beyond ASCII too).
-fn fold(word: &str) -> String {
-    if word.is_ascii() {
-        word.to_ascii_lowercase()
-    } else {
-        word.to_lowercase()
-    }
-}
-
-/// Whether `set` holds `name` folded (a name too long to compare counts as held).
+/// Whether `set` holds `name` folded.
 fn contains_folded(set: &HashSet<Box<str>>, name: &str) -> bool {
-    if name.len() > LONGEST_NAME {
-        return true;
-    }
-    if !name.is_ascii() {
-        return set.contains(fold(name).as_str());
-    }
-    let mut folded = [0; LONGEST_NAME];
-    let folded = &mut folded[..name.len()];
-    folded.copy_from_slice(name.as_bytes());
-    folded.make_ascii_lowercase();
-    std::str::from_utf8(folded).is_ok_and(|name| set.contains(name))
+    set.contains(fold_unquoted(name).as_ref())
 }
 
 /// What the backward walk needs of one replayed statement, read ahead of it (and so on

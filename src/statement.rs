@@ -44,14 +44,8 @@ impl Ident {
     pub fn key(&self) -> Cow<'_, str> {
         if self.is_quoted() {
             Cow::Borrowed(&self.value)
-        } else if self.value.is_ascii() {
-            if self.value.bytes().any(|b| b.is_ascii_uppercase()) {
-                Cow::Owned(self.value.to_ascii_lowercase())
-            } else {
-                Cow::Borrowed(&self.value)
-            }
         } else {
-            Cow::Owned(self.value.to_lowercase())
+            fold_unquoted(&self.value)
         }
     }
 
@@ -238,6 +232,20 @@ pub fn charset_after_keyword(lower: &str) -> Option<&str> {
     words
         .get(at)
         .map(|w| w.trim_matches(|c| c == '\'' || c == '"' || c == '`'))
+}
+
+/// An unquoted name as the catalogue keys it: in lower case, beyond ASCII too; borrowed
+/// when it already is.
+pub fn fold_unquoted(value: &str) -> Cow<'_, str> {
+    if value.is_ascii() {
+        if value.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(value.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(value)
+        }
+    } else {
+        Cow::Owned(value.to_lowercase())
+    }
 }
 
 impl ColumnDef {

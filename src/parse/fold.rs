@@ -4,9 +4,10 @@
 //! (MySQL keeps names as written; the catalogue compares them case-insensitively.)
 
 use crate::statement::{
-    AlterAction, ColumnDef, ColumnPosition, Constraint, ConstraintKind, Ident, IndexDef,
-    ObjectChange, ObjectName, Partitioning, StatementKind,
+    fold_unquoted, AlterAction, ColumnDef, ColumnPosition, Constraint, ConstraintKind, Ident,
+    IndexDef, ObjectChange, ObjectName, Partitioning, StatementKind,
 };
+use std::borrow::Cow;
 
 /// Folds every unquoted identifier of `kind` to lower case.
 pub fn fold_unquoted_names(kind: &mut StatementKind) {
@@ -115,8 +116,11 @@ pub fn fold_unquoted_names(kind: &mut StatementKind) {
 }
 
 fn ident(name: &mut Ident) {
-    if !name.is_quoted() {
-        name.value = name.value.to_lowercase();
+    if name.is_quoted() {
+        return;
+    }
+    if let Cow::Owned(folded) = fold_unquoted(&name.value) {
+        name.value = folded;
     }
 }
 
