@@ -37,10 +37,8 @@ struct Unparsed {
     text: String,
     lossy: bool,
     split: Split,
-    /// For each piece of `split`: whether the replay applies it (an SQL statement in a
-    /// forward section).
-    applied: Vec<bool>,
-    /// For each applied piece, what it writes.
+    /// For each piece of `split`: what it writes when the replay applies it (an SQL
+    /// statement in a forward section), `None` when it does not.
     written: Vec<Option<Written>>,
 }
 
@@ -65,6 +63,7 @@ pub(super) fn load(
         .filter(|(file, _)| file.report)
         .filter_map(|(_, read)| read.as_ref().ok().map(|(text, _)| text.as_str()));
     let readers = Readers::of_reported(reported);
+    let sliced = readers.is_ok();
     let mut files: Vec<ReadFile> = set
         .files
         .par_iter()
@@ -73,27 +72,29 @@ pub(super) fn load(
             Ok((text, lossy)) if !file.report => {
                 let split = split(&text, Dialect::Postgres);
                 let sections = layout::sections(&text, file);
-                let applied: Vec<bool> = split
-                    .statements
-                    .iter()
-                    .map(|raw| {
-                        raw.kind == RawKind::Sql
-                            && sections.iter().any(|section| {
-                                section.direction == Direction::Up && section.holds(raw.span)
-                            })
-                    })
-                    .collect();
                 let written = split
                     .statements
                     .iter()
-                    .zip(&applied)
-                    .map(|(raw, applied)| applied.then(|| written(raw.span.text(&text))))
+                    .map(|raw| {
+                        let applied = raw.kind == RawKind::Sql
+                            && sections.iter().any(|section| {
+                                section.direction == Direction::Up && section.holds(raw.span)
+                            });
+                        // Without a slice, every applied statement is parsed: no need to
+                        // read what it writes.
+                        applied.then(|| {
+                            if sliced {
+                                written(raw.span.text(&text))
+                            } else {
+                                Written::Unknown
+                            }
+                        })
+                    })
                     .collect();
                 ReadFile::Replayed(Unparsed {
                     text,
                     lossy,
                     split,
-                    applied,
                     written,
                 })
             }
@@ -101,23 +102,29 @@ pub(super) fn load(
             Err(unreadable) => ReadFile::Unreadable(unreadable),
         })
         .collect();
-    let keep = readers.and_then(|readers| slice(readers, &files)).ok();
-    let keep = keep.as_deref();
+    // Without a slice, every statement the replay applies is parsed.
+    let keep = readers
+        .and_then(|readers| slice(readers, &files))
+        .unwrap_or_else(|Unsliceable| {
+            files
+                .iter()
+                .map(|file| match file {
+                    ReadFile::Replayed(file) => file.written.iter().map(Option::is_some).collect(),
+                    _ => Vec::new(),
+                })
+                .collect()
+        });
     files
         .par_drain(..)
         .enumerate()
         .map(|(index, file)| match file {
             ReadFile::Replayed(file) => {
-                let mask = match keep {
-                    Some(keep) => &keep[index],
-                    None => &file.applied,
-                };
                 let parsed = parse_split(
                     &file.text,
                     file.split,
                     Dialect::Postgres,
                     Reader::Replay,
-                    Some(mask),
+                    Some(&keep[index]),
                 );
                 Input::Loaded(Loaded::File(LoadedFile {
                     text: file.text,
@@ -137,7 +144,7 @@ fn slice(mut readers: Readers, files: &[ReadFile]) -> Result<Vec<Vec<bool>>, Uns
     let mut keep: Vec<Vec<bool>> = files
         .iter()
         .map(|file| match file {
-            ReadFile::Replayed(file) => vec![false; file.applied.len()],
+            ReadFile::Replayed(file) => vec![false; file.written.len()],
             _ => Vec::new(),
         })
         .collect();
